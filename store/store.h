@@ -1,0 +1,257 @@
+/*
+ * store — the LMDB store of clusters, competitions and runs.
+ *
+ * One environment per data directory (created 0700, files 0600), every named
+ * database opened once in store_open. Records are kept as packed protobuf
+ * (the API's own messages), with secondary indexes on economy, region, city
+ * and industry written in the same transaction as the record.
+ *
+ * Writes go through store_apply: a batch of operations committed in one
+ * durable transaction (group commit), each operation with its own result. A
+ * failing operation writes nothing and does not affect the others. When the
+ * map is full the store grows it and replays the batch; callers never see
+ * MDB_MAP_FULL.
+ *
+ * Reads open short read transactions internally, or use a snapshot
+ * (store_snap_*) that keeps one consistent view, with its data version
+ * (the LMDB transaction id), for as long as the caller holds it.
+ *
+ * Knows LMDB and protobuf-c types; knows nothing of gRPC.
+ *
+ * Thread-safety: a store_t may be used from any number of threads at once.
+ * store_apply calls are serialised internally. A store_snap_t belongs to one
+ * thread at a time. Map growth waits until no snapshot is open, so do not
+ * call store_apply from a thread that holds a snapshot, and close snapshots
+ * promptly.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cd_error.h"
+#include "clusters/v1/clusters.pb-c.h"
+#include "clusters/v1/competitions.pb-c.h"
+
+typedef Clusters__V1__Cluster store_cluster_t;
+typedef Clusters__V1__Competition store_competition_t;
+typedef Clusters__V1__Run store_run_t;
+
+typedef struct store store_t;
+typedef struct store_snap store_snap_t;
+
+/* Limits enforced by validation. */
+#define STORE_ID_MAX 128
+#define STORE_NAME_MAX 256
+#define STORE_TEXT_MAX 128        /* region, city, industry, judge, unit... */
+#define STORE_COMMENT_MAX 4096
+#define STORE_LABEL_VALUE_MAX 256
+#define STORE_MAX_CITIES 64
+#define STORE_MAX_INDICATORS 4096
+#define STORE_MAX_ASSESSMENTS 4096
+#define STORE_MAX_LABELS 64
+#define STORE_YEAR_MIN 1800
+#define STORE_YEAR_MAX 2200
+#define STORE_PAGE_DEFAULT 100
+#define STORE_PAGE_MAX 1000
+
+typedef struct store_opts {
+	size_t map_size;      /* initial map size in bytes; 0 = 64 MiB */
+	size_t map_size_max;  /* growth ceiling; 0 = 1 TiB */
+	int nosync;           /* 1 = commits are not fsynced (benchmarks only) */
+	unsigned max_readers; /* 0 = 512 */
+} store_opts_t;
+
+typedef struct store_stats {
+	uint64_t clusters, competitions, runs;
+	uint64_t data_version;   /* last committed transaction id */
+	size_t map_size;         /* current map size in bytes */
+	size_t map_used;         /* bytes of the map in use */
+	unsigned grow_count;     /* times the map grew since open */
+} store_stats_t;
+
+/* Opens (creating if needed) the store in dir. Clears stale reader slots
+ * left by dead processes. On failure *out is NULL and err says why. */
+int store_open(store_t **out, const char *dir, const store_opts_t *opts,
+               char *err, size_t errlen);
+/* Closes the store. No snapshot may be open. NULL is a no-op. */
+void store_close(store_t *st);
+
+int store_stats(store_t *st, store_stats_t *out);
+
+/* Writes a compact copy of the store into dir (created 0700; must not exist
+ * or be empty); the copy opens with store_open. Safe while serving. */
+int store_backup(store_t *st, const char *dir, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- writes */
+
+typedef enum store_op_kind {
+	STORE_CLUSTER_CREATE = 1,  /* CD_EEXISTS when the id is taken */
+	STORE_CLUSTER_UPDATE,      /* CD_ENOTFOUND unless allow_missing */
+	STORE_CLUSTER_UPSERT,      /* create or replace all writable fields */
+	STORE_CLUSTER_DELETE,
+	STORE_COMPETITION_CREATE,
+	STORE_COMPETITION_DELETE,
+	STORE_RUN_PUT,             /* CD_EEXISTS when the run id is taken */
+	STORE_RUN_DELETE,
+} store_op_kind;
+
+typedef struct store_op {
+	store_op_kind kind;
+	/* Inputs, borrowed until store_apply returns. */
+	const store_cluster_t *cluster;         /* cluster create/update/upsert */
+	const store_competition_t *competition; /* competition create */
+	const store_run_t *run;                 /* run put */
+	const char *id;            /* the deletes */
+	const char *etag;          /* precondition; NULL or "" = none */
+	const char *const *mask;   /* update: top-level field names */
+	size_t mask_len;           /* 0 (or the one path "*") = all writable */
+	int allow_missing;         /* update: create when absent */
+	int want_result;           /* decode the stored record into *_out */
+	/* Outputs. */
+	int rc;                    /* CD_OK or why this operation failed */
+	int created;               /* 1 when a record was created */
+	char err[256];             /* what went wrong, naming the field */
+	store_cluster_t *cluster_out;         /* free: store_cluster_free */
+	store_competition_t *competition_out; /* free: store_competition_free */
+} store_op_t;
+
+/* Applies ops in one durable transaction. Returns CD_OK when the transaction
+ * committed (each op's rc then says whether that op took effect), or the
+ * transaction's failure, which is also written to every op's rc. */
+int store_apply(store_t *st, store_op_t *ops, size_t n);
+
+/* One-operation conveniences over store_apply. *out may be NULL. */
+int store_cluster_create(store_t *st, const store_cluster_t *c,
+                         store_cluster_t **out, char *err, size_t errlen);
+int store_cluster_update(store_t *st, const store_cluster_t *c,
+                         const char *const *mask, size_t mask_len,
+                         const char *etag, store_cluster_t **out,
+                         char *err, size_t errlen);
+int store_cluster_delete(store_t *st, const char *id, const char *etag,
+                         char *err, size_t errlen);
+int store_competition_create(store_t *st, const store_competition_t *c,
+                             store_competition_t **out, char *err,
+                             size_t errlen);
+int store_competition_delete(store_t *st, const char *id, char *err,
+                             size_t errlen);
+int store_run_put(store_t *st, const store_run_t *run, char *err,
+                  size_t errlen);
+int store_run_delete(store_t *st, const char *id, char *err, size_t errlen);
+
+/* ----------------------------------------------------------------- reads */
+
+typedef struct store_filter {
+	const char *economy;   /* NULL or "" = any; matches each part of A/B */
+	const char *region;
+	const char *city;      /* matches any of the cluster's cities */
+	const char *industry;
+} store_filter_t;
+
+int store_cluster_get(store_t *st, const char *id, store_cluster_t **out,
+                      char *err, size_t errlen);
+/* The stored bytes (a packed clusters.v1.Cluster), copied into *buf
+ * (free with free()). Lets the service answer without re-encoding. */
+int store_cluster_get_packed(store_t *st, const char *id, uint8_t **buf,
+                             size_t *len, char *err, size_t errlen);
+
+typedef struct store_cluster_page {
+	store_cluster_t **items;
+	size_t n;
+	char *next_token;      /* "" on the last page; never NULL after success */
+} store_cluster_page_t;
+
+/* One page in id order. page_size 0 = STORE_PAGE_DEFAULT, capped at
+ * STORE_PAGE_MAX. A token from a query with other filters is refused
+ * (CD_EPAGETOKEN). */
+int store_cluster_list(store_t *st, const store_filter_t *f,
+                       size_t page_size, const char *page_token,
+                       store_cluster_page_t *out, char *err, size_t errlen);
+void store_cluster_page_free(store_cluster_page_t *page);
+
+int store_competition_get(store_t *st, const char *id,
+                          store_competition_t **out, char *err, size_t errlen);
+
+typedef struct store_competition_page {
+	store_competition_t **items;
+	size_t n;
+	char *next_token;
+} store_competition_page_t;
+
+int store_competition_list(store_t *st, size_t page_size,
+                           const char *page_token,
+                           store_competition_page_t *out, char *err,
+                           size_t errlen);
+void store_competition_page_free(store_competition_page_t *page);
+
+/* Runs. with_standings = 0 returns runs without standings (cheap). */
+int store_run_get(store_t *st, const char *id, int with_standings,
+                  store_run_t **out, char *err, size_t errlen);
+
+typedef struct store_run_page {
+	store_run_t **items;
+	size_t n;
+	char *next_token;
+} store_run_page_t;
+
+/* Runs of one competition (or all when competition_id is NULL/""), in run
+ * id order. */
+int store_run_list(store_t *st, const char *competition_id, size_t page_size,
+                   const char *page_token, int with_standings,
+                   store_run_page_t *out, char *err, size_t errlen);
+void store_run_page_free(store_run_page_t *page);
+
+void store_cluster_free(store_cluster_t *c);
+void store_competition_free(store_competition_t *c);
+void store_run_free(store_run_t *r);
+
+/* ------------------------------------------------------------- snapshots */
+
+/* A consistent read view for a whole evaluation or export. */
+int store_snap_open(store_t *st, store_snap_t **out);
+void store_snap_close(store_snap_t *snap);
+/* Data version: the id of the last transaction committed before the
+ * snapshot. Equal versions mean equal data. */
+uint64_t store_snap_version(const store_snap_t *snap);
+
+int store_snap_cluster_get(store_snap_t *snap, const char *id,
+                           store_cluster_t **out, char *err, size_t errlen);
+int store_snap_competition_get(store_snap_t *snap, const char *id,
+                               store_competition_t **out, char *err,
+                               size_t errlen);
+int store_snap_run_get(store_snap_t *snap, const char *id, int with_standings,
+                       store_run_t **out, char *err, size_t errlen);
+
+/* Called for each matching cluster in id order with its packed bytes, valid
+ * only during the call. A non-zero return stops the scan and is returned by
+ * store_snap_scan. */
+typedef int (*store_scan_fn)(void *arg, const char *id, size_t id_len,
+                             const uint8_t *val, size_t val_len);
+
+/* Scans clusters matching f (NULL = all) with ids greater than after_id
+ * (NULL or "" = from the first). */
+int store_snap_scan(store_snap_t *snap, const store_filter_t *f,
+                    const char *after_id, store_scan_fn fn, void *arg);
+
+/* Number of clusters in the snapshot. */
+uint64_t store_snap_cluster_count(store_snap_t *snap);
+
+/* ------------------------------------------------------------ validation */
+
+/* Each returns CD_OK or the CD_EV_* code of the first violation, with a
+ * message naming the field (e.g. "indicators[3].year: 1700 is outside
+ * 1800..2200"). */
+int store_validate_id(const char *id, const char *field, char *err,
+                      size_t errlen);
+int store_validate_cluster(const store_cluster_t *c, char *err,
+                           size_t errlen);
+/* Structural checks of a competition (ids, names, counts, finite numbers);
+ * the engine checks plugins and params. */
+int store_validate_competition(const store_competition_t *c, char *err,
+                               size_t errlen);
+/* Economy: "JP", or up to 8 codes joined by '/' ("CN/HK"). */
+int store_validate_economy(const char *economy, const char *field, char *err,
+                           size_t errlen);
+
+#endif
