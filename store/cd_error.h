@@ -44,6 +44,7 @@ typedef enum cd_err {
 	CD_EV_CRITERION,   /* assessment criterion syntax */
 	CD_EV_LABEL_KEY,   /* label key syntax */
 	CD_EV_DEFINITION,  /* competition definition is inconsistent */
+	CD_EV_ENCODING,    /* string is not valid UTF-8 or holds control chars */
 	/* Internal failures. */
 	CD_ENOMEM,
 	CD_EIO,            /* filesystem or LMDB failure */

@@ -1,0 +1,549 @@
+/*
+ * store.c — environment life cycle, the batched write path with map growth,
+ * read-transaction pool, statistics and backup.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MiB ((size_t)1 << 20)
+#define DEFAULT_MAP (64 * MiB)
+#define DEFAULT_MAP_MAX ((size_t)1 << 40)
+/* Grow ahead of need once a commit leaves the map this full (percent), so
+ * most batches never hit MDB_MAP_FULL and replay. */
+#define GROW_AHEAD_PCT 80
+
+int store_mdb_err(int mrc, const char *what, char *err, size_t errlen)
+{
+	int code;
+	switch (mrc) {
+	case MDB_NOTFOUND: code = CD_ENOTFOUND; break;
+	case MDB_KEYEXIST: code = CD_EEXISTS; break;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case MDB_BAD_VALSIZE:
+	case MDB_READERS_FULL: code = CD_ELIMIT; break;
+	case ENOMEM: code = CD_ENOMEM; break;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID: code = CD_ECORRUPT; break;
+	default: code = CD_EIO; break;
+	}
+	return cd_fail(err, errlen, code, "%s: %s", what, mdb_strerror(mrc));
+}
+
+static int open_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat sb;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cd_fail(err, errlen, CD_EIO, "data directory %s: %s", dir,
+		               strerror(errno));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return cd_fail(err, errlen, CD_EIO,
+		               "data directory %s: not a directory", dir);
+	return CD_OK;
+}
+
+static int open_dbis(store_t *st, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} dbs[] = {
+		{"clusters", offsetof(store_t, clusters)},
+		{"cluster_idx", offsetof(store_t, cluster_idx)},
+		{"competitions", offsetof(store_t, competitions)},
+		{"runs", offsetof(store_t, runs)},
+		{"run_heads", offsetof(store_t, run_heads)},
+		{"run_idx", offsetof(store_t, run_idx)},
+		{"meta", offsetof(store_t, meta)},
+	};
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc)
+		return store_mdb_err(rc, "begin", err, errlen);
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)st + dbs[i].off);
+		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbi);
+		if (rc) {
+			mdb_txn_abort(txn);
+			return store_mdb_err(rc, dbs[i].name, err, errlen);
+		}
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc)
+		return store_mdb_err(rc, "commit", err, errlen);
+	return CD_OK;
+}
+
+int store_open(store_t **out, const char *dir, const store_opts_t *opts,
+               char *err, size_t errlen)
+{
+	store_opts_t o = {0};
+	MDB_envinfo info;
+	int rc, dead = 0;
+
+	*out = NULL;
+	if (opts)
+		o = *opts;
+	if (!dir || !*dir)
+		return cd_fail(err, errlen, CD_EINVAL, "data directory not given");
+	if ((rc = open_dir(dir, err, errlen)) != CD_OK)
+		return rc;
+
+	store_t *st = calloc(1, sizeof(*st));
+	if (!st)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	st->map_size = o.map_size ? o.map_size : DEFAULT_MAP;
+	st->map_max = o.map_size_max ? o.map_size_max : DEFAULT_MAP_MAX;
+	if (st->map_max < st->map_size)
+		st->map_max = st->map_size;
+	pthread_mutex_init(&st->wlock, NULL);
+	pthread_mutex_init(&st->pool_lock, NULL);
+	pthread_rwlock_init(&st->maplock, NULL);
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		st->env = NULL;
+		rc = store_mdb_err(rc, "mdb_env_create", err, errlen);
+		goto fail;
+	}
+	mdb_env_set_maxdbs(st->env, 16);
+	mdb_env_set_maxreaders(st->env, o.max_readers ? o.max_readers : 512);
+	mdb_env_set_mapsize(st->env, st->map_size);
+	/* NOTLS: read transactions are pooled and used by whichever gRPC
+	 * worker thread needs one. NORDAHEAD: random gets dominate. */
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.nosync ? MDB_NOSYNC : 0);
+	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
+		rc = store_mdb_err(rc, dir, err, errlen);
+		goto fail;
+	}
+	/* A previous process may have died holding reader slots. */
+	mdb_reader_check(st->env, &dead);
+	/* The file may already be bigger than the requested initial map. */
+	if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
+		st->map_size = info.me_mapsize;
+	if ((rc = open_dbis(st, err, errlen)) != CD_OK)
+		goto fail;
+	*out = st;
+	return CD_OK;
+fail:
+	store_close(st);
+	return rc;
+}
+
+void store_close(store_t *st)
+{
+	if (!st)
+		return;
+	for (unsigned i = 0; i < st->pool_n; i++)
+		mdb_txn_abort(st->pool[i]);
+	if (st->env)
+		mdb_env_close(st->env);
+	pthread_mutex_destroy(&st->wlock);
+	pthread_mutex_destroy(&st->pool_lock);
+	pthread_rwlock_destroy(&st->maplock);
+	free(st);
+}
+
+int store_rtxn_begin(store_t *st, MDB_txn **txn)
+{
+	MDB_txn *t = NULL;
+	int rc;
+
+	pthread_rwlock_rdlock(&st->maplock);
+	pthread_mutex_lock(&st->pool_lock);
+	if (st->pool_n)
+		t = st->pool[--st->pool_n];
+	pthread_mutex_unlock(&st->pool_lock);
+	if (t) {
+		rc = mdb_txn_renew(t);
+		if (rc)
+			mdb_txn_abort(t);
+	}
+	if (!t || rc)
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
+	if (rc) {
+		pthread_rwlock_unlock(&st->maplock);
+		return rc;
+	}
+	*txn = t;
+	return 0;
+}
+
+void store_rtxn_end(store_t *st, MDB_txn *txn)
+{
+	mdb_txn_reset(txn);
+	pthread_mutex_lock(&st->pool_lock);
+	if (st->pool_n < STORE_RTXN_POOL) {
+		st->pool[st->pool_n++] = txn;
+		txn = NULL;
+	}
+	pthread_mutex_unlock(&st->pool_lock);
+	if (txn)
+		mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->maplock);
+}
+
+void store_next_etag(store_wctx_t *w, char buf[17])
+{
+	w->seq++;
+	snprintf(buf, 17, "%016" PRIx64, w->seq);
+}
+
+/* Grows the map to at least `want` bytes. Caller holds wlock and no
+ * transaction of its own. */
+static int grow_map(store_t *st, size_t want)
+{
+	size_t size = st->map_size;
+	while (size < want)
+		size *= 2;
+	if (size > st->map_max)
+		size = st->map_max;
+	if (size <= st->map_size)
+		return CD_ELIMIT;
+	pthread_rwlock_wrlock(&st->maplock);
+	int rc = mdb_env_set_mapsize(st->env, size);
+	pthread_rwlock_unlock(&st->maplock);
+	if (rc)
+		return CD_EIO;
+	st->map_size = size;
+	st->grow_count++;
+	return CD_OK;
+}
+
+static void reset_outputs(store_op_t *op)
+{
+	store_cluster_free(op->cluster_out);
+	store_competition_free(op->competition_out);
+	op->cluster_out = NULL;
+	op->competition_out = NULL;
+	op->rc = CD_OK;
+	op->created = 0;
+	op->err[0] = 0;
+}
+
+static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
+                   const unsigned char *skip)
+{
+	MDB_val k = {3, "seq"}, v;
+	uint64_t seq0;
+	int rc = mdb_get(w->txn, w->st->meta, &k, &v);
+
+	if (rc == 0 && v.mv_size == sizeof(uint64_t))
+		memcpy(&w->seq, v.mv_data, sizeof(uint64_t));
+	else if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	seq0 = w->seq;
+	for (size_t i = 0; i < n; i++) {
+		if (skip[i])
+			continue;
+		switch (ops[i].kind) {
+		case STORE_CLUSTER_CREATE:
+		case STORE_CLUSTER_UPDATE:
+		case STORE_CLUSTER_UPSERT:
+		case STORE_CLUSTER_DELETE:
+			rc = store_cluster_op(w, &ops[i]);
+			break;
+		case STORE_COMPETITION_CREATE:
+		case STORE_COMPETITION_DELETE:
+			rc = store_competition_op(w, &ops[i]);
+			break;
+		case STORE_RUN_PUT:
+		case STORE_RUN_DELETE:
+			rc = store_run_op(w, &ops[i]);
+			break;
+		default:
+			ops[i].rc = cd_fail(ops[i].err, sizeof(ops[i].err),
+			                    CD_EINVAL, "unknown operation %d",
+			                    (int)ops[i].kind);
+			rc = 0;
+		}
+		if (rc)
+			return rc;
+	}
+	if (w->seq != seq0) {
+		v.mv_size = sizeof(uint64_t);
+		v.mv_data = &w->seq;
+		rc = mdb_put(w->txn, w->st->meta, &k, &v, 0);
+	}
+	return rc;
+}
+
+/* Checks that need no transaction, done once (not on every replay). */
+static void prevalidate(store_op_t *op)
+{
+	const char *what = NULL;
+	switch (op->kind) {
+	case STORE_CLUSTER_CREATE:
+	case STORE_CLUSTER_UPSERT:
+		if (!op->cluster)
+			what = "cluster";
+		else
+			op->rc = store_validate_cluster(op->cluster, op->err,
+			                                sizeof(op->err));
+		break;
+	case STORE_CLUSTER_UPDATE:
+		if (!op->cluster)
+			what = "cluster";
+		else
+			op->rc = store_validate_id(op->cluster->id, "cluster.id",
+			                           op->err, sizeof(op->err));
+		break;
+	case STORE_COMPETITION_CREATE:
+		if (!op->competition)
+			what = "competition";
+		else
+			op->rc = store_validate_competition(op->competition,
+			                                    op->err,
+			                                    sizeof(op->err));
+		break;
+	case STORE_RUN_PUT:
+		if (!op->run)
+			what = "run";
+		else if ((op->rc = store_validate_id(op->run->id, "run.id",
+		                                     op->err,
+		                                     sizeof(op->err))) == CD_OK)
+			op->rc = store_validate_id(op->run->competition_id,
+			                           "run.competition_id", op->err,
+			                           sizeof(op->err));
+		break;
+	case STORE_CLUSTER_DELETE:
+	case STORE_COMPETITION_DELETE:
+	case STORE_RUN_DELETE:
+		op->rc = store_validate_id(op->id, "id", op->err,
+		                           sizeof(op->err));
+		break;
+	}
+	if (what)
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EINVAL,
+		                 "%s: missing", what);
+}
+
+int store_apply(store_t *st, store_op_t *ops, size_t n)
+{
+	struct timespec ts;
+	store_wctx_t w = {.st = st};
+	unsigned char *skip;
+	int rc;
+	char msg[256] = "";
+
+	if (n == 0)
+		return CD_OK;
+	skip = calloc(n, 1);
+	if (!skip)
+		return CD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ops[i].cluster_out = NULL;
+		ops[i].competition_out = NULL;
+		reset_outputs(&ops[i]);
+		prevalidate(&ops[i]);
+		skip[i] = ops[i].rc != CD_OK;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w.now_sec = ts.tv_sec;
+	w.now_nsec = (int32_t)ts.tv_nsec;
+
+	pthread_mutex_lock(&st->wlock);
+	for (;;) {
+		rc = mdb_txn_begin(st->env, NULL, 0, &w.txn);
+		if (rc == 0) {
+			rc = run_ops(&w, ops, n, skip);
+			if (rc == 0)
+				rc = mdb_txn_commit(w.txn);
+			else
+				mdb_txn_abort(w.txn);
+		}
+		if (rc != MDB_MAP_FULL)
+			break;
+		/* Nothing of this batch was written: forget its results,
+		 * grow and replay it. */
+		for (size_t i = 0; i < n; i++)
+			if (!skip[i])
+				reset_outputs(&ops[i]);
+		if (grow_map(st, st->map_size * 2) != CD_OK)
+			break;
+	}
+	if (rc == 0) {
+		MDB_envinfo info;
+		MDB_stat ms;
+		if (mdb_env_info(st->env, &info) == 0 &&
+		    mdb_env_stat(st->env, &ms) == 0 &&
+		    (info.me_last_pgno + 1) * (size_t)ms.ms_psize * 100 >
+		            st->map_size * GROW_AHEAD_PCT)
+			grow_map(st, st->map_size * 2);
+	}
+	pthread_mutex_unlock(&st->wlock);
+	free(skip);
+
+	if (rc == 0)
+		return CD_OK;
+	rc = store_mdb_err(rc, "write transaction", msg, sizeof(msg));
+	for (size_t i = 0; i < n; i++) {
+		reset_outputs(&ops[i]);
+		ops[i].rc = rc;
+		snprintf(ops[i].err, sizeof(ops[i].err), "%s", msg);
+	}
+	return rc;
+}
+
+int store_stats(store_t *st, store_stats_t *out)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	MDB_envinfo info;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = store_rtxn_begin(st, &txn)) != 0)
+		return store_mdb_err(rc, "read", NULL, 0);
+	if (mdb_stat(txn, st->clusters, &ms) == 0)
+		out->clusters = ms.ms_entries;
+	if (mdb_stat(txn, st->competitions, &ms) == 0)
+		out->competitions = ms.ms_entries;
+	if (mdb_stat(txn, st->runs, &ms) == 0)
+		out->runs = ms.ms_entries;
+	out->data_version = mdb_txn_id(txn);
+	if (mdb_env_info(st->env, &info) == 0 &&
+	    mdb_env_stat(st->env, &ms) == 0)
+		out->map_used = (info.me_last_pgno + 1) * (size_t)ms.ms_psize;
+	store_rtxn_end(st, txn);
+	pthread_mutex_lock(&st->wlock);
+	out->map_size = st->map_size;
+	out->grow_count = st->grow_count;
+	pthread_mutex_unlock(&st->wlock);
+	return CD_OK;
+}
+
+int store_backup(store_t *st, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	int fd, rc;
+
+	if (!dir || !*dir)
+		return cd_fail(err, errlen, CD_EINVAL, "backup directory not given");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cd_fail(err, errlen, CD_EIO, "backup directory %s: %s",
+		               dir, strerror(errno));
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    sizeof(path))
+		return cd_fail(err, errlen, CD_EINVAL, "backup path too long");
+	/* Our own fd so the copy is 0600 whatever the umask; O_EXCL so an
+	 * existing backup is never overwritten. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cd_fail(err, errlen, errno == EEXIST ? CD_EEXISTS : CD_EIO,
+		               "%s: %s", path, strerror(errno));
+	/* The copy runs a read transaction: keep the map from moving. */
+	pthread_rwlock_rdlock(&st->maplock);
+	rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&st->maplock);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = errno;
+	close(fd);
+	if (rc) {
+		unlink(path);
+		return store_mdb_err(rc, "backup", err, errlen);
+	}
+	return CD_OK;
+}
+
+void store_cluster_free(store_cluster_t *c)
+{
+	if (c)
+		clusters__v1__cluster__free_unpacked(c, NULL);
+}
+
+void store_competition_free(store_competition_t *c)
+{
+	if (c)
+		clusters__v1__competition__free_unpacked(c, NULL);
+}
+
+void store_run_free(store_run_t *r)
+{
+	if (r)
+		clusters__v1__run__free_unpacked(r, NULL);
+}
+
+/* One-operation conveniences. */
+static int apply_one(store_t *st, store_op_t *op, char *err, size_t errlen)
+{
+	int rc = store_apply(st, op, 1);
+	if (rc == CD_OK)
+		rc = op->rc;
+	if (rc != CD_OK)
+		cd_fail(err, errlen, rc, "%s", op->err);
+	return rc;
+}
+
+int store_cluster_create(store_t *st, const store_cluster_t *c,
+                         store_cluster_t **out, char *err, size_t errlen)
+{
+	store_op_t op = {.kind = STORE_CLUSTER_CREATE, .cluster = c,
+	                 .want_result = out != NULL};
+	int rc = apply_one(st, &op, err, errlen);
+	if (out)
+		*out = op.cluster_out;
+	return rc;
+}
+
+int store_cluster_update(store_t *st, const store_cluster_t *c,
+                         const char *const *mask, size_t mask_len,
+                         const char *etag, store_cluster_t **out,
+                         char *err, size_t errlen)
+{
+	store_op_t op = {.kind = STORE_CLUSTER_UPDATE, .cluster = c,
+	                 .mask = mask, .mask_len = mask_len, .etag = etag,
+	                 .want_result = out != NULL};
+	int rc = apply_one(st, &op, err, errlen);
+	if (out)
+		*out = op.cluster_out;
+	return rc;
+}
+
+int store_cluster_delete(store_t *st, const char *id, const char *etag,
+                         char *err, size_t errlen)
+{
+	store_op_t op = {.kind = STORE_CLUSTER_DELETE, .id = id, .etag = etag};
+	return apply_one(st, &op, err, errlen);
+}
+
+int store_competition_create(store_t *st, const store_competition_t *c,
+                             store_competition_t **out, char *err,
+                             size_t errlen)
+{
+	store_op_t op = {.kind = STORE_COMPETITION_CREATE, .competition = c,
+	                 .want_result = out != NULL};
+	int rc = apply_one(st, &op, err, errlen);
+	if (out)
+		*out = op.competition_out;
+	return rc;
+}
+
+int store_competition_delete(store_t *st, const char *id, char *err,
+                             size_t errlen)
+{
+	store_op_t op = {.kind = STORE_COMPETITION_DELETE, .id = id};
+	return apply_one(st, &op, err, errlen);
+}
+
+int store_run_put(store_t *st, const store_run_t *run, char *err,
+                  size_t errlen)
+{
+	store_op_t op = {.kind = STORE_RUN_PUT, .run = run};
+	return apply_one(st, &op, err, errlen);
+}
+
+int store_run_delete(store_t *st, const char *id, char *err, size_t errlen)
+{
+	store_op_t op = {.kind = STORE_RUN_DELETE, .id = id};
+	return apply_one(st, &op, err, errlen);
+}

@@ -1,0 +1,616 @@
+/*
+ * store_cluster.c — cluster records and their secondary indexes: writes
+ * inside a batch transaction, point reads, and paged listing.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_IDX_KEYS (4 + 8 + STORE_MAX_CITIES)
+
+typedef struct idx_keys {
+	size_t n;
+	MDB_val k[MAX_IDX_KEYS];
+	char buf[MAX_IDX_KEYS][STORE_KEY_MAX];
+} idx_keys_t;
+
+static void idx_add(idx_keys_t *ks, char field, const char *val, size_t vlen,
+                    const char *id)
+{
+	size_t idlen = strlen(id);
+	if (!vlen || ks->n == MAX_IDX_KEYS || 2 + vlen + idlen > STORE_KEY_MAX)
+		return; /* validation keeps real records within bounds */
+	char *b = ks->buf[ks->n];
+	b[0] = field;
+	memcpy(b + 1, val, vlen);
+	b[1 + vlen] = 0;
+	memcpy(b + 2 + vlen, id, idlen);
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->k[i].mv_size == 2 + vlen + idlen &&
+		    !memcmp(ks->k[i].mv_data, b, 2 + vlen + idlen))
+			return;
+	ks->k[ks->n].mv_data = b;
+	ks->k[ks->n].mv_size = 2 + vlen + idlen;
+	ks->n++;
+}
+
+/* Every index entry of a record: each part of a cross-border economy and
+ * the whole code, region, each city, industry. */
+static void idx_collect(idx_keys_t *ks, const store_cluster_t *c)
+{
+	const char *e = c->economy ? c->economy : "";
+	ks->n = 0;
+	if (strchr(e, '/')) {
+		const char *p = e;
+		while (*p) {
+			size_t l = strcspn(p, "/");
+			idx_add(ks, STORE_IDX_ECONOMY, p, l, c->id);
+			p += l + (p[l] == '/');
+		}
+	}
+	idx_add(ks, STORE_IDX_ECONOMY, e, strlen(e), c->id);
+	if (c->region)
+		idx_add(ks, STORE_IDX_REGION, c->region, strlen(c->region), c->id);
+	for (size_t i = 0; i < c->n_cities; i++)
+		idx_add(ks, STORE_IDX_CITY, c->cities[i], strlen(c->cities[i]),
+		        c->id);
+	if (c->industry)
+		idx_add(ks, STORE_IDX_INDUSTRY, c->industry, strlen(c->industry),
+		        c->id);
+}
+
+static int idx_del(store_wctx_t *w, const store_cluster_t *c)
+{
+	idx_keys_t *ks = malloc(sizeof(*ks));
+	int rc = 0;
+	if (!ks)
+		return ENOMEM;
+	idx_collect(ks, c);
+	for (size_t i = 0; i < ks->n && !rc; i++) {
+		rc = mdb_del(w->txn, w->st->cluster_idx, &ks->k[i], NULL);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	free(ks);
+	return rc;
+}
+
+static int idx_put(store_wctx_t *w, const store_cluster_t *c)
+{
+	idx_keys_t *ks = malloc(sizeof(*ks));
+	MDB_val empty = {0, ""};
+	int rc = 0;
+	if (!ks)
+		return ENOMEM;
+	idx_collect(ks, c);
+	for (size_t i = 0; i < ks->n && !rc; i++)
+		rc = mdb_put(w->txn, w->st->cluster_idx, &ks->k[i], &empty, 0);
+	free(ks);
+	return rc;
+}
+
+static MDB_val key_of(const char *id)
+{
+	MDB_val k = {strlen(id), (void *)id};
+	return k;
+}
+
+/* Decodes the stored record under id; *out NULL when absent. Returns an
+ * LMDB error, or -1 for a record that does not decode. */
+static int read_raw(MDB_txn *txn, MDB_dbi dbi, const char *id,
+                    store_cluster_t **out)
+{
+	MDB_val k = key_of(id), v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+	*out = NULL;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*out = clusters__v1__cluster__unpack(NULL, v.mv_size, v.mv_data);
+	return *out ? 0 : -1;
+}
+
+/* Writes rec (already validated) under its id with a fresh etag and
+ * update time; create_time taken from old, or now for a new record. */
+static int write_record(store_wctx_t *w, store_op_t *op,
+                        const store_cluster_t *in, const store_cluster_t *old)
+{
+	store_cluster_t rec = *in;
+	Google__Protobuf__Timestamp ct = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	Google__Protobuf__Timestamp ut = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	char etag[17];
+	MDB_val k = key_of(in->id), v;
+	int rc;
+
+	ut.seconds = w->now_sec;
+	ut.nanos = w->now_nsec;
+	if (old && old->create_time)
+		ct = *old->create_time;
+	else
+		ct = ut;
+	rec.create_time = &ct;
+	rec.update_time = &ut;
+	store_next_etag(w, etag);
+	rec.etag = etag;
+
+	v.mv_size = clusters__v1__cluster__get_packed_size(&rec);
+	/* Pack straight into the page LMDB reserved: no extra copy. */
+	if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v, MDB_RESERVE)))
+		return rc;
+	clusters__v1__cluster__pack(&rec, v.mv_data);
+	if (old && (rc = idx_del(w, old)))
+		return rc;
+	if ((rc = idx_put(w, &rec)))
+		return rc;
+	if (op->want_result) {
+		op->cluster_out = clusters__v1__cluster__unpack(NULL, v.mv_size,
+		                                                v.mv_data);
+		if (!op->cluster_out)
+			return ENOMEM;
+	}
+	op->created = old == NULL;
+	return 0;
+}
+
+static int etag_ok(store_op_t *op, const store_cluster_t *old)
+{
+	if (!op->etag || !*op->etag)
+		return 1;
+	return old->etag && !strcmp(old->etag, op->etag);
+}
+
+/* Applies the update mask: the fields it names come from the patch, the
+ * rest from the stored record. */
+static int merge(store_op_t *op, const store_cluster_t *old,
+                 store_cluster_t *out)
+{
+	const store_cluster_t *p = op->cluster;
+	int all = op->mask_len == 0 ||
+	          (op->mask_len == 1 && !strcmp(op->mask[0], "*"));
+	*out = *old;
+	if (all) {
+		*out = *p;
+		return CD_OK;
+	}
+	for (size_t i = 0; i < op->mask_len; i++) {
+		const char *f = op->mask[i];
+		if (!strcmp(f, "name"))
+			out->name = p->name;
+		else if (!strcmp(f, "economy"))
+			out->economy = p->economy;
+		else if (!strcmp(f, "region"))
+			out->region = p->region;
+		else if (!strcmp(f, "industry"))
+			out->industry = p->industry;
+		else if (!strcmp(f, "cities")) {
+			out->n_cities = p->n_cities;
+			out->cities = p->cities;
+		} else if (!strcmp(f, "indicators")) {
+			out->n_indicators = p->n_indicators;
+			out->indicators = p->indicators;
+		} else if (!strcmp(f, "assessments")) {
+			out->n_assessments = p->n_assessments;
+			out->assessments = p->assessments;
+		} else if (!strcmp(f, "labels")) {
+			out->n_labels = p->n_labels;
+			out->labels = p->labels;
+		} else if (!strcmp(f, "id") || !strcmp(f, "etag") ||
+		           !strcmp(f, "create_time") ||
+		           !strcmp(f, "update_time"))
+			return cd_fail(op->err, sizeof(op->err), CD_EV_FIELDMASK,
+			               "update_mask: \"%s\" cannot be changed", f);
+		else
+			return cd_fail(op->err, sizeof(op->err), CD_EV_FIELDMASK,
+			               "update_mask: unknown field \"%s\"", f);
+	}
+	out->id = old->id;
+	return CD_OK;
+}
+
+static int corrupt(store_op_t *op, const char *id)
+{
+	op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+	                 "stored cluster \"%s\" does not decode", id);
+	return 0;
+}
+
+int store_cluster_op(store_wctx_t *w, store_op_t *op)
+{
+	const char *id = op->kind == STORE_CLUSTER_DELETE ? op->id
+	                                                  : op->cluster->id;
+	store_cluster_t *old = NULL, merged;
+	int rc = read_raw(w->txn, w->st->clusters, id, &old);
+
+	if (rc == -1)
+		return corrupt(op, id);
+	if (rc)
+		return rc;
+	if (old && !etag_ok(op, old)) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECONFLICT,
+		                 "cluster \"%s\": etag \"%s\" is stale (now \"%s\")",
+		                 id, op->etag, old->etag ? old->etag : "");
+		goto out;
+	}
+	switch (op->kind) {
+	case STORE_CLUSTER_CREATE:
+		if (old) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_EEXISTS,
+			                 "cluster \"%s\" already exists", id);
+			break;
+		}
+		rc = write_record(w, op, op->cluster, NULL);
+		break;
+	case STORE_CLUSTER_UPSERT:
+		rc = write_record(w, op, op->cluster, old);
+		break;
+	case STORE_CLUSTER_UPDATE:
+		if (!old && !op->allow_missing) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+			                 "cluster \"%s\" not found", id);
+			break;
+		}
+		if (!old) {
+			op->rc = store_validate_cluster(op->cluster, op->err,
+			                                sizeof(op->err));
+			if (op->rc == CD_OK)
+				rc = write_record(w, op, op->cluster, NULL);
+			break;
+		}
+		if ((op->rc = merge(op, old, &merged)) != CD_OK)
+			break;
+		op->rc = store_validate_cluster(&merged, op->err,
+		                                sizeof(op->err));
+		if (op->rc == CD_OK)
+			rc = write_record(w, op, &merged, old);
+		break;
+	case STORE_CLUSTER_DELETE: {
+		MDB_val k = key_of(id);
+		if (!old) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+			                 "cluster \"%s\" not found", id);
+			break;
+		}
+		if ((rc = mdb_del(w->txn, w->st->clusters, &k, NULL)) == 0)
+			rc = idx_del(w, old);
+		break;
+	}
+	default:
+		break;
+	}
+out:
+	store_cluster_free(old);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ reads */
+
+int store_cluster_read(store_t *st, MDB_txn *txn, const char *id,
+                       store_cluster_t **out, char *err, size_t errlen)
+{
+	int rc;
+	*out = NULL;
+	if ((rc = store_validate_id(id, "id", err, errlen)) != CD_OK)
+		return rc;
+	rc = read_raw(txn, st->clusters, id, out);
+	if (rc == -1)
+		return cd_fail(err, errlen, CD_ECORRUPT,
+		               "stored cluster \"%s\" does not decode", id);
+	if (rc)
+		return store_mdb_err(rc, "get", err, errlen);
+	if (!*out)
+		return cd_fail(err, errlen, CD_ENOTFOUND,
+		               "cluster \"%s\" not found", id);
+	return CD_OK;
+}
+
+int store_cluster_get(store_t *st, const char *id, store_cluster_t **out,
+                      char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int rc = store_rtxn_begin(st, &txn);
+	*out = NULL;
+	if (rc)
+		return store_mdb_err(rc, "read", err, errlen);
+	rc = store_cluster_read(st, txn, id, out, err, errlen);
+	store_rtxn_end(st, txn);
+	return rc;
+}
+
+int store_cluster_get_packed(store_t *st, const char *id, uint8_t **buf,
+                             size_t *len, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if ((rc = store_validate_id(id, "id", err, errlen)) != CD_OK)
+		return rc;
+	if ((rc = store_rtxn_begin(st, &txn)))
+		return store_mdb_err(rc, "read", err, errlen);
+	k = key_of(id);
+	rc = mdb_get(txn, st->clusters, &k, &v);
+	if (rc == 0) {
+		*buf = malloc(v.mv_size ? v.mv_size : 1);
+		if (*buf) {
+			memcpy(*buf, v.mv_data, v.mv_size);
+			*len = v.mv_size;
+		}
+	}
+	store_rtxn_end(st, txn);
+	if (rc == MDB_NOTFOUND)
+		return cd_fail(err, errlen, CD_ENOTFOUND,
+		               "cluster \"%s\" not found", id);
+	if (rc)
+		return store_mdb_err(rc, "get", err, errlen);
+	if (!*buf)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	return CD_OK;
+}
+
+/* ---------------------------------------------------------------- filters */
+
+static int set(const char *s)
+{
+	return s && *s;
+}
+
+int store_filter_empty(const store_filter_t *f)
+{
+	return !f || (!set(f->economy) && !set(f->region) && !set(f->city) &&
+	              !set(f->industry));
+}
+
+static int economy_match(const char *want, const char *have)
+{
+	size_t wl = strlen(want);
+	if (!have)
+		return 0;
+	if (!strcmp(want, have))
+		return 1;
+	for (const char *p = have; *p;) {
+		size_t l = strcspn(p, "/");
+		if (l == wl && !memcmp(p, want, l))
+			return 1;
+		p += l + (p[l] == '/');
+	}
+	return 0;
+}
+
+int store_filter_match(const store_filter_t *f, const store_cluster_t *c)
+{
+	if (store_filter_empty(f))
+		return 1;
+	if (set(f->economy) && !economy_match(f->economy, c->economy))
+		return 0;
+	if (set(f->region) && (!c->region || strcmp(f->region, c->region)))
+		return 0;
+	if (set(f->industry) &&
+	    (!c->industry || strcmp(f->industry, c->industry)))
+		return 0;
+	if (set(f->city)) {
+		size_t i;
+		for (i = 0; i < c->n_cities; i++)
+			if (!strcmp(c->cities[i], f->city))
+				break;
+		if (i == c->n_cities)
+			return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------------------ scans */
+
+/* The index to drive a filtered scan: the most selective field given. */
+static int pick_index(const store_filter_t *f, char *field, const char **val)
+{
+	if (store_filter_empty(f))
+		return 0;
+	if (set(f->city)) {
+		*field = STORE_IDX_CITY;
+		*val = f->city;
+	} else if (set(f->region)) {
+		*field = STORE_IDX_REGION;
+		*val = f->region;
+	} else if (set(f->industry)) {
+		*field = STORE_IDX_INDUSTRY;
+		*val = f->industry;
+	} else {
+		*field = STORE_IDX_ECONOMY;
+		*val = f->economy;
+	}
+	return 1;
+}
+
+static int scan_plain(store_t *st, MDB_txn *txn, const char *after,
+                      store_scan_fn fn, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_cursor_op opx = MDB_FIRST;
+	int rc = mdb_cursor_open(txn, st->clusters, &cur);
+	if (rc)
+		return store_mdb_err(rc, "cursor", NULL, 0);
+	if (after && *after) {
+		k = key_of(after);
+		opx = MDB_SET_RANGE;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, opx);
+	/* Pages resume strictly after the last id returned. */
+	if (rc == 0 && opx == MDB_SET_RANGE && k.mv_size == strlen(after) &&
+	    !memcmp(k.mv_data, after, k.mv_size))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int r = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
+		if (r) {
+			mdb_cursor_close(cur);
+			return r;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? CD_OK : store_mdb_err(rc, "scan", NULL, 0);
+}
+
+typedef struct filt_arg {
+	const store_filter_t *f;
+	store_scan_fn fn;
+	void *arg;
+} filt_arg_t;
+
+static int scan_filtered(store_t *st, MDB_txn *txn, const store_filter_t *f,
+                         const char *after, store_scan_fn fn, void *arg)
+{
+	char field, start[STORE_KEY_MAX];
+	const char *val;
+	size_t plen, alen = after ? strlen(after) : 0;
+	MDB_cursor *cur;
+	MDB_val k, v, pk, pv;
+	int rc;
+
+	pick_index(f, &field, &val);
+	plen = 2 + strlen(val);
+	if (plen + alen > STORE_KEY_MAX)
+		return CD_OK; /* no stored value is that long */
+	start[0] = field;
+	memcpy(start + 1, val, plen - 2);
+	start[plen - 1] = 0;
+	memcpy(start + plen, after ? after : "", alen);
+	if ((rc = mdb_cursor_open(txn, st->cluster_idx, &cur)))
+		return store_mdb_err(rc, "cursor", NULL, 0);
+	k.mv_data = start;
+	k.mv_size = plen + alen;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, start, plen))
+			break;
+		pk.mv_data = (char *)k.mv_data + plen;
+		pk.mv_size = k.mv_size - plen;
+		if (alen && pk.mv_size == alen && !memcmp(pk.mv_data, after, alen))
+			continue;
+		if ((rc = mdb_get(txn, st->clusters, &pk, &pv))) {
+			if (rc == MDB_NOTFOUND)
+				continue; /* cannot happen: same-txn indexes */
+			break;
+		}
+		/* Other filters need the decoded record. */
+		store_cluster_t *c =
+		        clusters__v1__cluster__unpack(NULL, pv.mv_size, pv.mv_data);
+		int ok = c && store_filter_match(f, c);
+		store_cluster_free(c);
+		if (!ok)
+			continue;
+		int r = fn(arg, pk.mv_data, pk.mv_size, pv.mv_data, pv.mv_size);
+		if (r) {
+			mdb_cursor_close(cur);
+			return r;
+		}
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? CD_OK
+	                                     : store_mdb_err(rc, "scan", NULL, 0);
+}
+
+int store_scan_txn(store_t *st, MDB_txn *txn, const store_filter_t *f,
+                   const char *after_id, store_scan_fn fn, void *arg)
+{
+	if (store_filter_empty(f))
+		return scan_plain(st, txn, after_id, fn, arg);
+	return scan_filtered(st, txn, f, after_id, fn, arg);
+}
+
+/* ---------------------------------------------------------------- listing */
+
+typedef struct page_arg {
+	store_cluster_page_t *page;
+	size_t want;
+	int more;      /* one match beyond the page was seen */
+	int rc;
+} page_arg_t;
+
+#define PAGE_STOP 0x7fff0001
+
+static int page_add(void *arg, const char *id, size_t id_len,
+                    const uint8_t *val, size_t val_len)
+{
+	page_arg_t *pa = arg;
+	(void)id;
+	(void)id_len;
+	if (pa->page->n == pa->want) {
+		pa->more = 1;
+		return PAGE_STOP;
+	}
+	store_cluster_t *c = clusters__v1__cluster__unpack(NULL, val_len, val);
+	if (!c) {
+		pa->rc = CD_ECORRUPT;
+		return PAGE_STOP;
+	}
+	pa->page->items[pa->page->n++] = c;
+	return 0;
+}
+
+static uint32_t filter_hash(const store_filter_t *f)
+{
+	const char *parts[4] = {
+		f && f->economy ? f->economy : "", f && f->region ? f->region : "",
+		f && f->city ? f->city : "", f && f->industry ? f->industry : ""};
+	return store_token_hash(parts, 4);
+}
+
+int store_cluster_list(store_t *st, const store_filter_t *f,
+                       size_t page_size, const char *page_token,
+                       store_cluster_page_t *out, char *err, size_t errlen)
+{
+	char after[STORE_ID_MAX + 1] = "";
+	uint32_t qh = filter_hash(f);
+	page_arg_t pa = {.page = out};
+	MDB_txn *txn;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (page_size == 0)
+		page_size = STORE_PAGE_DEFAULT;
+	if (page_size > STORE_PAGE_MAX)
+		page_size = STORE_PAGE_MAX;
+	if (page_token && *page_token &&
+	    (rc = store_token_decode(page_token, 'c', qh, after, sizeof(after),
+	                             err, errlen)) != CD_OK)
+		return rc;
+	out->items = calloc(page_size, sizeof(*out->items));
+	if (!out->items)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	pa.want = page_size;
+	if ((rc = store_rtxn_begin(st, &txn))) {
+		store_cluster_page_free(out);
+		return store_mdb_err(rc, "read", err, errlen);
+	}
+	rc = store_scan_txn(st, txn, f, after, page_add, &pa);
+	store_rtxn_end(st, txn);
+	if (rc == PAGE_STOP)
+		rc = pa.rc;
+	if (rc == CD_OK && pa.more)
+		rc = store_token_encode('c', qh, out->items[out->n - 1]->id,
+		                        &out->next_token);
+	else if (rc == CD_OK)
+		rc = (out->next_token = strdup("")) ? CD_OK : CD_ENOMEM;
+	if (rc != CD_OK) {
+		store_cluster_page_free(out);
+		return cd_fail(err, errlen, rc, "listing clusters: %s",
+		               cd_err_name(rc));
+	}
+	return CD_OK;
+}
+
+void store_cluster_page_free(store_cluster_page_t *page)
+{
+	if (!page)
+		return;
+	for (size_t i = 0; i < page->n; i++)
+		store_cluster_free(page->items[i]);
+	free(page->items);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}

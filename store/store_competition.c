@@ -1,0 +1,436 @@
+/*
+ * store_competition.c — competitions and runs: writes inside a batch
+ * transaction, reads and paged listing. A run is stored twice: whole, and
+ * as a head without standings so that listing runs stays cheap however
+ * large a run is.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static MDB_val key_of(const char *id)
+{
+	MDB_val k = {strlen(id), (void *)id};
+	return k;
+}
+
+static int exists(MDB_txn *txn, MDB_dbi dbi, const char *id, MDB_val *v)
+{
+	MDB_val k = key_of(id), tmp;
+	return mdb_get(txn, dbi, &k, v ? v : &tmp);
+}
+
+int store_competition_op(store_wctx_t *w, store_op_t *op)
+{
+	int rc;
+	if (op->kind == STORE_COMPETITION_DELETE) {
+		MDB_val k = key_of(op->id);
+		rc = mdb_del(w->txn, w->st->competitions, &k, NULL);
+		if (rc == MDB_NOTFOUND) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+			                 "competition \"%s\" not found", op->id);
+			return 0;
+		}
+		return rc;
+	}
+
+	store_competition_t rec = *op->competition;
+	Google__Protobuf__Timestamp ct = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	char etag[17];
+	MDB_val k = key_of(rec.id), v;
+
+	rc = exists(w->txn, w->st->competitions, rec.id, NULL);
+	if (rc == 0) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EEXISTS,
+		                 "competition \"%s\" already exists", rec.id);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	ct.seconds = w->now_sec;
+	ct.nanos = w->now_nsec;
+	rec.create_time = &ct;
+	store_next_etag(w, etag);
+	rec.etag = etag;
+	v.mv_size = clusters__v1__competition__get_packed_size(&rec);
+	if ((rc = mdb_put(w->txn, w->st->competitions, &k, &v, MDB_RESERVE)))
+		return rc;
+	clusters__v1__competition__pack(&rec, v.mv_data);
+	if (op->want_result) {
+		op->competition_out = clusters__v1__competition__unpack(
+		        NULL, v.mv_size, v.mv_data);
+		if (!op->competition_out)
+			return ENOMEM;
+	}
+	op->created = 1;
+	return 0;
+}
+
+/* run_idx key: competition id, 0, run id. */
+static size_t run_idx_key(char *buf, const char *comp, const char *run)
+{
+	size_t cl = strlen(comp), rl = strlen(run);
+	memcpy(buf, comp, cl);
+	buf[cl] = 0;
+	memcpy(buf + cl + 1, run, rl);
+	return cl + 1 + rl;
+}
+
+static int put_packed_run(store_wctx_t *w, MDB_dbi dbi, const store_run_t *r)
+{
+	MDB_val k = key_of(r->id), v;
+	int rc;
+	v.mv_size = clusters__v1__run__get_packed_size(r);
+	if ((rc = mdb_put(w->txn, dbi, &k, &v, MDB_RESERVE)))
+		return rc;
+	clusters__v1__run__pack(r, v.mv_data);
+	return 0;
+}
+
+int store_run_op(store_wctx_t *w, store_op_t *op)
+{
+	char ik[2 * STORE_ID_MAX + 2];
+	MDB_val k, v;
+	int rc;
+
+	if (op->kind == STORE_RUN_DELETE) {
+		rc = exists(w->txn, w->st->run_heads, op->id, &v);
+		if (rc == MDB_NOTFOUND) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+			                 "run \"%s\" not found", op->id);
+			return 0;
+		}
+		if (rc)
+			return rc;
+		store_run_t *head =
+		        clusters__v1__run__unpack(NULL, v.mv_size, v.mv_data);
+		if (!head) {
+			op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+			                 "stored run \"%s\" does not decode",
+			                 op->id);
+			return 0;
+		}
+		k.mv_data = ik;
+		k.mv_size = run_idx_key(ik, head->competition_id, op->id);
+		store_run_free(head);
+		if ((rc = mdb_del(w->txn, w->st->run_idx, &k, NULL)) &&
+		    rc != MDB_NOTFOUND)
+			return rc;
+		k = key_of(op->id);
+		if ((rc = mdb_del(w->txn, w->st->run_heads, &k, NULL)))
+			return rc;
+		return mdb_del(w->txn, w->st->runs, &k, NULL);
+	}
+
+	const store_run_t *r = op->run;
+	rc = exists(w->txn, w->st->runs, r->id, NULL);
+	if (rc == 0) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EEXISTS,
+		                 "run \"%s\" already exists", r->id);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	store_run_t head = *r;
+	head.n_standings = 0;
+	head.standings = NULL;
+	if ((rc = put_packed_run(w, w->st->runs, r)) ||
+	    (rc = put_packed_run(w, w->st->run_heads, &head)))
+		return rc;
+	k.mv_data = ik;
+	k.mv_size = run_idx_key(ik, r->competition_id, r->id);
+	v.mv_size = 0;
+	v.mv_data = "";
+	if ((rc = mdb_put(w->txn, w->st->run_idx, &k, &v, 0)))
+		return rc;
+	op->created = 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ reads */
+
+int store_competition_read(store_t *st, MDB_txn *txn, const char *id,
+                           store_competition_t **out, char *err, size_t errlen)
+{
+	MDB_val v;
+	int rc;
+	*out = NULL;
+	if ((rc = store_validate_id(id, "id", err, errlen)) != CD_OK)
+		return rc;
+	rc = exists(txn, st->competitions, id, &v);
+	if (rc == MDB_NOTFOUND)
+		return cd_fail(err, errlen, CD_ENOTFOUND,
+		               "competition \"%s\" not found", id);
+	if (rc)
+		return store_mdb_err(rc, "get", err, errlen);
+	*out = clusters__v1__competition__unpack(NULL, v.mv_size, v.mv_data);
+	if (!*out)
+		return cd_fail(err, errlen, CD_ECORRUPT,
+		               "stored competition \"%s\" does not decode", id);
+	return CD_OK;
+}
+
+int store_run_read(store_t *st, MDB_txn *txn, const char *id,
+                   int with_standings, store_run_t **out, char *err,
+                   size_t errlen)
+{
+	MDB_val v;
+	int rc;
+	*out = NULL;
+	if ((rc = store_validate_id(id, "id", err, errlen)) != CD_OK)
+		return rc;
+	rc = exists(txn, with_standings ? st->runs : st->run_heads, id, &v);
+	if (rc == MDB_NOTFOUND)
+		return cd_fail(err, errlen, CD_ENOTFOUND, "run \"%s\" not found",
+		               id);
+	if (rc)
+		return store_mdb_err(rc, "get", err, errlen);
+	*out = clusters__v1__run__unpack(NULL, v.mv_size, v.mv_data);
+	if (!*out)
+		return cd_fail(err, errlen, CD_ECORRUPT,
+		               "stored run \"%s\" does not decode", id);
+	return CD_OK;
+}
+
+int store_competition_get(store_t *st, const char *id,
+                          store_competition_t **out, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int rc = store_rtxn_begin(st, &txn);
+	*out = NULL;
+	if (rc)
+		return store_mdb_err(rc, "read", err, errlen);
+	rc = store_competition_read(st, txn, id, out, err, errlen);
+	store_rtxn_end(st, txn);
+	return rc;
+}
+
+int store_run_get(store_t *st, const char *id, int with_standings,
+                  store_run_t **out, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	int rc = store_rtxn_begin(st, &txn);
+	*out = NULL;
+	if (rc)
+		return store_mdb_err(rc, "read", err, errlen);
+	rc = store_run_read(st, txn, id, with_standings, out, err, errlen);
+	store_rtxn_end(st, txn);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+/* Walks dbi from just after `after` (keys prefixed by prefix/plen), calling
+ * take(value) until it has `want` items; *more says whether another key
+ * followed. take returns non-zero on a record that does not decode. */
+typedef int (*take_fn)(void *arg, MDB_txn *txn, const MDB_val *k,
+                       const MDB_val *v);
+
+static int walk(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
+                const char *after, size_t want, take_fn take, void *arg,
+                size_t *taken, int *more)
+{
+	char start[STORE_KEY_MAX];
+	size_t alen = strlen(after);
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*more = 0;
+	*taken = 0;
+	if (plen + alen > sizeof(start))
+		return 0;
+	memcpy(start, prefix, plen);
+	memcpy(start + plen, after, alen);
+	k.mv_data = start;
+	k.mv_size = plen + alen;
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)))
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, plen + alen ? MDB_SET_RANGE : MDB_FIRST);
+	if (rc == 0 && alen && k.mv_size == plen + alen &&
+	    !memcmp(k.mv_data, start, plen + alen))
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen))
+			break;
+		if (*taken == want) {
+			*more = 1;
+			break;
+		}
+		if ((rc = take(arg, txn, &k, &v)))
+			break;
+		(*taken)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static size_t clamp_page(size_t n)
+{
+	if (n == 0)
+		return STORE_PAGE_DEFAULT;
+	return n > STORE_PAGE_MAX ? STORE_PAGE_MAX : n;
+}
+
+typedef struct comp_take {
+	store_competition_page_t *page;
+} comp_take_t;
+
+static int take_comp(void *arg, MDB_txn *txn, const MDB_val *k,
+                     const MDB_val *v)
+{
+	comp_take_t *ct = arg;
+	(void)txn;
+	(void)k;
+	store_competition_t *c =
+	        clusters__v1__competition__unpack(NULL, v->mv_size, v->mv_data);
+	if (!c)
+		return -1;
+	ct->page->items[ct->page->n++] = c;
+	return 0;
+}
+
+int store_competition_list(store_t *st, size_t page_size,
+                           const char *page_token,
+                           store_competition_page_t *out, char *err,
+                           size_t errlen)
+{
+	char after[STORE_ID_MAX + 1] = "";
+	const char *parts[1] = {""};
+	uint32_t qh = store_token_hash(parts, 1);
+	comp_take_t ct = {out};
+	MDB_txn *txn;
+	size_t taken;
+	int more, rc;
+
+	memset(out, 0, sizeof(*out));
+	page_size = clamp_page(page_size);
+	if (page_token && *page_token &&
+	    (rc = store_token_decode(page_token, 'p', qh, after, sizeof(after),
+	                             err, errlen)) != CD_OK)
+		return rc;
+	if (!(out->items = calloc(page_size, sizeof(*out->items))))
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if ((rc = store_rtxn_begin(st, &txn))) {
+		store_competition_page_free(out);
+		return store_mdb_err(rc, "read", err, errlen);
+	}
+	rc = walk(txn, st->competitions, "", 0, after, page_size, take_comp,
+	          &ct, &taken, &more);
+	store_rtxn_end(st, txn);
+	if (rc == 0 && more)
+		rc = store_token_encode('p', qh, out->items[out->n - 1]->id,
+		                        &out->next_token);
+	else if (rc == 0)
+		rc = (out->next_token = strdup("")) ? 0 : CD_ENOMEM;
+	if (rc) {
+		store_competition_page_free(out);
+		return cd_fail(err, errlen, rc == -1 ? CD_ECORRUPT : CD_EIO,
+		               "listing competitions failed");
+	}
+	return CD_OK;
+}
+
+void store_competition_page_free(store_competition_page_t *page)
+{
+	if (!page)
+		return;
+	for (size_t i = 0; i < page->n; i++)
+		store_competition_free(page->items[i]);
+	free(page->items);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}
+
+typedef struct run_take {
+	store_t *st;
+	store_run_page_t *page;
+	int with_standings;
+	size_t plen;   /* bytes of run_idx key before the run id; 0 = heads */
+} run_take_t;
+
+static int take_run(void *arg, MDB_txn *txn, const MDB_val *k,
+                    const MDB_val *v)
+{
+	run_take_t *rt = arg;
+	MDB_val rk = *k, rv = *v;
+	int rc;
+	if (rt->plen) {
+		rk.mv_data = (char *)k->mv_data + rt->plen;
+		rk.mv_size = k->mv_size - rt->plen;
+	}
+	if (rt->plen || rt->with_standings) {
+		rc = mdb_get(txn, rt->with_standings ? rt->st->runs
+		                                     : rt->st->run_heads,
+		             &rk, &rv);
+		if (rc)
+			return rc;
+	}
+	store_run_t *r = clusters__v1__run__unpack(NULL, rv.mv_size, rv.mv_data);
+	if (!r)
+		return -1;
+	rt->page->items[rt->page->n++] = r;
+	return 0;
+}
+
+int store_run_list(store_t *st, const char *competition_id, size_t page_size,
+                   const char *page_token, int with_standings,
+                   store_run_page_t *out, char *err, size_t errlen)
+{
+	char after[STORE_ID_MAX + 1] = "", prefix[STORE_ID_MAX + 2];
+	const char *comp = competition_id ? competition_id : "";
+	const char *parts[1] = {comp};
+	uint32_t qh = store_token_hash(parts, 1);
+	run_take_t rt = {st, out, with_standings, 0};
+	MDB_txn *txn;
+	size_t taken, plen = 0;
+	int more, rc;
+
+	memset(out, 0, sizeof(*out));
+	page_size = clamp_page(page_size);
+	if (*comp && (rc = store_validate_id(comp, "competition_id", err,
+	                                     errlen)) != CD_OK)
+		return rc;
+	if (page_token && *page_token &&
+	    (rc = store_token_decode(page_token, 'r', qh, after, sizeof(after),
+	                             err, errlen)) != CD_OK)
+		return rc;
+	if (*comp) {
+		plen = strlen(comp) + 1;
+		memcpy(prefix, comp, plen); /* includes the 0 separator */
+		rt.plen = plen;
+	}
+	if (!(out->items = calloc(page_size, sizeof(*out->items))))
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if ((rc = store_rtxn_begin(st, &txn))) {
+		store_run_page_free(out);
+		return store_mdb_err(rc, "read", err, errlen);
+	}
+	rc = walk(txn, plen ? st->run_idx : st->run_heads, prefix, plen, after,
+	          page_size, take_run, &rt, &taken, &more);
+	store_rtxn_end(st, txn);
+	if (rc == 0 && more)
+		rc = store_token_encode('r', qh, out->items[out->n - 1]->id,
+		                        &out->next_token);
+	else if (rc == 0)
+		rc = (out->next_token = strdup("")) ? 0 : CD_ENOMEM;
+	if (rc) {
+		store_run_page_free(out);
+		return cd_fail(err, errlen, rc == -1 ? CD_ECORRUPT : CD_EIO,
+		               "listing runs failed");
+	}
+	return CD_OK;
+}
+
+void store_run_page_free(store_run_page_t *page)
+{
+	if (!page)
+		return;
+	for (size_t i = 0; i < page->n; i++)
+		store_run_free(page->items[i]);
+	free(page->items);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}

@@ -1,0 +1,101 @@
+/*
+ * store_internal — what the store's source files share: the handle, the
+ * database handles, read-transaction helpers and the write context.
+ * Not part of the store's API.
+ */
+#ifndef STORE_INTERNAL_H
+#define STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+
+#include "store.h"
+
+/* Index key layout: field byte, value, 0x00, primary id. */
+#define STORE_IDX_ECONOMY 'e'
+#define STORE_IDX_REGION 'r'
+#define STORE_IDX_CITY 'c'
+#define STORE_IDX_INDUSTRY 'i'
+#define STORE_KEY_MAX 511          /* LMDB's default maximum key size */
+#define STORE_RTXN_POOL 64
+
+struct store {
+	MDB_env *env;
+	MDB_dbi clusters;     /* id -> packed Cluster */
+	MDB_dbi cluster_idx;  /* field|value|0|id -> "" */
+	MDB_dbi competitions; /* id -> packed Competition */
+	MDB_dbi runs;         /* id -> packed Run (with standings) */
+	MDB_dbi run_heads;    /* id -> packed Run without standings */
+	MDB_dbi run_idx;      /* competition_id|0|run_id -> "" */
+	MDB_dbi meta;         /* "seq" -> u64 etag sequence, "schema" -> u32 */
+
+	pthread_mutex_t wlock;     /* one store_apply at a time */
+	/* Readers hold it shared for the life of their transaction; map
+	 * growth holds it exclusively, since remapping under a live reader
+	 * would leave that reader with dangling pointers. */
+	pthread_rwlock_t maplock;
+
+	size_t map_size, map_max;
+	unsigned grow_count;
+
+	pthread_mutex_t pool_lock; /* guards the pool of reset read txns */
+	MDB_txn *pool[STORE_RTXN_POOL];
+	unsigned pool_n;
+};
+
+struct store_snap {
+	store_t *st;
+	MDB_txn *txn;
+};
+
+/* State of one write transaction, shared by the op implementations. */
+typedef struct store_wctx {
+	store_t *st;
+	MDB_txn *txn;
+	uint64_t seq;       /* last etag sequence number used */
+	int64_t now_sec;    /* one clock reading for the whole batch */
+	int32_t now_nsec;
+} store_wctx_t;
+
+/* Short read transactions from a pool (renew/reset is cheaper than
+ * begin/abort). Holds maplock shared until store_rtxn_end. */
+int store_rtxn_begin(store_t *st, MDB_txn **txn);
+void store_rtxn_end(store_t *st, MDB_txn *txn);
+
+/* LMDB error (non-zero) -> cd_err with a message. */
+int store_mdb_err(int mrc, const char *what, char *err, size_t errlen);
+
+/* Next etag of this transaction, written as 16 hex digits into buf[17]. */
+void store_next_etag(store_wctx_t *w, char buf[17]);
+
+/* Op implementations: return 0 or an LMDB error that dooms the whole
+ * transaction (MDB_MAP_FULL is retried by store_apply); per-op failures
+ * are reported in op->rc with 0 returned. */
+int store_cluster_op(store_wctx_t *w, store_op_t *op);
+int store_competition_op(store_wctx_t *w, store_op_t *op);
+int store_run_op(store_wctx_t *w, store_op_t *op);
+
+/* Reads within any transaction. */
+int store_cluster_read(store_t *st, MDB_txn *txn, const char *id,
+                       store_cluster_t **out, char *err, size_t errlen);
+int store_competition_read(store_t *st, MDB_txn *txn, const char *id,
+                           store_competition_t **out, char *err,
+                           size_t errlen);
+int store_run_read(store_t *st, MDB_txn *txn, const char *id,
+                   int with_standings, store_run_t **out, char *err,
+                   size_t errlen);
+int store_scan_txn(store_t *st, MDB_txn *txn, const store_filter_t *f,
+                   const char *after_id, store_scan_fn fn, void *arg);
+
+/* Filter helpers. */
+int store_filter_empty(const store_filter_t *f);
+int store_filter_match(const store_filter_t *f, const store_cluster_t *c);
+
+/* Page tokens: opaque, bound to the kind of list and its query. */
+uint32_t store_token_hash(const char *const *parts, size_t n);
+int store_token_encode(char kind, uint32_t qhash, const char *last,
+                       char **out);
+int store_token_decode(const char *tok, char kind, uint32_t qhash,
+                       char *last, size_t cap, char *err, size_t errlen);
+
+#endif

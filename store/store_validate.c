@@ -1,0 +1,430 @@
+/*
+ * store_validate.c — the rules every stored record obeys. Each rule has its
+ * own error code; messages name the field with its index path so a client
+ * can point at the offending value.
+ */
+#include "store_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ISO 3166-1 alpha-2 officially assigned codes (from Debian's iso-codes),
+ * plus XK, the user-assigned code in general use for Kosovo. */
+static const char iso3166[] =
+        "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBT"
+        "BVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEH"
+        "ERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHT"
+        "HUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLS"
+        "LTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNI"
+        "NLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESG"
+        "SHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUG"
+        "UMUSUYUZVAVCVEVGVIVNVUWFWSXKYEYTZAZMZW";
+
+#define MAX_ECONOMY_PARTS 8
+
+static int is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+int store_validate_id(const char *id, const char *field, char *err,
+                      size_t errlen)
+{
+	size_t n;
+	if (!id || !*id)
+		return cd_fail(err, errlen, CD_EV_ID, "%s: missing", field);
+	n = strlen(id);
+	if (n > STORE_ID_MAX)
+		return cd_fail(err, errlen, CD_EV_ID,
+		               "%s: %zu characters, at most %d", field, n,
+		               STORE_ID_MAX);
+	if (!is_lower_alnum(id[0]))
+		return cd_fail(err, errlen, CD_EV_ID,
+		               "%s: \"%.64s\" must start with [a-z0-9]", field, id);
+	for (size_t i = 1; i < n; i++)
+		if (!is_lower_alnum(id[i]) && id[i] != '.' && id[i] != '_' &&
+		    id[i] != '-')
+			return cd_fail(err, errlen, CD_EV_ID,
+			               "%s: \"%.64s\" has '%c' at %zu; allowed are "
+			               "[a-z0-9._-]",
+			               field, id, id[i] >= 32 && id[i] < 127 ? id[i] : '?', i);
+	return CD_OK;
+}
+
+/* [a-z][a-z0-9_]{0,63} for indicator and criterion names. */
+static int name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* [a-z][a-z0-9_.-]{0,62} for label keys. */
+static int label_key_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 63 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '_' && s[i] != '.' &&
+		    s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Well-formed UTF-8 without C0 controls (other than tab when allowed). */
+static int utf8_ok(const char *s, int allow_newlines)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		size_t extra;
+		if (c < 0x20) {
+			if (!(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
+				return 0;
+			p++;
+			continue;
+		}
+		if (c == 0x7f)
+			return 0;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			extra = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			extra = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			extra = 3;
+		else
+			return 0;
+		uint32_t cp = c & (0x3f >> extra);
+		for (size_t i = 1; i <= extra; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		p += extra + 1;
+	}
+	return 1;
+}
+
+/* Text field: optional unless required, bounded, clean UTF-8. */
+static int text(const char *s, const char *field, size_t max, int required,
+                int multiline, char *err, size_t errlen)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0)
+		return required ? cd_fail(err, errlen, CD_EV_EMPTY,
+		                          "%s: must not be empty", field)
+		                : CD_OK;
+	if (n > max)
+		return cd_fail(err, errlen, CD_EV_LENGTH,
+		               "%s: %zu bytes, at most %zu", field, n, max);
+	if (!utf8_ok(s, multiline))
+		return cd_fail(err, errlen, CD_EV_ENCODING,
+		               "%s: not valid UTF-8 text (or holds control "
+		               "characters)",
+		               field);
+	return CD_OK;
+}
+
+int store_validate_economy(const char *e, const char *field, char *err,
+                           size_t errlen)
+{
+	size_t n = e ? strlen(e) : 0, parts = 0;
+	if (n == 0)
+		return cd_fail(err, errlen, CD_EV_ECONOMY,
+		               "%s: missing (ISO 3166-1 alpha-2, e.g. \"JP\" or "
+		               "\"CN/HK\")",
+		               field);
+	for (size_t i = 0; i < n;) {
+		char code[3];
+		if (i + 2 > n || (i + 2 < n && e[i + 2] != '/') ||
+		    ++parts > MAX_ECONOMY_PARTS)
+			goto bad;
+		code[0] = e[i];
+		code[1] = e[i + 1];
+		code[2] = 0;
+		int found = 0;
+		for (size_t k = 0; k + 1 < sizeof(iso3166); k += 2)
+			if (iso3166[k] == code[0] && iso3166[k + 1] == code[1]) {
+				found = 1;
+				break;
+			}
+		if (!found)
+			return cd_fail(err, errlen, CD_EV_ECONOMY,
+			               "%s: \"%.32s\" is not an ISO 3166-1 alpha-2 "
+			               "code",
+			               field, code);
+		/* The same code twice says nothing a single one doesn't. */
+		for (size_t j = 0; j < i; j += 3)
+			if (e[j] == code[0] && e[j + 1] == code[1])
+				return cd_fail(err, errlen, CD_EV_ECONOMY,
+				               "%s: \"%s\" repeated in \"%.32s\"",
+				               field, code, e);
+		i += 3;
+		if (i == n + 1)
+			break;
+		if (i == n)
+			goto bad; /* trailing '/' */
+	}
+	return CD_OK;
+bad:
+	return cd_fail(err, errlen, CD_EV_ECONOMY,
+	               "%s: \"%.32s\" is not one ISO 3166-1 alpha-2 code or "
+	               "up to %d joined by '/'",
+	               field, e, MAX_ECONOMY_PARTS);
+}
+
+static int count(size_t n, size_t max, const char *field, char *err,
+                 size_t errlen)
+{
+	if (n > max)
+		return cd_fail(err, errlen, CD_EV_COUNT, "%s: %zu items, at most %zu",
+		               field, n, max);
+	return CD_OK;
+}
+
+static int check_indicators(const store_cluster_t *c, char *err, size_t errlen)
+{
+	char f[64];
+	int rc;
+	if ((rc = count(c->n_indicators, STORE_MAX_INDICATORS, "indicators", err,
+	                errlen)))
+		return rc;
+	for (size_t i = 0; i < c->n_indicators; i++) {
+		const Clusters__V1__Indicator *in = c->indicators[i];
+		if (!name_ok(in->name))
+			return cd_fail(err, errlen, CD_EV_INDICATOR_NAME,
+			               "indicators[%zu].name: \"%.64s\" must match "
+			               "[a-z][a-z0-9_]{0,63}",
+			               i, in->name ? in->name : "");
+		if (in->year < STORE_YEAR_MIN || in->year > STORE_YEAR_MAX)
+			return cd_fail(err, errlen, CD_EV_YEAR,
+			               "indicators[%zu].year: %d is outside %d..%d", i,
+			               (int)in->year, STORE_YEAR_MIN, STORE_YEAR_MAX);
+		if (!isfinite(in->value))
+			return cd_fail(err, errlen, CD_EV_NONFINITE,
+			               "indicators[%zu].value: %s is not a finite "
+			               "number",
+			               i, isnan(in->value) ? "NaN" : "infinity");
+		snprintf(f, sizeof(f), "indicators[%zu].unit", i);
+		if ((rc = text(in->unit, f, 32, 0, 0, err, errlen)))
+			return rc;
+	}
+	/* Duplicates: quadratic is fine for small lists; sort-free keeps
+	 * the caller's order intact. */
+	if (c->n_indicators <= 256) {
+		for (size_t i = 1; i < c->n_indicators; i++)
+			for (size_t j = 0; j < i; j++)
+				if (c->indicators[i]->year == c->indicators[j]->year &&
+				    !strcmp(c->indicators[i]->name,
+				            c->indicators[j]->name))
+					goto dup;
+		return CD_OK;
+	}
+	{
+		/* Large lists: hash set of (name, year). */
+		size_t cap = 1;
+		while (cap < c->n_indicators * 2)
+			cap <<= 1;
+		size_t *slots = calloc(cap, sizeof(*slots));
+		if (!slots)
+			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		for (size_t i = 0; i < c->n_indicators; i++) {
+			const Clusters__V1__Indicator *in = c->indicators[i];
+			uint32_t h = 2166136261u;
+			for (const char *p = in->name; *p; p++)
+				h = (h ^ (unsigned char)*p) * 16777619u;
+			h = (h ^ (uint32_t)in->year) * 16777619u;
+			for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+				if (!slots[s]) {
+					slots[s] = i + 1;
+					break;
+				}
+				const Clusters__V1__Indicator *o =
+				        c->indicators[slots[s] - 1];
+				if (o->year == in->year && !strcmp(o->name, in->name)) {
+					free(slots);
+					goto dup;
+				}
+			}
+		}
+		free(slots);
+		return CD_OK;
+	}
+dup:
+	for (size_t i = 1; i < c->n_indicators; i++)
+		for (size_t j = 0; j < i; j++)
+			if (c->indicators[i]->year == c->indicators[j]->year &&
+			    !strcmp(c->indicators[i]->name, c->indicators[j]->name))
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "indicators[%zu]: \"%s\" for %d is "
+				               "already given at indicators[%zu]",
+				               i, c->indicators[i]->name,
+				               (int)c->indicators[i]->year, j);
+	return CD_EV_DUPLICATE;
+}
+
+static int check_assessments(const store_cluster_t *c, char *err,
+                             size_t errlen)
+{
+	char f[64];
+	int rc;
+	if ((rc = count(c->n_assessments, STORE_MAX_ASSESSMENTS, "assessments",
+	                err, errlen)))
+		return rc;
+	for (size_t i = 0; i < c->n_assessments; i++) {
+		const Clusters__V1__Assessment *a = c->assessments[i];
+		snprintf(f, sizeof(f), "assessments[%zu].judge", i);
+		if ((rc = text(a->judge, f, STORE_TEXT_MAX, 1, 0, err, errlen)))
+			return rc;
+		if (!name_ok(a->criterion))
+			return cd_fail(err, errlen, CD_EV_CRITERION,
+			               "assessments[%zu].criterion: \"%.64s\" must "
+			               "match [a-z][a-z0-9_]{0,63}",
+			               i, a->criterion ? a->criterion : "");
+		if (!isfinite(a->score))
+			return cd_fail(err, errlen, CD_EV_NONFINITE,
+			               "assessments[%zu].score: %s is not a finite "
+			               "number",
+			               i, isnan(a->score) ? "NaN" : "infinity");
+		snprintf(f, sizeof(f), "assessments[%zu].comment", i);
+		if ((rc = text(a->comment, f, STORE_COMMENT_MAX, 0, 1, err,
+		               errlen)))
+			return rc;
+		snprintf(f, sizeof(f), "assessments[%zu].round", i);
+		if ((rc = text(a->round, f, STORE_TEXT_MAX, 0, 0, err, errlen)))
+			return rc;
+	}
+	return CD_OK;
+}
+
+static int check_labels(const store_cluster_t *c, char *err, size_t errlen)
+{
+	char f[96];
+	int rc;
+	if ((rc = count(c->n_labels, STORE_MAX_LABELS, "labels", err, errlen)))
+		return rc;
+	for (size_t i = 0; i < c->n_labels; i++) {
+		const char *k = c->labels[i]->key;
+		if (!label_key_ok(k))
+			return cd_fail(err, errlen, CD_EV_LABEL_KEY,
+			               "labels: key \"%.64s\" must match "
+			               "[a-z][a-z0-9_.-]{0,62}",
+			               k ? k : "");
+		snprintf(f, sizeof(f), "labels[\"%s\"]", k);
+		if ((rc = text(c->labels[i]->value, f, STORE_LABEL_VALUE_MAX, 0, 0,
+		               err, errlen)))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->labels[j]->key, k))
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "labels: key \"%s\" given twice", k);
+	}
+	return CD_OK;
+}
+
+int store_validate_cluster(const store_cluster_t *c, char *err, size_t errlen)
+{
+	char f[64];
+	int rc;
+
+	if (!c)
+		return cd_fail(err, errlen, CD_EINVAL, "cluster: missing");
+	if ((rc = store_validate_id(c->id, "cluster.id", err, errlen)))
+		return rc;
+	if (!c->name || !*c->name)
+		return cd_fail(err, errlen, CD_EV_NAME, "name: must not be empty");
+	if ((rc = text(c->name, "name", STORE_NAME_MAX, 1, 0, err, errlen)))
+		return rc;
+	if ((rc = store_validate_economy(c->economy, "economy", err, errlen)))
+		return rc;
+	if ((rc = text(c->region, "region", STORE_TEXT_MAX, 0, 0, err, errlen)) ||
+	    (rc = text(c->industry, "industry", STORE_TEXT_MAX, 0, 0, err,
+	               errlen)))
+		return rc;
+	if ((rc = count(c->n_cities, STORE_MAX_CITIES, "cities", err, errlen)))
+		return rc;
+	for (size_t i = 0; i < c->n_cities; i++) {
+		snprintf(f, sizeof(f), "cities[%zu]", i);
+		if ((rc = text(c->cities[i], f, STORE_TEXT_MAX, 1, 0, err, errlen)))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->cities[i], c->cities[j]))
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "cities[%zu]: \"%s\" is already "
+				               "cities[%zu]",
+				               i, c->cities[i], j);
+	}
+	if ((rc = check_indicators(c, err, errlen)) ||
+	    (rc = check_assessments(c, err, errlen)) ||
+	    (rc = check_labels(c, err, errlen)))
+		return rc;
+	return CD_OK;
+}
+
+/* Structure only; plugins, params and the meaning of the rules are the
+ * engine's to judge. */
+int store_validate_competition(const store_competition_t *c, char *err,
+                               size_t errlen)
+{
+	char f[96];
+	int rc;
+
+	if (!c)
+		return cd_fail(err, errlen, CD_EINVAL, "competition: missing");
+	if ((rc = store_validate_id(c->id, "competition.id", err, errlen)))
+		return rc;
+	if ((rc = text(c->title, "title", STORE_NAME_MAX, 1, 0, err, errlen)) ||
+	    (rc = text(c->edition, "edition", STORE_TEXT_MAX, 0, 0, err,
+	               errlen)) ||
+	    (rc = text(c->description, "description", STORE_COMMENT_MAX, 0, 1,
+	               err, errlen)))
+		return rc;
+	if (c->baseline_run_id && *c->baseline_run_id &&
+	    (rc = store_validate_id(c->baseline_run_id, "baseline_run_id", err,
+	                            errlen)))
+		return rc;
+	if (c->n_rounds == 0)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "rounds: a competition needs at least one round");
+	if ((rc = count(c->n_rounds, 16, "rounds", err, errlen)))
+		return rc;
+	for (size_t r = 0; r < c->n_rounds; r++) {
+		const Clusters__V1__Round *rd = c->rounds[r];
+		snprintf(f, sizeof(f), "rounds[%zu].name", r);
+		if ((rc = text(rd->name, f, STORE_TEXT_MAX, 0, 0, err, errlen)))
+			return rc;
+		snprintf(f, sizeof(f), "rounds[%zu].criteria", r);
+		if ((rc = count(rd->n_criteria, 64, f, err, errlen)))
+			return rc;
+		snprintf(f, sizeof(f), "rounds[%zu].eligibility", r);
+		if ((rc = count(rd->n_eligibility, 64, f, err, errlen)))
+			return rc;
+		for (size_t k = 0; k < rd->n_criteria; k++) {
+			const Clusters__V1__Criterion *cr = rd->criteria[k];
+			if (!isfinite(cr->weight))
+				return cd_fail(err, errlen, CD_EV_NONFINITE,
+				               "rounds[%zu].criteria[%zu].weight: not "
+				               "a finite number",
+				               r, k);
+			snprintf(f, sizeof(f), "rounds[%zu].criteria[%zu].params", r,
+			         k);
+			if ((rc = count(cr->n_params, 64, f, err, errlen)))
+				return rc;
+		}
+	}
+	return CD_OK;
+}
