@@ -117,7 +117,6 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	}
 	mdb_env_set_maxdbs(st->env, 16);
 	mdb_env_set_maxreaders(st->env, o.max_readers ? o.max_readers : 512);
-	mdb_env_set_mapsize(st->env, st->map_size);
 	/* NOTLS: read transactions are pooled and used by whichever gRPC
 	 * worker thread needs one. NORDAHEAD: random gets dominate. */
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.nosync ? MDB_NOSYNC : 0);
@@ -127,9 +126,18 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	}
 	/* A previous process may have died holding reader slots. */
 	mdb_reader_check(st->env, &dead);
-	/* The file may already be bigger than the requested initial map. */
-	if (mdb_env_info(st->env, &info) == 0 && info.me_mapsize > st->map_size)
+	/* The map size is set only after open so that a map grown by an
+	 * earlier run (recorded in the file) is kept, not shrunk back. */
+	if ((rc = mdb_env_info(st->env, &info)) != 0) {
+		rc = store_mdb_err(rc, dir, err, errlen);
+		goto fail;
+	}
+	if (info.me_mapsize >= st->map_size)
 		st->map_size = info.me_mapsize;
+	else if ((rc = mdb_env_set_mapsize(st->env, st->map_size)) != 0) {
+		rc = store_mdb_err(rc, "map size", err, errlen);
+		goto fail;
+	}
 	if ((rc = open_dbis(st, err, errlen)) != CD_OK)
 		goto fail;
 	*out = st;
@@ -241,6 +249,7 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 		memcpy(&w->seq, v.mv_data, sizeof(uint64_t));
 	else if (rc && rc != MDB_NOTFOUND)
 		return rc;
+	rc = 0;
 	seq0 = w->seq;
 	for (size_t i = 0; i < n; i++) {
 		if (skip[i])

@@ -149,6 +149,9 @@ typedef struct store_filter {
 	const char *industry;
 } store_filter_t;
 
+/* True when c satisfies every filter given (NULL = no filter). */
+int store_filter_match(const store_filter_t *f, const store_cluster_t *c);
+
 int store_cluster_get(store_t *st, const char *id, store_cluster_t **out,
                       char *err, size_t errlen);
 /* The stored bytes (a packed clusters.v1.Cluster), copied into *buf

@@ -89,7 +89,6 @@ int store_scan_txn(store_t *st, MDB_txn *txn, const store_filter_t *f,
 
 /* Filter helpers. */
 int store_filter_empty(const store_filter_t *f);
-int store_filter_match(const store_filter_t *f, const store_cluster_t *c);
 
 /* Page tokens: opaque, bound to the kind of list and its query. */
 uint32_t store_token_hash(const char *const *parts, size_t n);
