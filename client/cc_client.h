@@ -1,0 +1,219 @@
+/*
+ * cc_client — blocking C client of clusterd.
+ *
+ * One function per RPC of the contract (proto/clusters/v1 and
+ * grpc.health.v1). Requests and responses are the protobuf-c messages of
+ * target clusterd_proto. Every call returns its gRPC status code (0 = OK) and
+ * fills a cc_status_t with that code and the server's message; failures that
+ * happen before the server is reached (encoding, decoding, a stream closed
+ * early) get a gRPC code too, so callers handle one kind of result.
+ *
+ * Responses are allocated by the library with the default protobuf-c
+ * allocator; free them with cc_msg_free(). Requests stay owned by the caller.
+ *
+ * Deadlines: every call has one. It is the client's default
+ * (cc_client_set_timeout) unless the call passes a cc_opts_t with its own.
+ * For streams the deadline covers the whole stream.
+ *
+ * Thread-safety: a cc_client_t may be shared by any number of threads; the
+ * gRPC channel is thread-safe and each call owns its completion queue.
+ * A stream (cc_reader_t, cc_writer_t) belongs to one thread at a time.
+ * cc_client_set_timeout is not synchronised: call it before sharing.
+ */
+#ifndef CC_CLIENT_H
+#define CC_CLIENT_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "clusters/v1/clusters.pb-c.h"
+#include "clusters/v1/competitions.pb-c.h"
+#include "clusters/v1/plugins.pb-c.h"
+#include "grpc/health/v1/health.pb-c.h"
+
+/* gRPC status codes, with the values of the wire protocol. */
+enum {
+	CC_OK = 0,
+	CC_CANCELLED = 1,
+	CC_UNKNOWN = 2,
+	CC_INVALID_ARGUMENT = 3,
+	CC_DEADLINE_EXCEEDED = 4,
+	CC_NOT_FOUND = 5,
+	CC_ALREADY_EXISTS = 6,
+	CC_PERMISSION_DENIED = 7,
+	CC_RESOURCE_EXHAUSTED = 8,
+	CC_FAILED_PRECONDITION = 9,
+	CC_ABORTED = 10,
+	CC_OUT_OF_RANGE = 11,
+	CC_UNIMPLEMENTED = 12,
+	CC_INTERNAL = 13,
+	CC_UNAVAILABLE = 14,
+	CC_DATA_LOSS = 15,
+	CC_UNAUTHENTICATED = 16,
+};
+
+#define CC_DEFAULT_TIMEOUT_MS 30000
+#define CC_MESSAGE_MAX 1024
+
+typedef struct cc_status {
+	int code;                      /* gRPC status code */
+	char message[CC_MESSAGE_MAX];  /* the server's message, or ours */
+} cc_status_t;
+
+/* Per-call options; a NULL cc_opts_t * means the client's defaults. */
+typedef struct cc_opts {
+	int64_t timeout_ms;  /* 0 = client default; < 0 = no deadline */
+} cc_opts_t;
+
+typedef struct cc_client cc_client_t;
+
+/* "NOT_FOUND" for 5 and so on; "UNKNOWN_CODE" outside the table. */
+const char *cc_status_name(int code);
+
+/* Connects lazily to addr ("host:port"); fails only on bad arguments. */
+int cc_client_open(cc_client_t **out, const char *addr, char *err,
+                   size_t errlen);
+/* Closes the channel. Every call and stream must be finished. NULL is ok. */
+void cc_client_close(cc_client_t *c);
+/* The default deadline of calls, in milliseconds (< 0 = none). */
+void cc_client_set_timeout(cc_client_t *c, int64_t timeout_ms);
+const char *cc_client_target(const cc_client_t *c);
+
+/* Frees a message returned by this library. NULL is ok. */
+void cc_msg_free(void *msg);
+
+/*
+ * Generic calls by full method name ("/pkg.Service/Method"). The typed calls
+ * below are thin wrappers; these remain public so a caller can reach methods
+ * this header does not know (and so tests can call one that does not exist).
+ */
+int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
+                  const ProtobufCMessage *req,
+                  const ProtobufCMessageDescriptor *resp_desc,
+                  ProtobufCMessage **resp, cc_status_t *st);
+
+/* Server-streaming: open, read messages until cc_reader_next says 0, then
+ * cc_reader_close gives the final status. Closing early cancels the call. */
+typedef struct cc_reader cc_reader_t;
+int cc_reader_open(cc_client_t *c, const cc_opts_t *o, const char *method,
+                   const ProtobufCMessage *req,
+                   const ProtobufCMessageDescriptor *msg_desc,
+                   cc_reader_t **out, cc_status_t *st);
+/* 1 and *msg (caller frees) for a message; 0 at the end or on error. */
+int cc_reader_next(cc_reader_t *r, ProtobufCMessage **msg);
+/* Final status of the stream; frees r. */
+int cc_reader_close(cc_reader_t *r, cc_status_t *st);
+
+/* Client-streaming: open, write messages, finish to get the response.
+ * A write that fails means the call is over: call cc_writer_finish to learn
+ * why. cc_writer_abort cancels the call and frees w. */
+typedef struct cc_writer cc_writer_t;
+int cc_writer_open(cc_client_t *c, const cc_opts_t *o, const char *method,
+                   const ProtobufCMessageDescriptor *resp_desc,
+                   cc_writer_t **out, cc_status_t *st);
+int cc_writer_write(cc_writer_t *w, const ProtobufCMessage *msg,
+                    cc_status_t *st);
+/* Half-closes, waits for the response and status; frees w. */
+int cc_writer_finish(cc_writer_t *w, ProtobufCMessage **resp,
+                     cc_status_t *st);
+void cc_writer_abort(cc_writer_t *w);
+
+/* Callback of the callback forms of server streams: return non-zero to stop
+ * (the call is cancelled and the result is CANCELLED). The message is
+ * borrowed: it is freed when the callback returns. */
+typedef int (*cc_msg_cb)(const ProtobufCMessage *msg, void *ud);
+
+/* ---- clusters.v1.ClusterRegistry ---- */
+int cc_create_cluster(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__CreateClusterRequest *req,
+                      Clusters__V1__Cluster **resp, cc_status_t *st);
+int cc_get_cluster(cc_client_t *c, const cc_opts_t *o,
+                   const Clusters__V1__GetClusterRequest *req,
+                   Clusters__V1__Cluster **resp, cc_status_t *st);
+int cc_update_cluster(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__UpdateClusterRequest *req,
+                      Clusters__V1__Cluster **resp, cc_status_t *st);
+int cc_delete_cluster(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__DeleteClusterRequest *req,
+                      Clusters__V1__DeleteClusterResponse **resp,
+                      cc_status_t *st);
+int cc_list_clusters(cc_client_t *c, const cc_opts_t *o,
+                     const Clusters__V1__ListClustersRequest *req,
+                     Clusters__V1__ListClustersResponse **resp,
+                     cc_status_t *st);
+/* ImportClusters: write Clusters__V1__Cluster messages with
+ * cc_writer_write, then cc_import_clusters_finish. */
+int cc_import_clusters_open(cc_client_t *c, const cc_opts_t *o,
+                            cc_writer_t **out, cc_status_t *st);
+int cc_import_clusters_finish(cc_writer_t *w,
+                              Clusters__V1__ImportClustersResponse **resp,
+                              cc_status_t *st);
+/* ExportClusters: iterate with cc_reader_next (Clusters__V1__Cluster). */
+int cc_export_clusters_open(cc_client_t *c, const cc_opts_t *o,
+                            const Clusters__V1__ExportClustersRequest *req,
+                            cc_reader_t **out, cc_status_t *st);
+int cc_export_clusters(cc_client_t *c, const cc_opts_t *o,
+                       const Clusters__V1__ExportClustersRequest *req,
+                       cc_msg_cb cb, void *ud, cc_status_t *st);
+
+/* ---- clusters.v1.CompetitionService ---- */
+int cc_create_competition(cc_client_t *c, const cc_opts_t *o,
+                          const Clusters__V1__CreateCompetitionRequest *req,
+                          Clusters__V1__Competition **resp, cc_status_t *st);
+int cc_get_competition(cc_client_t *c, const cc_opts_t *o,
+                       const Clusters__V1__GetCompetitionRequest *req,
+                       Clusters__V1__Competition **resp, cc_status_t *st);
+int cc_list_competitions(cc_client_t *c, const cc_opts_t *o,
+                         const Clusters__V1__ListCompetitionsRequest *req,
+                         Clusters__V1__ListCompetitionsResponse **resp,
+                         cc_status_t *st);
+int cc_delete_competition(cc_client_t *c, const cc_opts_t *o,
+                          const Clusters__V1__DeleteCompetitionRequest *req,
+                          Clusters__V1__DeleteCompetitionResponse **resp,
+                          cc_status_t *st);
+/* RunCompetition: a stream of Clusters__V1__RunEvent. The callback form
+ * hands progress events to cb (may be NULL) and returns the final Run. */
+int cc_run_competition_open(cc_client_t *c, const cc_opts_t *o,
+                            const Clusters__V1__RunCompetitionRequest *req,
+                            cc_reader_t **out, cc_status_t *st);
+typedef void (*cc_progress_cb)(const Clusters__V1__Progress *p, void *ud);
+int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
+                       const Clusters__V1__RunCompetitionRequest *req,
+                       cc_progress_cb cb, void *ud,
+                       Clusters__V1__Run **run, cc_status_t *st);
+int cc_get_run(cc_client_t *c, const cc_opts_t *o,
+               const Clusters__V1__GetRunRequest *req,
+               Clusters__V1__Run **resp, cc_status_t *st);
+int cc_list_runs(cc_client_t *c, const cc_opts_t *o,
+                 const Clusters__V1__ListRunsRequest *req,
+                 Clusters__V1__ListRunsResponse **resp, cc_status_t *st);
+int cc_evaluate(cc_client_t *c, const cc_opts_t *o,
+                const Clusters__V1__EvaluateRequest *req,
+                Clusters__V1__Run **resp, cc_status_t *st);
+
+/* ---- clusters.v1.PluginService ---- */
+int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,
+                    const Clusters__V1__ListPluginsRequest *req,
+                    Clusters__V1__ListPluginsResponse **resp,
+                    cc_status_t *st);
+int cc_reload_plugins(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__ReloadPluginsRequest *req,
+                      Clusters__V1__ListPluginsResponse **resp,
+                      cc_status_t *st);
+
+/* ---- grpc.health.v1.Health ---- */
+int cc_health_check(cc_client_t *c, const cc_opts_t *o,
+                    const Grpc__Health__V1__HealthCheckRequest *req,
+                    Grpc__Health__V1__HealthCheckResponse **resp,
+                    cc_status_t *st);
+/* Watch: a stream of Grpc__Health__V1__HealthCheckResponse. */
+int cc_health_watch_open(cc_client_t *c, const cc_opts_t *o,
+                         const Grpc__Health__V1__HealthCheckRequest *req,
+                         cc_reader_t **out, cc_status_t *st);
+int cc_health_watch(cc_client_t *c, const cc_opts_t *o,
+                    const Grpc__Health__V1__HealthCheckRequest *req,
+                    cc_msg_cb cb, void *ud, cc_status_t *st);
+
+#endif
