@@ -1,0 +1,281 @@
+#include "engine_def.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_error.h"
+
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+
+static int empty(const char *s)
+{
+	return !s || !*s;
+}
+
+static int check_filter(const Clusters__V1__Filter *f, size_t r, size_t i,
+                        char *err, size_t errlen)
+{
+	char at[64];
+	snprintf(at, sizeof(at), "rounds[%zu].eligibility[%zu]", r, i);
+	if (!f)
+		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
+	if (f->field < FF(ECONOMY) || f->field > FF(INDICATOR))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.field: unknown value %d", at, (int)f->field);
+	if (f->op < CMP(COMPARISON_UNSPECIFIED) || f->op > CMP(PRESENT))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.op: unknown value %d", at, (int)f->op);
+	int keyed = f->field == FF(LABEL) || f->field == FF(INDICATOR);
+	if (keyed && empty(f->key))
+		return cd_fail(err, errlen, CD_EV_EMPTY,
+		               "%s.key: a %s filter needs a key", at,
+		               f->field == FF(LABEL) ? "label" : "indicator");
+	if (!keyed && !empty(f->key))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.key: only label and indicator filters take a key",
+		               at);
+	if (f->field == FF(INDICATOR)) {
+		if (f->op == CMP(IN) || f->op == CMP(NOT_IN))
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "%s.op: indicators compare with GE, GT, LE, LT, "
+			               "EQ, NE or PRESENT", at);
+		if (f->year != 0 && (f->year < 1800 || f->year > 2200))
+			return cd_fail(err, errlen, CD_EV_YEAR,
+			               "%s.year: %d is outside 1800..2200 (0 = latest)",
+			               at, (int)f->year);
+		if (!isfinite(f->threshold))
+			return cd_fail(err, errlen, CD_EV_NONFINITE,
+			               "%s.threshold: must be finite", at);
+		if (f->n_any_of)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "%s.any_of: indicator filters use threshold",
+			               at);
+		return CD_OK;
+	}
+	if (f->op != CMP(COMPARISON_UNSPECIFIED) && f->op != CMP(IN) &&
+	    f->op != CMP(NOT_IN) && f->op != CMP(PRESENT))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.op: text fields compare with IN, NOT_IN or "
+		               "PRESENT", at);
+	if (f->year != 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.year: only indicator filters take a year", at);
+	if (f->op == CMP(PRESENT)) {
+		if (f->n_any_of)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "%s.any_of: PRESENT takes no values", at);
+		return CD_OK;
+	}
+	if (f->n_any_of == 0)
+		return cd_fail(err, errlen, CD_EV_EMPTY,
+		               "%s.any_of: at least one value is required", at);
+	for (size_t k = 0; k < f->n_any_of; k++)
+		if (empty(f->any_of[k]))
+			return cd_fail(err, errlen, CD_EV_EMPTY,
+			               "%s.any_of[%zu]: must not be empty", at, k);
+	return CD_OK;
+}
+
+static int check_params(const Clusters__V1__Criterion *c, const char *at,
+                        engine_check_criterion_fn check, void *arg,
+                        char *err, size_t errlen)
+{
+	const char **kv = NULL;
+	if (c->n_params &&
+	    !(kv = calloc(2 * c->n_params, sizeof(*kv))))
+		return cd_fail(err, errlen, CD_ENOMEM, "%s: out of memory", at);
+	for (size_t i = 0; i < c->n_params; i++) {
+		const Clusters__V1__Criterion__ParamsEntry *e = c->params[i];
+		kv[i] = e && e->key ? e->key : "";
+		kv[c->n_params + i] = e && e->value ? e->value : "";
+	}
+	char msg[256] = "";
+	int rc = check(arg, c->plugin, kv, kv ? kv + c->n_params : NULL,
+	               c->n_params, msg, sizeof(msg));
+	free(kv);
+	if (rc)
+		return cd_fail(err, errlen, rc, "%s: %s", at,
+		               msg[0] ? msg : "refused by the plugin registry");
+	return CD_OK;
+}
+
+static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
+                           size_t i, engine_check_criterion_fn check,
+                           void *arg, char *err, size_t errlen)
+{
+	char at[64];
+	snprintf(at, sizeof(at), "rounds[%zu].criteria[%zu]", r, i);
+	if (!c)
+		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
+	if (empty(c->id))
+		return cd_fail(err, errlen, CD_EV_EMPTY, "%s.id: must not be empty",
+		               at);
+	if (empty(c->plugin))
+		return cd_fail(err, errlen, CD_EV_EMPTY,
+		               "%s.plugin: must not be empty", at);
+	if (!isfinite(c->weight))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.weight: must be finite", at);
+	if (c->weight < 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.weight: must be >= 0", at);
+	if (c->normalization < NORM(NORMALIZATION_UNSPECIFIED) ||
+	    c->normalization > NORM(GOALPOSTS))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.normalization: unknown value %d", at,
+		               (int)c->normalization);
+	if (!isfinite(c->goalpost_lower) || !isfinite(c->goalpost_upper))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.goalpost_%s: must be finite", at,
+		               isfinite(c->goalpost_lower) ? "upper" : "lower");
+	if (c->normalization == NORM(GOALPOSTS) &&
+	    !(c->goalpost_lower < c->goalpost_upper))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.goalpost_lower: must be below goalpost_upper "
+		               "(%g >= %g)", at, c->goalpost_lower,
+		               c->goalpost_upper);
+	for (size_t k = 0; k < c->n_params; k++) {
+		const Clusters__V1__Criterion__ParamsEntry *e = c->params[k];
+		if (!e || empty(e->key))
+			return cd_fail(err, errlen, CD_EV_EMPTY,
+			               "%s.params: a key is empty", at);
+		for (size_t j = 0; j < k; j++)
+			if (c->params[j] && strcmp(c->params[j]->key, e->key) == 0)
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "%s.params: duplicate key \"%s\"", at,
+				               e->key);
+	}
+	return check ? check_params(c, at, check, arg, err, errlen) : CD_OK;
+}
+
+static int check_selection(const Clusters__V1__Selection *s, size_t r,
+                           char *err, size_t errlen)
+{
+	if (!s)
+		return CD_OK;
+	struct { const char *name; int32_t v; } q[] = {
+		{ "top_n", s->top_n },
+		{ "max_per_economy", s->max_per_economy },
+		{ "max_per_region", s->max_per_region },
+		{ "max_per_city", s->max_per_city },
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		if (q[i].v < 0)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].selection.%s: must be >= 0 "
+			               "(0 = no limit)", r, q[i].name);
+	if (s->min_score && !isfinite(s->min_score->value))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "rounds[%zu].selection.min_score: must be finite", r);
+	return CD_OK;
+}
+
+static int check_round(const Clusters__V1__Round *rd, size_t r,
+                       engine_check_criterion_fn check, void *arg,
+                       char *err, size_t errlen)
+{
+	int rc;
+	if (!rd)
+		return cd_fail(err, errlen, CD_EV_DEFINITION, "rounds[%zu]: missing",
+		               r);
+	if (rd->n_eligibility > ENGINE_MAX_FILTERS)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "rounds[%zu].eligibility: at most %d filters", r,
+		               ENGINE_MAX_FILTERS);
+	for (size_t i = 0; i < rd->n_eligibility; i++)
+		if ((rc = check_filter(rd->eligibility[i], r, i, err, errlen)))
+			return rc;
+	if (rd->n_criteria == 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds[%zu].criteria: at least one criterion is "
+		               "required", r);
+	if (rd->n_criteria > ENGINE_MAX_CRITERIA)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "rounds[%zu].criteria: at most %d criteria", r,
+		               ENGINE_MAX_CRITERIA);
+	double wsum = 0;
+	for (size_t i = 0; i < rd->n_criteria; i++) {
+		if ((rc = check_criterion(rd->criteria[i], r, i, check, arg, err,
+		                          errlen)))
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rd->criteria[j]->id, rd->criteria[i]->id) == 0)
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "rounds[%zu].criteria[%zu].id: duplicate "
+				               "\"%s\"", r, i, rd->criteria[i]->id);
+		wsum += rd->criteria[i]->weight;
+	}
+	if (!(wsum > 0) || !isfinite(wsum))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds[%zu].criteria: the weights must not all be "
+		               "zero and must sum to a finite number", r);
+	if (rd->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
+	    rd->aggregation > CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds[%zu].aggregation: unknown value %d", r,
+		               (int)rd->aggregation);
+	if (rd->missing < CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_UNSPECIFIED ||
+	    rd->missing > CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds[%zu].missing: unknown value %d", r,
+		               (int)rd->missing);
+	for (size_t i = 0; i < rd->n_tie_break; i++) {
+		const char *t = rd->tie_break[i];
+		size_t k = 0;
+		while (k < rd->n_criteria && strcmp(rd->criteria[k]->id, t ? t : ""))
+			k++;
+		if (k == rd->n_criteria)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].tie_break[%zu]: unknown criterion "
+			               "\"%s\"", r, i, t ? t : "");
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rd->tie_break[j], t) == 0)
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "rounds[%zu].tie_break[%zu]: \"%s\" is "
+				               "listed twice", r, i, t);
+	}
+	return check_selection(rd->selection, r, err, errlen);
+}
+
+int engine_def_validate(const Clusters__V1__Competition *def,
+                        engine_check_criterion_fn check, void *arg,
+                        char *err, size_t errlen)
+{
+	if (!def)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "competition: missing");
+	if (def->n_rounds == 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds: at least one round is required");
+	if (def->n_rounds > ENGINE_MAX_ROUNDS)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "rounds: at most %d rounds", ENGINE_MAX_ROUNDS);
+	if (def->summary_group_min < 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "summary_group_min: must be >= 0 (0 = 3)");
+	for (size_t r = 0; r < def->n_rounds; r++) {
+		int rc = check_round(def->rounds[r], r, check, arg, err, errlen);
+		if (rc)
+			return rc;
+		const char *name = def->rounds[r]->name;
+		for (size_t j = 0; j < r && !empty(name); j++)
+			if (strcmp(def->rounds[j]->name, name) == 0)
+				return cd_fail(err, errlen, CD_EV_DUPLICATE,
+				               "rounds[%zu].name: duplicate \"%s\"", r,
+				               name);
+	}
+	return CD_OK;
+}
+
+const char *engine_def_round_name(const Clusters__V1__Round *r, size_t i,
+                                  char *buf, size_t len)
+{
+	if (r && !empty(r->name))
+		return r->name;
+	snprintf(buf, len, "round %zu", i + 1);
+	return buf;
+}

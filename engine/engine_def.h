@@ -1,0 +1,42 @@
+/*
+ * engine_def — validation of a competition definition (clusters.v1.
+ * Competition) before it is stored or run.
+ *
+ * Every rule names the offending field in the message, e.g.
+ * "rounds[1].criteria[0].weight: must be >= 0", and has its own code:
+ * CD_EV_EMPTY, CD_EV_DUPLICATE, CD_EV_NONFINITE, CD_EV_YEAR, CD_EV_COUNT,
+ * or CD_EV_DEFINITION for the rest. The caller checks plugin names and
+ * parameters through a callback (the plugin registry knows them).
+ *
+ * Thread-safety: reentrant; the callback is called on the caller's thread.
+ */
+#ifndef ENGINE_DEF_H
+#define ENGINE_DEF_H
+
+#include <stddef.h>
+
+#include "clusters/v1/competitions.pb-c.h"
+
+#define ENGINE_MAX_ROUNDS 16
+#define ENGINE_MAX_CRITERIA 64
+#define ENGINE_MAX_FILTERS 64
+
+/* Checks one criterion's plugin and parameters (keys[i] = values[i]).
+ * Returns CD_OK, or a code (usually CD_EV_DEFINITION) with a message; the
+ * engine prefixes the field, e.g. "rounds[0].criteria[2]: <message>". */
+typedef int (*engine_check_criterion_fn)(void *arg, const char *plugin,
+                                         const char *const *keys,
+                                         const char *const *values,
+                                         size_t nparams, char *err,
+                                         size_t errlen);
+
+/* CD_OK when def can be run. check may be NULL (plugins not checked). */
+int engine_def_validate(const Clusters__V1__Competition *def,
+                        engine_check_criterion_fn check, void *arg,
+                        char *err, size_t errlen);
+
+/* The name a round shows in standings: its name, or "round N" (from 1). */
+const char *engine_def_round_name(const Clusters__V1__Round *r, size_t i,
+                                  char *buf, size_t len);
+
+#endif

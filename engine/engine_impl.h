@@ -1,0 +1,157 @@
+/*
+ * engine_impl — definitions shared by the engine's own files; not for
+ * other modules (they use the public headers in engine.h).
+ *
+ * Thread-safety: as the public types these describe.
+ */
+#ifndef ENGINE_IMPL_H
+#define ENGINE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine_cohort.h"
+#include "engine_dict.h"
+#include "engine_eval.h"
+#include "engine_result.h"
+
+/* A label column: value sid per cluster in cohort->label_values. */
+typedef struct engine_label_col {
+	char *key;
+	uint32_t *val;          /* ENGINE_SID_NONE: label absent */
+} engine_label_col_t;
+
+/* An indicator column: one (name, year) pair, year 0 = the latest year. */
+typedef struct engine_ind_col {
+	char *name;
+	int32_t year;
+	double *val;            /* NaN: indicator absent */
+} engine_ind_col_t;
+
+struct engine_cohort {
+	size_t n, cap;
+	char *text;             /* ids and names, NUL-terminated */
+	size_t text_len, text_cap;
+	uint32_t *id_off, *name_off;
+	uint32_t *economy, *region, *industry;   /* sids */
+	uint32_t *city_off;     /* n + 1 entries into city[] */
+	uint32_t *city;
+	size_t ncity, city_cap;
+	engine_dict_t economies, parts, regions, cities, industries;
+	engine_dict_t label_values;
+	/* Parts of economy sid e: part[part_off[e] .. part_off[e + 1]). */
+	uint32_t *part_off, *part;
+	size_t npart, part_cap, part_off_cap;
+	engine_label_col_t *lcol;
+	size_t nlcol;
+	engine_ind_col_t *icol;
+	size_t nicol;
+	int32_t *icol_year;     /* scratch while parsing one record */
+	int ids_sorted;         /* ids were added in ascending order */
+};
+
+/* Column lookups for filters; NULL when the cohort lacks the column. */
+const engine_label_col_t *engine_cohort_label_col(const engine_cohort_t *c,
+                                                  const char *key);
+const engine_ind_col_t *engine_cohort_ind_col(const engine_cohort_t *c,
+                                              const char *name, int32_t year);
+
+/* Grows every per-cluster array to hold need clusters. */
+int engine_cohort_reserve(engine_cohort_t *c, size_t need);
+
+/* Grows *arr (of elem-sized items, capacity *cap) to hold need items. */
+int engine_grow(void **arr, size_t *cap, size_t need, size_t elem);
+
+/* ------------------------------------------------------------- notes */
+
+typedef struct engine_note {
+	uint32_t pos, sid, seq;
+} engine_note_t;
+
+struct engine_notes {
+	engine_dict_t *text;       /* shared by the whole result */
+	const uint32_t *map;       /* request index -> round position */
+	size_t nmap;
+	engine_note_t *v;
+	size_t n, cap;
+	int unsorted;
+};
+
+/* Sorts by position (last note set wins) so lookups can bisect. */
+void engine_notes_finish(engine_notes_t *n);
+/* The note's sid in n->text, or ENGINE_SID_NONE. */
+uint32_t engine_notes_get(const engine_notes_t *n, uint32_t pos);
+
+/* -------------------------------------------------------------- sorting */
+
+typedef struct engine_pair {
+	uint64_t key;
+	uint32_t idx;
+} engine_pair_t;
+
+/* Scratch reused across sorts so hot loops do not allocate. */
+typedef struct engine_sorter {
+	engine_pair_t *a, *b;
+	size_t cap;
+} engine_sorter_t;
+
+void engine_sorter_fini(engine_sorter_t *s);
+/* Stable sort of idx[0..n) by key[idx[i]], largest first. Keys finite. */
+int engine_sort_desc(engine_sorter_t *s, uint32_t *idx, size_t n,
+                     const double *key);
+/* Sort of pos[0..n) by the id of cohort cluster member[pos]. */
+int engine_sort_ids(uint32_t *pos, size_t n, const engine_cohort_t *c,
+                    const uint32_t *member);
+
+/* ------------------------------------------------------ round pipeline */
+
+/* Eligibility: sets rr->excl[pos] to the first failing filter. */
+int engine_filter_round(engine_round_res_t *rr, const engine_cohort_t *c,
+                        engine_progress_t *p, char *err, size_t errlen);
+
+/* Normalises column raw into norm over R (nR positions). With
+ * zero_missing, a missing raw score normalises to 0. */
+int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
+                     double *norm, const uint32_t *R, size_t nR,
+                     int zero_missing, engine_sorter_t *s);
+
+/* score[pos] for pos in R from the normalised columns and weights wn. */
+void engine_aggregate(const engine_round_res_t *rr, const double *wn,
+                      const uint32_t *R, size_t nR, double *score);
+
+/* R ordered by the tie-break criteria (descending), then id: the base
+ * order that a stable sort by score turns into the ranking. */
+int engine_base_order(const engine_round_res_t *rr, const engine_cohort_t *c,
+                      uint32_t *R, size_t nR, engine_sorter_t *s);
+
+/* rank[pos] from order (best first); equal scores share a rank when
+ * shared (1, 2, 2, 4). */
+void engine_assign_ranks(const uint32_t *order, size_t n, const double *score,
+                         int shared, uint32_t *rank);
+
+typedef struct engine_selector {
+	uint32_t *part_cnt, *region_cnt, *city_cnt;
+	uint8_t *led;              /* industry already has its leader */
+	size_t nparts, nregions, ncities, nindustries;
+} engine_selector_t;
+
+int engine_selector_init(engine_selector_t *s, const engine_cohort_t *c);
+void engine_selector_fini(engine_selector_t *s);
+/* Sets selected[pos] for the chosen of order[0..n); returns how many. */
+size_t engine_select(engine_selector_t *s, const Clusters__V1__Selection *sel,
+                     const engine_cohort_t *c, const uint32_t *member,
+                     const uint32_t *order, size_t n, const double *score,
+                     uint8_t *selected);
+
+/* Standings, rank change and summary, once every round is done. */
+int engine_standings_build(engine_result_t *res,
+                           const Clusters__V1__Run *baseline, char *err,
+                           size_t errlen);
+int engine_summary_build(engine_result_t *res, char *err, size_t errlen);
+
+/* Sensitivity of round r (its base results must be complete). */
+int engine_sens_round(engine_result_t *res, size_t r, uint32_t samples,
+                      double jitter_pct, uint64_t seed, engine_progress_t *p,
+                      char *err, size_t errlen);
+
+#endif

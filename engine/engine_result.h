@@ -1,0 +1,119 @@
+/*
+ * engine_result — what an evaluation produced: per round the columns of
+ * raw, normalised and weighted scores, ranks and selections; per cluster
+ * its standing (the last round it reached, overall rank, rank change); a
+ * summary of the selected clusters; and the sensitivity statistics.
+ *
+ * The structures are read-only for callers. Positions ("pos") index a
+ * round's arrays; cohort indexes index the cohort.
+ *
+ * Thread-safety: a finished result is immutable and may be read from
+ * several threads.
+ */
+#ifndef ENGINE_RESULT_H
+#define ENGINE_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clusters/v1/competitions.pb-c.h"
+#include "engine_cohort.h"
+#include "engine_dict.h"
+#include "engine_eval.h"
+
+/* Exclusion codes: kind in the top byte, an index in the low 24 bits. */
+#define ENGINE_EXCL_NONE 0u
+#define ENGINE_EXCL_FILTER (1u << 24)     /* | eligibility filter index */
+#define ENGINE_EXCL_MISSING (2u << 24)    /* | criterion index */
+#define ENGINE_EXCL_NONFINITE (3u << 24)  /* total score not finite */
+#define ENGINE_EXCL_KIND(c) ((c) & 0xff000000u)
+#define ENGINE_EXCL_INDEX(c) ((c) & 0x00ffffffu)
+
+typedef struct engine_round_res {
+	const Clusters__V1__Round *def;
+	char name[64];            /* as shown in standings */
+	size_t n;                 /* candidates entering the round */
+	uint32_t *member;         /* their cohort indexes, ascending */
+	size_t ncrit;
+	double *wn;               /* weights / their sum, per criterion */
+	double *raw;              /* [k * n + pos]; NaN = no score */
+	double *norm;             /* [k * n + pos]; NaN unless scored */
+	double *score;            /* [pos]; NaN unless ranked */
+	uint32_t *rank;           /* [pos]; 0 unless ranked */
+	uint32_t *excl;           /* [pos]; ENGINE_EXCL_* */
+	uint8_t *selected;        /* [pos] */
+	uint32_t *order;          /* positions of ranked candidates, best first */
+	size_t nranked, nselected;
+	engine_notes_t *notes;    /* ncrit note sets, by position */
+	/* Sensitivity (NULL when off). Percentile ranks are 0 for clusters
+	 * beyond the tracked ones (see ENGINE_SENS_BUDGET). */
+	uint32_t *p5, *p50, *p95;
+	double *sel_share;
+} engine_round_res_t;
+
+typedef struct engine_standing {
+	uint32_t cluster;         /* cohort index */
+	uint32_t round;           /* last round reached */
+	uint32_t pos;             /* position in that round */
+	uint32_t rank;            /* overall; 0 when excluded */
+	int32_t rank_change;      /* baseline rank - rank, if has_change */
+	uint8_t has_change;
+	uint8_t is_new;           /* ranked now, not ranked in the baseline */
+	uint8_t selected;         /* selected by the final round */
+} engine_standing_t;
+
+typedef struct engine_group {
+	const char *key;          /* lives as long as the cohort */
+	uint32_t count;
+} engine_group_t;
+
+typedef struct engine_groups {
+	engine_group_t *v;        /* count desc, then key asc */
+	size_t n;                 /* = the number of distinct keys */
+	size_t n_at_least;        /* v[0 .. n_at_least) hold >= group_min */
+} engine_groups_t;
+
+typedef struct engine_summary {
+	uint32_t selected;
+	uint32_t group_min;
+	engine_groups_t economy;  /* a cross-border economy counts per part */
+	engine_groups_t region;
+	engine_groups_t city;     /* a multi-city cluster counts per city */
+	engine_groups_t industry;
+} engine_summary_t;
+
+struct engine_result {
+	const Clusters__V1__Competition *def;
+	const engine_cohort_t *cohort;
+	size_t nrounds;
+	engine_round_res_t *rounds;
+	size_t n;                 /* = cohort size */
+	engine_standing_t *standings;  /* ranked by rank, then excluded */
+	uint32_t *new_entrants;   /* cohort indexes, in standings order */
+	size_t nnew;
+	int has_baseline;
+	engine_summary_t summary;
+	uint32_t samples;
+	double jitter_pct;
+	uint64_t seed;
+	engine_dict_t note_text;  /* interned notes from scorers */
+};
+
+void engine_result_destroy(engine_result_t *r);
+
+/* Why candidate pos of round r was excluded ("" when it was not), e.g.
+ * "eligibility[0]: region \"X\" not in [\"A\", \"B\"]". Returns buf. */
+const char *engine_result_reason(const engine_result_t *res, size_t r,
+                                 size_t pos, char *buf, size_t len);
+/* Note on criterion k of candidate pos ("" when none). Returns buf. */
+const char *engine_result_note(const engine_result_t *res, size_t r,
+                               size_t k, size_t pos, char *buf, size_t len);
+/* Weighted score of criterion k: wn * normalised (arithmetic mean), or
+ * normalised ^ wn (geometric mean; 0 for a non-positive value). */
+double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
+                              size_t pos);
+/* The standing of a cluster by id, or NULL. Linear: for tests and tools. */
+const engine_standing_t *engine_result_find(const engine_result_t *res,
+                                            const char *id);
+
+#endif
