@@ -1,0 +1,544 @@
+#include "plugin_cohort.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_error.h"
+#include "plugin_intern.h"
+
+/* Each cluster stores where its items start in the flat arrays; where they
+ * end is where the next cluster's start (or the array's length). That is
+ * why items may only be added to the newest cluster. */
+typedef struct pc_cluster {
+	uint32_t id, name;                 /* arena offsets */
+	uint32_t economy, region, industry; /* intern ids */
+	uint32_t city0, ind0, asm0, lab0;
+} pc_cluster_t;
+
+typedef struct pc_assessment {
+	uint32_t judge, criterion;  /* intern ids */
+	int32_t round;
+	uint32_t recused;
+	double score;
+} pc_assessment_t;
+
+typedef struct pc_label {
+	uint32_t key, value;  /* intern ids */
+} pc_label_t;
+
+/* Indicator key: name id in the high 16 bits, year in the low 16, so one
+ * cluster's sorted keys group a series by name in year order, and the key
+ * plus value take 12 bytes. */
+#define IND_KEY(name, year) (((uint32_t)(name) << 16) | (uint32_t)(year))
+#define IND_NAME(key) ((key) >> 16)
+#define IND_YEAR(key) ((int)((key) & 0xFFFFu))
+
+struct cp_cohort {
+	plugin_arena_t arena;
+	plugin_intern_t strs;   /* economies, cities, judges, labels, ... */
+	plugin_intern_t inames; /* indicator names: dense ids < 2^16 */
+	pc_cluster_t *cl;
+	size_t ncl, capcl;
+	uint32_t *city;
+	size_t ncity, capcity;
+	uint32_t *ikey;
+	double *ival;
+	size_t nind, capkey, capval;
+	pc_assessment_t *as;
+	size_t nas, capas;
+	pc_label_t *lab;
+	size_t nlab, caplab;
+	int sealed;
+	uint32_t empty;         /* intern id of "" */
+};
+
+int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
+                         size_t expect_indicators, char *err, size_t errlen)
+{
+	*out = NULL;
+	plugin_cohort_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of memory");
+	plugin_intern_init(&c->strs, UINT32_MAX - 1);
+	/* Below 0xFFFF so that the key of "the next name" still fits. */
+	plugin_intern_init(&c->inames, 0xFFFF);
+	int rc = plugin_intern_add(&c->strs, &c->arena, "", &c->empty);
+	if (!rc && expect_clusters)
+		rc = plugin_grow((void **)&c->cl, &c->capcl, expect_clusters,
+		                 sizeof(*c->cl));
+	if (!rc && expect_indicators)
+		rc = plugin_grow((void **)&c->ikey, &c->capkey,
+		                 expect_indicators, sizeof(*c->ikey));
+	if (!rc && expect_indicators)
+		rc = plugin_grow((void **)&c->ival, &c->capval,
+		                 expect_indicators, sizeof(*c->ival));
+	if (rc) {
+		plugin_cohort_destroy(c);
+		return cd_fail(err, errlen, rc, "cohort: out of memory");
+	}
+	*out = c;
+	return CD_OK;
+}
+
+void plugin_cohort_destroy(plugin_cohort_t *c)
+{
+	if (!c)
+		return;
+	plugin_intern_free(&c->strs);
+	plugin_intern_free(&c->inames);
+	plugin_arena_free(&c->arena);
+	free(c->cl);
+	free(c->city);
+	free(c->ikey);
+	free(c->ival);
+	free(c->as);
+	free(c->lab);
+	free(c);
+}
+
+static int add_fail(char *err, size_t errlen, int rc, const char *what)
+{
+	if (rc == CD_ELIMIT)
+		return cd_fail(err, errlen, rc, "cohort: too many %s", what);
+	return cd_fail(err, errlen, rc, "cohort: out of memory adding %s",
+	               what);
+}
+
+static int intern_opt(plugin_cohort_t *c, const char *s, uint32_t *id)
+{
+	if (!s || !*s) {
+		*id = c->empty;
+		return CD_OK;
+	}
+	return plugin_intern_add(&c->strs, &c->arena, s, id);
+}
+
+static int check_open(const plugin_cohort_t *c, int need_cluster, char *err,
+                      size_t errlen)
+{
+	if (c->sealed)
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "cohort: already sealed");
+	if (need_cluster && !c->ncl)
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "cohort: add a cluster first");
+	return CD_OK;
+}
+
+int plugin_cohort_add_cluster(plugin_cohort_t *c, const char *id,
+                              const char *name, const char *economy,
+                              const char *region, const char *industry,
+                              char *err, size_t errlen)
+{
+	int rc = check_open(c, 0, err, errlen);
+	if (rc)
+		return rc;
+	if (!id || !*id)
+		return cd_fail(err, errlen, CD_EV_ID, "cohort: empty cluster id");
+	if (c->ncl >= UINT32_MAX)
+		return add_fail(err, errlen, CD_ELIMIT, "clusters");
+	rc = plugin_grow((void **)&c->cl, &c->capcl, c->ncl + 1,
+	                 sizeof(*c->cl));
+	if (rc)
+		return add_fail(err, errlen, rc, "clusters");
+	pc_cluster_t k = {
+		.city0 = (uint32_t)c->ncity, .ind0 = (uint32_t)c->nind,
+		.asm0 = (uint32_t)c->nas, .lab0 = (uint32_t)c->nlab,
+	};
+	rc = plugin_arena_add(&c->arena, id, &k.id);
+	if (!rc) {
+		if (name && *name)
+			rc = plugin_arena_add(&c->arena, name, &k.name);
+		else
+			k.name = c->strs.off[c->empty];
+	}
+	if (!rc)
+		rc = intern_opt(c, economy, &k.economy);
+	if (!rc)
+		rc = intern_opt(c, region, &k.region);
+	if (!rc)
+		rc = intern_opt(c, industry, &k.industry);
+	if (rc)
+		return add_fail(err, errlen, rc, "cluster strings");
+	c->cl[c->ncl++] = k;
+	return CD_OK;
+}
+
+static const char *last_id(const plugin_cohort_t *c)
+{
+	return plugin_arena_str(&c->arena, c->cl[c->ncl - 1].id);
+}
+
+int plugin_cohort_add_city(plugin_cohort_t *c, const char *city, char *err,
+                           size_t errlen)
+{
+	int rc = check_open(c, 1, err, errlen);
+	if (rc)
+		return rc;
+	if (!city || !*city)
+		return cd_fail(err, errlen, CD_EV_EMPTY,
+		               "cohort: cluster '%s': empty city", last_id(c));
+	if (c->ncity >= UINT32_MAX)
+		return add_fail(err, errlen, CD_ELIMIT, "cities");
+	rc = plugin_grow((void **)&c->city, &c->capcity, c->ncity + 1,
+	                 sizeof(*c->city));
+	uint32_t id = 0;
+	if (!rc)
+		rc = plugin_intern_add(&c->strs, &c->arena, city, &id);
+	if (rc)
+		return add_fail(err, errlen, rc, "cities");
+	c->city[c->ncity++] = id;
+	return CD_OK;
+}
+
+int plugin_cohort_add_indicator(plugin_cohort_t *c, const char *name,
+                                int year, double value, char *err,
+                                size_t errlen)
+{
+	int rc = check_open(c, 1, err, errlen);
+	if (rc)
+		return rc;
+	if (!name || !*name)
+		return cd_fail(err, errlen, CD_EV_INDICATOR_NAME,
+		               "cohort: cluster '%s': empty indicator name",
+		               last_id(c));
+	if (year < 0 || year > 0xFFFF)
+		return cd_fail(err, errlen, CD_EV_YEAR,
+		               "cohort: cluster '%s': indicator '%s': year %d "
+		               "outside 0..65535", last_id(c), name, year);
+	if (!isfinite(value))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "cohort: cluster '%s': indicator '%s' %d is not "
+		               "finite", last_id(c), name, year);
+	if (c->nind >= UINT32_MAX)
+		return add_fail(err, errlen, CD_ELIMIT, "indicators");
+	uint32_t nid = 0;
+	rc = plugin_intern_add(&c->inames, &c->arena, name, &nid);
+	if (rc)
+		return add_fail(err, errlen, rc, "indicator names");
+	rc = plugin_grow((void **)&c->ikey, &c->capkey, c->nind + 1,
+	                 sizeof(*c->ikey));
+	if (!rc)
+		rc = plugin_grow((void **)&c->ival, &c->capval, c->nind + 1,
+		                 sizeof(*c->ival));
+	if (rc)
+		return add_fail(err, errlen, rc, "indicators");
+	/* Insert in key order: clusters hold few indicators, and keeping them
+	 * sorted now makes every later lookup a binary search. */
+	uint32_t key = IND_KEY(nid, year);
+	size_t lo = c->cl[c->ncl - 1].ind0, i = c->nind;
+	while (i > lo && c->ikey[i - 1] > key)
+		i--;
+	if (i > lo && c->ikey[i - 1] == key)
+		return cd_fail(err, errlen, CD_EV_DUPLICATE,
+		               "cohort: cluster '%s': indicator '%s' %d given "
+		               "twice", last_id(c), name, year);
+	memmove(c->ikey + i + 1, c->ikey + i, (c->nind - i) * sizeof(*c->ikey));
+	memmove(c->ival + i + 1, c->ival + i, (c->nind - i) * sizeof(*c->ival));
+	c->ikey[i] = key;
+	c->ival[i] = value;
+	c->nind++;
+	return CD_OK;
+}
+
+int plugin_cohort_add_assessment(plugin_cohort_t *c, const char *judge,
+                                 const char *criterion, double score,
+                                 int round, int recused, char *err,
+                                 size_t errlen)
+{
+	int rc = check_open(c, 1, err, errlen);
+	if (rc)
+		return rc;
+	if (!judge || !*judge || !criterion || !*criterion)
+		return cd_fail(err, errlen, CD_EV_EMPTY,
+		               "cohort: cluster '%s': assessment without judge "
+		               "or criterion", last_id(c));
+	if (!isfinite(score))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "cohort: cluster '%s': assessment of '%s' by '%s' "
+		               "is not finite", last_id(c), criterion, judge);
+	if (c->nas >= UINT32_MAX)
+		return add_fail(err, errlen, CD_ELIMIT, "assessments");
+	pc_assessment_t a = { .round = round, .recused = recused != 0,
+	                      .score = score };
+	rc = plugin_grow((void **)&c->as, &c->capas, c->nas + 1, sizeof(*c->as));
+	if (!rc)
+		rc = plugin_intern_add(&c->strs, &c->arena, judge, &a.judge);
+	if (!rc)
+		rc = plugin_intern_add(&c->strs, &c->arena, criterion,
+		                       &a.criterion);
+	if (rc)
+		return add_fail(err, errlen, rc, "assessments");
+	c->as[c->nas++] = a;
+	return CD_OK;
+}
+
+int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
+                            const char *value, char *err, size_t errlen)
+{
+	int rc = check_open(c, 1, err, errlen);
+	if (rc)
+		return rc;
+	if (!key || !*key)
+		return cd_fail(err, errlen, CD_EV_LABEL_KEY,
+		               "cohort: cluster '%s': empty label key",
+		               last_id(c));
+	if (c->nlab >= UINT32_MAX)
+		return add_fail(err, errlen, CD_ELIMIT, "labels");
+	pc_label_t l;
+	rc = plugin_intern_add(&c->strs, &c->arena, key, &l.key);
+	if (!rc)
+		rc = intern_opt(c, value, &l.value);
+	if (!rc)
+		rc = plugin_grow((void **)&c->lab, &c->caplab, c->nlab + 1,
+		                 sizeof(*c->lab));
+	if (rc)
+		return add_fail(err, errlen, rc, "labels");
+	for (size_t i = c->cl[c->ncl - 1].lab0; i < c->nlab; i++)
+		if (c->lab[i].key == l.key)
+			return cd_fail(err, errlen, CD_EV_DUPLICATE,
+			               "cohort: cluster '%s': label '%s' given "
+			               "twice", last_id(c), key);
+	c->lab[c->nlab++] = l;
+	return CD_OK;
+}
+
+/* Shrinking is best effort: a failed realloc keeps the larger block. */
+static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (*cap <= n)
+		return;
+	if (n == 0) {
+		free(*p);
+		*p = NULL;
+		*cap = 0;
+		return;
+	}
+	void *np = realloc(*p, n * elem);
+	if (np) {
+		*p = np;
+		*cap = n;
+	}
+}
+
+int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
+{
+	int rc = check_open(c, 0, err, errlen);
+	if (rc)
+		return rc;
+	shrink((void **)&c->cl, &c->capcl, c->ncl, sizeof(*c->cl));
+	shrink((void **)&c->city, &c->capcity, c->ncity, sizeof(*c->city));
+	shrink((void **)&c->ikey, &c->capkey, c->nind, sizeof(*c->ikey));
+	shrink((void **)&c->ival, &c->capval, c->nind, sizeof(*c->ival));
+	shrink((void **)&c->as, &c->capas, c->nas, sizeof(*c->as));
+	shrink((void **)&c->lab, &c->caplab, c->nlab, sizeof(*c->lab));
+	shrink((void **)&c->arena.buf, &c->arena.cap, c->arena.len, 1);
+	c->sealed = 1;
+	return CD_OK;
+}
+
+int plugin_cohort_sealed(const plugin_cohort_t *c)
+{
+	return c->sealed;
+}
+
+size_t plugin_cohort_size(const plugin_cohort_t *c)
+{
+	return c->ncl;
+}
+
+const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i)
+{
+	if (i >= c->ncl)
+		return NULL;
+	return plugin_arena_str(&c->arena, c->cl[i].id);
+}
+
+size_t plugin_cohort_memory(const plugin_cohort_t *c)
+{
+	return sizeof(*c) + c->arena.cap + plugin_intern_memory(&c->strs) +
+	       plugin_intern_memory(&c->inames) +
+	       c->capcl * sizeof(*c->cl) + c->capcity * sizeof(*c->city) +
+	       c->capkey * sizeof(*c->ikey) + c->capval * sizeof(*c->ival) +
+	       c->capas * sizeof(*c->as) + c->caplab * sizeof(*c->lab);
+}
+
+/* ---- Views (the cp_host_t accessors). ---- */
+
+/* [*lo, *hi) of cluster i's items in an array of n, given its start. */
+#define RANGE(c, i, field, n)                                             \
+	(((i) + 1 < (c)->ncl) ? (size_t)(c)->cl[(i) + 1].field : (n))
+
+static size_t v_cohort_size(const cp_cohort_t *c)
+{
+	return c ? c->ncl : 0;
+}
+
+static const char *v_field(cp_cluster_t v, int field)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (!c || v.index >= c->ncl)
+		return NULL;
+	const pc_cluster_t *k = &c->cl[v.index];
+	switch (field) {
+	case CP_FIELD_ID:
+		return plugin_arena_str(&c->arena, k->id);
+	case CP_FIELD_NAME:
+		return plugin_arena_str(&c->arena, k->name);
+	case CP_FIELD_ECONOMY:
+		return plugin_intern_str(&c->strs, &c->arena, k->economy);
+	case CP_FIELD_REGION:
+		return plugin_intern_str(&c->strs, &c->arena, k->region);
+	case CP_FIELD_INDUSTRY:
+		return plugin_intern_str(&c->strs, &c->arena, k->industry);
+	default:
+		return NULL;
+	}
+}
+
+static size_t v_city_count(cp_cluster_t v)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (!c || v.index >= c->ncl)
+		return 0;
+	return RANGE(c, v.index, city0, c->ncity) - c->cl[v.index].city0;
+}
+
+static const char *v_city_at(cp_cluster_t v, size_t i)
+{
+	if (i >= v_city_count(v))
+		return NULL;
+	const plugin_cohort_t *c = v.cohort;
+	return plugin_intern_str(&c->strs, &c->arena,
+	                         c->city[c->cl[v.index].city0 + i]);
+}
+
+/* First index in [lo, hi) whose key is >= key. */
+static size_t lower_bound(const uint32_t *keys, size_t lo, size_t hi,
+                          uint32_t key)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The index range of cluster v's series `name`; 0 when it has none. */
+static int series(cp_cluster_t v, const char *name, size_t *lo, size_t *hi)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (!c || !name || v.index >= c->ncl)
+		return 0;
+	uint32_t nid = plugin_intern_find(&c->inames, &c->arena, name);
+	if (nid == PLUGIN_NOID)
+		return 0;
+	size_t b = c->cl[v.index].ind0, e = RANGE(c, v.index, ind0, c->nind);
+	*lo = lower_bound(c->ikey, b, e, IND_KEY(nid, 0));
+	*hi = lower_bound(c->ikey, *lo, e, IND_KEY(nid + 1, 0));
+	return *lo < *hi;
+}
+
+static int v_indicator(cp_cluster_t v, const char *name, int year,
+                       double *value)
+{
+	size_t lo, hi;
+	if (year < 0 || year > 0xFFFF || !series(v, name, &lo, &hi))
+		return 0;
+	const plugin_cohort_t *c = v.cohort;
+	uint32_t key = IND_KEY(IND_NAME(c->ikey[lo]), year);
+	size_t i = lower_bound(c->ikey, lo, hi, key);
+	if (i == hi || c->ikey[i] != key)
+		return 0;
+	if (value)
+		*value = c->ival[i];
+	return 1;
+}
+
+static int v_indicator_latest(cp_cluster_t v, const char *name, int *year,
+                              double *value)
+{
+	size_t lo, hi;
+	if (!series(v, name, &lo, &hi))
+		return 0;
+	const plugin_cohort_t *c = v.cohort;
+	if (year)
+		*year = IND_YEAR(c->ikey[hi - 1]);
+	if (value)
+		*value = c->ival[hi - 1];
+	return 1;
+}
+
+static size_t v_indicator_years(cp_cluster_t v, const char *name, int *years,
+                                size_t max)
+{
+	size_t lo, hi;
+	if (!series(v, name, &lo, &hi))
+		return 0;
+	const plugin_cohort_t *c = v.cohort;
+	for (size_t i = lo; i < hi && i - lo < max; i++)
+		years[i - lo] = IND_YEAR(c->ikey[i]);
+	return hi - lo;
+}
+
+static size_t v_assessment_count(cp_cluster_t v)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (!c || v.index >= c->ncl)
+		return 0;
+	return RANGE(c, v.index, asm0, c->nas) - c->cl[v.index].asm0;
+}
+
+static int v_assessment_at(cp_cluster_t v, size_t i, cp_assessment_t *out,
+                           size_t out_size)
+{
+	if (!out || i >= v_assessment_count(v))
+		return 0;
+	const plugin_cohort_t *c = v.cohort;
+	const pc_assessment_t *a = &c->as[c->cl[v.index].asm0 + i];
+	cp_assessment_t full = {
+		.judge = plugin_intern_str(&c->strs, &c->arena, a->judge),
+		.criterion = plugin_intern_str(&c->strs, &c->arena, a->criterion),
+		.score = a->score,
+		.round = a->round,
+		.recused = (int)a->recused,
+	};
+	/* A plugin built against an older SDK passes a smaller struct. */
+	memcpy(out, &full, out_size < sizeof(full) ? out_size : sizeof(full));
+	return 1;
+}
+
+static const char *v_label(cp_cluster_t v, const char *key)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (!c || !key || v.index >= c->ncl)
+		return NULL;
+	uint32_t kid = plugin_intern_find(&c->strs, &c->arena, key);
+	if (kid == PLUGIN_NOID)
+		return NULL;
+	size_t e = RANGE(c, v.index, lab0, c->nlab);
+	for (size_t i = c->cl[v.index].lab0; i < e; i++)
+		if (c->lab[i].key == kid)
+			return plugin_intern_str(&c->strs, &c->arena,
+			                         c->lab[i].value);
+	return NULL;
+}
+
+void plugin_cohort_bind_host(cp_host_t *h)
+{
+	h->cohort_size = v_cohort_size;
+	h->cluster_field = v_field;
+	h->cluster_city_count = v_city_count;
+	h->cluster_city_at = v_city_at;
+	h->indicator = v_indicator;
+	h->indicator_latest = v_indicator_latest;
+	h->indicator_years = v_indicator_years;
+	h->assessment_count = v_assessment_count;
+	h->assessment_at = v_assessment_at;
+	h->label = v_label;
+}

@@ -1,0 +1,71 @@
+/*
+ * plugin_cohort — the read-only cluster views a plugin scores.
+ *
+ * The engine builds a cohort from plain C data (it reads the store; this
+ * module knows neither LMDB nor protobuf): add a cluster, then its cities,
+ * indicators, assessments and labels, then the next cluster; seal; hand it
+ * to plugin_instance_score. Strings that repeat across clusters (economies,
+ * regions, cities, industries, indicator names, judges, criteria, labels)
+ * are interned; everything else sits in a few flat arrays indexed by
+ * offsets, so a million clusters with ten indicators each take about
+ * 200 MB (see docs/plugins.md for the layout).
+ *
+ * Limits: indicator years 0..65535, at most 65535 distinct indicator names
+ * and 2^32-1 items of any kind per cohort (CD_ELIMIT beyond). Cluster ids
+ * are not checked for uniqueness; the engine's ids come from the store.
+ *
+ * Thread-safety: building is single-threaded. A sealed cohort is immutable
+ * and may be read (scored) by any number of threads at once.
+ */
+#ifndef PLUGIN_COHORT_H
+#define PLUGIN_COHORT_H
+
+#include <stddef.h>
+
+#include "clusterplugin.h"
+
+/* The cohort is the SDK's opaque cp_cohort_t. */
+typedef struct cp_cohort plugin_cohort_t;
+
+/* expect_clusters/expect_indicators size the first allocation (0 = small);
+ * a good guess avoids regrowing large arrays. */
+int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
+                         size_t expect_indicators, char *err, size_t errlen);
+void plugin_cohort_destroy(plugin_cohort_t *c);
+
+/* Starts a new cluster; the add_* calls below apply to it. id must be
+ * non-empty; the other strings may be NULL (read back as ""). */
+int plugin_cohort_add_cluster(plugin_cohort_t *c, const char *id,
+                              const char *name, const char *economy,
+                              const char *region, const char *industry,
+                              char *err, size_t errlen);
+int plugin_cohort_add_city(plugin_cohort_t *c, const char *city, char *err,
+                           size_t errlen);
+/* A (name, year) pair may appear once per cluster (CD_EV_DUPLICATE);
+ * values must be finite (CD_EV_NONFINITE). */
+int plugin_cohort_add_indicator(plugin_cohort_t *c, const char *name,
+                                int year, double value, char *err,
+                                size_t errlen);
+int plugin_cohort_add_assessment(plugin_cohort_t *c, const char *judge,
+                                 const char *criterion, double score,
+                                 int round, int recused, char *err,
+                                 size_t errlen);
+/* A label key may appear once per cluster (CD_EV_DUPLICATE). */
+int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
+                            const char *value, char *err, size_t errlen);
+
+/* Ends building and trims spare capacity. Adding afterwards is
+ * CD_EPRECONDITION; scoring before it is too. */
+int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen);
+int plugin_cohort_sealed(const plugin_cohort_t *c);
+
+size_t plugin_cohort_size(const plugin_cohort_t *c);
+/* Borrowed; valid while the cohort lives. NULL when i is out of range. */
+const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i);
+/* Bytes held by the cohort's arrays and tables (capacity, not length). */
+size_t plugin_cohort_memory(const plugin_cohort_t *c);
+
+/* Installs the cohort view accessors into a host table. */
+void plugin_cohort_bind_host(cp_host_t *host);
+
+#endif

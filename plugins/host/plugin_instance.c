@@ -1,0 +1,172 @@
+#include "plugin_instance.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_error.h"
+#include "plugin_internal.h"
+
+struct plugin_instance {
+	plugin_generation_t *gen;
+	const plugin_loaded_t *pl;
+	plugin_params_t *params;
+	void *state;
+	cp_host_t host;
+	plugin_host_ctx_t ctx;
+	const char **reasons;  /* used when the caller passes none */
+	size_t nreasons;
+};
+
+static const plugin_loaded_t *find(const plugin_generation_t *gen,
+                                   const char *name)
+{
+	for (size_t i = 0; name && i < gen->n; i++)
+		if (strcmp(gen->p[i].info.name, name) == 0)
+			return &gen->p[i];
+	return NULL;
+}
+
+static const char *code_name(int rc)
+{
+	switch (rc) {
+	case CP_EPARAM: return "bad param";
+	case CP_EDATA: return "bad data";
+	case CP_ENOMEM: return "out of memory";
+	default: return "failure";
+	}
+}
+
+int plugin_params_validate(const plugin_generation_t *gen, const char *name,
+                           const plugin_kv_t *kv, size_t n, char *err,
+                           size_t errlen)
+{
+	const plugin_loaded_t *pl = find(gen, name);
+	if (!pl)
+		return cd_fail(err, errlen, CD_ENOTFOUND, "no plugin named '%s'",
+		               name ? name : "");
+	char prefix[96];
+	snprintf(prefix, sizeof(prefix), "plugin '%s': ", pl->info.name);
+	plugin_params_t *p;
+	int rc = plugin_params_build(&p, pl->info.params, pl->info.nparams, kv,
+	                             n, prefix, err, errlen);
+	plugin_params_destroy(p);
+	return rc;
+}
+
+int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
+                         const char *name, const plugin_kv_t *kv, size_t n,
+                         char *err, size_t errlen)
+{
+	*out = NULL;
+	const plugin_loaded_t *pl = find(gen, name);
+	if (!pl)
+		return cd_fail(err, errlen, CD_ENOTFOUND, "no plugin named '%s'",
+		               name ? name : "");
+	plugin_instance_t *inst = calloc(1, sizeof(*inst));
+	if (!inst)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	char prefix[96];
+	snprintf(prefix, sizeof(prefix), "plugin '%s': ", pl->info.name);
+	int rc = plugin_params_build(&inst->params, pl->info.params,
+	                             pl->info.nparams, kv, n, prefix, err,
+	                             errlen);
+	if (rc) {
+		free(inst);
+		return rc;
+	}
+	inst->gen = plugin_generation_ref(gen);
+	inst->pl = pl;
+	inst->ctx.log = gen->log;
+	inst->ctx.log_ctx = gen->log_ctx;
+	inst->ctx.plugin_name = pl->info.name;
+	plugin_host_setup(&inst->host, &inst->ctx);
+	if (pl->desc->init) {
+		char msg[512] = "";
+		int prc = pl->desc->init(&inst->host, inst->params, &inst->state,
+		                         msg, sizeof(msg) - 1);
+		msg[sizeof(msg) - 1] = '\0';
+		if (prc != CP_OK) {
+			rc = prc == CP_EPARAM   ? CD_EV_DEFINITION
+			     : prc == CP_ENOMEM ? CD_ENOMEM
+			                        : CD_EPLUGIN;
+			cd_fail(err, errlen, rc, "plugin '%s': init: %s (%s)",
+			        pl->info.name, msg[0] ? msg : "no message",
+			        code_name(prc));
+			inst->state = NULL;
+			plugin_instance_close(inst);
+			return rc;
+		}
+	}
+	*out = inst;
+	return CD_OK;
+}
+
+void plugin_instance_close(plugin_instance_t *inst)
+{
+	if (!inst)
+		return;
+	if (inst->state && inst->pl->desc->fini)
+		inst->pl->desc->fini(&inst->host, inst->state);
+	plugin_host_scratch_reset(&inst->ctx);
+	plugin_params_destroy(inst->params);
+	free(inst->reasons);
+	plugin_generation_release(inst->gen);
+	free(inst);
+}
+
+const plugin_info_t *plugin_instance_info(const plugin_instance_t *inst)
+{
+	return &inst->pl->info;
+}
+
+static int reason_array(plugin_instance_t *inst, size_t n)
+{
+	if (n <= inst->nreasons)
+		return CD_OK;
+	const char **r = realloc(inst->reasons, n * sizeof(*r));
+	if (!r)
+		return CD_ENOMEM;
+	inst->reasons = r;
+	inst->nreasons = n;
+	return CD_OK;
+}
+
+int plugin_instance_score(plugin_instance_t *inst,
+                          const plugin_cohort_t *cohort, double *out,
+                          const char **reasons, char *err, size_t errlen)
+{
+	const char *pname = inst->pl->info.name;
+	if (!plugin_cohort_sealed(cohort))
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "plugin '%s': cohort is not sealed", pname);
+	size_t n = plugin_cohort_size(cohort);
+	plugin_host_scratch_reset(&inst->ctx);
+	if (!n)
+		return CD_OK;
+	if (!reasons) {
+		if (reason_array(inst, n))
+			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		reasons = inst->reasons;
+	}
+	for (size_t i = 0; i < n; i++) {
+		out[i] = NAN;
+		reasons[i] = NULL;
+	}
+	char msg[512] = "";
+	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
+	                                reasons, msg, sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	if (prc != CP_OK)
+		return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' failed: %s "
+		               "(%s, code %d)", pname, msg[0] ? msg : "no message",
+		               code_name(prc), prc);
+	/* NaN is "no score"; an infinity would poison every aggregate. */
+	for (size_t i = 0; i < n; i++)
+		if (isinf(out[i]))
+			return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' returned "
+			               "%s for cluster '%s'; scores must be finite "
+			               "or NaN", pname, out[i] > 0 ? "+Inf" : "-Inf",
+			               plugin_cohort_id(cohort, i));
+	return CD_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * plugin_instance — the one way to run a plugin.
+ *
+ * An instance is a plugin of one generation with one set of params (one
+ * criterion of one run): open validates the params against the plugin's
+ * specs and calls init; score runs it over a sealed cohort and validates
+ * what comes back; close calls fini. This is the only module that knows
+ * plugins run inside the server process, so moving them into a separate
+ * process changes this file and nothing that calls it
+ * (docs/plugin-isolation.md).
+ *
+ * Errors: CD_ENOTFOUND (no such plugin in the generation),
+ * CD_EV_DEFINITION (a param is unknown, mistyped, missing or rejected by the
+ * plugin; the message names the plugin and the param), CD_EPLUGIN (the
+ * plugin failed or returned an infinite score; the message names the
+ * plugin, the reason and, for bad output, the cluster), CD_ENOMEM.
+ *
+ * Thread-safety: an instance is used by one thread at a time; different
+ * instances (of the same or different plugins) may score concurrently, and
+ * may share one cohort.
+ */
+#ifndef PLUGIN_INSTANCE_H
+#define PLUGIN_INSTANCE_H
+
+#include <stddef.h>
+
+#include "plugin_cohort.h"
+#include "plugin_params.h"
+#include "plugin_registry.h"
+
+typedef struct plugin_instance plugin_instance_t;
+
+/* Checks params against the plugin's specs without running it (for
+ * validating a competition definition before a run). */
+int plugin_params_validate(const plugin_generation_t *gen, const char *name,
+                           const plugin_kv_t *kv, size_t n, char *err,
+                           size_t errlen);
+
+/* Holds its own reference to gen: the caller may release its reference. */
+int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
+                         const char *name, const plugin_kv_t *kv, size_t n,
+                         char *err, size_t errlen);
+/* Calls fini and drops the generation reference. NULL is a no-op. */
+void plugin_instance_close(plugin_instance_t *inst);
+
+/* Scores every cluster of the sealed cohort: out[i] (NaN = no score) and,
+ * when reasons is not NULL, reasons[i] (NULL or a string valid until the
+ * next score or close of this instance). Both arrays hold
+ * plugin_cohort_size(cohort) entries. On failure out[] is unspecified. */
+int plugin_instance_score(plugin_instance_t *inst,
+                          const plugin_cohort_t *cohort, double *out,
+                          const char **reasons, char *err, size_t errlen);
+
+/* Borrowed while the instance is open. */
+const plugin_info_t *plugin_instance_info(const plugin_instance_t *inst);
+
+#endif

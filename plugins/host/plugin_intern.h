@@ -1,0 +1,63 @@
+/*
+ * plugin_intern — a string arena with an interning table, for cohorts.
+ *
+ * Strings are appended to one growable buffer and named by their byte
+ * offset (uint32_t), so regrowing the buffer never invalidates a name and a
+ * reference costs four bytes instead of eight. An intern table maps equal
+ * strings to one dense id (0, 1, 2, ...), and an id to its offset.
+ *
+ * Thread-safety: none while writing; lookups on a table nobody writes are
+ * safe from any number of threads.
+ */
+#ifndef PLUGIN_INTERN_H
+#define PLUGIN_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct plugin_arena {
+	char *buf;
+	size_t len, cap;
+} plugin_arena_t;
+
+typedef struct plugin_intern {
+	uint32_t *slots;   /* open addressing; id + 1, 0 = empty */
+	size_t nslots;     /* power of two */
+	uint32_t *off;     /* id -> arena offset */
+	size_t n, cap;
+	uint32_t max_ids;  /* ids at or above this are refused */
+} plugin_intern_t;
+
+#define PLUGIN_NOID UINT32_MAX
+
+/* Copies s (with its NUL) into the arena; *off names it. CD_ENOMEM or
+ * CD_ELIMIT (arena beyond 4 GiB). */
+int plugin_arena_add(plugin_arena_t *a, const char *s, uint32_t *off);
+static inline const char *plugin_arena_str(const plugin_arena_t *a,
+                                           uint32_t off)
+{
+	return a->buf + off;
+}
+void plugin_arena_free(plugin_arena_t *a);
+
+/* max_ids bounds how many distinct strings the table accepts. */
+void plugin_intern_init(plugin_intern_t *t, uint32_t max_ids);
+void plugin_intern_free(plugin_intern_t *t);
+/* Finds or adds s; *id is its dense id. CD_ENOMEM or CD_ELIMIT. */
+int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
+                      uint32_t *id);
+/* PLUGIN_NOID when s was never added. */
+uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
+                            const char *s);
+static inline const char *plugin_intern_str(const plugin_intern_t *t,
+                                            const plugin_arena_t *a,
+                                            uint32_t id)
+{
+	return a->buf + t->off[id];
+}
+size_t plugin_intern_memory(const plugin_intern_t *t);
+
+/* Grows *p (of *cap elements of size elem) to hold at least need. */
+int plugin_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+#endif

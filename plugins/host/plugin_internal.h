@@ -1,0 +1,67 @@
+/*
+ * plugin_internal — structures shared by the registry, loader, host
+ * services and instances. Not for use outside plugins/host/.
+ *
+ * Thread-safety: as documented in plugin_registry.h and plugin_instance.h.
+ */
+#ifndef PLUGIN_INTERNAL_H
+#define PLUGIN_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clusterplugin.h"
+#include "plugin_registry.h"
+
+/* Memory handed out by cp_score_string: freed in one go when the host has
+ * read the results of a score() call. */
+typedef struct plugin_scratch_block {
+	struct plugin_scratch_block *next;
+	size_t used, cap;
+	char data[];
+} plugin_scratch_block_t;
+
+/* What host services need to know about their caller. */
+typedef struct plugin_host_ctx {
+	plugin_log_fn log;
+	void *log_ctx;
+	const char *plugin_name;
+	plugin_scratch_block_t *scratch;
+} plugin_host_ctx_t;
+
+typedef struct plugin_loaded {
+	void *handle;
+	const cp_plugin_t *desc;
+	plugin_info_t info;
+} plugin_loaded_t;
+
+struct plugin_generation {
+	atomic_size_t refs;
+	uint64_t number;
+	plugin_loaded_t *p;
+	size_t n, cap;
+	plugin_refusal_t *r;
+	size_t nr, capr;
+	plugin_log_fn log;
+	void *log_ctx;
+};
+
+/* Fills h with every host service; h->host_private = ctx. */
+void plugin_host_setup(cp_host_t *h, plugin_host_ctx_t *ctx);
+/* Frees every cp_score_string of ctx. */
+void plugin_host_scratch_reset(plugin_host_ctx_t *ctx);
+/* Logs through the generation's callback (stderr when none). */
+void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
+                      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Loads dir/fname into gen, or returns non-zero with the reason (which
+ * names neither the file nor the plugin: the caller adds those). */
+int plugin_load_file(plugin_generation_t *gen, const char *path,
+                     char *reason, size_t rlen);
+/* Unloads one loaded plugin (unload hook when last user, dlclose). */
+void plugin_unload(plugin_loaded_t *pl);
+void plugin_info_free(plugin_info_t *info);
+
+#endif

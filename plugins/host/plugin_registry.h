@@ -1,0 +1,104 @@
+/*
+ * plugin_registry — finds, checks and loads the scoring plugins.
+ *
+ * The registry scans one configured directory for files named *.so (never
+ * anything else, never another directory) and loads each with
+ * dlopen(RTLD_NOW | RTLD_LOCAL). A file is refused, with a log line naming
+ * it and the reason, when it is a symbolic link or not a regular file, is
+ * world-writable, is not an ELF shared object, fails to load, lacks the
+ * entry function cp_plugin_entry_v1 (a plugin built for another ABI major
+ * exports another name), returns a bad descriptor (ABI major, sizes, name,
+ * kind, score hook, param specs), repeats a name loaded from an earlier
+ * file (files are taken in name order), or fails its load hook or an init
+ * probe (init + fini with default params, when every required param has a
+ * default). Group-writable files are allowed: deployments that share the
+ * directory with an operators' group need that; the directory itself is the
+ * trust boundary.
+ *
+ * Every scan builds a new *generation*: an immutable set of loaded plugins
+ * plus the refusals. Users take a counted reference to the current
+ * generation (plugin_registry_acquire) and keep it for as long as they use
+ * its plugins; a reload publishes a new generation and the old one is
+ * unloaded when its last reference goes. So nothing is unloaded under a
+ * running evaluation, and a run sees the same plugins from start to end.
+ *
+ * Thread-safety: every function may be called from any thread. Reloads are
+ * serialised; acquiring never waits for a reload in progress. The log
+ * callback may be called from any thread (including the one releasing the
+ * last reference of a generation) and must outlive every generation.
+ */
+#ifndef PLUGIN_REGISTRY_H
+#define PLUGIN_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugin_params.h"
+
+/* level is a cp_log_level_t. */
+typedef void (*plugin_log_fn)(void *ctx, int level, const char *msg);
+
+typedef struct plugin_registry plugin_registry_t;
+typedef struct plugin_generation plugin_generation_t;
+
+/* What ListPlugins shows. Owned by the generation. */
+typedef struct plugin_info {
+	char *name;
+	char *version;
+	char *description;
+	char *path;
+	int kind;               /* cp_kind_t */
+	const char *kind_name;  /* "quantitative" / "qualitative" */
+	uint32_t abi_major, abi_minor;
+	plugin_param_info_t *params;
+	size_t nparams;
+} plugin_info_t;
+
+/* A file that was not loaded, and why. Owned by the generation. */
+typedef struct plugin_refusal {
+	char *path;
+	char *reason;
+} plugin_refusal_t;
+
+typedef struct plugin_registry_opts {
+	const char *dir;     /* the plugin directory */
+	plugin_log_fn log;   /* NULL = stderr */
+	void *log_ctx;
+} plugin_registry_opts_t;
+
+/* Creates the registry and loads the first generation. Fails only when the
+ * directory cannot be read (CD_EIO) or memory runs out; refused plugins are
+ * logged and listed, not fatal. */
+int plugin_registry_create(plugin_registry_t **out,
+                           const plugin_registry_opts_t *opts, char *err,
+                           size_t errlen);
+/* Drops the registry's reference to the current generation. Generations
+ * still referenced stay loaded until released. NULL is a no-op. */
+void plugin_registry_destroy(plugin_registry_t *reg);
+
+/* Scans the directory again and publishes the result as the current
+ * generation. On CD_EIO the current generation stays. */
+int plugin_registry_reload(plugin_registry_t *reg, char *err, size_t errlen);
+
+/* A counted reference to the current generation; never NULL. */
+plugin_generation_t *plugin_registry_acquire(plugin_registry_t *reg);
+/* Another reference to gen (e.g. for an instance). */
+plugin_generation_t *plugin_generation_ref(plugin_generation_t *gen);
+/* Drops a reference; the last one unloads the generation's plugins. NULL
+ * is a no-op. */
+void plugin_generation_release(plugin_generation_t *gen);
+
+/* 1 for the first scan, then +1 per reload. */
+uint64_t plugin_generation_number(const plugin_generation_t *gen);
+/* Loaded plugins, sorted by name. Borrowed while the reference is held. */
+size_t plugin_generation_count(const plugin_generation_t *gen);
+const plugin_info_t *plugin_generation_info(const plugin_generation_t *gen,
+                                            size_t i);
+const plugin_info_t *plugin_generation_find(const plugin_generation_t *gen,
+                                            const char *name);
+/* Refused files, in the order they were scanned. */
+size_t plugin_generation_refused_count(const plugin_generation_t *gen);
+const plugin_refusal_t *
+plugin_generation_refused(const plugin_generation_t *gen, size_t i);
+
+#endif

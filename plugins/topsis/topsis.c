@@ -1,0 +1,208 @@
+/*
+ * topsis — multi-criteria closeness to the ideal (TOPSIS) over several
+ * indicators. For the clusters that have every indicator:
+ *   r_ij = (x_ij - min_j) / (max_j - min_j)    (minmax, the default), or
+ *   r_ij = x_ij / sqrt(sum_i x_ij^2)          (vector)
+ *   v_ij = w_j r_ij                            (weights scaled to sum 1)
+ *   ideal A+_j = max_i v_ij for benefit criteria, min_i for cost; A- the
+ *   opposite; d+_i, d-_i Euclidean distances to them;
+ *   score_i = d-_i / (d+_i + d-_i)  in [0, 1].
+ * A criterion with no spread (max = min, or all zero) gives r = 0; when no
+ * criterion has spread every cluster is both ideal and anti-ideal and
+ * scores 0.5.
+ *
+ * Thread-safety: no globals; the state is read-only after init.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "clusterplugin.h"
+#include "cpc_values.h"
+
+#define MAX_CRITERIA 64
+
+static const char *const norms[] = { "minmax", "vector", NULL };
+
+static const cp_param_spec_t params[] = {
+	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,
+	  .description = "indicator names, comma-separated" },
+	{ .name = "weights", .type = CP_PARAM_LIST,
+	  .description = "one weight >= 0 per indicator; default equal" },
+	{ .name = "directions", .type = CP_PARAM_LIST,
+	  .description = "benefit or cost per indicator; default all benefit" },
+	{ .name = "normalization", .type = CP_PARAM_ENUM,
+	  .default_value = "minmax", .choices = norms,
+	  .description = "minmax or vector normalisation" },
+	CPC_WHEN_SPECS,
+	{ .name = NULL },
+};
+
+typedef struct tp_state {
+	size_t k;
+	const char *ind[MAX_CRITERIA];
+	double w[MAX_CRITERIA];
+	int cost[MAX_CRITERIA];
+	int vector;
+	cpc_when_t when;
+} tp_state_t;
+
+static int tp_init(const cp_host_t *h, const cp_params_t *p, void **state,
+                   char *err, size_t errlen)
+{
+	tp_state_t *s = cp_alloc(h, sizeof(*s));
+	if (!s)
+		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
+	memset(s, 0, sizeof(*s));
+	int rc = cpc_when_parse(h, p, &s->when, err, errlen);
+	s->k = cp_param_list_len(h, p, "indicators");
+	s->vector = strcmp(cp_param_get(h, p, "normalization"), "vector") == 0;
+	if (!rc && (s->k < 1 || s->k > MAX_CRITERIA))
+		rc = cp_fail(err, errlen, CP_EPARAM, "param 'indicators' needs "
+		             "1..%d items", MAX_CRITERIA);
+	for (size_t j = 0; !rc && j < s->k; j++) {
+		s->ind[j] = cp_param_list_at(h, p, "indicators", j);
+		s->w[j] = 1;
+		for (size_t i = 0; i < j; i++)
+			if (strcmp(s->ind[i], s->ind[j]) == 0)
+				rc = cp_fail(err, errlen, CP_EPARAM, "param "
+				             "'indicators' repeats '%s'", s->ind[j]);
+	}
+	if (!rc && cp_param_get(h, p, "weights"))
+		rc = cpc_number_list(h, p, "weights", s->w, s->k, err, errlen);
+	double sum = 0;
+	for (size_t j = 0; !rc && j < s->k; j++) {
+		if (s->w[j] < 0)
+			rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights': "
+			             "weight %g of '%s' is negative", s->w[j],
+			             s->ind[j]);
+		sum += s->w[j];
+	}
+	if (!rc && !(sum > 0))
+		rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights' sum to 0");
+	for (size_t j = 0; !rc && j < s->k; j++)
+		s->w[j] /= sum;
+	if (!rc && cp_param_get(h, p, "directions")) {
+		size_t nd = cp_param_list_len(h, p, "directions");
+		if (nd != s->k)
+			rc = cp_fail(err, errlen, CP_EPARAM, "param 'directions' "
+			             "has %zu items, expected %zu", nd, s->k);
+		for (size_t j = 0; !rc && j < s->k; j++) {
+			const char *d = cp_param_list_at(h, p, "directions", j);
+			if (strcmp(d, "cost") == 0)
+				s->cost[j] = 1;
+			else if (strcmp(d, "benefit") != 0)
+				rc = cp_fail(err, errlen, CP_EPARAM, "param "
+				             "'directions': '%s' is neither benefit "
+				             "nor cost", d);
+		}
+	}
+	if (rc) {
+		cp_free(h, s);
+		return rc;
+	}
+	*state = s;
+	return CP_OK;
+}
+
+static void tp_fini(const cp_host_t *h, void *state)
+{
+	cp_free(h, state);
+}
+
+static int tp_score(const cp_host_t *h, void *state,
+                    const cp_cohort_t *cohort, double *out,
+                    const char **reasons, char *err, size_t errlen)
+{
+	const tp_state_t *s = state;
+	size_t n = cp_cohort_size(h, cohort), k = s->k;
+	double *x = cp_alloc(h, n * k * sizeof(*x));
+	if (!x)
+		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
+	char when[32];
+	cpc_when_text(&s->when, when, sizeof(when));
+	double lo[MAX_CRITERIA], hi[MAX_CRITERIA], ss[MAX_CRITERIA];
+	for (size_t j = 0; j < k; j++) {
+		lo[j] = INFINITY;
+		hi[j] = -INFINITY;
+		ss[j] = 0;
+	}
+	/* Pass 1: raw values of complete clusters, column ranges. */
+	for (size_t i = 0; i < n; i++) {
+		cp_cluster_t c = cp_cohort_at(h, cohort, i);
+		double *row = x + i * k;
+		for (size_t j = 0; j < k; j++)
+			if (!cpc_value(h, c, s->ind[j], &s->when, &row[j])) {
+				reasons[i] = cp_score_string(h, "no '%s' in %s",
+				                             s->ind[j], when);
+				row[0] = NAN;
+				break;
+			}
+		if (isnan(row[0]))
+			continue;
+		for (size_t j = 0; j < k; j++) {
+			lo[j] = fmin(lo[j], row[j]);
+			hi[j] = fmax(hi[j], row[j]);
+			ss[j] += row[j] * row[j];
+		}
+	}
+	/* Pass 2: weighted normalised values, ideal and anti-ideal. */
+	double best[MAX_CRITERIA], worst[MAX_CRITERIA];
+	for (size_t j = 0; j < k; j++) {
+		best[j] = -INFINITY;
+		worst[j] = INFINITY;
+	}
+	for (size_t i = 0; i < n; i++) {
+		double *row = x + i * k;
+		if (isnan(row[0]))
+			continue;
+		for (size_t j = 0; j < k; j++) {
+			double r;
+			if (s->vector)
+				r = ss[j] > 0 ? row[j] / sqrt(ss[j]) : 0;
+			else
+				r = hi[j] > lo[j] ? (row[j] - lo[j]) / (hi[j] - lo[j])
+				                  : 0;
+			row[j] = s->w[j] * r;
+			best[j] = fmax(best[j], row[j]);
+			worst[j] = fmin(worst[j], row[j]);
+		}
+	}
+	for (size_t j = 0; j < k; j++)
+		if (s->cost[j]) {
+			double t = best[j];
+			best[j] = worst[j];
+			worst[j] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		const double *row = x + i * k;
+		if (isnan(row[0]))
+			continue;
+		double dp = 0, dm = 0;
+		for (size_t j = 0; j < k; j++) {
+			dp += (row[j] - best[j]) * (row[j] - best[j]);
+			dm += (row[j] - worst[j]) * (row[j] - worst[j]);
+		}
+		dp = sqrt(dp);
+		dm = sqrt(dm);
+		out[i] = dp + dm > 0 ? dm / (dp + dm) : 0.5;
+	}
+	cp_free(h, x);
+	(void)err;
+	(void)errlen;
+	return CP_OK;
+}
+
+static const cp_plugin_t desc = {
+	CP_PLUGIN_INIT,
+	.name = "topsis",
+	.version = CLUSTERD_VERSION,
+	.kind = CP_QUANTITATIVE,
+	.description = "TOPSIS closeness to the ideal over several weighted "
+	               "benefit/cost indicators",
+	.params = params,
+	.init = tp_init,
+	.score = tp_score,
+	.fini = tp_fini,
+};
+
+CP_PLUGIN_DEFINE(desc)
