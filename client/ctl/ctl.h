@@ -1,0 +1,132 @@
+/*
+ * ctl — the parts of clusterctl shared by its commands: global options,
+ * the lazily opened client, exit codes, output helpers.
+ *
+ * Thread-safety: clusterctl is single-threaded; none of this is shared.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cc_client.h"
+
+enum {
+	CTL_OK = 0,
+	CTL_FAIL = 1,   /* the server said no, or input could not be read */
+	CTL_USAGE = 2,  /* bad command line */
+};
+
+typedef enum ctl_fmt {
+	CTL_TABLE = 0,
+	CTL_JSON,
+	CTL_CSV,
+} ctl_fmt_t;
+
+typedef struct ctl {
+	const char *server;
+	int64_t timeout_ms;  /* 0 = the library default */
+	int timeout_set;
+	ctl_fmt_t fmt;
+	int progress;        /* stderr is a terminal */
+	cc_client_t *cli;    /* opened on first use */
+} ctl_t;
+
+/* Options every command accepts after its name, as well as before it. */
+enum {
+	CTL_OPT_JSON = 1000,
+	CTL_OPT_CSV,
+	CTL_OPT_SERVER,
+	CTL_OPT_TIMEOUT,
+};
+#define CTL_COMMON_OPTS                                        \
+	{ "json", no_argument, NULL, CTL_OPT_JSON },           \
+	{ "csv", no_argument, NULL, CTL_OPT_CSV },             \
+	{ "server", required_argument, NULL, CTL_OPT_SERVER }, \
+	{ "timeout", required_argument, NULL, CTL_OPT_TIMEOUT }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Handles a CTL_OPT_* code; CTL_USAGE on a bad value. */
+int ctl_common_opt(ctl_t *ctl, int code, const char *arg);
+
+/* The client, opened on first use; NULL after printing why. */
+cc_client_t *ctl_client(ctl_t *ctl);
+
+/* Per-call options from --timeout (NULL when not given). */
+const cc_opts_t *ctl_opts(ctl_t *ctl);
+
+/* Prints "clusterctl: NOT_FOUND: message" and returns CTL_FAIL. */
+int ctl_rpc_fail(const cc_status_t *st);
+/* Prints "clusterctl: message" and returns code. */
+int ctl_fail(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Prints the message, a pointer to --help, returns CTL_USAGE. */
+int ctl_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* getopt_long over a command's arguments (argv[0] = its name; cmd is the
+ * full name for messages, "cluster list"); set optind = 0 before the first
+ * call. Handles the common options itself; on a bad option prints a usage
+ * error, sets *rc and returns '?'. Else the option, or -1 at the end. */
+int ctl_getopt(ctl_t *ctl, const char *cmd, int argc, char **argv,
+               const char *shortopts, const struct option *longopts,
+               int *rc);
+
+/* Parses a whole-number option value. */
+int ctl_parse_int(const char *cmd, const char *opt, const char *s,
+                  long min, long max, long *out);
+
+/* Prints a message as indented JSON on stdout. */
+int ctl_print_json(const ProtobufCMessage *m);
+
+/* Progress on stderr when it is a terminal: a line ("importing 10/100") or
+ * a bar. ctl_progress_end clears it. */
+void ctl_progress_line(ctl_t *ctl, const char *what, size_t done,
+                       size_t total);
+void ctl_progress_bar(ctl_t *ctl, const char *stage, int64_t done,
+                      int64_t total);
+void ctl_progress_end(ctl_t *ctl);
+
+/* "2023-05-01 10:00:00" (UTC) or "" for an absent time. */
+void ctl_fmt_time(char *buf, size_t len, const void *timestamp);
+
+/* Reads every record of a file (JSON, or CSV for clusters) into a new
+ * array; free with ctl_msgs_free. Prints the error; CTL_OK or CTL_FAIL. */
+int ctl_read_msgs(const char *path, const ProtobufCMessageDescriptor *desc,
+                  ProtobufCMessage ***out, size_t *n);
+void ctl_msgs_free(ProtobufCMessage **msgs, size_t n);
+
+/* Runs the subcommand of a two-level command ("cluster list"). */
+typedef struct ctl_sub {
+	const char *name;
+	int (*fn)(ctl_t *ctl, int argc, char **argv);
+} ctl_sub_t;
+int ctl_dispatch(ctl_t *ctl, const char *cmd, const char *help,
+                 const ctl_sub_t *subs, size_t nsubs, int argc, char **argv);
+
+/* Clusters in the chosen format (--json prints each as one line of JSON;
+ * callers with a response message print that instead). */
+int ctl_print_clusters(ctl_t *ctl, Clusters__V1__Cluster *const *cs,
+                       size_t n);
+/* One cluster with its indicators, assessments and labels. */
+int ctl_print_cluster(ctl_t *ctl, const Clusters__V1__Cluster *c);
+
+/* A run: standings (rank, cluster, score, per-criterion scores, selected,
+ * rank change), then the summary tables. */
+int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run);
+/* A competition definition, round by round. */
+int ctl_print_competition(ctl_t *ctl, const Clusters__V1__Competition *c);
+/* Name of an enum value, or its number. buf holds 16 bytes. */
+const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v,
+                          char *buf, size_t len);
+
+/* Commands. argv[0] is the command name ("cluster", ...). */
+int ctl_cmd_cluster(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,404 @@
+/* clusterctl competition ... and run ...: the CompetitionService. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_table.h"
+
+static const char ctl_comp_help[] =
+	"Usage: clusterctl competition SUBCOMMAND ...\n"
+	"\n"
+	"  create FILE          create the competitions in FILE (JSON)\n"
+	"  get ID               show a definition\n"
+	"  list [--page-size N] [--page-token T] [--all]\n"
+	"  delete ID\n"
+	"  run ID [--samples N] [--jitter PCT] [--seed S]\n"
+	"                       run it and show the standings; --samples\n"
+	"                       adds a Monte Carlo sensitivity analysis with\n"
+	"                       weights jittered by up to PCT percent\n";
+
+static const char ctl_run_help[] =
+	"Usage: clusterctl run SUBCOMMAND ...\n"
+	"\n"
+	"  get ID                      show a stored run\n"
+	"  list [--competition ID] [--page-size N] [--page-token T] [--all]\n";
+
+enum { OPT_PAGE_SIZE = 1, OPT_PAGE_TOKEN, OPT_ALL, OPT_SAMPLES, OPT_JITTER,
+       OPT_SEED, OPT_COMPETITION };
+
+/* Options: only the common ones; one positional argument. */
+static int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
+                      const char *help, const char **id)
+{
+	static const struct option o[] = { CTL_COMMON_OPTS, { 0 } };
+	int c, rc = CTL_OK;
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			return -1;
+		}
+		if (c == '?')
+			return rc;
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(cmd, "%s: expected one argument", cmd);
+	*id = argv[optind];
+	return CTL_OK;
+}
+
+static int ctl_comp_create(ctl_t *ctl, int argc, char **argv)
+{
+	const char *path;
+	int rc = ctl_id_arg(ctl, "competition create", argc, argv,
+	                    ctl_comp_help, &path);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	ProtobufCMessage **in;
+	size_t n;
+	if ((rc = ctl_read_msgs(path, &clusters__v1__competition__descriptor,
+	                        &in, &n)))
+		return rc;
+	cc_client_t *cli = ctl_client(ctl);
+	rc = cli ? CTL_OK : CTL_FAIL;
+	for (size_t i = 0; !rc && i < n; i++) {
+		Clusters__V1__CreateCompetitionRequest req =
+			CLUSTERS__V1__CREATE_COMPETITION_REQUEST__INIT;
+		Clusters__V1__Competition *c;
+		cc_status_t st;
+		req.competition = (Clusters__V1__Competition *)in[i];
+		if (cc_create_competition(cli, ctl_opts(ctl), &req, &c, &st)) {
+			rc = ctl_rpc_fail(&st);
+			break;
+		}
+		if (ctl->fmt == CTL_TABLE)
+			printf("created competition %s\n", c->id);
+		else
+			rc = ctl_print_competition(ctl, c);
+		cc_msg_free(c);
+	}
+	ctl_msgs_free(in, n);
+	return rc;
+}
+
+static int ctl_comp_get(ctl_t *ctl, int argc, char **argv)
+{
+	const char *id;
+	int rc = ctl_id_arg(ctl, "competition get", argc, argv, ctl_comp_help,
+	                    &id);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	Clusters__V1__GetCompetitionRequest req =
+		CLUSTERS__V1__GET_COMPETITION_REQUEST__INIT;
+	Clusters__V1__Competition *c;
+	cc_status_t st;
+	req.id = (char *)id;
+	if (cc_get_competition(cli, ctl_opts(ctl), &req, &c, &st))
+		return ctl_rpc_fail(&st);
+	rc = ctl_print_competition(ctl, c);
+	cc_msg_free(c);
+	return rc;
+}
+
+static int ctl_comp_delete(ctl_t *ctl, int argc, char **argv)
+{
+	const char *id;
+	int rc = ctl_id_arg(ctl, "competition delete", argc, argv,
+	                    ctl_comp_help, &id);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	Clusters__V1__DeleteCompetitionRequest req =
+		CLUSTERS__V1__DELETE_COMPETITION_REQUEST__INIT;
+	Clusters__V1__DeleteCompetitionResponse *resp;
+	cc_status_t st;
+	req.id = (char *)id;
+	if (cc_delete_competition(cli, ctl_opts(ctl), &req, &resp, &st))
+		return ctl_rpc_fail(&st);
+	if (ctl->fmt == CTL_JSON)
+		rc = ctl_print_json((const ProtobufCMessage *)resp);
+	else if (ctl->fmt == CTL_TABLE)
+		printf("deleted %s\n", id);
+	cc_msg_free(resp);
+	return rc;
+}
+
+/* Shared by "competition list" and "run list": paging options. */
+typedef struct ctl_paging {
+	int32_t page_size;
+	const char *page_token;
+	int all;
+	const char *competition;
+} ctl_paging_t;
+
+static int ctl_paging_opts(ctl_t *ctl, const char *cmd, int argc,
+                           char **argv, const char *help, int with_comp,
+                           ctl_paging_t *p)
+{
+	static const struct option o[] = {
+		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "page-token", required_argument, NULL, OPT_PAGE_TOKEN },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "competition", required_argument, NULL, OPT_COMPETITION },
+		CTL_COMMON_OPTS, { 0 } };
+	int c, rc = CTL_OK;
+	long v;
+	memset(p, 0, sizeof(*p));
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		switch (c) {
+		case 'h': fputs(help, stdout); return -1;
+		case '?': return rc;
+		case OPT_PAGE_TOKEN: p->page_token = optarg; break;
+		case OPT_ALL: p->all = 1; break;
+		case OPT_COMPETITION:
+			if (!with_comp)
+				return ctl_usage(cmd, "unknown option "
+				                 "'--competition'");
+			p->competition = optarg;
+			break;
+		case OPT_PAGE_SIZE:
+			if ((rc = ctl_parse_int(cmd, "--page-size", optarg, 1,
+			                        1000000, &v)))
+				return rc;
+			p->page_size = (int32_t)v;
+			break;
+		}
+	}
+	if (optind < argc)
+		return ctl_usage(cmd, "%s: unexpected argument '%s'", cmd,
+		                 argv[optind]);
+	return CTL_OK;
+}
+
+static int ctl_comp_list(ctl_t *ctl, int argc, char **argv)
+{
+	ctl_paging_t p;
+	int rc = ctl_paging_opts(ctl, "competition list", argc, argv,
+	                         ctl_comp_help, 0, &p);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	static const char *const hdr[] = { "ID", "TITLE", "EDITION", "ROUNDS",
+	                                   "CREATED" };
+	ctl_table_t *t = ctl_table_create(5, hdr);
+	Clusters__V1__ListCompetitionsRequest req =
+		CLUSTERS__V1__LIST_COMPETITIONS_REQUEST__INIT;
+	req.page_size = p.page_size;
+	req.page_token = (char *)(p.page_token ? p.page_token : "");
+	char *token = NULL;
+	do {
+		Clusters__V1__ListCompetitionsResponse *resp;
+		cc_status_t st;
+		if (cc_list_competitions(cli, ctl_opts(ctl), &req, &resp,
+		                         &st)) {
+			rc = ctl_rpc_fail(&st);
+			break;
+		}
+		if (ctl->fmt == CTL_JSON)
+			ctl_print_json((const ProtobufCMessage *)resp);
+		for (size_t i = 0; t && i < resp->n_competitions; i++) {
+			const Clusters__V1__Competition *c =
+				resp->competitions[i];
+			char when[32];
+			ctl_fmt_time(when, sizeof(when), c->create_time);
+			ctl_table_cell(t, "%s", c->id);
+			ctl_table_cell(t, "%s", c->title);
+			ctl_table_cell(t, "%s", c->edition);
+			ctl_table_cell(t, "%zu", c->n_rounds);
+			ctl_table_cell(t, "%s", when);
+			ctl_table_end_row(t);
+		}
+		free(token);
+		token = resp->next_page_token[0]
+		                ? strdup(resp->next_page_token) : NULL;
+		cc_msg_free(resp);
+		req.page_token = token;
+	} while (p.all && token);
+	if (!rc && t && ctl->fmt != CTL_JSON) {
+		if (ctl->fmt == CTL_CSV)
+			ctl_table_print_csv(t, stdout);
+		else
+			ctl_table_print(t, stdout);
+		if (token && !p.all)
+			fprintf(stderr, "more: --page-token %s\n", token);
+	}
+	free(token);
+	ctl_table_destroy(t);
+	return rc;
+}
+
+static void ctl_on_progress(const Clusters__V1__Progress *p, void *ud)
+{
+	ctl_progress_bar(ud, p->stage, p->done, p->total);
+}
+
+static int ctl_comp_run(ctl_t *ctl, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
+		{ "jitter", required_argument, NULL, OPT_JITTER },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		CTL_COMMON_OPTS, { 0 } };
+	const char *cmd = "competition run";
+	Clusters__V1__SensitivityOptions so =
+		CLUSTERS__V1__SENSITIVITY_OPTIONS__INIT;
+	int c, rc = CTL_OK, sens = 0;
+	long v;
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		switch (c) {
+		case 'h': fputs(ctl_comp_help, stdout); return CTL_OK;
+		case '?': return rc;
+		case OPT_SAMPLES:
+			if ((rc = ctl_parse_int(cmd, "--samples", optarg, 0,
+			                        1000000, &v)))
+				return rc;
+			so.samples = (int32_t)v;
+			sens = 1;
+			break;
+		case OPT_JITTER: {
+			char *end;
+			so.weight_jitter_pct = strtod(optarg, &end);
+			if (!*optarg || *end || !(so.weight_jitter_pct >= 0) ||
+			    so.weight_jitter_pct > 100)
+				return ctl_usage(cmd, "--jitter: '%s' is not a "
+				                 "percentage in 0..100", optarg);
+			sens = 1;
+			break;
+		}
+		case OPT_SEED: {
+			char *end;
+			so.seed = strtoull(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-')
+				return ctl_usage(cmd, "--seed: '%s' is not a "
+				                 "whole number", optarg);
+			sens = 1;
+			break;
+		}
+		}
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(cmd, "%s: expected one competition id", cmd);
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	Clusters__V1__RunCompetitionRequest req =
+		CLUSTERS__V1__RUN_COMPETITION_REQUEST__INIT;
+	req.competition_id = argv[optind];
+	if (sens)
+		req.sensitivity = &so;
+	Clusters__V1__Run *run;
+	cc_status_t st;
+	rc = cc_run_competition(cli, ctl_opts(ctl), &req, ctl_on_progress, ctl,
+	                        &run, &st);
+	ctl_progress_end(ctl);
+	if (rc)
+		return ctl_rpc_fail(&st);
+	rc = ctl_print_run(ctl, run);
+	cc_msg_free(run);
+	return rc;
+}
+
+int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
+{
+	static const ctl_sub_t subs[] = {
+		{ "create", ctl_comp_create }, { "get", ctl_comp_get },
+		{ "list", ctl_comp_list },     { "delete", ctl_comp_delete },
+		{ "run", ctl_comp_run },
+	};
+	return ctl_dispatch(ctl, "competition", ctl_comp_help, subs,
+	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
+}
+
+static int ctl_run_get(ctl_t *ctl, int argc, char **argv)
+{
+	const char *id;
+	int rc = ctl_id_arg(ctl, "run get", argc, argv, ctl_run_help, &id);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	Clusters__V1__GetRunRequest req = CLUSTERS__V1__GET_RUN_REQUEST__INIT;
+	Clusters__V1__Run *run;
+	cc_status_t st;
+	req.id = (char *)id;
+	if (cc_get_run(cli, ctl_opts(ctl), &req, &run, &st))
+		return ctl_rpc_fail(&st);
+	rc = ctl_print_run(ctl, run);
+	cc_msg_free(run);
+	return rc;
+}
+
+static int ctl_run_list(ctl_t *ctl, int argc, char **argv)
+{
+	ctl_paging_t p;
+	int rc = ctl_paging_opts(ctl, "run list", argc, argv, ctl_run_help, 1,
+	                         &p);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	static const char *const hdr[] = { "ID", "COMPETITION", "CREATED",
+	                                   "CANDIDATES", "SELECTED" };
+	ctl_table_t *t = ctl_table_create(5, hdr);
+	Clusters__V1__ListRunsRequest req = CLUSTERS__V1__LIST_RUNS_REQUEST__INIT;
+	req.page_size = p.page_size;
+	req.page_token = (char *)(p.page_token ? p.page_token : "");
+	req.competition_id = (char *)(p.competition ? p.competition : "");
+	char *token = NULL;
+	do {
+		Clusters__V1__ListRunsResponse *resp;
+		cc_status_t st;
+		if (cc_list_runs(cli, ctl_opts(ctl), &req, &resp, &st)) {
+			rc = ctl_rpc_fail(&st);
+			break;
+		}
+		if (ctl->fmt == CTL_JSON)
+			ctl_print_json((const ProtobufCMessage *)resp);
+		for (size_t i = 0; t && i < resp->n_runs; i++) {
+			const Clusters__V1__Run *r = resp->runs[i];
+			char when[32];
+			ctl_fmt_time(when, sizeof(when), r->create_time);
+			ctl_table_cell(t, "%s", r->id);
+			ctl_table_cell(t, "%s", r->competition_id);
+			ctl_table_cell(t, "%s", when);
+			ctl_table_cell(t, "%d", r->candidates);
+			ctl_table_cell(t, "%d",
+			               r->summary ? r->summary->selected : 0);
+			ctl_table_end_row(t);
+		}
+		free(token);
+		token = resp->next_page_token[0]
+		                ? strdup(resp->next_page_token) : NULL;
+		cc_msg_free(resp);
+		req.page_token = token;
+	} while (p.all && token);
+	if (!rc && t && ctl->fmt != CTL_JSON) {
+		if (ctl->fmt == CTL_CSV)
+			ctl_table_print_csv(t, stdout);
+		else
+			ctl_table_print(t, stdout);
+		if (token && !p.all)
+			fprintf(stderr, "more: --page-token %s\n", token);
+	}
+	free(token);
+	ctl_table_destroy(t);
+	return rc;
+}
+
+int ctl_cmd_run(ctl_t *ctl, int argc, char **argv)
+{
+	static const ctl_sub_t subs[] = {
+		{ "get", ctl_run_get },
+		{ "list", ctl_run_list },
+	};
+	return ctl_dispatch(ctl, "run", ctl_run_help, subs,
+	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
+}

@@ -1,0 +1,278 @@
+/* clusterctl: global options and dispatch to the command files. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cc_json.h"
+#include "ctl.h"
+#include "google/protobuf/timestamp.pb-c.h"
+
+#define CTL_DEFAULT_SERVER "127.0.0.1:50051"
+
+static const char ctl_help[] =
+	"Usage: clusterctl [OPTIONS] COMMAND [ARGS...]\n"
+	"\n"
+	"Command-line client of clusterd.\n"
+	"\n"
+	"Options (also accepted after the command):\n"
+	"  --server ADDR     server address (default " CTL_DEFAULT_SERVER
+	", env CLUSTERD_SERVER)\n"
+	"  --timeout SECONDS deadline of each call (default 30; 0 = none)\n"
+	"  --json            print JSON\n"
+	"  --csv             print CSV\n"
+	"  --help            this text; COMMAND --help for a command\n"
+	"\n"
+	"Commands:\n"
+	"  cluster create|get|list|update|delete|import|export\n"
+	"  competition create|get|list|delete|run\n"
+	"  run get|list\n"
+	"  plugin list|reload\n"
+	"  health [SERVICE]\n"
+	"\n"
+	"Exit status: 0 success, 1 the call or the input failed, 2 usage.\n";
+
+int ctl_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("clusterctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int ctl_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("clusterctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'clusterctl %s%s--help'.\n", cmd ? cmd : "",
+	        cmd ? " " : "");
+	return CTL_USAGE;
+}
+
+int ctl_rpc_fail(const cc_status_t *st)
+{
+	return ctl_fail(CTL_FAIL, "%s: %s", cc_status_name(st->code),
+	                st->message[0] ? st->message : "(no message)");
+}
+
+int ctl_parse_int(const char *cmd, const char *opt, const char *s,
+                  long min, long max, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return ctl_usage(cmd, "%s: '%s' is not a whole number in "
+		                 "%ld..%ld", opt, s, min, max);
+	*out = v;
+	return CTL_OK;
+}
+
+int ctl_common_opt(ctl_t *ctl, int code, const char *arg)
+{
+	switch (code) {
+	case CTL_OPT_JSON:
+		ctl->fmt = CTL_JSON;
+		return CTL_OK;
+	case CTL_OPT_CSV:
+		ctl->fmt = CTL_CSV;
+		return CTL_OK;
+	case CTL_OPT_SERVER:
+		if (!*arg)
+			return ctl_usage(NULL, "--server: empty address");
+		ctl->server = arg;
+		return CTL_OK;
+	case CTL_OPT_TIMEOUT: {
+		char *end;
+		errno = 0;
+		double s = strtod(arg, &end);
+		if (!*arg || *end || errno || !(s >= 0) || s > 1e7)
+			return ctl_usage(NULL, "--timeout: '%s' is not a number "
+			                 "of seconds", arg);
+		/* 0 means no deadline; a tiny positive one stays positive. */
+		int64_t ms = (int64_t)(s * 1000);
+		ctl->timeout_ms = s == 0 ? -1 : ms > 0 ? ms : 1;
+		ctl->timeout_set = 1;
+		return CTL_OK;
+	}
+	}
+	return CTL_USAGE;
+}
+
+int ctl_getopt(ctl_t *ctl, const char *cmd, int argc, char **argv,
+               const char *shortopts, const struct option *longopts,
+               int *rc)
+{
+	char opts[64];
+	/* Leading ':' so a missing argument is reported here, once. */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	for (;;) {
+		int c = getopt_long(argc, argv, opts, longopts, NULL);
+		if (c >= CTL_OPT_JSON && c <= CTL_OPT_TIMEOUT) {
+			if ((*rc = ctl_common_opt(ctl, c, optarg)))
+				return '?';
+			continue;
+		}
+		if (c == '?') {
+			*rc = ctl_usage(cmd, "unknown option '%s'",
+			                argv[optind - 1]);
+			return '?';
+		}
+		if (c == ':') {
+			*rc = ctl_usage(cmd, "option '%s' needs a value",
+			                argv[optind - 1]);
+			return '?';
+		}
+		return c;
+	}
+}
+
+cc_client_t *ctl_client(ctl_t *ctl)
+{
+	if (ctl->cli)
+		return ctl->cli;
+	char err[256];
+	if (cc_client_open(&ctl->cli, ctl->server, err, sizeof(err))) {
+		ctl_fail(CTL_FAIL, "%s", err);
+		return NULL;
+	}
+	return ctl->cli;
+}
+
+const cc_opts_t *ctl_opts(ctl_t *ctl)
+{
+	static cc_opts_t o;
+	if (!ctl->timeout_set)
+		return NULL;
+	o.timeout_ms = ctl->timeout_ms;
+	return &o;
+}
+
+int ctl_print_json(const ProtobufCMessage *m)
+{
+	char err[256];
+	json_t *j = cc_json_from_msg(m, err, sizeof(err));
+	if (!j)
+		return ctl_fail(CTL_FAIL, "cannot print as JSON: %s", err);
+	cc_json_write(stdout, j, 2);
+	fputc('\n', stdout);
+	json_decref(j);
+	return CTL_OK;
+}
+
+void ctl_fmt_time(char *buf, size_t len, const void *timestamp)
+{
+	const Google__Protobuf__Timestamp *t = timestamp;
+	char iso[64];
+	buf[0] = '\0';
+	if (!t || cc_fmt_timestamp(iso, sizeof(iso), t->seconds, 0))
+		return;
+	/* "2023-05-01T10:00:00Z" -> "2023-05-01 10:00:00" */
+	iso[10] = ' ';
+	iso[19] = '\0';
+	snprintf(buf, len, "%s", iso);
+}
+
+void ctl_progress_line(ctl_t *ctl, const char *what, size_t done,
+                       size_t total)
+{
+	if (!ctl->progress)
+		return;
+	/* Redraw about a hundred times over the whole job. */
+	size_t step = total / 100 ? total / 100 : 1;
+	if (done != total && done % step)
+		return;
+	fprintf(stderr, "\r%s %zu/%zu (%zu%%)\033[K", what, done, total,
+	        total ? done * 100 / total : 100);
+	fflush(stderr);
+}
+
+void ctl_progress_bar(ctl_t *ctl, const char *stage, int64_t done,
+                      int64_t total)
+{
+	if (!ctl->progress)
+		return;
+	const int width = 30;
+	int fill = total > 0 ? (int)(done * width / total) : 0;
+	if (fill > width)
+		fill = width;
+	fputc('\r', stderr);
+	fputc('[', stderr);
+	for (int i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', stderr);
+	fprintf(stderr, "] %s %lld/%lld\033[K", stage ? stage : "",
+	        (long long)done, (long long)total);
+	fflush(stderr);
+}
+
+void ctl_progress_end(ctl_t *ctl)
+{
+	if (!ctl->progress)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(ctl_t *, int, char **);
+} ctl_cmds[] = {
+	{ "cluster", ctl_cmd_cluster },
+	{ "clusters", ctl_cmd_cluster },
+	{ "competition", ctl_cmd_competition },
+	{ "competitions", ctl_cmd_competition },
+	{ "run", ctl_cmd_run },
+	{ "runs", ctl_cmd_run },
+	{ "plugin", ctl_cmd_plugin },
+	{ "plugins", ctl_cmd_plugin },
+	{ "health", ctl_cmd_health },
+};
+
+int main(int argc, char **argv)
+{
+	ctl_t ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	const char *env = getenv("CLUSTERD_SERVER");
+	ctl.server = env && *env ? env : CTL_DEFAULT_SERVER;
+	ctl.progress = isatty(STDERR_FILENO);
+	static const struct option opts[] = { CTL_COMMON_OPTS, { 0 } };
+	int rc = CTL_OK, c;
+	/* '+': stop at the command; its own options follow it. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(ctl_help, stdout);
+			return CTL_OK;
+		}
+		if (c == '?')
+			return ctl_usage(NULL, "unknown option '%s'",
+			                 argv[optind - 1]);
+		if (c == ':')
+			return ctl_usage(NULL, "option '%s' needs a value",
+			                 argv[optind - 1]);
+		if ((rc = ctl_common_opt(&ctl, c, optarg)))
+			return rc;
+	}
+	if (optind >= argc)
+		return ctl_usage(NULL, "no command given");
+	const char *cmd = argv[optind];
+	rc = -1;
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (!strcmp(cmd, ctl_cmds[i].name)) {
+			int first = optind;
+			rc = ctl_cmds[i].fn(&ctl, argc - first, argv + first);
+			break;
+		}
+	if (rc < 0)
+		rc = ctl_usage(NULL, "unknown command '%s'", cmd);
+	fflush(stdout);
+	cc_client_close(ctl.cli);
+	return rc;
+}

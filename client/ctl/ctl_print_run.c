@@ -1,0 +1,268 @@
+/* How clusterctl shows competitions and runs. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cc_json.h"
+#include "ctl.h"
+#include "ctl_table.h"
+
+const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v, char *buf,
+                          size_t len)
+{
+	const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+	if (ev)
+		return ev->name;
+	snprintf(buf, len, "%d", v);
+	return buf;
+}
+
+static void ctl_num(char *buf, size_t len, double v)
+{
+	/* Scores read best with a fixed, short precision. */
+	snprintf(buf, len, "%.4g", v);
+	if (strchr(buf, 'e') || strlen(buf) > 10)
+		cc_fmt_double(buf, len, v);
+}
+
+/* Criterion ids in order of first appearance. */
+static size_t ctl_criteria(const Clusters__V1__Run *run, const char ***out)
+{
+	size_t n = 0, cap = 0;
+	const char **v = NULL;
+	for (size_t i = 0; i < run->n_standings; i++) {
+		const Clusters__V1__Standing *s = run->standings[i];
+		for (size_t k = 0; k < s->n_scores; k++) {
+			const char *id = s->scores[k]->criterion;
+			size_t j = 0;
+			while (j < n && strcmp(v[j], id))
+				j++;
+			if (j < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				const char **nv = realloc(v, cap * sizeof(*nv));
+				if (!nv)
+					break;
+				v = nv;
+			}
+			v[n++] = id;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
+{
+	static const char *const hdr[] = { "RANK", "CLUSTER", "NAME",
+	                                   "ECONOMY", "SCORE" };
+	const char **crit = NULL;
+	size_t ncrit = ctl_criteria(run, &crit);
+	int sens = 0;
+	for (size_t i = 0; i < run->n_standings; i++)
+		sens |= run->standings[i]->sensitivity != NULL;
+	ctl_table_t *t = ctl_table_create(5, hdr);
+	for (size_t k = 0; t && k < ncrit; k++)
+		ctl_table_add_col(t, crit[k]);
+	if (t) {
+		ctl_table_add_col(t, "SELECTED");
+		ctl_table_add_col(t, "CHANGE");
+		if (sens) {
+			ctl_table_add_col(t, "RANK P5-P95");
+			ctl_table_add_col(t, "SELECTED %");
+		}
+		ctl_table_add_col(t, "NOTE");
+	}
+	for (size_t i = 0; t && i < run->n_standings; i++) {
+		const Clusters__V1__Standing *s = run->standings[i];
+		char num[40];
+		if (s->rank)
+			ctl_table_cell(t, "%d", s->rank);
+		else
+			ctl_table_cell(t, "-");
+		ctl_table_cell(t, "%s", s->cluster_id);
+		ctl_table_cell(t, "%s", s->name);
+		ctl_table_cell(t, "%s", s->economy);
+		ctl_num(num, sizeof(num), s->score);
+		ctl_table_cell(t, "%s", s->rank ? num : "");
+		for (size_t k = 0; k < ncrit; k++) {
+			const Clusters__V1__CriterionScore *cs = NULL;
+			for (size_t j = 0; j < s->n_scores && !cs; j++)
+				if (!strcmp(s->scores[j]->criterion, crit[k]))
+					cs = s->scores[j];
+			if (cs)
+				ctl_num(num, sizeof(num), cs->normalized);
+			ctl_table_cell(t, "%s", cs ? num : "");
+		}
+		ctl_table_cell(t, "%s", s->selected ? "yes" : "");
+		if (!s->rank_change)
+			ctl_table_cell(t, "%s", run->baseline_run_id[0] ? "new"
+			                                               : "");
+		else
+			ctl_table_cell(t, "%+d", s->rank_change->value);
+		if (sens && s->sensitivity) {
+			ctl_table_cell(t, "%d-%d", s->sensitivity->rank_p5,
+			               s->sensitivity->rank_p95);
+			ctl_table_cell(t, "%.0f%%",
+			               s->sensitivity->selected_share * 100);
+		} else if (sens) {
+			ctl_table_cell(t, "%s", "");
+			ctl_table_cell(t, "%s", "");
+		}
+		ctl_table_cell(t, "%s", s->excluded_reason);
+		ctl_table_end_row(t);
+	}
+	free(crit);
+	return t;
+}
+
+static void ctl_groups(const char *title, Clusters__V1__GroupCount **g,
+                       size_t n)
+{
+	if (!n)
+		return;
+	const char *hdr[] = { title, "SELECTED" };
+	ctl_table_t *t = ctl_table_create(2, hdr);
+	for (size_t i = 0; t && i < n; i++) {
+		ctl_table_cell(t, "%s", g[i]->key);
+		ctl_table_cell(t, "%d", g[i]->count);
+		ctl_table_end_row(t);
+	}
+	if (t) {
+		fputc('\n', stdout);
+		ctl_table_print(t, stdout);
+	}
+	ctl_table_destroy(t);
+}
+
+int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
+{
+	if (ctl->fmt == CTL_JSON)
+		return ctl_print_json((const ProtobufCMessage *)run);
+	ctl_table_t *t = ctl_standings(run);
+	if (!t)
+		return ctl_fail(CTL_FAIL, "out of memory");
+	if (ctl->fmt == CTL_CSV) {
+		ctl_table_print_csv(t, stdout);
+		ctl_table_destroy(t);
+		return CTL_OK;
+	}
+	char when[32];
+	ctl_fmt_time(when, sizeof(when), run->create_time);
+	printf("run %s of competition %s", run->id, run->competition_id);
+	if (when[0])
+		printf(", %s UTC", when);
+	printf(", data version %llu, %d candidates\n",
+	       (unsigned long long)run->data_version, run->candidates);
+	if (run->baseline_run_id[0])
+		printf("rank change against run %s\n", run->baseline_run_id);
+	for (size_t i = 0; i < run->n_plugins; i++)
+		printf("%s %s %s\n", i ? "        " : "plugins:",
+		       run->plugins[i]->name, run->plugins[i]->version);
+	fputc('\n', stdout);
+	ctl_table_print(t, stdout);
+	ctl_table_destroy(t);
+	const Clusters__V1__Summary *s = run->summary;
+	if (s) {
+		printf("\nselected: %d (%d economies, %d regions, %d cities, "
+		       "%d industries)\n", s->selected, s->distinct_economies,
+		       s->distinct_regions, s->distinct_cities,
+		       s->distinct_industries);
+		ctl_groups("ECONOMY", s->by_economy, s->n_by_economy);
+		ctl_groups("REGION", s->by_region, s->n_by_region);
+		ctl_groups("CITY", s->by_city, s->n_by_city);
+		ctl_groups("INDUSTRY", s->by_industry, s->n_by_industry);
+	}
+	return CTL_OK;
+}
+
+static void ctl_round(const Clusters__V1__Round *r, size_t idx)
+{
+	char b1[16], b2[16];
+	printf("\nround %zu: %s (aggregation %s, missing %s)\n", idx + 1,
+	       r->name,
+	       ctl_enum_name(&clusters__v1__aggregation__descriptor,
+	                     r->aggregation, b1, sizeof(b1)),
+	       ctl_enum_name(&clusters__v1__missing_policy__descriptor,
+	                     r->missing, b2, sizeof(b2)));
+	const Clusters__V1__Selection *sel = r->selection;
+	if (sel) {
+		printf("  selection: top %d", sel->top_n);
+		if (sel->min_score)
+			printf(", score >= %g", sel->min_score->value);
+		if (sel->max_per_economy)
+			printf(", at most %d per economy", sel->max_per_economy);
+		if (sel->max_per_region)
+			printf(", at most %d per region", sel->max_per_region);
+		if (sel->max_per_city)
+			printf(", at most %d per city", sel->max_per_city);
+		if (sel->industry_leaders)
+			printf(", industry leaders first");
+		fputc('\n', stdout);
+	}
+	if (r->n_eligibility)
+		printf("  eligibility: %zu condition%s\n", r->n_eligibility,
+		       r->n_eligibility == 1 ? "" : "s");
+	static const char *const hdr[] = { "CRITERION", "PLUGIN", "WEIGHT",
+	                                   "NORMALIZATION", "PARAMS" };
+	ctl_table_t *t = ctl_table_create(5, hdr);
+	for (size_t i = 0; t && i < r->n_criteria; i++) {
+		const Clusters__V1__Criterion *c = r->criteria[i];
+		char params[512] = "";
+		size_t n = 0;
+		for (size_t k = 0; k < c->n_params && n < sizeof(params); k++)
+			n += (size_t)snprintf(params + n, sizeof(params) - n,
+			                      "%s%s=%s", k ? " " : "",
+			                      c->params[k]->key,
+			                      c->params[k]->value);
+		ctl_table_cell(t, "%s", c->id);
+		ctl_table_cell(t, "%s", c->plugin);
+		ctl_table_cell(t, "%g", c->weight);
+		ctl_table_cell(t, "%s",
+		               ctl_enum_name(&clusters__v1__normalization__descriptor,
+		                             c->normalization, b1, sizeof(b1)));
+		ctl_table_cell(t, "%s", params);
+		ctl_table_end_row(t);
+	}
+	if (t && ctl_table_rows(t))
+		ctl_table_print(t, stdout);
+	ctl_table_destroy(t);
+}
+
+int ctl_print_competition(ctl_t *ctl, const Clusters__V1__Competition *c)
+{
+	if (ctl->fmt == CTL_JSON)
+		return ctl_print_json((const ProtobufCMessage *)c);
+	char when[32];
+	ctl_fmt_time(when, sizeof(when), c->create_time);
+	if (ctl->fmt == CTL_CSV) {
+		static const char *const hdr[] = { "id", "title", "edition",
+		                                   "rounds", "created" };
+		ctl_table_t *t = ctl_table_create(5, hdr);
+		if (!t)
+			return ctl_fail(CTL_FAIL, "out of memory");
+		ctl_table_cell(t, "%s", c->id);
+		ctl_table_cell(t, "%s", c->title);
+		ctl_table_cell(t, "%s", c->edition);
+		ctl_table_cell(t, "%zu", c->n_rounds);
+		ctl_table_cell(t, "%s", when);
+		ctl_table_print_csv(t, stdout);
+		ctl_table_destroy(t);
+		return CTL_OK;
+	}
+	printf("%-12s %s\n", "id:", c->id);
+	printf("%-12s %s\n", "title:", c->title);
+	if (c->edition[0])
+		printf("%-12s %s\n", "edition:", c->edition);
+	if (c->description[0])
+		printf("%-12s %s\n", "description:", c->description);
+	if (c->baseline_run_id[0])
+		printf("%-12s %s\n", "baseline:", c->baseline_run_id);
+	if (when[0])
+		printf("%-12s %s\n", "created:", when);
+	if (c->etag[0])
+		printf("%-12s %s\n", "etag:", c->etag);
+	for (size_t i = 0; i < c->n_rounds; i++)
+		ctl_round(c->rounds[i], i);
+	return CTL_OK;
+}
