@@ -202,8 +202,11 @@ void store_rtxn_end(store_t *st, MDB_txn *txn)
 
 void store_next_etag(store_wctx_t *w, char buf[17])
 {
-	w->seq++;
-	snprintf(buf, 17, "%016" PRIx64, w->seq);
+	static const char hex[] = "0123456789abcdef";
+	uint64_t s = ++w->seq;
+	for (int i = 15; i >= 0; i--, s >>= 4)
+		buf[i] = hex[s & 15];
+	buf[16] = 0;
 }
 
 /* Grows the map to at least `want` bytes. Caller holds wlock and no
@@ -278,6 +281,8 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 		if (rc)
 			return rc;
 	}
+	if ((rc = store_idx_flush(w)))
+		return rc;
 	if (w->seq != seq0) {
 		v.mv_size = sizeof(uint64_t);
 		v.mv_data = &w->seq;
@@ -362,6 +367,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 
 	pthread_mutex_lock(&st->wlock);
 	for (;;) {
+		store_idx_reset(&w.idx);
 		rc = mdb_txn_begin(st->env, NULL, 0, &w.txn);
 		if (rc == 0) {
 			rc = run_ops(&w, ops, n, skip);
@@ -391,6 +397,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	}
 	pthread_mutex_unlock(&st->wlock);
 	free(skip);
+	store_idx_free(&w.idx);
 
 	if (rc == 0)
 		return CD_OK;

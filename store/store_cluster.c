@@ -8,89 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_IDX_KEYS (4 + 8 + STORE_MAX_CITIES)
-
-typedef struct idx_keys {
-	size_t n;
-	MDB_val k[MAX_IDX_KEYS];
-	char buf[MAX_IDX_KEYS][STORE_KEY_MAX];
-} idx_keys_t;
-
-static void idx_add(idx_keys_t *ks, char field, const char *val, size_t vlen,
-                    const char *id)
-{
-	size_t idlen = strlen(id);
-	if (!vlen || ks->n == MAX_IDX_KEYS || 2 + vlen + idlen > STORE_KEY_MAX)
-		return; /* validation keeps real records within bounds */
-	char *b = ks->buf[ks->n];
-	b[0] = field;
-	memcpy(b + 1, val, vlen);
-	b[1 + vlen] = 0;
-	memcpy(b + 2 + vlen, id, idlen);
-	for (size_t i = 0; i < ks->n; i++)
-		if (ks->k[i].mv_size == 2 + vlen + idlen &&
-		    !memcmp(ks->k[i].mv_data, b, 2 + vlen + idlen))
-			return;
-	ks->k[ks->n].mv_data = b;
-	ks->k[ks->n].mv_size = 2 + vlen + idlen;
-	ks->n++;
-}
-
-/* Every index entry of a record: each part of a cross-border economy and
- * the whole code, region, each city, industry. */
-static void idx_collect(idx_keys_t *ks, const store_cluster_t *c)
-{
-	const char *e = c->economy ? c->economy : "";
-	ks->n = 0;
-	if (strchr(e, '/')) {
-		const char *p = e;
-		while (*p) {
-			size_t l = strcspn(p, "/");
-			idx_add(ks, STORE_IDX_ECONOMY, p, l, c->id);
-			p += l + (p[l] == '/');
-		}
-	}
-	idx_add(ks, STORE_IDX_ECONOMY, e, strlen(e), c->id);
-	if (c->region)
-		idx_add(ks, STORE_IDX_REGION, c->region, strlen(c->region), c->id);
-	for (size_t i = 0; i < c->n_cities; i++)
-		idx_add(ks, STORE_IDX_CITY, c->cities[i], strlen(c->cities[i]),
-		        c->id);
-	if (c->industry)
-		idx_add(ks, STORE_IDX_INDUSTRY, c->industry, strlen(c->industry),
-		        c->id);
-}
-
-static int idx_del(store_wctx_t *w, const store_cluster_t *c)
-{
-	idx_keys_t *ks = malloc(sizeof(*ks));
-	int rc = 0;
-	if (!ks)
-		return ENOMEM;
-	idx_collect(ks, c);
-	for (size_t i = 0; i < ks->n && !rc; i++) {
-		rc = mdb_del(w->txn, w->st->cluster_idx, &ks->k[i], NULL);
-		if (rc == MDB_NOTFOUND)
-			rc = 0;
-	}
-	free(ks);
-	return rc;
-}
-
-static int idx_put(store_wctx_t *w, const store_cluster_t *c)
-{
-	idx_keys_t *ks = malloc(sizeof(*ks));
-	MDB_val empty = {0, ""};
-	int rc = 0;
-	if (!ks)
-		return ENOMEM;
-	idx_collect(ks, c);
-	for (size_t i = 0; i < ks->n && !rc; i++)
-		rc = mdb_put(w->txn, w->st->cluster_idx, &ks->k[i], &empty, 0);
-	free(ks);
-	return rc;
-}
-
 static MDB_val key_of(const char *id)
 {
 	MDB_val k = {strlen(id), (void *)id};
@@ -141,9 +58,9 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 	if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v, MDB_RESERVE)))
 		return rc;
 	clusters__v1__cluster__pack(&rec, v.mv_data);
-	if (old && (rc = idx_del(w, old)))
+	if (old && (rc = store_idx_add(&w->idx, old, 1)))
 		return rc;
-	if ((rc = idx_put(w, &rec)))
+	if ((rc = store_idx_add(&w->idx, &rec, 0)))
 		return rc;
 	if (op->want_result) {
 		op->cluster_out = clusters__v1__cluster__unpack(NULL, v.mv_size,
@@ -274,7 +191,7 @@ int store_cluster_op(store_wctx_t *w, store_op_t *op)
 			break;
 		}
 		if ((rc = mdb_del(w->txn, w->st->clusters, &k, NULL)) == 0)
-			rc = idx_del(w, old);
+			rc = store_idx_add(&w->idx, old, 1);
 		break;
 	}
 	default:
@@ -464,8 +381,8 @@ typedef struct filt_arg {
 static int scan_filtered(store_t *st, MDB_txn *txn, const store_filter_t *f,
                          const char *after, store_scan_fn fn, void *arg)
 {
-	char field, start[STORE_KEY_MAX];
-	const char *val;
+	char field = 0, start[STORE_KEY_MAX];
+	const char *val = "";
 	size_t plen, alen = after ? strlen(after) : 0;
 	MDB_cursor *cur;
 	MDB_val k, v, pk, pv;

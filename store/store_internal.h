@@ -48,6 +48,21 @@ struct store_snap {
 	MDB_txn *txn;
 };
 
+/* Index entries of a write batch (store_index.c). */
+struct store_idx_ent {
+	size_t off;      /* key bytes in the arena */
+	uint32_t len;
+	uint32_t seq;    /* order of the operation within the batch */
+	uint8_t del;     /* 1 = remove the entry, 0 = add it */
+};
+
+typedef struct store_idxbuf {
+	char *arena;
+	size_t arena_used, arena_cap;
+	struct store_idx_ent *ents;
+	size_t n, ents_cap;
+} store_idxbuf_t;
+
 /* State of one write transaction, shared by the op implementations. */
 typedef struct store_wctx {
 	store_t *st;
@@ -55,7 +70,15 @@ typedef struct store_wctx {
 	uint64_t seq;       /* last etag sequence number used */
 	int64_t now_sec;    /* one clock reading for the whole batch */
 	int32_t now_nsec;
+	store_idxbuf_t idx; /* index entries, written at the end */
 } store_wctx_t;
+
+/* Queues the index entries of c to be added (del = 0) or removed. */
+int store_idx_add(store_idxbuf_t *b, const store_cluster_t *c, int del);
+/* Writes the queued entries in key order. */
+int store_idx_flush(store_wctx_t *w);
+void store_idx_reset(store_idxbuf_t *b);
+void store_idx_free(store_idxbuf_t *b);
 
 /* Short read transactions from a pool (renew/reset is cheaper than
  * begin/abort). Holds maplock shared until store_rtxn_end. */

@@ -24,6 +24,24 @@ static const char iso3166[] =
 
 #define MAX_ECONOMY_PARTS 8
 
+/* 26x26 bit table of the codes above, built once. */
+static uint32_t iso_bits[26];
+static pthread_once_t iso_once = PTHREAD_ONCE_INIT;
+
+static void iso_init(void)
+{
+	for (size_t k = 0; k + 1 < sizeof(iso3166); k += 2)
+		iso_bits[iso3166[k] - 'A'] |= 1u << (iso3166[k + 1] - 'A');
+}
+
+static int iso_known(char a, char b)
+{
+	if (a < 'A' || a > 'Z' || b < 'A' || b > 'Z')
+		return 0;
+	pthread_once(&iso_once, iso_init);
+	return (iso_bits[a - 'A'] >> (b - 'A')) & 1;
+}
+
 static int is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -156,13 +174,7 @@ int store_validate_economy(const char *e, const char *field, char *err,
 		code[0] = e[i];
 		code[1] = e[i + 1];
 		code[2] = 0;
-		int found = 0;
-		for (size_t k = 0; k + 1 < sizeof(iso3166); k += 2)
-			if (iso3166[k] == code[0] && iso3166[k + 1] == code[1]) {
-				found = 1;
-				break;
-			}
-		if (!found)
+		if (!iso_known(code[0], code[1]))
 			return cd_fail(err, errlen, CD_EV_ECONOMY,
 			               "%s: \"%.32s\" is not an ISO 3166-1 alpha-2 "
 			               "code",
@@ -196,85 +208,107 @@ static int count(size_t n, size_t max, const char *field, char *err,
 	return CD_OK;
 }
 
+/* Scans an indicator name: [a-z][a-z0-9_]{0,63}; returns its FNV-1a hash
+ * (never 0) or 0 when the name breaks the rule. One pass does both, since
+ * this runs for every indicator of every write. */
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	size_t i = 0;
+	if (!s || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (; s[i]; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+		h = (h ^ (unsigned char)c) * 16777619u;
+	}
+	return i > 64 ? 0 : (h | 1);
+}
+
+static int dup_indicator(const store_cluster_t *c, size_t i, size_t j,
+                         char *err, size_t errlen)
+{
+	return cd_fail(err, errlen, CD_EV_DUPLICATE,
+	               "indicators[%zu]: \"%s\" for %d is already given at "
+	               "indicators[%zu]",
+	               i, c->indicators[i]->name, (int)c->indicators[i]->year, j);
+}
+
 static int check_indicators(const store_cluster_t *c, char *err, size_t errlen)
 {
+	uint32_t stack_slots[64];
+	uint32_t *slots = stack_slots;  /* index + 1 into indicators, 0 = free */
+	uint32_t hashes_stack[32], *hashes = hashes_stack;
+	size_t cap = 1, n = c->n_indicators;
 	char f[64];
-	int rc;
-	if ((rc = count(c->n_indicators, STORE_MAX_INDICATORS, "indicators", err,
-	                errlen)))
+	int rc = CD_OK;
+
+	if ((rc = count(n, STORE_MAX_INDICATORS, "indicators", err, errlen)))
 		return rc;
-	for (size_t i = 0; i < c->n_indicators; i++) {
+	while (cap < n * 2)
+		cap <<= 1;
+	if (cap > 64 || n > 32) {
+		slots = calloc(cap, sizeof(*slots));
+		hashes = calloc(n, sizeof(*hashes));
+		if (!slots || !hashes) {
+			rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+			goto out;
+		}
+	} else {
+		memset(slots, 0, cap * sizeof(*slots));
+	}
+	for (size_t i = 0; i < n; i++) {
 		const Clusters__V1__Indicator *in = c->indicators[i];
-		if (!name_ok(in->name))
-			return cd_fail(err, errlen, CD_EV_INDICATOR_NAME,
-			               "indicators[%zu].name: \"%.64s\" must match "
-			               "[a-z][a-z0-9_]{0,63}",
-			               i, in->name ? in->name : "");
-		if (in->year < STORE_YEAR_MIN || in->year > STORE_YEAR_MAX)
-			return cd_fail(err, errlen, CD_EV_YEAR,
-			               "indicators[%zu].year: %d is outside %d..%d", i,
-			               (int)in->year, STORE_YEAR_MIN, STORE_YEAR_MAX);
-		if (!isfinite(in->value))
-			return cd_fail(err, errlen, CD_EV_NONFINITE,
-			               "indicators[%zu].value: %s is not a finite "
-			               "number",
-			               i, isnan(in->value) ? "NaN" : "infinity");
-		snprintf(f, sizeof(f), "indicators[%zu].unit", i);
-		if ((rc = text(in->unit, f, 32, 0, 0, err, errlen)))
-			return rc;
-	}
-	/* Duplicates: quadratic is fine for small lists; sort-free keeps
-	 * the caller's order intact. */
-	if (c->n_indicators <= 256) {
-		for (size_t i = 1; i < c->n_indicators; i++)
-			for (size_t j = 0; j < i; j++)
-				if (c->indicators[i]->year == c->indicators[j]->year &&
-				    !strcmp(c->indicators[i]->name,
-				            c->indicators[j]->name))
-					goto dup;
-		return CD_OK;
-	}
-	{
-		/* Large lists: hash set of (name, year). */
-		size_t cap = 1;
-		while (cap < c->n_indicators * 2)
-			cap <<= 1;
-		size_t *slots = calloc(cap, sizeof(*slots));
-		if (!slots)
-			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-		for (size_t i = 0; i < c->n_indicators; i++) {
-			const Clusters__V1__Indicator *in = c->indicators[i];
-			uint32_t h = 2166136261u;
-			for (const char *p = in->name; *p; p++)
-				h = (h ^ (unsigned char)*p) * 16777619u;
-			h = (h ^ (uint32_t)in->year) * 16777619u;
-			for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
-				if (!slots[s]) {
-					slots[s] = i + 1;
-					break;
-				}
-				const Clusters__V1__Indicator *o =
-				        c->indicators[slots[s] - 1];
-				if (o->year == in->year && !strcmp(o->name, in->name)) {
-					free(slots);
-					goto dup;
-				}
+		uint32_t h = name_hash(in->name);
+		if (!h) {
+			rc = cd_fail(err, errlen, CD_EV_INDICATOR_NAME,
+			             "indicators[%zu].name: \"%.64s\" must match "
+			             "[a-z][a-z0-9_]{0,63}",
+			             i, in->name ? in->name : "");
+			goto out;
+		}
+		if (in->year < STORE_YEAR_MIN || in->year > STORE_YEAR_MAX) {
+			rc = cd_fail(err, errlen, CD_EV_YEAR,
+			             "indicators[%zu].year: %d is outside %d..%d", i,
+			             (int)in->year, STORE_YEAR_MIN, STORE_YEAR_MAX);
+			goto out;
+		}
+		if (!isfinite(in->value)) {
+			rc = cd_fail(err, errlen, CD_EV_NONFINITE,
+			             "indicators[%zu].value: %s is not a finite "
+			             "number",
+			             i, isnan(in->value) ? "NaN" : "infinity");
+			goto out;
+		}
+		if (in->unit && in->unit[0]) {
+			snprintf(f, sizeof(f), "indicators[%zu].unit", i);
+			if ((rc = text(in->unit, f, 32, 0, 0, err, errlen)))
+				goto out;
+		}
+		/* Duplicate (name, year): open addressing on the hash. */
+		h = (h ^ (uint32_t)in->year) * 16777619u;
+		hashes[i] = h;
+		for (size_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+			if (!slots[s]) {
+				slots[s] = (uint32_t)i + 1;
+				break;
+			}
+			size_t j = slots[s] - 1;
+			const Clusters__V1__Indicator *o = c->indicators[j];
+			if (hashes[j] == h && o->year == in->year &&
+			    !strcmp(o->name, in->name)) {
+				rc = dup_indicator(c, i, j, err, errlen);
+				goto out;
 			}
 		}
-		free(slots);
-		return CD_OK;
 	}
-dup:
-	for (size_t i = 1; i < c->n_indicators; i++)
-		for (size_t j = 0; j < i; j++)
-			if (c->indicators[i]->year == c->indicators[j]->year &&
-			    !strcmp(c->indicators[i]->name, c->indicators[j]->name))
-				return cd_fail(err, errlen, CD_EV_DUPLICATE,
-				               "indicators[%zu]: \"%s\" for %d is "
-				               "already given at indicators[%zu]",
-				               i, c->indicators[i]->name,
-				               (int)c->indicators[i]->year, j);
-	return CD_EV_DUPLICATE;
+out:
+	if (slots != stack_slots)
+		free(slots);
+	if (hashes != hashes_stack)
+		free(hashes);
+	return rc;
 }
 
 static int check_assessments(const store_cluster_t *c, char *err,

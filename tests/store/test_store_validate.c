@@ -177,9 +177,9 @@ static void test_cities_region_industry(void **s)
 	       "cities[1]");
 	base();
 	char *many[STORE_MAX_CITIES + 1];
-	char bufs[STORE_MAX_CITIES + 1][8];
+	char bufs[STORE_MAX_CITIES + 1][16];
 	for (int i = 0; i <= STORE_MAX_CITIES; i++) {
-		snprintf(bufs[i], 8, "c%d", i);
+		snprintf(bufs[i], sizeof(bufs[i]), "c%d", i);
 		many[i] = bufs[i];
 	}
 	f.c.cities = many;
