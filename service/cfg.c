@@ -1,0 +1,244 @@
+#include "cfg.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cd_error.h"
+
+#define CFG_THREADS_MAX 256
+#define CFG_MSG_MIN 1024
+#define CFG_MSG_MAX ((size_t)1 << 30)
+#define CFG_GRACE_MAX 3600000u
+
+typedef enum opt_id {
+	OPT_LISTEN,
+	OPT_PORT_FILE,
+	OPT_DATA_DIR,
+	OPT_PLUGIN_DIR,
+	OPT_THREADS,
+	OPT_MAX_MSG,
+	OPT_GRACE,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FORMAT,
+	OPT_HELP,
+	OPT_VERSION,
+} opt_id;
+
+typedef struct opt {
+	const char *flag;
+	const char *env;   /* NULL: flag only */
+	opt_id id;
+	int takes_value;
+	const char *help;
+} opt_t;
+
+static const opt_t opts[] = {
+	{"--listen", "CLUSTERD_LISTEN", OPT_LISTEN, 1,
+	 "ADDR    host:port to serve on (default 127.0.0.1:50051; port 0 picks one)"},
+	{"--port-file", "CLUSTERD_PORT_FILE", OPT_PORT_FILE, 1,
+	 "PATH write the bound port number to PATH once listening"},
+	{"--data-dir", "CLUSTERD_DATA_DIR", OPT_DATA_DIR, 1,
+	 "DIR   where the LMDB store lives (default ./var/clusters)"},
+	{"--plugin-dir", "CLUSTERD_PLUGIN_DIR", OPT_PLUGIN_DIR, 1,
+	 "DIR scoring plugins are loaded from DIR only"},
+	{"--threads", "CLUSTERD_THREADS", OPT_THREADS, 1,
+	 "N      completion-queue worker threads (default: number of cores)"},
+	{"--max-message-bytes", "CLUSTERD_MAX_MESSAGE_BYTES", OPT_MAX_MSG, 1,
+	 "N  largest accepted request message; k/M/G suffixes (default 4M)"},
+	{"--grace-ms", "CLUSTERD_GRACE_MS", OPT_GRACE, 1,
+	 "MS    how long in-flight calls may finish at shutdown (default 5000)"},
+	{"--log-level", "CLUSTERD_LOG_LEVEL", OPT_LOG_LEVEL, 1,
+	 "L    debug|info|warn|error (default info)"},
+	{"--log-format", "CLUSTERD_LOG_FORMAT", OPT_LOG_FORMAT, 1,
+	 "F   text|json (default text)"},
+	{"--help", NULL, OPT_HELP, 0, "          this text"},
+	{"--version", NULL, OPT_VERSION, 0, "       print the version"},
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+void cfg_defaults(cfg_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen, "127.0.0.1:50051");
+	strcpy(cfg->data_dir, "./var/clusters");
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = n > 0 && n <= CFG_THREADS_MAX ? (unsigned)n : 1;
+	cfg->max_message_bytes = 4u << 20;
+	cfg->grace_ms = 5000;
+	cfg->log_level = LOG_INFO;
+	cfg->log_format = LOG_TEXT;
+}
+
+void cfg_usage(FILE *out)
+{
+	fprintf(out, "usage: clusterd [flags]\n\n"
+	             "Serves the cluster registry over gRPC.\n\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		fprintf(out, "  %s %s", opts[i].flag, opts[i].help);
+		if (opts[i].env)
+			fprintf(out, " [%s]", opts[i].env);
+		fputc('\n', out);
+	}
+	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully.\n");
+}
+
+static int parse_uint(const char *s, unsigned long long max,
+                      int allow_suffix, unsigned long long *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (allow_suffix && *end) {
+		unsigned shift = *end == 'k' || *end == 'K' ? 10
+		               : *end == 'm' || *end == 'M' ? 20
+		               : *end == 'g' || *end == 'G' ? 30 : 0;
+		if (!shift || end[1] || v > (ULLONG_MAX >> shift))
+			return -1;
+		v <<= shift;
+		end++;
+	}
+	if (*end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *v, const char *name,
+                    char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+	if (n >= cap)
+		return cd_fail(err, errlen, CD_EINVAL, "%s: value too long "
+		               "(at most %zu bytes)", name, cap - 1);
+	memcpy(dst, v, n + 1);
+	return CD_OK;
+}
+
+/* name is the flag or the environment variable, for the message. */
+static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
+                 char *err, size_t errlen)
+{
+	unsigned long long n;
+
+	switch (o->id) {
+	case OPT_LISTEN:
+		if (!*v || !strrchr(v, ':'))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "host:port", name, v);
+		return copy_str(cfg->listen, sizeof(cfg->listen), v, name, err,
+		                errlen);
+	case OPT_PORT_FILE:
+		return copy_str(cfg->port_file, sizeof(cfg->port_file), v, name,
+		                err, errlen);
+	case OPT_DATA_DIR:
+		if (!*v)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "
+			               "empty", name);
+		return copy_str(cfg->data_dir, sizeof(cfg->data_dir), v, name,
+		                err, errlen);
+	case OPT_PLUGIN_DIR:
+		return copy_str(cfg->plugin_dir, sizeof(cfg->plugin_dir), v,
+		                name, err, errlen);
+	case OPT_THREADS:
+		if (parse_uint(v, CFG_THREADS_MAX, 0, &n) || n == 0)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a number of threads in 1..%d", name, v,
+			               CFG_THREADS_MAX);
+		cfg->threads = (unsigned)n;
+		return CD_OK;
+	case OPT_MAX_MSG:
+		if (parse_uint(v, CFG_MSG_MAX, 1, &n) || n < CFG_MSG_MIN)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a size in 1k..1G", name, v);
+		cfg->max_message_bytes = (size_t)n;
+		return CD_OK;
+	case OPT_GRACE:
+		if (parse_uint(v, CFG_GRACE_MAX, 0, &n))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a duration in 0..%u ms", name, v,
+			               CFG_GRACE_MAX);
+		cfg->grace_ms = (unsigned)n;
+		return CD_OK;
+	case OPT_LOG_LEVEL:
+		if (log_level_parse(v, &cfg->log_level))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "one of debug, info, warn, error", name, v);
+		return CD_OK;
+	case OPT_LOG_FORMAT:
+		if (log_format_parse(v, &cfg->log_format))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "text or json", name, v);
+		return CD_OK;
+	case OPT_HELP:
+	case OPT_VERSION:
+		break;
+	}
+	return CD_OK;
+}
+
+static const opt_t *find(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].flag) == len &&
+		    strncmp(opts[i].flag, arg, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
+             char *err, size_t errlen)
+{
+	cfg_defaults(cfg);
+	*action = CFG_RUN;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *v = opts[i].env ? getenv(opts[i].env) : NULL;
+		if (!v)
+			continue;
+		int rc = apply(cfg, &opts[i], v, opts[i].env, err, errlen);
+		if (rc != CD_OK)
+			return rc;
+	}
+
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *eq = strchr(arg, '=');
+		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+		const opt_t *o = strncmp(arg, "--", 2) == 0 ? find(arg, len)
+		                                             : NULL;
+		if (!o)
+			return cd_fail(err, errlen, CD_EINVAL, "unknown flag "
+			               "'%s' (see --help)", arg);
+		if (!o->takes_value) {
+			if (eq)
+				return cd_fail(err, errlen, CD_EINVAL, "%s takes "
+				               "no value", o->flag);
+			/* --help wins over --version, whatever the order. */
+			if (o->id == OPT_HELP)
+				*action = CFG_HELP;
+			else if (*action == CFG_RUN)
+				*action = CFG_VERSION;
+			continue;
+		}
+		const char *v = eq ? eq + 1 : NULL;
+		if (!v) {
+			if (i + 1 >= argc)
+				return cd_fail(err, errlen, CD_EINVAL, "%s needs "
+				               "a value", o->flag);
+			v = argv[++i];
+		}
+		int rc = apply(cfg, o, v, o->flag, err, errlen);
+		if (rc != CD_OK)
+			return rc;
+	}
+	return CD_OK;
+}

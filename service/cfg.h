@@ -1,0 +1,49 @@
+/*
+ * cfg — clusterd's configuration: defaults, then CLUSTERD_* environment
+ * variables, then command-line flags (each flag has an environment twin:
+ * --data-dir and CLUSTERD_DATA_DIR).
+ *
+ * Thread-safety: cfg_load reads the environment, so call it before starting
+ * threads; a loaded cfg_t is plain data.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define CFG_ADDR_MAX 256
+#define CFG_PATH_MAX 4096
+
+typedef struct cfg {
+	char listen[CFG_ADDR_MAX];     /* host:port; port 0 = ephemeral */
+	char port_file[CFG_PATH_MAX];  /* "" = none; gets the bound port */
+	char data_dir[CFG_PATH_MAX];
+	char plugin_dir[CFG_PATH_MAX]; /* "" = no plugins */
+	unsigned threads;              /* completion-queue workers */
+	size_t max_message_bytes;      /* receive limit per message */
+	unsigned grace_ms;             /* shutdown grace for in-flight calls */
+	log_level log_level;
+	log_format log_format;
+} cfg_t;
+
+/* What main should do after cfg_load. */
+typedef enum cfg_action {
+	CFG_RUN = 0,
+	CFG_HELP,
+	CFG_VERSION,
+} cfg_action;
+
+/* Fills cfg from defaults, environment and argv (argv[0] is skipped). On a
+ * bad flag or value returns CD_EINVAL with a one-line message in err. */
+int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
+             char *err, size_t errlen);
+
+/* The defaults alone; threads = online cores. */
+void cfg_defaults(cfg_t *cfg);
+
+void cfg_usage(FILE *out);
+
+#endif

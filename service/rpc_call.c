@@ -1,0 +1,514 @@
+#include "rpc_call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
+#include "cd_error.h"
+#include "log.h"
+#include "rpc_status.h"
+#include "rpc_transport.h"
+
+typedef enum tag_kind {
+	TAG_REQUEST = 0,
+	TAG_CLOSE,
+	TAG_SEND,
+	TAG_RECV,
+	TAG_FINISH,
+} tag_kind;
+
+typedef struct rpc_tag {
+	rpc_call_t *call;
+	tag_kind kind;
+} rpc_tag_t;
+
+struct rpc_call {
+	struct rpc_server *srv;
+	size_t midx;                  /* RPC_CATCH_ALL for unknown methods */
+	unsigned cqi;
+	grpc_call *call;
+	gpr_timespec deadline;
+	grpc_call_details details;    /* catch-all only */
+	grpc_metadata_array md;
+	grpc_byte_buffer *payload;    /* first message, unary/server stream */
+	grpc_slice req;               /* payload flattened */
+	int has_req;
+
+	atomic_int refs;
+	atomic_int cancelled;
+	int close_cancelled;          /* out-param of RECV_CLOSE_ON_SERVER */
+	int md_sent;
+	int finished;
+	struct timespec start;
+
+	rpc_tag_t t_request, t_close, t_send, t_recv, t_finish;
+	grpc_byte_buffer *send_buf, *recv_buf, *fin_buf;
+	rpc_recv_fn on_recv;
+	rpc_sent_fn on_sent;
+	rpc_close_fn on_close;
+
+	grpc_status_code status;
+	grpc_slice status_details;
+	int has_details;
+
+	void *ctx;
+	void (*ctx_free)(void *);
+};
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void call_free(rpc_call_t *c)
+{
+	if (c->ctx_free)
+		c->ctx_free(c->ctx);
+	if (c->call)
+		grpc_call_unref(c->call);
+	grpc_metadata_array_destroy(&c->md);
+	if (c->midx == RPC_CATCH_ALL)
+		grpc_call_details_destroy(&c->details);
+	if (c->payload)
+		grpc_byte_buffer_destroy(c->payload);
+	if (c->has_req)
+		grpc_slice_unref(c->req);
+	if (c->has_details)
+		grpc_slice_unref(c->status_details);
+	if (c->send_buf)
+		grpc_byte_buffer_destroy(c->send_buf);
+	if (c->recv_buf)
+		grpc_byte_buffer_destroy(c->recv_buf);
+	if (c->fin_buf)
+		grpc_byte_buffer_destroy(c->fin_buf);
+	atomic_fetch_sub(&c->srv->live_calls, 1);
+	free(c);
+}
+
+void rpc_call_ref(rpc_call_t *c)
+{
+	atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+}
+
+void rpc_call_unref(rpc_call_t *c)
+{
+	if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1)
+		call_free(c);
+}
+
+int rpc_call_arm(struct rpc_server *s, size_t midx, unsigned cqi)
+{
+	rpc_call_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return CD_ENOMEM;
+	c->srv = s;
+	c->midx = midx;
+	c->cqi = cqi;
+	atomic_init(&c->refs, 1);
+	atomic_init(&c->cancelled, 0);
+	c->t_request = (rpc_tag_t){c, TAG_REQUEST};
+	c->t_close = (rpc_tag_t){c, TAG_CLOSE};
+	c->t_send = (rpc_tag_t){c, TAG_SEND};
+	c->t_recv = (rpc_tag_t){c, TAG_RECV};
+	c->t_finish = (rpc_tag_t){c, TAG_FINISH};
+	grpc_metadata_array_init(&c->md);
+	atomic_fetch_add(&s->live_calls, 1);
+
+	grpc_completion_queue *cq = s->cqs[cqi];
+	grpc_call_error e;
+	if (midx == RPC_CATCH_ALL) {
+		grpc_call_details_init(&c->details);
+		e = grpc_server_request_call(s->server, &c->call, &c->details,
+		                             &c->md, cq, cq, &c->t_request);
+	} else {
+		int payload = s->methods[midx].shape != RPC_CLIENT_STREAM;
+		e = grpc_server_request_registered_call(
+			s->server, s->handles[midx], &c->call, &c->deadline,
+			&c->md, payload ? &c->payload : NULL, cq, cq,
+			&c->t_request);
+	}
+	if (e != GRPC_CALL_OK) {
+		call_free(c);
+		return CD_EINTERNAL;
+	}
+	return CD_OK;
+}
+
+/* ------------------------------------------------------------ accessors */
+
+const rpc_method_t *rpc_call_method(const rpc_call_t *c)
+{
+	return c->midx == RPC_CATCH_ALL ? NULL : &c->srv->methods[c->midx];
+}
+
+void *rpc_call_env(const rpc_call_t *c)
+{
+	return c->srv->env;
+}
+
+const uint8_t *rpc_call_request(const rpc_call_t *c, size_t *len)
+{
+	if (!c->has_req) {
+		*len = 0;
+		return NULL;
+	}
+	*len = GRPC_SLICE_LENGTH(c->req);
+	return GRPC_SLICE_START_PTR(c->req);
+}
+
+ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
+                                  const ProtobufCMessageDescriptor *desc)
+{
+	size_t len;
+	const uint8_t *buf = rpc_call_request(c, &len);
+	ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, len, buf);
+	if (!m) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "request is not a valid %s "
+		         "message", desc->name);
+		rpc_call_fail(c, CD_EINVAL, msg);
+	}
+	return m;
+}
+
+int rpc_call_cancelled(const rpc_call_t *c)
+{
+	if (atomic_load(&c->cancelled))
+		return 1;
+	gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+	gpr_timespec dl = gpr_convert_clock_type(c->deadline,
+	                                         GPR_CLOCK_MONOTONIC);
+	return gpr_time_cmp(now, dl) > 0;
+}
+
+void rpc_call_set_ctx(rpc_call_t *c, void *ctx, void (*free_fn)(void *))
+{
+	c->ctx = ctx;
+	c->ctx_free = free_fn;
+}
+
+void *rpc_call_ctx(const rpc_call_t *c)
+{
+	return c->ctx;
+}
+
+void rpc_call_on_close(rpc_call_t *c, rpc_close_fn fn)
+{
+	c->on_close = fn;
+}
+
+/* ---------------------------------------------------------------- batches */
+
+static int start(rpc_call_t *c, const grpc_op *ops, size_t n, rpc_tag_t *t)
+{
+	rpc_call_ref(c);
+	grpc_call_error e = grpc_call_start_batch(c->call, ops, n, t, NULL);
+	if (e != GRPC_CALL_OK) {
+		/* Only a broken contract (overlapping batches) gets here. */
+		log_msg(LOG_ERROR, "grpc_call_start_batch: error %d on %s",
+		        (int)e, rpc_call_method(c) ? rpc_call_method(c)->path
+		                                   : "unknown method");
+		rpc_call_unref(c);
+		return CD_EINTERNAL;
+	}
+	return CD_OK;
+}
+
+static grpc_byte_buffer *buffer_take(uint8_t *msg, size_t len)
+{
+	grpc_slice s;
+	if (len == 0) {
+		free(msg);
+		s = grpc_empty_slice();
+	} else {
+		s = grpc_slice_new(msg, len, free);
+	}
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	return bb;
+}
+
+int rpc_call_recv(rpc_call_t *c, rpc_recv_fn fn)
+{
+	grpc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->recv_buf;
+	c->on_recv = fn;
+	return start(c, &op, 1, &c->t_recv);
+}
+
+int rpc_call_send(rpc_call_t *c, uint8_t *msg, size_t len, rpc_sent_fn fn)
+{
+	grpc_op ops[2];
+	size_t n = 0;
+	memset(ops, 0, sizeof(ops));
+	if (!c->md_sent) {
+		ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+		c->md_sent = 1;
+	}
+	c->send_buf = buffer_take(msg, len);
+	ops[n].op = GRPC_OP_SEND_MESSAGE;
+	ops[n++].data.send_message.send_message = c->send_buf;
+	c->on_sent = fn;
+	return start(c, ops, n, &c->t_send);
+}
+
+static int pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len)
+{
+	*len = protobuf_c_message_get_packed_size(m);
+	*buf = malloc(*len ? *len : 1);
+	if (!*buf)
+		return CD_ENOMEM;
+	protobuf_c_message_pack(m, *buf);
+	return CD_OK;
+}
+
+int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
+                      rpc_sent_fn fn)
+{
+	uint8_t *buf;
+	size_t len;
+	if (pack(m, &buf, &len) != CD_OK)
+		return CD_ENOMEM;
+	return rpc_call_send(c, buf, len, fn);
+}
+
+void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
+                  int has_resp, uint8_t *resp, size_t len)
+{
+	grpc_op ops[3];
+	size_t n = 0;
+
+	if (c->finished) {
+		free(resp);
+		return;
+	}
+	c->finished = 1;
+	memset(ops, 0, sizeof(ops));
+	if (!c->md_sent) {
+		ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+		c->md_sent = 1;
+	}
+	if (has_resp) {
+		c->fin_buf = buffer_take(resp, len);
+		ops[n].op = GRPC_OP_SEND_MESSAGE;
+		ops[n++].data.send_message.send_message = c->fin_buf;
+	}
+	c->status = code;
+	ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+	ops[n].data.send_status_from_server.status = code;
+	if (msg && *msg) {
+		c->status_details = grpc_slice_from_copied_string(msg);
+		c->has_details = 1;
+		ops[n].data.send_status_from_server.status_details =
+			&c->status_details;
+	}
+	n++;
+	start(c, ops, n, &c->t_finish);
+}
+
+void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len)
+{
+	rpc_call_end(c, GRPC_STATUS_OK, NULL, 1, resp, len);
+}
+
+void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m)
+{
+	uint8_t *buf;
+	size_t len;
+	if (pack(m, &buf, &len) != CD_OK) {
+		rpc_call_fail(c, CD_ENOMEM, "out of memory encoding the reply");
+		return;
+	}
+	rpc_call_reply_packed(c, buf, len);
+}
+
+void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
+{
+	rpc_call_end(c, rpc_status_from_cd(cd_code), msg, 0, NULL, 0);
+}
+
+/* ----------------------------------------------------------------- events */
+
+static void log_finished(rpc_call_t *c, int ok)
+{
+	grpc_status_code st = ok ? c->status : GRPC_STATUS_CANCELLED;
+	log_level lvl = st == GRPC_STATUS_OK ? LOG_INFO
+	              : st == GRPC_STATUS_INTERNAL ||
+	                st == GRPC_STATUS_DATA_LOSS ||
+	                st == GRPC_STATUS_UNKNOWN ? LOG_ERROR : LOG_INFO;
+	if (!log_enabled(lvl))
+		return;
+	char method[256];
+	const rpc_method_t *m = rpc_call_method(c);
+	if (m) {
+		snprintf(method, sizeof(method), "%s", m->path);
+	} else {
+		size_t n = GRPC_SLICE_LENGTH(c->details.method);
+		if (n >= sizeof(method))
+			n = sizeof(method) - 1;
+		memcpy(method, GRPC_SLICE_START_PTR(c->details.method), n);
+		method[n] = '\0';
+	}
+	char detail[512] = "";
+	if (c->has_details) {
+		size_t n = GRPC_SLICE_LENGTH(c->status_details);
+		if (n >= sizeof(detail))
+			n = sizeof(detail) - 1;
+		memcpy(detail, GRPC_SLICE_START_PTR(c->status_details), n);
+		detail[n] = '\0';
+	}
+	char *peer = grpc_call_get_peer(c->call);
+	log_call(lvl, method, rpc_status_name(st), ms_since(&c->start), peer,
+	         detail);
+	gpr_free(peer);
+}
+
+static int deadline_passed(const rpc_call_t *c)
+{
+	gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+	return gpr_time_cmp(now, gpr_convert_clock_type(
+		c->deadline, GPR_CLOCK_MONOTONIC)) > 0;
+}
+
+static void dispatch(rpc_call_t *c)
+{
+	const rpc_method_t *m = rpc_call_method(c);
+
+	if (!m) {
+		char msg[320];
+		snprintf(msg, sizeof(msg), "unknown method %.*s",
+		         (int)GRPC_SLICE_LENGTH(c->details.method),
+		         (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		rpc_call_end(c, GRPC_STATUS_UNIMPLEMENTED, msg, 0, NULL, 0);
+		return;
+	}
+	if (deadline_passed(c)) {
+		rpc_call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline passed "
+		             "before the call could run", 0, NULL, 0);
+		return;
+	}
+	if (!m->handler) {
+		rpc_call_end(c, GRPC_STATUS_UNIMPLEMENTED, "not implemented yet",
+		             0, NULL, 0);
+		return;
+	}
+	if (m->shape != RPC_CLIENT_STREAM) {
+		grpc_byte_buffer_reader r;
+		if (!c->payload) {
+			/* The client half-closed without a message, or the
+			 * message was refused (too large); in the latter case
+			 * the client already has its status. */
+			rpc_call_fail(c, CD_EINVAL, "request message missing");
+			return;
+		}
+		if (!grpc_byte_buffer_reader_init(&r, c->payload)) {
+			rpc_call_fail(c, CD_EINVAL, "request message could not "
+			              "be decompressed");
+			return;
+		}
+		c->req = grpc_byte_buffer_reader_readall(&r);
+		c->has_req = 1;
+		grpc_byte_buffer_reader_destroy(&r);
+		grpc_byte_buffer_destroy(c->payload);
+		c->payload = NULL;
+	}
+	m->handler(c);
+}
+
+static void on_request(rpc_call_t *c, int ok)
+{
+	if (!ok) {
+		/* Shutdown fails pending requests; nothing to answer. */
+		rpc_call_unref(c);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &c->start);
+	if (c->midx == RPC_CATCH_ALL)
+		c->deadline = c->details.deadline;
+	/* Re-arm first, so the next call of this method does not wait for
+	 * this one's handler. */
+	if (!atomic_load(&c->srv->stopping))
+		rpc_call_arm(c->srv, c->midx, c->cqi);
+
+	grpc_op op;
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+	op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+	start(c, &op, 1, &c->t_close);
+
+	dispatch(c);
+	rpc_call_unref(c); /* the request's reference */
+}
+
+static void on_recv(rpc_call_t *c, int ok)
+{
+	grpc_byte_buffer *bb = c->recv_buf;
+	rpc_recv_fn fn = c->on_recv;
+	c->recv_buf = NULL;
+	c->on_recv = NULL;
+
+	if (!ok || !bb) {
+		int end = ok && !grpc_call_failed_before_recv_message(c->call);
+		if (bb)
+			grpc_byte_buffer_destroy(bb);
+		fn(c, end ? RPC_RECV_END : RPC_RECV_FAIL, NULL, 0);
+		return;
+	}
+	grpc_byte_buffer_reader r;
+	if (!grpc_byte_buffer_reader_init(&r, bb)) {
+		grpc_byte_buffer_destroy(bb);
+		fn(c, RPC_RECV_FAIL, NULL, 0);
+		return;
+	}
+	grpc_slice s = grpc_byte_buffer_reader_readall(&r);
+	grpc_byte_buffer_reader_destroy(&r);
+	grpc_byte_buffer_destroy(bb);
+	fn(c, RPC_RECV_MSG, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
+	grpc_slice_unref(s);
+}
+
+void rpc_call_event(void *tag, int ok)
+{
+	rpc_tag_t *t = tag;
+	rpc_call_t *c = t->call;
+
+	switch (t->kind) {
+	case TAG_REQUEST:
+		on_request(c, ok);
+		return;
+	case TAG_CLOSE:
+		if (c->close_cancelled || !ok)
+			atomic_store(&c->cancelled, 1);
+		if (c->on_close)
+			c->on_close(c);
+		break;
+	case TAG_SEND: {
+		rpc_sent_fn fn = c->on_sent;
+		c->on_sent = NULL;
+		grpc_byte_buffer_destroy(c->send_buf);
+		c->send_buf = NULL;
+		if (fn)
+			fn(c, ok);
+		break;
+	}
+	case TAG_RECV:
+		on_recv(c, ok);
+		break;
+	case TAG_FINISH:
+		log_finished(c, ok);
+		break;
+	}
+	rpc_call_unref(c);
+}

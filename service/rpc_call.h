@@ -1,0 +1,93 @@
+/*
+ * rpc_call — one server call and its state machine on gRPC core: the
+ * request it came with, at most one receive and one send in flight, the
+ * final status, and the close notice that tells of cancellation. Handlers
+ * use this API only; they never touch grpc_call.
+ *
+ * Ownership: the transport creates calls and holds a reference while a
+ * handler runs; every started batch holds one more. Work that outlives the
+ * handler (a queued commit, a health watch) takes its own reference with
+ * rpc_call_ref and drops it with rpc_call_unref.
+ *
+ * Thread-safety: all events of one call are delivered on one completion-
+ * queue thread, so a handler and its recv/sent/close callbacks never run at
+ * the same time. rpc_call_finish, rpc_call_send, rpc_call_recv and the
+ * accessors may be called from any thread, but the caller must keep the
+ * contract: one receive and one send outstanding at most, nothing after the
+ * finish, and no finish while a send is outstanding.
+ */
+#ifndef RPC_CALL_H
+#define RPC_CALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <grpc/status.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "rpc_method.h"
+
+typedef enum rpc_recv_result {
+	RPC_RECV_MSG = 0,  /* a message: buf/len valid during the callback */
+	RPC_RECV_END,      /* the client half-closed: no more messages */
+	RPC_RECV_FAIL,     /* cancelled, cut off or the message was refused */
+} rpc_recv_result;
+
+typedef void (*rpc_recv_fn)(rpc_call_t *c, rpc_recv_result res,
+                            const uint8_t *buf, size_t len);
+/* ok = 0 when the message could not be sent (the call is gone). */
+typedef void (*rpc_sent_fn)(rpc_call_t *c, int ok);
+typedef void (*rpc_close_fn)(rpc_call_t *c);
+
+const rpc_method_t *rpc_call_method(const rpc_call_t *c);
+
+/* What the server was created with for handlers (see srv.h: srv_env_t). */
+void *rpc_call_env(const rpc_call_t *c);
+
+/* The request message of a unary or server-streaming call; valid until
+ * the call is freed. */
+const uint8_t *rpc_call_request(const rpc_call_t *c, size_t *len);
+
+/* Decodes the request with desc; NULL when the bytes do not decode, in which
+ * case the call has been failed with INVALID_ARGUMENT already. Free the
+ * result with protobuf_c_message_free_unpacked(msg, NULL). */
+ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
+                                  const ProtobufCMessageDescriptor *desc);
+
+/* 1 once the client cancelled, the connection broke or the deadline
+ * passed: stop producing work for this call. */
+int rpc_call_cancelled(const rpc_call_t *c);
+
+/* Handler state, freed with free_fn when the call is freed. */
+void rpc_call_set_ctx(rpc_call_t *c, void *ctx, void (*free_fn)(void *));
+void *rpc_call_ctx(const rpc_call_t *c);
+
+/* Called (on the call's thread) when the call is over for whatever reason:
+ * finished, cancelled, or its deadline passed. */
+void rpc_call_on_close(rpc_call_t *c, rpc_close_fn fn);
+
+void rpc_call_ref(rpc_call_t *c);
+void rpc_call_unref(rpc_call_t *c);
+
+/* Asks for the next message of a client stream; fn runs once. */
+int rpc_call_recv(rpc_call_t *c, rpc_recv_fn fn);
+
+/* Sends one stream message; takes msg (malloc'd, freed by the transport).
+ * fn (may be NULL) runs once the message left, or failed to. */
+int rpc_call_send(rpc_call_t *c, uint8_t *msg, size_t len, rpc_sent_fn fn);
+/* Packs m and sends it. */
+int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
+                      rpc_sent_fn fn);
+
+/* Ends the call: the optional last message (has_resp; resp malloc'd or
+ * NULL when len is 0, taken by the transport), then the status. */
+void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
+                  int has_resp, uint8_t *resp, size_t len);
+/* OK with this response message (packed here). */
+void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m);
+/* OK with already packed bytes (taken). */
+void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len);
+/* The status for a cd_err code (rpc_status_from_cd), msg as the details. */
+void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg);
+
+#endif

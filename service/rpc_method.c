@@ -1,0 +1,54 @@
+#include "rpc_method.h"
+
+#include "rpc_health.h"
+#include "rpc_registry.h"
+
+#define REG "/clusters.v1.ClusterRegistry/"
+#define COMP "/clusters.v1.CompetitionService/"
+#define PLUG "/clusters.v1.PluginService/"
+#define HEALTH "/grpc.health.v1.Health/"
+
+#define REG_SVC "clusters.v1.ClusterRegistry"
+#define COMP_SVC "clusters.v1.CompetitionService"
+#define PLUG_SVC "clusters.v1.PluginService"
+#define HEALTH_SVC "grpc.health.v1.Health"
+
+static const rpc_method_t methods[] = {
+	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create},
+	{REG "GetCluster", REG_SVC, RPC_UNARY, rpc_registry_get},
+	{REG "UpdateCluster", REG_SVC, RPC_UNARY, rpc_registry_update},
+	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete},
+	{REG "ListClusters", REG_SVC, RPC_UNARY, rpc_registry_list},
+	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_registry_import},
+	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_registry_export},
+
+	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "DeleteCompetition", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "RunCompetition", COMP_SVC, RPC_SERVER_STREAM, NULL},
+	{COMP "GetRun", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "ListRuns", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "Evaluate", COMP_SVC, RPC_UNARY, NULL},
+
+	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, NULL},
+	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, NULL},
+
+	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check},
+	{HEALTH "Watch", HEALTH_SVC, RPC_SERVER_STREAM, rpc_health_watch},
+};
+
+static const char *const services[] = {REG_SVC, COMP_SVC, PLUG_SVC,
+                                       HEALTH_SVC};
+
+const rpc_method_t *rpc_method_table(size_t *n)
+{
+	*n = sizeof(methods) / sizeof(methods[0]);
+	return methods;
+}
+
+const char *const *rpc_service_names(size_t *n)
+{
+	*n = sizeof(services) / sizeof(services[0]);
+	return services;
+}

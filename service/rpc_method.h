@@ -1,0 +1,42 @@
+/*
+ * rpc_method — the method table: every method clusterd serves, with its
+ * full path, its service, its streaming shape and its handler. protoc-c's
+ * descriptors carry no streaming flags, so the shape is declared here; the
+ * transport registers each entry and dispatches by it. Adding a method is
+ * adding an entry; an entry without a handler answers UNIMPLEMENTED.
+ *
+ * Thread-safety: constant data.
+ */
+#ifndef RPC_METHOD_H
+#define RPC_METHOD_H
+
+#include <stddef.h>
+
+typedef struct rpc_call rpc_call_t;
+
+typedef enum rpc_shape {
+	RPC_UNARY = 0,
+	RPC_CLIENT_STREAM,  /* request stream, one response */
+	RPC_SERVER_STREAM,  /* one request, response stream */
+} rpc_shape;
+
+/* Runs on a completion-queue thread once the call (and, unless the shape
+ * is RPC_CLIENT_STREAM, its request message) has arrived. It must end the
+ * call sooner or later with rpc_call_finish or rpc_call_fail, possibly from
+ * another thread. */
+typedef void (*rpc_handler_fn)(rpc_call_t *call);
+
+typedef struct rpc_method {
+	const char *path;     /* "/clusters.v1.ClusterRegistry/GetCluster" */
+	const char *service;  /* "clusters.v1.ClusterRegistry" */
+	rpc_shape shape;
+	rpc_handler_fn handler;  /* NULL: UNIMPLEMENTED, "not implemented yet" */
+} rpc_method_t;
+
+/* The table, in a fixed order; *n gets its length. */
+const rpc_method_t *rpc_method_table(size_t *n);
+
+/* Fully-qualified names of the services in the table (for health). */
+const char *const *rpc_service_names(size_t *n);
+
+#endif

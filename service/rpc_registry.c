@@ -1,0 +1,280 @@
+#include "rpc_registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cd_error.h"
+#include "rpc_call.h"
+#include "srv_env.h"
+
+void rpc_registry_field(const char *msg, char *field, size_t cap)
+{
+	const char *colon = strstr(msg, ": ");
+	size_t n = colon ? (size_t)(colon - msg) : 0;
+	if (n >= cap || memchr(msg, ' ', n))
+		n = 0;
+	memcpy(field, msg, n);
+	field[n] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
+ * code points past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+	         : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) ||
+	    (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+	    (n == 4 && p[0] == 0xf0 && p[1] < 0x90) ||
+	    (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+void rpc_registry_clean(const char *s, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			if (o + 2 > cap)
+				break;
+			out[o++] = '?';
+			p++;
+			continue;
+		}
+		if (o + n + 1 > cap)
+			break;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
+}
+
+static srv_env_t *env_of(rpc_call_t *c)
+{
+	return rpc_call_env(c);
+}
+
+/* ----------------------------------------------------------------- writes */
+
+typedef struct reg_write {
+	srv_commit_job_t job;
+	store_op_t op;
+	rpc_call_t *call;
+	ProtobufCMessage *req;
+} reg_write_t;
+
+static void write_free(reg_write_t *w)
+{
+	protobuf_c_message_free_unpacked(w->req, NULL);
+	free(w);
+}
+
+static void write_done(srv_commit_job_t *job, int txn_rc)
+{
+	reg_write_t *w = job->arg;
+	rpc_call_t *c = w->call;
+	store_op_t *op = &w->op;
+
+	(void)txn_rc; /* also in op->rc */
+	if (op->rc != CD_OK) {
+		char msg[300];
+		if (op->err[0])
+			rpc_registry_clean(op->err, msg, sizeof(msg));
+		else
+			snprintf(msg, sizeof(msg), "write failed (%s)",
+			         cd_err_name(op->rc));
+		rpc_call_fail(c, op->rc, msg);
+	} else if (op->kind == STORE_CLUSTER_DELETE) {
+		Clusters__V1__DeleteClusterResponse r =
+			CLUSTERS__V1__DELETE_CLUSTER_RESPONSE__INIT;
+		rpc_call_reply(c, &r.base);
+	} else if (op->cluster_out) {
+		rpc_call_reply(c, &op->cluster_out->base);
+	} else {
+		rpc_call_fail(c, CD_EINTERNAL, "the store returned no record");
+	}
+	store_cluster_free(op->cluster_out);
+	write_free(w);
+	rpc_call_unref(c);
+}
+
+/* Queues w; the reply goes out from write_done after the commit. */
+static void write_submit(rpc_call_t *c, reg_write_t *w)
+{
+	w->call = c;
+	w->job.ops = &w->op;
+	w->job.n = 1;
+	w->job.done = write_done;
+	w->job.arg = w;
+	rpc_call_ref(c);
+	if (srv_commit_submit(env_of(c)->commit, &w->job) != CD_OK) {
+		rpc_call_fail(c, CD_EUNAVAIL, "server is shutting down");
+		write_free(w);
+		rpc_call_unref(c);
+	}
+}
+
+static reg_write_t *write_new(rpc_call_t *c, ProtobufCMessage *req)
+{
+	reg_write_t *w = calloc(1, sizeof(*w));
+	if (!w) {
+		rpc_call_fail(c, CD_ENOMEM, "out of memory");
+		protobuf_c_message_free_unpacked(req, NULL);
+	} else {
+		w->req = req;
+	}
+	return w;
+}
+
+/* Fails the call with a validation result; returns 1 when it did. */
+static int invalid(rpc_call_t *c, int rc, const char *err,
+                   ProtobufCMessage *req)
+{
+	if (rc == CD_OK)
+		return 0;
+	char msg[300];
+	rpc_registry_clean(err, msg, sizeof(msg));
+	rpc_call_fail(c, rc, msg);
+	protobuf_c_message_free_unpacked(req, NULL);
+	return 1;
+}
+
+void rpc_registry_create(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__CreateClusterRequest *req =
+		(Clusters__V1__CreateClusterRequest *)rpc_call_decode(
+			c, &clusters__v1__create_cluster_request__descriptor);
+	if (!req)
+		return;
+	int rc = req->cluster ? store_validate_cluster(req->cluster, err,
+	                                               sizeof(err))
+	                      : cd_fail(err, sizeof(err), CD_EINVAL,
+	                                "cluster: required");
+	if (invalid(c, rc, err, &req->base))
+		return;
+	reg_write_t *w = write_new(c, &req->base);
+	if (!w)
+		return;
+	w->op.kind = STORE_CLUSTER_CREATE;
+	w->op.cluster = req->cluster;
+	w->op.want_result = 1;
+	write_submit(c, w);
+}
+
+void rpc_registry_update(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__UpdateClusterRequest *req =
+		(Clusters__V1__UpdateClusterRequest *)rpc_call_decode(
+			c, &clusters__v1__update_cluster_request__descriptor);
+	if (!req)
+		return;
+	int rc = req->cluster ? store_validate_id(req->cluster->id,
+	                                          "cluster.id", err,
+	                                          sizeof(err))
+	                      : cd_fail(err, sizeof(err), CD_EINVAL,
+	                                "cluster: required");
+	if (invalid(c, rc, err, &req->base))
+		return;
+	reg_write_t *w = write_new(c, &req->base);
+	if (!w)
+		return;
+	w->op.kind = STORE_CLUSTER_UPDATE;
+	w->op.cluster = req->cluster;
+	if (req->update_mask) {
+		w->op.mask = (const char *const *)req->update_mask->paths;
+		w->op.mask_len = req->update_mask->n_paths;
+	}
+	/* AIP-154: the etag may come in the request or in the resource. */
+	w->op.etag = req->etag[0] ? req->etag : req->cluster->etag;
+	w->op.allow_missing = req->allow_missing;
+	w->op.want_result = 1;
+	write_submit(c, w);
+}
+
+void rpc_registry_delete(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__DeleteClusterRequest *req =
+		(Clusters__V1__DeleteClusterRequest *)rpc_call_decode(
+			c, &clusters__v1__delete_cluster_request__descriptor);
+	if (!req)
+		return;
+	int rc = store_validate_id(req->id, "id", err, sizeof(err));
+	if (invalid(c, rc, err, &req->base))
+		return;
+	reg_write_t *w = write_new(c, &req->base);
+	if (!w)
+		return;
+	w->op.kind = STORE_CLUSTER_DELETE;
+	w->op.id = req->id;
+	w->op.etag = req->etag;
+	write_submit(c, w);
+}
+
+/* ------------------------------------------------------------------ reads */
+
+void rpc_registry_get(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__GetClusterRequest *req =
+		(Clusters__V1__GetClusterRequest *)rpc_call_decode(
+			c, &clusters__v1__get_cluster_request__descriptor);
+	if (!req)
+		return;
+	int rc = store_validate_id(req->id, "id", err, sizeof(err));
+	if (invalid(c, rc, err, &req->base))
+		return;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	/* The stored bytes are a packed Cluster: no decode, no encode. */
+	rc = store_cluster_get_packed(env_of(c)->store, req->id, &buf, &len,
+	                              err, sizeof(err));
+	if (!invalid(c, rc, err, &req->base)) {
+		rpc_call_reply_packed(c, buf, len);
+		protobuf_c_message_free_unpacked(&req->base, NULL);
+	}
+}
+
+void rpc_registry_list(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__ListClustersRequest *req =
+		(Clusters__V1__ListClustersRequest *)rpc_call_decode(
+			c, &clusters__v1__list_clusters_request__descriptor);
+	if (!req)
+		return;
+	int rc = req->page_size < 0
+		? cd_fail(err, sizeof(err), CD_EINVAL, "page_size: %d is "
+		          "negative", (int)req->page_size)
+		: CD_OK;
+	if (invalid(c, rc, err, &req->base))
+		return;
+	store_filter_t f = {req->economy, req->region, req->city,
+	                    req->industry};
+	store_cluster_page_t page;
+	memset(&page, 0, sizeof(page));
+	rc = store_cluster_list(env_of(c)->store, &f, (size_t)req->page_size,
+	                        req->page_token, &page, err, sizeof(err));
+	if (invalid(c, rc, err, &req->base))
+		return;
+	Clusters__V1__ListClustersResponse r =
+		CLUSTERS__V1__LIST_CLUSTERS_RESPONSE__INIT;
+	r.n_clusters = page.n;
+	r.clusters = page.items;
+	r.next_page_token = page.next_token;
+	rpc_call_reply(c, &r.base);
+	store_cluster_page_free(&page);
+	protobuf_c_message_free_unpacked(&req->base, NULL);
+}

@@ -1,0 +1,38 @@
+/*
+ * rpc_registry — handlers of clusters.v1.ClusterRegistry. Thin: decode,
+ * validate, hand writes to the group committer (srv_commit) or read the
+ * store, encode, and report failures through rpc_status.
+ *
+ * Thread-safety: handlers run on completion-queue threads; write replies
+ * are sent from the committer's thread.
+ */
+#ifndef RPC_REGISTRY_H
+#define RPC_REGISTRY_H
+
+#include <stddef.h>
+
+#include "rpc_method.h"
+
+void rpc_registry_create(rpc_call_t *c);
+void rpc_registry_get(rpc_call_t *c);
+void rpc_registry_update(rpc_call_t *c);
+void rpc_registry_delete(rpc_call_t *c);
+void rpc_registry_list(rpc_call_t *c);
+void rpc_registry_import(rpc_call_t *c);  /* rpc_import.c */
+void rpc_registry_export(rpc_call_t *c);  /* rpc_export.c */
+
+/* Records per transaction of ImportClusters. */
+#define RPC_IMPORT_BATCH 4096
+/* Clusters read from the snapshot per scan of ExportClusters. */
+#define RPC_EXPORT_CHUNK 256
+
+/* The field a validation message names ("indicators[3].year: ..." gives
+ * "indicators[3].year"), or "" when it names none. */
+void rpc_registry_field(const char *msg, char *field, size_t cap);
+
+/* Copy of s fit for a proto3 string and a log line: invalid UTF-8 and
+ * control characters become '?'; cut (on a character boundary) to at most
+ * cap-1 bytes. */
+void rpc_registry_clean(const char *s, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * rpc_server — the transport: a gRPC core server with one completion queue
+ * per worker thread, every method of the method table registered and
+ * pre-armed on every queue, a catch-all that answers unknown methods
+ * UNIMPLEMENTED, and an orderly shutdown (stop accepting, grace period,
+ * cancel the rest, drain the queues).
+ *
+ * Thread-safety: create, shutdown and destroy from one controlling thread;
+ * rpc_server_port from any thread.
+ */
+#ifndef RPC_SERVER_H
+#define RPC_SERVER_H
+
+#include <stddef.h>
+
+typedef struct rpc_server rpc_server_t;
+
+typedef struct rpc_server_opts {
+	const char *listen;        /* host:port; port 0 = ephemeral */
+	unsigned threads;          /* worker threads = completion queues */
+	size_t max_message_bytes;  /* receive limit; 0 = gRPC's 4 MiB */
+	unsigned requests;         /* pre-posted per method per queue; 0 = 8 */
+	void *env;                 /* handed to handlers (rpc_call_env) */
+} rpc_server_opts_t;
+
+/* Binds, starts serving and returns. grpc_init must have been called. */
+int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
+                      char *err, size_t errlen);
+
+/* The bound port (the chosen one when port 0 was asked for). */
+int rpc_server_port(const rpc_server_t *s);
+
+/* Stops accepting calls, lets in-flight ones run for grace_ms, cancels the
+ * rest, and returns when no call is being served any more. Work that
+ * answers calls from other threads (commits) may still finish them until
+ * rpc_server_destroy. */
+void rpc_server_shutdown(rpc_server_t *s, unsigned grace_ms);
+
+/* Drains and destroys the queues, joins the workers. Shuts down first
+ * (grace 0) if rpc_server_shutdown was not called. NULL is a no-op. */
+void rpc_server_destroy(rpc_server_t *s);
+
+#endif

@@ -1,0 +1,57 @@
+#include "rpc_status.h"
+
+#include "cd_error.h"
+
+grpc_status_code rpc_status_from_cd(int code)
+{
+	/* Validation codes grow over time; asking cd_error keeps them all on
+	 * INVALID_ARGUMENT without listing each here. */
+	if (cd_err_is_invalid(code))
+		return GRPC_STATUS_INVALID_ARGUMENT;
+	switch (code) {
+	case CD_OK: return GRPC_STATUS_OK;
+	case CD_ENOTFOUND: return GRPC_STATUS_NOT_FOUND;
+	case CD_EEXISTS: return GRPC_STATUS_ALREADY_EXISTS;
+	case CD_ECONFLICT: return GRPC_STATUS_ABORTED;
+	case CD_ELIMIT: return GRPC_STATUS_RESOURCE_EXHAUSTED;
+	case CD_ECANCELLED: return GRPC_STATUS_CANCELLED;
+	case CD_EDEADLINE: return GRPC_STATUS_DEADLINE_EXCEEDED;
+	case CD_EUNAVAIL: return GRPC_STATUS_UNAVAILABLE;
+	case CD_EUNIMPL: return GRPC_STATUS_UNIMPLEMENTED;
+	case CD_EPRECONDITION: return GRPC_STATUS_FAILED_PRECONDITION;
+	case CD_EPLUGIN: return GRPC_STATUS_INTERNAL;
+	case CD_ENOMEM: return GRPC_STATUS_RESOURCE_EXHAUSTED;
+	case CD_EIO: return GRPC_STATUS_INTERNAL;
+	case CD_ECORRUPT: return GRPC_STATUS_DATA_LOSS;
+	case CD_EINTERNAL: return GRPC_STATUS_INTERNAL;
+	default: return GRPC_STATUS_UNKNOWN;
+	}
+}
+
+static const char *const names[] = {
+	[GRPC_STATUS_OK] = "OK",
+	[GRPC_STATUS_CANCELLED] = "CANCELLED",
+	[GRPC_STATUS_UNKNOWN] = "UNKNOWN",
+	[GRPC_STATUS_INVALID_ARGUMENT] = "INVALID_ARGUMENT",
+	[GRPC_STATUS_DEADLINE_EXCEEDED] = "DEADLINE_EXCEEDED",
+	[GRPC_STATUS_NOT_FOUND] = "NOT_FOUND",
+	[GRPC_STATUS_ALREADY_EXISTS] = "ALREADY_EXISTS",
+	[GRPC_STATUS_PERMISSION_DENIED] = "PERMISSION_DENIED",
+	[GRPC_STATUS_RESOURCE_EXHAUSTED] = "RESOURCE_EXHAUSTED",
+	[GRPC_STATUS_FAILED_PRECONDITION] = "FAILED_PRECONDITION",
+	[GRPC_STATUS_ABORTED] = "ABORTED",
+	[GRPC_STATUS_OUT_OF_RANGE] = "OUT_OF_RANGE",
+	[GRPC_STATUS_UNIMPLEMENTED] = "UNIMPLEMENTED",
+	[GRPC_STATUS_INTERNAL] = "INTERNAL",
+	[GRPC_STATUS_UNAVAILABLE] = "UNAVAILABLE",
+	[GRPC_STATUS_DATA_LOSS] = "DATA_LOSS",
+	[GRPC_STATUS_UNAUTHENTICATED] = "UNAUTHENTICATED",
+};
+
+const char *rpc_status_name(grpc_status_code code)
+{
+	if ((int)code < 0 || (size_t)code >= sizeof(names) / sizeof(names[0]) ||
+	    !names[code])
+		return "UNKNOWN";
+	return names[code];
+}

@@ -1,0 +1,19 @@
+/*
+ * rpc_status — the one translation of the project's cd_err codes into gRPC
+ * status codes. Every handler reports failures through it, so a client sees
+ * the same status for the same cause whichever method it called.
+ *
+ * Thread-safety: pure functions, safe from any thread.
+ */
+#ifndef RPC_STATUS_H
+#define RPC_STATUS_H
+
+#include <grpc/status.h>
+
+/* The gRPC status for a cd_err code; unknown codes give GRPC_STATUS_UNKNOWN. */
+grpc_status_code rpc_status_from_cd(int code);
+
+/* Canonical upper-case name ("NOT_FOUND"); never NULL. */
+const char *rpc_status_name(grpc_status_code code);
+
+#endif

@@ -1,0 +1,219 @@
+#include "srv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <grpc/grpc.h>
+
+#include "cd_error.h"
+#include "log.h"
+#include "rpc_server.h"
+
+struct srv {
+	cfg_t cfg;
+	srv_env_t env;
+	rpc_server_t *rpc;
+	int wake[2];
+	int shut;
+	int grpc_inited;
+	char address[CFG_ADDR_MAX + 16];
+};
+
+/* mkdir -p with 0700 for every directory it creates. */
+static int make_dirs(const char *path, char *err, size_t errlen)
+{
+	char buf[CFG_PATH_MAX];
+	size_t n = strlen(path);
+	if (n >= sizeof(buf))
+		return cd_fail(err, errlen, CD_EINVAL, "path too long");
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char saved = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return cd_fail(err, errlen, CD_EIO, "cannot create "
+			               "%s: %s", buf, strerror(errno));
+		buf[i] = saved;
+	}
+	return CD_OK;
+}
+
+/* Written whole under a temporary name, then renamed, so a reader polling
+ * for the file never sees it half-written. */
+static int write_port_file(const char *path, int port, char *err,
+                           size_t errlen)
+{
+	char tmp[CFG_PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", tmp,
+		               strerror(errno));
+	char line[16];
+	int len = snprintf(line, sizeof(line), "%d\n", port);
+	ssize_t w = write(fd, line, (size_t)len);
+	int rc = close(fd);
+	if (w != len || rc != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", path,
+		               strerror(errno));
+	}
+	return CD_OK;
+}
+
+static void set_address(srv_t *s)
+{
+	const char *colon = strrchr(s->cfg.listen, ':');
+	int hostlen = colon ? (int)(colon - s->cfg.listen) : 0;
+	snprintf(s->address, sizeof(s->address), "%.*s:%d", hostlen,
+	         s->cfg.listen, rpc_server_port(s->rpc));
+}
+
+int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
+{
+	*out = NULL;
+	srv_t *s = calloc(1, sizeof(*s));
+	if (!s)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	s->cfg = *cfg;
+	s->wake[0] = s->wake[1] = -1;
+
+	int rc = CD_OK;
+	if (pipe(s->wake) != 0) {
+		rc = cd_fail(err, errlen, CD_EIO, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(s->wake[0], F_SETFD, FD_CLOEXEC);
+	fcntl(s->wake[1], F_SETFD, FD_CLOEXEC);
+	fcntl(s->wake[1], F_SETFL, O_NONBLOCK);
+
+	rc = make_dirs(cfg->data_dir, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	store_opts_t so;
+	memset(&so, 0, sizeof(so));
+	rc = store_open(&s->env.store, cfg->data_dir, &so, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	rc = srv_commit_create(&s->env.commit, s->env.store, 0, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	size_t nsvc;
+	const char *const *svc = rpc_service_names(&nsvc);
+	rc = rpc_health_create(&s->env.health, svc, nsvc, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+
+	grpc_init();
+	s->grpc_inited = 1;
+	rpc_server_opts_t ro = {
+		.listen = cfg->listen,
+		.threads = cfg->threads,
+		.max_message_bytes = cfg->max_message_bytes,
+		.env = &s->env,
+	};
+	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	set_address(s);
+	rpc_health_set_all(s->env.health, RPC_HEALTH_SERVING);
+	if (cfg->port_file[0]) {
+		rc = write_port_file(cfg->port_file, rpc_server_port(s->rpc),
+		                     err, errlen);
+		if (rc != CD_OK)
+			goto fail;
+	}
+	log_msg(LOG_INFO, "serving on %s with %u threads, data in %s",
+	        s->address, cfg->threads, cfg->data_dir);
+	*out = s;
+	return CD_OK;
+fail:
+	srv_destroy(s);
+	return rc;
+}
+
+int srv_port(const srv_t *s)
+{
+	return rpc_server_port(s->rpc);
+}
+
+const char *srv_address(const srv_t *s)
+{
+	return s->address;
+}
+
+srv_env_t *srv_env(srv_t *s)
+{
+	return &s->env;
+}
+
+int srv_wait(srv_t *s, int sigfd)
+{
+	struct pollfd p[2] = {{s->wake[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
+	for (;;) {
+		int n = poll(p, sigfd >= 0 ? 2 : 1, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0;
+		if (p[0].revents)
+			return 0;
+		if (sigfd >= 0 && p[1].revents) {
+			struct signalfd_siginfo si;
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+				return (int)si.ssi_signo;
+		}
+	}
+}
+
+void srv_stop(srv_t *s)
+{
+	char b = 1;
+	ssize_t w = write(s->wake[1], &b, 1);
+	(void)w; /* full pipe: a wake-up is pending anyway */
+}
+
+void srv_shutdown(srv_t *s)
+{
+	if (s->shut || !s->rpc)
+		return;
+	s->shut = 1;
+	log_msg(LOG_INFO, "shutting down: grace period %u ms",
+	        s->cfg.grace_ms);
+	/* Watchers learn of NOT_SERVING while their streams still work. */
+	rpc_health_shutdown(s->env.health);
+	rpc_server_shutdown(s->rpc, s->cfg.grace_ms);
+}
+
+void srv_destroy(srv_t *s)
+{
+	if (!s)
+		return;
+	if (s->env.health)
+		rpc_health_shutdown(s->env.health);
+	if (s->rpc)
+		rpc_server_shutdown(s->rpc, s->shut ? 0 : s->cfg.grace_ms);
+	/* Writes queued by calls still answer them before the queues
+	 * close. */
+	srv_commit_destroy(s->env.commit);
+	rpc_server_destroy(s->rpc);
+	rpc_health_destroy(s->env.health);
+	store_close(s->env.store);
+	if (s->grpc_inited)
+		grpc_shutdown_blocking();
+	if (s->wake[0] >= 0)
+		close(s->wake[0]);
+	if (s->wake[1] >= 0)
+		close(s->wake[1]);
+	log_msg(LOG_INFO, "stopped");
+	free(s);
+}
