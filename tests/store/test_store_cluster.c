@@ -287,6 +287,36 @@ static void test_batch_mixed(void **state)
 	store_stats_t s;
 	assert_int_equal(store_stats(e->st, &s), CD_OK);
 	assert_int_equal(s.clusters, 1);
+
+	/* Index entries of one batch are applied in key order: a record
+	 * written, moved and written again within a batch ends up under its
+	 * last values only. */
+	char ids[256];
+	store_filter_t us = {.economy = "US"}, fr = {.economy = "FR"};
+	list_ids(e->st, &us, ids, sizeof(ids));
+	assert_string_equal(ids, "a1");
+	fx_cluster_t m1, m2, m3;
+	fx_cluster_init(&m1, "a1", "FR", NULL, "Lyon", NULL);
+	fx_cluster_init(&m2, "a0", "FR", NULL, "Lyon", NULL);
+	fx_cluster_init(&m3, "a1", "US", NULL, "Boston", NULL);
+	store_op_t mv[4] = {
+		{.kind = STORE_CLUSTER_UPSERT, .cluster = &m1.c},
+		{.kind = STORE_CLUSTER_UPSERT, .cluster = &m2.c},
+		{.kind = STORE_CLUSTER_UPSERT, .cluster = &m3.c},
+		{.kind = STORE_CLUSTER_DELETE, .id = "a0"},
+	};
+	assert_int_equal(store_apply(e->st, mv, 4), CD_OK);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(mv[i].rc, CD_OK);
+	list_ids(e->st, &fr, ids, sizeof(ids));
+	assert_string_equal(ids, "");
+	list_ids(e->st, &us, ids, sizeof(ids));
+	assert_string_equal(ids, "a1");
+	store_filter_t lyon = {.city = "Lyon"}, boston = {.city = "Boston"};
+	list_ids(e->st, &lyon, ids, sizeof(ids));
+	assert_string_equal(ids, "");
+	list_ids(e->st, &boston, ids, sizeof(ids));
+	assert_string_equal(ids, "a1");
 }
 
 static void test_index_consistency(void **state)
