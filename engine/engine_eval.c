@@ -210,6 +210,8 @@ int engine_evaluate(const Clusters__V1__Competition *def,
 	size_t n = engine_cohort_size(cohort);
 	engine_progress_t prog;
 	engine_progress_init(&prog, o->progress, o->progress_arg);
+	if (o->progress_ms)
+		prog.interval_ms = o->progress_ms;
 	if (!res || engine_dict_init(&res->note_text) ||
 	    !(res->rounds = calloc(def->n_rounds, sizeof(*res->rounds))) ||
 	    !(member = malloc((n ? n : 1) * sizeof(*member))) ||

@@ -51,6 +51,9 @@ typedef struct engine_opts {
 	void *scorer_arg;
 	engine_progress_fn progress;       /* may be NULL */
 	void *progress_arg;
+	/* Time between reports within a stage: 0 = ENGINE_PROGRESS_MS,
+	 * < 0 = at every check (lets tests cancel at an exact point). */
+	int progress_ms;
 	/* Sensitivity: samples 0 = off. Each weight is multiplied by a factor
 	 * drawn uniformly from [1 - jitter_pct/100, 1 + jitter_pct/100]. */
 	uint32_t samples;

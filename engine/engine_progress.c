@@ -18,6 +18,7 @@ void engine_progress_init(engine_progress_t *p, engine_progress_fn fn,
 	p->arg = arg;
 	p->stage = "";
 	p->total = 0;
+	p->interval_ms = ENGINE_PROGRESS_MS;
 	clock_gettime(CLOCK_MONOTONIC, &p->last);
 }
 
@@ -35,11 +36,13 @@ int engine_progress_tick(engine_progress_t *p, uint64_t done)
 {
 	if (!p || !p->fn)
 		return CD_OK;
+	if (p->interval_ms < 0)
+		return report(p, done);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	int64_t ms = (int64_t)(now.tv_sec - p->last.tv_sec) * 1000 +
 	             (now.tv_nsec - p->last.tv_nsec) / 1000000;
-	if (ms < ENGINE_PROGRESS_MS)
+	if (ms < p->interval_ms)
 		return CD_OK;
 	return report(p, done);
 }

@@ -28,6 +28,7 @@ typedef struct engine_progress {
 	void *arg;
 	const char *stage;
 	uint64_t total;
+	int interval_ms;         /* < 0: report at every tick (for tests) */
 	struct timespec last;
 } engine_progress_t;
 

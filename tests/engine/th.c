@@ -310,3 +310,10 @@ const char *th_order(const engine_result_t *r)
 		                                          r->standings[i].cluster));
 	return buf;
 }
+
+void th_near(double a, double b, double eps, const char *file, int line)
+{
+	if (fabs(a - b) <= eps || (isnan(a) && isnan(b)))
+		return;
+	fail_msg("%s:%d: %.17g != %.17g (eps %g)", file, line, a, b, eps);
+}

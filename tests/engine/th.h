@@ -65,6 +65,10 @@ engine_result_t *th_eval(const Clusters__V1__Competition *def,
                          const engine_cohort_t *c, th_scores_t *s,
                          int expect_rc);
 
+/* Fails the test unless |a - b| <= eps (cmocka here only has floats). */
+void th_near(double a, double b, double eps, const char *file, int line);
+#define TH_NEAR(a, b, eps) th_near((a), (b), (eps), __FILE__, __LINE__)
+
 /* Standing lookups for assertions. */
 uint32_t th_rank(const engine_result_t *r, const char *id);
 double th_score(const engine_result_t *r, const char *id);
