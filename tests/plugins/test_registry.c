@@ -1,0 +1,351 @@
+/* plugin_registry: every refusal is logged with the file and the reason,
+ * the good plugins keep working, and a reload never unloads a plugin that
+ * an open instance still uses. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cd_error.h"
+#include "pt_util.h"
+
+#define FX(name) PT_FIXTURE_DIR "/" name ".so"
+
+static char dir[512];
+
+static int setup(void **st)
+{
+	(void)st;
+	pt_mkdtemp(dir, sizeof(dir));
+	pt_copy(FX("fx_good"), dir, "good.so", 0644);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	pt_rmdir(dir);
+	return 0;
+}
+
+/* The good plugin still loads and scores next to the bad file. */
+static void expect_good_works(pt_env_t *env)
+{
+	plugin_cohort_t *c = pt_cohort();
+	pt_cluster(c, "a");
+	pt_ind(c, "x", 2020, 4);
+	pt_seal(c);
+	double out[1];
+	const char *factor[] = { "factor=2", NULL };
+	assert_int_equal(pt_score(env, "fx_good", factor, c, out, NULL), CD_OK);
+	assert_true(out[0] == 8); /* 2 * 4 */
+	plugin_cohort_destroy(c);
+}
+
+/* Puts `file` into the directory as `as`, loads, and checks that exactly
+ * it was refused with `why` in both the listing and the log. */
+static void expect_refused(const char *file, const char *as, unsigned mode,
+                           const char *why)
+{
+	pt_copy(file, dir, as, mode);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_count(g), 1);
+	assert_string_equal(plugin_generation_info(g, 0)->name, "fx_good");
+	assert_int_equal(plugin_generation_refused_count(g), 1);
+	const plugin_refusal_t *r = plugin_generation_refused(g, 0);
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, as);
+	assert_string_equal(r->path, path);
+	if (!strstr(r->reason, why))
+		fail_msg("reason '%s' lacks '%s'", r->reason, why);
+	char line[1200];
+	snprintf(line, sizeof(line), "refused %s: ", path);
+	assert_non_null(strstr(env.log, line));
+	assert_non_null(strstr(env.log, why));
+	assert_null(plugin_generation_refused(g, 1));
+	plugin_generation_release(g);
+	expect_good_works(&env);
+	pt_env_close(&env);
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/%s", dir, as);
+	unlink(p);
+}
+
+static void test_wrong_abi_major(void **st)
+{
+	(void)st;
+	expect_refused(FX("fx_abi2"), "abi2.so", 0644,
+	               "built for plugin ABI 2; this server supports ABI 1");
+	expect_refused(FX("fx_desc_major2"), "major2.so", 0644,
+	               "descriptor says plugin ABI 2.0");
+}
+
+static void test_no_entry(void **st)
+{
+	(void)st;
+	expect_refused(FX("fx_noentry"), "noentry.so", 0644,
+	               "no entry function cp_plugin_entry_v1");
+}
+
+static void test_bad_descriptor(void **st)
+{
+	(void)st;
+	expect_refused(FX("fx_badsize"), "badsize.so", 0644,
+	               "struct_size 16 is smaller");
+	expect_refused(FX("fx_noname"), "noname.so", 0644,
+	               "missing or invalid plugin name");
+	expect_refused(FX("fx_noscore"), "noscore.so", 0644, "no score hook");
+	expect_refused(FX("fx_baddefault"), "baddefault.so", 0644,
+	               "bad default: param 'n': 'ten' is not an integer");
+}
+
+static void test_failing_init_and_load(void **st)
+{
+	(void)st;
+	expect_refused(FX("fx_failinit"), "failinit.so", 0644,
+	               "init failed with default params (code 4): cannot "
+	               "reach the licence server");
+	expect_refused(FX("fx_failload"), "failload.so", 0644,
+	               "load hook failed (code 4): missing data file");
+}
+
+static void test_duplicate_name(void **st)
+{
+	(void)st;
+	/* Files load in name order: good.so first, so the later one loses. */
+	expect_refused(FX("fx_dup"), "zz_dup.so", 0644,
+	               "duplicate plugin name 'fx_good'");
+}
+
+static void test_not_elf(void **st)
+{
+	(void)st;
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/text.so", dir);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs("this is not a shared object\n", f);
+	fclose(f);
+	char src[1100];
+	snprintf(src, sizeof(src), "%s.orig", p);
+	rename(p, src);
+	expect_refused(src, "text.so", 0644, "not a shared object (no ELF");
+	unlink(src);
+	/* An ELF file that is not a shared object: a test executable. */
+	snprintf(src, sizeof(src), "/proc/self/exe");
+	char self[1024];
+	ssize_t n = readlink(src, self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	/* PIE executables are ET_DYN too; accept either refusal reason. */
+	pt_copy(self, dir, "exe.so", 0644);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_count(g), 1);
+	assert_int_equal(plugin_generation_refused_count(g), 1);
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	snprintf(p, sizeof(p), "%s/exe.so", dir);
+	unlink(p);
+}
+
+static void test_world_writable(void **st)
+{
+	(void)st;
+	expect_refused(FX("fx_other"), "other.so", 0666,
+	               "world-writable (mode 0666)");
+	/* Group-writable is allowed (documented). */
+	pt_copy(FX("fx_other"), dir, "other.so", 0664);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_count(g), 2);
+	assert_int_equal(plugin_generation_refused_count(g), 0);
+	assert_non_null(plugin_generation_find(g, "fx_other"));
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/other.so", dir);
+	unlink(p);
+}
+
+static void test_symlink_and_other_files(void **st)
+{
+	(void)st;
+	char p[1024], q[1024];
+	snprintf(p, sizeof(p), "%s/link.so", dir);
+	assert_int_equal(symlink(FX("fx_other"), p), 0);
+	/* Files not named *.so are not even looked at. */
+	pt_copy(FX("fx_other"), dir, "other.so.disabled", 0644);
+	snprintf(q, sizeof(q), "%s/sub.so", dir);
+	assert_int_equal(mkdir(q, 0700), 0);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_count(g), 1);
+	assert_int_equal(plugin_generation_refused_count(g), 2);
+	assert_non_null(strstr(plugin_generation_refused(g, 0)->reason,
+	                       "symbolic link"));
+	assert_non_null(strstr(plugin_generation_refused(g, 1)->reason,
+	                       "not a regular file"));
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	unlink(p);
+	rmdir(q);
+	snprintf(p, sizeof(p), "%s/other.so.disabled", dir);
+	unlink(p);
+}
+
+static void test_listing(void **st)
+{
+	(void)st;
+	pt_copy(FX("fx_other"), dir, "a_other.so", 0644);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_number(g), 1);
+	assert_int_equal(plugin_generation_count(g), 2);
+	/* Sorted by plugin name, not file name. */
+	const plugin_info_t *i0 = plugin_generation_info(g, 0);
+	assert_string_equal(i0->name, "fx_good");
+	assert_string_equal(plugin_generation_info(g, 1)->name, "fx_other");
+	assert_null(plugin_generation_info(g, 2));
+	assert_string_equal(i0->version, "9.9");
+	assert_string_equal(i0->kind_name, "quantitative");
+	assert_int_equal(i0->kind, CP_QUANTITATIVE);
+	assert_int_equal(i0->abi_major, 1);
+	assert_int_equal(i0->nparams, 3);
+	assert_string_equal(i0->params[1].name, "factor");
+	assert_string_equal(i0->params[1].type_name, "number");
+	assert_string_equal(i0->params[1].default_value, "1");
+	assert_string_equal(i0->params[2].type_name, "enum");
+	assert_int_equal(i0->params[2].nchoices, 5);
+	assert_string_equal(i0->params[2].choices[1], "inf");
+	assert_null(plugin_generation_find(g, "nope"));
+	assert_non_null(strstr(env.log, "loaded"));
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/a_other.so", dir);
+	unlink(p);
+}
+
+static void test_missing_dir(void **st)
+{
+	(void)st;
+	plugin_registry_t *reg;
+	char err[256];
+	plugin_registry_opts_t o = { .dir = "/nonexistent/plugins" };
+	assert_int_equal(plugin_registry_create(&reg, &o, err, sizeof(err)),
+	                 CD_EIO);
+	assert_non_null(strstr(err, "/nonexistent/plugins"));
+	o.dir = "";
+	assert_int_equal(plugin_registry_create(&reg, &o, err, sizeof(err)),
+	                 CD_EINVAL);
+	assert_int_equal(plugin_registry_create(&reg, NULL, err, sizeof(err)),
+	                 CD_EINVAL);
+	plugin_registry_destroy(NULL);
+	plugin_generation_release(NULL);
+}
+
+/* An instance opened before a reload keeps scoring with the old code even
+ * after its file is gone and a new generation is published; the new
+ * generation no longer offers the plugin. */
+static void test_reload_under_use(void **st)
+{
+	(void)st;
+	char tmp[512];
+	pt_mkdtemp(tmp, sizeof(tmp));
+	pt_copy(FX("fx_other"), tmp, "other.so", 0644);
+	pt_env_t env;
+	pt_env_open(&env, tmp);
+	plugin_generation_t *g1 = plugin_registry_acquire(env.reg);
+	plugin_instance_t *inst;
+	char err[256];
+	assert_int_equal(plugin_instance_open(&inst, g1, "fx_other", NULL, 0,
+	                                      err, sizeof(err)), CD_OK);
+	plugin_generation_release(g1); /* the instance holds its own ref */
+
+	pt_rmdir(tmp);
+	pt_mkdtemp(tmp, sizeof(tmp));
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/other.so", tmp);
+	/* Same directory path is what a server sees; emulate by reloading a
+	 * registry whose directory no longer holds the file. */
+	assert_int_equal(plugin_registry_reload(env.reg, err, sizeof(err)),
+	                 CD_EIO); /* its directory is gone: keep generation */
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_number(g), 1);
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	pt_rmdir(tmp);
+
+	/* Now a real reload: same directory, file removed. */
+	pt_mkdtemp(tmp, sizeof(tmp));
+	pt_copy(FX("fx_good"), tmp, "good.so", 0644);
+	pt_env_open(&env, tmp);
+	g1 = plugin_registry_acquire(env.reg);
+	plugin_instance_t *inst2;
+	assert_int_equal(plugin_instance_open(&inst2, g1, "fx_good", NULL, 0,
+	                                      err, sizeof(err)), CD_OK);
+	plugin_generation_release(g1);
+	snprintf(p, sizeof(p), "%s/good.so", tmp);
+	unlink(p);
+	assert_int_equal(plugin_registry_reload(env.reg, err, sizeof(err)),
+	                 CD_OK);
+	g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_number(g), 2);
+	assert_int_equal(plugin_generation_count(g), 0);
+	plugin_instance_t *none;
+	assert_int_equal(plugin_instance_open(&none, g, "fx_good", NULL, 0, err,
+	                                      sizeof(err)), CD_ENOTFOUND);
+	plugin_generation_release(g);
+
+	plugin_cohort_t *c = pt_cohort();
+	pt_cluster(c, "a");
+	pt_ind(c, "x", 2020, 3);
+	pt_seal(c);
+	double out[1];
+	assert_int_equal(plugin_instance_score(inst, c, out, NULL, err,
+	                                       sizeof(err)), CD_OK);
+	assert_true(out[0] == 3);
+	assert_int_equal(plugin_instance_score(inst2, c, out, NULL, err,
+	                                       sizeof(err)), CD_OK);
+	assert_true(out[0] == 3);
+	/* Destroying the registry does not unload what instances hold. */
+	pt_env_close(&env);
+	assert_int_equal(plugin_instance_score(inst2, c, out, NULL, err,
+	                                       sizeof(err)), CD_OK);
+	assert_string_equal(plugin_instance_info(inst2)->name, "fx_good");
+	plugin_instance_close(inst);
+	plugin_instance_close(inst2);
+	plugin_cohort_destroy(c);
+	pt_rmdir(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrong_abi_major),
+		cmocka_unit_test(test_no_entry),
+		cmocka_unit_test(test_bad_descriptor),
+		cmocka_unit_test(test_failing_init_and_load),
+		cmocka_unit_test(test_duplicate_name),
+		cmocka_unit_test(test_not_elf),
+		cmocka_unit_test(test_world_writable),
+		cmocka_unit_test(test_symlink_and_other_files),
+		cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_missing_dir),
+		cmocka_unit_test(test_reload_under_use),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
