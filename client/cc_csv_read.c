@@ -281,7 +281,7 @@ int cc_csv_read(const char *buf, size_t len, cc_csv_cb cb, void *ud,
 	const size_t chunk = 64 * 1024;
 	while (off < len && !s.rc) {
 		size_t n = len - off < chunk ? len - off : chunk;
-		s.done = off;
+		s.done = off + n;  /* rows of this chunk count it as read */
 		if (csv_parse(&p, buf + off, n, cc_on_field, cc_on_row, &s) != n &&
 		    !s.rc)
 			s.rc = cd_fail(err, errlen, CD_EINVAL,

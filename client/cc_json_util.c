@@ -282,7 +282,7 @@ int cc_json_snake(const char *camel, char *out, size_t len)
 	size_t n = 0;
 	for (const char *p = camel; *p; p++) {
 		int upper = isupper((unsigned char)*p);
-		if (n + 2 >= len)
+		if (n + 1 + (upper ? 1 : 0) >= len)
 			return CD_ELIMIT;
 		if (upper)
 			out[n++] = '_';
