@@ -1,6 +1,7 @@
 #include "pt_util.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,4 +168,13 @@ void pt_rmdir(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+void pt_assert_near_(double a, double b, double eps, const char *expr,
+                     const char *file, int line)
+{
+	if (fabs(a - b) <= eps)
+		return;
+	print_error("%s = %.17g, expected %.17g (within %g)\n", expr, a, b, eps);
+	_fail(file, line);
 }

@@ -54,4 +54,10 @@ void pt_rmdir(const char *dir);
 
 #define PT_EPS 1e-9
 
+/* cmocka compares floats only as float; scores need double. */
+#define pt_assert_near(a, b, eps)                                         \
+	pt_assert_near_((a), (b), (eps), #a, __FILE__, __LINE__)
+void pt_assert_near_(double a, double b, double eps, const char *expr,
+                     const char *file, int line);
+
 #endif
