@@ -67,6 +67,8 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 	for (size_t i = 0; i < nE; i++)
 		ci[i] = rr->member[E[i]];
 	int rc = engine_progress_stage(prog, "scoring", rr->ncrit);
+	if (rc)
+		cd_fail(err, errlen, rc, "cancelled while scoring");
 	for (size_t k = 0; k < rr->ncrit && !rc; k++) {
 		const Clusters__V1__Criterion *cr = rr->def->criteria[k];
 		for (size_t i = 0; i < nE; i++)

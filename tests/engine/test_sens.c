@@ -1,0 +1,287 @@
+/* Weight sensitivity and progress/cancellation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "engine_rng.h"
+#include "th.h"
+
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+
+/* Eight clusters trading k1 against k2, so weights move the ranks. */
+static const th_cluster_t eight[] = {
+	{ .id = "a" }, { .id = "b" }, { .id = "c" }, { .id = "d" },
+	{ .id = "e" }, { .id = "f" }, { .id = "g" }, { .id = "h" },
+};
+
+typedef struct fx {
+	Clusters__V1__Competition *def;
+	engine_cohort_t *c;
+	th_scores_t s;
+} fx_t;
+
+static void setup(fx_t *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->def = th_comp("c");
+	Clusters__V1__Round *r = th_round(f->def, "r");
+	th_crit(r, "k1", 1, NORM(MIN_MAX));
+	th_crit(r, "k2", 1, NORM(MIN_MAX));
+	th_sel(r)->top_n = 4;
+	f->c = th_cohort(f->def, eight, 8);
+	f->s.crit[0] = "k1";
+	f->s.spec[0] = "a=80;b=70;c=60;d=50;e=40;f=30;g=20;h=10";
+	f->s.crit[1] = "k2";
+	f->s.spec[1] = "a=15;b=28;c=41;d=52;e=60;f=66;g=70;h=10";
+}
+
+static engine_result_t *eval(fx_t *f, uint32_t samples, double jitter,
+                             uint64_t seed)
+{
+	engine_opts_t o = { .scorer = th_scorer, .scorer_arg = &f->s,
+	                    .samples = samples, .jitter_pct = jitter,
+	                    .seed = seed };
+	engine_result_t *res;
+	char err[256];
+	assert_int_equal(engine_evaluate(f->def, f->c, &o, &res, err,
+	                                 sizeof(err)), CD_OK);
+	return res;
+}
+
+static void done(fx_t *f)
+{
+	engine_cohort_destroy(f->c);
+	th_comp_free(f->def);
+}
+
+static void t_reproducible(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f);
+	engine_result_t *x = eval(&f, 200, 50, 42), *y = eval(&f, 200, 50, 42);
+	engine_result_t *z = eval(&f, 200, 50, 7);
+	const engine_round_res_t *rx = &x->rounds[0], *ry = &y->rounds[0],
+	                         *rz = &z->rounds[0];
+	size_t n = rx->n, differs = 0;
+	assert_memory_equal(rx->p5, ry->p5, n * sizeof(uint32_t));
+	assert_memory_equal(rx->p50, ry->p50, n * sizeof(uint32_t));
+	assert_memory_equal(rx->p95, ry->p95, n * sizeof(uint32_t));
+	assert_memory_equal(rx->sel_share, ry->sel_share, n * sizeof(double));
+	for (size_t p = 0; p < n; p++) {
+		/* The percentiles bracket the base rank. */
+		assert_true(rx->p5[p] <= rx->rank[p]);
+		assert_true(rx->rank[p] <= rx->p95[p]);
+		assert_true(rx->p5[p] <= rx->p50[p] && rx->p50[p] <= rx->p95[p]);
+		assert_true(rx->sel_share[p] >= 0 && rx->sel_share[p] <= 1);
+		differs += rx->sel_share[p] != rz->sel_share[p];
+	}
+	/* Another seed draws other weights. */
+	assert_true(differs > 0);
+	/* With +-50 %, the middle of the field moves: some cluster's p5 and
+	 * p95 differ, and some selection is uncertain. */
+	size_t moving = 0, unsure = 0;
+	for (size_t p = 0; p < n; p++) {
+		moving += rx->p5[p] != rx->p95[p];
+		unsure += rx->sel_share[p] > 0 && rx->sel_share[p] < 1;
+	}
+	assert_true(moving > 0);
+	assert_true(unsure > 0);
+	/* Sensitivity leaves the base result alone. */
+	engine_result_t *b = eval(&f, 0, 0, 0);
+	assert_memory_equal(b->rounds[0].rank, rx->rank, n * sizeof(uint32_t));
+	assert_null(b->rounds[0].p5);
+	engine_result_destroy(b);
+	engine_result_destroy(x);
+	engine_result_destroy(y);
+	engine_result_destroy(z);
+	done(&f);
+}
+
+/* No jitter: every sample is the base run. */
+static void t_no_jitter(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f);
+	engine_result_t *x = eval(&f, 20, 0, 1);
+	const engine_round_res_t *r = &x->rounds[0];
+	for (size_t p = 0; p < r->n; p++) {
+		assert_int_equal(r->p5[p], r->rank[p]);
+		assert_int_equal(r->p50[p], r->rank[p]);
+		assert_int_equal(r->p95[p], r->rank[p]);
+		TH_NEAR(r->sel_share[p], r->selected[p] ? 1.0 : 0.0, 0);
+	}
+	/* And the Run message carries it. */
+	Clusters__V1__Run *run;
+	char err[64];
+	assert_int_equal(engine_run_build(x, NULL, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_non_null(run->sensitivity);
+	assert_int_equal(run->sensitivity->samples, 20);
+	assert_int_equal(run->sensitivity->seed, 1);
+	assert_non_null(run->standings[0]->sensitivity);
+	assert_int_equal(run->standings[0]->sensitivity->rank_p50, 1);
+	TH_NEAR(run->standings[0]->sensitivity->selected_share, 1, 0);
+	engine_run_free(run);
+	engine_result_destroy(x);
+	done(&f);
+}
+
+/* The generator itself: same seed, same stream; values in [0, 1). */
+static void t_rng(void **st)
+{
+	(void)st;
+	engine_rng_t a, b;
+	engine_rng_seed(&a, 99);
+	engine_rng_seed(&b, 99);
+	double lo = 1, hi = 0;
+	for (int i = 0; i < 10000; i++) {
+		double u = engine_rng_unit(&a);
+		assert_true(u == engine_rng_unit(&b));
+		assert_true(u >= 0 && u < 1);
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+	}
+	assert_true(lo < 0.01 && hi > 0.99);
+	engine_rng_seed(&b, 100);
+	assert_true(engine_rng_next(&a) != engine_rng_next(&b));
+}
+
+typedef struct watch {
+	char stages[512];
+	const char *cancel_stage;
+	uint64_t cancel_done;
+	int code;
+	int calls;
+} watch_t;
+
+static int watch(void *arg, const char *stage, uint64_t done, uint64_t total)
+{
+	watch_t *w = arg;
+	w->calls++;
+	assert_true(done <= total);
+	if (done == 0) {
+		strcat(w->stages, stage);
+		strcat(w->stages, " ");
+	}
+	if (w->cancel_stage && strcmp(stage, w->cancel_stage) == 0 &&
+	    done >= w->cancel_done)
+		return w->code;
+	return 0;
+}
+
+static int evaluate_watched(fx_t *f, watch_t *w, uint32_t samples,
+                            char *err, size_t errlen)
+{
+	engine_opts_t o = { .scorer = th_scorer, .scorer_arg = &f->s,
+	                    .progress = watch, .progress_arg = w,
+	                    .progress_ms = -1, .samples = samples,
+	                    .jitter_pct = 10 };
+	engine_result_t *res = NULL;
+	int rc = engine_evaluate(f->def, f->c, &o, &res, err, errlen);
+	if (rc)
+		assert_null(res);
+	engine_result_destroy(res);
+	return rc;
+}
+
+static void t_progress_stages(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f);
+	watch_t w = { 0 };
+	char err[128];
+	assert_int_equal(evaluate_watched(&f, &w, 3, err, sizeof(err)), CD_OK);
+	assert_string_equal(w.stages, "eligibility scoring normalising ranking "
+	                              "sensitivity results ");
+	done(&f);
+}
+
+static void t_cancel(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f);
+	char err[128];
+	/* Before scoring starts: no plugin is called. */
+	watch_t w = { .cancel_stage = "scoring", .code = 1 };
+	assert_int_equal(evaluate_watched(&f, &w, 0, err, sizeof(err)),
+	                 CD_ECANCELLED);
+	assert_int_equal(f.s.calls, 0);
+	assert_string_equal(err, "cancelled while scoring");
+	/* After the first criterion: the second is not scored. */
+	w = (watch_t){ .cancel_stage = "scoring", .cancel_done = 1, .code = 1 };
+	assert_int_equal(evaluate_watched(&f, &w, 0, err, sizeof(err)),
+	                 CD_ECANCELLED);
+	assert_int_equal(f.s.calls, 1);
+	/* A deadline is reported as such. */
+	w = (watch_t){ .cancel_stage = "eligibility", .code = CD_EDEADLINE };
+	assert_int_equal(evaluate_watched(&f, &w, 0, err, sizeof(err)),
+	                 CD_EDEADLINE);
+	/* In the middle of the sensitivity samples. */
+	w = (watch_t){ .cancel_stage = "sensitivity", .cancel_done = 5,
+	               .code = -1 };
+	assert_int_equal(evaluate_watched(&f, &w, 100, err, sizeof(err)),
+	                 CD_ECANCELLED);
+	assert_string_equal(err, "cancelled during sensitivity");
+	/* At every other stage. */
+	const char *stages[] = { "normalising", "ranking", "results" };
+	for (int i = 0; i < 3; i++) {
+		w = (watch_t){ .cancel_stage = stages[i], .code = 1 };
+		assert_int_equal(evaluate_watched(&f, &w, 0, err, sizeof(err)),
+		                 CD_ECANCELLED);
+	}
+	done(&f);
+}
+
+/* Eligibility checks the clock every ENGINE_PROGRESS_EVERY clusters. */
+static void t_cancel_mid_stage(void **st)
+{
+	(void)st;
+	size_t n = 3 * ENGINE_PROGRESS_EVERY;
+	th_cluster_t *v = calloc(n, sizeof(*v));
+	char (*ids)[8] = calloc(n, 8);
+	assert_non_null(v);
+	assert_non_null(ids);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(ids[i], 8, "c%05zu", i);
+		v[i].id = ids[i];
+	}
+	fx_t f;
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("c");
+	Clusters__V1__Round *r = th_round(f.def, "r");
+	th_crit(r, "k", 1, NORM(NONE));
+	th_filter(r, CLUSTERS__V1__FILTER_FIELD__REGION, NULL, 0,
+	          CLUSTERS__V1__COMPARISON__NOT_IN, "zz", 0);
+	f.c = th_cohort(f.def, v, n);
+	watch_t w = { .cancel_stage = "eligibility",
+	              .cancel_done = ENGINE_PROGRESS_EVERY, .code = 1 };
+	char err[128];
+	assert_int_equal(evaluate_watched(&f, &w, 0, err, sizeof(err)),
+	                 CD_ECANCELLED);
+	assert_string_equal(err, "cancelled during eligibility");
+	/* Reports at 0 (stage start), 0 (first check), 4096: then stopped. */
+	assert_int_equal(w.calls, 3);
+	assert_int_equal(f.s.calls, 0);
+	done(&f);
+	free(v);
+	free(ids);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_reproducible),
+		cmocka_unit_test(t_no_jitter),
+		cmocka_unit_test(t_rng),
+		cmocka_unit_test(t_progress_stages),
+		cmocka_unit_test(t_cancel),
+		cmocka_unit_test(t_cancel_mid_stage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
