@@ -1,0 +1,257 @@
+/* clusterctl against the real clusterd: the main flows, output formats and
+ * exit codes. No grpc in this process: both programs are spawned. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cc_server.h"
+
+static cc_server_t server;
+static char *out, *err;
+
+static int setup(void **state)
+{
+	(void)state;
+	char e[256];
+	if (cc_server_start(&server, CLUSTERD_BIN, NULL, e, sizeof(e))) {
+		fprintf(stderr, "%s\n", e);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(out);
+	free(err);
+	return cc_server_stop(&server) == 0 ? 0 : -1;
+}
+
+/* Runs clusterctl --server ADDR ARGS...; output in out/err. */
+static int ctl(const char *first, ...)
+{
+	char *argv[32] = { CLUSTERCTL_BIN, "--server", server.addr };
+	int argc = 3;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	free(out);
+	free(err);
+	return cc_run(argv, &out, &err);
+}
+
+static void has(const char *text, const char *needle)
+{
+	if (!text || !strstr(text, needle))
+		fail_msg("\"%s\" lacks \"%s\"", text ? text : "(null)", needle);
+}
+
+/* A file in the server's temporary directory (removed with it). */
+static const char *file(const char *name, const char *content)
+{
+	static char path[256];
+	snprintf(path, sizeof(path), "%s/%s", server.dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+static void test_usage_errors(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("--help", NULL), 0);
+	has(out, "Usage: clusterctl");
+	assert_int_equal(ctl("cluster", "--help", NULL), 0);
+	has(out, "create FILE");
+	assert_int_equal(ctl("cluster", "list", "--help", NULL), 0);
+	assert_int_equal(ctl(NULL), 2);
+	has(err, "no command given");
+	assert_int_equal(ctl("frobnicate", NULL), 2);
+	has(err, "unknown command 'frobnicate'");
+	assert_int_equal(ctl("cluster", "frob", NULL), 2);
+	has(err, "unknown subcommand 'frob'");
+	assert_int_equal(ctl("cluster", "get", NULL), 2);
+	has(err, "missing ID");
+	assert_int_equal(ctl("cluster", "get", "a", "b", NULL), 2);
+	assert_int_equal(ctl("cluster", "list", "--page-size", "x", NULL), 2);
+	has(err, "--page-size");
+	assert_int_equal(ctl("cluster", "list", "--bogus", NULL), 2);
+	has(err, "unknown option '--bogus'");
+	assert_int_equal(ctl("cluster", "list", "--economy", NULL), 2);
+	has(err, "needs a value");
+	assert_int_equal(ctl("--timeout", "soon", "health", NULL), 2);
+	has(err, "--timeout");
+}
+
+static void test_create_get_list(void **state)
+{
+	(void)state;
+	const char *csv = file(
+		"gii.csv",
+		"# top clusters\n"
+		"id,name,economy,region,cities,industry,"
+		"pct_applications@2022,scientific_publications@2022,label:src\n"
+		"tokyo,Tokyo–Yokohama,JP,Kanto,Tokyo;Yokohama,S&T,127418,"
+		"115020,gii\n"
+		"shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,Guangdong,"
+		"Shenzhen;Hong Kong,S&T,113482,153180,gii\n");
+	assert_int_equal(ctl("cluster", "create", csv, NULL), 0);
+	has(out, "ID ");
+	has(out, "Tokyo–Yokohama");
+	has(out, "shenzhen");
+
+	assert_int_equal(ctl("cluster", "create", csv, NULL), 1);
+	has(err, "clusterctl: ALREADY_EXISTS: ");
+	has(err, "tokyo");
+
+	assert_int_equal(ctl("cluster", "get", "tokyo", NULL), 0);
+	has(out, "economy:     JP");
+	has(out, "pct_applications");
+	has(out, "127418");
+	has(out, "src=gii");
+
+	assert_int_equal(ctl("cluster", "get", "tokyo", "--json", NULL), 0);
+	has(out, "\"economy\": \"JP\"");
+	has(out, "\"labels\": {");
+
+	assert_int_equal(ctl("--csv", "cluster", "get", "shenzhen", NULL), 0);
+	has(out, "id,name,economy,region,cities,industry,");
+	has(out, "shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,Guangdong,"
+	         "Shenzhen;Hong Kong,S&T,113482,153180,gii");
+
+	assert_int_equal(ctl("cluster", "get", "nope", NULL), 1);
+	has(err, "clusterctl: NOT_FOUND: ");
+	has(err, "nope");
+	assert_int_equal(ctl("cluster", "get", "No Good", NULL), 1);
+	has(err, "INVALID_ARGUMENT");
+
+	assert_int_equal(ctl("cluster", "list", "--economy", "HK", NULL), 0);
+	has(out, "shenzhen");
+	assert_null(strstr(out, "tokyo"));
+
+	assert_int_equal(ctl("cluster", "list", "--page-size", "1", NULL), 0);
+	has(err, "more: --page-token ");
+	assert_int_equal(ctl("cluster", "list", "--page-size", "1", "--all",
+	                     "--json", NULL), 0);
+	has(out, "\"id\": \"shenzhen\"");
+	has(out, "\"id\": \"tokyo\"");
+}
+
+static void test_update_delete(void **state)
+{
+	(void)state;
+	const char *u = file("u.json", "{\"id\":\"tokyo\",\"name\":\"Tokyo "
+	                               "region\",\"economy\":\"XX1\"}");
+	/* Only the masked field is applied, so the bad economy is unused. */
+	assert_int_equal(ctl("cluster", "update", u, "--mask", "name", NULL), 0);
+	has(out, "Tokyo region");
+	assert_int_equal(ctl("cluster", "update", u, NULL), 1);
+	has(err, "INVALID_ARGUMENT: ");
+	has(err, "economy");
+	assert_int_equal(ctl("cluster", "update", u, "--mask", "name",
+	                     "--etag", "0", NULL), 1);
+	has(err, "clusterctl: ABORTED: ");
+	assert_int_equal(ctl("cluster", "delete", "tokyo", "--etag", "0", NULL),
+	                 1);
+	has(err, "ABORTED");
+	assert_int_equal(ctl("cluster", "delete", "tokyo", NULL), 0);
+	has(out, "deleted tokyo");
+	assert_int_equal(ctl("cluster", "delete", "tokyo", NULL), 1);
+	has(err, "NOT_FOUND");
+	const char *bad = file("bad.json", "{\"id\":\"x\",\"nmae\":\"y\"}");
+	assert_int_equal(ctl("cluster", "update", bad, NULL), 1);
+	has(err, "unknown field \"nmae\"");
+}
+
+static void test_import_export(void **state)
+{
+	(void)state;
+	/* JSON lines, with one record the server refuses. */
+	char *buf = malloc(64 * 1024), *p = buf;
+	for (int i = 0; i < 300; i++)
+		p += sprintf(p, "{\"id\":\"%s-%03d\",\"name\":\"N%d\","
+		                "\"economy\":\"DE\",\"region\":\"bulk\","
+		                "\"indicators\":[{\"name\":\"employment\","
+		                "\"year\":2021,\"value\":%d}]}\n",
+		             i == 7 ? "Bad" : "bulk", i, i, i * 10);
+	const char *jl = file("bulk.jsonl", buf);
+	free(buf);
+	assert_int_equal(ctl("cluster", "import", jl, NULL), 1);
+	has(out, "created 299, updated 0, rejected 1");
+	has(out, "Bad-007");
+	has(err, "1 record rejected");
+
+	const char *csv = file("more.csv", "id,name,economy,region\n"
+	                                   "bulk-000,Renamed,DE,bulk\n"
+	                                   "bulk-new,New,DE,bulk\n");
+	assert_int_equal(ctl("cluster", "import", csv, "--json", NULL), 0);
+	has(out, "\"created\": \"1\"");
+	has(out, "\"updated\": \"1\"");
+
+	assert_int_equal(ctl("cluster", "export", "--region", "bulk", NULL), 0);
+	size_t lines = 0;
+	for (const char *q = out; (q = strchr(q, '\n')); q++)
+		lines++;
+	assert_int_equal(lines, 300);
+	has(out, "{\"id\":\"bulk-000\",\"name\":\"Renamed\"");
+
+	assert_int_equal(ctl("cluster", "export", "--region", "bulk", "--csv",
+	                     NULL), 0);
+	has(out, "id,name,economy,region,cities,industry,employment@2021\n");
+	has(out, "bulk-001,N1,DE,bulk,,,10\n");
+
+	/* What export wrote imports again, as updates. */
+	const char *again = file("again.csv", out);
+	assert_int_equal(ctl("cluster", "import", again, NULL), 0);
+	has(out, "created 0, updated 300, rejected 0");
+
+	/* A bad file sends nothing and names the problem. */
+	const char *bad = file("bad.csv", "id,name,population\nz,Z,3\n");
+	assert_int_equal(ctl("cluster", "import", bad, NULL), 1);
+	has(err, "unknown column \"population\"");
+	assert_int_equal(ctl("cluster", "import", "/nonexistent.csv", NULL), 1);
+	has(err, "/nonexistent.csv");
+}
+
+static void test_health_and_unreachable(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl("health", NULL), 0);
+	has(out, "SERVING");
+	assert_int_equal(ctl("health", "clusters.v1.ClusterRegistry", "--json",
+	                     NULL), 0);
+	has(out, "\"status\": \"SERVING\"");
+	assert_int_equal(ctl("health", "no.Such", NULL), 1);
+	has(err, "NOT_FOUND");
+	char *argv[] = { CLUSTERCTL_BIN, "--server", "127.0.0.1:1", "health",
+	                 NULL };
+	free(out);
+	free(err);
+	assert_int_equal(cc_run(argv, &out, &err), 1);
+	has(err, "clusterctl: UNAVAILABLE: ");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_create_get_list),
+		cmocka_unit_test(test_update_delete),
+		cmocka_unit_test(test_import_export),
+		cmocka_unit_test(test_health_and_unreachable),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
