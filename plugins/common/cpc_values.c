@@ -57,6 +57,8 @@ const char *cpc_when_text(const cpc_when_t *w, char *buf, size_t len)
 {
 	if (w->mode == CPC_YEAR)
 		snprintf(buf, len, "%d", w->year);
+	else if (w->mode == CPC_WINDOW && w->from == w->to)
+		snprintf(buf, len, "%d", w->from);
 	else if (w->mode == CPC_WINDOW)
 		snprintf(buf, len, "%d-%d", w->from, w->to);
 	else
