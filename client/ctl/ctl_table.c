@@ -188,18 +188,21 @@ void ctl_table_print(const ctl_table_t *t, FILE *f)
 		}
 	}
 	for (size_t r = 0; r <= t->nrows; r++) {
+		/* Spaces are owed, not written, until text follows: no
+		 * trailing blanks after empty last cells. */
+		size_t owed = 0;
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *s = r ? t->rows[r - 1][c] : t->headers[c];
 			s = s ? s : "";
 			size_t pad = w[c] - ctl_text_width(s);
-			int last = c + 1 == t->ncols;
 			if (num[c])
-				ctl_pad(f, pad);
-			fputs(s, f);
-			if (!num[c] && !last)
-				ctl_pad(f, pad);
-			if (!last)
-				fputs("  ", f);
+				owed += pad;
+			if (*s) {
+				ctl_pad(f, owed);
+				fputs(s, f);
+				owed = 0;
+			}
+			owed += (num[c] ? 0 : pad) + 2;
 		}
 		fputc('\n', f);
 	}
