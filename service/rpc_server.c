@@ -68,8 +68,14 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
 
-	grpc_arg args[1];
+	grpc_arg args[2];
 	size_t nargs = 0;
+	/* gRPC turns SO_REUSEPORT on by default: a second server on a busy
+	 * port would then start and silently take half the connections. */
+	args[nargs].type = GRPC_ARG_INTEGER;
+	args[nargs].key = GRPC_ARG_ALLOW_REUSEPORT;
+	args[nargs].value.integer = 0;
+	nargs++;
 	if (o->max_message_bytes) {
 		args[nargs].type = GRPC_ARG_INTEGER;
 		args[nargs].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;

@@ -1,0 +1,99 @@
+/* The method table: well-formed paths, unique, shapes as in the protos,
+ * and every service of the table known to health. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cd_error.h"
+#include "rpc_health.h"
+#include "rpc_method.h"
+
+static const rpc_method_t *find(const char *path)
+{
+	size_t n;
+	const rpc_method_t *t = rpc_method_table(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t[i].path, path) == 0)
+			return &t[i];
+	return NULL;
+}
+
+static void test_paths(void **state)
+{
+	(void)state;
+	size_t n, ns;
+	const rpc_method_t *t = rpc_method_table(&n);
+	const char *const *svc = rpc_service_names(&ns);
+	assert_int_equal(n, 19);
+	for (size_t i = 0; i < n; i++) {
+		char prefix[128];
+		snprintf(prefix, sizeof(prefix), "/%s/", t[i].service);
+		assert_int_equal(strncmp(t[i].path, prefix, strlen(prefix)), 0);
+		assert_true(strlen(t[i].path) > strlen(prefix));
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(t[i].path, t[j].path);
+		int known = 0;
+		for (size_t k = 0; k < ns; k++)
+			known |= strcmp(svc[k], t[i].service) == 0;
+		assert_true(known);
+	}
+}
+
+static void test_shapes(void **state)
+{
+	(void)state;
+	const rpc_method_t *m = find("/clusters.v1.ClusterRegistry/ImportClusters");
+	assert_non_null(m);
+	assert_int_equal(m->shape, RPC_CLIENT_STREAM);
+	m = find("/clusters.v1.ClusterRegistry/ExportClusters");
+	assert_int_equal(m->shape, RPC_SERVER_STREAM);
+	m = find("/clusters.v1.CompetitionService/RunCompetition");
+	assert_int_equal(m->shape, RPC_SERVER_STREAM);
+	m = find("/grpc.health.v1.Health/Watch");
+	assert_int_equal(m->shape, RPC_SERVER_STREAM);
+	m = find("/clusters.v1.ClusterRegistry/GetCluster");
+	assert_int_equal(m->shape, RPC_UNARY);
+	assert_non_null(m->handler);
+	assert_null(find("/clusters.v1.ClusterRegistry/Nope"));
+}
+
+static void test_health_knows_services(void **state)
+{
+	(void)state;
+	size_t ns;
+	const char *const *svc = rpc_service_names(&ns);
+	rpc_health_t *h;
+	char err[128];
+	int st;
+	assert_int_equal(rpc_health_create(&h, svc, ns, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(rpc_health_get(h, "", &st), CD_OK);
+	assert_int_equal(st, RPC_HEALTH_NOT_SERVING);
+	rpc_health_set_all(h, RPC_HEALTH_SERVING);
+	for (size_t i = 0; i < ns; i++) {
+		assert_int_equal(rpc_health_get(h, svc[i], &st), CD_OK);
+		assert_int_equal(st, RPC_HEALTH_SERVING);
+	}
+	assert_int_equal(rpc_health_get(h, "clusters.v1.Nope", &st),
+	                 CD_ENOTFOUND);
+	assert_int_equal(st, RPC_HEALTH_SERVICE_UNKNOWN);
+	rpc_health_shutdown(h);
+	assert_int_equal(rpc_health_get(h, "", &st), CD_OK);
+	assert_int_equal(st, RPC_HEALTH_NOT_SERVING);
+	rpc_health_destroy(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_health_knows_services),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
