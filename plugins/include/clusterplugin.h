@@ -201,7 +201,9 @@ typedef struct cp_plugin {
 	int (*load)(const cp_host_t *host, char *err, size_t errlen);
 	/* Optional: once before unload. */
 	void (*unload)(void);
-	/* Optional: builds the state of one instance from its params. */
+	/* Optional: builds the state of one instance from its params, which
+	 * stay valid until fini returns (the state may point into them). On
+	 * failure, free what was allocated; *state is ignored. */
 	int (*init)(const cp_host_t *host, const cp_params_t *params,
 	            void **state, char *err, size_t errlen);
 	/* Required. out[i] for every cluster i of the cohort (pre-filled with
