@@ -1,0 +1,88 @@
+"""The API contract compiles for another language: protoc --python_out on
+every .proto, then the generated modules import and carry the services,
+methods and messages that clients rely on (DESIGN.md, API contract)."""
+
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+PROTO_DIR = os.environ["CLUSTERD_PROTO_DIR"]
+FILES = ["clusters/v1/clusters.proto", "clusters/v1/competitions.proto",
+         "clusters/v1/plugins.proto"]
+
+
+class ProtoPython(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.out = tempfile.TemporaryDirectory(prefix="clusterd-proto-")
+        subprocess.run(["protoc", "-I", PROTO_DIR, "--python_out",
+                        cls.out.name] + FILES, check=True)
+        sys.path.insert(0, cls.out.name)
+        cls.mods = {f: importlib.import_module(
+            f[:-len(".proto")].replace("/", ".") + "_pb2") for f in FILES}
+
+    @classmethod
+    def tearDownClass(cls):
+        sys.path.remove(cls.out.name)
+        cls.out.cleanup()
+
+    def service(self, name):
+        for m in self.mods.values():
+            if name in m.DESCRIPTOR.services_by_name:
+                return m.DESCRIPTOR.services_by_name[name]
+        self.fail("no service " + name)
+
+    def methods(self, svc):
+        return {m.name: (m.input_type.full_name, m.output_type.full_name)
+                for m in svc.methods}
+
+    def test_cluster_registry(self):
+        m = self.methods(self.service("ClusterRegistry"))
+        self.assertEqual(set(m), {"CreateCluster", "GetCluster",
+                                  "UpdateCluster", "DeleteCluster",
+                                  "ListClusters", "ImportClusters",
+                                  "ExportClusters"})
+        self.assertEqual(m["GetCluster"], ("clusters.v1.GetClusterRequest",
+                                           "clusters.v1.Cluster"))
+        self.assertEqual(m["ImportClusters"][0], "clusters.v1.Cluster")
+        self.assertEqual(m["ExportClusters"][1], "clusters.v1.Cluster")
+
+    def test_competition_and_plugin_services(self):
+        self.assertEqual(set(self.methods(self.service("CompetitionService"))),
+                         {"CreateCompetition", "GetCompetition",
+                          "ListCompetitions", "DeleteCompetition",
+                          "RunCompetition", "GetRun", "ListRuns",
+                          "Evaluate"})
+        self.assertEqual(set(self.methods(self.service("PluginService"))),
+                         {"ListPlugins", "ReloadPlugins"})
+
+    def test_cluster_fields_round_trip(self):
+        pb = self.mods["clusters/v1/clusters.proto"]
+        names = set(pb.Cluster.DESCRIPTOR.fields_by_name)
+        self.assertTrue({"id", "name", "economy", "region", "cities",
+                         "industry", "indicators", "assessments", "labels",
+                         "etag", "create_time", "update_time"} <= names)
+        c = pb.Cluster(id="tokyo-yokohama", name="Tokyo–Yokohama",
+                       economy="JP", cities=["Tokyo", "Yokohama"])
+        c.indicators.add(name="pct_applications", year=2022, value=1.5)
+        c.labels["edition"] = "2023"
+        self.assertEqual(pb.Cluster.FromString(c.SerializeToString()), c)
+
+    def test_streaming_shapes(self):
+        # The server keeps its own table of shapes (protoc-c has none); the
+        # descriptors here say the same.
+        from google.protobuf import descriptor_pb2
+        fd = descriptor_pb2.FileDescriptorProto()
+        self.mods["clusters/v1/clusters.proto"].DESCRIPTOR.CopyToProto(fd)
+        shapes = {m.name: (m.client_streaming, m.server_streaming)
+                  for m in fd.service[0].method}
+        self.assertEqual(shapes["ImportClusters"], (True, False))
+        self.assertEqual(shapes["ExportClusters"], (False, True))
+        self.assertEqual(shapes["GetCluster"], (False, False))
+
+
+if __name__ == "__main__":
+    unittest.main()
