@@ -69,8 +69,10 @@ class Server:
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         self.log = open(self.log_path, "a")
+        # CLUSTERD_WRAPPER runs the server under a tool, e.g. valgrind.
+        wrapper = os.environ.get("CLUSTERD_WRAPPER", "").split()
         self.proc = subprocess.Popen(
-            [self.binary, "--listen", "127.0.0.1:0", "--data-dir", self.data,
+            wrapper + [self.binary, "--listen", "127.0.0.1:0", "--data-dir", self.data,
              "--port-file", self.port_file] + self.flags,
             stdout=subprocess.DEVNULL, stderr=self.log)
         limit = time.monotonic() + start_timeout

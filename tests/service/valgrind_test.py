@@ -1,0 +1,74 @@
+"""clusterd under valgrind: every kind of call, then SIGTERM; valgrind must
+report no error and no leak beyond tests/valgrind.supp (it exits with 99
+otherwise). Registered only for builds without sanitizers."""
+
+import os
+import sys
+import unittest
+
+import grpc
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clusterd_harness import HEALTH, REG, Server, stubs  # noqa: E402
+
+SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                    "valgrind.supp")
+
+
+class Valgrind(unittest.TestCase):
+    def test_clean_exit(self):
+        pb, hpb, _, _ = stubs()
+        os.environ["CLUSTERD_WRAPPER"] = (
+            "valgrind --leak-check=full "
+            "--show-leak-kinds=definite,possible "
+            "--errors-for-leak-kinds=definite,possible --error-exitcode=99 "
+            "--suppressions=" + SUPP)
+        srv = Server("--threads", "2", "--max-message-bytes", "64k",
+                     start_timeout=120)
+        try:
+            create = srv.unary(REG + "CreateCluster", pb.CreateClusterRequest,
+                               pb.Cluster)
+            c = pb.Cluster(id="vg-1", name="V", economy="DE")
+            c.indicators.add(name="x", year=2020, value=1)
+            create(pb.CreateClusterRequest(cluster=c), timeout=60)
+            with self.assertRaises(grpc.RpcError):
+                create(pb.CreateClusterRequest(cluster=c), timeout=60)
+            get = srv.unary(REG + "GetCluster", pb.GetClusterRequest,
+                            pb.Cluster)
+            self.assertEqual(get(pb.GetClusterRequest(id="vg-1"),
+                                 timeout=60).name, "V")
+            with self.assertRaises(grpc.RpcError):
+                srv.channel.unary_unary(REG + "GetCluster")(b"\x0a\x05ab",
+                                                           timeout=60)
+            with self.assertRaises(grpc.RpcError):
+                srv.channel.unary_unary("/x.Y/Z")(b"", timeout=60)
+            with self.assertRaises(grpc.RpcError):
+                create(pb.CreateClusterRequest(
+                    cluster=pb.Cluster(id="big", name="n" * 100000)),
+                    timeout=60)
+            imp = srv.client_stream(REG + "ImportClusters", pb.Cluster,
+                                    pb.ImportClustersResponse)
+            r = imp((pb.Cluster(id="vg-%04d" % i, name="n", economy="FR")
+                     for i in range(500)), timeout=120)
+            self.assertEqual(r.created, 500)
+            exp = srv.server_stream(REG + "ExportClusters",
+                                    pb.ExportClustersRequest, pb.Cluster)
+            self.assertEqual(len(list(exp(pb.ExportClustersRequest(),
+                                          timeout=120))), 501)
+            watch = srv.server_stream(HEALTH + "Watch",
+                                      hpb.HealthCheckRequest,
+                                      hpb.HealthCheckResponse)
+            w = watch(hpb.HealthCheckRequest(), timeout=120)
+            next(w)
+            rc = srv.stop(timeout=300)
+            log = srv.read_log()
+            self.assertIn("Memcheck", log)  # valgrind really ran it
+            self.assertEqual(rc, 0, log[-5000:])
+            self.assertIn("ERROR SUMMARY: 0 errors", log)
+        finally:
+            del os.environ["CLUSTERD_WRAPPER"]
+            srv.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
