@@ -5,7 +5,8 @@
 #
 # Usage: ./deploy/run.sh [--demo] [clusterd flags...]
 #   Environment: CLUSTERD_LISTEN (default 127.0.0.1:50051),
-#                CLUSTERD_DATA_DIR (default ./var/clusters)
+#                CLUSTERD_DATA_DIR (default ./var/clusters), and the other
+#                CLUSTERD_* variables of `clusterd --help`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -30,11 +31,14 @@ export CLUSTERD_DATA_DIR="${CLUSTERD_DATA_DIR:-$ROOT/var/clusters}"
 export CLUSTERD_PLUGIN_DIR="${CLUSTERD_PLUGIN_DIR:-$BUILD/plugins/lib}"
 
 if [ ! -x "$BUILD/service/clusterd" ]; then
-  echo "run.sh: built the store and tools; the clusterd server is not part of this build yet" >&2
-  exit 0
+  echo "run.sh: the build produced no $BUILD/service/clusterd" >&2
+  exit 1
 fi
 
 if [ "$DEMO" -eq 0 ]; then
-  exec "$BUILD/service/clusterd" "${ARGS[@]}"
+  # clusterd reads CLUSTERD_* from the environment; flags given here win.
+  # It prints "clusterd: listening on HOST:PORT" once it serves, and stops
+  # gracefully on SIGTERM or Ctrl-C.
+  exec "$BUILD/service/clusterd" ${ARGS[@]+"${ARGS[@]}"}
 fi
 exec "$ROOT/deploy/demo.sh" "$BUILD"
