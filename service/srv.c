@@ -204,6 +204,13 @@ void srv_destroy(srv_t *s)
 		rpc_server_shutdown(s->rpc, s->shut ? 0 : s->cfg.grace_ms);
 	/* Writes queued by calls still answer them before the queues
 	 * close. */
+	if (s->env.commit) {
+		srv_commit_stats_t cs;
+		srv_commit_stats(s->env.commit, &cs);
+		log_msg(LOG_INFO, "group commit: %llu writes in %llu "
+		        "transactions", (unsigned long long)cs.ops,
+		        (unsigned long long)cs.commits);
+	}
 	srv_commit_destroy(s->env.commit);
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);
