@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store] [extra args...]
+# Usage: ./deploy/bench.sh [store|service] [extra args...]
+#   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
+#   service                              tests/bench/bench_service.sh (GetCluster
+#           under h2load against an echo server, ImportClusters, concurrent
+#           CreateCluster and a restart check; settings via its environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,7 +19,15 @@ case "$which" in
   store)
     cmake --build "$BUILD" -j "$(nproc)" --target bench_store
     "$BUILD/tests/bench/bench_store" "$@" ;;
+  service)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_echo_server \
+          bench_import bench_create
+    # clusterctl is built for completeness; the service benchmarks drive
+    # clusterd with the C client and do not need it.
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterctl ||
+      echo "bench.sh: clusterctl did not build; the benchmarks go on without it" >&2
+    "$ROOT/tests/bench/bench_service.sh" "$BUILD" "$@" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service)" >&2
     exit 2 ;;
 esac

@@ -54,7 +54,7 @@ static inline void bench_rec_fill(bench_rec_t *r, const char *prefix,
                                   size_t i)
 {
 	clusters__v1__cluster__init(&r->c);
-	snprintf(r->id, sizeof(r->id), "%s-%07zu", prefix, i);
+	snprintf(r->id, sizeof(r->id), "%.32s-%07zu", prefix, i);
 	snprintf(r->name, sizeof(r->name), "Cluster number %zu", i);
 	snprintf(r->city, sizeof(r->city), "City %zu", i % 997);
 	snprintf(r->region, sizeof(r->region), "Region %zu", i % 31);
