@@ -1,6 +1,7 @@
 #include "rpc_method.h"
 
 #include "rpc_health.h"
+#include "rpc_plugins.h"
 #include "rpc_registry.h"
 
 #define REG "/clusters.v1.ClusterRegistry/"
@@ -31,8 +32,8 @@ static const rpc_method_t methods[] = {
 	{COMP "ListRuns", COMP_SVC, RPC_UNARY, NULL},
 	{COMP "Evaluate", COMP_SVC, RPC_UNARY, NULL},
 
-	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, NULL},
-	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, NULL},
+	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
+	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},
 
 	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check},
 	{HEALTH "Watch", HEALTH_SVC, RPC_SERVER_STREAM, rpc_health_watch},

@@ -13,6 +13,7 @@
 #include <grpc/grpc.h>
 
 #include "cd_error.h"
+#include "clusterplugin.h"
 #include "log.h"
 #include "rpc_server.h"
 
@@ -25,6 +26,33 @@ struct srv {
 	int grpc_inited;
 	char address[CFG_ADDR_MAX + 16];
 };
+
+/* Plugin loader messages (cp_log_level_t) into the server's log. */
+static void plugin_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	log_level lvl = level == CP_LOG_ERROR ? LOG_ERROR
+	              : level == CP_LOG_WARNING ? LOG_WARN
+	              : level == CP_LOG_INFO ? LOG_INFO : LOG_DEBUG;
+	log_msg(lvl, "%s", msg);
+}
+
+/* The plugin registry from --plugin-dir; none (NULL) without one, which
+ * ListPlugins shows as an empty list. Refused files are logged, not
+ * fatal. */
+static int open_plugins(srv_t *s, char *err, size_t errlen)
+{
+	if (!s->cfg.plugin_dir[0]) {
+		log_msg(LOG_INFO, "no plugin directory: no plugins loaded");
+		return CD_OK;
+	}
+	plugin_registry_opts_t po = {
+		.dir = s->cfg.plugin_dir,
+		.log = plugin_log,
+		.log_ctx = NULL,
+	};
+	return plugin_registry_create(&s->env.plugins, &po, err, errlen);
+}
 
 /* mkdir -p with 0700 for every directory it creates. */
 static int make_dirs(const char *path, char *err, size_t errlen)
@@ -105,6 +133,9 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	if (rc != CD_OK)
 		goto fail;
 	rc = srv_commit_create(&s->env.commit, s->env.store, 0, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	rc = open_plugins(s, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	size_t nsvc;
@@ -215,6 +246,8 @@ void srv_destroy(srv_t *s)
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);
 	store_close(s->env.store);
+	/* After the server: no handler holds the registry any more. */
+	plugin_registry_destroy(s->env.plugins);
 	if (s->grpc_inited)
 		grpc_shutdown_blocking();
 	if (s->wake[0] >= 0)

@@ -1,6 +1,7 @@
 /*
  * srv_env — what handlers reach through rpc_call_env(): the store, the
- * group committer and the health registry. Owned by srv (srv.c); lives
+ * group committer, the health registry and the plugin registry (NULL when
+ * clusterd runs without a plugin directory). Owned by srv (srv.c); lives
  * longer than every call.
  *
  * Thread-safety: the pointers are set before serving starts and never
@@ -9,6 +10,7 @@
 #ifndef SRV_ENV_H
 #define SRV_ENV_H
 
+#include "plugin_registry.h"
 #include "rpc_health.h"
 #include "srv_commit.h"
 #include "store.h"
@@ -17,6 +19,7 @@ typedef struct srv_env {
 	store_t *store;
 	srv_commit_t *commit;
 	rpc_health_t *health;
+	plugin_registry_t *plugins;
 } srv_env_t;
 
 #endif
