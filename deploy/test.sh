@@ -15,4 +15,5 @@ cmake --build "$BUILD" -j "$(nproc)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$BUILD"
-ctest --output-on-failure -j "$(nproc)" --timeout 600 "$@"
+# -V: each test's own closing lines (cmocka's PASSED counts) show what ran.
+ctest -V --output-on-failure -j "$(nproc)" --timeout 600 "$@"
