@@ -24,7 +24,8 @@ static int setup(void **state)
 	(void)state;
 	char err[256];
 	/* Before the client: no fork once grpc is initialised. */
-	if (cc_server_start(&server, CLUSTERD_BIN, NULL, err, sizeof(err))) {
+	const char *extra[] = { "--plugin-dir", CLUSTERD_PLUGIN_DIR, NULL };
+	if (cc_server_start(&server, CLUSTERD_BIN, extra, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
@@ -562,6 +563,35 @@ static void expect_one_of(int rc, const cc_status_t *st, int a, int b)
 		         st->message, cc_status_name(a), cc_status_name(b));
 }
 
+/* The 7 built-in plugins with their kinds and params, nothing refused. */
+static void expect_builtins(const Clusters__V1__ListPluginsResponse *r)
+{
+	static const struct { const char *name; int kind; } want[] = {
+		{ "growth", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "indicator", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "panel", CLUSTERS__V1__PLUGIN_KIND__QUALITATIVE },
+		{ "rubric", CLUSTERS__V1__PLUGIN_KIND__QUALITATIVE },
+		{ "specialization", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "st_output", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "topsis", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+	};
+	size_t n = sizeof(want) / sizeof(want[0]);
+	assert_non_null(r);
+	assert_int_equal(r->n_refused, 0);
+	assert_int_equal(r->n_plugins, n);
+	for (size_t i = 0; i < n; i++) { /* sorted by name */
+		const Clusters__V1__Plugin *p = r->plugins[i];
+		assert_string_equal(p->name, want[i].name);
+		assert_int_equal(p->kind, want[i].kind);
+		assert_int_equal(p->abi_major, 1);
+		assert_true(p->n_params > 0);
+		assert_true(p->params[0]->name[0] && p->params[0]->type[0]);
+		char file[64];
+		snprintf(file, sizeof(file), "%s.so", want[i].name);
+		assert_string_equal(p->file, file);
+	}
+}
+
 static void test_other_services(void **state)
 {
 	(void)state;
@@ -619,16 +649,19 @@ static void test_other_services(void **state)
 	expect_one_of(cc_create_competition(cli, NULL, &cc, &comp, &st), &st,
 	              CC_INVALID_ARGUMENT, CC_UNIMPLEMENTED);
 
+	/* The server runs with the built-in plugins. */
 	Clusters__V1__ListPluginsRequest lp =
 		CLUSTERS__V1__LIST_PLUGINS_REQUEST__INIT;
 	Clusters__V1__ListPluginsResponse *lpr;
 	rc = cc_list_plugins(cli, NULL, &lp, &lpr, &st);
-	expect_one_of(rc, &st, CC_OK, CC_UNIMPLEMENTED);
+	expect_status(rc, &st, CC_OK, NULL);
+	expect_builtins(lpr);
 	cc_msg_free(lpr);
 	Clusters__V1__ReloadPluginsRequest rp =
 		CLUSTERS__V1__RELOAD_PLUGINS_REQUEST__INIT;
 	rc = cc_reload_plugins(cli, NULL, &rp, &lpr, &st);
-	expect_one_of(rc, &st, CC_OK, CC_UNIMPLEMENTED);
+	expect_status(rc, &st, CC_OK, NULL);
+	expect_builtins(lpr);
 	cc_msg_free(lpr);
 }
 

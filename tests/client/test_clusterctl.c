@@ -20,7 +20,8 @@ static int setup(void **state)
 {
 	(void)state;
 	char e[256];
-	if (cc_server_start(&server, CLUSTERD_BIN, NULL, e, sizeof(e))) {
+	const char *extra[] = { "--plugin-dir", CLUSTERD_PLUGIN_DIR, NULL };
+	if (cc_server_start(&server, CLUSTERD_BIN, extra, e, sizeof(e))) {
 		fprintf(stderr, "%s\n", e);
 		return -1;
 	}
@@ -244,6 +245,29 @@ static void test_health_and_unreachable(void **state)
 	has(err, "clusterctl: UNAVAILABLE: ");
 }
 
+/* The server runs with the built-in plugins: `plugin list` and `plugin
+ * reload` answer them, with kinds and params. */
+static void test_plugins(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "indicator", "st_output", "growth",
+	                                     "specialization", "topsis", "panel",
+	                                     "rubric" };
+	assert_int_equal(ctl("plugin", "list", NULL), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		has(out, names[i]);
+	has(out, "QUANTITATIVE");
+	has(out, "QUALITATIVE");
+	has(out, "rubric.so");
+	assert_int_equal(ctl("--json", "plugin", "list", NULL), 0);
+	has(out, "\"QUALITATIVE\"");
+	has(out, "\"skew_threshold\"");
+	has(out, "\"rubric.so\"");
+	assert_int_equal(ctl("plugin", "reload", NULL), 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		has(out, names[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_update_delete),
 		cmocka_unit_test(test_import_export),
 		cmocka_unit_test(test_health_and_unreachable),
+		cmocka_unit_test(test_plugins),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
