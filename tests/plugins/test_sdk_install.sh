@@ -1,14 +1,27 @@
 #!/bin/sh
 # Installs the plugin SDK into a temporary prefix, builds the out-of-tree
 # example plugin with pkg-config alone, and loads it (and the installed
-# built-in plugins) through the registry.
+# built-in plugins) through the registry; given clusterd and clusterctl, it
+# also starts clusterd with the example in its plugin directory and expects
+# it in `clusterctl plugin list`.
 # Usage: test_sdk_install.sh <build dir> <example dir> <pt_load_dir>
+#        [<clusterd> <clusterctl>]
 set -eu
 build=$1
 example=$2
 loader=$3
+server=${4:-}
+ctl=${5:-}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 cmake --install "$build" --prefix "$tmp/prefix" --component clusterplugin \
 	>/dev/null
@@ -31,4 +44,30 @@ cp "$tmp/src/ratio.so" "$tmp/plugins/"
 chmod 0644 "$tmp/plugins/ratio.so"
 "$loader" "$tmp/plugins" ratio
 "$loader" "$plugindir" builtins
+
+if [ -n "$server" ]; then
+	"$server" --listen 127.0.0.1:0 --data-dir "$tmp/data" \
+		--port-file "$tmp/port" --plugin-dir "$tmp/plugins" \
+		2>"$tmp/clusterd.log" &
+	pid=$!
+	while [ ! -s "$tmp/port" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			cat "$tmp/clusterd.log" >&2
+			echo "sdk_install: clusterd exited" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	port=$(cat "$tmp/port")
+	"$ctl" --server "127.0.0.1:$port" plugin list >"$tmp/list"
+	cat "$tmp/list"
+	if ! grep -q '^ratio .*ratio\.so' "$tmp/list"; then
+		cat "$tmp/clusterd.log" >&2
+		echo "sdk_install: ratio not in plugin list" >&2
+		exit 1
+	fi
+	kill "$pid"
+	wait "$pid" || { echo "sdk_install: clusterd failed to stop" >&2; exit 1; }
+	pid=
+fi
 echo "sdk_install: ok"
