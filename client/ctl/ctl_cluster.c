@@ -64,7 +64,7 @@ static int ctl_no_opts(ctl_t *ctl, const char *cmd, int argc, char **argv,
 
 static int ctl_create(ctl_t *ctl, int argc, char **argv)
 {
-	const char *path;
+	const char *path = NULL;
 	int rc = ctl_no_opts(ctl, "cluster create", argc, argv, "FILE", &path);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;
@@ -103,7 +103,7 @@ static int ctl_create(ctl_t *ctl, int argc, char **argv)
 
 static int ctl_get(ctl_t *ctl, int argc, char **argv)
 {
-	const char *id;
+	const char *id = NULL;
 	int rc = ctl_no_opts(ctl, "cluster get", argc, argv, "ID", &id);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;
@@ -253,7 +253,7 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 		{ "etag", required_argument, NULL, OPT_ETAG },
 		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
 		CTL_COMMON_OPTS, { 0 } };
-	const char *cmd = "cluster update", *mask = NULL, *path;
+	const char *cmd = "cluster update", *mask = NULL, *path = NULL;
 	Clusters__V1__UpdateClusterRequest req =
 		CLUSTERS__V1__UPDATE_CLUSTER_REQUEST__INIT;
 	int c, rc = CTL_OK;
@@ -305,7 +305,7 @@ static int ctl_delete(ctl_t *ctl, int argc, char **argv)
 	static const struct option o[] = {
 		{ "etag", required_argument, NULL, OPT_ETAG },
 		CTL_COMMON_OPTS, { 0 } };
-	const char *cmd = "cluster delete", *id;
+	const char *cmd = "cluster delete", *id = NULL;
 	Clusters__V1__DeleteClusterRequest req =
 		CLUSTERS__V1__DELETE_CLUSTER_REQUEST__INIT;
 	int c, rc = CTL_OK;
@@ -373,7 +373,7 @@ static int ctl_import_report(ctl_t *ctl,
 
 static int ctl_import(ctl_t *ctl, int argc, char **argv)
 {
-	const char *path;
+	const char *path = NULL;
 	int rc = ctl_no_opts(ctl, "cluster import", argc, argv, "FILE", &path);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;

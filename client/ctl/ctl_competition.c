@@ -48,7 +48,7 @@ static int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
 
 static int ctl_comp_create(ctl_t *ctl, int argc, char **argv)
 {
-	const char *path;
+	const char *path = NULL;
 	int rc = ctl_id_arg(ctl, "competition create", argc, argv,
 	                    ctl_comp_help, &path);
 	if (rc)
@@ -82,7 +82,7 @@ static int ctl_comp_create(ctl_t *ctl, int argc, char **argv)
 
 static int ctl_comp_get(ctl_t *ctl, int argc, char **argv)
 {
-	const char *id;
+	const char *id = NULL;
 	int rc = ctl_id_arg(ctl, "competition get", argc, argv, ctl_comp_help,
 	                    &id);
 	if (rc)
@@ -104,7 +104,7 @@ static int ctl_comp_get(ctl_t *ctl, int argc, char **argv)
 
 static int ctl_comp_delete(ctl_t *ctl, int argc, char **argv)
 {
-	const char *id;
+	const char *id = NULL;
 	int rc = ctl_id_arg(ctl, "competition delete", argc, argv,
 	                    ctl_comp_help, &id);
 	if (rc)
@@ -317,7 +317,7 @@ int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
 
 static int ctl_run_get(ctl_t *ctl, int argc, char **argv)
 {
-	const char *id;
+	const char *id = NULL;
 	int rc = ctl_id_arg(ctl, "run get", argc, argv, ctl_run_help, &id);
 	if (rc)
 		return rc < 0 ? CTL_OK : rc;
