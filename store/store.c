@@ -300,7 +300,7 @@ static void prevalidate(store_op_t *op)
 	case STORE_CLUSTER_UPSERT:
 		if (!op->cluster)
 			what = "cluster";
-		else
+		else if (!op->validated)
 			op->rc = store_validate_cluster(op->cluster, op->err,
 			                                sizeof(op->err));
 		break;
@@ -398,6 +398,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	pthread_mutex_unlock(&st->wlock);
 	free(skip);
 	store_idx_free(&w.idx);
+	free(w.scratch);
 
 	if (rc == 0)
 		return CD_OK;

@@ -109,6 +109,13 @@ typedef struct store_op {
 	size_t mask_len;           /* 0 (or the one path "*") = all writable */
 	int allow_missing;         /* update: create when absent */
 	int want_result;           /* decode the stored record into *_out */
+	/* Optional, cluster create/upsert: the cluster as it arrived, packed.
+	 * The store then copies these bytes (minus any client-sent etag and
+	 * times) instead of encoding the record again. Must encode the same
+	 * message as `cluster`. */
+	const uint8_t *packed;
+	size_t packed_len;
+	int validated;             /* caller already ran store_validate_cluster */
 	/* Outputs. */
 	int rc;                    /* CD_OK or why this operation failed */
 	int created;               /* 1 when a record was created */

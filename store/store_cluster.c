@@ -53,11 +53,34 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 	store_next_etag(w, etag);
 	rec.etag = etag;
 
-	v.mv_size = clusters__v1__cluster__get_packed_size(&rec);
-	/* Pack straight into the page LMDB reserved: no extra copy. */
-	if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v, MDB_RESERVE)))
-		return rc;
-	clusters__v1__cluster__pack(&rec, v.mv_data);
+	if (in == op->cluster && op->packed && op->packed_len) {
+		/* Reuse the client's bytes: encoding costs more than the
+		 * rest of a write put together. */
+		size_t need = op->packed_len + STORE_WIRE_EXTRA;
+		if (need > w->scratch_cap) {
+			uint8_t *p = realloc(w->scratch, need * 2);
+			if (!p)
+				return ENOMEM;
+			w->scratch = p;
+			w->scratch_cap = need * 2;
+		}
+		v.mv_size = store_wire_build(op->packed, op->packed_len,
+		                             w->scratch, etag, &ct, &ut);
+	} else {
+		v.mv_size = 0;
+	}
+	if (v.mv_size) {
+		if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v, MDB_RESERVE)))
+			return rc;
+		memcpy(v.mv_data, w->scratch, v.mv_size);
+	} else {
+		v.mv_size = clusters__v1__cluster__get_packed_size(&rec);
+		/* Pack straight into the page LMDB reserved. */
+		if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v,
+		                  MDB_RESERVE)))
+			return rc;
+		clusters__v1__cluster__pack(&rec, v.mv_data);
+	}
 	if (old && (rc = store_idx_add(&w->idx, old, 1)))
 		return rc;
 	if ((rc = store_idx_add(&w->idx, &rec, 0)))

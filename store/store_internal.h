@@ -71,7 +71,19 @@ typedef struct store_wctx {
 	int64_t now_sec;    /* one clock reading for the whole batch */
 	int32_t now_nsec;
 	store_idxbuf_t idx; /* index entries, written at the end */
+	uint8_t *scratch;   /* record bytes built from a client's packed input */
+	size_t scratch_cap;
 } store_wctx_t;
+
+/* Room store_wire_build needs beyond the input's length. */
+#define STORE_WIRE_EXTRA 96
+/* Writes into out (len + STORE_WIRE_EXTRA bytes) the record in `in` minus
+ * its output-only fields, plus etag and times; returns its length, or 0
+ * when `in` is not well-formed protobuf. */
+size_t store_wire_build(const uint8_t *in, size_t len, uint8_t *out,
+                        const char *etag,
+                        const Google__Protobuf__Timestamp *ct,
+                        const Google__Protobuf__Timestamp *ut);
 
 /* Queues the index entries of c to be added (del = 0) or removed. */
 int store_idx_add(store_idxbuf_t *b, const store_cluster_t *c, int del);
