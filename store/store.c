@@ -368,6 +368,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	pthread_mutex_lock(&st->wlock);
 	for (;;) {
 		store_idx_reset(&w.idx);
+		w.ccur = NULL;
 		rc = mdb_txn_begin(st->env, NULL, 0, &w.txn);
 		if (rc == 0) {
 			rc = run_ops(&w, ops, n, skip);

@@ -70,14 +70,13 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 		v.mv_size = 0;
 	}
 	if (v.mv_size) {
-		if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v, MDB_RESERVE)))
+		if ((rc = mdb_cursor_put(w->ccur, &k, &v, MDB_RESERVE)))
 			return rc;
 		memcpy(v.mv_data, w->scratch, v.mv_size);
 	} else {
 		v.mv_size = clusters__v1__cluster__get_packed_size(&rec);
 		/* Pack straight into the page LMDB reserved. */
-		if ((rc = mdb_put(w->txn, w->st->clusters, &k, &v,
-		                  MDB_RESERVE)))
+		if ((rc = mdb_cursor_put(w->ccur, &k, &v, MDB_RESERVE)))
 			return rc;
 		clusters__v1__cluster__pack(&rec, v.mv_data);
 	}
@@ -157,12 +156,32 @@ static int corrupt(store_op_t *op, const char *id)
 	return 0;
 }
 
+/* Looks id up through the batch's cursor, which then stays on the leaf
+ * where the write goes: a batch in id order descends the tree once per
+ * page, not twice per record. */
+static int cursor_read(store_wctx_t *w, const char *id, store_cluster_t **old)
+{
+	MDB_val k = key_of(id), v;
+	int rc;
+	*old = NULL;
+	if (!w->ccur &&
+	    (rc = mdb_cursor_open(w->txn, w->st->clusters, &w->ccur)))
+		return rc;
+	rc = mdb_cursor_get(w->ccur, &k, &v, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return rc;
+	*old = clusters__v1__cluster__unpack(NULL, v.mv_size, v.mv_data);
+	return *old ? 0 : -1;
+}
+
 int store_cluster_op(store_wctx_t *w, store_op_t *op)
 {
 	const char *id = op->kind == STORE_CLUSTER_DELETE ? op->id
 	                                                  : op->cluster->id;
 	store_cluster_t *old = NULL, merged;
-	int rc = read_raw(w->txn, w->st->clusters, id, &old);
+	int rc = cursor_read(w, id, &old);
 
 	if (rc == -1)
 		return corrupt(op, id);
@@ -207,13 +226,13 @@ int store_cluster_op(store_wctx_t *w, store_op_t *op)
 			rc = write_record(w, op, &merged, old);
 		break;
 	case STORE_CLUSTER_DELETE: {
-		MDB_val k = key_of(id);
 		if (!old) {
 			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
 			                 "cluster \"%s\" not found", id);
 			break;
 		}
-		if ((rc = mdb_del(w->txn, w->st->clusters, &k, NULL)) == 0)
+		/* The cursor still stands on the record cursor_read found. */
+		if ((rc = mdb_cursor_del(w->ccur, 0)) == 0)
 			rc = store_idx_add(&w->idx, old, 1);
 		break;
 	}

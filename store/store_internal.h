@@ -71,6 +71,7 @@ typedef struct store_wctx {
 	int64_t now_sec;    /* one clock reading for the whole batch */
 	int32_t now_nsec;
 	store_idxbuf_t idx; /* index entries, written at the end */
+	MDB_cursor *ccur;   /* on clusters, for this txn (LMDB closes it) */
 	uint8_t *scratch;   /* record bytes built from a client's packed input */
 	size_t scratch_cap;
 } store_wctx_t;
