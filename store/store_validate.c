@@ -157,6 +157,25 @@ static int text(const char *s, const char *field, size_t max, int required,
 	return CD_OK;
 }
 
+/* text() without the message, for the checks that run per element: the
+ * field's name is formatted only once an element fails. */
+static int text_code(const char *s, size_t max, int required, int multiline)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0)
+		return required ? CD_EV_EMPTY : CD_OK;
+	if (n > max)
+		return CD_EV_LENGTH;
+	return utf8_ok(s, multiline) ? CD_OK : CD_EV_ENCODING;
+}
+
+/* Checks s; on failure names the field by formatting ... into f. */
+#define TEXT_AT(s, max, req, ml, ...)                                    \
+	(text_code((s), (max), (req), (ml)) == CD_OK                     \
+	         ? CD_OK                                                 \
+	         : (snprintf(f, sizeof(f), __VA_ARGS__),                 \
+	            text((s), f, (max), (req), (ml), err, errlen)))
+
 int store_validate_economy(const char *e, const char *field, char *err,
                            size_t errlen)
 {
@@ -208,22 +227,36 @@ static int count(size_t n, size_t max, const char *field, char *err,
 	return CD_OK;
 }
 
-/* Scans an indicator name: [a-z][a-z0-9_]{0,63}; returns its FNV-1a hash
- * (never 0) or 0 when the name breaks the rule. One pass does both, since
- * this runs for every indicator of every write. */
+/* Characters allowed after the first in an indicator name. */
+static const unsigned char name_rest[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['_'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+	['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+	['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
+
+/* Checks an indicator name, [a-z][a-z0-9_]{0,63}, and returns a hash of
+ * it (never 0), or 0 when the name breaks the rule. This runs for every
+ * indicator of every write, so the hash takes the length and the first and
+ * last eight bytes, not every byte; equal hashes fall back to strcmp. */
 static uint32_t name_hash(const char *s)
 {
-	uint32_t h = 2166136261u;
-	size_t i = 0;
-	if (!s || s[0] < 'a' || s[0] > 'z')
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 1;
+	uint64_t a = 0, z = 0;
+	if (!p || p[0] < 'a' || p[0] > 'z')
 		return 0;
-	for (; s[i]; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-		h = (h ^ (unsigned char)c) * 16777619u;
-	}
-	return i > 64 ? 0 : (h | 1);
+	while (name_rest[p[n]])
+		n++;
+	if (p[n] || n > 64)
+		return 0;
+	memcpy(&a, p, n < 8 ? n : 8);
+	memcpy(&z, p + (n < 8 ? 0 : n - 8), n < 8 ? n : 8);
+	uint64_t h = (a * 0x9e3779b97f4a7c15ull) ^ (z + n) * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(h ^ (h >> 32)) | 1;
 }
 
 static int dup_indicator(const store_cluster_t *c, size_t i, size_t j,
@@ -281,11 +314,9 @@ static int check_indicators(const store_cluster_t *c, char *err, size_t errlen)
 			             i, isnan(in->value) ? "NaN" : "infinity");
 			goto out;
 		}
-		if (in->unit && in->unit[0]) {
-			snprintf(f, sizeof(f), "indicators[%zu].unit", i);
-			if ((rc = text(in->unit, f, 32, 0, 0, err, errlen)))
-				goto out;
-		}
+		if (in->unit && in->unit[0] &&
+		    (rc = TEXT_AT(in->unit, 32, 0, 0, "indicators[%zu].unit", i)))
+			goto out;
 		/* Duplicate (name, year): open addressing on the hash. */
 		h = (h ^ (uint32_t)in->year) * 16777619u;
 		hashes[i] = h;
@@ -321,8 +352,8 @@ static int check_assessments(const store_cluster_t *c, char *err,
 		return rc;
 	for (size_t i = 0; i < c->n_assessments; i++) {
 		const Clusters__V1__Assessment *a = c->assessments[i];
-		snprintf(f, sizeof(f), "assessments[%zu].judge", i);
-		if ((rc = text(a->judge, f, STORE_TEXT_MAX, 1, 0, err, errlen)))
+		if ((rc = TEXT_AT(a->judge, STORE_TEXT_MAX, 1, 0,
+		                  "assessments[%zu].judge", i)))
 			return rc;
 		if (!name_ok(a->criterion))
 			return cd_fail(err, errlen, CD_EV_CRITERION,
@@ -334,12 +365,10 @@ static int check_assessments(const store_cluster_t *c, char *err,
 			               "assessments[%zu].score: %s is not a finite "
 			               "number",
 			               i, isnan(a->score) ? "NaN" : "infinity");
-		snprintf(f, sizeof(f), "assessments[%zu].comment", i);
-		if ((rc = text(a->comment, f, STORE_COMMENT_MAX, 0, 1, err,
-		               errlen)))
-			return rc;
-		snprintf(f, sizeof(f), "assessments[%zu].round", i);
-		if ((rc = text(a->round, f, STORE_TEXT_MAX, 0, 0, err, errlen)))
+		if ((rc = TEXT_AT(a->comment, STORE_COMMENT_MAX, 0, 1,
+		                  "assessments[%zu].comment", i)) ||
+		    (rc = TEXT_AT(a->round, STORE_TEXT_MAX, 0, 0,
+		                  "assessments[%zu].round", i)))
 			return rc;
 	}
 	return CD_OK;
@@ -358,9 +387,8 @@ static int check_labels(const store_cluster_t *c, char *err, size_t errlen)
 			               "labels: key \"%.64s\" must match "
 			               "[a-z][a-z0-9_.-]{0,62}",
 			               k ? k : "");
-		snprintf(f, sizeof(f), "labels[\"%s\"]", k);
-		if ((rc = text(c->labels[i]->value, f, STORE_LABEL_VALUE_MAX, 0, 0,
-		               err, errlen)))
+		if ((rc = TEXT_AT(c->labels[i]->value, STORE_LABEL_VALUE_MAX, 0, 0,
+		                  "labels[\"%s\"]", k)))
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->labels[j]->key, k))
@@ -392,8 +420,8 @@ int store_validate_cluster(const store_cluster_t *c, char *err, size_t errlen)
 	if ((rc = count(c->n_cities, STORE_MAX_CITIES, "cities", err, errlen)))
 		return rc;
 	for (size_t i = 0; i < c->n_cities; i++) {
-		snprintf(f, sizeof(f), "cities[%zu]", i);
-		if ((rc = text(c->cities[i], f, STORE_TEXT_MAX, 1, 0, err, errlen)))
+		if ((rc = TEXT_AT(c->cities[i], STORE_TEXT_MAX, 1, 0, "cities[%zu]",
+		                  i)))
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->cities[i], c->cities[j]))

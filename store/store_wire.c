@@ -63,7 +63,7 @@ size_t store_wire_build(const uint8_t *in, size_t len, uint8_t *out,
                         const Google__Protobuf__Timestamp *ct,
                         const Google__Protobuf__Timestamp *ut)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, run = 0;
 	while (i < len) {
 		uint64_t tag, l = 0;
 		size_t start = i, n = get_varint(in + i, len - i, &tag);
@@ -94,11 +94,15 @@ size_t store_wire_build(const uint8_t *in, size_t len, uint8_t *out,
 		if (i > len)
 			return 0;
 		uint64_t field = tag >> 3;
-		if (field == F_ETAG || field == F_CREATE || field == F_UPDATE)
-			continue;
-		memcpy(out + o, in + start, i - start);
-		o += i - start;
+		if (field == F_ETAG || field == F_CREATE || field == F_UPDATE) {
+			/* Copy the run of kept fields before this one. */
+			memcpy(out + o, in + run, start - run);
+			o += start - run;
+			run = i;
+		}
 	}
+	memcpy(out + o, in + run, len - run);
+	o += len - run;
 	size_t el = strlen(etag);
 	out[o++] = F_ETAG << 3 | 2;
 	o += put_varint(out + o, el);
