@@ -1,5 +1,6 @@
 #include "rpc_method.h"
 
+#include "rpc_competition.h"
 #include "rpc_health.h"
 #include "rpc_plugins.h"
 #include "rpc_registry.h"
@@ -23,14 +24,17 @@ static const rpc_method_t methods[] = {
 	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_registry_import},
 	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_registry_export},
 
-	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "DeleteCompetition", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "RunCompetition", COMP_SVC, RPC_SERVER_STREAM, NULL},
-	{COMP "GetRun", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "ListRuns", COMP_SVC, RPC_UNARY, NULL},
-	{COMP "Evaluate", COMP_SVC, RPC_UNARY, NULL},
+	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY,
+	 rpc_competition_create},
+	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, rpc_competition_get},
+	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, rpc_competition_list},
+	{COMP "DeleteCompetition", COMP_SVC, RPC_UNARY,
+	 rpc_competition_delete},
+	{COMP "RunCompetition", COMP_SVC, RPC_SERVER_STREAM,
+	 rpc_run_competition},
+	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get},
+	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list},
+	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},

@@ -15,6 +15,7 @@
 #include "cd_error.h"
 #include "clusterplugin.h"
 #include "log.h"
+#include "rpc_competition.h"
 #include "rpc_server.h"
 
 struct srv {
@@ -233,6 +234,9 @@ void srv_destroy(srv_t *s)
 		rpc_health_shutdown(s->env.health);
 	if (s->rpc)
 		rpc_server_shutdown(s->rpc, s->shut ? 0 : s->cfg.grace_ms);
+	/* Evaluation threads end (cancelled if still running) while the
+	 * committer and the store they use are still there. */
+	rpc_run_drain();
 	/* Writes queued by calls still answer them before the queues
 	 * close. */
 	if (s->env.commit) {

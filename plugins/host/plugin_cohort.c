@@ -52,6 +52,10 @@ struct cp_cohort {
 	size_t nlab, caplab;
 	int sealed;
 	uint32_t empty;         /* intern id of "" */
+	/* A view (plugin_cohort_view): cluster i is parent's map[i]; every
+	 * other field is empty. */
+	const struct cp_cohort *parent;
+	uint32_t *map;
 };
 
 int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
@@ -95,7 +99,37 @@ void plugin_cohort_destroy(plugin_cohort_t *c)
 	free(c->ival);
 	free(c->as);
 	free(c->lab);
+	free(c->map);
 	free(c);
+}
+
+int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
+                       const uint32_t *idx, size_t n, char *err,
+                       size_t errlen)
+{
+	*out = NULL;
+	if (!parent->sealed || parent->parent)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "cohort view: "
+		               "the parent must be a sealed, whole cohort");
+	for (size_t i = 0; i < n; i++)
+		if (idx[i] >= parent->ncl)
+			return cd_fail(err, errlen, CD_EINVAL, "cohort view: "
+			               "index %u out of range", (unsigned)idx[i]);
+	plugin_cohort_t *c = calloc(1, sizeof(*c));
+	uint32_t *map = malloc((n ? n : 1) * sizeof(*map));
+	if (!c || !map) {
+		free(c);
+		free(map);
+		return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of memory");
+	}
+	if (n)
+		memcpy(map, idx, n * sizeof(*map));
+	c->parent = parent;
+	c->map = map;
+	c->ncl = n;
+	c->sealed = 1;
+	*out = c;
+	return CD_OK;
 }
 
 static int add_fail(char *err, size_t errlen, int rc, const char *what)
@@ -353,11 +387,15 @@ const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i)
 {
 	if (i >= c->ncl)
 		return NULL;
+	if (c->parent)
+		return plugin_cohort_id(c->parent, c->map[i]);
 	return plugin_arena_str(&c->arena, c->cl[i].id);
 }
 
 size_t plugin_cohort_memory(const plugin_cohort_t *c)
 {
+	if (c->parent)
+		return sizeof(*c) + c->ncl * sizeof(*c->map);
 	return sizeof(*c) + c->arena.cap + plugin_intern_memory(&c->strs) +
 	       plugin_intern_memory(&c->inames) +
 	       c->capcl * sizeof(*c->cl) + c->capcity * sizeof(*c->city) +
@@ -366,6 +404,17 @@ size_t plugin_cohort_memory(const plugin_cohort_t *c)
 }
 
 /* ---- Views (the cp_host_t accessors). ---- */
+
+/* A cluster of a view as the cluster of its whole cohort. */
+static cp_cluster_t resolve(cp_cluster_t v)
+{
+	const plugin_cohort_t *c = v.cohort;
+	if (c && c->parent && v.index < c->ncl) {
+		v.index = c->map[v.index];
+		v.cohort = c->parent;
+	}
+	return v;
+}
 
 /* [*lo, *hi) of cluster i's items in an array of n, given its start. */
 #define RANGE(c, i, field, n)                                             \
@@ -378,6 +427,7 @@ static size_t v_cohort_size(const cp_cohort_t *c)
 
 static const char *v_field(cp_cluster_t v, int field)
 {
+	v = resolve(v);
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || v.index >= c->ncl)
 		return NULL;
@@ -400,6 +450,7 @@ static const char *v_field(cp_cluster_t v, int field)
 
 static size_t v_city_count(cp_cluster_t v)
 {
+	v = resolve(v);
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || v.index >= c->ncl)
 		return 0;
@@ -408,6 +459,7 @@ static size_t v_city_count(cp_cluster_t v)
 
 static const char *v_city_at(cp_cluster_t v, size_t i)
 {
+	v = resolve(v);
 	if (i >= v_city_count(v))
 		return NULL;
 	const plugin_cohort_t *c = v.cohort;
@@ -432,6 +484,7 @@ static size_t lower_bound(const uint32_t *keys, size_t lo, size_t hi,
 /* The index range of cluster v's series `name`; 0 when it has none. */
 static int series(cp_cluster_t v, const char *name, size_t *lo, size_t *hi)
 {
+	v = resolve(v);
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || !name || v.index >= c->ncl)
 		return 0;
@@ -447,6 +500,7 @@ static int series(cp_cluster_t v, const char *name, size_t *lo, size_t *hi)
 static int v_indicator(cp_cluster_t v, const char *name, int year,
                        double *value)
 {
+	v = resolve(v);
 	size_t lo, hi;
 	if (year < 0 || year > 0xFFFF || !series(v, name, &lo, &hi))
 		return 0;
@@ -463,6 +517,7 @@ static int v_indicator(cp_cluster_t v, const char *name, int year,
 static int v_indicator_latest(cp_cluster_t v, const char *name, int *year,
                               double *value)
 {
+	v = resolve(v);
 	size_t lo, hi;
 	if (!series(v, name, &lo, &hi))
 		return 0;
@@ -477,6 +532,7 @@ static int v_indicator_latest(cp_cluster_t v, const char *name, int *year,
 static size_t v_indicator_years(cp_cluster_t v, const char *name, int *years,
                                 size_t max)
 {
+	v = resolve(v);
 	size_t lo, hi;
 	if (!series(v, name, &lo, &hi))
 		return 0;
@@ -488,6 +544,7 @@ static size_t v_indicator_years(cp_cluster_t v, const char *name, int *years,
 
 static size_t v_assessment_count(cp_cluster_t v)
 {
+	v = resolve(v);
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || v.index >= c->ncl)
 		return 0;
@@ -497,6 +554,7 @@ static size_t v_assessment_count(cp_cluster_t v)
 static int v_assessment_at(cp_cluster_t v, size_t i, cp_assessment_t *out,
                            size_t out_size)
 {
+	v = resolve(v);
 	if (!out || i >= v_assessment_count(v))
 		return 0;
 	const plugin_cohort_t *c = v.cohort;
@@ -515,6 +573,7 @@ static int v_assessment_at(cp_cluster_t v, size_t i, cp_assessment_t *out,
 
 static const char *v_label(cp_cluster_t v, const char *key)
 {
+	v = resolve(v);
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || !key || v.index >= c->ncl)
 		return NULL;

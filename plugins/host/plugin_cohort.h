@@ -21,6 +21,7 @@
 #define PLUGIN_COHORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "clusterplugin.h"
 
@@ -58,6 +59,15 @@ int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
  * CD_EPRECONDITION; scoring before it is too. */
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen);
 int plugin_cohort_sealed(const plugin_cohort_t *c);
+
+/* A sealed cohort of n clusters of parent (a sealed cohort, not itself a
+ * view): cluster i of the view is cluster idx[i] of parent (idx is
+ * copied). A round's candidates are scored through a view so plugins see
+ * only them, without copying their data. The view borrows parent, which
+ * must outlive it; destroy it with plugin_cohort_destroy. */
+int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
+                       const uint32_t *idx, size_t n, char *err,
+                       size_t errlen);
 
 size_t plugin_cohort_size(const plugin_cohort_t *c);
 /* Borrowed; valid while the cohort lives. NULL when i is out of range. */

@@ -1,0 +1,73 @@
+/*
+ * srv_eval — the glue between the store, the plugin host and the engine
+ * that CompetitionService runs on: checks a competition definition against
+ * the loaded plugins, and evaluates one over a store snapshot into a
+ * clusters.v1.Run.
+ *
+ * An evaluation reads the snapshot once: each packed cluster feeds the
+ * engine's columnar cohort and, decoded once, the plugin cohort (cities,
+ * indicators, assessments, labels) in the same order, so cohort index i is
+ * the same cluster on both sides. Each criterion of each round is scored by
+ * one plugin instance (open, score over a view of the round's eligible
+ * candidates, close) of the generation the caller holds.
+ *
+ * Thread-safety: every function is reentrant; an evaluation uses the
+ * snapshot and generation it is given from the calling thread only. The
+ * progress callback runs on the calling thread.
+ */
+#ifndef SRV_EVAL_H
+#define SRV_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clusters/v1/competitions.pb-c.h"
+#include "engine.h"
+#include "plugin_registry.h"
+#include "store.h"
+
+/* Runs larger than this many clusters keep only the first
+ * SRV_EVAL_MAX_STANDINGS standings plus every selected cluster, so a Run
+ * fits the store and a 4 MiB gRPC message. */
+#define SRV_EVAL_MAX_STANDINGS 5000
+/* A built Run is shrunk (fewer standings, then no per-criterion scores)
+ * until its encoding is at most this many bytes; CD_ELIMIT beyond. */
+#define SRV_EVAL_MAX_RUN_BYTES (3u << 20)
+
+/* Checks def as CreateCompetition and Evaluate do: store structure, engine
+ * rules, each criterion's plugin (gen may be NULL: no plugins loaded) and
+ * its params. The message names the field, e.g.
+ * "rounds[0].criteria[1].plugin: no plugin named 'x' is loaded". */
+int srv_eval_check(const Clusters__V1__Competition *def,
+                   const plugin_generation_t *gen, int structural,
+                   char *err, size_t errlen);
+
+/* Checks sensitivity options (NULL = none). */
+int srv_eval_check_sensitivity(const Clusters__V1__SensitivityOptions *s,
+                               const char *field, char *err, size_t errlen);
+
+typedef struct srv_eval_req {
+	const Clusters__V1__Competition *def;  /* already checked */
+	store_snap_t *snap;
+	plugin_generation_t *gen;              /* may be NULL */
+	/* Only these clusters (every one must exist); n = 0: all. */
+	char *const *cluster_ids;
+	size_t ncluster_ids;
+	const Clusters__V1__SensitivityOptions *sensitivity;  /* may be NULL */
+	const Clusters__V1__Run *baseline;     /* may be NULL */
+	engine_progress_fn progress;           /* may be NULL */
+	void *progress_arg;
+	const char *run_id;                    /* NULL = "" */
+	int64_t create_seconds;
+	int32_t create_nanos;
+} srv_eval_req_t;
+
+/* Evaluates r->def. On success *out is the Run (free: engine_run_free).
+ * Codes: CD_ENOTFOUND (a listed cluster id), CD_EPLUGIN / CD_EPRECONDITION
+ * (a plugin failed or vanished; the message names it), CD_ECANCELLED /
+ * CD_EDEADLINE (the progress callback said stop), CD_ELIMIT, CD_ENOMEM,
+ * CD_ECORRUPT. */
+int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
+                 size_t errlen);
+
+#endif
