@@ -24,6 +24,7 @@ typedef struct imp_batch {
 	size_t n;
 	store_op_t ops[RPC_IMPORT_BATCH];
 	Clusters__V1__Cluster *recs[RPC_IMPORT_BATCH];
+	uint8_t *wire[RPC_IMPORT_BATCH];  /* the record as received */
 	int64_t index[RPC_IMPORT_BATCH];  /* position in the stream */
 } imp_batch_t;
 
@@ -45,8 +46,10 @@ static void batch_free(imp_batch_t *b)
 {
 	if (!b)
 		return;
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
 		clusters__v1__cluster__free_unpacked(b->recs[i], NULL);
+		free(b->wire[i]);
+	}
 	free(b);
 }
 
@@ -214,6 +217,15 @@ static void add(imp_t *m, const uint8_t *buf, size_t len)
 	memset(op, 0, sizeof(*op));
 	op->kind = STORE_CLUSTER_UPSERT;
 	op->cluster = rec;
+	op->validated = 1;
+	/* The store keeps these bytes as they are rather than encoding the
+	 * record again; without a copy it simply encodes. */
+	b->wire[b->n] = len ? malloc(len) : NULL;
+	if (b->wire[b->n]) {
+		memcpy(b->wire[b->n], buf, len);
+		op->packed = b->wire[b->n];
+		op->packed_len = len;
+	}
 	b->recs[b->n] = rec;
 	b->index[b->n] = index;
 	b->n++;

@@ -168,6 +168,7 @@ void rpc_registry_create(rpc_call_t *c)
 		return;
 	w->op.kind = STORE_CLUSTER_CREATE;
 	w->op.cluster = req->cluster;
+	w->op.validated = 1; /* just above */
 	w->op.want_result = 1;
 	write_submit(c, w);
 }
