@@ -185,9 +185,10 @@ static void run_id(char *buf, size_t len, const char *comp, time_t t)
 	pthread_mutex_lock(&g_mu);
 	unsigned long seq = ++g_seq;
 	pthread_mutex_unlock(&g_mu);
-	snprintf(buf, len, "%.100s-%04d%02d%02dt%02d%02d%02d-%lu", comp,
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, seq);
+	char when[32];
+	if (!strftime(when, sizeof(when), "%Y%m%dt%H%M%S", &tm))
+		when[0] = '\0';
+	snprintf(buf, len, "%.100s-%.15s-%lu", comp, when, seq);
 }
 
 /* -------------------------------------------------------------- worker */

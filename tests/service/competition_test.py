@@ -68,10 +68,10 @@ def create_cluster(c):
                                     timeout=30)
 
 
-def create_competition(comp):
+def create_competition(comp, timeout=30):
     return unary("CreateCompetition", cpb.CreateCompetitionRequest,
                  cpb.Competition)(
-        cpb.CreateCompetitionRequest(competition=comp), timeout=30)
+        cpb.CreateCompetitionRequest(competition=comp), timeout=timeout)
 
 
 def run_events(cid, sensitivity=None, timeout=120):
@@ -91,11 +91,12 @@ def run(cid, sensitivity=None):
     return runs[0]
 
 
-def evaluate(comp, ids=(), sensitivity=None):
+def evaluate(comp, ids=(), sensitivity=None, timeout=120):
     req = cpb.EvaluateRequest(competition=comp, cluster_ids=list(ids))
     if sensitivity is not None:
         req.sensitivity.CopyFrom(sensitivity)
-    return unary("Evaluate", cpb.EvaluateRequest, cpb.Run)(req, timeout=120)
+    return unary("Evaluate", cpb.EvaluateRequest, cpb.Run)(req,
+                                                           timeout=timeout)
 
 
 def error_of(fn, *args, **kw):
@@ -173,6 +174,349 @@ class Gii2023(unittest.TestCase):
         self.assertEqual([p.name for p in self.result.plugins], ["st_output"])
         self.assertTrue(self.result.plugins[0].version)
         self.assertEqual(self.result.plugins[0].kind, plb.QUANTITATIVE)
+
+
+    def test_reproducible(self):
+        # Two runs: same standings and summary, byte for byte (the stored
+        # first run is a write, so the second reads a later data version).
+        again = run("gii-2023")
+        self.assertNotEqual(again.id, self.result.id)
+        self.assertEqual([s.SerializeToString() for s in again.standings],
+                         [s.SerializeToString() for s in self.result.standings])
+        self.assertEqual(again.summary.SerializeToString(),
+                         self.result.summary.SerializeToString())
+        self.assertEqual(again.plugins, self.result.plugins)
+        # Two evaluations on one data version: the whole Run is identical
+        # but for its create_time.
+        comp = unary("GetCompetition", cpb.GetCompetitionRequest,
+                     cpb.Competition)(cpb.GetCompetitionRequest(id="gii-2023"),
+                                      timeout=30)
+        e1, e2 = evaluate(comp), evaluate(comp)
+        self.assertEqual(e1.data_version, e2.data_version)
+        e1.ClearField("create_time")
+        e2.ClearField("create_time")
+        self.assertEqual(e1.SerializeToString(), e2.SerializeToString())
+        self.assertEqual([s.SerializeToString() for s in e1.standings],
+                         [s.SerializeToString() for s in self.result.standings])
+
+
+# --- a two-round national-style competition, computed by hand ---------------
+
+NATIONAL = [
+    # id, region, industry, cities, revenue, (judge scores)
+    ("n-a", "R1", "ind-x", ["Nanjing"], 100, (6, 8)),
+    ("n-b", "R1", "ind-x", ["Suzhou"], 90, (9, 9)),
+    ("n-c", "R1", "ind-y", ["Wuxi"], 80, (5, 5)),
+    ("n-d", "R2", "ind-y", ["Wuxi"], 70, (6, 6)),
+    ("n-e", "R2", "ind-z", ["Wuxi", "Changzhou"], 60, (8, 8)),
+    ("n-f", "R3", "ind-z", ["Hefei"], 50, ()),
+]
+
+
+def national_def(cid):
+    comp = cpb.Competition(id=cid, title="National clusters",
+                           summary_group_min=2)
+    r1 = comp.rounds.add(name="prelim")
+    r1.eligibility.add(field=cpb.LABEL, key="track", any_of=["national"])
+    r1.criteria.append(criterion("rev", "indicator", 1.0,
+                                 indicator="revenue"))
+    r1.selection.top_n = 4
+    r1.selection.max_per_region = 2
+    r2 = comp.rounds.add(name="final")
+    r2.criteria.append(criterion("quality", "panel", 1.0,
+                                 criteria="quality"))
+    r2.selection.top_n = 3
+    r2.selection.industry_leaders = True
+    return comp
+
+
+class National(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for cid, region, ind, cities, rev, scores in NATIONAL:
+            c = pb.Cluster(id=cid, name="Cluster " + cid, economy="CN",
+                           region=region, industry=ind, cities=cities)
+            c.indicators.add(name="revenue", year=2021, value=rev)
+            for j, sc in enumerate(scores):
+                c.assessments.add(judge="j%d" % (j + 1), criterion="quality",
+                                  score=sc, round="final")
+            c.labels["track"] = "national"
+            create_cluster(c)
+        create_competition(national_def("national-2021"))
+        events = run_events("national-2021")
+        cls.events = events
+        cls.result = events[-1].run
+
+    def test_stream_shape(self):
+        kinds = [e.WhichOneof("event") for e in self.events]
+        self.assertGreaterEqual(kinds.count("progress"), 1)
+        self.assertEqual(kinds.count("run"), 1)
+        self.assertEqual(kinds[-1], "run")
+        for e in self.events[:-1]:
+            self.assertTrue(e.progress.stage)
+            self.assertGreaterEqual(e.progress.done, 0)
+
+    def test_rounds_and_selection(self):
+        st = standings_by_id(self.result)
+        # Round 1: revenue order a b c d e f; quota 2 per region keeps c
+        # out (R1 full), top 4 = a b d e.
+        self.assertEqual(st["n-c"].round, "prelim")
+        self.assertEqual(st["n-f"].round, "prelim")
+        for cid in ["n-a", "n-b", "n-d", "n-e"]:
+            self.assertEqual(st[cid].round, "final", cid)
+        # Final: panel means b 9, e 8, a 7, d 6; industry leaders first:
+        # b (ind-x), e (ind-z), d (ind-y) -> a is not selected.
+        self.assertEqual([(st[c].rank, st[c].score) for c in
+                          ["n-b", "n-e", "n-a", "n-d"]],
+                         [(1, 9.0), (2, 8.0), (3, 7.0), (4, 6.0)])
+        sel = sorted(s.cluster_id for s in self.result.standings
+                     if s.selected)
+        self.assertEqual(sel, ["n-b", "n-d", "n-e"])
+        # Those that stopped in round 1 stand below every finalist.
+        self.assertGreater(st["n-c"].rank, 4)
+        self.assertGreater(st["n-f"].rank, st["n-c"].rank)
+        q = st["n-b"].scores[0]
+        self.assertEqual((q.criterion, q.raw, q.normalized, q.weighted),
+                         ("quality", 9.0, 9.0, 9.0))
+        # Clusters of other tests are excluded by the label filter.
+        others = [s for s in self.result.standings
+                  if not s.cluster_id.startswith("n-")]
+        for s in others:
+            self.assertEqual(s.rank, 0)
+            self.assertIn("eligibility[0]", s.excluded_reason)
+
+    def test_summary(self):
+        sm = self.result.summary
+        self.assertEqual(sm.selected, 3)
+        pairs = lambda gs: [(g.key, g.count) for g in gs]  # noqa: E731
+        self.assertEqual(pairs(sm.by_economy), [("CN", 3)])
+        self.assertEqual(pairs(sm.by_region), [("R2", 2), ("R1", 1)])
+        self.assertEqual(pairs(sm.by_city),
+                         [("Wuxi", 2), ("Changzhou", 1), ("Suzhou", 1)])
+        self.assertEqual(pairs(sm.by_industry),
+                         [("ind-x", 1), ("ind-y", 1), ("ind-z", 1)])
+        self.assertEqual((sm.distinct_regions, sm.distinct_cities,
+                          sm.distinct_industries), (2, 3, 3))
+        self.assertEqual(sm.group_min, 2)
+        self.assertEqual(pairs(sm.regions_at_least), [("R2", 2)])
+        self.assertEqual(pairs(sm.cities_at_least), [("Wuxi", 2)])
+
+    def test_stored_run(self):
+        got = unary("GetRun", cpb.GetRunRequest, cpb.Run)(
+            cpb.GetRunRequest(id=self.result.id), timeout=30)
+        self.assertEqual(got.SerializeToString(),
+                         self.result.SerializeToString())
+        lst = unary("ListRuns", cpb.ListRunsRequest, cpb.ListRunsResponse)
+        basic = lst(cpb.ListRunsRequest(competition_id="national-2021"),
+                    timeout=30)
+        self.assertEqual([r.id for r in basic.runs], [self.result.id])
+        self.assertEqual(len(basic.runs[0].standings), 0)
+        self.assertEqual(basic.runs[0].summary, self.result.summary)
+        full = lst(cpb.ListRunsRequest(competition_id="national-2021",
+                                       view=cpb.FULL), timeout=30)
+        self.assertEqual(full.runs[0].SerializeToString(),
+                         self.result.SerializeToString())
+        other = lst(cpb.ListRunsRequest(competition_id="no-such"), timeout=30)
+        self.assertEqual(len(other.runs), 0)
+        e = error_of(unary("GetRun", cpb.GetRunRequest, cpb.Run),
+                     cpb.GetRunRequest(id="no-such-run"))
+        self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_evaluate_subset_not_stored(self):
+        comp = national_def("national-adhoc")
+        r = evaluate(comp, ["n-a", "n-c", "n-e"])
+        self.assertEqual(sorted(s.cluster_id for s in r.standings),
+                         ["n-a", "n-c", "n-e"])
+        self.assertEqual(r.id, "")
+        self.assertEqual(r.candidates, 3)
+        e = error_of(unary("GetCompetition", cpb.GetCompetitionRequest,
+                           cpb.Competition),
+                     cpb.GetCompetitionRequest(id="national-adhoc"))
+        self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+        e = error_of(evaluate, comp, ["n-a", "nope"])
+        self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+        self.assertIn("cluster_ids[1]", e.details())
+
+    def test_sensitivity_deterministic(self):
+        comp = cpb.Competition(id="sens", title="Sensitivity")
+        r = comp.rounds.add(name="only")
+        r.criteria.append(criterion("rev", "indicator", 1.0, cpb.MIN_MAX,
+                                    indicator="revenue"))
+        r.criteria.append(criterion("quality", "panel", 1.0, cpb.MIN_MAX,
+                                    criteria="quality"))
+        r.selection.top_n = 2
+        ids = ["n-a", "n-b", "n-c", "n-d", "n-e"]
+        opts = cpb.SensitivityOptions(samples=200, weight_jitter_pct=50,
+                                      seed=42)
+        a = evaluate(comp, ids, opts)
+        b = evaluate(comp, ids, opts)
+        self.assertEqual([s.sensitivity.SerializeToString()
+                          for s in a.standings],
+                         [s.sensitivity.SerializeToString()
+                          for s in b.standings])
+        self.assertEqual(a.sensitivity.seed, 42)
+        for s in a.standings:
+            x = s.sensitivity
+            self.assertLessEqual(x.rank_p5, s.rank, s.cluster_id)
+            self.assertLessEqual(s.rank, x.rank_p95, s.cluster_id)
+            self.assertGreaterEqual(x.selected_share, 0.0)
+        # The same options through RunCompetition reach the engine.
+        create_competition(comp)
+        ran = run("sens", opts)
+        self.assertEqual([s.sensitivity.SerializeToString()
+                          for s in ran.standings if s.cluster_id in ids],
+                         [s.sensitivity.SerializeToString()
+                          for s in a.standings])
+
+
+# --- rank change against a baseline with a new entrant ---------------------
+
+class RankChange(unittest.TestCase):
+    def test_rank_change(self):
+        for cid, rev in [("r-a", 100), ("r-b", 90), ("r-c", 80)]:
+            c = pb.Cluster(id=cid, name=cid, economy="DE")
+            c.indicators.add(name="revenue", year=2021, value=rev)
+            c.labels["track"] = "rc"
+            create_cluster(c)
+
+        def definition(cid, baseline=""):
+            comp = cpb.Competition(id=cid, title="Rank change",
+                                   baseline_run_id=baseline)
+            r = comp.rounds.add(name="only")
+            r.eligibility.add(field=cpb.LABEL, key="track", any_of=["rc"])
+            r.criteria.append(criterion("rev", "indicator", 1.0,
+                                        indicator="revenue"))
+            return comp
+
+        create_competition(definition("rc-2020"))
+        base = run("rc-2020")
+        new = pb.Cluster(id="r-n", name="r-n", economy="DE")
+        new.indicators.add(name="revenue", year=2021, value=95)
+        new.labels["track"] = "rc"
+        create_cluster(new)
+        up = pb.Cluster(id="r-c", name="r-c", economy="DE")
+        up.indicators.add(name="revenue", year=2021, value=120)
+        up.labels["track"] = "rc"
+        SERVER.unary(REG + "UpdateCluster", pb.UpdateClusterRequest,
+                     pb.Cluster)(pb.UpdateClusterRequest(cluster=up),
+                                 timeout=30)
+        create_competition(definition("rc-2021", base.id))
+        cur = run("rc-2021")
+        st = standings_by_id(cur)
+        self.assertEqual([st[c].rank for c in ["r-c", "r-a", "r-n", "r-b"]],
+                         [1, 2, 3, 4])
+        self.assertEqual(st["r-c"].rank_change.value, 2)
+        self.assertEqual(st["r-a"].rank_change.value, -1)
+        self.assertEqual(st["r-b"].rank_change.value, -2)
+        self.assertFalse(st["r-n"].HasField("rank_change"))
+        self.assertEqual(list(cur.new_entrants), ["r-n"])
+        self.assertEqual(cur.baseline_run_id, base.id)
+
+
+# --- errors -----------------------------------------------------------------
+
+def one_round(cid, *crits):
+    comp = cpb.Competition(id=cid, title="t")
+    r = comp.rounds.add(name="only")
+    for c in crits:
+        r.criteria.append(c)
+    return comp
+
+
+class Errors(unittest.TestCase):
+    def invalid(self, comp, field):
+        e = error_of(create_competition, comp)
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT,
+                         e.details())
+        self.assertIn(field, e.details())
+        return e
+
+    def test_bad_definitions(self):
+        e = self.invalid(one_round("bad-1", criterion("a", "nope")),
+                         "rounds[0].criteria[0].plugin")
+        self.assertIn("nope", e.details())
+        e = self.invalid(one_round("bad-2", criterion("a", "indicator",
+                                                       indicator="x"),
+                                   criterion("b", "st_output",
+                                             total_a="lots")),
+                         "rounds[0].criteria[1].params")
+        self.assertIn("total_a", e.details())
+        self.invalid(one_round("bad-3", criterion("a", "indicator", -1,
+                                                  indicator="x")),
+                     "rounds[0].criteria[0].weight")
+        self.invalid(one_round("bad-4", criterion("a", "indicator", 0,
+                                                  indicator="x")),
+                     "rounds[0].criteria")
+        self.invalid(cpb.Competition(id="bad-5", title="t"), "rounds")
+        comp = one_round("bad-6", criterion("a", "indicator",
+                                            indicator="x"))
+        comp.baseline_run_id = "no-such-run"
+        self.invalid(comp, "baseline_run_id")
+        e = error_of(evaluate, one_round("", criterion("a", "nope")))
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("competition.rounds[0].criteria[0].plugin", e.details())
+        check_serving(self)
+
+    def test_exists_get_list_delete(self):
+        comp = one_round("life", criterion("a", "indicator", indicator="x"))
+        got = create_competition(comp)
+        self.assertEqual(got.id, "life")
+        self.assertTrue(got.etag)
+        e = error_of(create_competition, comp)
+        self.assertEqual(e.code(), grpc.StatusCode.ALREADY_EXISTS)
+        get = unary("GetCompetition", cpb.GetCompetitionRequest,
+                    cpb.Competition)
+        self.assertEqual(get(cpb.GetCompetitionRequest(id="life"),
+                             timeout=30).rounds, comp.rounds)
+        lst = unary("ListCompetitions", cpb.ListCompetitionsRequest,
+                    cpb.ListCompetitionsResponse)
+        ids, token = [], ""
+        while True:
+            page = lst(cpb.ListCompetitionsRequest(page_size=1,
+                                                   page_token=token),
+                       timeout=30)
+            self.assertLessEqual(len(page.competitions), 1)
+            ids += [c.id for c in page.competitions]
+            token = page.next_page_token
+            if not token:
+                break
+        self.assertIn("life", ids)
+        self.assertEqual(ids, sorted(ids))
+        delete = unary("DeleteCompetition", cpb.DeleteCompetitionRequest,
+                       cpb.DeleteCompetitionResponse)
+        delete(cpb.DeleteCompetitionRequest(id="life"), timeout=30)
+        for fn, req in [(get, cpb.GetCompetitionRequest(id="life")),
+                        (delete, cpb.DeleteCompetitionRequest(id="life"))]:
+            e = error_of(fn, req)
+            self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+        e = error_of(run_events, "life")
+        self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+        self.assertIn("life", e.details())
+        e = error_of(run_events, "never-created")
+        self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_plugin_failure_named(self):
+        c = pb.Cluster(id="fx-1", name="fx-1", economy="FR")
+        c.indicators.add(name="x", year=2020, value=3)
+        c.labels["track"] = "fx"
+        create_cluster(c)
+        for mode, text in [("fail", "fx_good"), ("inf", "+Inf")]:
+            comp = one_round("fx-" + mode, criterion("a", "fx_good",
+                                                     mode=mode))
+            comp.rounds[0].eligibility.add(field=cpb.LABEL, key="track",
+                                           any_of=["fx"])
+            create_competition(comp)
+            e = error_of(run_events, "fx-" + mode)
+            self.assertEqual(e.code(), grpc.StatusCode.INTERNAL)
+            self.assertIn("fx_good", e.details())
+            self.assertIn(text, e.details())
+            check_serving(self)
+        ok = one_round("fx-ok", criterion("a", "fx_good", factor=2))
+        ok.rounds[0].eligibility.add(field=cpb.LABEL, key="track",
+                                     any_of=["fx"])
+        create_competition(ok)
+        st = standings_by_id(run("fx-ok"))
+        self.assertEqual(st["fx-1"].score, 6.0)
 
 
 if __name__ == "__main__":
