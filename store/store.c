@@ -200,6 +200,15 @@ void store_rtxn_end(store_t *st, MDB_txn *txn)
 	pthread_rwlock_unlock(&st->maplock);
 }
 
+uint64_t store_data_version(store_t *st, MDB_txn *txn)
+{
+	MDB_val k = {4, "dver"}, v;
+	uint64_t ver = 0;
+	if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == sizeof(ver))
+		memcpy(&ver, v.mv_data, sizeof(ver));
+	return ver;
+}
+
 void store_next_etag(store_wctx_t *w, char buf[17])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -254,6 +263,7 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 		return rc;
 	rc = 0;
 	seq0 = w->seq;
+	w->data_changed = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (skip[i])
 			continue;
@@ -283,6 +293,14 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 	}
 	if ((rc = store_idx_flush(w)))
 		return rc;
+	if (w->data_changed) {
+		MDB_val dk = {4, "dver"}, dv;
+		uint64_t ver = store_data_version(w->st, w->txn) + 1;
+		dv.mv_size = sizeof(ver);
+		dv.mv_data = &ver;
+		if ((rc = mdb_put(w->txn, w->st->meta, &dk, &dv, 0)))
+			return rc;
+	}
 	if (w->seq != seq0) {
 		v.mv_size = sizeof(uint64_t);
 		v.mv_data = &w->seq;
@@ -428,7 +446,7 @@ int store_stats(store_t *st, store_stats_t *out)
 		out->competitions = ms.ms_entries;
 	if (mdb_stat(txn, st->runs, &ms) == 0)
 		out->runs = ms.ms_entries;
-	out->data_version = mdb_txn_id(txn);
+	out->data_version = store_data_version(st, txn);
 	if (mdb_env_info(st->env, &info) == 0 &&
 	    mdb_env_stat(st->env, &ms) == 0)
 		out->map_used = (info.me_last_pgno + 1) * (size_t)ms.ms_psize;

@@ -65,7 +65,7 @@ typedef struct store_opts {
 
 typedef struct store_stats {
 	uint64_t clusters, competitions, runs;
-	uint64_t data_version;   /* last committed transaction id */
+	uint64_t data_version;   /* as store_snap_version */
 	size_t map_size;         /* current map size in bytes */
 	size_t map_used;         /* bytes of the map in use */
 	unsigned grow_count;     /* times the map grew since open */
@@ -221,8 +221,9 @@ void store_run_free(store_run_t *r);
 /* A consistent read view for a whole evaluation or export. */
 int store_snap_open(store_t *st, store_snap_t **out);
 void store_snap_close(store_snap_t *snap);
-/* Data version: the id of the last transaction committed before the
- * snapshot. Equal versions mean equal data. */
+/* Data version: a counter advanced by every transaction that changes
+ * cluster records (not by competitions or runs). Equal versions mean equal
+ * cluster data, so a run records the version it read. */
 uint64_t store_snap_version(const store_snap_t *snap);
 
 int store_snap_cluster_get(store_snap_t *snap, const char *id,

@@ -91,6 +91,7 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 			return ENOMEM;
 	}
 	op->created = old == NULL;
+	w->data_changed = 1;
 	return 0;
 }
 
@@ -234,6 +235,7 @@ int store_cluster_op(store_wctx_t *w, store_op_t *op)
 		/* The cursor still stands on the record cursor_read found. */
 		if ((rc = mdb_cursor_del(w->ccur, 0)) == 0)
 			rc = store_idx_add(&w->idx, old, 1);
+		w->data_changed = 1;
 		break;
 	}
 	default:

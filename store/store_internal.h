@@ -27,7 +27,8 @@ struct store {
 	MDB_dbi runs;         /* id -> packed Run (with standings) */
 	MDB_dbi run_heads;    /* id -> packed Run without standings */
 	MDB_dbi run_idx;      /* competition_id|0|run_id -> "" */
-	MDB_dbi meta;         /* "seq" -> u64 etag sequence, "schema" -> u32 */
+	MDB_dbi meta;         /* "seq": u64 etag sequence; "dver": u64 data
+	                       * version, advanced by cluster writes */
 
 	pthread_mutex_t wlock;     /* one store_apply at a time */
 	/* Readers hold it shared for the life of their transaction; map
@@ -68,6 +69,7 @@ typedef struct store_wctx {
 	store_t *st;
 	MDB_txn *txn;
 	uint64_t seq;       /* last etag sequence number used */
+	int data_changed;   /* a cluster record was written or deleted */
 	int64_t now_sec;    /* one clock reading for the whole batch */
 	int32_t now_nsec;
 	store_idxbuf_t idx; /* index entries, written at the end */
@@ -97,6 +99,9 @@ void store_idx_free(store_idxbuf_t *b);
  * begin/abort). Holds maplock shared until store_rtxn_end. */
 int store_rtxn_begin(store_t *st, MDB_txn **txn);
 void store_rtxn_end(store_t *st, MDB_txn *txn);
+
+/* The data version as of txn (0 before any cluster write). */
+uint64_t store_data_version(store_t *st, MDB_txn *txn);
 
 /* LMDB error (non-zero) -> cd_err with a message. */
 int store_mdb_err(int mrc, const char *what, char *err, size_t errlen);

@@ -37,7 +37,7 @@ void store_snap_close(store_snap_t *snap)
 
 uint64_t store_snap_version(const store_snap_t *snap)
 {
-	return mdb_txn_id(snap->txn);
+	return store_data_version(snap->st, snap->txn);
 }
 
 int store_snap_cluster_get(store_snap_t *snap, const char *id,

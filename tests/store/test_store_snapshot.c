@@ -93,6 +93,25 @@ static void test_snapshot_isolation(void **state)
 	                 CD_OK);
 	store_cluster_free(c);
 
+	/* Runs and competitions are not cluster data: the version stays. */
+	store_snap_t *mid;
+	Clusters__V1__Run arun = CLUSTERS__V1__RUN__INIT;
+	arun.id = "r1";
+	arun.competition_id = "c1";
+	assert_int_equal(store_snap_open(st, &mid), CD_OK);
+	uint64_t vmid = store_snap_version(mid);
+	store_snap_close(mid);
+	assert_int_equal(store_run_put(st, &arun, err, sizeof(err)), CD_OK);
+	assert_int_equal(store_snap_open(st, &mid), CD_OK);
+	assert_int_equal(store_snap_version(mid), vmid);
+	store_snap_close(mid);
+	/* A failed cluster write changes nothing either. */
+	assert_int_equal(store_cluster_delete(st, "nope", NULL, err, sizeof(err)),
+	                 CD_ENOTFOUND);
+	assert_int_equal(store_snap_open(st, &mid), CD_OK);
+	assert_int_equal(store_snap_version(mid), vmid);
+	store_snap_close(mid);
+
 	/* A new snapshot sees the writes and a later version. */
 	assert_int_equal(store_snap_open(st, &snap2), CD_OK);
 	assert_true(store_snap_version(snap2) > v);
