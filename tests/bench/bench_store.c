@@ -215,11 +215,14 @@ static double store_put(store_t *st, data_t *d, store_op_t *ops)
 	double t0 = now();
 	for (size_t b = 0; b < d->n; b += BATCH) {
 		size_t m = 0;
-		for (size_t i = b; i < d->n && i < b + BATCH; i++)
-			ops[m++] = (store_op_t){.kind = STORE_CLUSTER_UPSERT,
-			                        .cluster = &d->c[i],
-			                        .packed = d->packed[i],
-			                        .packed_len = d->plen[i]};
+		/* ops[] was zeroed once; store_apply resets each op's
+		 * outputs, so only the inputs that differ are set. */
+		for (size_t i = b; i < d->n && i < b + BATCH; i++, m++) {
+			ops[m].kind = STORE_CLUSTER_UPSERT;
+			ops[m].cluster = &d->c[i];
+			ops[m].packed = d->packed[i];
+			ops[m].packed_len = d->plen[i];
+		}
 		if (store_apply(st, ops, m) != CD_OK || ops[0].rc != CD_OK) {
 			fprintf(stderr, "store upsert failed: %s\n", ops[0].err);
 			exit(1);
