@@ -336,7 +336,32 @@ void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m)
 
 void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
 {
-	rpc_call_end(c, rpc_status_from_cd(cd_code), msg, 0, NULL, 0);
+	/* Messages often quote client input: make them safe to send. */
+	char clean[600];
+	if (msg && *msg)
+		rpc_status_clean(msg, clean, sizeof(clean));
+	else
+		snprintf(clean, sizeof(clean), "failed (%s)", cd_err_name(cd_code));
+	rpc_call_end(c, rpc_status_from_cd(cd_code), clean, 0, NULL, 0);
+}
+
+int rpc_call_refuse(rpc_call_t *c, int rc, const char *err,
+                    ProtobufCMessage *req)
+{
+	if (rc == CD_OK)
+		return 0;
+	rpc_call_fail(c, rc, err);
+	if (req)
+		protobuf_c_message_free_unpacked(req, NULL);
+	return 1;
+}
+
+int rpc_call_page_size(int32_t page_size, char *err, size_t errlen)
+{
+	if (page_size < 0)
+		return cd_fail(err, errlen, CD_EINVAL,
+		               "page_size: %d is negative", (int)page_size);
+	return CD_OK;
 }
 
 /* ----------------------------------------------------------------- events */

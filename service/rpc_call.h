@@ -87,7 +87,16 @@ void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
 void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m);
 /* OK with already packed bytes (taken). */
 void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len);
-/* The status for a cd_err code (rpc_status_from_cd), msg as the details. */
+/* The status for a cd_err code (rpc_status_from_cd), msg as the details,
+ * cleaned to valid UTF-8 ("failed (CODE)" when msg is empty). */
 void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg);
+
+/* When rc is not CD_OK: fails the call with err, frees req (may be NULL)
+ * and returns 1; else returns 0. Keeps handlers' checks to one line. */
+int rpc_call_refuse(rpc_call_t *c, int rc, const char *err,
+                    ProtobufCMessage *req);
+
+/* The List methods' page_size rule: not negative (0 means the default). */
+int rpc_call_page_size(int32_t page_size, char *err, size_t errlen);
 
 #endif

@@ -19,27 +19,6 @@ typedef struct comp_write {
 	ProtobufCMessage *req;
 } comp_write_t;
 
-static void fail_clean(rpc_call_t *c, int rc, const char *err)
-{
-	char msg[600];
-	if (err && err[0])
-		rpc_registry_clean(err, msg, sizeof(msg));
-	else
-		snprintf(msg, sizeof(msg), "failed (%s)", cd_err_name(rc));
-	rpc_call_fail(c, rc, msg);
-}
-
-/* Fails the call (freeing req) when rc is not CD_OK; returns 1 then. */
-static int refuse(rpc_call_t *c, int rc, const char *err,
-                  ProtobufCMessage *req)
-{
-	if (rc == CD_OK)
-		return 0;
-	fail_clean(c, rc, err);
-	protobuf_c_message_free_unpacked(req, NULL);
-	return 1;
-}
-
 static void write_done(srv_commit_job_t *job, int txn_rc)
 {
 	comp_write_t *w = job->arg;
@@ -47,7 +26,7 @@ static void write_done(srv_commit_job_t *job, int txn_rc)
 	store_op_t *op = &w->op;
 	(void)txn_rc; /* also in op->rc */
 	if (op->rc != CD_OK) {
-		fail_clean(c, op->rc, op->err);
+		rpc_call_fail(c, op->rc, op->err);
 	} else if (op->kind == STORE_COMPETITION_DELETE) {
 		Clusters__V1__DeleteCompetitionResponse r =
 			CLUSTERS__V1__DELETE_COMPETITION_RESPONSE__INIT;
@@ -124,7 +103,7 @@ void rpc_competition_create(rpc_call_t *c)
 			rc = cd_fail(err, sizeof(err), rc, "baseline_run_id: %s",
 			             e2);
 	}
-	if (refuse(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_op_t op;
 	memset(&op, 0, sizeof(op));
@@ -143,7 +122,7 @@ void rpc_competition_delete(rpc_call_t *c)
 	if (!req)
 		return;
 	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (refuse(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_op_t op;
 	memset(&op, 0, sizeof(op));
@@ -166,7 +145,7 @@ void rpc_competition_get(rpc_call_t *c)
 	if (!rc)
 		rc = store_competition_get(env->store, req->id, &comp, err,
 		                           sizeof(err));
-	if (refuse(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	rpc_call_reply(c, &comp->base);
 	store_competition_free(comp);
@@ -182,17 +161,14 @@ void rpc_competition_list(rpc_call_t *c)
 			c, &clusters__v1__list_competitions_request__descriptor);
 	if (!req)
 		return;
-	int rc = req->page_size < 0
-		? cd_fail(err, sizeof(err), CD_EINVAL, "page_size: %d is "
-		          "negative", (int)req->page_size)
-		: CD_OK;
+	int rc = rpc_call_page_size(req->page_size, err, sizeof(err));
 	store_competition_page_t page;
 	memset(&page, 0, sizeof(page));
 	if (!rc)
 		rc = store_competition_list(env->store, (size_t)req->page_size,
 		                            req->page_token, &page, err,
 		                            sizeof(err));
-	if (refuse(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	Clusters__V1__ListCompetitionsResponse r =
 		CLUSTERS__V1__LIST_COMPETITIONS_RESPONSE__INIT;

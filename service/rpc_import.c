@@ -11,6 +11,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_status.h"
 #include "rpc_registry.h"
 #include "srv_env.h"
 
@@ -71,7 +72,7 @@ static char *clean_dup(const char *s, size_t cap)
 {
 	char *out = malloc(cap);
 	if (out)
-		rpc_registry_clean(s, out, cap);
+		rpc_status_clean(s, out, cap);
 	return out;
 }
 

@@ -9,6 +9,7 @@
 #include "clusters/v1/plugins.pb-c.h"
 #include "plugin_registry.h"
 #include "rpc_call.h"
+#include "rpc_status.h"
 #include "rpc_registry.h"
 #include "srv_env.h"
 
@@ -76,7 +77,7 @@ static char *refusal_line(const plugin_refusal_t *r)
 		return NULL;
 	}
 	snprintf(raw, cap, "%s: %s", base_name(r->path), r->reason);
-	rpc_registry_clean(raw, out, cap);
+	rpc_status_clean(raw, out, cap);
 	free(raw);
 	return out;
 }
@@ -164,11 +165,10 @@ void rpc_plugins_reload(rpc_call_t *c)
 	protobuf_c_message_free_unpacked(req, NULL);
 	srv_env_t *env = rpc_call_env(c);
 	if (env->plugins) {
-		char err[256] = "", msg[300];
+		char err[256] = "";
 		int rc = plugin_registry_reload(env->plugins, err, sizeof(err));
 		if (rc != CD_OK) {
-			rpc_registry_clean(err, msg, sizeof(msg));
-			rpc_call_fail(c, rc, msg);
+			rpc_call_fail(c, rc, err);
 			return;
 		}
 	}

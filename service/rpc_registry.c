@@ -18,47 +18,6 @@ void rpc_registry_field(const char *msg, char *field, size_t cap)
 	field[n] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
- * code points past U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return 1;
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
-	         : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) ||
-	    (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
-	    (n == 4 && p[0] == 0xf0 && p[1] < 0x90) ||
-	    (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
-void rpc_registry_clean(const char *s, char *out, size_t cap)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t o = 0;
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
-			if (o + 2 > cap)
-				break;
-			out[o++] = '?';
-			p++;
-			continue;
-		}
-		if (o + n + 1 > cap)
-			break;
-		memcpy(out + o, p, n);
-		o += n;
-		p += n;
-	}
-	out[o] = '\0';
-}
-
 static srv_env_t *env_of(rpc_call_t *c)
 {
 	return rpc_call_env(c);
@@ -87,13 +46,7 @@ static void write_done(srv_commit_job_t *job, int txn_rc)
 
 	(void)txn_rc; /* also in op->rc */
 	if (op->rc != CD_OK) {
-		char msg[300];
-		if (op->err[0])
-			rpc_registry_clean(op->err, msg, sizeof(msg));
-		else
-			snprintf(msg, sizeof(msg), "write failed (%s)",
-			         cd_err_name(op->rc));
-		rpc_call_fail(c, op->rc, msg);
+		rpc_call_fail(c, op->rc, op->err);
 	} else if (op->kind == STORE_CLUSTER_DELETE) {
 		Clusters__V1__DeleteClusterResponse r =
 			CLUSTERS__V1__DELETE_CLUSTER_RESPONSE__INIT;
@@ -137,18 +90,6 @@ static reg_write_t *write_new(rpc_call_t *c, ProtobufCMessage *req)
 }
 
 /* Fails the call with a validation result; returns 1 when it did. */
-static int invalid(rpc_call_t *c, int rc, const char *err,
-                   ProtobufCMessage *req)
-{
-	if (rc == CD_OK)
-		return 0;
-	char msg[300];
-	rpc_registry_clean(err, msg, sizeof(msg));
-	rpc_call_fail(c, rc, msg);
-	protobuf_c_message_free_unpacked(req, NULL);
-	return 1;
-}
-
 void rpc_registry_create(rpc_call_t *c)
 {
 	char err[256] = "";
@@ -161,7 +102,7 @@ void rpc_registry_create(rpc_call_t *c)
 	                                               sizeof(err))
 	                      : cd_fail(err, sizeof(err), CD_EINVAL,
 	                                "cluster: required");
-	if (invalid(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	reg_write_t *w = write_new(c, &req->base);
 	if (!w)
@@ -186,7 +127,7 @@ void rpc_registry_update(rpc_call_t *c)
 	                                          sizeof(err))
 	                      : cd_fail(err, sizeof(err), CD_EINVAL,
 	                                "cluster: required");
-	if (invalid(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	reg_write_t *w = write_new(c, &req->base);
 	if (!w)
@@ -213,7 +154,7 @@ void rpc_registry_delete(rpc_call_t *c)
 	if (!req)
 		return;
 	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (invalid(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	reg_write_t *w = write_new(c, &req->base);
 	if (!w)
@@ -235,14 +176,14 @@ void rpc_registry_get(rpc_call_t *c)
 	if (!req)
 		return;
 	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (invalid(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	/* The stored bytes are a packed Cluster: no decode, no encode. */
 	rc = store_cluster_get_packed(env_of(c)->store, req->id, &buf, &len,
 	                              err, sizeof(err));
-	if (!invalid(c, rc, err, &req->base)) {
+	if (!rpc_call_refuse(c, rc, err, &req->base)) {
 		rpc_call_reply_packed(c, buf, len);
 		protobuf_c_message_free_unpacked(&req->base, NULL);
 	}
@@ -256,11 +197,8 @@ void rpc_registry_list(rpc_call_t *c)
 			c, &clusters__v1__list_clusters_request__descriptor);
 	if (!req)
 		return;
-	int rc = req->page_size < 0
-		? cd_fail(err, sizeof(err), CD_EINVAL, "page_size: %d is "
-		          "negative", (int)req->page_size)
-		: CD_OK;
-	if (invalid(c, rc, err, &req->base))
+	int rc = rpc_call_page_size(req->page_size, err, sizeof(err));
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_filter_t f = {req->economy, req->region, req->city,
 	                    req->industry};
@@ -268,7 +206,7 @@ void rpc_registry_list(rpc_call_t *c)
 	memset(&page, 0, sizeof(page));
 	rc = store_cluster_list(env_of(c)->store, &f, (size_t)req->page_size,
 	                        req->page_token, &page, err, sizeof(err));
-	if (invalid(c, rc, err, &req->base))
+	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	Clusters__V1__ListClustersResponse r =
 		CLUSTERS__V1__LIST_CLUSTERS_RESPONSE__INIT;

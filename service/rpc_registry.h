@@ -30,9 +30,4 @@ void rpc_registry_export(rpc_call_t *c);  /* rpc_export.c */
  * "indicators[3].year"), or "" when it names none. */
 void rpc_registry_field(const char *msg, char *field, size_t cap);
 
-/* Copy of s fit for a proto3 string and a log line: invalid UTF-8 and
- * control characters become '?'; cut (on a character boundary) to at most
- * cap-1 bytes. */
-void rpc_registry_clean(const char *s, char *out, size_t cap);
-
 #endif

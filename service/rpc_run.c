@@ -62,16 +62,6 @@ static void job_free(void *p)
 	free(j);
 }
 
-static void fail_clean(rpc_call_t *c, int rc, const char *err)
-{
-	char msg[600];
-	if (err && err[0])
-		rpc_registry_clean(err, msg, sizeof(msg));
-	else
-		snprintf(msg, sizeof(msg), "failed (%s)", cd_err_name(rc));
-	rpc_call_fail(c, rc, msg);
-}
-
 /* ------------------------------------------------------------ progress */
 
 static void on_sent(rpc_call_t *c, int ok)
@@ -288,7 +278,7 @@ static void *worker(void *arg)
 		}
 		rpc_call_reply(c, m);
 	} else {
-		fail_clean(c, rc, err);
+		rpc_call_fail(c, rc, err);
 	}
 	engine_run_free(run);
 	rpc_call_unref(c);
@@ -365,7 +355,7 @@ void rpc_run_competition(rpc_call_t *c)
 		if (!rc)
 			rc = cd_fail(err, sizeof(err), CD_ENOMEM,
 			             "out of memory");
-		fail_clean(c, rc, err);
+		rpc_call_fail(c, rc, err);
 		clusters__v1__run_competition_request__free_unpacked(req, NULL);
 		return;
 	}
@@ -408,7 +398,7 @@ void rpc_run_evaluate(rpc_call_t *c)
 		if (!rc)
 			rc = cd_fail(err, sizeof(err), CD_ENOMEM,
 			             "out of memory");
-		fail_clean(c, rc, err);
+		rpc_call_fail(c, rc, err);
 		clusters__v1__evaluate_request__free_unpacked(req, NULL);
 		return;
 	}
@@ -431,7 +421,7 @@ void rpc_run_get(rpc_call_t *c)
 		rc = store_run_get(env->store, req->id, 1, &run, err,
 		                   sizeof(err));
 	if (rc)
-		fail_clean(c, rc, err);
+		rpc_call_fail(c, rc, err);
 	else
 		rpc_call_reply(c, &run->base);
 	store_run_free(run);
@@ -447,10 +437,7 @@ void rpc_run_list(rpc_call_t *c)
 			c, &clusters__v1__list_runs_request__descriptor);
 	if (!req)
 		return;
-	int rc = req->page_size < 0
-		? cd_fail(err, sizeof(err), CD_EINVAL, "page_size: %d is "
-		          "negative", (int)req->page_size)
-		: CD_OK;
+	int rc = rpc_call_page_size(req->page_size, err, sizeof(err));
 	store_run_page_t page;
 	memset(&page, 0, sizeof(page));
 	if (!rc)
@@ -459,7 +446,7 @@ void rpc_run_list(rpc_call_t *c)
 		                    req->view == CLUSTERS__V1__RUN_VIEW__FULL,
 		                    &page, err, sizeof(err));
 	if (rc) {
-		fail_clean(c, rc, err);
+		rpc_call_fail(c, rc, err);
 	} else {
 		Clusters__V1__ListRunsResponse r =
 			CLUSTERS__V1__LIST_RUNS_RESPONSE__INIT;

@@ -1,5 +1,7 @@
 #include "rpc_status.h"
 
+#include <string.h>
+
 #include "cd_error.h"
 
 grpc_status_code rpc_status_from_cd(int code)
@@ -54,4 +56,45 @@ const char *rpc_status_name(grpc_status_code code)
 	    !names[code])
 		return "UNKNOWN";
 	return names[code];
+}
+
+/* Length of the valid UTF-8 sequence at p (no overlongs, surrogates or
+ * code points past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+	         : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && p[0] == 0xe0 && p[1] < 0xa0) ||
+	    (n == 3 && p[0] == 0xed && p[1] >= 0xa0) ||
+	    (n == 4 && p[0] == 0xf0 && p[1] < 0x90) ||
+	    (n == 4 && p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return n;
+}
+
+void rpc_status_clean(const char *s, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+	while (*p) {
+		size_t n = utf8_len(p);
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			if (o + 2 > cap)
+				break;
+			out[o++] = '?';
+			p++;
+			continue;
+		}
+		if (o + n + 1 > cap)
+			break;
+		memcpy(out + o, p, n);
+		o += n;
+		p += n;
+	}
+	out[o] = '\0';
 }

@@ -8,10 +8,16 @@
 #ifndef RPC_STATUS_H
 #define RPC_STATUS_H
 
+#include <stddef.h>
+
 #include <grpc/status.h>
 
 /* The gRPC status for a cd_err code; unknown codes give GRPC_STATUS_UNKNOWN. */
 grpc_status_code rpc_status_from_cd(int code);
+
+/* Copies s into out (cap bytes) as text a status message may carry: valid
+ * UTF-8 without control characters, each bad byte replaced by '?'. */
+void rpc_status_clean(const char *s, char *out, size_t cap);
 
 /* Canonical upper-case name ("NOT_FOUND"); never NULL. */
 const char *rpc_status_name(grpc_status_code code);

@@ -86,6 +86,31 @@ static void test_names(void **state)
 	assert_string_equal(rpc_status_name((grpc_status_code)-3), "UNKNOWN");
 }
 
+static void test_clean(void **state)
+{
+	(void)state;
+	char out[64];
+	rpc_status_clean("plain ascii", out, sizeof(out));
+	assert_string_equal(out, "plain ascii");
+	rpc_status_clean("深圳–香港", out, sizeof(out));
+	assert_string_equal(out, "深圳–香港");
+	rpc_status_clean("a\nb\x01" "c\x7f", out, sizeof(out));
+	assert_string_equal(out, "a?b?c?");
+	rpc_status_clean("bad \xff\xfe end", out, sizeof(out));
+	assert_string_equal(out, "bad ?? end");
+	/* Overlong, surrogate, beyond U+10FFFF, truncated sequence. */
+	rpc_status_clean("\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xe6\xb7",
+	                 out, sizeof(out));
+	assert_string_equal(out, "??|???|????|??");
+	/* Cut on a character boundary, never inside one. */
+	rpc_status_clean("ab深圳", out, 6);
+	assert_string_equal(out, "ab深");
+	rpc_status_clean("ab深圳", out, 5);
+	assert_string_equal(out, "ab");
+	rpc_status_clean("abc", out, 1);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +119,7 @@ int main(void)
 		cmocka_unit_test(test_every_validation_code),
 		cmocka_unit_test(test_every_code_mapped),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
