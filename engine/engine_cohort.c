@@ -180,6 +180,7 @@ void engine_cohort_destroy(engine_cohort_t *c)
 	}
 	free(c->icol);
 	free(c->icol_year);
+	store_rec_free(&c->rec);
 	free(c);
 }
 

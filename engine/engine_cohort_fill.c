@@ -1,7 +1,7 @@
-/* Fills a cohort straight from the protobuf wire format of
- * clusters.v1.Cluster: the fields the engine needs are copied out and the
- * rest skipped, with no allocation per record (unpacking a whole message
- * would allocate every indicator and assessment only to free them). */
+/* Fills a cohort from packed clusters.v1.Cluster records read with
+ * store_rec (the wire format, no allocation per record: unpacking a whole
+ * message would allocate every indicator and assessment only to free them):
+ * the fields the engine needs are copied out, the rest ignored. */
 #include "engine_impl.h"
 
 #include <math.h>
@@ -9,94 +9,7 @@
 
 #include "cd_error.h"
 
-/* Field numbers of clusters.v1.Cluster and its nested messages. */
-enum {
-	F_ID = 1, F_NAME = 2, F_ECONOMY = 3, F_REGION = 4, F_CITIES = 5,
-	F_INDUSTRY = 6, F_INDICATORS = 7, F_LABELS = 9,
-	F_IND_NAME = 1, F_IND_YEAR = 2, F_IND_VALUE = 3,
-	F_MAP_KEY = 1, F_MAP_VALUE = 2,
-};
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
-
-typedef struct rd {
-	const uint8_t *p, *end;
-} rd_t;
-
-typedef struct span {
-	const char *s;
-	size_t len;
-} span_t;
-
-static int varint(rd_t *r, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			return -1;
-		uint8_t b = *r->p++;
-		x |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-static int tag(rd_t *r, uint32_t *num, uint32_t *wt)
-{
-	uint64_t t;
-	if (varint(r, &t) || (t >> 3) == 0 || (t >> 3) > UINT32_MAX)
-		return -1;
-	*num = (uint32_t)(t >> 3);
-	*wt = (uint32_t)(t & 7);
-	return 0;
-}
-
-static int len_field(rd_t *r, rd_t *sub)
-{
-	uint64_t len;
-	if (varint(r, &len) || len > (uint64_t)(r->end - r->p))
-		return -1;
-	sub->p = r->p;
-	sub->end = r->p + len;
-	r->p += len;
-	return 0;
-}
-
-static int skip(rd_t *r, uint32_t wt)
-{
-	uint64_t v;
-	rd_t sub;
-	switch (wt) {
-	case WT_VARINT:
-		return varint(r, &v);
-	case WT_I64:
-		if (r->end - r->p < 8)
-			return -1;
-		r->p += 8;
-		return 0;
-	case WT_LEN:
-		return len_field(r, &sub);
-	case WT_I32:
-		if (r->end - r->p < 4)
-			return -1;
-		r->p += 4;
-		return 0;
-	default:
-		return -1;   /* groups are not part of proto3 */
-	}
-}
-
-static int string(rd_t *r, uint32_t wt, span_t *out)
-{
-	rd_t sub;
-	if (wt != WT_LEN || len_field(r, &sub))
-		return -1;
-	out->s = (const char *)sub.p;
-	out->len = (size_t)(sub.end - sub.p);
-	return 0;
-}
+typedef store_span_t span_t;
 
 static int span_eq(span_t a, const char *s)
 {
@@ -104,71 +17,30 @@ static int span_eq(span_t a, const char *s)
 }
 
 /* One Indicator: fills the indicator columns it matches. */
-static int indicator(engine_cohort_t *c, rd_t *r)
+static void indicator(engine_cohort_t *c, const store_rec_indicator_t *x)
 {
-	span_t name = { "", 0 };
-	uint64_t year = 0;
-	double value = 0;
-	uint32_t num, wt;
-	while (r->p < r->end) {
-		if (tag(r, &num, &wt))
-			return -1;
-		if (num == F_IND_NAME) {
-			if (string(r, wt, &name))
-				return -1;
-		} else if (num == F_IND_YEAR && wt == WT_VARINT) {
-			if (varint(r, &year))
-				return -1;
-		} else if (num == F_IND_VALUE && wt == WT_I64) {
-			if (r->end - r->p < 8)
-				return -1;
-			uint64_t bits = 0;
-			for (int i = 7; i >= 0; i--)
-				bits = bits << 8 | r->p[i];
-			memcpy(&value, &bits, sizeof(value));
-			r->p += 8;
-		} else if (skip(r, wt)) {
-			return -1;
-		}
-	}
-	int32_t y = (int32_t)(uint32_t)year;
 	size_t i = c->n;
 	for (size_t k = 0; k < c->nicol; k++) {
 		engine_ind_col_t *col = &c->icol[k];
-		if (!span_eq(name, col->name))
+		if (!span_eq(x->name, col->name))
 			continue;
-		if (col->year == 0 ? y >= c->icol_year[k] : y == col->year) {
-			col->val[i] = value;
-			c->icol_year[k] = y;
+		if (col->year == 0 ? x->year >= c->icol_year[k]
+		                   : x->year == col->year) {
+			col->val[i] = x->value;
+			c->icol_year[k] = x->year;
 		}
 	}
-	return 0;
 }
 
 /* One labels map entry: fills the label column of its key, if wanted. */
-static int label(engine_cohort_t *c, rd_t *r)
+static int label(engine_cohort_t *c, const store_rec_label_t *l)
 {
-	span_t key = { "", 0 }, val = { "", 0 };
-	uint32_t num, wt;
-	while (r->p < r->end) {
-		if (tag(r, &num, &wt))
-			return -1;
-		if (num == F_MAP_KEY) {
-			if (string(r, wt, &key))
-				return -1;
-		} else if (num == F_MAP_VALUE) {
-			if (string(r, wt, &val))
-				return -1;
-		} else if (skip(r, wt)) {
-			return -1;
-		}
-	}
 	for (size_t k = 0; k < c->nlcol; k++) {
-		if (!span_eq(key, c->lcol[k].key))
+		if (!span_eq(l->key, c->lcol[k].key))
 			continue;
 		uint32_t sid;
-		int rc = engine_dict_intern(&c->label_values, val.s, val.len,
-		                            &sid);
+		int rc = engine_dict_intern(&c->label_values, l->value.s,
+		                            l->value.len, &sid);
 		if (rc)
 			return rc;
 		c->lcol[k].val[c->n] = sid;
@@ -221,77 +93,50 @@ static int text(engine_cohort_t *c, span_t s, uint32_t *off)
 	return CD_OK;
 }
 
-static int parse(engine_cohort_t *c, rd_t *r)
+static int add(engine_cohort_t *c, const store_rec_t *r)
 {
-	span_t id = { "", 0 }, name = { "", 0 }, econ = { "", 0 },
-	       region = { "", 0 }, industry = { "", 0 };
 	size_t i = c->n;
-	uint32_t num, wt;
 	int rc;
-	rd_t sub;
 
+	if (r->id.len == 0)
+		return -2;
 	for (size_t k = 0; k < c->nlcol; k++)
 		c->lcol[k].val[i] = ENGINE_SID_NONE;
 	for (size_t k = 0; k < c->nicol; k++) {
 		c->icol[k].val[i] = NAN;
 		c->icol_year[k] = INT32_MIN;
 	}
-	while (r->p < r->end) {
-		if (tag(r, &num, &wt))
-			return -1;
-		switch (num) {
-		case F_ID: rc = string(r, wt, &id); break;
-		case F_NAME: rc = string(r, wt, &name); break;
-		case F_ECONOMY: rc = string(r, wt, &econ); break;
-		case F_REGION: rc = string(r, wt, &region); break;
-		case F_INDUSTRY: rc = string(r, wt, &industry); break;
-		case F_CITIES: {
-			span_t city;
-			uint32_t sid;
-			if (string(r, wt, &city))
-				return -1;
-			if ((rc = engine_dict_intern(&c->cities, city.s, city.len,
-			                             &sid)) ||
-			    (rc = engine_grow((void **)&c->city, &c->city_cap,
-			                      c->ncity + 1, sizeof(uint32_t))))
-				return rc;
-			c->city[c->ncity++] = sid;
-			break;
-		}
-		case F_INDICATORS:
-			if (wt != WT_LEN || len_field(r, &sub))
-				return -1;
-			rc = c->nicol ? indicator(c, &sub) : 0;
-			break;
-		case F_LABELS:
-			if (wt != WT_LEN || len_field(r, &sub))
-				return -1;
-			rc = c->nlcol ? label(c, &sub) : 0;
-			break;
-		default:
-			rc = skip(r, wt);
-		}
-		if (rc)
-			return rc;
-	}
-	if (id.len == 0)
-		return -2;
-	if (c->ncity > UINT32_MAX)
+	if (c->ncity + r->ncities > UINT32_MAX)
 		return CD_ELIMIT;
-	if ((rc = economy(c, econ, &c->economy[i])) ||
-	    (rc = engine_dict_intern(&c->regions, region.s, region.len,
+	if ((rc = engine_grow((void **)&c->city, &c->city_cap,
+	                      c->ncity + r->ncities, sizeof(uint32_t))))
+		return rc;
+	for (size_t k = 0; k < r->ncities; k++) {
+		uint32_t sid;
+		if ((rc = engine_dict_intern(&c->cities, r->cities[k].s,
+		                             r->cities[k].len, &sid)))
+			return rc;
+		c->city[c->ncity++] = sid;
+	}
+	for (size_t k = 0; c->nicol && k < r->nindicators; k++)
+		indicator(c, &r->indicators[k]);
+	for (size_t k = 0; c->nlcol && k < r->nlabels; k++)
+		if ((rc = label(c, &r->labels[k])))
+			return rc;
+	if ((rc = economy(c, r->economy, &c->economy[i])) ||
+	    (rc = engine_dict_intern(&c->regions, r->region.s, r->region.len,
 	                             &c->region[i])) ||
-	    (rc = engine_dict_intern(&c->industries, industry.s, industry.len,
-	                             &c->industry[i])) ||
-	    (rc = text(c, id, &c->id_off[i])) ||
-	    (rc = text(c, name, &c->name_off[i])))
+	    (rc = engine_dict_intern(&c->industries, r->industry.s,
+	                             r->industry.len, &c->industry[i])) ||
+	    (rc = text(c, r->id, &c->id_off[i])) ||
+	    (rc = text(c, r->name, &c->name_off[i])))
 		return rc;
 	c->city_off[i + 1] = (uint32_t)c->ncity;
 	return CD_OK;
 }
 
-int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
-                             size_t len, char *err, size_t errlen)
+int engine_cohort_add_rec(engine_cohort_t *c, const store_rec_t *r,
+                          char *err, size_t errlen)
 {
 	if (c->n == UINT32_MAX - 1)
 		return cd_fail(err, errlen, CD_ELIMIT, "cohort: too many clusters");
@@ -299,16 +144,11 @@ int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
 	if (rc)
 		return cd_fail(err, errlen, rc, "cohort: out of memory");
 	size_t text_len = c->text_len, ncity = c->ncity;
-	rd_t r = { buf, buf + len };
-	rc = parse(c, &r);
+	rc = add(c, r);
 	if (rc) {
 		/* Forget what the bad record appended. */
 		c->text_len = text_len;
 		c->ncity = ncity;
-		if (rc == -1)
-			return cd_fail(err, errlen, CD_ECORRUPT,
-			               "cluster #%zu: not a valid clusters.v1.Cluster",
-			               c->n);
 		if (rc == -2)
 			return cd_fail(err, errlen, CD_ECORRUPT,
 			               "cluster #%zu: record without an id", c->n);
@@ -319,6 +159,19 @@ int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
 		c->ids_sorted = 0;
 	c->n++;
 	return CD_OK;
+}
+
+int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
+                             size_t len, char *err, size_t errlen)
+{
+	int rc = store_rec_parse(&c->rec, buf, len);
+	if (rc == CD_ECORRUPT)
+		return cd_fail(err, errlen, CD_ECORRUPT,
+		               "cluster #%zu: not a valid clusters.v1.Cluster",
+		               c->n);
+	if (rc)
+		return cd_fail(err, errlen, rc, "cohort: out of memory");
+	return engine_cohort_add_rec(c, &c->rec, err, errlen);
 }
 
 int engine_cohort_scan_fn(void *arg, const char *id, size_t id_len,

@@ -48,6 +48,7 @@ struct engine_cohort {
 	size_t nicol;
 	int32_t *icol_year;     /* scratch while parsing one record */
 	int ids_sorted;         /* ids were added in ascending order */
+	store_rec_t rec;        /* engine_cohort_add_packed's reader */
 };
 
 /* Column lookups for filters; NULL when the cohort lacks the column. */

@@ -9,6 +9,7 @@
 #include "clusterplugin.h"
 #include "plugin_cohort.h"
 #include "plugin_instance.h"
+#include "srv_fill.h"
 
 /* -------------------------------------------------------------- checks */
 
@@ -94,176 +95,9 @@ int srv_eval_check_sensitivity(const Clusters__V1__SensitivityOptions *s,
 	return CD_OK;
 }
 
-/* ------------------------------------------------------------- filling */
-
-typedef struct fill {
-	engine_cohort_fill_t ef;
-	plugin_cohort_t *pc;
-	const Clusters__V1__Competition *def;
-	const char **ids;       /* sorted subset, or NULL */
-	uint8_t *found;
-	size_t nids;
-	char err[256];
-} fill_t;
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Assessment rounds are text: a number ("2"), or a round's name of the
- * competition (its position from 1); anything else is round 0. */
-static int round_of(const Clusters__V1__Competition *def, const char *s)
-{
-	if (!s || !*s)
-		return 0;
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (!*end && v >= 0 && v <= 65535)
-		return (int)v;
-	for (size_t i = 0; i < def->n_rounds; i++)
-		if (def->rounds[i]->name && !strcmp(def->rounds[i]->name, s))
-			return (int)i + 1;
-	return 0;
-}
-
-static int add_plugin_view(fill_t *f, const Clusters__V1__Cluster *c)
-{
-	char *e = f->err;
-	size_t el = sizeof(f->err);
-	int rc = plugin_cohort_add_cluster(f->pc, c->id, c->name, c->economy,
-	                                   c->region, c->industry, e, el);
-	for (size_t i = 0; !rc && i < c->n_cities; i++)
-		rc = plugin_cohort_add_city(f->pc, c->cities[i], e, el);
-	for (size_t i = 0; !rc && i < c->n_indicators; i++) {
-		const Clusters__V1__Indicator *x = c->indicators[i];
-		rc = plugin_cohort_add_indicator(f->pc, x->name, x->year,
-		                                 x->value, e, el);
-	}
-	for (size_t i = 0; !rc && i < c->n_assessments; i++) {
-		const Clusters__V1__Assessment *a = c->assessments[i];
-		rc = plugin_cohort_add_assessment(f->pc, a->judge, a->criterion,
-		                                  a->score,
-		                                  round_of(f->def, a->round),
-		                                  a->recused, e, el);
-	}
-	for (size_t i = 0; !rc && i < c->n_labels; i++)
-		rc = plugin_cohort_add_label(f->pc, c->labels[i]->key,
-		                             c->labels[i]->value, e, el);
-	return rc;
-}
-
-static int fill_fn(void *arg, const char *id, size_t id_len,
-                   const uint8_t *val, size_t val_len)
-{
-	fill_t *f = arg;
-	if (f->nids) {
-		char key[STORE_ID_MAX + 1];
-		if (id_len > STORE_ID_MAX)
-			return 0;
-		memcpy(key, id, id_len);
-		key[id_len] = '\0';
-		const char *k = key;
-		const char **hit = bsearch(&k, f->ids, f->nids, sizeof(*f->ids),
-		                           cmp_str);
-		if (!hit)
-			return 0;
-		f->found[hit - f->ids] = 1;
-	}
-	int rc = engine_cohort_scan_fn(&f->ef, id, id_len, val, val_len);
-	if (rc) {
-		snprintf(f->err, sizeof(f->err), "%s", f->ef.err);
-		return rc;
-	}
-	Clusters__V1__Cluster *c = clusters__v1__cluster__unpack(NULL, val_len,
-	                                                         val);
-	if (!c)
-		return cd_fail(f->err, sizeof(f->err), CD_ECORRUPT, "cluster "
-		               "'%.*s': stored record does not decode",
-		               (int)id_len, id);
-	rc = add_plugin_view(f, c);
-	clusters__v1__cluster__free_unpacked(c, NULL);
-	return rc;
-}
-
-/* Sorts the subset and checks for duplicates. */
-static int subset_prepare(fill_t *f, const srv_eval_req_t *r, char *err,
-                          size_t errlen)
-{
-	f->nids = r->ncluster_ids;
-	if (!f->nids)
-		return CD_OK;
-	f->ids = malloc(f->nids * sizeof(*f->ids));
-	f->found = calloc(f->nids, 1);
-	if (!f->ids || !f->found)
-		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	for (size_t i = 0; i < f->nids; i++) {
-		int rc = store_validate_id(r->cluster_ids[i], "cluster_ids",
-		                           err, errlen);
-		if (rc != CD_OK)
-			return cd_fail(err, errlen, rc, "cluster_ids[%zu]: '%s' "
-			               "is not a valid cluster id", i,
-			               r->cluster_ids[i]);
-		f->ids[i] = r->cluster_ids[i];
-	}
-	qsort(f->ids, f->nids, sizeof(*f->ids), cmp_str);
-	for (size_t i = 1; i < f->nids; i++)
-		if (!strcmp(f->ids[i - 1], f->ids[i]))
-			return cd_fail(err, errlen, CD_EV_DUPLICATE,
-			               "cluster_ids: duplicate '%s'", f->ids[i]);
-	return CD_OK;
-}
-
-static int subset_missing(const fill_t *f, const srv_eval_req_t *r,
-                          char *err, size_t errlen)
-{
-	for (size_t i = 0; i < r->ncluster_ids; i++) {
-		const char *k = r->cluster_ids[i];
-		const char **hit = bsearch(&k, f->ids, f->nids, sizeof(*f->ids),
-		                           cmp_str);
-		if (hit && !f->found[hit - f->ids])
-			return cd_fail(err, errlen, CD_ENOTFOUND, "cluster_ids"
-			               "[%zu]: cluster '%s' not found", i, k);
-	}
-	return CD_OK;
-}
-
-/* One scan of the snapshot fills both cohorts in the same order. */
-static int fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
-                        plugin_cohort_t **pc, char *err, size_t errlen)
-{
-	fill_t f;
-	memset(&f, 0, sizeof(f));
-	f.def = r->def;
-	uint64_t count = store_snap_cluster_count(r->snap);
-	size_t hint = r->ncluster_ids ? r->ncluster_ids : (size_t)count;
-	engine_progress_t tick;
-	engine_progress_init(&tick, r->progress, r->progress_arg);
-	int rc = subset_prepare(&f, r, err, errlen);
-	if (!rc)
-		rc = engine_cohort_create(ec, r->def, hint, err, errlen);
-	if (!rc)
-		rc = plugin_cohort_create(pc, hint, 0, err, errlen);
-	if (!rc)
-		rc = engine_progress_stage(&tick, "reading", hint);
-	if (!rc) {
-		f.ef.cohort = *ec;
-		f.ef.progress = &tick;
-		f.pc = *pc;
-		rc = store_snap_scan(r->snap, NULL, NULL, fill_fn, &f);
-		if (rc)
-			cd_fail(err, errlen, rc, "%s", f.err[0] ? f.err
-			        : "reading the snapshot failed");
-	}
-	if (!rc)
-		rc = subset_missing(&f, r, err, errlen);
-	if (!rc)
-		rc = plugin_cohort_seal(*pc, err, errlen);
-	if (!rc)
-		rc = engine_progress_done(&tick);
-	free(f.ids);
-	free(f.found);
-	return rc;
 }
 
 /* ------------------------------------------------------------- scoring */
@@ -421,7 +255,7 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	size_t nuses = 0;
 	scorer_t sc = {.gen = r->gen};
 
-	int rc = fill_cohorts(r, &ec, &pc, err, errlen);
+	int rc = srv_fill_cohorts(r, &ec, &pc, err, errlen);
 	if (!rc) {
 		const Clusters__V1__SensitivityOptions *s = r->sensitivity;
 		engine_opts_t o = {

@@ -4,10 +4,10 @@
  * the loaded plugins, and evaluates one over a store snapshot into a
  * clusters.v1.Run.
  *
- * An evaluation reads the snapshot once: each packed cluster feeds the
- * engine's columnar cohort and, decoded once, the plugin cohort (cities,
- * indicators, assessments, labels) in the same order, so cohort index i is
- * the same cluster on both sides. Each criterion of each round is scored by
+ * An evaluation reads the snapshot once (srv_fill): each packed cluster is
+ * read once from its wire format and feeds the engine's columnar cohort and
+ * the plugin cohort (cities, indicators, assessments, labels) in the same
+ * order, so cohort index i is the same cluster on both sides. Each criterion of each round is scored by
  * one plugin instance (open, score over a view of the round's eligible
  * candidates, close) of the generation the caller holds.
  *

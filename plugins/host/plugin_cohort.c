@@ -35,6 +35,8 @@ typedef struct pc_label {
 #define IND_NAME(key) ((key) >> 16)
 #define IND_YEAR(key) ((int)((key) & 0xFFFFu))
 
+#define PC_HINTS 16
+
 struct cp_cohort {
 	plugin_arena_t arena;
 	plugin_intern_t strs;   /* economies, cities, judges, labels, ... */
@@ -52,6 +54,12 @@ struct cp_cohort {
 	size_t nlab, caplab;
 	int sealed;
 	uint32_t empty;         /* intern id of "" */
+	/* Ids of the strings the previous cluster had at each position, tried
+	 * before hashing (plugin_intern_add_hinted): clusters tend to repeat
+	 * their neighbours' economy, indicator names, label keys. */
+	uint32_t hint_field[3];
+	uint32_t hint_city[PC_HINTS], hint_ind[PC_HINTS];
+	uint32_t hint_label[PC_HINTS][2];
 	/* A view (plugin_cohort_view): cluster i is parent's map[i]; every
 	 * other field is empty. */
 	const struct cp_cohort *parent;
@@ -65,6 +73,10 @@ int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
 	plugin_cohort_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of memory");
+	memset(c->hint_field, 0xFF, sizeof(c->hint_field));
+	memset(c->hint_city, 0xFF, sizeof(c->hint_city));
+	memset(c->hint_ind, 0xFF, sizeof(c->hint_ind));
+	memset(c->hint_label, 0xFF, sizeof(c->hint_label));
 	plugin_intern_init(&c->strs, UINT32_MAX - 1);
 	/* Below 0xFFFF so that the key of "the next name" still fits. */
 	plugin_intern_init(&c->inames, 0xFFFF);
@@ -83,6 +95,40 @@ int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
 		return cd_fail(err, errlen, rc, "cohort: out of memory");
 	}
 	*out = c;
+	return CD_OK;
+}
+
+/* Grows *p to exactly need elements when it holds fewer. */
+static int reserve_exact(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return CD_OK;
+	if (need > SIZE_MAX / elem)
+		return CD_ENOMEM;
+	void *np = realloc(*p, need * elem);
+	if (!np)
+		return CD_ENOMEM;
+	*p = np;
+	*cap = need;
+	return CD_OK;
+}
+
+int plugin_cohort_reserve(plugin_cohort_t *c, size_t clusters,
+                          size_t indicators, char *err, size_t errlen)
+{
+	if (c->sealed || c->parent)
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "cohort: already sealed");
+	int rc = reserve_exact((void **)&c->cl, &c->capcl, clusters,
+	                       sizeof(*c->cl));
+	if (!rc)
+		rc = reserve_exact((void **)&c->ikey, &c->capkey, indicators,
+		                   sizeof(*c->ikey));
+	if (!rc)
+		rc = reserve_exact((void **)&c->ival, &c->capval, indicators,
+		                   sizeof(*c->ival));
+	if (rc)
+		return cd_fail(err, errlen, rc, "cohort: out of memory");
 	return CD_OK;
 }
 
@@ -140,14 +186,19 @@ static int add_fail(char *err, size_t errlen, int rc, const char *what)
 	               what);
 }
 
-static int intern_opt(plugin_cohort_t *c, const char *s, uint32_t *id)
+/* Interns s (NULL or "" = the empty string), trying *hint first. */
+static int intern_opt(plugin_cohort_t *c, const char *s, uint32_t *hint,
+                      uint32_t *id)
 {
 	if (!s || !*s) {
 		*id = c->empty;
 		return CD_OK;
 	}
-	return plugin_intern_add(&c->strs, &c->arena, s, id);
+	return plugin_intern_add_hinted(&c->strs, &c->arena, s, hint, id);
 }
+
+/* The hint slot of the item at position pos of the current cluster. */
+#define HINT(arr, pos) (&(arr)[(pos) < PC_HINTS ? (pos) : PC_HINTS - 1])
 
 static int check_open(const plugin_cohort_t *c, int need_cluster, char *err,
                       size_t errlen)
@@ -189,11 +240,11 @@ int plugin_cohort_add_cluster(plugin_cohort_t *c, const char *id,
 			k.name = c->strs.off[c->empty];
 	}
 	if (!rc)
-		rc = intern_opt(c, economy, &k.economy);
+		rc = intern_opt(c, economy, &c->hint_field[0], &k.economy);
 	if (!rc)
-		rc = intern_opt(c, region, &k.region);
+		rc = intern_opt(c, region, &c->hint_field[1], &k.region);
 	if (!rc)
-		rc = intern_opt(c, industry, &k.industry);
+		rc = intern_opt(c, industry, &c->hint_field[2], &k.industry);
 	if (rc)
 		return add_fail(err, errlen, rc, "cluster strings");
 	c->cl[c->ncl++] = k;
@@ -220,7 +271,9 @@ int plugin_cohort_add_city(plugin_cohort_t *c, const char *city, char *err,
 	                 sizeof(*c->city));
 	uint32_t id = 0;
 	if (!rc)
-		rc = plugin_intern_add(&c->strs, &c->arena, city, &id);
+		rc = plugin_intern_add_hinted(&c->strs, &c->arena, city,
+		        HINT(c->hint_city, c->ncity - c->cl[c->ncl - 1].city0),
+		        &id);
 	if (rc)
 		return add_fail(err, errlen, rc, "cities");
 	c->city[c->ncity++] = id;
@@ -249,7 +302,8 @@ int plugin_cohort_add_indicator(plugin_cohort_t *c, const char *name,
 	if (c->nind >= UINT32_MAX)
 		return add_fail(err, errlen, CD_ELIMIT, "indicators");
 	uint32_t nid = 0;
-	rc = plugin_intern_add(&c->inames, &c->arena, name, &nid);
+	rc = plugin_intern_add_hinted(&c->inames, &c->arena, name,
+	        HINT(c->hint_ind, c->nind - c->cl[c->ncl - 1].ind0), &nid);
 	if (rc)
 		return add_fail(err, errlen, rc, "indicator names");
 	rc = plugin_grow((void **)&c->ikey, &c->capkey, c->nind + 1,
@@ -322,9 +376,12 @@ int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
 	if (c->nlab >= UINT32_MAX)
 		return add_fail(err, errlen, CD_ELIMIT, "labels");
 	pc_label_t l;
-	rc = plugin_intern_add(&c->strs, &c->arena, key, &l.key);
+	uint32_t *hint =
+		*HINT(c->hint_label, c->nlab - c->cl[c->ncl - 1].lab0);
+	rc = plugin_intern_add_hinted(&c->strs, &c->arena, key, &hint[0],
+	                              &l.key);
 	if (!rc)
-		rc = intern_opt(c, value, &l.value);
+		rc = intern_opt(c, value, &hint[1], &l.value);
 	if (!rc)
 		rc = plugin_grow((void **)&c->lab, &c->caplab, c->nlab + 1,
 		                 sizeof(*c->lab));

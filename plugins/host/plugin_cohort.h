@@ -33,6 +33,11 @@ typedef struct cp_cohort plugin_cohort_t;
 int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
                          size_t expect_indicators, char *err, size_t errlen);
 void plugin_cohort_destroy(plugin_cohort_t *c);
+/* Grows the cluster and indicator arrays to hold at least this many in all
+ * (exactly: no doubling), for a filler that learns the sizes while adding.
+ * CD_ENOMEM leaves the cohort as it was; CD_EPRECONDITION once sealed. */
+int plugin_cohort_reserve(plugin_cohort_t *c, size_t clusters,
+                          size_t indicators, char *err, size_t errlen);
 
 /* Starts a new cluster; the add_* calls below apply to it. id must be
  * non-empty; the other strings may be NULL (read back as ""). */

@@ -135,6 +135,19 @@ int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
 	return CD_OK;
 }
 
+int plugin_intern_add_hinted(plugin_intern_t *t, plugin_arena_t *a,
+                             const char *s, uint32_t *hint, uint32_t *id)
+{
+	if (*hint < t->n && strcmp(a->buf + t->off[*hint], s) == 0) {
+		*id = *hint;
+		return CD_OK;
+	}
+	int rc = plugin_intern_add(t, a, s, id);
+	if (!rc)
+		*hint = *id;
+	return rc;
+}
+
 size_t plugin_intern_memory(const plugin_intern_t *t)
 {
 	return t->nslots * sizeof(*t->slots) + t->cap * sizeof(*t->off);

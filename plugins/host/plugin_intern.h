@@ -46,6 +46,12 @@ void plugin_intern_free(plugin_intern_t *t);
 /* Finds or adds s; *id is its dense id. CD_ENOMEM or CD_ELIMIT. */
 int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
                       uint32_t *id);
+/* As plugin_intern_add, trying *hint first (an id this table gave before,
+ * or PLUGIN_NOID): a caller adding strings that repeat in the same order,
+ * such as the indicator names of one cluster after another, keeps one hint
+ * per position and mostly skips the hash. *hint becomes *id. */
+int plugin_intern_add_hinted(plugin_intern_t *t, plugin_arena_t *a,
+                             const char *s, uint32_t *hint, uint32_t *id);
 /* PLUGIN_NOID when s was never added. */
 uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
                             const char *s);

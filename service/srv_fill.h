@@ -1,0 +1,52 @@
+/*
+ * srv_fill — fills the two cohorts of an evaluation, the engine's columns
+ * and the plugins' views, from one scan of a store snapshot.
+ *
+ * Each stored record is read once from its packed bytes (store_rec: no
+ * decode into a protobuf-c message, no allocation per record) and the
+ * same reading feeds engine_cohort_add_rec and the plugin cohort, so cohort
+ * index i is the same cluster on both sides. The plugin cohort gets what
+ * plugins can see: id, name, economy, region, industry, cities, indicators
+ * (name, year, value), assessments (judge, criterion, score, round,
+ * recused) and labels; strings are copied (interned) out of the record.
+ *
+ * Thread-safety: reentrant; a fill uses its snapshot and cohorts from the
+ * calling thread only.
+ */
+#ifndef SRV_FILL_H
+#define SRV_FILL_H
+
+#include <stddef.h>
+
+#include "clusters/v1/competitions.pb-c.h"
+#include "engine.h"
+#include "plugin_cohort.h"
+#include "srv_eval.h"
+#include "store_rec.h"
+
+/* NUL-terminated copies of one record's strings, reused across records. */
+typedef struct srv_fill_buf {
+	char *p;
+	size_t len, cap;
+} srv_fill_buf_t;
+
+void srv_fill_buf_free(srv_fill_buf_t *b);
+
+/* Adds the cluster rec to the plugin cohort pc. def names the rounds an
+ * assessment's round may refer to: a number ("2"), or a round's name of def
+ * (its position from 1); anything else is round 0. Codes: those of the
+ * plugin_cohort_add_* calls (CD_EV_* for data the cohort refuses,
+ * CD_ENOMEM, CD_ELIMIT). */
+int srv_fill_plugin_rec(plugin_cohort_t *pc, const store_rec_t *rec,
+                        const Clusters__V1__Competition *def,
+                        srv_fill_buf_t *buf, char *err, size_t errlen);
+
+/* Creates and fills both cohorts for r (r->def, r->snap, r->cluster_ids,
+ * r->progress: stage "reading"), and seals the plugin cohort. On failure
+ * the caller still destroys whatever *ec and *pc hold. Codes: CD_ENOTFOUND
+ * (a listed cluster id), CD_EV_DUPLICATE / CD_EV_ID (cluster_ids),
+ * CD_ECORRUPT, CD_ECANCELLED / CD_EDEADLINE, CD_ENOMEM, CD_ELIMIT. */
+int srv_fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
+                     plugin_cohort_t **pc, char *err, size_t errlen);
+
+#endif
