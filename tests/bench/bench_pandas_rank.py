@@ -40,6 +40,9 @@ def main(argv):
         term = (w / total_w) * v
         score = term if score is None else score + term
     ranked = pd.DataFrame({"id": df["id"], "score": score})
+    # The top N without sorting everything: nlargest keeps every tie at the
+    # boundary, then only those few are ordered by score and id.
+    ranked = ranked.nlargest(top, "score", keep="all")
     ranked = ranked.sort_values(["score", "id"], ascending=[False, True],
                                 kind="mergesort").head(top)
     t_rank = time.monotonic() - t2
