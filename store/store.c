@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +105,8 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	st->map_size = o.map_size ? o.map_size : DEFAULT_MAP;
 	st->map_max = o.map_size_max ? o.map_size_max : DEFAULT_MAP_MAX;
+	st->shed_bytes = o.scan_shed_bytes ? o.scan_shed_bytes
+	                                   : (size_t)64 << 20;
 	if (st->map_max < st->map_size)
 		st->map_max = st->map_size;
 	pthread_mutex_init(&st->wlock, NULL);
@@ -207,6 +210,21 @@ uint64_t store_data_version(store_t *st, MDB_txn *txn)
 	if (mdb_get(txn, st->meta, &k, &v) == 0 && v.mv_size == sizeof(ver))
 		memcpy(&ver, v.mv_data, sizeof(ver));
 	return ver;
+}
+
+void store_map_shed(const void *lo, const void *hi)
+{
+	/* LMDB does not tell where its map starts (mdb_env_info's me_mapaddr
+	 * is only set for MDB_FIXEDMAP), so the scan passes the span of
+	 * record addresses it read, which lies inside the map. The map is
+	 * read-only and shared (no MDB_WRITEMAP): dropping its pages loses
+	 * nothing; they stay in the page cache and a later read faults them
+	 * back in. */
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)lo & ~(page - 1);
+	uintptr_t b = ((uintptr_t)hi + page - 1) & ~(page - 1);
+	if (lo && b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void store_next_etag(store_wctx_t *w, char buf[17])

@@ -61,6 +61,9 @@ typedef struct store_opts {
 	size_t map_size_max;  /* growth ceiling; 0 = 1 TiB */
 	int nosync;           /* 1 = commits are not fsynced (benchmarks only) */
 	unsigned max_readers; /* 0 = 512 */
+	/* Long scans drop the pages they have read from the process's
+	 * resident set after this many bytes of records; 0 = 64 MiB. */
+	size_t scan_shed_bytes;
 } store_opts_t;
 
 typedef struct store_stats {

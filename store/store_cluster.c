@@ -405,12 +405,14 @@ static int scan_plain(store_t *st, MDB_txn *txn, const char *after,
 	if (rc == 0 && opx == MDB_SET_RANGE && k.mv_size == strlen(after) &&
 	    !memcmp(k.mv_data, after, k.mv_size))
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	store_span_t span = {0};
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		int r = fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if (r) {
 			mdb_cursor_close(cur);
 			return r;
 		}
+		store_span_add(st, &span, &v);
 	}
 	mdb_cursor_close(cur);
 	return rc == MDB_NOTFOUND ? CD_OK : store_mdb_err(rc, "scan", NULL, 0);
@@ -432,6 +434,7 @@ static int scan_filtered(store_t *st, MDB_txn *txn, const store_filter_t *f,
 	MDB_val k, v, pk, pv;
 	int rc;
 
+	store_span_t span = {0};
 	pick_index(f, &field, &val);
 	plen = 2 + strlen(val);
 	if (plen + alen > STORE_KEY_MAX)
@@ -465,6 +468,8 @@ static int scan_filtered(store_t *st, MDB_txn *txn, const store_filter_t *f,
 		if (!ok)
 			continue;
 		int r = fn(arg, pk.mv_data, pk.mv_size, pv.mv_data, pv.mv_size);
+		if (!r)
+			store_span_add(st, &span, &pv);
 		if (r) {
 			mdb_cursor_close(cur);
 			return r;

@@ -37,6 +37,7 @@ struct store {
 	pthread_rwlock_t maplock;
 
 	size_t map_size, map_max;
+	size_t shed_bytes;    /* see store_opts.scan_shed_bytes */
 	unsigned grow_count;
 
 	pthread_mutex_t pool_lock; /* guards the pool of reset read txns */
@@ -99,6 +100,33 @@ void store_idx_free(store_idxbuf_t *b);
  * begin/abort). Holds maplock shared until store_rtxn_end. */
 int store_rtxn_begin(store_t *st, MDB_txn **txn);
 void store_rtxn_end(store_t *st, MDB_txn *txn);
+
+/* Long scans call this every st->shed_bytes of records read, with the
+ * span of map addresses they read, so that reading a database bigger than
+ * the process's memory budget does not keep the whole file in its resident
+ * set. */
+void store_map_shed(const void *lo, const void *hi);
+
+/* The span of map addresses a scan has read since it last shed. */
+typedef struct store_span {
+	const char *lo, *hi;
+	size_t bytes;
+} store_span_t;
+
+static inline void store_span_add(store_t *st, store_span_t *s,
+                                  const MDB_val *v)
+{
+	const char *p = v->mv_data;
+	if (!s->lo || p < s->lo)
+		s->lo = p;
+	if (p + v->mv_size > s->hi)
+		s->hi = p + v->mv_size;
+	if ((s->bytes += v->mv_size) >= st->shed_bytes) {
+		store_map_shed(s->lo, s->hi);
+		s->lo = s->hi = NULL;
+		s->bytes = 0;
+	}
+}
 
 /* The data version as of txn (0 before any cluster write). */
 uint64_t store_data_version(store_t *st, MDB_txn *txn);

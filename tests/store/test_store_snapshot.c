@@ -234,12 +234,49 @@ static void test_backup(void **state)
 	fx_rmdir(bdir);
 }
 
+/* Scans drop the pages they passed from the resident set as they go;
+ * what a scan reads afterwards, and any later read, is unchanged. */
+static void test_scan_sheds_pages(void **state)
+{
+	(void)state;
+	char *dir = fx_tmpdir();
+	store_opts_t o = {.scan_shed_bytes = 4096};
+	store_t *st = NULL;
+	char id[32];
+	assert_int_equal(store_open(&st, dir, &o, err, sizeof(err)), CD_OK);
+	for (int i = 0; i < 2000; i++) {
+		snprintf(id, sizeof(id), "s%05d", i);
+		put(st, id, i);
+	}
+	store_snap_t *snap;
+	sum_t a = {0}, b = {0}, c = {0};
+	assert_int_equal(store_snap_open(st, &snap), CD_OK);
+	assert_int_equal(store_snap_scan(snap, NULL, NULL, add, &a), 0);
+	assert_int_equal(store_snap_scan(snap, NULL, NULL, add, &b), 0);
+	store_filter_t flt = {.city = "Stockholm"};
+	assert_int_equal(store_snap_scan(snap, &flt, NULL, add, &c), 0);
+	assert_int_equal(a.n, 2000);
+	assert_true(a.total == 1999.0 * 2000 / 2);
+	assert_true(b.total == a.total);
+	assert_true(c.total == a.total);
+	store_cluster_t *one;
+	assert_int_equal(store_snap_cluster_get(snap, "s01234", &one, err,
+	                                        sizeof(err)),
+	                 CD_OK);
+	assert_true(one->indicators[0]->value == 1234);
+	store_cluster_free(one);
+	store_snap_close(snap);
+	store_close(st);
+	fx_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_isolation),
 		cmocka_unit_test(test_scan_stop),
 		cmocka_unit_test(test_backup),
+		cmocka_unit_test(test_scan_sheds_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
