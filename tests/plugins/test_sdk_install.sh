@@ -2,8 +2,8 @@
 # Installs the plugin SDK into a temporary prefix, builds the out-of-tree
 # example plugin with pkg-config alone, and loads it (and the installed
 # built-in plugins) through the registry; given clusterd and clusterctl, it
-# also starts clusterd with the example in its plugin directory and expects
-# it in `clusterctl plugin list`.
+# also starts clusterd with the example in its plugin directory, expects it
+# in `clusterctl plugin list`, and runs a competition scored by it.
 # Usage: test_sdk_install.sh <build dir> <example dir> <pt_load_dir>
 #        [<clusterd> <clusterctl>]
 set -eu
@@ -66,6 +66,37 @@ if [ -n "$server" ]; then
 		echo "sdk_install: ratio not in plugin list" >&2
 		exit 1
 	fi
+	# And it scores in a real evaluation: R&D intensity in percent,
+	# 5/100 = 5, 30/200 = 15, 1/50 = 2, so b ranks first, then a, then c.
+	cat >"$tmp/clusters.csv" <<'CSV'
+id,name,economy,rd_investment_cny@2021,revenue_cny@2021
+sdk-a,Cluster A,CN,5,100
+sdk-b,Cluster B,CN,30,200
+sdk-c,Cluster C,CN,1,50
+CSV
+	cat >"$tmp/comp.json" <<'JSON'
+{"id": "sdk-ratio", "title": "R&D intensity",
+ "rounds": [{"name": "only", "criteria": [{"id": "rd", "plugin": "ratio",
+   "weight": 1, "normalization": "NONE"}]}]}
+JSON
+	"$ctl" --server "127.0.0.1:$port" cluster import "$tmp/clusters.csv"
+	"$ctl" --server "127.0.0.1:$port" competition create "$tmp/comp.json"
+	"$ctl" --server "127.0.0.1:$port" --json competition run sdk-ratio \
+		>"$tmp/run.json"
+	/usr/bin/python3 - "$tmp/run.json" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+run = json.loads(text[text.index("{"):])
+got = [(s["clusterId"], s["rank"], round(s["score"], 9))
+       for s in run["standings"]]
+want = [("sdk-b", 1, 15.0), ("sdk-a", 2, 5.0), ("sdk-c", 3, 2.0)]
+if got != want:
+    sys.exit("sdk_install: ratio run gave %r, want %r" % (got, want))
+plugins = [p["name"] for p in run.get("plugins", [])]
+if plugins != ["ratio"]:
+    sys.exit("sdk_install: run records plugins %r" % plugins)
+print("sdk_install: ratio scored the run:", got)
+PY
 	kill "$pid"
 	wait "$pid" || { echo "sdk_install: clusterd failed to stop" >&2; exit 1; }
 	pid=
