@@ -15,7 +15,10 @@
  * Every figure is the median of ROUNDS rounds, raw and store interleaved
  * so both see the same machine load.
  *
- * Usage: bench_store [clusters] [gets] [rounds]
+ * Usage: bench_store [clusters] [gets] [rounds] [sorted|shuffled]
+ *   sorted (default): records written in id order, LMDB's best case;
+ *   shuffled: the same records in a random order (same for raw and store),
+ *   as an import of unsorted data writes them.
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -276,6 +279,28 @@ int main(int argc, char **argv)
 	if (rounds < 1 || rounds > 16)
 		rounds = 5;
 	make_data(&d, n);
+	int shuffled = argc > 4 && !strcmp(argv[4], "shuffled");
+	if (shuffled) {
+		uint64_t y = 0x9e3779b97f4a7c15ull;
+		for (size_t i = n; i > 1; i--) {
+			y ^= y << 13;
+			y ^= y >> 7;
+			y ^= y << 17;
+			size_t j = y % i;
+			store_cluster_t tc = d.c[i - 1];
+			d.c[i - 1] = d.c[j];
+			d.c[j] = tc;
+			char *ti = d.ids[i - 1];
+			d.ids[i - 1] = d.ids[j];
+			d.ids[j] = ti;
+			uint8_t *tp = d.packed[i - 1];
+			d.packed[i - 1] = d.packed[j];
+			d.packed[j] = tp;
+			size_t tl = d.plen[i - 1];
+			d.plen[i - 1] = d.plen[j];
+			d.plen[j] = tl;
+		}
+	}
 	size_t *order = malloc(gets * sizeof(size_t));
 	uint64_t x = 88172645463325252ull;
 	for (size_t g = 0; g < gets; g++) {
@@ -286,9 +311,10 @@ int main(int argc, char **argv)
 	}
 	store_op_t *ops = calloc(BATCH, sizeof(*ops));
 	printf("bench_store: %zu clusters x %d indicators (%zu bytes packed "
-	       "each on average), %zu random gets, %d rounds, batch %d\n",
-	       n, NIND, 0 == n ? 0 : (d.plen[0] + d.plen[n - 1]) / 2, gets,
-	       rounds, BATCH);
+	       "each on average), written in %s order; %zu random gets, %d "
+	       "rounds, batch %d\n",
+	       n, NIND, 0 == n ? 0 : (d.plen[0] + d.plen[n - 1]) / 2,
+	       shuffled ? "a shuffled" : "id", gets, rounds, BATCH);
 
 	for (int r = 0; r < rounds; r++) {
 		char rd[] = "/tmp/bench-raw-XXXXXX", sd[] = "/tmp/bench-st-XXXXXX";
