@@ -11,6 +11,9 @@
  *       THREADS threads sharing one client, each creating with blocking
  *       calls for SECONDS. Prints both rates per round and the medians;
  *       every acknowledged id is appended to ACKFILE.
+ *   bench_create ADDR load SECONDS THREADS ACKFILE
+ *       only the concurrent phase, once: for measuring the server's CPU
+ *       time per call over a known number of calls (ACKFILE's lines).
  *   bench_create ADDR verify ACKFILE
  *       checks that every id in ACKFILE is stored (GetCluster of each) and
  *       counts the store's clusters by ListClusters paging.
@@ -125,6 +128,21 @@ static int cmd_run(cc_client_t *cl, double secs, int rounds, int nth,
 	return fclose(ack) || failed;
 }
 
+static int cmd_load(cc_client_t *cl, double secs, int nth,
+                    const char *ackfile)
+{
+	FILE *ack = fopen(ackfile, "a");
+	if (!ack) {
+		perror(ackfile);
+		return 1;
+	}
+	size_t failed = 0;
+	double rate = phase(cl, "load", nth, secs, ack, &failed);
+	printf("create load: %d in flight %.0f /s; failed calls %zu\n", nth,
+	       rate, failed);
+	return fclose(ack) || failed;
+}
+
 static int cmd_verify(cc_client_t *cl, const char *ackfile)
 {
 	FILE *f = fopen(ackfile, "r");
@@ -188,7 +206,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench_create ADDR one ID | run SECONDS "
-		        "ROUNDS THREADS ACKFILE | verify ACKFILE\n");
+		        "ROUNDS THREADS ACKFILE | load SECONDS THREADS ACKFILE | "
+		        "verify ACKFILE\n");
 		return 2;
 	}
 	char err[256];
@@ -216,6 +235,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "run") && argc == 7) {
 		rc = cmd_run(cl, atof(argv[3]), atoi(argv[4]), atoi(argv[5]),
 		             argv[6]);
+	} else if (!strcmp(argv[2], "load") && argc == 6) {
+		rc = cmd_load(cl, atof(argv[3]), atoi(argv[4]), argv[5]);
 	} else if (!strcmp(argv[2], "verify") && argc == 4) {
 		rc = cmd_verify(cl, argv[3]);
 	}
