@@ -39,8 +39,9 @@ static int label(engine_cohort_t *c, const store_rec_label_t *l)
 		if (!span_eq(l->key, c->lcol[k].key))
 			continue;
 		uint32_t sid;
-		int rc = engine_dict_intern(&c->label_values, l->value.s,
-		                            l->value.len, &sid);
+		int rc = engine_dict_intern_hinted(&c->label_values, l->value.s,
+		                                   l->value.len, &c->lcol[k].hint,
+		                                   &sid);
 		if (rc)
 			return rc;
 		c->lcol[k].val[c->n] = sid;
@@ -52,7 +53,8 @@ static int label(engine_cohort_t *c, const store_rec_label_t *l)
 static int economy(engine_cohort_t *c, span_t e, uint32_t *sid)
 {
 	uint32_t before = engine_dict_size(&c->economies);
-	int rc = engine_dict_intern(&c->economies, e.s, e.len, sid);
+	int rc = engine_dict_intern_hinted(&c->economies, e.s, e.len,
+	                                   &c->hint_economy, sid);
 	if (rc || engine_dict_size(&c->economies) == before)
 		return rc;
 	const char *p = e.s, *end = e.s + e.len;
@@ -113,8 +115,11 @@ static int add(engine_cohort_t *c, const store_rec_t *r)
 		return rc;
 	for (size_t k = 0; k < r->ncities; k++) {
 		uint32_t sid;
-		if ((rc = engine_dict_intern(&c->cities, r->cities[k].s,
-		                             r->cities[k].len, &sid)))
+		uint32_t *hint = &c->hint_city[k < ENGINE_CITY_HINTS
+		                               ? k : ENGINE_CITY_HINTS - 1];
+		if ((rc = engine_dict_intern_hinted(&c->cities, r->cities[k].s,
+		                                    r->cities[k].len, hint,
+		                                    &sid)))
 			return rc;
 		c->city[c->ncity++] = sid;
 	}
@@ -124,10 +129,12 @@ static int add(engine_cohort_t *c, const store_rec_t *r)
 		if ((rc = label(c, &r->labels[k])))
 			return rc;
 	if ((rc = economy(c, r->economy, &c->economy[i])) ||
-	    (rc = engine_dict_intern(&c->regions, r->region.s, r->region.len,
-	                             &c->region[i])) ||
-	    (rc = engine_dict_intern(&c->industries, r->industry.s,
-	                             r->industry.len, &c->industry[i])) ||
+	    (rc = engine_dict_intern_hinted(&c->regions, r->region.s,
+	                                    r->region.len, &c->hint_region,
+	                                    &c->region[i])) ||
+	    (rc = engine_dict_intern_hinted(&c->industries, r->industry.s,
+	                                    r->industry.len, &c->hint_industry,
+	                                    &c->industry[i])) ||
 	    (rc = text(c, r->id, &c->id_off[i])) ||
 	    (rc = text(c, r->name, &c->name_off[i])))
 		return rc;

@@ -5,15 +5,24 @@
 
 #include "cd_error.h"
 
-/* FNV-1a: short keys, no adversary worth a keyed hash here. */
+/* Eight bytes at a time, multiply and fold: short keys, no adversary
+ * worth a keyed hash here. Only slot placement depends on it. */
 static uint32_t hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
+	const uint64_t m = 0x9e3779b97f4a7c15u;
+	uint64_t h = len * m;
+	for (; len >= 8; s += 8, len -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
 	}
-	return h;
+	uint64_t w = 0;
+	for (size_t i = 0; i < len; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	h = (h ^ w) * m;
+	h ^= h >> 32;
+	return (uint32_t)h;
 }
 
 static int eq(const engine_dict_t *d, uint32_t sid, const char *s, size_t len)
@@ -116,6 +125,19 @@ int engine_dict_intern(engine_dict_t *d, const char *s, size_t len,
 	d->slots[i] = d->n + 1;
 	*sid = d->n++;
 	return CD_OK;
+}
+
+int engine_dict_intern_hinted(engine_dict_t *d, const char *s, size_t len,
+                              uint32_t *hint, uint32_t *sid)
+{
+	if (*hint < d->n && eq(d, *hint, s, len)) {
+		*sid = *hint;
+		return CD_OK;
+	}
+	int rc = engine_dict_intern(d, s, len, sid);
+	if (!rc)
+		*hint = *sid;
+	return rc;
 }
 
 size_t engine_dict_bytes(const engine_dict_t *d)

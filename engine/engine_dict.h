@@ -33,6 +33,12 @@ void engine_dict_fini(engine_dict_t *d);
 /* Interns s[0..len) (no NUL needed) and stores its sid in *sid. */
 int engine_dict_intern(engine_dict_t *d, const char *s, size_t len,
                        uint32_t *sid);
+/* As engine_dict_intern, trying *hint first (a sid of d, or
+ * ENGINE_SID_NONE); *hint becomes *sid. A filler that meets the same
+ * strings in the same places record after record keeps a hint per place
+ * and mostly skips the hash. */
+int engine_dict_intern_hinted(engine_dict_t *d, const char *s, size_t len,
+                              uint32_t *hint, uint32_t *sid);
 /* The sid of s, or ENGINE_SID_NONE when it was never interned. */
 uint32_t engine_dict_find(const engine_dict_t *d, const char *s, size_t len);
 

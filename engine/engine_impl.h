@@ -19,6 +19,7 @@
 typedef struct engine_label_col {
 	char *key;
 	uint32_t *val;          /* ENGINE_SID_NONE: label absent */
+	uint32_t hint;          /* the previous cluster's value sid */
 } engine_label_col_t;
 
 /* An indicator column: one (name, year) pair, year 0 = the latest year. */
@@ -27,6 +28,8 @@ typedef struct engine_ind_col {
 	int32_t year;
 	double *val;            /* NaN: indicator absent */
 } engine_ind_col_t;
+
+#define ENGINE_CITY_HINTS 8
 
 struct engine_cohort {
 	size_t n, cap;
@@ -48,6 +51,10 @@ struct engine_cohort {
 	size_t nicol;
 	int32_t *icol_year;     /* scratch while parsing one record */
 	int ids_sorted;         /* ids were added in ascending order */
+	/* The sids the previous cluster had (city by position), tried before
+	 * hashing: neighbours tend to share them. */
+	uint32_t hint_economy, hint_region, hint_industry;
+	uint32_t hint_city[ENGINE_CITY_HINTS];
 	store_rec_t rec;        /* engine_cohort_add_packed's reader */
 };
 

@@ -61,17 +61,9 @@ static int round_of(const Clusters__V1__Competition *def, const char *s)
 	return 0;
 }
 
-static int add_cluster(plugin_cohort_t *pc, const store_rec_t *r,
-                       srv_fill_buf_t *b, char *err, size_t errlen)
+static plugin_cohort_str_t str(store_span_t s)
 {
-	if (buf_room(b, r->id.len + r->name.len + r->economy.len +
-	                r->region.len + r->industry.len + 5))
-		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	const char *id = cstr(b, r->id), *name = cstr(b, r->name),
-	           *econ = cstr(b, r->economy), *region = cstr(b, r->region),
-	           *industry = cstr(b, r->industry);
-	return plugin_cohort_add_cluster(pc, id, name, econ, region, industry,
-	                                 err, errlen);
+	return (plugin_cohort_str_t){ s.s, s.len };
 }
 
 static int add_assessment(plugin_cohort_t *pc,
@@ -79,42 +71,38 @@ static int add_assessment(plugin_cohort_t *pc,
                           const Clusters__V1__Competition *def,
                           srv_fill_buf_t *b, char *err, size_t errlen)
 {
-	if (buf_room(b, a->judge.len + a->criterion.len + a->round.len + 3))
+	if (buf_room(b, a->round.len + 1))
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	const char *judge = cstr(b, a->judge),
-	           *crit = cstr(b, a->criterion), *round = cstr(b, a->round);
-	return plugin_cohort_add_assessment(pc, judge, crit, a->score,
-	                                    round_of(def, round), a->recused,
-	                                    err, errlen);
+	const char *round = cstr(b, a->round);
+	return plugin_cohort_add_assessment_n(pc, str(a->judge),
+	                                      str(a->criterion), a->score,
+	                                      round_of(def, round),
+	                                      a->recused, err, errlen);
 }
 
 int srv_fill_plugin_rec(plugin_cohort_t *pc, const store_rec_t *r,
                         const Clusters__V1__Competition *def,
                         srv_fill_buf_t *b, char *err, size_t errlen)
 {
-	int rc = add_cluster(pc, r, b, err, errlen);
-	for (size_t i = 0; !rc && i < r->ncities; i++) {
-		if (buf_room(b, r->cities[i].len + 1))
-			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-		rc = plugin_cohort_add_city(pc, cstr(b, r->cities[i]), err,
-		                            errlen);
-	}
+	plugin_cohort_fields_t f = { str(r->id), str(r->name),
+	                             str(r->economy), str(r->region),
+	                             str(r->industry) };
+	int rc = plugin_cohort_add_cluster_n(pc, &f, err, errlen);
+	for (size_t i = 0; !rc && i < r->ncities; i++)
+		rc = plugin_cohort_add_city_n(pc, str(r->cities[i]), err,
+		                              errlen);
 	for (size_t i = 0; !rc && i < r->nindicators; i++) {
 		const store_rec_indicator_t *x = &r->indicators[i];
-		if (buf_room(b, x->name.len + 1))
-			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-		rc = plugin_cohort_add_indicator(pc, cstr(b, x->name), x->year,
-		                                 x->value, err, errlen);
+		rc = plugin_cohort_add_indicator_n(pc, str(x->name), x->year,
+		                                   x->value, err, errlen);
 	}
 	for (size_t i = 0; !rc && i < r->nassessments; i++)
 		rc = add_assessment(pc, &r->assessments[i], def, b, err,
 		                    errlen);
 	for (size_t i = 0; !rc && i < r->nlabels; i++) {
 		const store_rec_label_t *l = &r->labels[i];
-		if (buf_room(b, l->key.len + l->value.len + 2))
-			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-		const char *key = cstr(b, l->key), *value = cstr(b, l->value);
-		rc = plugin_cohort_add_label(pc, key, value, err, errlen);
+		rc = plugin_cohort_add_label_n(pc, str(l->key), str(l->value),
+		                               err, errlen);
 	}
 	return rc;
 }

@@ -8,7 +8,8 @@
  * index i is the same cluster on both sides. The plugin cohort gets what
  * plugins can see: id, name, economy, region, industry, cities, indicators
  * (name, year, value), assessments (judge, criterion, score, round,
- * recused) and labels; strings are copied (interned) out of the record.
+ * recused) and labels; the plugin cohort copies ids and names and
+ * interns the strings that repeat, straight from the record's bytes.
  *
  * Thread-safety: reentrant; a fill uses its snapshot and cohorts from the
  * calling thread only.
@@ -24,7 +25,8 @@
 #include "srv_eval.h"
 #include "store_rec.h"
 
-/* NUL-terminated copies of one record's strings, reused across records. */
+/* A NUL-terminated copy of an assessment's round, reused across
+ * records. */
 typedef struct srv_fill_buf {
 	char *p;
 	size_t len, cap;

@@ -1,3 +1,6 @@
+/* plugin_cohort.c — creating, sealing and viewing a plugin cohort, and the
+ * host accessors plugins read it through (see plugin_cohort.h; building is
+ * in plugin_cohort_add.c). */
 #include "plugin_cohort.h"
 
 #include <math.h>
@@ -6,65 +9,8 @@
 #include <string.h>
 
 #include "cd_error.h"
-#include "plugin_intern.h"
+#include "plugin_cohort_impl.h"
 
-/* Each cluster stores where its items start in the flat arrays; where they
- * end is where the next cluster's start (or the array's length). That is
- * why items may only be added to the newest cluster. */
-typedef struct pc_cluster {
-	uint32_t id, name;                 /* arena offsets */
-	uint32_t economy, region, industry; /* intern ids */
-	uint32_t city0, ind0, asm0, lab0;
-} pc_cluster_t;
-
-typedef struct pc_assessment {
-	uint32_t judge, criterion;  /* intern ids */
-	int32_t round;
-	uint32_t recused;
-	double score;
-} pc_assessment_t;
-
-typedef struct pc_label {
-	uint32_t key, value;  /* intern ids */
-} pc_label_t;
-
-/* Indicator key: name id in the high 16 bits, year in the low 16, so one
- * cluster's sorted keys group a series by name in year order, and the key
- * plus value take 12 bytes. */
-#define IND_KEY(name, year) (((uint32_t)(name) << 16) | (uint32_t)(year))
-#define IND_NAME(key) ((key) >> 16)
-#define IND_YEAR(key) ((int)((key) & 0xFFFFu))
-
-#define PC_HINTS 16
-
-struct cp_cohort {
-	plugin_arena_t arena;
-	plugin_intern_t strs;   /* economies, cities, judges, labels, ... */
-	plugin_intern_t inames; /* indicator names: dense ids < 2^16 */
-	pc_cluster_t *cl;
-	size_t ncl, capcl;
-	uint32_t *city;
-	size_t ncity, capcity;
-	uint32_t *ikey;
-	double *ival;
-	size_t nind, capkey, capval;
-	pc_assessment_t *as;
-	size_t nas, capas;
-	pc_label_t *lab;
-	size_t nlab, caplab;
-	int sealed;
-	uint32_t empty;         /* intern id of "" */
-	/* Ids of the strings the previous cluster had at each position, tried
-	 * before hashing (plugin_intern_add_hinted): clusters tend to repeat
-	 * their neighbours' economy, indicator names, label keys. */
-	uint32_t hint_field[3];
-	uint32_t hint_city[PC_HINTS], hint_ind[PC_HINTS];
-	uint32_t hint_label[PC_HINTS][2];
-	/* A view (plugin_cohort_view): cluster i is parent's map[i]; every
-	 * other field is empty. */
-	const struct cp_cohort *parent;
-	uint32_t *map;
-};
 
 int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
                          size_t expect_indicators, char *err, size_t errlen)
@@ -77,6 +23,7 @@ int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
 	memset(c->hint_city, 0xFF, sizeof(c->hint_city));
 	memset(c->hint_ind, 0xFF, sizeof(c->hint_ind));
 	memset(c->hint_label, 0xFF, sizeof(c->hint_label));
+	memset(c->hint_as, 0xFF, sizeof(c->hint_as));
 	plugin_intern_init(&c->strs, UINT32_MAX - 1);
 	/* Below 0xFFFF so that the key of "the next name" still fits. */
 	plugin_intern_init(&c->inames, 0xFFFF);
@@ -178,223 +125,6 @@ int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
 	return CD_OK;
 }
 
-static int add_fail(char *err, size_t errlen, int rc, const char *what)
-{
-	if (rc == CD_ELIMIT)
-		return cd_fail(err, errlen, rc, "cohort: too many %s", what);
-	return cd_fail(err, errlen, rc, "cohort: out of memory adding %s",
-	               what);
-}
-
-/* Interns s (NULL or "" = the empty string), trying *hint first. */
-static int intern_opt(plugin_cohort_t *c, const char *s, uint32_t *hint,
-                      uint32_t *id)
-{
-	if (!s || !*s) {
-		*id = c->empty;
-		return CD_OK;
-	}
-	return plugin_intern_add_hinted(&c->strs, &c->arena, s, hint, id);
-}
-
-/* The hint slot of the item at position pos of the current cluster. */
-#define HINT(arr, pos) (&(arr)[(pos) < PC_HINTS ? (pos) : PC_HINTS - 1])
-
-static int check_open(const plugin_cohort_t *c, int need_cluster, char *err,
-                      size_t errlen)
-{
-	if (c->sealed)
-		return cd_fail(err, errlen, CD_EPRECONDITION,
-		               "cohort: already sealed");
-	if (need_cluster && !c->ncl)
-		return cd_fail(err, errlen, CD_EPRECONDITION,
-		               "cohort: add a cluster first");
-	return CD_OK;
-}
-
-int plugin_cohort_add_cluster(plugin_cohort_t *c, const char *id,
-                              const char *name, const char *economy,
-                              const char *region, const char *industry,
-                              char *err, size_t errlen)
-{
-	int rc = check_open(c, 0, err, errlen);
-	if (rc)
-		return rc;
-	if (!id || !*id)
-		return cd_fail(err, errlen, CD_EV_ID, "cohort: empty cluster id");
-	if (c->ncl >= UINT32_MAX)
-		return add_fail(err, errlen, CD_ELIMIT, "clusters");
-	rc = plugin_grow((void **)&c->cl, &c->capcl, c->ncl + 1,
-	                 sizeof(*c->cl));
-	if (rc)
-		return add_fail(err, errlen, rc, "clusters");
-	pc_cluster_t k = {
-		.city0 = (uint32_t)c->ncity, .ind0 = (uint32_t)c->nind,
-		.asm0 = (uint32_t)c->nas, .lab0 = (uint32_t)c->nlab,
-	};
-	rc = plugin_arena_add(&c->arena, id, &k.id);
-	if (!rc) {
-		if (name && *name)
-			rc = plugin_arena_add(&c->arena, name, &k.name);
-		else
-			k.name = c->strs.off[c->empty];
-	}
-	if (!rc)
-		rc = intern_opt(c, economy, &c->hint_field[0], &k.economy);
-	if (!rc)
-		rc = intern_opt(c, region, &c->hint_field[1], &k.region);
-	if (!rc)
-		rc = intern_opt(c, industry, &c->hint_field[2], &k.industry);
-	if (rc)
-		return add_fail(err, errlen, rc, "cluster strings");
-	c->cl[c->ncl++] = k;
-	return CD_OK;
-}
-
-static const char *last_id(const plugin_cohort_t *c)
-{
-	return plugin_arena_str(&c->arena, c->cl[c->ncl - 1].id);
-}
-
-int plugin_cohort_add_city(plugin_cohort_t *c, const char *city, char *err,
-                           size_t errlen)
-{
-	int rc = check_open(c, 1, err, errlen);
-	if (rc)
-		return rc;
-	if (!city || !*city)
-		return cd_fail(err, errlen, CD_EV_EMPTY,
-		               "cohort: cluster '%s': empty city", last_id(c));
-	if (c->ncity >= UINT32_MAX)
-		return add_fail(err, errlen, CD_ELIMIT, "cities");
-	rc = plugin_grow((void **)&c->city, &c->capcity, c->ncity + 1,
-	                 sizeof(*c->city));
-	uint32_t id = 0;
-	if (!rc)
-		rc = plugin_intern_add_hinted(&c->strs, &c->arena, city,
-		        HINT(c->hint_city, c->ncity - c->cl[c->ncl - 1].city0),
-		        &id);
-	if (rc)
-		return add_fail(err, errlen, rc, "cities");
-	c->city[c->ncity++] = id;
-	return CD_OK;
-}
-
-int plugin_cohort_add_indicator(plugin_cohort_t *c, const char *name,
-                                int year, double value, char *err,
-                                size_t errlen)
-{
-	int rc = check_open(c, 1, err, errlen);
-	if (rc)
-		return rc;
-	if (!name || !*name)
-		return cd_fail(err, errlen, CD_EV_INDICATOR_NAME,
-		               "cohort: cluster '%s': empty indicator name",
-		               last_id(c));
-	if (year < 0 || year > 0xFFFF)
-		return cd_fail(err, errlen, CD_EV_YEAR,
-		               "cohort: cluster '%s': indicator '%s': year %d "
-		               "outside 0..65535", last_id(c), name, year);
-	if (!isfinite(value))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "cohort: cluster '%s': indicator '%s' %d is not "
-		               "finite", last_id(c), name, year);
-	if (c->nind >= UINT32_MAX)
-		return add_fail(err, errlen, CD_ELIMIT, "indicators");
-	uint32_t nid = 0;
-	rc = plugin_intern_add_hinted(&c->inames, &c->arena, name,
-	        HINT(c->hint_ind, c->nind - c->cl[c->ncl - 1].ind0), &nid);
-	if (rc)
-		return add_fail(err, errlen, rc, "indicator names");
-	rc = plugin_grow((void **)&c->ikey, &c->capkey, c->nind + 1,
-	                 sizeof(*c->ikey));
-	if (!rc)
-		rc = plugin_grow((void **)&c->ival, &c->capval, c->nind + 1,
-		                 sizeof(*c->ival));
-	if (rc)
-		return add_fail(err, errlen, rc, "indicators");
-	/* Insert in key order: clusters hold few indicators, and keeping them
-	 * sorted now makes every later lookup a binary search. */
-	uint32_t key = IND_KEY(nid, year);
-	size_t lo = c->cl[c->ncl - 1].ind0, i = c->nind;
-	while (i > lo && c->ikey[i - 1] > key)
-		i--;
-	if (i > lo && c->ikey[i - 1] == key)
-		return cd_fail(err, errlen, CD_EV_DUPLICATE,
-		               "cohort: cluster '%s': indicator '%s' %d given "
-		               "twice", last_id(c), name, year);
-	memmove(c->ikey + i + 1, c->ikey + i, (c->nind - i) * sizeof(*c->ikey));
-	memmove(c->ival + i + 1, c->ival + i, (c->nind - i) * sizeof(*c->ival));
-	c->ikey[i] = key;
-	c->ival[i] = value;
-	c->nind++;
-	return CD_OK;
-}
-
-int plugin_cohort_add_assessment(plugin_cohort_t *c, const char *judge,
-                                 const char *criterion, double score,
-                                 int round, int recused, char *err,
-                                 size_t errlen)
-{
-	int rc = check_open(c, 1, err, errlen);
-	if (rc)
-		return rc;
-	if (!judge || !*judge || !criterion || !*criterion)
-		return cd_fail(err, errlen, CD_EV_EMPTY,
-		               "cohort: cluster '%s': assessment without judge "
-		               "or criterion", last_id(c));
-	if (!isfinite(score))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "cohort: cluster '%s': assessment of '%s' by '%s' "
-		               "is not finite", last_id(c), criterion, judge);
-	if (c->nas >= UINT32_MAX)
-		return add_fail(err, errlen, CD_ELIMIT, "assessments");
-	pc_assessment_t a = { .round = round, .recused = recused != 0,
-	                      .score = score };
-	rc = plugin_grow((void **)&c->as, &c->capas, c->nas + 1, sizeof(*c->as));
-	if (!rc)
-		rc = plugin_intern_add(&c->strs, &c->arena, judge, &a.judge);
-	if (!rc)
-		rc = plugin_intern_add(&c->strs, &c->arena, criterion,
-		                       &a.criterion);
-	if (rc)
-		return add_fail(err, errlen, rc, "assessments");
-	c->as[c->nas++] = a;
-	return CD_OK;
-}
-
-int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
-                            const char *value, char *err, size_t errlen)
-{
-	int rc = check_open(c, 1, err, errlen);
-	if (rc)
-		return rc;
-	if (!key || !*key)
-		return cd_fail(err, errlen, CD_EV_LABEL_KEY,
-		               "cohort: cluster '%s': empty label key",
-		               last_id(c));
-	if (c->nlab >= UINT32_MAX)
-		return add_fail(err, errlen, CD_ELIMIT, "labels");
-	pc_label_t l;
-	uint32_t *hint =
-		*HINT(c->hint_label, c->nlab - c->cl[c->ncl - 1].lab0);
-	rc = plugin_intern_add_hinted(&c->strs, &c->arena, key, &hint[0],
-	                              &l.key);
-	if (!rc)
-		rc = intern_opt(c, value, &hint[1], &l.value);
-	if (!rc)
-		rc = plugin_grow((void **)&c->lab, &c->caplab, c->nlab + 1,
-		                 sizeof(*c->lab));
-	if (rc)
-		return add_fail(err, errlen, rc, "labels");
-	for (size_t i = c->cl[c->ncl - 1].lab0; i < c->nlab; i++)
-		if (c->lab[i].key == l.key)
-			return cd_fail(err, errlen, CD_EV_DUPLICATE,
-			               "cohort: cluster '%s': label '%s' given "
-			               "twice", last_id(c), key);
-	c->lab[c->nlab++] = l;
-	return CD_OK;
-}
 
 /* Shrinking is best effort: a failed realloc keeps the larger block. */
 static void shrink(void **p, size_t *cap, size_t n, size_t elem)
@@ -416,9 +146,9 @@ static void shrink(void **p, size_t *cap, size_t n, size_t elem)
 
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
 {
-	int rc = check_open(c, 0, err, errlen);
-	if (rc)
-		return rc;
+	if (c->sealed)
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "cohort: already sealed");
 	shrink((void **)&c->cl, &c->capcl, c->ncl, sizeof(*c->cl));
 	shrink((void **)&c->city, &c->capcity, c->ncity, sizeof(*c->city));
 	shrink((void **)&c->ikey, &c->capkey, c->nind, sizeof(*c->ikey));
@@ -545,9 +275,14 @@ static int series(cp_cluster_t v, const char *name, size_t *lo, size_t *hi)
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || !name || v.index >= c->ncl)
 		return 0;
-	uint32_t nid = plugin_intern_find(&c->inames, &c->arena, name);
+	/* Plugins ask for the same series of cluster after cluster: the name
+	 * this thread found last is checked before hashing. */
+	static _Thread_local uint32_t guess = PLUGIN_NOID;
+	uint32_t nid = plugin_intern_find_guess(&c->inames, &c->arena, name,
+	                                        guess);
 	if (nid == PLUGIN_NOID)
 		return 0;
+	guess = nid;
 	size_t b = c->cl[v.index].ind0, e = RANGE(c, v.index, ind0, c->nind);
 	*lo = lower_bound(c->ikey, b, e, IND_KEY(nid, 0));
 	*hi = lower_bound(c->ikey, *lo, e, IND_KEY(nid + 1, 0));

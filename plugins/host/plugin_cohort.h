@@ -60,6 +60,37 @@ int plugin_cohort_add_assessment(plugin_cohort_t *c, const char *judge,
 int plugin_cohort_add_label(plugin_cohort_t *c, const char *key,
                             const char *value, char *err, size_t errlen);
 
+/* The same calls for strings given by their bytes, as a reader of packed
+ * records has them: len bytes at s (s may be NULL when len is 0), not
+ * NUL-terminated; a string ends at its first NUL byte if it holds one, as
+ * the C-string calls would see it. Results are those of the calls above
+ * with the strings copied out and terminated, without the copy. */
+typedef struct plugin_cohort_str {
+	const char *s;
+	size_t len;
+} plugin_cohort_str_t;
+
+typedef struct plugin_cohort_fields {
+	plugin_cohort_str_t id, name, economy, region, industry;
+} plugin_cohort_fields_t;
+
+int plugin_cohort_add_cluster_n(plugin_cohort_t *c,
+                                const plugin_cohort_fields_t *f, char *err,
+                                size_t errlen);
+int plugin_cohort_add_city_n(plugin_cohort_t *c, plugin_cohort_str_t city,
+                             char *err, size_t errlen);
+int plugin_cohort_add_indicator_n(plugin_cohort_t *c,
+                                  plugin_cohort_str_t name, int year,
+                                  double value, char *err, size_t errlen);
+int plugin_cohort_add_assessment_n(plugin_cohort_t *c,
+                                   plugin_cohort_str_t judge,
+                                   plugin_cohort_str_t criterion,
+                                   double score, int round, int recused,
+                                   char *err, size_t errlen);
+int plugin_cohort_add_label_n(plugin_cohort_t *c, plugin_cohort_str_t key,
+                              plugin_cohort_str_t value, char *err,
+                              size_t errlen);
+
 /* Ends building and trims spare capacity. Adding afterwards is
  * CD_EPRECONDITION; scoring before it is too. */
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen);

@@ -25,18 +25,27 @@ int plugin_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return CD_OK;
 }
 
+int plugin_arena_add_n(plugin_arena_t *a, const char *s, size_t len,
+                       uint32_t *off)
+{
+	if (len >= UINT32_MAX || a->len + len + 1 > UINT32_MAX)
+		return CD_ELIMIT;
+	if (a->len + len + 1 > a->cap) {
+		int rc = plugin_grow((void **)&a->buf, &a->cap, a->len + len + 1,
+		                     1);
+		if (rc)
+			return rc;
+	}
+	memcpy(a->buf + a->len, s, len);
+	a->buf[a->len + len] = '\0';
+	*off = (uint32_t)a->len;
+	a->len += len + 1;
+	return CD_OK;
+}
+
 int plugin_arena_add(plugin_arena_t *a, const char *s, uint32_t *off)
 {
-	size_t n = strlen(s) + 1;
-	if (a->len + n > UINT32_MAX)
-		return CD_ELIMIT;
-	int rc = plugin_grow((void **)&a->buf, &a->cap, a->len + n, 1);
-	if (rc)
-		return rc;
-	memcpy(a->buf + a->len, s, n);
-	*off = (uint32_t)a->len;
-	a->len += n;
-	return CD_OK;
+	return plugin_arena_add_n(a, s, strlen(s), off);
 }
 
 void plugin_arena_free(plugin_arena_t *a)
@@ -58,16 +67,34 @@ void plugin_intern_free(plugin_intern_t *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* FNV-1a: short keys, no adversary worth a keyed hash (strings come from
- * the operator's own store). */
-static uint32_t hash(const char *s)
+/* Eight bytes at a time, multiply and fold: short keys, no adversary
+ * worth a keyed hash (strings come from the operator's own store). Only
+ * slot placement depends on it. */
+static uint32_t hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
+	const uint64_t m = 0x9e3779b97f4a7c15u;
+	uint64_t h = len * m;
+	for (; len >= 8; s += 8, len -= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 29;
 	}
-	return h;
+	uint64_t w = 0;
+	for (size_t i = 0; i < len; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	h = (h ^ w) * m;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* Whether id names exactly the len bytes at s (which hold no NUL). */
+static int same(const plugin_intern_t *t, const plugin_arena_t *a,
+                uint32_t id, const char *s, size_t len)
+{
+	size_t off = t->off[id];
+	return off + len < a->len && a->buf[off + len] == '\0' &&
+	       plugin_bytes_eq(a->buf + off, s, len);
 }
 
 static int rehash(plugin_intern_t *t, const plugin_arena_t *a, size_t nslots)
@@ -76,7 +103,8 @@ static int rehash(plugin_intern_t *t, const plugin_arena_t *a, size_t nslots)
 	if (!slots)
 		return CD_ENOMEM;
 	for (size_t id = 0; id < t->n; id++) {
-		size_t i = hash(a->buf + t->off[id]) & (nslots - 1);
+		const char *s = a->buf + t->off[id];
+		size_t i = hash(s, strlen(s)) & (nslots - 1);
 		while (slots[i])
 			i = (i + 1) & (nslots - 1);
 		slots[i] = (uint32_t)id + 1;
@@ -87,65 +115,86 @@ static int rehash(plugin_intern_t *t, const plugin_arena_t *a, size_t nslots)
 	return CD_OK;
 }
 
-uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
-                            const char *s)
+/* The id of s, or PLUGIN_NOID; *slot is where it would go. */
+static uint32_t find_n(const plugin_intern_t *t, const plugin_arena_t *a,
+                       const char *s, size_t len, size_t *slot)
 {
 	if (!t->nslots)
 		return PLUGIN_NOID;
-	size_t i = hash(s) & (t->nslots - 1);
+	size_t i = hash(s, len) & (t->nslots - 1);
 	while (t->slots[i]) {
 		uint32_t id = t->slots[i] - 1;
-		if (strcmp(a->buf + t->off[id], s) == 0)
+		if (same(t, a, id, s, len))
 			return id;
 		i = (i + 1) & (t->nslots - 1);
 	}
+	*slot = i;
 	return PLUGIN_NOID;
+}
+
+uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
+                            const char *s)
+{
+	size_t slot;
+	return find_n(t, a, s, strlen(s), &slot);
+}
+
+uint32_t plugin_intern_find_guess(const plugin_intern_t *t,
+                                  const plugin_arena_t *a, const char *s,
+                                  uint32_t guess)
+{
+	if (guess < t->n && strcmp(a->buf + t->off[guess], s) == 0)
+		return guess;
+	return plugin_intern_find(t, a, s);
+}
+
+int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
+                        size_t len, uint32_t *hint, uint32_t *id)
+{
+	if (hint && *hint < t->n && same(t, a, *hint, s, len)) {
+		*id = *hint;
+		return CD_OK;
+	}
+	size_t slot = 0;
+	uint32_t found = find_n(t, a, s, len, &slot);
+	if (found == PLUGIN_NOID) {
+		if (t->n >= t->max_ids)
+			return CD_ELIMIT;
+		/* Keep the load at or below one half so probes stay short. */
+		int rc = CD_OK;
+		if ((t->n + 1) * 2 > t->nslots) {
+			rc = rehash(t, a, t->nslots ? t->nslots * 2 : 64);
+			if (!rc)
+				(void)find_n(t, a, s, len, &slot);
+		}
+		if (!rc)
+			rc = plugin_grow((void **)&t->off, &t->cap, t->n + 1,
+			                 sizeof(*t->off));
+		uint32_t off;
+		if (!rc)
+			rc = plugin_arena_add_n(a, s, len, &off);
+		if (rc)
+			return rc;
+		t->off[t->n] = off;
+		t->slots[slot] = (uint32_t)t->n + 1;
+		found = (uint32_t)t->n++;
+	}
+	*id = found;
+	if (hint)
+		*hint = found;
+	return CD_OK;
 }
 
 int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
                       uint32_t *id)
 {
-	uint32_t found = plugin_intern_find(t, a, s);
-	if (found != PLUGIN_NOID) {
-		*id = found;
-		return CD_OK;
-	}
-	if (t->n >= t->max_ids)
-		return CD_ELIMIT;
-	/* Keep the load at or below one half so probes stay short. */
-	if ((t->n + 1) * 2 > t->nslots) {
-		int rc = rehash(t, a, t->nslots ? t->nslots * 2 : 64);
-		if (rc)
-			return rc;
-	}
-	int rc = plugin_grow((void **)&t->off, &t->cap, t->n + 1,
-	                     sizeof(*t->off));
-	if (rc)
-		return rc;
-	uint32_t off;
-	rc = plugin_arena_add(a, s, &off);
-	if (rc)
-		return rc;
-	t->off[t->n] = off;
-	size_t i = hash(s) & (t->nslots - 1);
-	while (t->slots[i])
-		i = (i + 1) & (t->nslots - 1);
-	t->slots[i] = (uint32_t)t->n + 1;
-	*id = (uint32_t)t->n++;
-	return CD_OK;
+	return plugin_intern_add_n(t, a, s, strlen(s), NULL, id);
 }
 
 int plugin_intern_add_hinted(plugin_intern_t *t, plugin_arena_t *a,
                              const char *s, uint32_t *hint, uint32_t *id)
 {
-	if (*hint < t->n && strcmp(a->buf + t->off[*hint], s) == 0) {
-		*id = *hint;
-		return CD_OK;
-	}
-	int rc = plugin_intern_add(t, a, s, id);
-	if (!rc)
-		*hint = *id;
-	return rc;
+	return plugin_intern_add_n(t, a, s, strlen(s), hint, id);
 }
 
 size_t plugin_intern_memory(const plugin_intern_t *t)

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct plugin_arena {
 	char *buf;
@@ -33,6 +34,10 @@ typedef struct plugin_intern {
 /* Copies s (with its NUL) into the arena; *off names it. CD_ENOMEM or
  * CD_ELIMIT (arena beyond 4 GiB). */
 int plugin_arena_add(plugin_arena_t *a, const char *s, uint32_t *off);
+/* As plugin_arena_add for the len bytes at s (no NUL among them), which
+ * the arena NUL-terminates. */
+int plugin_arena_add_n(plugin_arena_t *a, const char *s, size_t len,
+                       uint32_t *off);
 static inline const char *plugin_arena_str(const plugin_arena_t *a,
                                            uint32_t off)
 {
@@ -52,9 +57,53 @@ int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
  * per position and mostly skips the hash. *hint becomes *id. */
 int plugin_intern_add_hinted(plugin_intern_t *t, plugin_arena_t *a,
                              const char *s, uint32_t *hint, uint32_t *id);
+/* As plugin_intern_add_hinted (hint may be NULL) for the len bytes at s,
+ * which hold no NUL: the string need not be NUL-terminated. */
+int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
+                        size_t len, uint32_t *hint, uint32_t *id);
+
+/* Whether the len bytes at p and q are equal; short strings are compared
+ * eight bytes at a time without a call. */
+static inline int plugin_bytes_eq(const char *p, const char *q, size_t len)
+{
+	for (; len >= 8; p += 8, q += 8, len -= 8) {
+		uint64_t x, y;
+		memcpy(&x, p, 8);
+		memcpy(&y, q, 8);
+		if (x != y)
+			return 0;
+	}
+	for (; len; p++, q++, len--)
+		if (*p != *q)
+			return 0;
+	return 1;
+}
+
+/* plugin_intern_add_n when the hint is right (the common case when the
+ * same strings come in the same places), without a call. */
+static inline int plugin_intern_add_fast(plugin_intern_t *t,
+                                         plugin_arena_t *a, const char *s,
+                                         size_t len, uint32_t *hint,
+                                         uint32_t *id)
+{
+	if (*hint < t->n) {
+		size_t off = t->off[*hint];
+		if (off + len < a->len && a->buf[off + len] == '\0' &&
+		    plugin_bytes_eq(a->buf + off, s, len)) {
+			*id = *hint;
+			return 0;
+		}
+	}
+	return plugin_intern_add_n(t, a, s, len, hint, id);
+}
 /* PLUGIN_NOID when s was never added. */
 uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
                             const char *s);
+/* As plugin_intern_find, trying guess (any value) first: a reader that
+ * looks the same string up again and again keeps the last id it got. */
+uint32_t plugin_intern_find_guess(const plugin_intern_t *t,
+                                  const plugin_arena_t *a, const char *s,
+                                  uint32_t guess);
 static inline const char *plugin_intern_str(const plugin_intern_t *t,
                                             const plugin_arena_t *a,
                                             uint32_t id)

@@ -255,8 +255,70 @@ static void t_dict(void **st)
 	}
 	assert_string_equal(engine_dict_str(&d, a), "alpha");
 	assert_int_equal(engine_dict_find(&d, "s999", 4), 1002);
-	assert_int_equal(engine_dict_size(&d), 1003);
+	/* A hint is tried first and is only a hint: a prefix, a longer
+	 * string, an unknown sid or ENGINE_SID_NONE still intern right. */
+	uint32_t hint = a, sid;
+	assert_int_equal(engine_dict_intern_hinted(&d, "alp", 3, &hint, &sid),
+	                 CD_OK);
+	assert_int_equal(sid, b);
+	assert_int_equal(hint, b);
+	assert_int_equal(engine_dict_intern_hinted(&d, "alpha", 5, &hint, &sid),
+	                 CD_OK);
+	assert_int_equal(sid, a);
+	assert_int_equal(engine_dict_intern_hinted(&d, "alpha", 5, &hint, &sid),
+	                 CD_OK);
+	assert_int_equal(sid, a);
+	hint = 5000;
+	assert_int_equal(engine_dict_intern_hinted(&d, "s7", 2, &hint, &sid),
+	                 CD_OK);
+	assert_int_equal(sid, 10);
+	hint = ENGINE_SID_NONE;
+	assert_int_equal(engine_dict_intern_hinted(&d, "new", 3, &hint, &sid),
+	                 CD_OK);
+	assert_int_equal(sid, 1003);
+	assert_int_equal(hint, 1003);
+	assert_int_equal(engine_dict_size(&d), 1004);
 	engine_dict_fini(&d);
+}
+
+/* Neighbours whose strings share prefixes or differ: the filler's
+ * per-place hints never take one string for another. */
+static void t_neighbours(void **st)
+{
+	(void)st;
+	Clusters__V1__Competition *def = def_with_columns();
+	th_cluster_t v[] = {
+		{ .id = "a", .economy = "CN/HK", .region = "Guang",
+		  .cities = "Foshan,Shenzhen", .labels = "tier=gold" },
+		{ .id = "b", .economy = "CN", .region = "Guangdong",
+		  .cities = "Fo,Shenzhen", .labels = "tier=go" },
+		{ .id = "c", .economy = "CN/HK", .region = "",
+		  .cities = "Foshan,Shen,Shenzhen", .labels = "tier=gold" },
+		{ .id = "d", .economy = "CN/H", .region = "Guang",
+		  .cities = "Foshan", .labels = "tier=golden" },
+	};
+	engine_cohort_t *c = th_cohort(def, v, 4);
+	const char *reg[] = { "Guang", "Guangdong", "", "Guang" };
+	const char *eco[] = { "CN/HK", "CN", "CN/HK", "CN/H" };
+	const char *tier[] = { "gold", "go", "gold", "golden" };
+	const engine_label_col_t *l = engine_cohort_label_col(c, "tier");
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(engine_cohort_region(c, i), reg[i]);
+		assert_string_equal(engine_cohort_economy(c, i), eco[i]);
+		assert_string_equal(engine_dict_str(&c->label_values,
+		                                    l->val[i]), tier[i]);
+	}
+	assert_string_equal(engine_cohort_city(c, 1, 0), "Fo");
+	assert_string_equal(engine_cohort_city(c, 2, 1), "Shen");
+	assert_string_equal(engine_cohort_city(c, 2, 2), "Shenzhen");
+	assert_string_equal(engine_cohort_city(c, 3, 0), "Foshan");
+	assert_int_equal(c->city[c->city_off[0]], c->city[c->city_off[3]]);
+	assert_int_equal(c->economy[0], c->economy[2]);
+	/* Four distinct economies: "", CN/HK, CN, CN/H; parts CN, HK, H. */
+	assert_int_equal(engine_dict_size(&c->economies), 4);
+	assert_int_equal(engine_dict_size(&c->parts), 4);
+	engine_cohort_destroy(c);
+	th_comp_free(def);
 }
 
 int main(void)
@@ -268,6 +330,7 @@ int main(void)
 		cmocka_unit_test(t_unsorted),
 		cmocka_unit_test(t_scan_fn),
 		cmocka_unit_test(t_dict),
+		cmocka_unit_test(t_neighbours),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
