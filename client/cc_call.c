@@ -1,8 +1,13 @@
 /* The three call shapes of the client on grpc core: unary, server-streaming
- * (cc_reader) and client-streaming (cc_writer). Each call has its own pluck
- * completion queue, so a shared channel needs no locking here. */
+ * (cc_reader) and client-streaming (cc_writer). A unary call plucks its
+ * completion on its thread's own pluck completion queue, created on the
+ * thread's first call and kept until the thread exits (or it closes a
+ * client), so a call costs no queue set-up; a stream, which may move
+ * between threads, has a queue of its own. No queue is shared between
+ * threads, so a shared channel needs no locking here. */
 #include "cc_client.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,8 @@ struct cc_client {
 	char *target;
 	int64_t timeout_ms;
 };
+
+static void cc_thread_cq_drop(void);
 
 int cc_st_set(cc_status_t *st, int code, const char *fmt, ...)
 {
@@ -76,6 +83,7 @@ void cc_client_close(cc_client_t *c)
 	grpc_channel_destroy(c->ch);
 	free(c->target);
 	free(c);
+	cc_thread_cq_drop();
 	grpc_shutdown();
 }
 
@@ -95,6 +103,69 @@ void cc_msg_free(void *msg)
 		protobuf_c_message_free_unpacked(msg, NULL);
 }
 
+/* ---- the calling thread's completion queue (unary calls) ---- */
+
+static pthread_key_t cc_cq_key;
+static pthread_once_t cc_cq_once = PTHREAD_ONCE_INIT;
+static int cc_cq_key_ok;
+
+/* Shuts a pluck queue down and destroys it; nothing may be pending. */
+static void cc_cq_drop(grpc_completion_queue *cq)
+{
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_pluck(cq, NULL,
+	                                   gpr_inf_future(GPR_CLOCK_REALTIME),
+	                                   NULL).type != GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+}
+
+/* Thread exit: the queue, then the gRPC reference it held. */
+static void cc_cq_release(void *p)
+{
+	cc_cq_drop(p);
+	grpc_shutdown();
+}
+
+static void cc_cq_key_make(void)
+{
+	cc_cq_key_ok = pthread_key_create(&cc_cq_key, cc_cq_release) == 0;
+}
+
+/* The calling thread's queue; NULL when none can be kept (the caller then
+ * makes one for the call). The queue holds a grpc_init reference, so it
+ * outlives any client. */
+static grpc_completion_queue *cc_thread_cq(void)
+{
+	pthread_once(&cc_cq_once, cc_cq_key_make);
+	if (!cc_cq_key_ok)
+		return NULL;
+	grpc_completion_queue *cq = pthread_getspecific(cc_cq_key);
+	if (cq)
+		return cq;
+	grpc_init();
+	cq = grpc_completion_queue_create_for_pluck(NULL);
+	if (pthread_setspecific(cc_cq_key, cq) != 0) {
+		cc_cq_drop(cq);
+		grpc_shutdown();
+		return NULL;
+	}
+	return cq;
+}
+
+/* Drops the calling thread's queue, if it has one (cc_client_close: a
+ * program that closes its last client leaves no gRPC state behind). */
+static void cc_thread_cq_drop(void)
+{
+	if (!cc_cq_key_ok)
+		return;
+	grpc_completion_queue *cq = pthread_getspecific(cc_cq_key);
+	if (cq) {
+		pthread_setspecific(cc_cq_key, NULL);
+		cc_cq_release(cq);
+	}
+}
+
 /* ---- one call ---- */
 
 typedef struct cc_call {
@@ -108,6 +179,7 @@ typedef struct cc_call {
 	int status_pending;  /* the RECV_STATUS batch is outstanding */
 	int status_done;
 	int got_initial;
+	int own_cq;          /* the queue is this call's, not its thread's */
 	/* Tags: distinct addresses, one per kind of outstanding batch. */
 	char tag_op, tag_status;
 } cc_call_t;
@@ -121,15 +193,22 @@ static gpr_timespec cc_deadline(const cc_client_t *c, const cc_opts_t *o)
 	                    gpr_time_from_millis(ms, GPR_TIMESPAN));
 }
 
+/* thread_cq: the call starts and ends within one function call on this
+ * thread (unary), so it may use the thread's queue. */
 static cc_call_t *cc_call_start(cc_client_t *c, const cc_opts_t *o,
-                                const char *method, cc_status_t *st)
+                                const char *method, int thread_cq,
+                                cc_status_t *st)
 {
 	cc_call_t *k = calloc(1, sizeof(*k));
 	if (!k) {
 		cc_st_set(st, CC_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
 	}
-	k->cq = grpc_completion_queue_create_for_pluck(NULL);
+	k->cq = thread_cq ? cc_thread_cq() : NULL;
+	if (!k->cq) {
+		k->cq = grpc_completion_queue_create_for_pluck(NULL);
+		k->own_cq = 1;
+	}
 	grpc_slice m = grpc_slice_from_copied_string(method);
 	k->call = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
 	                                   k->cq, m, NULL, cc_deadline(c, o),
@@ -139,8 +218,8 @@ static cc_call_t *cc_call_start(cc_client_t *c, const cc_opts_t *o,
 	grpc_metadata_array_init(&k->md_trailing);
 	k->details = grpc_empty_slice();
 	if (!k->call) {
-		grpc_completion_queue_shutdown(k->cq);
-		grpc_completion_queue_destroy(k->cq);
+		if (k->own_cq)
+			cc_cq_drop(k->cq);
 		grpc_metadata_array_destroy(&k->md_initial);
 		grpc_metadata_array_destroy(&k->md_trailing);
 		free(k);
@@ -208,12 +287,10 @@ static void cc_call_destroy(cc_call_t *k)
 		cc_wait(k, &k->tag_status);
 	}
 	grpc_call_unref(k->call);
-	grpc_completion_queue_shutdown(k->cq);
-	while (grpc_completion_queue_pluck(k->cq, NULL,
-	                                   gpr_inf_future(GPR_CLOCK_REALTIME),
-	                                   NULL).type != GRPC_QUEUE_SHUTDOWN)
-		;
-	grpc_completion_queue_destroy(k->cq);
+	/* A thread's queue has nothing left on it: every batch of the call
+	 * was plucked above. */
+	if (k->own_cq)
+		cc_cq_drop(k->cq);
 	grpc_metadata_array_destroy(&k->md_initial);
 	grpc_metadata_array_destroy(&k->md_trailing);
 	grpc_slice_unref(k->details);
@@ -257,7 +334,7 @@ int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
                   ProtobufCMessage **resp, cc_status_t *st)
 {
 	*resp = NULL;
-	cc_call_t *k = cc_call_start(c, o, method, st);
+	cc_call_t *k = cc_call_start(c, o, method, 1, st);
 	if (!k)
 		return st ? st->code : CC_INTERNAL;
 	grpc_byte_buffer *out = cc_encode(req), *in = NULL;
@@ -321,7 +398,7 @@ int cc_reader_open(cc_client_t *c, const cc_opts_t *o, const char *method,
 	if (!r)
 		return cc_st_set(st, CC_RESOURCE_EXHAUSTED, "out of memory");
 	r->desc = msg_desc;
-	if (!(r->k = cc_call_start(c, o, method, st))) {
+	if (!(r->k = cc_call_start(c, o, method, 0, st))) {
 		free(r);
 		return st ? st->code : CC_INTERNAL;
 	}
@@ -416,7 +493,7 @@ int cc_writer_open(cc_client_t *c, const cc_opts_t *o, const char *method,
 	if (!w)
 		return cc_st_set(st, CC_RESOURCE_EXHAUSTED, "out of memory");
 	w->desc = resp_desc;
-	if (!(w->k = cc_call_start(c, o, method, st))) {
+	if (!(w->k = cc_call_start(c, o, method, 0, st))) {
 		free(w);
 		return st ? st->code : CC_INTERNAL;
 	}

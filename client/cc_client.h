@@ -16,7 +16,9 @@
  * For streams the deadline covers the whole stream.
  *
  * Thread-safety: a cc_client_t may be shared by any number of threads; the
- * gRPC channel is thread-safe and each call owns its completion queue.
+ * gRPC channel is thread-safe, a blocking call waits on a completion queue
+ * of its thread's own (kept until the thread exits or closes a client) and
+ * each stream owns one.
  * A stream (cc_reader_t, cc_writer_t) belongs to one thread at a time.
  * cc_client_set_timeout is not synchronised: call it before sharing.
  */
