@@ -18,6 +18,70 @@ void rpc_registry_field(const char *msg, char *field, size_t cap)
 	field[n] = '\0';
 }
 
+/* Reads a varint; 0 on malformed input. */
+static size_t varint(const uint8_t *p, size_t len, uint64_t *v)
+{
+	uint64_t r = 0;
+	for (size_t i = 0; i < len && i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*v = r;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+const uint8_t *rpc_registry_sub_message(const uint8_t *buf, size_t len,
+                                        unsigned field, size_t *sub_len)
+{
+	const uint8_t *found = NULL;
+	size_t i = 0;
+	*sub_len = 0;
+	while (i < len) {
+		uint64_t tag, l = 0;
+		size_t n = varint(buf + i, len - i, &tag);
+		if (!n)
+			return NULL;
+		i += n;
+		switch (tag & 7) {
+		case 0:
+			if (!(n = varint(buf + i, len - i, &l)))
+				return NULL;
+			i += n;
+			break;
+		case 1:
+			l = 8;
+			break;
+		case 2:
+			if (!(n = varint(buf + i, len - i, &l)))
+				return NULL;
+			i += n;
+			break;
+		case 5:
+			l = 4;
+			break;
+		default: /* groups: not in proto3 messages */
+			return NULL;
+		}
+		if (l > len - i)
+			return NULL;
+		if ((tag & 7) == 2 && tag >> 3 == field) {
+			/* A second occurrence would be merged into the
+			 * first by a decoder: no one span holds the field. */
+			if (found)
+				return NULL;
+			found = buf + i;
+			*sub_len = (size_t)l;
+		}
+		if ((tag & 7) != 0)
+			i += (size_t)l;
+	}
+	if (!found)
+		*sub_len = 0;
+	return found;
+}
+
 static srv_env_t *env_of(rpc_call_t *c)
 {
 	return rpc_call_env(c);
@@ -51,12 +115,14 @@ static void write_done(srv_commit_job_t *job, int txn_rc)
 		Clusters__V1__DeleteClusterResponse r =
 			CLUSTERS__V1__DELETE_CLUSTER_RESPONSE__INIT;
 		rpc_call_reply(c, &r.base);
-	} else if (op->cluster_out) {
-		rpc_call_reply(c, &op->cluster_out->base);
+	} else if (op->packed_out) {
+		/* The record as stored is the reply: no decode, no encode. */
+		rpc_call_reply_packed(c, op->packed_out, op->packed_out_len);
+		op->packed_out = NULL;
 	} else {
 		rpc_call_fail(c, CD_EINTERNAL, "the store returned no record");
 	}
-	store_cluster_free(op->cluster_out);
+	free(op->packed_out);
 	write_free(w);
 	rpc_call_unref(c);
 }
@@ -110,7 +176,13 @@ void rpc_registry_create(rpc_call_t *c)
 	w->op.kind = STORE_CLUSTER_CREATE;
 	w->op.cluster = req->cluster;
 	w->op.validated = 1; /* just above */
-	w->op.want_result = 1;
+	w->op.want_packed = 1;
+	/* The store keeps the cluster's bytes as the client sent them
+	 * rather than encoding the decoded record again. */
+	size_t len;
+	const uint8_t *buf = rpc_call_request(c, &len);
+	w->op.packed = rpc_registry_sub_message(buf, len, 1,
+	                                        &w->op.packed_len);
 	write_submit(c, w);
 }
 
@@ -141,7 +213,7 @@ void rpc_registry_update(rpc_call_t *c)
 	/* AIP-154: the etag may come in the request or in the resource. */
 	w->op.etag = req->etag[0] ? req->etag : req->cluster->etag;
 	w->op.allow_missing = req->allow_missing;
-	w->op.want_result = 1;
+	w->op.want_packed = 1;
 	write_submit(c, w);
 }
 

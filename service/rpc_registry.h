@@ -10,6 +10,7 @@
 #define RPC_REGISTRY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rpc_method.h"
 
@@ -29,5 +30,12 @@ void rpc_registry_export(rpc_call_t *c);  /* rpc_export.c */
 /* The field a validation message names ("indicators[3].year: ..." gives
  * "indicators[3].year"), or "" when it names none. */
 void rpc_registry_field(const char *msg, char *field, size_t cap);
+
+/* The bytes of the length-delimited field `field` inside the packed message
+ * buf (a sub-message as its sender encoded it), with its length in
+ * *sub_len; NULL when the field is absent, appears more than once (a
+ * decoder would merge the occurrences) or buf is malformed. */
+const uint8_t *rpc_registry_sub_message(const uint8_t *buf, size_t len,
+                                        unsigned field, size_t *sub_len);
 
 #endif

@@ -261,8 +261,11 @@ static void reset_outputs(store_op_t *op)
 {
 	store_cluster_free(op->cluster_out);
 	store_competition_free(op->competition_out);
+	free(op->packed_out);
 	op->cluster_out = NULL;
 	op->competition_out = NULL;
+	op->packed_out = NULL;
+	op->packed_out_len = 0;
 	op->rc = CD_OK;
 	op->created = 0;
 	op->err[0] = 0;
@@ -393,6 +396,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		ops[i].cluster_out = NULL;
 		ops[i].competition_out = NULL;
+		ops[i].packed_out = NULL;
 		reset_outputs(&ops[i]);
 		prevalidate(&ops[i]);
 		skip[i] = ops[i].rc != CD_OK;

@@ -112,6 +112,8 @@ typedef struct store_op {
 	size_t mask_len;           /* 0 (or the one path "*") = all writable */
 	int allow_missing;         /* update: create when absent */
 	int want_result;           /* decode the stored record into *_out */
+	int want_packed;           /* cluster writes: copy the stored bytes
+	                            * into packed_out (no decode) */
 	/* Optional, cluster create/upsert: the cluster as it arrived, packed.
 	 * The store then copies these bytes (minus any client-sent etag and
 	 * times) instead of encoding the record again. Must encode the same
@@ -125,6 +127,10 @@ typedef struct store_op {
 	char err[256];             /* what went wrong, naming the field */
 	store_cluster_t *cluster_out;         /* free: store_cluster_free */
 	store_competition_t *competition_out; /* free: store_competition_free */
+	/* want_packed: the record as stored, a packed clusters.v1.Cluster
+	 * (what store_cluster_get_packed would give); free with free(). */
+	uint8_t *packed_out;
+	size_t packed_out_len;
 } store_op_t;
 
 /* Applies ops in one durable transaction. Returns CD_OK when the transaction

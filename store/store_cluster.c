@@ -90,6 +90,14 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 		if (!op->cluster_out)
 			return ENOMEM;
 	}
+	if (op->want_packed) {
+		/* v still points at the reserved page: copy out of it. */
+		op->packed_out = malloc(v.mv_size ? v.mv_size : 1);
+		if (!op->packed_out)
+			return ENOMEM;
+		memcpy(op->packed_out, v.mv_data, v.mv_size);
+		op->packed_out_len = v.mv_size;
+	}
 	op->created = old == NULL;
 	w->data_changed = 1;
 	return 0;

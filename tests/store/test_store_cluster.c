@@ -319,6 +319,66 @@ static void test_batch_mixed(void **state)
 	assert_string_equal(ids, "a1");
 }
 
+/* want_packed hands back the record exactly as stored, for a create from
+ * the client's bytes, a create the store encodes and a masked update; a
+ * failing op gets none. */
+static void test_packed_output(void **state)
+{
+	env_t *e = *state;
+	char msg[256];
+	fx_cluster_t a, b, patch;
+	fx_cluster_init(&a, "po-a", "JP", "Kansai", "Osaka", "S&T");
+	fx_add_indicator(&a, "pct_applications", 2022, 38413);
+	fx_cluster_init(&b, "po-b", "DE", NULL, "Berlin", NULL);
+	fx_cluster_init(&patch, "po-b", "FR", NULL, NULL, NULL);
+	size_t len = clusters__v1__cluster__get_packed_size(&a.c);
+	uint8_t *wire = malloc(len);
+	clusters__v1__cluster__pack(&a.c, wire);
+	const char *mask[] = {"economy"};
+	store_op_t ops[4] = {
+		{.kind = STORE_CLUSTER_CREATE, .cluster = &a.c, .packed = wire,
+		 .packed_len = len, .want_packed = 1},
+		{.kind = STORE_CLUSTER_CREATE, .cluster = &b.c, .want_packed = 1},
+		{.kind = STORE_CLUSTER_UPDATE, .cluster = &patch.c, .mask = mask,
+		 .mask_len = 1, .want_packed = 1},
+		{.kind = STORE_CLUSTER_CREATE, .cluster = &b.c, .want_packed = 1},
+	};
+	assert_int_equal(store_apply(e->st, ops, 4), CD_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ops[i].rc, CD_OK);
+		assert_non_null(ops[i].packed_out);
+		assert_null(ops[i].cluster_out); /* not asked for */
+	}
+	assert_int_equal(ops[3].rc, CD_EEXISTS);
+	assert_null(ops[3].packed_out);
+	/* ops[1] and ops[2] wrote the same record: the last is stored. */
+	const int last[2] = {0, 2};
+	for (int k = 0; k < 2; k++) {
+		store_op_t *op = &ops[last[k]];
+		uint8_t *stored;
+		size_t slen;
+		assert_int_equal(store_cluster_get_packed(e->st,
+		                                          op->cluster->id,
+		                                          &stored, &slen, msg,
+		                                          sizeof(msg)),
+		                 CD_OK);
+		assert_int_equal(op->packed_out_len, slen);
+		assert_memory_equal(op->packed_out, stored, slen);
+		free(stored);
+	}
+	store_cluster_t *u = clusters__v1__cluster__unpack(
+		NULL, ops[2].packed_out_len, ops[2].packed_out);
+	assert_non_null(u);
+	assert_string_equal(u->economy, "FR");
+	assert_int_equal(u->n_cities, 1); /* kept: not in the mask */
+	assert_non_null(u->etag);
+	assert_true(strlen(u->etag) > 0);
+	store_cluster_free(u);
+	for (int i = 0; i < 4; i++)
+		free(ops[i].packed_out);
+	free(wire);
+}
+
 /* A record written from the client's packed bytes is stored exactly as
  * the store would encode it, with the client's etag and times replaced. */
 static void test_packed_input(void **state)
@@ -543,6 +603,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_batch_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packed_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packed_output, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_index_consistency, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
