@@ -60,6 +60,8 @@ typedef struct srv_eval_req {
 	const char *run_id;                    /* NULL = "" */
 	int64_t create_seconds;
 	int32_t create_nanos;
+	/* Threads reading the snapshot: 1 or 2; 0 = 2 for large cohorts. */
+	int fill_threads;
 } srv_eval_req_t;
 
 /* Evaluates r->def. On success *out is the Run (free: engine_run_free).

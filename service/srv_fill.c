@@ -7,10 +7,14 @@
 #include <string.h>
 
 #include "cd_error.h"
+#include "srv_fill_pipe.h"
 
 /* After this many clusters the plugin cohort's arrays are sized for the
  * whole snapshot from the indicators seen per cluster so far. */
 #define SRV_FILL_SAMPLE 1024
+/* From this many clusters on, the plugin cohort is filled on a second
+ * thread (srv_fill_pipe) unless the request says otherwise. */
+#define SRV_FILL_PIPE_MIN 8192
 
 void srv_fill_buf_free(srv_fill_buf_t *b)
 {
@@ -116,6 +120,7 @@ typedef struct fill {
 	const Clusters__V1__Competition *def;
 	store_rec_t rec;
 	srv_fill_buf_t buf;
+	srv_fill_pipe_t *pipe;  /* the plugin cohort on a helper, or NULL */
 	size_t n, nind, hint;
 	const char **ids;       /* sorted subset, or NULL */
 	uint8_t *found;
@@ -128,18 +133,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Once SRV_FILL_SAMPLE clusters are in, sizes the plugin cohort's
- * indicator arrays for the whole snapshot (1/16 spare), so they are not
- * regrown (and over-allocated by doubling) a dozen times. Best effort. */
-static void presize(fill_t *f)
+void srv_fill_presize(plugin_cohort_t *pc, size_t n, size_t nind,
+                      size_t hint)
 {
-	if (f->n != SRV_FILL_SAMPLE || f->hint <= 2 * SRV_FILL_SAMPLE)
+	if (n != SRV_FILL_SAMPLE || hint <= 2 * SRV_FILL_SAMPLE)
 		return;
-	double per = (double)f->nind / (double)f->n;
-	size_t want = (size_t)(per * (double)f->hint);
+	double per = (double)nind / (double)n;
+	size_t want = (size_t)(per * (double)hint);
 	want += want / 16;
 	char err[64];
-	(void)plugin_cohort_reserve(f->pc, f->hint, want, err, sizeof(err));
+	(void)plugin_cohort_reserve(pc, hint, want, err, sizeof(err));
 }
 
 static int fill_fn(void *arg, const char *id, size_t id_len,
@@ -159,22 +162,30 @@ static int fill_fn(void *arg, const char *id, size_t id_len,
 			return 0;
 		f->found[hit - f->ids] = 1;
 	}
-	int rc = store_rec_parse(&f->rec, val, val_len);
+	const store_rec_t *rec = &f->rec;
+	int rc = f->pipe ? srv_fill_pipe_add(f->pipe, val, val_len, &rec,
+	                                     f->err, sizeof(f->err))
+	                 : store_rec_parse(&f->rec, val, val_len);
 	if (rc == CD_ECORRUPT)
 		return cd_fail(f->err, sizeof(f->err), CD_ECORRUPT, "cluster "
 		               "'%.*s': stored record does not decode",
 		               (int)id_len, id);
 	if (rc)
-		return cd_fail(f->err, sizeof(f->err), rc, "out of memory");
-	rc = engine_cohort_add_rec(f->ec, &f->rec, f->err, sizeof(f->err));
-	if (!rc)
-		rc = srv_fill_plugin_rec(f->pc, &f->rec, f->def, &f->buf,
-		                         f->err, sizeof(f->err));
+		return f->pipe ? rc : cd_fail(f->err, sizeof(f->err), rc,
+		                              "out of memory");
+	rc = engine_cohort_add_rec(f->ec, rec, f->err, sizeof(f->err));
+	if (!rc && f->pipe)
+		srv_fill_pipe_commit(f->pipe);
+	else if (!rc)
+		rc = srv_fill_plugin_rec(f->pc, rec, f->def, &f->buf, f->err,
+		                         sizeof(f->err));
 	if (rc)
 		return rc;
 	f->n++;
-	f->nind += f->rec.nindicators;
-	presize(f);
+	if (!f->pipe) {
+		f->nind += rec->nindicators;
+		srv_fill_presize(f->pc, f->n, f->nind, f->hint);
+	}
 	if (f->progress && f->n % ENGINE_PROGRESS_EVERY == 0 &&
 	    (rc = engine_progress_tick(f->progress, f->n)))
 		cd_fail(f->err, sizeof(f->err), rc, "cancelled while reading");
@@ -240,16 +251,29 @@ int srv_fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
 		rc = plugin_cohort_create(pc, hint, 0, err, errlen);
 	if (!rc)
 		rc = engine_progress_stage(&tick, "reading", hint);
+	int threads = r->fill_threads ? r->fill_threads
+	              : hint >= SRV_FILL_PIPE_MIN ? 2 : 1;
+	char perr[64];
+	if (!rc && threads > 1 &&
+	    srv_fill_pipe_start(&f.pipe, *pc, r->def, hint, perr,
+	                        sizeof(perr)))
+		f.pipe = NULL;   /* no helper: one thread does both */
 	if (!rc) {
 		f.ec = *ec;
 		f.pc = *pc;
 		f.progress = &tick;
 		f.hint = hint;
 		rc = store_snap_scan(r->snap, NULL, NULL, fill_fn, &f);
+		/* The helper's failure is on an earlier record: it wins. */
+		int prc = f.pipe ? srv_fill_pipe_finish(f.pipe, f.err,
+		                                        sizeof(f.err)) : CD_OK;
+		if (prc)
+			rc = prc;
 		if (rc)
 			cd_fail(err, errlen, rc, "%s", f.err[0] ? f.err
 			        : "reading the snapshot failed");
 	}
+	srv_fill_pipe_destroy(f.pipe);
 	if (!rc)
 		rc = subset_missing(&f, r, err, errlen);
 	if (!rc)

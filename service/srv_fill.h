@@ -11,8 +11,12 @@
  * recused) and labels; the plugin cohort copies ids and names and
  * interns the strings that repeat, straight from the record's bytes.
  *
- * Thread-safety: reentrant; a fill uses its snapshot and cohorts from the
- * calling thread only.
+ * A large fill (r->fill_threads) hands the plugin cohort to a helper
+ * thread (srv_fill_pipe.h) while the calling thread scans, parses and
+ * fills the engine cohort; the cohorts come out the same either way.
+ *
+ * Thread-safety: reentrant; the snapshot is read on the calling thread
+ * only, and the cohorts are the caller's again when the fill returns.
  */
 #ifndef SRV_FILL_H
 #define SRV_FILL_H
@@ -42,6 +46,12 @@ void srv_fill_buf_free(srv_fill_buf_t *b);
 int srv_fill_plugin_rec(plugin_cohort_t *pc, const store_rec_t *rec,
                         const Clusters__V1__Competition *def,
                         srv_fill_buf_t *buf, char *err, size_t errlen);
+
+/* Once n == 1024 clusters are in the plugin cohort pc (nind indicators),
+ * sizes its arrays for hint clusters (1/16 spare), so they are not regrown
+ * (and over-allocated by doubling) a dozen times. Best effort. */
+void srv_fill_presize(plugin_cohort_t *pc, size_t n, size_t nind,
+                      size_t hint);
 
 /* Creates and fills both cohorts for r (r->def, r->snap, r->cluster_ids,
  * r->progress: stage "reading"), and seals the plugin cohort. On failure
