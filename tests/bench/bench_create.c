@@ -5,12 +5,15 @@
  *
  *   bench_create ADDR one ID
  *       creates one cluster (used to preload a store).
- *   bench_create ADDR run SECONDS ROUNDS THREADS ACKFILE
+ *   bench_create ADDR run SECONDS ROUNDS INFLIGHT ACKFILE
  *       per round: one thread creating sequentially for SECONDS (one call
  *       in flight, so one durable commit per call: the baseline), then
- *       THREADS threads sharing one client, each creating with blocking
- *       calls for SECONDS. Prints both rates per round and the medians;
- *       every acknowledged id is appended to ACKFILE.
+ *       INFLIGHT calls kept in flight by one thread on one completion queue
+ *       (bench_create_async.c) for SECONDS. Prints both rates per round
+ *       and the medians; every acknowledged id is appended to ACKFILE.
+ *   bench_create ADDR run-threads SECONDS ROUNDS THREADS ACKFILE
+ *       the same, with THREADS threads sharing one client and making
+ *       blocking calls in the concurrent phase.
  *   bench_create ADDR load SECONDS THREADS ACKFILE
  *       only the concurrent phase, once: for measuring the server's CPU
  *       time per call over a known number of calls (ACKFILE's lines).
@@ -26,6 +29,7 @@
 #include <string.h>
 
 #include "bench_cluster.h"
+#include "bench_create_async.h"
 #include "cc_client.h"
 
 typedef struct worker {
@@ -98,8 +102,8 @@ static double phase(cc_client_t *cl, const char *prefix, int nth,
 	return (double)acked / dt;
 }
 
-static int cmd_run(cc_client_t *cl, double secs, int rounds, int nth,
-                   const char *ackfile)
+static int cmd_run(cc_client_t *cl, const char *addr, int async,
+                   double secs, int rounds, int nth, const char *ackfile)
 {
 	FILE *ack = fopen(ackfile, "a");
 	if (!ack) {
@@ -114,7 +118,9 @@ static int cmd_run(cc_client_t *cl, double secs, int rounds, int nth,
 		snprintf(p, sizeof(p), "seq%d", r);
 		seq[r] = phase(cl, p, 1, secs, ack, &failed);
 		snprintf(p, sizeof(p), "con%d", r);
-		con[r] = phase(cl, p, nth, secs, ack, &failed);
+		con[r] = async ? bench_create_async(addr, p, nth, secs, ack,
+		                                    &failed)
+		               : phase(cl, p, nth, secs, ack, &failed);
 		printf("create round %d: sequential %.0f /s, %d in flight "
 		       "%.0f /s, ratio %.1f\n", r + 1, seq[r], nth, con[r],
 		       con[r] / seq[r]);
@@ -206,7 +212,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench_create ADDR one ID | run SECONDS "
-		        "ROUNDS THREADS ACKFILE | load SECONDS THREADS ACKFILE | "
+		        "ROUNDS INFLIGHT ACKFILE | run-threads SECONDS ROUNDS "
+		        "THREADS ACKFILE | load SECONDS THREADS ACKFILE | "
 		        "verify ACKFILE\n");
 		return 2;
 	}
@@ -232,8 +239,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_create: %s %s\n",
 			        cc_status_name(st.code), st.message);
 		cc_msg_free(resp);
-	} else if (!strcmp(argv[2], "run") && argc == 7) {
-		rc = cmd_run(cl, atof(argv[3]), atoi(argv[4]), atoi(argv[5]),
+	} else if ((!strcmp(argv[2], "run") ||
+	            !strcmp(argv[2], "run-threads")) && argc == 7) {
+		rc = cmd_run(cl, argv[1], !strcmp(argv[2], "run"),
+		             atof(argv[3]), atoi(argv[4]), atoi(argv[5]),
 		             argv[6]);
 	} else if (!strcmp(argv[2], "load") && argc == 6) {
 		rc = cmd_load(cl, atof(argv[3]), atoi(argv[4]), argv[5]);
