@@ -409,6 +409,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	for (;;) {
 		store_idx_reset(&w.idx);
 		w.ccur = NULL;
+		w.last_known = 0;
 		rc = mdb_txn_begin(st->env, NULL, 0, &w.txn);
 		if (rc == 0) {
 			rc = run_ops(&w, ops, n, skip);

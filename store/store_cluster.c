@@ -30,6 +30,18 @@ static int read_raw(MDB_txn *txn, MDB_dbi dbi, const char *id,
 	return *out ? 0 : -1;
 }
 
+/* Reserves room for the record; past the last id, by appending. */
+static int put_record(store_wctx_t *w, MDB_val *k, MDB_val *v)
+{
+	int rc = mdb_cursor_put(w->ccur, k, v,
+	                        MDB_RESERVE | (w->append ? MDB_APPEND : 0));
+	if (rc == 0 && w->append) {
+		memcpy(w->last, k->mv_data, k->mv_size);
+		w->last_len = k->mv_size;
+	}
+	return rc;
+}
+
 /* Writes rec (already validated) under its id with a fresh etag and
  * update time; create_time taken from old, or now for a new record. */
 static int write_record(store_wctx_t *w, store_op_t *op,
@@ -70,13 +82,13 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 		v.mv_size = 0;
 	}
 	if (v.mv_size) {
-		if ((rc = mdb_cursor_put(w->ccur, &k, &v, MDB_RESERVE)))
+		if ((rc = put_record(w, &k, &v)))
 			return rc;
 		memcpy(v.mv_data, w->scratch, v.mv_size);
 	} else {
 		v.mv_size = clusters__v1__cluster__get_packed_size(&rec);
 		/* Pack straight into the page LMDB reserved. */
-		if ((rc = mdb_cursor_put(w->ccur, &k, &v, MDB_RESERVE)))
+		if ((rc = put_record(w, &k, &v)))
 			return rc;
 		clusters__v1__cluster__pack(&rec, v.mv_data);
 	}
@@ -173,9 +185,29 @@ static int cursor_read(store_wctx_t *w, const char *id, store_cluster_t **old)
 	MDB_val k = key_of(id), v;
 	int rc;
 	*old = NULL;
+	w->append = 0;
 	if (!w->ccur &&
 	    (rc = mdb_cursor_open(w->txn, w->st->clusters, &w->ccur)))
 		return rc;
+	if (!w->last_known) {
+		MDB_val lk, lv;
+		rc = mdb_cursor_get(w->ccur, &lk, &lv, MDB_LAST);
+		if (rc && rc != MDB_NOTFOUND)
+			return rc;
+		w->last_len = rc ? 0 : lk.mv_size;
+		if (w->last_len > STORE_ID_MAX)
+			w->last_len = STORE_ID_MAX;
+		if (!rc)
+			memcpy(w->last, lk.mv_data, w->last_len);
+		w->last_known = 1;
+	}
+	/* LMDB's key order: bytes, then length. */
+	size_t l = k.mv_size < w->last_len ? k.mv_size : w->last_len;
+	int c = memcmp(id, w->last, l);
+	if (c > 0 || (c == 0 && k.mv_size > w->last_len)) {
+		w->append = 1;
+		return 0;
+	}
 	rc = mdb_cursor_get(w->ccur, &k, &v, MDB_SET_KEY);
 	if (rc == MDB_NOTFOUND)
 		return 0;

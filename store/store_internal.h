@@ -75,6 +75,13 @@ typedef struct store_wctx {
 	int32_t now_nsec;
 	store_idxbuf_t idx; /* index entries, written at the end */
 	MDB_cursor *ccur;   /* on clusters, for this txn (LMDB closes it) */
+	/* The greatest cluster id in the database as this batch knows it: a
+	 * record with a greater id is new and goes in with MDB_APPEND, with
+	 * no search at all (bulk loads in id order). */
+	char last[STORE_ID_MAX + 1];
+	size_t last_len;
+	int last_known;
+	int append;         /* the op at hand writes past the last id */
 	uint8_t *scratch;   /* record bytes built from a client's packed input */
 	size_t scratch_cap;
 } store_wctx_t;
