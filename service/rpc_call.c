@@ -44,6 +44,7 @@ struct rpc_call {
 	atomic_int refs;
 	atomic_int cancelled;
 	int close_cancelled;          /* out-param of RECV_CLOSE_ON_SERVER */
+	int close_posted;             /* RECV_CLOSE_ON_SERVER is under way */
 	int md_sent;
 	int finished;
 	struct timespec start;
@@ -287,7 +288,7 @@ int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
 void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
                   int has_resp, uint8_t *resp, size_t len)
 {
-	grpc_op ops[3];
+	grpc_op ops[4];
 	size_t n = 0;
 
 	if (c->finished) {
@@ -315,6 +316,13 @@ void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
 			&c->status_details;
 	}
 	n++;
+	if (!c->close_posted) {
+		/* Short unary call: learn of the close with the reply. */
+		ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+		ops[n++].data.recv_close_on_server.cancelled =
+			&c->close_cancelled;
+		c->close_posted = 1;
+	}
 	start(c, ops, n, &c->t_finish);
 }
 
@@ -467,11 +475,15 @@ static void on_request(rpc_call_t *c, int ok)
 	if (!atomic_load(&c->srv->stopping))
 		rpc_call_arm(c->srv, c->midx, c->cqi);
 
-	grpc_op op;
-	memset(&op, 0, sizeof(op));
-	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-	op.data.recv_close_on_server.cancelled = &c->close_cancelled;
-	start(c, &op, 1, &c->t_close);
+	const rpc_method_t *m = rpc_call_method(c);
+	if (m && (m->shape != RPC_UNARY || m->watch_close)) {
+		grpc_op op;
+		memset(&op, 0, sizeof(op));
+		op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+		op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+		c->close_posted = 1;
+		start(c, &op, 1, &c->t_close);
+	}
 
 	dispatch(c);
 	rpc_call_unref(c); /* the request's reference */

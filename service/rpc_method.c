@@ -34,7 +34,7 @@ static const rpc_method_t methods[] = {
 	 rpc_run_competition},
 	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get},
 	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list},
-	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate},
+	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate, 1},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},

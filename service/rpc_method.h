@@ -31,6 +31,11 @@ typedef struct rpc_method {
 	const char *service;  /* "clusters.v1.ClusterRegistry" */
 	rpc_shape shape;
 	rpc_handler_fn handler;  /* NULL: UNIMPLEMENTED, "not implemented yet" */
+	/* Unary calls whose handler runs long enough to want to learn of a
+	 * client's cancellation while it runs (streams always do). Others
+	 * learn of it with their final batch, which saves a batch and a
+	 * completion per call. */
+	int watch_close;
 } rpc_method_t;
 
 /* The table, in a fixed order; *n gets its length. */

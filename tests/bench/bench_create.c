@@ -4,7 +4,8 @@
  * restart.
  *
  *   bench_create ADDR one ID
- *       creates one cluster (used to preload a store).
+ *       creates one cluster (used to preload a store) and prints its
+ *       encoded size ("size N").
  *   bench_create ADDR run SECONDS ROUNDS INFLIGHT ACKFILE
  *       per round: one thread creating sequentially for SECONDS (one call
  *       in flight, so one durable commit per call: the baseline), then
@@ -238,6 +239,9 @@ int main(int argc, char **argv)
 		if (rc)
 			fprintf(stderr, "bench_create: %s %s\n",
 			        cc_status_name(st.code), st.message);
+		else /* what GetCluster of it answers with */
+			printf("size %zu\n",
+			       clusters__v1__cluster__get_packed_size(resp));
 		cc_msg_free(resp);
 	} else if ((!strcmp(argv[2], "run") ||
 	            !strcmp(argv[2], "run-threads")) && argc == 7) {

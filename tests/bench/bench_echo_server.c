@@ -7,8 +7,13 @@
  * several pre-posted requests per queue, each re-armed before the reply is
  * sent) and nothing else: no store, no decoding, no logging.
  *
+ * With --reply-bytes N it answers every call with the same N bytes instead,
+ * so that a baseline can send replies as large as the server it is
+ * compared with.
+ *
  * Usage: bench_echo_server [--listen HOST:PORT] [--threads N]
  *                          [--port-file PATH] [--method /pkg.Svc/Method]
+ *                          [--reply-bytes N]
  * Serves until SIGINT or SIGTERM.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -66,6 +71,10 @@ static void release(echo_call_t *c)
 	free(c);
 }
 
+/* --reply-bytes: one reply shared by every call (0 = echo the request). */
+static size_t reply_n;
+static grpc_slice reply_slice;
+
 static void on_event(echo_call_t *c, int ok)
 {
 	if (c->stage == 1 || !ok) {
@@ -74,6 +83,11 @@ static void on_event(echo_call_t *c, int ok)
 	}
 	arm(c->q); /* re-arm before answering, as clusterd does */
 	c->stage = 1;
+	if (reply_n) {
+		if (c->req)
+			grpc_byte_buffer_destroy(c->req);
+		c->req = grpc_raw_byte_buffer_create(&reply_slice, 1);
+	}
 	grpc_op ops[4];
 	memset(ops, 0, sizeof(ops));
 	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
@@ -116,6 +130,8 @@ int main(int argc, char **argv)
 			port_file = argv[i + 1];
 		else if (!strcmp(argv[i], "--method"))
 			method = argv[i + 1];
+		else if (!strcmp(argv[i], "--reply-bytes"))
+			reply_n = strtoul(argv[i + 1], NULL, 10);
 		else {
 			fprintf(stderr, "bench_echo_server: unknown flag %s\n",
 			        argv[i]);
@@ -133,6 +149,12 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	grpc_init();
+	if (reply_n) {
+		/* Field 1 (bytes-like) filling reply_n bytes: any payload
+		 * will do for h2load, which does not decode it. */
+		reply_slice = grpc_slice_malloc(reply_n);
+		memset(GRPC_SLICE_START_PTR(reply_slice), 'x', reply_n);
+	}
 	grpc_arg args[1];
 	args[0].type = GRPC_ARG_INTEGER;
 	args[0].key = GRPC_ARG_ALLOW_REUSEPORT;
