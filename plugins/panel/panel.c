@@ -80,32 +80,8 @@ static int pn_init(const cp_host_t *h, const cp_params_t *p, void **state,
 	cp_param_int(h, p, "min_judges", &mj);
 	cp_param_bool(h, p, "normalize_judges", &s->normalize);
 	s->has_round = cp_param_int(h, p, "round", &s->round) == 1;
-	s->k = cp_param_list_len(h, p, "criteria");
-	if (s->k < 1 || s->k > MAX_CRITERIA)
-		rc = cp_fail(err, errlen, CP_EPARAM, "param 'criteria' needs "
-		             "1..%d items", MAX_CRITERIA);
-	for (size_t j = 0; !rc && j < s->k; j++) {
-		s->crit[j] = cp_param_list_at(h, p, "criteria", j);
-		s->w[j] = 1;
-		for (size_t i = 0; i < j; i++)
-			if (strcmp(s->crit[i], s->crit[j]) == 0)
-				rc = cp_fail(err, errlen, CP_EPARAM, "param 'criteria' "
-				             "repeats '%s'", s->crit[j]);
-	}
-	if (!rc && cp_param_get(h, p, "weights"))
-		rc = cpc_number_list(h, p, "weights", s->w, s->k, err, errlen);
-	double sum = 0;
-	for (size_t j = 0; !rc && j < s->k; j++) {
-		if (s->w[j] < 0)
-			rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights': "
-			             "weight %g of '%s' is negative", s->w[j],
-			             s->crit[j]);
-		sum += s->w[j];
-	}
-	if (!rc && !(sum > 0))
-		rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights' sum to 0");
-	for (size_t j = 0; !rc && j < s->k; j++)
-		s->w[j] /= sum;
+	rc = cpc_weighted_list(h, p, "criteria", MAX_CRITERIA, s->crit, s->w,
+	                       &s->k, err, errlen);
 	if (!rc && !(s->trim >= 0 && s->trim < 0.5))
 		rc = cp_fail(err, errlen, CP_EPARAM, "param 'trim' must be in "
 		             "[0, 0.5)");

@@ -54,33 +54,10 @@ static int tp_init(const cp_host_t *h, const cp_params_t *p, void **state,
 		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
 	memset(s, 0, sizeof(*s));
 	int rc = cpc_when_parse(h, p, &s->when, err, errlen);
-	s->k = cp_param_list_len(h, p, "indicators");
 	s->vector = strcmp(cp_param_get(h, p, "normalization"), "vector") == 0;
-	if (!rc && (s->k < 1 || s->k > MAX_CRITERIA))
-		rc = cp_fail(err, errlen, CP_EPARAM, "param 'indicators' needs "
-		             "1..%d items", MAX_CRITERIA);
-	for (size_t j = 0; !rc && j < s->k; j++) {
-		s->ind[j] = cp_param_list_at(h, p, "indicators", j);
-		s->w[j] = 1;
-		for (size_t i = 0; i < j; i++)
-			if (strcmp(s->ind[i], s->ind[j]) == 0)
-				rc = cp_fail(err, errlen, CP_EPARAM, "param "
-				             "'indicators' repeats '%s'", s->ind[j]);
-	}
-	if (!rc && cp_param_get(h, p, "weights"))
-		rc = cpc_number_list(h, p, "weights", s->w, s->k, err, errlen);
-	double sum = 0;
-	for (size_t j = 0; !rc && j < s->k; j++) {
-		if (s->w[j] < 0)
-			rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights': "
-			             "weight %g of '%s' is negative", s->w[j],
-			             s->ind[j]);
-		sum += s->w[j];
-	}
-	if (!rc && !(sum > 0))
-		rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights' sum to 0");
-	for (size_t j = 0; !rc && j < s->k; j++)
-		s->w[j] /= sum;
+	if (!rc)
+		rc = cpc_weighted_list(h, p, "indicators", MAX_CRITERIA, s->ind,
+		                       s->w, &s->k, err, errlen);
 	if (!rc && cp_param_get(h, p, "directions")) {
 		size_t nd = cp_param_list_len(h, p, "directions");
 		if (nd != s->k)
