@@ -8,65 +8,10 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_write.h"
 #include "rpc_registry.h"
 #include "srv_env.h"
 #include "srv_eval.h"
-
-typedef struct comp_write {
-	srv_commit_job_t job;
-	store_op_t op;
-	rpc_call_t *call;
-	ProtobufCMessage *req;
-} comp_write_t;
-
-static void write_done(srv_commit_job_t *job, int txn_rc)
-{
-	comp_write_t *w = job->arg;
-	rpc_call_t *c = w->call;
-	store_op_t *op = &w->op;
-	(void)txn_rc; /* also in op->rc */
-	if (op->rc != CD_OK) {
-		rpc_call_fail(c, op->rc, op->err);
-	} else if (op->kind == STORE_COMPETITION_DELETE) {
-		Clusters__V1__DeleteCompetitionResponse r =
-			CLUSTERS__V1__DELETE_COMPETITION_RESPONSE__INIT;
-		rpc_call_reply(c, &r.base);
-	} else if (op->competition_out) {
-		rpc_call_reply(c, &op->competition_out->base);
-	} else {
-		rpc_call_fail(c, CD_EINTERNAL, "the store returned no record");
-	}
-	store_competition_free(op->competition_out);
-	protobuf_c_message_free_unpacked(w->req, NULL);
-	free(w);
-	rpc_call_unref(c);
-}
-
-static void write_submit(rpc_call_t *c, ProtobufCMessage *req,
-                         const store_op_t *op)
-{
-	srv_env_t *env = rpc_call_env(c);
-	comp_write_t *w = calloc(1, sizeof(*w));
-	if (!w) {
-		rpc_call_fail(c, CD_ENOMEM, "out of memory");
-		protobuf_c_message_free_unpacked(req, NULL);
-		return;
-	}
-	w->op = *op;
-	w->req = req;
-	w->call = c;
-	w->job.ops = &w->op;
-	w->job.n = 1;
-	w->job.done = write_done;
-	w->job.arg = w;
-	rpc_call_ref(c);
-	if (srv_commit_submit(env->commit, &w->job) != CD_OK) {
-		rpc_call_fail(c, CD_EUNAVAIL, "server is shutting down");
-		protobuf_c_message_free_unpacked(req, NULL);
-		free(w);
-		rpc_call_unref(c);
-	}
-}
 
 void rpc_competition_create(rpc_call_t *c)
 {
@@ -110,7 +55,7 @@ void rpc_competition_create(rpc_call_t *c)
 	op.kind = STORE_COMPETITION_CREATE;
 	op.competition = def;
 	op.want_result = 1;
-	write_submit(c, &req->base, &op);
+	rpc_write_submit(c, &req->base, &op);
 }
 
 void rpc_competition_delete(rpc_call_t *c)
@@ -128,7 +73,7 @@ void rpc_competition_delete(rpc_call_t *c)
 	memset(&op, 0, sizeof(op));
 	op.kind = STORE_COMPETITION_DELETE;
 	op.id = req->id;
-	write_submit(c, &req->base, &op);
+	rpc_write_submit(c, &req->base, &op);
 }
 
 void rpc_competition_get(rpc_call_t *c)

@@ -6,6 +6,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_write.h"
 #include "srv_env.h"
 
 void rpc_registry_field(const char *msg, char *field, size_t cap)
@@ -86,76 +87,8 @@ static srv_env_t *env_of(rpc_call_t *c)
 {
 	return rpc_call_env(c);
 }
-
 /* ----------------------------------------------------------------- writes */
 
-typedef struct reg_write {
-	srv_commit_job_t job;
-	store_op_t op;
-	rpc_call_t *call;
-	ProtobufCMessage *req;
-} reg_write_t;
-
-static void write_free(reg_write_t *w)
-{
-	protobuf_c_message_free_unpacked(w->req, NULL);
-	free(w);
-}
-
-static void write_done(srv_commit_job_t *job, int txn_rc)
-{
-	reg_write_t *w = job->arg;
-	rpc_call_t *c = w->call;
-	store_op_t *op = &w->op;
-
-	(void)txn_rc; /* also in op->rc */
-	if (op->rc != CD_OK) {
-		rpc_call_fail(c, op->rc, op->err);
-	} else if (op->kind == STORE_CLUSTER_DELETE) {
-		Clusters__V1__DeleteClusterResponse r =
-			CLUSTERS__V1__DELETE_CLUSTER_RESPONSE__INIT;
-		rpc_call_reply(c, &r.base);
-	} else if (op->packed_out) {
-		/* The record as stored is the reply: no decode, no encode. */
-		rpc_call_reply_packed(c, op->packed_out, op->packed_out_len);
-		op->packed_out = NULL;
-	} else {
-		rpc_call_fail(c, CD_EINTERNAL, "the store returned no record");
-	}
-	free(op->packed_out);
-	write_free(w);
-	rpc_call_unref(c);
-}
-
-/* Queues w; the reply goes out from write_done after the commit. */
-static void write_submit(rpc_call_t *c, reg_write_t *w)
-{
-	w->call = c;
-	w->job.ops = &w->op;
-	w->job.n = 1;
-	w->job.done = write_done;
-	w->job.arg = w;
-	rpc_call_ref(c);
-	if (srv_commit_submit(env_of(c)->commit, &w->job) != CD_OK) {
-		rpc_call_fail(c, CD_EUNAVAIL, "server is shutting down");
-		write_free(w);
-		rpc_call_unref(c);
-	}
-}
-
-static reg_write_t *write_new(rpc_call_t *c, ProtobufCMessage *req)
-{
-	reg_write_t *w = calloc(1, sizeof(*w));
-	if (!w) {
-		rpc_call_fail(c, CD_ENOMEM, "out of memory");
-		protobuf_c_message_free_unpacked(req, NULL);
-	} else {
-		w->req = req;
-	}
-	return w;
-}
-
-/* Fails the call with a validation result; returns 1 when it did. */
 void rpc_registry_create(rpc_call_t *c)
 {
 	char err[256] = "";
@@ -170,20 +103,14 @@ void rpc_registry_create(rpc_call_t *c)
 	                                "cluster: required");
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
-	reg_write_t *w = write_new(c, &req->base);
-	if (!w)
-		return;
-	w->op.kind = STORE_CLUSTER_CREATE;
-	w->op.cluster = req->cluster;
-	w->op.validated = 1; /* just above */
-	w->op.want_packed = 1;
+	store_op_t op = {.kind = STORE_CLUSTER_CREATE, .cluster = req->cluster,
+	                 .validated = 1 /* just above */, .want_packed = 1};
 	/* The store keeps the cluster's bytes as the client sent them
 	 * rather than encoding the decoded record again. */
 	size_t len;
 	const uint8_t *buf = rpc_call_request(c, &len);
-	w->op.packed = rpc_registry_sub_message(buf, len, 1,
-	                                        &w->op.packed_len);
-	write_submit(c, w);
+	op.packed = rpc_registry_sub_message(buf, len, 1, &op.packed_len);
+	rpc_write_submit(c, &req->base, &op);
 }
 
 void rpc_registry_update(rpc_call_t *c)
@@ -201,20 +128,16 @@ void rpc_registry_update(rpc_call_t *c)
 	                                "cluster: required");
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
-	reg_write_t *w = write_new(c, &req->base);
-	if (!w)
-		return;
-	w->op.kind = STORE_CLUSTER_UPDATE;
-	w->op.cluster = req->cluster;
+	store_op_t op = {.kind = STORE_CLUSTER_UPDATE, .cluster = req->cluster,
+	                 .allow_missing = req->allow_missing,
+	                 .want_packed = 1};
 	if (req->update_mask) {
-		w->op.mask = (const char *const *)req->update_mask->paths;
-		w->op.mask_len = req->update_mask->n_paths;
+		op.mask = (const char *const *)req->update_mask->paths;
+		op.mask_len = req->update_mask->n_paths;
 	}
 	/* AIP-154: the etag may come in the request or in the resource. */
-	w->op.etag = req->etag[0] ? req->etag : req->cluster->etag;
-	w->op.allow_missing = req->allow_missing;
-	w->op.want_packed = 1;
-	write_submit(c, w);
+	op.etag = req->etag[0] ? req->etag : req->cluster->etag;
+	rpc_write_submit(c, &req->base, &op);
 }
 
 void rpc_registry_delete(rpc_call_t *c)
@@ -228,13 +151,9 @@ void rpc_registry_delete(rpc_call_t *c)
 	int rc = store_validate_id(req->id, "id", err, sizeof(err));
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
-	reg_write_t *w = write_new(c, &req->base);
-	if (!w)
-		return;
-	w->op.kind = STORE_CLUSTER_DELETE;
-	w->op.id = req->id;
-	w->op.etag = req->etag;
-	write_submit(c, w);
+	store_op_t op = {.kind = STORE_CLUSTER_DELETE, .id = req->id,
+	                 .etag = req->etag};
+	rpc_write_submit(c, &req->base, &op);
 }
 
 /* ------------------------------------------------------------------ reads */

@@ -1,0 +1,26 @@
+/*
+ * rpc_write — a unary call whose work is one store operation: the
+ * operation goes to the group committer, and the reply goes out from the
+ * committer's thread once the transaction holding it is durable. Shared by
+ * the ClusterRegistry and CompetitionService write methods.
+ *
+ * Thread-safety: rpc_write_submit is called from the call's handler; the
+ * reply is sent from the committer thread, which the call's reference
+ * keeps alive until then.
+ */
+#ifndef RPC_WRITE_H
+#define RPC_WRITE_H
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "rpc_call.h"
+#include "store.h"
+
+/* Commits a copy of op for c. req (freed once the reply is sent) owns
+ * whatever op borrows. The reply: the stored record's bytes when op asked
+ * for them (want_packed), else the decoded record (want_result), or an
+ * empty message for a delete; the op's failure otherwise. */
+void rpc_write_submit(rpc_call_t *c, ProtobufCMessage *req,
+                      const store_op_t *op);
+
+#endif
