@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_floor.h"
+
 static double now(void)
 {
 	struct timespec ts;
@@ -29,37 +31,6 @@ static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
-}
-
-/* One pass: every key visited, every value byte summed. The sum is
- * returned so the compiler cannot drop the reads. */
-static int scan(MDB_env *env, MDB_dbi dbi, size_t *n, size_t *bytes,
-                uint64_t *sum)
-{
-	MDB_txn *txn;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return rc;
-	if ((rc = mdb_cursor_open(txn, dbi, &cur))) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	uint64_t s = 0;
-	*n = *bytes = 0;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		const unsigned char *p = v.mv_data;
-		for (size_t i = 0; i < v.mv_size; i++)
-			s += p[i];
-		(*n)++;
-		*bytes += v.mv_size;
-	}
-	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	*sum = s;
-	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 int main(int argc, char **argv)
@@ -97,10 +68,11 @@ int main(int argc, char **argv)
 	double *t = calloc((size_t)rounds, sizeof(*t));
 	if (!t)
 		return 1;
-	rc = scan(env, dbi, &n, &bytes, &check); /* untimed: map the pages */
+	/* untimed: map the pages */
+	rc = bench_floor_scan(env, dbi, &n, &bytes, &check);
 	for (int r = 0; !rc && r < rounds; r++) {
 		double t0 = now();
-		rc = scan(env, dbi, &n, &bytes, &sum);
+		rc = bench_floor_scan(env, dbi, &n, &bytes, &sum);
 		t[r] = now() - t0;
 		if (!rc && sum != check) {
 			fprintf(stderr, "bench_scan: the data changed during the "
