@@ -81,6 +81,10 @@ int ctl_parse_int(const char *cmd, const char *opt, const char *s,
 /* Prints a message as indented JSON on stdout. */
 int ctl_print_json(const ProtobufCMessage *m);
 
+/* Prints a table on stdout as CSV with --csv, else aligned. */
+struct ctl_table;
+void ctl_print_table(const ctl_t *ctl, const struct ctl_table *t);
+
 /* Progress on stderr when it is a terminal: a line ("importing 10/100") or
  * a bar. ctl_progress_end clears it. */
 void ctl_progress_line(ctl_t *ctl, const char *what, size_t done,

@@ -357,10 +357,8 @@ static int ctl_import_report(ctl_t *ctl,
 				ctl_table_cell(t, "%s", r->errors[i]->message);
 				ctl_table_end_row(t);
 			}
-			if (t && ctl->fmt == CTL_CSV)
-				ctl_table_print_csv(t, stdout);
-			else if (t)
-				ctl_table_print(t, stdout);
+			if (t)
+				ctl_print_table(ctl, t);
 			ctl_table_destroy(t);
 		}
 	}

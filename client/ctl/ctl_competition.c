@@ -221,10 +221,7 @@ static int ctl_comp_list(ctl_t *ctl, int argc, char **argv)
 		req.page_token = token;
 	} while (p.all && token);
 	if (!rc && t && ctl->fmt != CTL_JSON) {
-		if (ctl->fmt == CTL_CSV)
-			ctl_table_print_csv(t, stdout);
-		else
-			ctl_table_print(t, stdout);
+		ctl_print_table(ctl, t);
 		if (token && !p.all)
 			fprintf(stderr, "more: --page-token %s\n", token);
 	}
@@ -381,10 +378,7 @@ static int ctl_run_list(ctl_t *ctl, int argc, char **argv)
 		req.page_token = token;
 	} while (p.all && token);
 	if (!rc && t && ctl->fmt != CTL_JSON) {
-		if (ctl->fmt == CTL_CSV)
-			ctl_table_print_csv(t, stdout);
-		else
-			ctl_table_print(t, stdout);
+		ctl_print_table(ctl, t);
 		if (token && !p.all)
 			fprintf(stderr, "more: --page-token %s\n", token);
 	}

@@ -7,6 +7,7 @@
 
 #include "cc_json.h"
 #include "ctl.h"
+#include "ctl_table.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
 #define CTL_DEFAULT_SERVER "127.0.0.1:50051"
@@ -165,6 +166,14 @@ int ctl_print_json(const ProtobufCMessage *m)
 	fputc('\n', stdout);
 	json_decref(j);
 	return CTL_OK;
+}
+
+void ctl_print_table(const ctl_t *ctl, const struct ctl_table *t)
+{
+	if (ctl->fmt == CTL_CSV)
+		ctl_table_print_csv(t, stdout);
+	else
+		ctl_table_print(t, stdout);
 }
 
 void ctl_fmt_time(char *buf, size_t len, const void *timestamp)

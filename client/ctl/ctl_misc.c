@@ -41,10 +41,7 @@ static int ctl_plugins_print(ctl_t *ctl,
 		ctl_table_cell(t, "%s", p->description);
 		ctl_table_end_row(t);
 	}
-	if (ctl->fmt == CTL_CSV)
-		ctl_table_print_csv(t, stdout);
-	else
-		ctl_table_print(t, stdout);
+	ctl_print_table(ctl, t);
 	ctl_table_destroy(t);
 	for (size_t i = 0; i < r->n_refused; i++)
 		fprintf(stderr, "refused: %s\n", r->refused[i]);
