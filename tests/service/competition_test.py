@@ -497,6 +497,25 @@ class Errors(unittest.TestCase):
         e = error_of(run_events, "never-created")
         self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
 
+    def test_bad_paging(self):
+        lst = unary("ListCompetitions", cpb.ListCompetitionsRequest,
+                    cpb.ListCompetitionsResponse)
+        runs = unary("ListRuns", cpb.ListRunsRequest, cpb.ListRunsResponse)
+        for fn, req in [(lst, cpb.ListCompetitionsRequest(page_size=-1)),
+                        (runs, cpb.ListRunsRequest(page_size=-1))]:
+            e = error_of(fn, req)
+            self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("page_size", e.details())
+        for fn, req in [(lst, cpb.ListCompetitionsRequest(page_token="zz")),
+                        (runs, cpb.ListRunsRequest(page_token="zz"))]:
+            e = error_of(fn, req)
+            self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn("page_token", e.details())
+        e = error_of(runs, cpb.ListRunsRequest(competition_id="Not An Id"))
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("competition_id", e.details())
+        check_serving(self)
+
     def test_plugin_failure_named(self):
         c = pb.Cluster(id="fx-1", name="fx-1", economy="FR")
         c.indicators.add(name="x", year=2020, value=3)
