@@ -19,7 +19,7 @@
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
 
-#include "cc_call.h"
+#include "cc_call_internal.h"
 
 /* Large enough for a run with tens of thousands of standings. */
 #define CC_MAX_RECEIVE (256 * 1024 * 1024)

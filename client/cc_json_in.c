@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cc_json.h"
-#include "cc_json_priv.h"
+#include "cc_json_internal.h"
 #include "cd_error.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cc_json_priv.h"
+#include "cc_json_internal.h"
 
 cc_wkt_t cc_json_wkt(const ProtobufCMessageDescriptor *d)
 {

@@ -2,7 +2,7 @@
  * the method and the response type of a generic call in cc_call.c. */
 #include "cc_client.h"
 
-#include "cc_call.h"
+#include "cc_call_internal.h"
 
 #define CC_REGISTRY "/clusters.v1.ClusterRegistry/"
 #define CC_COMPETITIONS "/clusters.v1.CompetitionService/"

@@ -3,14 +3,18 @@
 # only those that are missing. Idempotent; works as root or through sudo.
 set -euo pipefail
 
+# Each package is used by the build, the tests or the benchmarks; none is
+# listed "for later".
 PACKAGES=(
+  # build
   build-essential cmake pkg-config
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev grpc-proto
-  liblmdb-dev lmdb-utils libcmocka-dev libjansson-dev libcsv-dev
-  libmicrohttpd-dev
-  python3 python3-grpcio python3-protobuf python3-pandas
-  nghttp2-client valgrind
+  liblmdb-dev libjansson-dev libcsv-dev
+  # tests: cmocka, the Python interop client, valgrind
+  libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
+  # benchmarks: h2load, and pandas as the comparison
+  nghttp2-client python3-pandas
 )
 
 missing=()

@@ -1,4 +1,4 @@
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -180,7 +180,7 @@ void engine_cohort_destroy(engine_cohort_t *c)
 	}
 	free(c->icol);
 	free(c->icol_year);
-	store_rec_free(&c->rec);
+	cd_rec_free(&c->rec);
 	free(c);
 }
 

@@ -1,15 +1,15 @@
 /* Fills a cohort from packed clusters.v1.Cluster records read with
- * store_rec (the wire format, no allocation per record: unpacking a whole
+ * cd_rec (the wire format, no allocation per record: unpacking a whole
  * message would allocate every indicator and assessment only to free them):
  * the fields the engine needs are copied out, the rest ignored. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "cd_error.h"
 
-typedef store_span_t span_t;
+typedef cd_span_t span_t;
 
 static int span_eq(span_t a, const char *s)
 {
@@ -17,7 +17,7 @@ static int span_eq(span_t a, const char *s)
 }
 
 /* One Indicator: fills the indicator columns it matches. */
-static void indicator(engine_cohort_t *c, const store_rec_indicator_t *x)
+static void indicator(engine_cohort_t *c, const cd_rec_indicator_t *x)
 {
 	size_t i = c->n;
 	for (size_t k = 0; k < c->nicol; k++) {
@@ -33,7 +33,7 @@ static void indicator(engine_cohort_t *c, const store_rec_indicator_t *x)
 }
 
 /* One labels map entry: fills the label column of its key, if wanted. */
-static int label(engine_cohort_t *c, const store_rec_label_t *l)
+static int label(engine_cohort_t *c, const cd_rec_label_t *l)
 {
 	for (size_t k = 0; k < c->nlcol; k++) {
 		if (!span_eq(l->key, c->lcol[k].key))
@@ -95,7 +95,7 @@ static int text(engine_cohort_t *c, span_t s, uint32_t *off)
 	return CD_OK;
 }
 
-static int add(engine_cohort_t *c, const store_rec_t *r)
+static int add(engine_cohort_t *c, const cd_rec_t *r)
 {
 	size_t i = c->n;
 	int rc;
@@ -142,7 +142,7 @@ static int add(engine_cohort_t *c, const store_rec_t *r)
 	return CD_OK;
 }
 
-int engine_cohort_add_rec(engine_cohort_t *c, const store_rec_t *r,
+int engine_cohort_add_rec(engine_cohort_t *c, const cd_rec_t *r,
                           char *err, size_t errlen)
 {
 	if (c->n == UINT32_MAX - 1)
@@ -171,7 +171,7 @@ int engine_cohort_add_rec(engine_cohort_t *c, const store_rec_t *r,
 int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
                              size_t len, char *err, size_t errlen)
 {
-	int rc = store_rec_parse(&c->rec, buf, len);
+	int rc = cd_rec_parse(&c->rec, buf, len);
 	if (rc == CD_ECORRUPT)
 		return cd_fail(err, errlen, CD_ECORRUPT,
 		               "cluster #%zu: not a valid clusters.v1.Cluster",

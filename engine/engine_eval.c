@@ -1,6 +1,6 @@
 /* The evaluation driver: one round after another, each round's selected
  * clusters forming the next round's candidates. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Eligibility filters: each filter becomes a lookup table over the sids of
  * its field, so testing a million clusters is an array read per cluster. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Normalisation of one criterion's raw scores over a round's ranked
  * candidates. Statistics use the scored values only; docs/engine.md states
  * each formula and its degenerate cases. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

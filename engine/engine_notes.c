@@ -1,6 +1,6 @@
 /* Notes a scorer attaches to candidates: sparse, because most candidates
  * have none; interned, because plugins repeat the same few reasons. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Aggregation of normalised scores and the ranking order. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Explanations, written when asked for: storing a formatted reason for
  * each of a million excluded clusters would cost more than the cohort. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdarg.h>

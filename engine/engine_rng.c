@@ -1,4 +1,4 @@
-#include "engine_rng.h"
+#include "engine_rng_internal.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {

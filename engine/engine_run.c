@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cd_error.h"
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 typedef struct block {
 	struct block *next;

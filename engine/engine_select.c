@@ -1,7 +1,7 @@
 /* Selection: walks the ranking and takes each candidate the rules allow.
  * Quotas count every part of a cross-border economy and every city of a
  * multi-city cluster, so a cluster is taken only if all of them have room. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,13 +2,13 @@
  * only re-weights, re-aggregates, re-ranks and re-selects, so a sample
  * costs one pass over the scores and one radix sort. The round's cohort is
  * held fixed: later rounds are not re-run with other finalists. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cd_error.h"
-#include "engine_rng.h"
+#include "engine_rng_internal.h"
 
 static int cmp_u32(const void *a, const void *b)
 {

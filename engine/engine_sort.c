@@ -1,7 +1,7 @@
 /* Sorting for ranks: LSD radix sort on (key, index) pairs, which is stable,
  * so ties keep the order of the input (the tie-break order). Doubles map to
  * unsigned keys that order the same way. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * that reached a later round stand above those that stopped earlier, so
  * the overall rank is the rank within that group plus the number of
  * ranked clusters in later rounds. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

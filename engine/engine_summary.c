@@ -1,6 +1,6 @@
 /* Summary of the clusters the final round selected: counts per group,
  * largest first, the distinct groups, and those holding at least k. */
-#include "engine_impl.h"
+#include "engine_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -44,7 +44,8 @@ static const opt_t opts[] = {
 	{"--data-dir", "CLUSTERD_DATA_DIR", OPT_DATA_DIR, 1,
 	 "DIR   where the LMDB store lives (default ./var/clusters)"},
 	{"--plugin-dir", "CLUSTERD_PLUGIN_DIR", OPT_PLUGIN_DIR, 1,
-	 "DIR scoring plugins are loaded from DIR only"},
+	 "DIR scoring plugins are loaded from DIR only (default "
+	 CLUSTERD_DEFAULT_PLUGIN_DIR "; \"\" for none)"},
 	{"--threads", "CLUSTERD_THREADS", OPT_THREADS, 1,
 	 "N      completion-queue worker threads (default: number of cores)"},
 	{"--max-message-bytes", "CLUSTERD_MAX_MESSAGE_BYTES", OPT_MAX_MSG, 1,
@@ -66,6 +67,11 @@ void cfg_defaults(cfg_t *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	strcpy(cfg->listen, "127.0.0.1:50051");
 	strcpy(cfg->data_dir, "./var/clusters");
+	/* An installed clusterd with no flags loads the built-in plugins
+	 * installed beside it. */
+	snprintf(cfg->plugin_dir, sizeof(cfg->plugin_dir), "%s",
+	         CLUSTERD_DEFAULT_PLUGIN_DIR);
+	cfg->plugin_dir_default = 1;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->threads = n > 0 && n <= CFG_THREADS_MAX ? (unsigned)n : 1;
 	cfg->max_message_bytes = 4u << 20;
@@ -146,6 +152,7 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 		return copy_str(cfg->data_dir, sizeof(cfg->data_dir), v, name,
 		                err, errlen);
 	case OPT_PLUGIN_DIR:
+		cfg->plugin_dir_default = 0;
 		return copy_str(cfg->plugin_dir, sizeof(cfg->plugin_dir), v,
 		                name, err, errlen);
 	case OPT_THREADS:

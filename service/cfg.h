@@ -22,6 +22,10 @@ typedef struct cfg {
 	char port_file[CFG_PATH_MAX];  /* "" = none; gets the bound port */
 	char data_dir[CFG_PATH_MAX];
 	char plugin_dir[CFG_PATH_MAX]; /* "" = no plugins */
+	/* plugin_dir is the compiled-in default (CLUSTERD_DEFAULT_PLUGIN_DIR,
+	 * the install tree's), not a flag's: a missing directory then means
+	 * no plugins rather than an error. */
+	int plugin_dir_default;
 	unsigned threads;              /* completion-queue workers */
 	size_t max_message_bytes;      /* receive limit per message */
 	unsigned grace_ms;             /* shutdown grace for in-flight calls */

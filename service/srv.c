@@ -47,6 +47,13 @@ static int open_plugins(srv_t *s, char *err, size_t errlen)
 		log_msg(LOG_INFO, "no plugin directory: no plugins loaded");
 		return CD_OK;
 	}
+	struct stat sb;
+	if (s->cfg.plugin_dir_default && stat(s->cfg.plugin_dir, &sb) != 0 &&
+	    errno == ENOENT) {
+		log_msg(LOG_INFO, "default plugin directory %s does not exist: "
+		        "no plugins loaded", s->cfg.plugin_dir);
+		return CD_OK;
+	}
 	plugin_registry_opts_t po = {
 		.dir = s->cfg.plugin_dir,
 		.log = plugin_log,

@@ -2,7 +2,7 @@
  * srv_fill — fills the two cohorts of an evaluation, the engine's columns
  * and the plugins' views, from one scan of a store snapshot.
  *
- * Each stored record is read once from its packed bytes (store_rec: no
+ * Each stored record is read once from its packed bytes (cd_rec: no
  * decode into a protobuf-c message, no allocation per record) and the
  * same reading feeds engine_cohort_add_rec and the plugin cohort, so cohort
  * index i is the same cluster on both sides. The plugin cohort gets what
@@ -27,31 +27,6 @@
 #include "engine.h"
 #include "plugin_cohort.h"
 #include "srv_eval.h"
-#include "store_rec.h"
-
-/* A NUL-terminated copy of an assessment's round, reused across
- * records. */
-typedef struct srv_fill_buf {
-	char *p;
-	size_t len, cap;
-} srv_fill_buf_t;
-
-void srv_fill_buf_free(srv_fill_buf_t *b);
-
-/* Adds the cluster rec to the plugin cohort pc. def names the rounds an
- * assessment's round may refer to: a number ("2"), or a round's name of def
- * (its position from 1); anything else is round 0. Codes: those of the
- * plugin_cohort_add_* calls (CD_EV_* for data the cohort refuses,
- * CD_ENOMEM, CD_ELIMIT). */
-int srv_fill_plugin_rec(plugin_cohort_t *pc, const store_rec_t *rec,
-                        const Clusters__V1__Competition *def,
-                        srv_fill_buf_t *buf, char *err, size_t errlen);
-
-/* Once n == 1024 clusters are in the plugin cohort pc (nind indicators),
- * sizes its arrays for hint clusters (1/16 spare), so they are not regrown
- * (and over-allocated by doubling) a dozen times. Best effort. */
-void srv_fill_presize(plugin_cohort_t *pc, size_t n, size_t nind,
-                      size_t hint);
 
 /* Creates and fills both cohorts for r (r->def, r->snap, r->cluster_ids,
  * r->progress: stage "reading"), and seals the plugin cohort. On failure

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cd_error.h"
-#include "srv_fill.h"
+#include "srv_fill_rec.h"
 
 /* A batch: copies of records back to back in bytes (which never move while
  * the batch holds a record, so the readings' spans stay valid) and their
@@ -17,7 +17,7 @@
 typedef struct batch {
 	uint8_t *bytes;
 	size_t len, cap;
-	store_rec_t rec[SRV_FILL_PIPE_RECS];
+	cd_rec_t rec[SRV_FILL_PIPE_RECS];
 	size_t n;        /* committed records */
 	int full;        /* handed to the helper */
 } batch_t;
@@ -130,7 +130,7 @@ static int hand_over(srv_fill_pipe_t *p)
 }
 
 int srv_fill_pipe_add(srv_fill_pipe_t *p, const uint8_t *val, size_t len,
-                      const store_rec_t **rec, char *err, size_t errlen)
+                      const cd_rec_t **rec, char *err, size_t errlen)
 {
 	batch_t *b = &p->b[p->w];
 	if (b->n == SRV_FILL_PIPE_RECS || (b->n && b->len + len > b->cap)) {
@@ -149,7 +149,7 @@ int srv_fill_pipe_add(srv_fill_pipe_t *p, const uint8_t *val, size_t len,
 	uint8_t *copy = b->bytes + b->len;
 	if (len)
 		memcpy(copy, val, len);
-	int rc = store_rec_parse(&b->rec[b->n], copy, len);
+	int rc = cd_rec_parse(&b->rec[b->n], copy, len);
 	if (rc)
 		return rc == CD_ECORRUPT ? rc
 		       : cd_fail(err, errlen, rc, "out of memory");
@@ -195,7 +195,7 @@ void srv_fill_pipe_destroy(srv_fill_pipe_t *p)
 	for (size_t i = 0; i < SRV_FILL_PIPE_BATCHES; i++) {
 		free(p->b[i].bytes);
 		for (size_t k = 0; k < SRV_FILL_PIPE_RECS; k++)
-			store_rec_free(&p->b[i].rec[k]);
+			cd_rec_free(&p->b[i].rec[k]);
 	}
 	srv_fill_buf_free(&p->buf);
 	free(p);

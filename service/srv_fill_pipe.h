@@ -1,6 +1,6 @@
 /*
  * srv_fill_pipe — the second thread of a fill: the scanning thread copies
- * each record's bytes into a batch, parses them there (store_rec) and adds
+ * each record's bytes into a batch, parses them there (cd_rec) and adds
  * the cluster to the engine cohort; a helper thread adds the same parsed
  * records to the plugin cohort, batch by batch, in scan order. The two
  * cohorts are the same as a one-thread fill gives, cluster for cluster.
@@ -27,7 +27,7 @@
 
 #include "clusters/v1/competitions.pb-c.h"
 #include "plugin_cohort.h"
-#include "store_rec.h"
+#include "cd_rec.h"
 
 #define SRV_FILL_PIPE_BATCHES 4
 #define SRV_FILL_PIPE_RECS 512
@@ -48,7 +48,7 @@ int srv_fill_pipe_start(srv_fill_pipe_t **out, plugin_cohort_t *pc,
  * not parse), CD_ENOMEM, or the helper's code once it has failed (err
  * then holds its message). */
 int srv_fill_pipe_add(srv_fill_pipe_t *p, const uint8_t *val, size_t len,
-                      const store_rec_t **rec, char *err, size_t errlen);
+                      const cd_rec_t **rec, char *err, size_t errlen);
 /* Hands the record of the last add to the helper (call it once the
  * record is in the engine cohort; a record never committed is dropped). */
 void srv_fill_pipe_commit(srv_fill_pipe_t *p);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cd_utf8.h"
+
 /* ISO 3166-1 alpha-2 officially assigned codes (from Debian's iso-codes),
  * plus XK, the user-assigned code in general use for Kosovo. */
 static const char iso3166[] =
@@ -100,39 +102,21 @@ static int label_key_ok(const char *s)
 static int utf8_ok(const char *s, int allow_newlines)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
+	size_t left = strlen(s);
+	while (left) {
 		unsigned c = *p;
-		size_t extra;
-		if (c < 0x20) {
+		if (c < 0x20 || c == 0x7f) {
 			if (!(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
 				return 0;
 			p++;
+			left--;
 			continue;
 		}
-		if (c == 0x7f)
+		size_t n = cd_utf8_len(p, left);
+		if (n == 0)
 			return 0;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3;
-		else
-			return 0;
-		uint32_t cp = c & (0x3f >> extra);
-		for (size_t i = 1; i <= extra; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		p += extra + 1;
+		p += n;
+		left -= n;
 	}
 	return 1;
 }

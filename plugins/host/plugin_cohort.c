@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cd_error.h"
-#include "plugin_cohort_impl.h"
+#include "plugin_cohort_internal.h"
 
 
 int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,

@@ -4,7 +4,7 @@
  * unique per cluster, so they are copied to the arena without interning;
  * the strings that repeat are interned, trying first the id the previous
  * cluster had at the same position. */
-#include "plugin_cohort_impl.h"
+#include "plugin_cohort_internal.h"
 
 #include <math.h>
 #include <stdint.h>

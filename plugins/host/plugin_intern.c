@@ -1,4 +1,4 @@
-#include "plugin_intern.h"
+#include "plugin_intern_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

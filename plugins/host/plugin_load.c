@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cd_error.h"
-#include "plugin_intern.h"
+#include "plugin_intern_internal.h"
 #include "plugin_internal.h"
 
 /* dlopen hands out one handle per file however many generations open it,

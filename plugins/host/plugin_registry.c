@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cd_error.h"
-#include "plugin_intern.h"
+#include "plugin_intern_internal.h"
 #include "plugin_internal.h"
 
 struct plugin_registry {

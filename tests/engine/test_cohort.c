@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "clusters/v1/clusters.pb-c.h"
-#include "engine_impl.h"
+#include "engine_internal.h"
 #include "th.h"
 
 #define NORM(x) CLUSTERS__V1__NORMALIZATION__##x

@@ -5,7 +5,7 @@
 
 #include <cmocka.h>
 
-#include "engine_rng.h"
+#include "engine_rng_internal.h"
 #include "th.h"
 
 #define NORM(x) CLUSTERS__V1__NORMALIZATION__##x

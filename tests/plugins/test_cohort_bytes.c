@@ -14,7 +14,7 @@
 
 #include "cd_error.h"
 #include "plugin_cohort.h"
-#include "plugin_intern.h"
+#include "plugin_intern_internal.h"
 #include "plugin_internal.h"
 #include "pt_util.h"
 

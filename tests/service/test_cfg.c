@@ -48,7 +48,12 @@ static void test_defaults(void **state)
 	assert_int_equal(a, CFG_RUN);
 	assert_string_equal(c.listen, "127.0.0.1:50051");
 	assert_string_equal(c.data_dir, "./var/clusters");
-	assert_string_equal(c.plugin_dir, "");
+	/* The install tree's plugin directory, compiled in. */
+	const char *tail = "/clusterd/plugins";
+	size_t n = strlen(c.plugin_dir);
+	assert_true(n > strlen(tail) && c.plugin_dir[0] == '/');
+	assert_string_equal(c.plugin_dir + n - strlen(tail), tail);
+	assert_int_equal(c.plugin_dir_default, 1);
 	assert_string_equal(c.port_file, "");
 	assert_true(c.threads >= 1);
 	assert_int_equal(c.max_message_bytes, 4u << 20);
@@ -73,6 +78,7 @@ static void test_flags(void **state)
 	assert_string_equal(c.listen, "0.0.0.0:0");
 	assert_string_equal(c.data_dir, "/tmp/d");
 	assert_string_equal(c.plugin_dir, "/p");
+	assert_int_equal(c.plugin_dir_default, 0);
 	assert_int_equal(c.threads, 3);
 	assert_int_equal(c.max_message_bytes, 64 << 10);
 	assert_int_equal(c.grace_ms, 0);
@@ -84,6 +90,19 @@ static void test_flags(void **state)
 	                 CD_OK);
 	assert_int_equal(c.max_message_bytes, 2u << 20);
 	assert_string_equal(c.port_file, "/x/p");
+}
+
+static void test_no_plugin_dir(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	/* An explicit empty directory turns plugins off. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--plugin-dir", ""),
+	                 CD_OK);
+	assert_string_equal(c.plugin_dir, "");
+	assert_int_equal(c.plugin_dir_default, 0);
 }
 
 static void test_env_then_flags(void **state)
@@ -169,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_defaults, clear_env),
 		cmocka_unit_test_setup(test_flags, clear_env),
+		cmocka_unit_test_setup(test_no_plugin_dir, clear_env),
 		cmocka_unit_test_setup(test_env_then_flags, clear_env),
 		cmocka_unit_test_setup(test_help_version, clear_env),
 		cmocka_unit_test_setup(test_bad_flags, clear_env),

@@ -1,4 +1,4 @@
-/* srv_fill: the plugin cohort filled from packed records (store_rec, one
+/* srv_fill: the plugin cohort filled from packed records (cd_rec, one
  * reading per record) reads back exactly like one filled from records
  * decoded by protobuf-c, through every view accessor, for records with
  * every kind of field; and the engine cohort filled from the same reading
@@ -19,7 +19,8 @@
 #include "engine.h"
 #include "plugin_cohort.h"
 #include "srv_fill.h"
-#include "store_rec.h"
+#include "srv_fill_rec.h"
+#include "cd_rec.h"
 
 #define NREC 5
 
@@ -303,7 +304,7 @@ static void test_same_as_protobuf_c(void **st)
 	plugin_cohort_t *a, *b;
 	assert_int_equal(plugin_cohort_create(&a, 0, 0, err, sizeof(err)), 0);
 	assert_int_equal(plugin_cohort_create(&b, 0, 0, err, sizeof(err)), 0);
-	store_rec_t rec = {0};
+	cd_rec_t rec = {0};
 	srv_fill_buf_t buf = {0};
 	/* Twice over, so the second pass meets every reuse of memory. */
 	for (int pass = 0; pass < 2; pass++)
@@ -311,7 +312,7 @@ static void test_same_as_protobuf_c(void **st)
 			Clusters__V1__Cluster *c = make(i);
 			size_t len;
 			uint8_t *p = pack(c, &len);
-			assert_int_equal(store_rec_parse(&rec, p, len), CD_OK);
+			assert_int_equal(cd_rec_parse(&rec, p, len), CD_OK);
 			if (srv_fill_plugin_rec(a, &rec, def, &buf, err,
 			                        sizeof(err)))
 				fail_msg("%s", err);
@@ -354,7 +355,7 @@ static void test_same_as_protobuf_c(void **st)
 	assert_int_equal(years[0], 1999);
 	assert_int_equal(years[2], 2022);
 
-	store_rec_free(&rec);
+	cd_rec_free(&rec);
 	srv_fill_buf_free(&buf);
 	plugin_cohort_destroy(a);
 	plugin_cohort_destroy(b);
@@ -370,12 +371,12 @@ static void test_engine_same(void **st)
 	                 0);
 	assert_int_equal(engine_cohort_create(&b, NULL, 0, err, sizeof(err)),
 	                 0);
-	store_rec_t rec = {0};
+	cd_rec_t rec = {0};
 	for (int i = 0; i < NREC; i++) {
 		Clusters__V1__Cluster *c = make(i);
 		size_t len;
 		uint8_t *p = pack(c, &len);
-		assert_int_equal(store_rec_parse(&rec, p, len), CD_OK);
+		assert_int_equal(cd_rec_parse(&rec, p, len), CD_OK);
 		assert_int_equal(engine_cohort_add_rec(a, &rec, err,
 		                                       sizeof(err)), CD_OK);
 		assert_int_equal(engine_cohort_add_packed(b, p, len, err,
@@ -403,7 +404,7 @@ static void test_engine_same(void **st)
 			                    engine_cohort_city(b, i, k));
 	}
 	assert_int_equal(engine_cohort_city_count(a, 3), 5);
-	store_rec_free(&rec);
+	cd_rec_free(&rec);
 	engine_cohort_destroy(a);
 	engine_cohort_destroy(b);
 }
@@ -420,15 +421,15 @@ static void test_refused(void **st)
 	c->indicators[1]->year = 2022;   /* (name, year) twice */
 	size_t len;
 	uint8_t *p = pack(c, &len);
-	store_rec_t rec = {0};
+	cd_rec_t rec = {0};
 	srv_fill_buf_t buf = {0};
-	assert_int_equal(store_rec_parse(&rec, p, len), CD_OK);
+	assert_int_equal(cd_rec_parse(&rec, p, len), CD_OK);
 	assert_int_equal(srv_fill_plugin_rec(pc, &rec, def_make(), &buf, err,
 	                                     sizeof(err)), CD_EV_DUPLICATE);
 	assert_non_null(strstr(err, "pct_applications"));
 	free(p);
 	unmake(c);
-	store_rec_free(&rec);
+	cd_rec_free(&rec);
 	srv_fill_buf_free(&buf);
 	plugin_cohort_destroy(pc);
 }

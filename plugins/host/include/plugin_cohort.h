@@ -1,8 +1,8 @@
 /*
  * plugin_cohort — the read-only cluster views a plugin scores.
  *
- * The engine builds a cohort from plain C data (it reads the store; this
- * module knows neither LMDB nor protobuf): add a cluster, then its cities,
+ * The service builds a cohort (service/srv_fill.c, from the store's packed
+ * records; this module knows neither LMDB nor protobuf): add a cluster, then its cities,
  * indicators, assessments and labels, then the next cluster; seal; hand it
  * to plugin_instance_score. Strings that repeat across clusters (economies,
  * regions, cities, industries, indicator names, judges, criteria, labels)
@@ -12,7 +12,7 @@
  *
  * Limits: indicator years 0..65535, at most 65535 distinct indicator names
  * and 2^32-1 items of any kind per cohort (CD_ELIMIT beyond). Cluster ids
- * are not checked for uniqueness; the engine's ids come from the store.
+ * are not checked for uniqueness; the service's ids come from the store.
  *
  * Thread-safety: building is single-threaded. A sealed cohort is immutable
  * and may be read (scored) by any number of threads at once.

@@ -1,11 +1,11 @@
 /*
- * engine_impl — definitions shared by the engine's own files; not for
+ * engine_internal — definitions shared by the engine's own files; not for
  * other modules (they use the public headers in engine.h).
  *
  * Thread-safety: as the public types these describe.
  */
-#ifndef ENGINE_IMPL_H
-#define ENGINE_IMPL_H
+#ifndef ENGINE_INTERNAL_H
+#define ENGINE_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +55,7 @@ struct engine_cohort {
 	 * hashing: neighbours tend to share them. */
 	uint32_t hint_economy, hint_region, hint_industry;
 	uint32_t hint_city[ENGINE_CITY_HINTS];
-	store_rec_t rec;        /* engine_cohort_add_packed's reader */
+	cd_rec_t rec;        /* engine_cohort_add_packed's reader */
 };
 
 /* Column lookups for filters; NULL when the cohort lacks the column. */

@@ -1,12 +1,12 @@
 /*
- * engine_rng — a small deterministic PRNG (xoshiro256**, seeded through
+ * engine_rng_internal — a small deterministic PRNG (xoshiro256**, seeded through
  * splitmix64), so a sensitivity run gives the same numbers for the same
  * seed on every platform; rand() promises neither.
  *
  * Thread-safety: a generator belongs to one thread.
  */
-#ifndef ENGINE_RNG_H
-#define ENGINE_RNG_H
+#ifndef ENGINE_RNG_INTERNAL_H
+#define ENGINE_RNG_INTERNAL_H
 
 #include <stdint.h>
 

@@ -1,10 +1,10 @@
 /*
- * cc_call — internals shared by the files of the client library.
+ * cc_call_internal — internals shared by the files of the client library.
  *
  * Thread-safety: pure helpers, safe from any thread.
  */
-#ifndef CC_CALL_H
-#define CC_CALL_H
+#ifndef CC_CALL_INTERNAL_H
+#define CC_CALL_INTERNAL_H
 
 #include <stdarg.h>
 

@@ -1,4 +1,4 @@
-/* store_rec: the packed clusters.v1.Cluster reader against records
+/* cd_rec: the packed clusters.v1.Cluster reader against records
  * protobuf-c encodes — every field, merged messages (last scalar wins,
  * repeated fields append), unknown fields skipped, and corrupt input
  * (wrong wire type, truncation, groups) refused. */
@@ -13,9 +13,9 @@
 
 #include "cd_error.h"
 #include "clusters/v1/clusters.pb-c.h"
-#include "store_rec.h"
+#include "cd_rec.h"
 
-static int span_is(store_span_t s, const char *want)
+static int span_is(cd_span_t s, const char *want)
 {
 	return s.len == strlen(want) && memcmp(s.s, want, s.len) == 0;
 }
@@ -72,8 +72,8 @@ static void test_fields(void **st)
 	(void)st;
 	size_t len;
 	uint8_t *b = pack_full(&len);
-	store_rec_t r = {0};
-	assert_int_equal(store_rec_parse(&r, b, len), CD_OK);
+	cd_rec_t r = {0};
+	assert_int_equal(cd_rec_parse(&r, b, len), CD_OK);
 	assert_true(span_is(r.id, "sz-hk"));
 	assert_true(span_is(r.name, "Shenzhen-Hong Kong"));
 	assert_true(span_is(r.economy, "CN/HK"));
@@ -101,12 +101,12 @@ static void test_fields(void **st)
 	assert_true(span_is(r.labels[0].value, "gold"));
 
 	/* An empty record reads as empty fields, arrays reset. */
-	assert_int_equal(store_rec_parse(&r, b, 0), CD_OK);
+	assert_int_equal(cd_rec_parse(&r, b, 0), CD_OK);
 	assert_int_equal(r.id.len, 0);
 	assert_non_null(r.id.s);
 	assert_int_equal(r.ncities + r.nindicators + r.nassessments +
 	                 r.nlabels, 0);
-	store_rec_free(&r);
+	cd_rec_free(&r);
 	free(b);
 }
 
@@ -129,8 +129,8 @@ static void test_merge_and_unknown(void **st)
 	two[n++] = 0x0a;                       /* id = "x" (last wins) */
 	two[n++] = 1;
 	two[n++] = 'x';
-	store_rec_t r = {0};
-	assert_int_equal(store_rec_parse(&r, two, n), CD_OK);
+	cd_rec_t r = {0};
+	assert_int_equal(cd_rec_parse(&r, two, n), CD_OK);
 	assert_true(span_is(r.id, "x"));
 	assert_int_equal(r.ncities, 4);
 	assert_int_equal(r.nindicators, 4);
@@ -142,7 +142,7 @@ static void test_merge_and_unknown(void **st)
 	assert_string_equal(c->id, "x");
 	assert_int_equal(c->n_indicators, 4);
 	clusters__v1__cluster__free_unpacked(c, NULL);
-	store_rec_free(&r);
+	cd_rec_free(&r);
 	free(two);
 	free(b);
 }
@@ -152,11 +152,11 @@ static void test_corrupt(void **st)
 	(void)st;
 	size_t len;
 	uint8_t *b = pack_full(&len);
-	store_rec_t r = {0};
+	cd_rec_t r = {0};
 	for (size_t cut = 1; cut < len; cut++) {
 		/* Every proper prefix that ends inside a field is refused;
 		 * prefixes ending between fields are valid records. */
-		int rc = store_rec_parse(&r, b, cut);
+		int rc = cd_rec_parse(&r, b, cut);
 		assert_true(rc == CD_OK || rc == CD_ECORRUPT);
 		Clusters__V1__Cluster *c =
 			clusters__v1__cluster__unpack(NULL, cut, b);
@@ -170,15 +170,15 @@ static void test_corrupt(void **st)
 	                                   0, 0, 0};
 	static const uint8_t long_len[] = {0x0a, 0x05, 'a'};
 	static const uint8_t field0[] = {0x00, 0x00};
-	assert_int_equal(store_rec_parse(&r, wrong_type, 2), CD_ECORRUPT);
-	assert_int_equal(store_rec_parse(&r, group, 2), CD_ECORRUPT);
-	assert_int_equal(store_rec_parse(&r, bad_year, sizeof(bad_year)), CD_ECORRUPT);
-	assert_int_equal(store_rec_parse(&r, long_len, 3), CD_ECORRUPT);
-	assert_int_equal(store_rec_parse(&r, field0, 2), CD_ECORRUPT);
+	assert_int_equal(cd_rec_parse(&r, wrong_type, 2), CD_ECORRUPT);
+	assert_int_equal(cd_rec_parse(&r, group, 2), CD_ECORRUPT);
+	assert_int_equal(cd_rec_parse(&r, bad_year, sizeof(bad_year)), CD_ECORRUPT);
+	assert_int_equal(cd_rec_parse(&r, long_len, 3), CD_ECORRUPT);
+	assert_int_equal(cd_rec_parse(&r, field0, 2), CD_ECORRUPT);
 	Clusters__V1__Cluster *c = clusters__v1__cluster__unpack(
 		NULL, sizeof(bad_year), bad_year);
 	assert_null(c);   /* protobuf-c refuses it too */
-	store_rec_free(&r);
+	cd_rec_free(&r);
 	free(b);
 }
 

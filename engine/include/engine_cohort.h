@@ -11,7 +11,7 @@
  *
  * Fill it from packed clusters.v1.Cluster bytes (engine_cohort_add_packed,
  * or engine_cohort_scan_fn straight from store_snap_scan), or from records
- * the caller read with store_rec_parse (engine_cohort_add_rec). Adding in id
+ * the caller read with cd_rec_parse (engine_cohort_add_rec). Adding in id
  * order, as the store scans, saves a sort later.
  *
  * Thread-safety: a cohort belongs to one thread while it is filled; once
@@ -25,7 +25,7 @@
 
 #include "clusters/v1/competitions.pb-c.h"
 #include "engine_progress.h"
-#include "store_rec.h"
+#include "cd_rec.h"
 
 typedef struct engine_cohort engine_cohort_t;
 
@@ -42,9 +42,9 @@ void engine_cohort_destroy(engine_cohort_t *c);
 int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
                              size_t len, char *err, size_t errlen);
 
-/* Adds one record already read with store_rec_parse (a caller that reads
+/* Adds one record already read with cd_rec_parse (a caller that reads
  * each record once for several consumers); same codes as add_packed. */
-int engine_cohort_add_rec(engine_cohort_t *c, const store_rec_t *rec,
+int engine_cohort_add_rec(engine_cohort_t *c, const cd_rec_t *rec,
                           char *err, size_t errlen);
 
 /* Argument of engine_cohort_scan_fn. progress may be NULL. */

@@ -1,11 +1,11 @@
 /*
- * cc_json_priv — reflection helpers shared by cc_json_out.c and
+ * cc_json_internal — reflection helpers shared by cc_json_out.c and
  * cc_json_in.c.
  *
  * Thread-safety: pure functions, safe from any thread.
  */
-#ifndef CC_JSON_PRIV_H
-#define CC_JSON_PRIV_H
+#ifndef CC_JSON_INTERNAL_H
+#define CC_JSON_INTERNAL_H
 
 #include <stddef.h>
 

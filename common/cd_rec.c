@@ -1,5 +1,5 @@
-/* store_rec.c — the packed clusters.v1.Cluster reader (see store_rec.h). */
-#include "store_rec.h"
+/* cd_rec.c — the packed clusters.v1.Cluster reader (see cd_rec.h). */
+#include "cd_rec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,7 @@ typedef struct rd {
 	const uint8_t *p, *end;
 } rd_t;
 
-static const store_span_t EMPTY = { "", 0 };
+static const cd_span_t EMPTY = { "", 0 };
 
 static int varint(rd_t *r, uint64_t *v)
 {
@@ -66,7 +66,7 @@ static int len_field(rd_t *r, uint32_t wt, rd_t *sub)
 	return 0;
 }
 
-static int string(rd_t *r, uint32_t wt, store_span_t *out)
+static int string(rd_t *r, uint32_t wt, cd_span_t *out)
 {
 	rd_t sub;
 	if (len_field(r, wt, &sub))
@@ -133,11 +133,11 @@ static int more(void **arr, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-static int indicator(rd_t *r, store_rec_indicator_t *x)
+static int indicator(rd_t *r, cd_rec_indicator_t *x)
 {
 	uint32_t num, wt;
 	uint64_t v = 0;
-	*x = (store_rec_indicator_t){ .name = EMPTY, .unit = EMPTY };
+	*x = (cd_rec_indicator_t){ .name = EMPTY, .unit = EMPTY };
 	while (r->p < r->end) {
 		int rc;
 		if (tag(r, &num, &wt))
@@ -158,11 +158,11 @@ static int indicator(rd_t *r, store_rec_indicator_t *x)
 	return 0;
 }
 
-static int assessment(rd_t *r, store_rec_assessment_t *a)
+static int assessment(rd_t *r, cd_rec_assessment_t *a)
 {
 	uint32_t num, wt;
 	uint64_t v = 0;
-	*a = (store_rec_assessment_t){ .judge = EMPTY, .criterion = EMPTY,
+	*a = (cd_rec_assessment_t){ .judge = EMPTY, .criterion = EMPTY,
 	                               .comment = EMPTY, .round = EMPTY };
 	while (r->p < r->end) {
 		int rc;
@@ -186,10 +186,10 @@ static int assessment(rd_t *r, store_rec_assessment_t *a)
 	return 0;
 }
 
-static int label(rd_t *r, store_rec_label_t *l)
+static int label(rd_t *r, cd_rec_label_t *l)
 {
 	uint32_t num, wt;
-	*l = (store_rec_label_t){ .key = EMPTY, .value = EMPTY };
+	*l = (cd_rec_label_t){ .key = EMPTY, .value = EMPTY };
 	while (r->p < r->end) {
 		int rc;
 		if (tag(r, &num, &wt))
@@ -205,7 +205,7 @@ static int label(rd_t *r, store_rec_label_t *l)
 	return 0;
 }
 
-static int parse(store_rec_t *c, rd_t *r)
+static int parse(cd_rec_t *c, rd_t *r)
 {
 	uint32_t num, wt;
 	rd_t sub;
@@ -258,7 +258,7 @@ static int parse(store_rec_t *c, rd_t *r)
 	return 0;
 }
 
-int store_rec_parse(store_rec_t *r, const uint8_t *buf, size_t len)
+int cd_rec_parse(cd_rec_t *r, const uint8_t *buf, size_t len)
 {
 	r->id = r->name = r->economy = r->region = r->industry = r->etag =
 		EMPTY;
@@ -275,7 +275,7 @@ int store_rec_parse(store_rec_t *r, const uint8_t *buf, size_t len)
 	return rc == 0 ? CD_OK : rc == -2 ? CD_ENOMEM : CD_ECORRUPT;
 }
 
-void store_rec_free(store_rec_t *r)
+void cd_rec_free(cd_rec_t *r)
 {
 	free(r->cities);
 	free(r->indicators);

@@ -1,18 +1,18 @@
 /*
- * plugin_cohort_impl — the layout of a plugin cohort, shared by the files
+ * plugin_cohort_internal — the layout of a plugin cohort, shared by the files
  * of plugin_cohort (building in plugin_cohort_add.c; the rest, views and
  * the host accessors in plugin_cohort.c); not for other modules.
  *
  * Thread-safety: as plugin_cohort.h.
  */
-#ifndef PLUGIN_COHORT_IMPL_H
-#define PLUGIN_COHORT_IMPL_H
+#ifndef PLUGIN_COHORT_INTERNAL_H
+#define PLUGIN_COHORT_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "plugin_cohort.h"
-#include "plugin_intern.h"
+#include "plugin_intern_internal.h"
 
 /* Each cluster stores where its items start in the flat arrays; where they
  * end is where the next cluster's start (or the array's length). That is

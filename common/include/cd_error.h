@@ -3,8 +3,8 @@
  *
  * Every module (store, engine, plugin loader, service) returns these codes;
  * the service translates them to gRPC status codes in exactly one place
- * (service/rpc_status.c). Store is the lowest layer every other module links,
- * so the enum lives here. Validation failures each have their own code so
+ * (service/rpc_status.c). It lives in common/, which depends on no other
+ * module, so every module (the client too) links the one enum. Validation failures each have their own code so
  * callers and tests can tell them apart; all of them map to INVALID_ARGUMENT.
  *
  * Thread-safety: pure functions, safe from any thread.

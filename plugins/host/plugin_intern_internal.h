@@ -1,5 +1,5 @@
 /*
- * plugin_intern — a string arena with an interning table, for cohorts.
+ * plugin_intern_internal — a string arena with an interning table, for cohorts.
  *
  * Strings are appended to one growable buffer and named by their byte
  * offset (uint32_t), so regrowing the buffer never invalidates a name and a
@@ -9,8 +9,8 @@
  * Thread-safety: none while writing; lookups on a table nobody writes are
  * safe from any number of threads.
  */
-#ifndef PLUGIN_INTERN_H
-#define PLUGIN_INTERN_H
+#ifndef PLUGIN_INTERN_INTERNAL_H
+#define PLUGIN_INTERN_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
