@@ -32,6 +32,7 @@ static const char *const names[CD__COUNT] = {
 	[CD_EV_LABEL_KEY] = "CD_EV_LABEL_KEY",
 	[CD_EV_DEFINITION] = "CD_EV_DEFINITION",
 	[CD_EV_ENCODING] = "CD_EV_ENCODING",
+	[CD_EV_UNKNOWN_FIELD] = "CD_EV_UNKNOWN_FIELD",
 	[CD_ENOMEM] = "CD_ENOMEM",
 	[CD_EIO] = "CD_EIO",
 	[CD_ECORRUPT] = "CD_ECORRUPT",
@@ -48,7 +49,7 @@ const char *cd_err_name(int code)
 int cd_err_is_invalid(int code)
 {
 	return code == CD_EINVAL || code == CD_EPAGETOKEN ||
-	       (code >= CD_EV_ID && code <= CD_EV_ENCODING);
+	       (code >= CD_EV_ID && code <= CD_EV_UNKNOWN_FIELD);
 }
 
 int cd_fail(char *err, size_t errlen, int code, const char *fmt, ...)

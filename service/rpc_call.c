@@ -13,6 +13,7 @@
 
 #include "cd_error.h"
 #include "log.h"
+#include "cd_wire.h"
 #include "rpc_status.h"
 #include "rpc_transport.h"
 
@@ -172,6 +173,14 @@ ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
 {
 	size_t len;
 	const uint8_t *buf = rpc_call_request(c, &len);
+	char err[512];
+	/* Before protobuf-c sees them: its C strings would hide a NUL, and
+	 * it keeps fields it does not know (see cd_wire.h). */
+	int rc = cd_wire_check(desc, buf, len, NULL, 0, err, sizeof(err));
+	if (rc != CD_OK && rc != CD_EINVAL) {
+		rpc_call_fail(c, rc, err);
+		return NULL;
+	}
 	ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, len, buf);
 	if (!m) {
 		char msg[256];

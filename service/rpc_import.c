@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cd_error.h"
+#include "cd_wire.h"
 #include "rpc_call.h"
 #include "rpc_status.h"
 #include "rpc_registry.h"
@@ -199,7 +200,13 @@ static void advance(imp_t *m)
 static void add(imp_t *m, const uint8_t *buf, size_t len)
 {
 	int64_t index = m->index++;
-	char err[256];
+	char err[512];
+	int wrc = cd_wire_check(&clusters__v1__cluster__descriptor, buf, len,
+	                        NULL, 0, err, sizeof(err));
+	if (wrc != CD_OK && wrc != CD_EINVAL) {
+		reject(m, index, "", err);
+		return;
+	}
 	Clusters__V1__Cluster *rec = clusters__v1__cluster__unpack(NULL, len,
 	                                                           buf);
 	if (!rec) {

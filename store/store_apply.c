@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cd_wire.h"
+
 /* Grow ahead of need once a commit leaves the map this full (percent), so
  * most batches never hit MDB_MAP_FULL and replay. */
 #define GROW_AHEAD_PCT 80
@@ -120,6 +122,13 @@ static void prevalidate(store_op_t *op)
 		else if (!op->validated)
 			op->rc = store_validate_cluster(op->cluster, op->err,
 			                                sizeof(op->err));
+		/* The client's bytes are what gets stored: they must hold
+		 * nothing the decoded message did not show (a NUL cutting a
+		 * string short, a field this schema does not know). */
+		if (op->rc == CD_OK && op->packed && op->packed_len)
+			op->rc = cd_wire_check(&clusters__v1__cluster__descriptor,
+			                       op->packed, op->packed_len, NULL, 0,
+			                       op->err, sizeof(op->err));
 		break;
 	case STORE_CLUSTER_UPDATE:
 		if (!op->cluster)

@@ -45,6 +45,7 @@ typedef enum cd_err {
 	CD_EV_LABEL_KEY,   /* label key syntax */
 	CD_EV_DEFINITION,  /* competition definition is inconsistent */
 	CD_EV_ENCODING,    /* string is not valid UTF-8 or holds control chars */
+	CD_EV_UNKNOWN_FIELD, /* a field this server's schema does not know */
 	/* Internal failures. */
 	CD_ENOMEM,
 	CD_EIO,            /* filesystem or LMDB failure */
