@@ -86,7 +86,7 @@ static void next(rpc_call_t *c, exp_t *e)
 	if (e->pos == e->n) {
 		/* Let writers grow the map again as soon as possible. */
 		exp_close_snap(e);
-		rpc_call_end(c, GRPC_STATUS_OK, NULL, 0, NULL, 0);
+		rpc_call_end(c, CD_OK, NULL, 0, NULL, 0);
 		return;
 	}
 	uint8_t *b = e->bufs[e->pos];
