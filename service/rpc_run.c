@@ -1,6 +1,4 @@
-/* RunCompetition, Evaluate, GetRun, ListRuns.
- *
- * An evaluation can take seconds, so it runs on a thread of its own: the
+/* An evaluation can take seconds, so it runs on a thread of its own: the
  * handler decodes and checks the request on the completion-queue thread,
  * then hands the call (with a reference) to a new detached thread, which
  * opens one snapshot, acquires one plugin generation and calls srv_eval.
@@ -11,7 +9,7 @@
  * run through the group committer (after closing its snapshot, since the
  * store cannot grow its map under one) and ends the call with the Run as
  * the last RunEvent. */
-#include "rpc_competition.h"
+#include "rpc_run.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,7 +19,6 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
-#include "rpc_registry.h"
 #include "srv_env.h"
 #include "srv_eval.h"
 

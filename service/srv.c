@@ -15,7 +15,7 @@
 #include "cd_error.h"
 #include "clusterplugin.h"
 #include "log.h"
-#include "rpc_competition.h"
+#include "rpc_run.h"
 #include "rpc_server.h"
 
 struct srv {
