@@ -294,9 +294,10 @@ int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
 	return rpc_call_send(c, buf, len, fn);
 }
 
-void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
-                  int has_resp, uint8_t *resp, size_t len)
+void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
+                  uint8_t *resp, size_t len)
 {
+	grpc_status_code code = rpc_status_from_cd(cd_code);
 	grpc_op ops[4];
 	size_t n = 0;
 
@@ -337,7 +338,7 @@ void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
 
 void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len)
 {
-	rpc_call_end(c, GRPC_STATUS_OK, NULL, 1, resp, len);
+	rpc_call_end(c, CD_OK, NULL, 1, resp, len);
 }
 
 void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m)
@@ -359,7 +360,7 @@ void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
 		rpc_status_clean(msg, clean, sizeof(clean));
 	else
 		snprintf(clean, sizeof(clean), "failed (%s)", cd_err_name(cd_code));
-	rpc_call_end(c, rpc_status_from_cd(cd_code), clean, 0, NULL, 0);
+	rpc_call_end(c, cd_code, clean, 0, NULL, 0);
 }
 
 int rpc_call_refuse(rpc_call_t *c, int rc, const char *err,
@@ -433,17 +434,16 @@ static void dispatch(rpc_call_t *c)
 		snprintf(msg, sizeof(msg), "unknown method %.*s",
 		         (int)GRPC_SLICE_LENGTH(c->details.method),
 		         (const char *)GRPC_SLICE_START_PTR(c->details.method));
-		rpc_call_end(c, GRPC_STATUS_UNIMPLEMENTED, msg, 0, NULL, 0);
+		rpc_call_fail(c, CD_EUNIMPL, msg);
 		return;
 	}
 	if (deadline_passed(c)) {
-		rpc_call_end(c, GRPC_STATUS_DEADLINE_EXCEEDED, "deadline passed "
-		             "before the call could run", 0, NULL, 0);
+		rpc_call_fail(c, CD_EDEADLINE, "deadline passed before the call "
+		              "could run");
 		return;
 	}
 	if (!m->handler) {
-		rpc_call_end(c, GRPC_STATUS_UNIMPLEMENTED, "not implemented yet",
-		             0, NULL, 0);
+		rpc_call_fail(c, CD_EUNIMPL, "not implemented yet");
 		return;
 	}
 	if (m->shape != RPC_CLIENT_STREAM) {

@@ -22,7 +22,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <grpc/status.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "rpc_method.h"
@@ -80,9 +79,12 @@ int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
                       rpc_sent_fn fn);
 
 /* Ends the call: the optional last message (has_resp; resp malloc'd or
- * NULL when len is 0, taken by the transport), then the status. */
-void rpc_call_end(rpc_call_t *c, grpc_status_code code, const char *msg,
-                  int has_resp, uint8_t *resp, size_t len);
+ * NULL when len is 0, taken by the transport), then the status for the
+ * cd_err code cd_code (rpc_status_from_cd: the one mapping, also for the
+ * transport's own statuses). msg is sent as it is: use rpc_call_fail for
+ * text that may quote client input. */
+void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
+                  uint8_t *resp, size_t len);
 /* OK with this response message (packed here). */
 void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m);
 /* OK with already packed bytes (taken). */

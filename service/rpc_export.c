@@ -1,12 +1,10 @@
-/* ExportClusters: a server stream read from one snapshot in chunks, one
- * message in flight at a time, so a slow reader slows the export instead of
- * filling the server's memory. */
+#include "rpc_export.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "cd_error.h"
 #include "rpc_call.h"
-#include "rpc_registry.h"
 #include "srv_env.h"
 
 #define EXP_FULL 0x7fff  /* scan callback: chunk full (not an error) */
@@ -86,7 +84,7 @@ static void next(rpc_call_t *c, exp_t *e)
 	if (e->pos == e->n) {
 		/* Let writers grow the map again as soon as possible. */
 		exp_close_snap(e);
-		rpc_call_end(c, GRPC_STATUS_OK, NULL, 0, NULL, 0);
+		rpc_call_end(c, CD_OK, NULL, 0, NULL, 0);
 		return;
 	}
 	uint8_t *b = e->bufs[e->pos];
@@ -111,7 +109,7 @@ static void on_sent(rpc_call_t *c, int ok)
 	next(c, e);
 }
 
-void rpc_registry_export(rpc_call_t *c)
+void rpc_export_clusters(rpc_call_t *c)
 {
 	srv_env_t *env = rpc_call_env(c);
 	Clusters__V1__ExportClustersRequest *req =

@@ -128,8 +128,8 @@ static void pump(rpc_health_t *h, watch_t *w)
 		if (has)
 			pack_status(cur, &buf, &len);
 		unlink_watch(h, w);
-		rpc_call_end(c, GRPC_STATUS_UNAVAILABLE, "server is shutting "
-		             "down", has, buf, len);
+		rpc_call_end(c, CD_EUNAVAIL, "server is shutting down", has,
+		             buf, len);
 		rpc_call_unref(c);
 		return;
 	}

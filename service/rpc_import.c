@@ -1,9 +1,9 @@
-/* ImportClusters: a client stream of clusters, upserted in batches of
- * RPC_IMPORT_BATCH records per transaction through the group committer.
- * While one batch commits the next one fills, so decoding and fsync
+/* While one batch commits the next one fills, so decoding and fsync
  * overlap. The reply goes out only after every batch it counts committed;
  * a stream cut off midway keeps the batches already committed and drops
  * the one being filled, so no record is ever half-written. */
+#include "rpc_import.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 #include "cd_error.h"
 #include "cd_wire.h"
 #include "rpc_call.h"
-#include "rpc_status.h"
 #include "rpc_registry.h"
+#include "rpc_status.h"
 #include "srv_env.h"
 
 #define IMP_MAX_ERRORS 1000
@@ -299,7 +299,7 @@ static void on_commit(srv_commit_job_t *job, int txn_rc)
 	rpc_call_unref(c);
 }
 
-void rpc_registry_import(rpc_call_t *c)
+void rpc_import_clusters(rpc_call_t *c)
 {
 	imp_t *m = calloc(1, sizeof(*m));
 	if (m && !(m->fill = batch_new(m))) {

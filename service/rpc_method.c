@@ -1,9 +1,12 @@
 #include "rpc_method.h"
 
 #include "rpc_competition.h"
+#include "rpc_export.h"
 #include "rpc_health.h"
+#include "rpc_import.h"
 #include "rpc_plugins.h"
 #include "rpc_registry.h"
+#include "rpc_run.h"
 
 #define REG "/clusters.v1.ClusterRegistry/"
 #define COMP "/clusters.v1.CompetitionService/"
@@ -21,8 +24,8 @@ static const rpc_method_t methods[] = {
 	{REG "UpdateCluster", REG_SVC, RPC_UNARY, rpc_registry_update},
 	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete},
 	{REG "ListClusters", REG_SVC, RPC_UNARY, rpc_registry_list},
-	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_registry_import},
-	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_registry_export},
+	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_import_clusters},
+	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_export_clusters},
 
 	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY,
 	 rpc_competition_create},

@@ -1,7 +1,8 @@
 /*
  * rpc_registry — handlers of clusters.v1.ClusterRegistry. Thin: decode,
  * validate, hand writes to the group committer (srv_commit) or read the
- * store, encode, and report failures through rpc_status.
+ * store, encode, and report failures through rpc_status. ImportClusters
+ * and ExportClusters have modules of their own (rpc_import, rpc_export).
  *
  * Thread-safety: handlers run on completion-queue threads; write replies
  * are sent from the committer's thread.
@@ -19,13 +20,6 @@ void rpc_registry_get(rpc_call_t *c);
 void rpc_registry_update(rpc_call_t *c);
 void rpc_registry_delete(rpc_call_t *c);
 void rpc_registry_list(rpc_call_t *c);
-void rpc_registry_import(rpc_call_t *c);  /* rpc_import.c */
-void rpc_registry_export(rpc_call_t *c);  /* rpc_export.c */
-
-/* Records per transaction of ImportClusters. */
-#define RPC_IMPORT_BATCH 4096
-/* Clusters read from the snapshot per scan of ExportClusters. */
-#define RPC_EXPORT_CHUNK 256
 
 /* The field a validation message names ("indicators[3].year: ..." gives
  * "indicators[3].year"), or "" when it names none. */

@@ -1,6 +1,4 @@
-/* RunCompetition, Evaluate, GetRun, ListRuns.
- *
- * An evaluation can take seconds, so it runs on a thread of its own: the
+/* An evaluation can take seconds, so it runs on a thread of its own: the
  * handler decodes and checks the request on the completion-queue thread,
  * then hands the call (with a reference) to a new detached thread, which
  * opens one snapshot, acquires one plugin generation and calls srv_eval.
@@ -11,7 +9,7 @@
  * run through the group committer (after closing its snapshot, since the
  * store cannot grow its map under one) and ends the call with the Run as
  * the last RunEvent. */
-#include "rpc_competition.h"
+#include "rpc_run.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,18 +19,19 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
-#include "rpc_registry.h"
 #include "srv_env.h"
 #include "srv_eval.h"
 
 /* Evaluations running at once; more are refused (RESOURCE_EXHAUSTED). */
 #define RUN_MAX_RUNNING 16
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
-static int g_running;
-static int g_stop;
-static unsigned long g_seq;
+struct rpc_runs {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;        /* running went down */
+	int running;              /* evaluation threads started, not ended */
+	int stop;                 /* draining: cancel running, refuse new */
+	unsigned long seq;        /* last run id number handed out */
+};
 
 typedef struct run_job {
 	rpc_call_t *call;
@@ -86,9 +85,10 @@ static int progress(void *arg, const char *stage, uint64_t done,
                     uint64_t total)
 {
 	run_job_t *j = arg;
-	pthread_mutex_lock(&g_mu);
-	int stop = g_stop;
-	pthread_mutex_unlock(&g_mu);
+	rpc_runs_t *r = j->env->runs;
+	pthread_mutex_lock(&r->mu);
+	int stop = r->stop;
+	pthread_mutex_unlock(&r->mu);
 	if (stop || rpc_call_cancelled(j->call))
 		return CD_ECANCELLED;
 	if (!j->stream)
@@ -167,14 +167,15 @@ static int put_run(run_job_t *j, const Clusters__V1__Run *run, char *err,
 }
 
 /* "<competition>-<yyyymmdd>t<hhmmss>-<n>" (UTC; ids are lower case), n
- * unique in this process. */
-static void run_id(char *buf, size_t len, const char *comp, time_t t)
+ * unique in this server. */
+static void run_id(rpc_runs_t *r, char *buf, size_t len, const char *comp,
+                   time_t t)
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	pthread_mutex_lock(&g_mu);
-	unsigned long seq = ++g_seq;
-	pthread_mutex_unlock(&g_mu);
+	pthread_mutex_lock(&r->mu);
+	unsigned long seq = ++r->seq;
+	pthread_mutex_unlock(&r->mu);
 	char when[32];
 	if (!strftime(when, sizeof(when), "%Y%m%dt%H%M%S", &tm))
 		when[0] = '\0';
@@ -182,6 +183,15 @@ static void run_id(char *buf, size_t len, const char *comp, time_t t)
 }
 
 /* -------------------------------------------------------------- worker */
+
+/* One evaluation thread fewer; wakes rpc_runs_drain. */
+static void runs_end(rpc_runs_t *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->running--;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
 
 static int evaluate(run_job_t *j, store_snap_t *snap, char *err,
                     size_t errlen, Clusters__V1__Run **run, char *id,
@@ -203,7 +213,7 @@ static int evaluate(run_job_t *j, store_snap_t *snap, char *err,
 		if (rc)
 			return rc;
 		def = comp;
-		run_id(id, idlen, def->id, now.tv_sec);
+		run_id(env->runs, id, idlen, def->id, now.tv_sec);
 	} else {
 		def = j->ereq->competition;
 		id[0] = '\0';
@@ -246,6 +256,7 @@ static void *worker(void *arg)
 {
 	run_job_t *j = arg;
 	rpc_call_t *c = j->call;
+	rpc_runs_t *r = j->env->runs; /* j goes with the last reference */
 	char err[1024] = "", id[STORE_ID_MAX + 1];
 	Clusters__V1__Run *run = NULL;
 	store_snap_t *snap = NULL;
@@ -264,7 +275,8 @@ static void *worker(void *arg)
 			rc = put_run(j, run, err, sizeof(err));
 			if (rc != CD_EEXISTS)
 				break;
-			run_id(id, sizeof(id), run->competition_id, time(NULL));
+			run_id(r, id, sizeof(id), run->competition_id,
+			       time(NULL));
 			run->id = id;
 		}
 	}
@@ -282,10 +294,7 @@ static void *worker(void *arg)
 	}
 	engine_run_free(run);
 	rpc_call_unref(c);
-	pthread_mutex_lock(&g_mu);
-	g_running--;
-	pthread_cond_broadcast(&g_cv);
-	pthread_mutex_unlock(&g_mu);
+	runs_end(r);
 	return NULL;
 }
 
@@ -297,11 +306,12 @@ static void start(rpc_call_t *c, run_job_t *j)
 	j->call = c;
 	j->env = rpc_call_env(c);
 	rpc_call_set_ctx(c, j, job_free);
-	pthread_mutex_lock(&g_mu);
-	int busy = g_running >= RUN_MAX_RUNNING, stop = g_stop;
+	rpc_runs_t *r = j->env->runs;
+	pthread_mutex_lock(&r->mu);
+	int busy = r->running >= RUN_MAX_RUNNING, stop = r->stop;
 	if (!busy && !stop)
-		g_running++;
-	pthread_mutex_unlock(&g_mu);
+		r->running++;
+	pthread_mutex_unlock(&r->mu);
 	if (busy || stop) {
 		rpc_call_fail(c, stop ? CD_EUNAVAIL : CD_ELIMIT, stop
 		              ? "server is shutting down"
@@ -316,23 +326,55 @@ static void start(rpc_call_t *c, run_job_t *j)
 	int e = pthread_create(&t, &at, worker, j);
 	pthread_attr_destroy(&at);
 	if (e) {
-		pthread_mutex_lock(&g_mu);
-		g_running--;
-		pthread_cond_broadcast(&g_cv);
-		pthread_mutex_unlock(&g_mu);
+		runs_end(r);
 		rpc_call_fail(c, CD_ENOMEM, "cannot start an evaluation thread");
 		rpc_call_unref(c);
 	}
 }
 
-void rpc_run_drain(void)
+/* ---------------------------------------------------------------- runs */
+
+int rpc_runs_create(rpc_runs_t **out, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&g_mu);
-	g_stop = 1;
-	while (g_running)
-		pthread_cond_wait(&g_cv, &g_mu);
-	g_stop = 0;
-	pthread_mutex_unlock(&g_mu);
+	*out = NULL;
+	rpc_runs_t *r = calloc(1, sizeof(*r));
+	if (!r)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&r->mu, NULL) != 0) {
+		free(r);
+		return cd_fail(err, errlen, CD_EINTERNAL, "cannot create a "
+		               "mutex");
+	}
+	if (pthread_cond_init(&r->cv, NULL) != 0) {
+		pthread_mutex_destroy(&r->mu);
+		free(r);
+		return cd_fail(err, errlen, CD_EINTERNAL, "cannot create a "
+		               "condition variable");
+	}
+	*out = r;
+	return CD_OK;
+}
+
+void rpc_runs_drain(rpc_runs_t *r)
+{
+	if (!r)
+		return;
+	/* stop stays set: this server's evaluations are over for good. */
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	while (r->running)
+		pthread_cond_wait(&r->cv, &r->mu);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void rpc_runs_destroy(rpc_runs_t *r)
+{
+	if (!r)
+		return;
+	rpc_runs_drain(r);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
 }
 
 /* ------------------------------------------------------------ handlers */

@@ -15,7 +15,7 @@
 #include "cd_error.h"
 #include "clusterplugin.h"
 #include "log.h"
-#include "rpc_competition.h"
+#include "rpc_run.h"
 #include "rpc_server.h"
 
 struct srv {
@@ -151,6 +151,9 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = rpc_health_create(&s->env.health, svc, nsvc, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
+	rc = rpc_runs_create(&s->env.runs, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
 
 	grpc_init();
 	s->grpc_inited = 1;
@@ -243,7 +246,7 @@ void srv_destroy(srv_t *s)
 		rpc_server_shutdown(s->rpc, s->shut ? 0 : s->cfg.grace_ms);
 	/* Evaluation threads end (cancelled if still running) while the
 	 * committer and the store they use are still there. */
-	rpc_run_drain();
+	rpc_runs_drain(s->env.runs);
 	/* Writes queued by calls still answer them before the queues
 	 * close. */
 	if (s->env.commit) {
@@ -256,6 +259,8 @@ void srv_destroy(srv_t *s)
 	srv_commit_destroy(s->env.commit);
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);
+	/* After the server: no handler can start an evaluation any more. */
+	rpc_runs_destroy(s->env.runs);
 	store_close(s->env.store);
 	/* After the server: no handler holds the registry any more. */
 	plugin_registry_destroy(s->env.plugins);

@@ -1,8 +1,9 @@
 /*
  * srv_env — what handlers reach through rpc_call_env(): the store, the
- * group committer, the health registry and the plugin registry (NULL when
- * clusterd runs without a plugin directory). Owned by srv (srv.c); lives
- * longer than every call.
+ * group committer, the health registry, the plugin registry (NULL when
+ * clusterd runs without a plugin directory) and the account of evaluation
+ * threads. Owned by srv (srv.c); lives longer than every call, so that
+ * no server state has to live in process globals.
  *
  * Thread-safety: the pointers are set before serving starts and never
  * change; each object states its own contract.
@@ -12,6 +13,7 @@
 
 #include "plugin_registry.h"
 #include "rpc_health.h"
+#include "rpc_run.h"
 #include "srv_commit.h"
 #include "store.h"
 
@@ -20,6 +22,7 @@ typedef struct srv_env {
 	srv_commit_t *commit;
 	rpc_health_t *health;
 	plugin_registry_t *plugins;
+	rpc_runs_t *runs;
 } srv_env_t;
 
 #endif
