@@ -103,6 +103,11 @@ class Server:
             self.channel.close()
             self.channel = None
         self.log.close()
+        if rc != 0:
+            # A crash or abort: its last words are in the log, which the
+            # test's own message would not show.
+            sys.stderr.write("clusterd exited with %d; log tail:\n%s\n"
+                             % (rc, self.read_log()[-4000:]))
         return rc
 
     def stop(self, sig=_signal.SIGTERM, timeout=120):
