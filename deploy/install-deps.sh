@@ -15,17 +15,37 @@ PACKAGES=(
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
+  # npm tools pinned in deploy/tools (buf, for the proto lint test)
+  nodejs npm
 )
+
+# Node from another source (a newer nodejs with its own npm) serves too.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  PACKAGES=("${PACKAGES[@]/nodejs}")
+  PACKAGES=("${PACKAGES[@]/npm}")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
+  [ -n "$p" ] || continue
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
 done
 
+# The npm tools, exactly as locked in deploy/tools/package-lock.json.
+npm_tools() {
+  local tools
+  tools="$(cd "$(dirname "$0")" && pwd)/tools"
+  if [ ! -x "$tools/node_modules/.bin/buf" ]; then
+    echo "install-deps: npm ci in deploy/tools"
+    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  echo "install-deps: all Debian packages present"
+  npm_tools
   exit 0
 fi
 
@@ -43,3 +63,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+npm_tools

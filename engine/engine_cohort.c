@@ -98,9 +98,9 @@ static int want_columns(engine_cohort_t *c, const Clusters__V1__Competition *d)
 			const Clusters__V1__Filter *fl = rd->eligibility[f];
 			if (!fl || !fl->key)
 				continue;
-			if (fl->field == CLUSTERS__V1__FILTER_FIELD__LABEL)
+			if (fl->field == CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_LABEL)
 				rc = want_label(c, fl->key);
-			else if (fl->field == CLUSTERS__V1__FILTER_FIELD__INDICATOR)
+			else if (fl->field == CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_INDICATOR)
 				rc = want_indicator(c, fl->key, fl->year);
 		}
 	}

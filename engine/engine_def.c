@@ -7,9 +7,9 @@
 
 #include "cd_error.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 
 static int empty(const char *s)
 {
@@ -26,7 +26,7 @@ static int check_filter(const Clusters__V1__Filter *f, size_t r, size_t i,
 	if (f->field < FF(ECONOMY) || f->field > FF(INDICATOR))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.field: unknown value %d", at, (int)f->field);
-	if (f->op < CMP(COMPARISON_UNSPECIFIED) || f->op > CMP(PRESENT))
+	if (f->op < CMP(UNSPECIFIED) || f->op > CMP(PRESENT))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.op: unknown value %d", at, (int)f->op);
 	int keyed = f->field == FF(LABEL) || f->field == FF(INDICATOR);
@@ -41,8 +41,8 @@ static int check_filter(const Clusters__V1__Filter *f, size_t r, size_t i,
 	if (f->field == FF(INDICATOR)) {
 		if (f->op == CMP(IN) || f->op == CMP(NOT_IN))
 			return cd_fail(err, errlen, CD_EV_DEFINITION,
-			               "%s.op: indicators compare with GE, GT, LE, LT, "
-			               "EQ, NE or PRESENT", at);
+			               "%s.op: indicators compare with COMPARISON_GE, "
+			               "_GT, _LE, _LT, _EQ, _NE or _PRESENT", at);
 		if (f->year != 0 && (f->year < 1800 || f->year > 2200))
 			return cd_fail(err, errlen, CD_EV_YEAR,
 			               "%s.year: %d is outside 1800..2200 (0 = latest)",
@@ -56,18 +56,19 @@ static int check_filter(const Clusters__V1__Filter *f, size_t r, size_t i,
 			               at);
 		return CD_OK;
 	}
-	if (f->op != CMP(COMPARISON_UNSPECIFIED) && f->op != CMP(IN) &&
+	if (f->op != CMP(UNSPECIFIED) && f->op != CMP(IN) &&
 	    f->op != CMP(NOT_IN) && f->op != CMP(PRESENT))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.op: text fields compare with IN, NOT_IN or "
-		               "PRESENT", at);
+		               "%s.op: text fields compare with COMPARISON_IN, "
+		               "COMPARISON_NOT_IN or COMPARISON_PRESENT", at);
 	if (f->year != 0)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.year: only indicator filters take a year", at);
 	if (f->op == CMP(PRESENT)) {
 		if (f->n_any_of)
 			return cd_fail(err, errlen, CD_EV_DEFINITION,
-			               "%s.any_of: PRESENT takes no values", at);
+			               "%s.any_of: COMPARISON_PRESENT takes no values",
+			               at);
 		return CD_OK;
 	}
 	if (f->n_any_of == 0)
@@ -123,7 +124,7 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 	if (c->weight < 0)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.weight: must be >= 0", at);
-	if (c->normalization < NORM(NORMALIZATION_UNSPECIFIED) ||
+	if (c->normalization < NORM(UNSPECIFIED) ||
 	    c->normalization > NORM(GOALPOSTS))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.normalization: unknown value %d", at,
@@ -214,12 +215,12 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
 		               "rounds[%zu].criteria: the weights must not all be "
 		               "zero and must sum to a finite number", r);
 	if (rd->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
-	    rd->aggregation > CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC)
+	    rd->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "rounds[%zu].aggregation: unknown value %d", r,
 		               (int)rd->aggregation);
 	if (rd->missing < CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_UNSPECIFIED ||
-	    rd->missing > CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO)
+	    rd->missing > CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "rounds[%zu].missing: unknown value %d", r,
 		               (int)rd->missing);

@@ -105,7 +105,7 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 static size_t apply_missing(engine_round_res_t *rr, const uint32_t *E,
                             size_t nE, uint32_t *R)
 {
-	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO;
+	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
 	size_t nR = 0;
 	for (size_t i = 0; i < nE; i++) {
 		uint32_t p = E[i];
@@ -151,7 +151,7 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 			cd_fail(err, errlen, rc, "cancelled");
 	}
 	free(E);
-	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO;
+	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
 	for (size_t k = 0; k < rr->ncrit && !rc; k++)
 		if ((rc = engine_normalize(rr->def->criteria[k], rr->raw + k * n,
 		                           rr->norm + k * n, R, nR, zero, s)))

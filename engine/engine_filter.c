@@ -8,8 +8,8 @@
 
 #include "cd_error.h"
 
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 
 typedef struct prepared {
 	const Clusters__V1__Filter *f;

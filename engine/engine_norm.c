@@ -8,7 +8,7 @@
 
 #include "cd_error.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 
 static int rank_norm(const double *raw, double *norm, const uint32_t *R,
                      size_t nR, engine_sorter_t *s)

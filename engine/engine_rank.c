@@ -11,7 +11,7 @@ void engine_aggregate(const engine_round_res_t *rr, const double *wn,
                       const uint32_t *R, size_t nR, double *score)
 {
 	int geo = rr->def->aggregation ==
-	          CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC;
+	          CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC;
 	size_t n = rr->n;
 	for (size_t i = 0; i < nR; i++)
 		score[R[i]] = 0.0;

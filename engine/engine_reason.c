@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 
 typedef struct out {
 	char *buf;
@@ -158,7 +158,7 @@ const char *engine_result_note(const engine_result_t *res, size_t r,
 	const char *text = sid == ENGINE_SID_NONE
 	                   ? NULL : engine_dict_str(&res->note_text, sid);
 	int missing = isnan(rr->raw[k * rr->n + pos]);
-	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO;
+	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
 	if (missing && zero && !isnan(rr->norm[k * rr->n + pos]))
 		put(&o, text ? "no score (%s); counted as 0"
 		             : "no score%s; counted as 0", text ? text : "");
@@ -176,7 +176,7 @@ double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
 	double v = rr->norm[k * rr->n + pos], w = rr->wn[k];
 	if (isnan(v))
 		return NAN;
-	if (rr->def->aggregation == CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC)
+	if (rr->def->aggregation == CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
 		return w == 0 ? 1.0 : v > 0 ? pow(v, w) : 0.0;
 	return w * v;
 }

@@ -485,7 +485,7 @@ void rpc_run_list(rpc_call_t *c)
 	if (!rc)
 		rc = store_run_list(env->store, req->competition_id,
 		                    (size_t)req->page_size, req->page_token,
-		                    req->view == CLUSTERS__V1__RUN_VIEW__FULL,
+		                    req->view == CLUSTERS__V1__RUN_VIEW__RUN_VIEW_FULL,
 		                    &page, err, sizeof(err));
 	if (rc) {
 		rpc_call_fail(c, rc, err);

@@ -176,8 +176,8 @@ static int score_fn(void *arg, engine_score_req_t *req, char *err,
 
 static Clusters__V1__PluginKind kind_of(int kind)
 {
-	return kind == CP_QUANTITATIVE ? CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE
-	     : kind == CP_QUALITATIVE ? CLUSTERS__V1__PLUGIN_KIND__QUALITATIVE
+	return kind == CP_QUANTITATIVE ? CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE
+	     : kind == CP_QUALITATIVE ? CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUALITATIVE
 	     : CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_UNSPECIFIED;
 }
 

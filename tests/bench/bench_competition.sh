@@ -110,7 +110,7 @@ for i, a in enumerate(sys.argv[2:]):
     col, w = a.rsplit(":", 1)
     name, year = col.split("@")
     crit.append({"id": "c%d_%s" % (i + 1, name), "plugin": "indicator",
-                 "weight": float(w), "normalization": "MIN_MAX",
+                 "weight": float(w), "normalization": "NORMALIZATION_MIN_MAX",
                  "params": {"indicator": name, "year": year}})
 json.dump({"id": "bench", "title": "benchmark: 5 criteria, min-max, weighted sum, top 100",
            "rounds": [{"name": "ranking", "criteria": crit,
@@ -119,7 +119,7 @@ json.dump({"id": "bench", "title": "benchmark: 5 criteria, min-max, weighted sum
 PY
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server threads $THREADS"
-echo "RunCompetition: one round, 5 criteria (indicator plugin, MIN_MAX), weighted sum, top 100"
+echo "RunCompetition: one round, 5 criteria (indicator plugin, NORMALIZATION_MIN_MAX), weighted sum, top 100"
 echo "rounds: $ROUNDS per size, after one untimed warm-up run; scan and run alternate which goes first"
 
 declare -A RUN SCANT FIRST HWM ANON FILE MAP PANON PFILE EXPORT PANDAS E2E

@@ -9,7 +9,7 @@
  *   scan: a raw LMDB cursor scan of the "clusters" database reading every
  *         byte (mdb directly; one untimed pass first to map the pages);
  *   run:  srv_eval_run of a one-round competition with five criteria (the
- *         built-in "indicator" plugin, MIN_MAX, one indicator filter, top
+ *         built-in "indicator" plugin, NORMALIZATION_MIN_MAX, one indicator filter, top
  *         100 with a quota) over one snapshot, after one untimed scan of the
  *         snapshot; the progress stages give the time of the fill
  *         ("reading": the engine cohort and the plugin cohort) apart from
@@ -327,14 +327,14 @@ static void comp_init(comp_t *c)
 		c->crit[k].n_params = 1;
 		c->crit[k].params = &c->paramp[k];
 		c->crit[k].normalization =
-			CLUSTERS__V1__NORMALIZATION__MIN_MAX;
+			CLUSTERS__V1__NORMALIZATION__NORMALIZATION_MIN_MAX;
 		c->critp[k] = &c->crit[k];
 	}
 	c->round.n_criteria = 5;
 	c->round.criteria = c->critp;
-	c->filter.field = CLUSTERS__V1__FILTER_FIELD__INDICATOR;
+	c->filter.field = CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_INDICATOR;
 	c->filter.key = "population";
-	c->filter.op = CLUSTERS__V1__COMPARISON__GE;
+	c->filter.op = CLUSTERS__V1__COMPARISON__COMPARISON_GE;
 	c->filter.threshold = 1000;
 	c->filterp = &c->filter;
 	c->round.n_eligibility = 1;

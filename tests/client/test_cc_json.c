@@ -201,10 +201,10 @@ static void test_output_form(void **state)
 	assert_string_equal(s, "{\"minScore\":0.0}");
 	free(s);
 	Clusters__V1__Criterion cr = CLUSTERS__V1__CRITERION__INIT;
-	cr.normalization = CLUSTERS__V1__NORMALIZATION__MIN_MAX;
+	cr.normalization = CLUSTERS__V1__NORMALIZATION__NORMALIZATION_MIN_MAX;
 	cr.weight = 0.1;
 	s = to_text((ProtobufCMessage *)&cr);
-	assert_string_equal(s, "{\"weight\":0.1,\"normalization\":\"MIN_MAX\"}");
+	assert_string_equal(s, "{\"weight\":0.1,\"normalization\":\"NORMALIZATION_MIN_MAX\"}");
 	free(s);
 
 	char *paths[] = { "update_time", "name" };
@@ -270,14 +270,14 @@ static void test_input_forms(void **state)
 	cc_msg_free(r);
 
 	Clusters__V1__Round *rd = (void *)parse_ok(
-		"{\"aggregation\":\"WEIGHTED_GEOMETRIC\",\"missing\":2,"
+		"{\"aggregation\":\"AGGREGATION_WEIGHTED_GEOMETRIC\",\"missing\":2,"
 		"\"selection\":{\"top_n\":25,\"minScore\":\"1.5\"},"
 		"\"criteria\":[{\"id\":\"pct\",\"params\":{\"world_total\":"
 		"\"1262000\"}}]}",
 		&clusters__v1__round__descriptor);
 	assert_int_equal(rd->aggregation,
-	                 CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC);
-	assert_int_equal(rd->missing, CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO);
+	                 CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC);
+	assert_int_equal(rd->missing, CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO);
 	assert_int_equal(rd->selection->top_n, 25);
 	assert_true(rd->selection->min_score->value == 1.5);
 	assert_string_equal(rd->criteria[0]->params[0]->key, "world_total");

@@ -560,13 +560,13 @@ static void test_unreachable(void **state)
 static void expect_builtins(const Clusters__V1__ListPluginsResponse *r)
 {
 	static const struct { const char *name; int kind; } want[] = {
-		{ "growth", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
-		{ "indicator", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
-		{ "panel", CLUSTERS__V1__PLUGIN_KIND__QUALITATIVE },
-		{ "rubric", CLUSTERS__V1__PLUGIN_KIND__QUALITATIVE },
-		{ "specialization", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
-		{ "st_output", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
-		{ "topsis", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "growth", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
+		{ "indicator", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
+		{ "panel", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUALITATIVE },
+		{ "rubric", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUALITATIVE },
+		{ "specialization", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
+		{ "st_output", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
+		{ "topsis", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	assert_non_null(r);

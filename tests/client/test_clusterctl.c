@@ -260,7 +260,7 @@ static void test_plugins(void **state)
 	has(out, "QUALITATIVE");
 	has(out, "rubric.so");
 	assert_int_equal(ctl("--json", "plugin", "list", NULL), 0);
-	has(out, "\"QUALITATIVE\"");
+	has(out, "\"PLUGIN_KIND_QUALITATIVE\"");
 	has(out, "\"skew_threshold\"");
 	has(out, "\"rubric.so\"");
 	assert_int_equal(ctl("plugin", "reload", NULL), 0);

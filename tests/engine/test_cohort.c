@@ -9,9 +9,9 @@
 #include "engine_internal.h"
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 
 static Clusters__V1__Competition *def_with_columns(void)
 {

@@ -9,9 +9,9 @@
 
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 
 /* A valid two-round definition each test then breaks in one place. */
 static Clusters__V1__Competition *valid(void)
@@ -220,12 +220,13 @@ static void t_filters(void **st)
 	c = valid();
 	th_filter(c->rounds[0], FF(REGION), NULL, 0, CMP(GE), NULL, 0);
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].eligibility[2].op: text fields compare with IN, "
-	       "NOT_IN or PRESENT");
+	       "rounds[0].eligibility[2].op: text fields compare with "
+	       "COMPARISON_IN, COMPARISON_NOT_IN or COMPARISON_PRESENT");
 	c = valid();
 	th_filter(c->rounds[0], FF(INDUSTRY), NULL, 0, CMP(PRESENT), "a", 0);
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].eligibility[2].any_of: PRESENT takes no values");
+	       "rounds[0].eligibility[2].any_of: COMPARISON_PRESENT takes no "
+	       "values");
 	c = valid();
 	th_filter(c->rounds[0], FF(REGION), NULL, 2020, CMP(IN), "a", 0);
 	expect(c, CD_EV_DEFINITION,
@@ -239,8 +240,8 @@ static void t_indicator_filters(void **st)
 	Clusters__V1__Competition *c = valid();
 	c->rounds[0]->eligibility[1]->op = CMP(IN);
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].eligibility[1].op: indicators compare with GE, GT, LE, "
-	       "LT, EQ, NE or PRESENT");
+	       "rounds[0].eligibility[1].op: indicators compare with "
+	       "COMPARISON_GE, _GT, _LE, _LT, _EQ, _NE or _PRESENT");
 	c = valid();
 	c->rounds[0]->eligibility[1]->year = 1700;
 	expect(c, CD_EV_YEAR,

@@ -7,7 +7,7 @@
 
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 #define E 1e-9
 
 static const th_cluster_t four[] = {
@@ -54,7 +54,7 @@ static void t_none(void **st)
 	TH_NEAR(th_score(f.res, "b"), -20, 0);
 	done(&f);
 	/* Unspecified is NONE. */
-	run1(&f, NORM(NORMALIZATION_UNSPECIFIED), "a=10;b=-20;c=30;d=40", 4);
+	run1(&f, NORM(UNSPECIFIED), "a=10;b=-20;c=30;d=40", 4);
 	TH_NEAR(th_norm(f.res, "c", 0), 30, 0);
 	done(&f);
 }
@@ -212,7 +212,7 @@ static void t_geometric(void **st)
 {
 	(void)st;
 	fx_t f;
-	engine_result_t *r = two(&f, CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC,
+	engine_result_t *r = two(&f, CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC,
 	                         "a=16;b=1;c=0;d=-1", "a=1;b=16;c=5;d=4");
 	/* a: 16^0.75 * 1^0.25 = 8; b: 1 * 16^0.25 = 2; c, d: a factor <= 0
 	 * makes the product 0. */
@@ -239,7 +239,7 @@ static void t_zero_weight(void **st)
 	memset(&f, 0, sizeof(f));
 	f.def = th_comp("c");
 	Clusters__V1__Round *r = th_round(f.def, "r");
-	r->aggregation = CLUSTERS__V1__AGGREGATION__WEIGHTED_GEOMETRIC;
+	r->aggregation = CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC;
 	th_crit(r, "k1", 2, NORM(NONE));
 	th_crit(r, "k2", 0, NORM(NONE));
 	f.c = th_cohort(f.def, four, 2);

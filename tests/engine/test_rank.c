@@ -8,9 +8,9 @@
 
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
-#define FF(x) CLUSTERS__V1__FILTER_FIELD__##x
-#define CMP(x) CLUSTERS__V1__COMPARISON__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
+#define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
+#define CMP(x) CLUSTERS__V1__COMPARISON__COMPARISON_##x
 #define E 1e-9
 
 typedef struct fx {
@@ -158,7 +158,7 @@ static void t_missing_zero(void **st)
 	(void)st;
 	fx_t f;
 	setup2(&f);
-	f.r->missing = CLUSTERS__V1__MISSING_POLICY__SCORE_ZERO;
+	f.r->missing = CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
 	f.r->criteria[0]->normalization = NORM(MIN_MAX);
 	f.s.spec[0] = "a=10;b=40;c=-;d=20|estimated";
 	f.s.spec[1] = "a=1;b=-|no patents data;c=1;d=1";
@@ -242,7 +242,7 @@ static void t_filters(void **st)
 	                    "eligibility[0]: no economy");
 	/* Region: unspecified op means IN. */
 	assert_string_equal(filter_reason(FF(REGION), NULL, 0,
-	                                  CMP(COMPARISON_UNSPECIFIED),
+	                                  CMP(UNSPECIFIED),
 	                                  "Guangdong,Jiangsu", 0, "tokyo", &n),
 	                    "eligibility[0]: region \"Kanto\" not in "
 	                    "[\"Guangdong\", \"Jiangsu\"]");

@@ -8,7 +8,7 @@
 
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 
 static const th_cluster_t six[] = {
 	{ .id = "p1", .economy = "CN", .region = "JS", .cities = "Suzhou",
@@ -184,7 +184,7 @@ static void t_run_message(void **st)
 	fx_t f;
 	run(&f, 1, 2);
 	engine_plugin_use_t pu[] = {
-		{ "fixed", "1.2.0", CLUSTERS__V1__PLUGIN_KIND__QUANTITATIVE },
+		{ "fixed", "1.2.0", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
 	};
 	engine_run_opts_t o = { .run_id = "run-1", .data_version = 77,
 	                        .create_seconds = 1700000000, .plugins = pu,

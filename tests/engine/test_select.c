@@ -8,7 +8,7 @@
 
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 
 static const th_cluster_t pool[] = {
 	{ .id = "a", .economy = "CN", .region = "GD", .cities = "Shenzhen",

@@ -8,7 +8,7 @@
 #include "engine_rng_internal.h"
 #include "th.h"
 
-#define NORM(x) CLUSTERS__V1__NORMALIZATION__##x
+#define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 
 /* Eight clusters trading k1 against k2, so weights move the ranks. */
 static const th_cluster_t eight[] = {
@@ -256,8 +256,8 @@ static void t_cancel_mid_stage(void **st)
 	f.def = th_comp("c");
 	Clusters__V1__Round *r = th_round(f.def, "r");
 	th_crit(r, "k", 1, NORM(NONE));
-	th_filter(r, CLUSTERS__V1__FILTER_FIELD__REGION, NULL, 0,
-	          CLUSTERS__V1__COMPARISON__NOT_IN, "zz", 0);
+	th_filter(r, CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_REGION, NULL, 0,
+	          CLUSTERS__V1__COMPARISON__COMPARISON_NOT_IN, "zz", 0);
 	f.c = th_cohort(f.def, v, n);
 	watch_t w = { .cancel_stage = "eligibility",
 	              .cancel_done = ENGINE_PROGRESS_EVERY, .code = 1 };

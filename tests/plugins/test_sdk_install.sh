@@ -77,7 +77,7 @@ CSV
 	cat >"$tmp/comp.json" <<'JSON'
 {"id": "sdk-ratio", "title": "R&D intensity",
  "rounds": [{"name": "only", "criteria": [{"id": "rd", "plugin": "ratio",
-   "weight": 1, "normalization": "NONE"}]}]}
+   "weight": 1, "normalization": "NORMALIZATION_NONE"}]}]}
 JSON
 	"$ctl" --server "127.0.0.1:$port" cluster import "$tmp/clusters.csv"
 	"$ctl" --server "127.0.0.1:$port" competition create "$tmp/comp.json"

@@ -71,6 +71,20 @@ class ProtoPython(unittest.TestCase):
         c.labels["edition"] = "2023"
         self.assertEqual(pb.Cluster.FromString(c.SerializeToString()), c)
 
+    def test_enum_values_carry_their_enum_prefix(self):
+        # Python puts enum values at module level: unprefixed names such
+        # as NONE or IN would collide and read as package constants.
+        for m in self.mods.values():
+            for e in m.DESCRIPTOR.enum_types_by_name.values():
+                prefix = "".join("_" + c if c.isupper() else c
+                                 for c in e.name).lstrip("_").upper() + "_"
+                for v in e.values:
+                    self.assertTrue(v.name.startswith(prefix),
+                                    "%s.%s" % (e.name, v.name))
+        cpb = self.mods["clusters/v1/competitions.proto"]
+        self.assertFalse(hasattr(cpb, "NONE"))
+        self.assertEqual(cpb.NORMALIZATION_MIN_MAX, 2)
+
     def test_streaming_shapes(self):
         # The server keeps its own table of shapes (protoc-c has none); the
         # descriptors here say the same.

@@ -110,7 +110,7 @@ def error_of(fn, *args, **kw):
 
 def criterion(cid, plugin, weight=1.0, norm=None, **params):
     c = cpb.Criterion(id=cid, plugin=plugin, weight=weight,
-                      normalization=norm or cpb.NONE)
+                      normalization=norm or cpb.NORMALIZATION_NONE)
     for k, v in params.items():
         c.params[k] = str(v)
     return c
@@ -154,7 +154,7 @@ class Gii2023(unittest.TestCase):
             create_cluster(c)
         comp = cpb.Competition(id="gii-2023", title="GII 2023 S&T clusters")
         r = comp.rounds.add(name="ranking")
-        r.eligibility.add(field=cpb.LABEL, key="source", any_of=["gii2023"])
+        r.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="source", any_of=["gii2023"])
         r.criteria.append(criterion("st", "st_output", 1.0,
                                     total_a=1262000, total_b=7500000))
         create_competition(comp)
@@ -173,7 +173,7 @@ class Gii2023(unittest.TestCase):
         self.assertEqual(self.result.summary.selected, 17)
         self.assertEqual([p.name for p in self.result.plugins], ["st_output"])
         self.assertTrue(self.result.plugins[0].version)
-        self.assertEqual(self.result.plugins[0].kind, plb.QUANTITATIVE)
+        self.assertEqual(self.result.plugins[0].kind, plb.PLUGIN_KIND_QUANTITATIVE)
 
 
     def test_reproducible(self):
@@ -219,7 +219,7 @@ def national_def(cid):
     comp = cpb.Competition(id=cid, title="National clusters",
                            summary_group_min=2)
     r1 = comp.rounds.add(name="prelim")
-    r1.eligibility.add(field=cpb.LABEL, key="track", any_of=["national"])
+    r1.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track", any_of=["national"])
     r1.criteria.append(criterion("rev", "indicator", 1.0,
                                  indicator="revenue"))
     r1.selection.top_n = 4
@@ -315,7 +315,7 @@ class National(unittest.TestCase):
         self.assertEqual(len(basic.runs[0].standings), 0)
         self.assertEqual(basic.runs[0].summary, self.result.summary)
         full = lst(cpb.ListRunsRequest(competition_id="national-2021",
-                                       view=cpb.FULL), timeout=30)
+                                       view=cpb.RUN_VIEW_FULL), timeout=30)
         self.assertEqual(full.runs[0].SerializeToString(),
                          self.result.SerializeToString())
         other = lst(cpb.ListRunsRequest(competition_id="no-such"), timeout=30)
@@ -342,9 +342,9 @@ class National(unittest.TestCase):
     def test_sensitivity_deterministic(self):
         comp = cpb.Competition(id="sens", title="Sensitivity")
         r = comp.rounds.add(name="only")
-        r.criteria.append(criterion("rev", "indicator", 1.0, cpb.MIN_MAX,
+        r.criteria.append(criterion("rev", "indicator", 1.0, cpb.NORMALIZATION_MIN_MAX,
                                     indicator="revenue"))
-        r.criteria.append(criterion("quality", "panel", 1.0, cpb.MIN_MAX,
+        r.criteria.append(criterion("quality", "panel", 1.0, cpb.NORMALIZATION_MIN_MAX,
                                     criteria="quality"))
         r.selection.top_n = 2
         ids = ["n-a", "n-b", "n-c", "n-d", "n-e"]
@@ -385,7 +385,7 @@ class RankChange(unittest.TestCase):
             comp = cpb.Competition(id=cid, title="Rank change",
                                    baseline_run_id=baseline)
             r = comp.rounds.add(name="only")
-            r.eligibility.add(field=cpb.LABEL, key="track", any_of=["rc"])
+            r.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track", any_of=["rc"])
             r.criteria.append(criterion("rev", "indicator", 1.0,
                                         indicator="revenue"))
             return comp
@@ -524,7 +524,7 @@ class Errors(unittest.TestCase):
         for mode, text in [("fail", "fx_good"), ("inf", "+Inf")]:
             comp = one_round("fx-" + mode, criterion("a", "fx_good",
                                                      mode=mode))
-            comp.rounds[0].eligibility.add(field=cpb.LABEL, key="track",
+            comp.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
                                            any_of=["fx"])
             create_competition(comp)
             e = error_of(run_events, "fx-" + mode)
@@ -533,7 +533,7 @@ class Errors(unittest.TestCase):
             self.assertIn(text, e.details())
             check_serving(self)
         ok = one_round("fx-ok", criterion("a", "fx_good", factor=2))
-        ok.rounds[0].eligibility.add(field=cpb.LABEL, key="track",
+        ok.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
                                      any_of=["fx"])
         create_competition(ok)
         st = standings_by_id(run("fx-ok"))

@@ -144,9 +144,9 @@ static Clusters__V1__Competition *def_make(void)
 	clusters__v1__filter__init(&f1);
 	clusters__v1__filter__init(&f2);
 	clusters__v1__competition__init(&d);
-	f1.field = CLUSTERS__V1__FILTER_FIELD__LABEL;
+	f1.field = CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_LABEL;
 	f1.key = "tier";
-	f2.field = CLUSTERS__V1__FILTER_FIELD__INDICATOR;
+	f2.field = CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_INDICATOR;
 	f2.key = "revenue";
 	r.name = "final";
 	r.n_eligibility = 2;
