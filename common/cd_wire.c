@@ -75,6 +75,27 @@ static int check_string(wire_ctx_t *w, const uint8_t *s, size_t n)
 	return CD_OK;
 }
 
+/* The wire type a field of this type is sent with; length-delimited is
+ * also accepted for packed repeated scalars. */
+static unsigned wire_type_of(ProtobufCType t)
+{
+	switch (t) {
+	case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32:
+	case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_BOOL: case PROTOBUF_C_TYPE_ENUM:
+		return 0;
+	case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
+		return 1;
+	case PROTOBUF_C_TYPE_FIXED32: case PROTOBUF_C_TYPE_SFIXED32:
+	case PROTOBUF_C_TYPE_FLOAT:
+		return 5;
+	default:
+		return 2;
+	}
+}
+
 static int check_msg(wire_ctx_t *w, const ProtobufCMessageDescriptor *desc,
                      const uint8_t *p, size_t len, int depth)
 {
@@ -101,6 +122,15 @@ static int check_msg(wire_ctx_t *w, const ProtobufCMessageDescriptor *desc,
 			         "does not know", (unsigned long long)num,
 			         desc->name);
 			return fail(w, CD_EV_UNKNOWN_FIELD, what);
+		}
+		unsigned want = wire_type_of(f->type);
+		if (wt != want && !(wt == 2 && want != 2 &&
+		                    f->label == PROTOBUF_C_LABEL_REPEATED)) {
+			size_t old = path_push(w, f->name, -1);
+			int rc = fail(w, CD_EINVAL, "sent with the wrong wire type "
+			              "for its field type");
+			path_pop(w, old);
+			return rc;
 		}
 		size_t fi = (size_t)(f - desc->fields);
 		long idx = -1;

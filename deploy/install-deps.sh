@@ -13,6 +13,8 @@ PACKAGES=(
   liblmdb-dev libjansson-dev libcsv-dev
   # tests: cmocka, the Python interop client, valgrind
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
+  # tests: libFuzzer targets (tests/fuzz) build with clang
+  clang libclang-rt-14-dev
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
   # npm tools pinned in deploy/tools (buf, for the proto lint test)

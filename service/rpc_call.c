@@ -177,15 +177,15 @@ ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
 	/* Before protobuf-c sees them: its C strings would hide a NUL, and
 	 * it keeps fields it does not know (see cd_wire.h). */
 	int rc = cd_wire_check(desc, buf, len, NULL, 0, err, sizeof(err));
+	ProtobufCMessage *m = rc == CD_OK
+		? protobuf_c_message_unpack(desc, NULL, len, buf) : NULL;
 	if (rc != CD_OK && rc != CD_EINVAL) {
 		rpc_call_fail(c, rc, err);
-		return NULL;
-	}
-	ProtobufCMessage *m = protobuf_c_message_unpack(desc, NULL, len, buf);
-	if (!m) {
-		char msg[256];
+	} else if (!m) {
+		char msg[768];
 		snprintf(msg, sizeof(msg), "request is not a valid %s "
-		         "message", desc->name);
+		         "message%s%s", desc->name, rc == CD_OK ? "" : ": ",
+		         rc == CD_OK ? "" : err);
 		rpc_call_fail(c, CD_EINVAL, msg);
 	}
 	return m;

@@ -207,11 +207,14 @@ static void add(imp_t *m, const uint8_t *buf, size_t len)
 		reject(m, index, "", err);
 		return;
 	}
-	Clusters__V1__Cluster *rec = clusters__v1__cluster__unpack(NULL, len,
-	                                                           buf);
+	Clusters__V1__Cluster *rec = wrc == CD_OK
+		? clusters__v1__cluster__unpack(NULL, len, buf) : NULL;
 	if (!rec) {
-		reject(m, index, "", "record is not a valid clusters.v1.Cluster "
-		       "message");
+		char msg[768];
+		snprintf(msg, sizeof(msg), "record is not a valid "
+		         "clusters.v1.Cluster message%s%s",
+		         wrc == CD_OK ? "" : ": ", wrc == CD_OK ? "" : err);
+		reject(m, index, "", msg);
 		return;
 	}
 	int rc = store_validate_cluster(rec, err, sizeof(err));

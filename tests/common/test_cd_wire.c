@@ -145,6 +145,15 @@ static void test_malformed(void **state)
 		{0x80, 0x80, 0x80, 0x80}, /* tag never ends */
 	};
 	const size_t lens[] = {4, 2, 2, 3, 4};
+	/* Indicator.year (field 2, int32) sent length-delimited: protobuf-c
+	 * may take it, the store's reader would not. */
+	buf_t ind = {.n = 0}, c = {.n = 0};
+	put_bytes(&ind, 2, "\x01", 1);
+	put_bytes(&c, 7, ind.b, ind.n);
+	assert_int_equal(check(&clusters__v1__cluster__descriptor, &c, path,
+	                       err), CD_EINVAL);
+	assert_non_null(strstr(err, "indicators[0].year: sent with the wrong "
+	                            "wire type"));
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
 		assert_int_equal(cd_wire_check(&clusters__v1__cluster__descriptor,
 		                               cases[i], lens[i], path, 128,

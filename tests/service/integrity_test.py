@@ -127,6 +127,14 @@ class WireIntegrity(unittest.TestCase):
                        field(num, 0, 1))
                 self.assert_refused(bad, ["unknown field number %d" % num])
 
+    def test_wrong_wire_type_refused(self):
+        # Assessment.recused (bool, field 6) length-delimited: the store's
+        # record reader would call such a record corrupt.
+        a = field(1, 2, b"j1") + field(2, 2, b"gov") + field(6, 2, b"\x01")
+        bad = good_cluster("wiretype").SerializeToString() + field(8, 2, a)
+        self.assert_refused(bad, ["cluster.assessments[0].recused",
+                                  "wrong wire type"])
+
     def test_import_reports_bad_records_and_keeps_good(self):
         good = good_cluster("imp-good").SerializeToString()
         records = [
