@@ -5,7 +5,9 @@ others.
 Run by ctest with CLUSTERD_BIN, CLUSTERD_PROTO_DIR and
 CLUSTERD_PLUGIN_BUILD_DIR set."""
 
+import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -30,7 +32,9 @@ def setUpModule():
     TMP = tempfile.mkdtemp(prefix="clusterd-integrity-")
     pdir = os.path.join(TMP, "plugins")
     os.mkdir(pdir, 0o700)
-    shutil.copy(os.path.join(BUILD_DIR, "indicator.so"), pdir)
+    for name in ("indicator", "st_output", "growth", "specialization",
+                 "topsis", "panel", "rubric"):
+        shutil.copy(os.path.join(BUILD_DIR, name + ".so"), pdir)
     SERVER = Server("--plugin-dir", pdir, "--threads", "2")
 
 
@@ -176,6 +180,53 @@ class WireIntegrity(unittest.TestCase):
                 competition_id=comp.id), timeout=60))
         run = events[-1].run
         self.assertGreaterEqual(len(run.standings), 2)
+
+
+class CompetitionExample(unittest.TestCase):
+    """docs/competition-example.md: its JSON uses every field and enum
+    value of a competition definition, and a real server accepts it."""
+
+    DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "docs", "competition-example.md")
+
+    def example(self):
+        with open(self.DOC, encoding="utf-8") as f:
+            m = re.search(r"```json\n(.*?)```", f.read(), re.S)
+        self.assertIsNotNone(m, "no json block in " + self.DOC)
+        return m.group(1)
+
+    def test_every_enum_value_is_used(self):
+        text = self.example()
+        for enum in (cpb.Normalization, cpb.Aggregation, cpb.MissingPolicy,
+                     cpb.FilterField, cpb.Comparison):
+            for name in enum.keys():
+                if name.endswith("_UNSPECIFIED") and enum not in (
+                        cpb.Normalization,):
+                    continue
+                self.assertIn('"%s"' % name, text, name)
+
+    def test_every_input_field_is_used(self):
+        text = self.example()
+        json.loads(text)  # plain JSON, no comments
+        skip = {"clusters.v1.Competition.create_time",   # output only
+                "clusters.v1.Competition.etag",          # output only
+                "clusters.v1.Competition.baseline_run_id"}  # a stored run
+        for m in (cpb.Competition, cpb.Round, cpb.Filter, cpb.Criterion,
+                  cpb.Selection):
+            for fd in m.DESCRIPTOR.fields:
+                if fd.full_name not in skip:
+                    self.assertIn('"%s"' % fd.json_name, text, fd.full_name)
+
+    def test_created_by_the_server(self):
+        from google.protobuf import json_format
+        comp = json_format.Parse(self.example(), cpb.Competition())
+        got = SERVER.unary(COMP + "CreateCompetition",
+                           cpb.CreateCompetitionRequest, cpb.Competition)(
+            cpb.CreateCompetitionRequest(competition=comp), timeout=30)
+        self.assertEqual(got.id, "national-2021-example")
+        self.assertEqual(len(got.rounds), 2)
+        self.assertEqual(len(got.rounds[0].eligibility), 12)
+        self.assertTrue(got.etag)
 
 
 if __name__ == "__main__":
