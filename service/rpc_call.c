@@ -397,7 +397,10 @@ int rpc_call_field_resolve(const ProtobufCMessageDescriptor *desc,
 {
 	size_t len = strcspn(path, ".[");
 	int n = -1;
-	if (!desc || !len || cap == 0)
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	if (!desc || !len)
 		return 0;
 	if (field_named(desc, path, len)) {
 		n = snprintf(out, cap, "%s", path);
