@@ -244,6 +244,14 @@ static void test_update_named_fields_only(void **state)
 	assert_int_equal(ctl("cluster", "update", ren, "--mask", "a,,b", NULL),
 	                 2);
 	has(err, "--mask: empty or overlong path");
+	/* 120 characters, but 180 once in snake_case. */
+	char camel[121];
+	for (int i = 0; i < 120; i++)
+		camel[i] = i % 2 ? 'A' : 'a';
+	camel[120] = '\0';
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", camel, NULL),
+	                 2);
+	has(err, "--mask: overlong path");
 	assert_int_equal(ctl("cluster", "update", "/nonexistent.json", NULL), 1);
 	has(err, "/nonexistent.json");
 	const char *none = file("none.json", "[]");
