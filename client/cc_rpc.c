@@ -60,6 +60,13 @@ CC_UNARY(cc_list_runs, Clusters__V1__ListRunsRequest,
          CC_COMPETITIONS "ListRuns")
 CC_UNARY(cc_evaluate, Clusters__V1__EvaluateRequest, Clusters__V1__Run,
          clusters__v1__run__descriptor, CC_COMPETITIONS "Evaluate")
+CC_UNARY(cc_update_competition, Clusters__V1__UpdateCompetitionRequest,
+         Clusters__V1__Competition, clusters__v1__competition__descriptor,
+         CC_COMPETITIONS "UpdateCompetition")
+CC_UNARY(cc_delete_run, Clusters__V1__DeleteRunRequest,
+         Clusters__V1__DeleteRunResponse,
+         clusters__v1__delete_run_response__descriptor,
+         CC_COMPETITIONS "DeleteRun")
 
 CC_UNARY(cc_list_plugins, Clusters__V1__ListPluginsRequest,
          Clusters__V1__ListPluginsResponse,

@@ -14,6 +14,8 @@
 #include "cd_error.h"
 #include "log.h"
 #include "cd_wire.h"
+#include "google/rpc/error_details.pb-c.h"
+#include "google/rpc/status.pb-c.h"
 #include "rpc_status.h"
 #include "rpc_transport.h"
 
@@ -60,6 +62,9 @@ struct rpc_call {
 	grpc_call_details details;    /* catch-all only */
 	grpc_metadata_array md;
 	grpc_byte_buffer *payload;    /* first message, unary/server stream */
+	/* The request's type, once rpc_call_decode saw it: error details
+	 * name fields by their path in it. */
+	const ProtobufCMessageDescriptor *req_desc;
 	grpc_slice req;               /* payload flattened */
 	int has_req;
 
@@ -80,6 +85,8 @@ struct rpc_call {
 	grpc_status_code status;
 	grpc_slice status_details;
 	int has_details;
+	grpc_metadata trailer;        /* grpc-status-details-bin */
+	int has_trailer;
 
 	void *ctx;
 	void (*ctx_free)(void *);
@@ -108,6 +115,10 @@ static void call_free(rpc_call_t *c)
 		grpc_slice_unref(c->req);
 	if (c->has_details)
 		grpc_slice_unref(c->status_details);
+	if (c->has_trailer) {
+		grpc_slice_unref(c->trailer.key);
+		grpc_slice_unref(c->trailer.value);
+	}
 	if (c->send_buf)
 		grpc_byte_buffer_destroy(c->send_buf);
 	if (c->recv_buf)
@@ -196,20 +207,22 @@ ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
 {
 	size_t len;
 	const uint8_t *buf = rpc_call_request(c, &len);
-	char err[512];
+	char err[512], path[256];
+	c->req_desc = desc;
 	/* Before protobuf-c sees them: its C strings would hide a NUL, and
 	 * it keeps fields it does not know (see cd_wire.h). */
-	int rc = cd_wire_check(desc, buf, len, NULL, 0, err, sizeof(err));
+	int rc = cd_wire_check(desc, buf, len, path, sizeof(path), err,
+	                       sizeof(err));
 	ProtobufCMessage *m = rc == CD_OK
 		? protobuf_c_message_unpack(desc, NULL, len, buf) : NULL;
 	if (rc != CD_OK && rc != CD_EINVAL) {
-		rpc_call_fail(c, rc, err);
+		rpc_call_fail_field(c, rc, path, err);
 	} else if (!m) {
 		char msg[768];
 		snprintf(msg, sizeof(msg), "request is not a valid %s "
 		         "message%s%s", desc->name, rc == CD_OK ? "" : ": ",
 		         rc == CD_OK ? "" : err);
-		rpc_call_fail(c, CD_EINVAL, msg);
+		rpc_call_fail_field(c, CD_EINVAL, rc == CD_OK ? "" : path, msg);
 	}
 	return m;
 }
@@ -349,6 +362,11 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 		ops[n].data.send_status_from_server.status_details =
 			&c->status_details;
 	}
+	if (c->has_trailer) {
+		ops[n].data.send_status_from_server.trailing_metadata_count = 1;
+		ops[n].data.send_status_from_server.trailing_metadata =
+			&c->trailer;
+	}
 	n++;
 	if (!c->close_posted) {
 		/* Short unary call: learn of the close with the reply. */
@@ -376,7 +394,128 @@ void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m)
 	rpc_call_reply_packed(c, buf, len);
 }
 
-void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
+/* ---------------------------------------------------------- error details */
+
+void rpc_call_msg_field(const char *msg, char *field, size_t cap)
+{
+	const char *colon = strstr(msg, ": ");
+	size_t n = colon ? (size_t)(colon - msg) : 0;
+	if (n >= cap || memchr(msg, ' ', n))
+		n = 0;
+	memcpy(field, msg, n);
+	field[n] = '\0';
+}
+
+static const ProtobufCFieldDescriptor *field_named(
+	const ProtobufCMessageDescriptor *d, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < d->n_fields; i++)
+		if (strlen(d->fields[i].name) == len &&
+		    !memcmp(d->fields[i].name, name, len))
+			return &d->fields[i];
+	return NULL;
+}
+
+int rpc_call_field_resolve(const ProtobufCMessageDescriptor *desc,
+                           const char *path, char *out, size_t cap)
+{
+	size_t len = strcspn(path, ".[");
+	int n = -1;
+	if (cap == 0)
+		return 0;
+	out[0] = '\0';
+	if (!desc || !len)
+		return 0;
+	if (field_named(desc, path, len)) {
+		n = snprintf(out, cap, "%s", path);
+	} else {
+		/* A message about the resource names its fields from the
+		 * resource: the request field holding it goes in front. */
+		for (unsigned i = 0; n < 0 && i < desc->n_fields; i++) {
+			const ProtobufCFieldDescriptor *f = &desc->fields[i];
+			if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
+			    f->label != PROTOBUF_C_LABEL_REPEATED &&
+			    field_named(f->descriptor, path, len))
+				n = snprintf(out, cap, "%s.%s", f->name, path);
+		}
+	}
+	if (n < 0 || (size_t)n >= cap) {
+		out[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+int rpc_call_status_details(int code, const char *msg, const char *field,
+                            const char *description, uint8_t **out,
+                            size_t *len)
+{
+	Google__Rpc__BadRequest__FieldViolation v =
+		GOOGLE__RPC__BAD_REQUEST__FIELD_VIOLATION__INIT;
+	Google__Rpc__BadRequest__FieldViolation *vp = &v;
+	Google__Rpc__BadRequest br = GOOGLE__RPC__BAD_REQUEST__INIT;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT;
+	Google__Protobuf__Any *anyp = &any;
+	Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
+	uint8_t *inner = NULL;
+
+	*out = NULL;
+	*len = 0;
+	st.code = code;
+	st.message = (char *)(msg ? msg : "");
+	if (field && *field) {
+		v.field = (char *)field;
+		v.description = (char *)(description ? description : "");
+		br.n_field_violations = 1;
+		br.field_violations = &vp;
+		any.value.len = google__rpc__bad_request__get_packed_size(&br);
+		if (!(inner = malloc(any.value.len ? any.value.len : 1)))
+			return CD_ENOMEM;
+		google__rpc__bad_request__pack(&br, inner);
+		any.value.data = inner;
+		any.type_url = "type.googleapis.com/google.rpc.BadRequest";
+		st.n_details = 1;
+		st.details = &anyp;
+	}
+	*len = google__rpc__status__get_packed_size(&st);
+	*out = malloc(*len ? *len : 1);
+	if (*out)
+		google__rpc__status__pack(&st, *out);
+	free(inner);
+	return *out ? CD_OK : CD_ENOMEM;
+}
+
+/* INVALID_ARGUMENT: the trailer "grpc-status-details-bin" with the packed
+ * google.rpc.Status (gRPC core base64-encodes -bin values on the wire). The
+ * field violation names field, or else the field msg starts with, by its
+ * path in the request; its description is msg after that path. */
+static void attach_details(rpc_call_t *c, int cd_code, const char *field,
+                           const char *msg)
+{
+	grpc_status_code code = rpc_status_from_cd(cd_code);
+	char named[256], full[320];
+	uint8_t *buf;
+	size_t len;
+
+	if (code != GRPC_STATUS_INVALID_ARGUMENT || c->finished ||
+	    c->has_trailer)
+		return;
+	rpc_call_msg_field(msg, named, sizeof(named));
+	if (!rpc_call_field_resolve(c->req_desc, field && *field ? field
+	                                                           : named,
+	                            full, sizeof(full)))
+		full[0] = '\0';
+	const char *desc = named[0] ? msg + strlen(named) + 2 : msg;
+	if (rpc_call_status_details((int)code, msg, full, desc, &buf, &len))
+		return; /* the status alone still goes out */
+	c->trailer.key = grpc_slice_from_static_string(
+		"grpc-status-details-bin");
+	c->trailer.value = grpc_slice_new(buf, len, free);
+	c->has_trailer = 1;
+}
+
+void rpc_call_fail_field(rpc_call_t *c, int cd_code, const char *field,
+                        const char *msg)
 {
 	/* Messages often quote client input: make them safe to send. */
 	char clean[600];
@@ -384,7 +523,13 @@ void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
 		rpc_status_clean(msg, clean, sizeof(clean));
 	else
 		snprintf(clean, sizeof(clean), "failed (%s)", cd_err_name(cd_code));
+	attach_details(c, cd_code, field, clean);
 	rpc_call_end(c, cd_code, clean, 0, NULL, 0);
+}
+
+void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg)
+{
+	rpc_call_fail_field(c, cd_code, NULL, msg);
 }
 
 int rpc_call_refuse(rpc_call_t *c, int rc, const char *err,

@@ -93,6 +93,39 @@ void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len);
  * cleaned to valid UTF-8 ("failed (CODE)" when msg is empty). */
 void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg);
 
+/* As rpc_call_fail, naming the offending field by its path in the request
+ * (as cd_wire_check gives it: "cluster.indicators[2].name"); NULL or ""
+ * = the field msg starts with. For INVALID_ARGUMENT (and rpc_call_fail
+ * does the same) the trailer "grpc-status-details-bin" carries a packed
+ * google.rpc.Status (code, msg, and a google.rpc.BadRequest with one field
+ * violation: the field's path in the request, resolved with
+ * rpc_call_field_resolve, and msg after the path), so that clients in any
+ * language can point at the field; no violation when the field is not one
+ * of the request's. */
+void rpc_call_fail_field(rpc_call_t *c, int cd_code, const char *field,
+                        const char *msg);
+
+/* The field a message names ("indicators[3].year: 1700 is outside ..."
+ * gives "indicators[3].year"): the text before the first ": " when it
+ * holds no space; else "". */
+void rpc_call_msg_field(const char *msg, char *field, size_t cap);
+
+/* path (as a message names it) as a path in a request of type desc, into
+ * out: unchanged when its first name is a field of the request; with the
+ * name of the request's message field in front when it is a field of that
+ * message instead ("indicators[2].name" in an UpdateClusterRequest gives
+ * "cluster.indicators[2].name"). 0 (and "") when it is neither, or desc is
+ * NULL. */
+int rpc_call_field_resolve(const ProtobufCMessageDescriptor *desc,
+                           const char *path, char *out, size_t cap);
+
+/* The packed google.rpc.Status {code, msg, details: [Any(BadRequest {
+ * field_violations: [{field, description}]})]} into *out (free());
+ * without details when field is NULL or "". CD_OK or CD_ENOMEM. */
+int rpc_call_status_details(int code, const char *msg, const char *field,
+                            const char *description, uint8_t **out,
+                            size_t *len);
+
 /* When rc is not CD_OK: fails the call with err, frees req (may be NULL)
  * and returns 1; else returns 0. Keeps handlers' checks to one line. */
 int rpc_call_refuse(rpc_call_t *c, int rc, const char *err,

@@ -1,5 +1,5 @@
-/* Create/Get/List/DeleteCompetition: decode, check, queue writes on the
- * group committer, read the store, reply. */
+/* Create/Get/List/Update/DeleteCompetition: decode, check, queue writes on
+ * the group committer, read the store, reply. */
 #include "rpc_competition.h"
 
 #include <stdio.h>
@@ -13,6 +13,33 @@
 #include "srv_env.h"
 #include "srv_eval.h"
 
+/* What CreateCompetition and UpdateCompetition check of a definition: the
+ * store's structure, the engine's rules, each criterion's plugin and
+ * params in the current plugin generation, and that a baseline run is
+ * stored. */
+static int check_definition(srv_env_t *env, const Clusters__V1__Competition *def,
+                            char *err, size_t errlen)
+{
+	plugin_generation_t *gen =
+		env->plugins ? plugin_registry_acquire(env->plugins) : NULL;
+	int rc = srv_eval_check(def, gen, 1, err, errlen);
+	plugin_generation_release(gen);
+	if (rc || !def->baseline_run_id[0])
+		return rc;
+	store_run_t *run = NULL;
+	char e2[256];
+	rc = store_run_get(env->store, def->baseline_run_id, 0, &run, e2,
+	                   sizeof(e2));
+	store_run_free(run);
+	if (rc == CD_ENOTFOUND)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "baseline_run_id: run '%s' not found",
+		               def->baseline_run_id);
+	if (rc)
+		return cd_fail(err, errlen, rc, "baseline_run_id: %s", e2);
+	return CD_OK;
+}
+
 void rpc_competition_create(rpc_call_t *c)
 {
 	srv_env_t *env = rpc_call_env(c);
@@ -23,31 +50,10 @@ void rpc_competition_create(rpc_call_t *c)
 	if (!req)
 		return;
 	const Clusters__V1__Competition *def = req->competition;
-	int rc = CD_OK;
-	if (!def) {
-		rc = cd_fail(err, sizeof(err), CD_EINVAL,
-		             "competition: required");
-	} else {
-		plugin_generation_t *gen =
-			env->plugins ? plugin_registry_acquire(env->plugins)
-			             : NULL;
-		rc = srv_eval_check(def, gen, 1, err, sizeof(err));
-		plugin_generation_release(gen);
-	}
-	if (!rc && def->baseline_run_id[0]) {
-		store_run_t *run = NULL;
-		char e2[256];
-		rc = store_run_get(env->store, def->baseline_run_id, 0, &run,
-		                   e2, sizeof(e2));
-		store_run_free(run);
-		if (rc == CD_ENOTFOUND)
-			rc = cd_fail(err, sizeof(err), CD_EV_DEFINITION,
-			             "baseline_run_id: run '%s' not found",
-			             def->baseline_run_id);
-		else if (rc)
-			rc = cd_fail(err, sizeof(err), rc, "baseline_run_id: %s",
-			             e2);
-	}
+	int rc = def ? CD_OK : cd_fail(err, sizeof(err), CD_EINVAL,
+	                               "competition: required");
+	if (!rc)
+		rc = check_definition(env, def, err, sizeof(err));
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_op_t op;
@@ -73,6 +79,67 @@ void rpc_competition_delete(rpc_call_t *c)
 	memset(&op, 0, sizeof(op));
 	op.kind = STORE_COMPETITION_DELETE;
 	op.id = req->id;
+	op.etag = req->etag;
+	rpc_write_submit(c, &req->base, &op);
+}
+
+/* The stored definition is read, merged with the request under its mask
+ * and checked as a new one would be; the store then merges the same way
+ * under the precondition that the record is still the one checked (its
+ * etag), so what is written is what was checked. */
+void rpc_competition_update(rpc_call_t *c)
+{
+	srv_env_t *env = rpc_call_env(c);
+	char err[512] = "";
+	Clusters__V1__UpdateCompetitionRequest *req =
+		(Clusters__V1__UpdateCompetitionRequest *)rpc_call_decode(
+			c, &clusters__v1__update_competition_request__descriptor);
+	if (!req)
+		return;
+	const Clusters__V1__Competition *patch = req->competition;
+	const char *const *mask = NULL;
+	size_t mask_len = 0;
+	store_competition_t *cur = NULL, merged;
+	int rc = patch ? store_validate_id(patch->id, "competition.id", err,
+	                                   sizeof(err))
+	               : cd_fail(err, sizeof(err), CD_EINVAL,
+	                         "competition: required");
+	if (req->update_mask) {
+		mask = (const char *const *)req->update_mask->paths;
+		mask_len = req->update_mask->n_paths;
+	}
+	/* AIP-154: the etag may come in the request or in the resource. */
+	const char *etag = !patch ? "" : req->etag[0] ? req->etag
+	                                              : patch->etag;
+	if (!rc)
+		rc = store_competition_get(env->store, patch->id, &cur, err,
+		                           sizeof(err));
+	if (!rc && etag[0] && strcmp(etag, cur->etag))
+		rc = cd_fail(err, sizeof(err), CD_ECONFLICT, "competition "
+		             "\"%s\": etag \"%s\" is stale (now \"%s\")",
+		             cur->id, etag, cur->etag);
+	if (!rc)
+		rc = store_competition_merge(cur, patch, mask, mask_len,
+		                             &merged, err, sizeof(err));
+	if (!rc)
+		rc = check_definition(env, &merged, err, sizeof(err));
+	/* The precondition outlives cur: the call keeps it until the
+	 * write's reply is sent. */
+	char *checked = rc ? NULL : strdup(cur->etag);
+	store_competition_free(cur);
+	if (!rc && !checked)
+		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
+	if (rpc_call_refuse(c, rc, err, &req->base))
+		return;
+	rpc_call_set_ctx(c, checked, free);
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_COMPETITION_UPDATE;
+	op.competition = patch;
+	op.mask = mask;
+	op.mask_len = mask_len;
+	op.etag = checked;
+	op.want_result = 1;
 	rpc_write_submit(c, &req->base, &op);
 }
 

@@ -38,6 +38,9 @@ static const rpc_method_t methods[] = {
 	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get},
 	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list},
 	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate, 1},
+	{COMP "UpdateCompetition", COMP_SVC, RPC_UNARY,
+	 rpc_competition_update},
+	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},

@@ -11,12 +11,7 @@
 
 void rpc_registry_field(const char *msg, char *field, size_t cap)
 {
-	const char *colon = strstr(msg, ": ");
-	size_t n = colon ? (size_t)(colon - msg) : 0;
-	if (n >= cap || memchr(msg, ' ', n))
-		n = 0;
-	memcpy(field, msg, n);
-	field[n] = '\0';
+	rpc_call_msg_field(msg, field, cap);
 }
 
 /* Reads a varint; 0 on malformed input. */

@@ -19,6 +19,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_write.h"
 #include "srv_env.h"
 #include "srv_eval.h"
 
@@ -46,6 +47,9 @@ typedef struct run_job {
 	struct timespec last;
 	int committed, commit_rc;
 	char commit_err[256];
+	/* RunCompetition: the etag of the definition evaluated, which the
+	 * stored run names (Run.competition_etag). */
+	char comp_etag[STORE_ID_MAX + 1];
 } run_job_t;
 
 static void job_free(void *p)
@@ -213,6 +217,8 @@ static int evaluate(run_job_t *j, store_snap_t *snap, char *err,
 		if (rc)
 			return rc;
 		def = comp;
+		snprintf(j->comp_etag, sizeof(j->comp_etag), "%s",
+		         comp->etag ? comp->etag : "");
 		run_id(env->runs, id, idlen, def->id, now.tv_sec);
 	} else {
 		def = j->ereq->competition;
@@ -245,6 +251,9 @@ static int evaluate(run_job_t *j, store_snap_t *snap, char *err,
 			.create_nanos = (int32_t)now.tv_nsec,
 		};
 		rc = srv_eval_run(&r, run, err, errlen);
+		/* The run's arena does not own it: j does, past the reply. */
+		if (!rc && j->stream)
+			(*run)->competition_etag = j->comp_etag;
 	}
 	plugin_generation_release(gen);
 	store_run_free(base);
@@ -468,6 +477,24 @@ void rpc_run_get(rpc_call_t *c)
 		rpc_call_reply(c, &run->base);
 	store_run_free(run);
 	clusters__v1__get_run_request__free_unpacked(req, NULL);
+}
+
+void rpc_run_delete(rpc_call_t *c)
+{
+	char err[256] = "";
+	Clusters__V1__DeleteRunRequest *req =
+		(Clusters__V1__DeleteRunRequest *)rpc_call_decode(
+			c, &clusters__v1__delete_run_request__descriptor);
+	if (!req)
+		return;
+	int rc = store_validate_id(req->id, "id", err, sizeof(err));
+	if (rpc_call_refuse(c, rc, err, &req->base))
+		return;
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_DELETE;
+	op.id = req->id;
+	rpc_write_submit(c, &req->base, &op);
 }
 
 void rpc_run_list(rpc_call_t *c)

@@ -1,5 +1,5 @@
 /*
- * rpc_run — RunCompetition, Evaluate, GetRun and ListRuns of
+ * rpc_run — RunCompetition, Evaluate, GetRun, ListRuns and DeleteRun of
  * clusters.v1.CompetitionService, and the evaluation threads behind the
  * first two. An evaluation runs on a thread of its own (never on a
  * completion-queue thread) over one store snapshot and one plugin
@@ -43,5 +43,6 @@ void rpc_run_competition(rpc_call_t *c);
 void rpc_run_evaluate(rpc_call_t *c);
 void rpc_run_get(rpc_call_t *c);
 void rpc_run_list(rpc_call_t *c);
+void rpc_run_delete(rpc_call_t *c);
 
 #endif

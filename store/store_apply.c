@@ -76,6 +76,7 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 			rc = store_cluster_op(w, &ops[i]);
 			break;
 		case STORE_COMPETITION_CREATE:
+		case STORE_COMPETITION_UPDATE:
 		case STORE_COMPETITION_DELETE:
 			rc = store_competition_op(w, &ops[i]);
 			break;
@@ -151,6 +152,15 @@ static void prevalidate(store_op_t *op)
 			op->rc = store_validate_competition(op->competition,
 			                                    op->err,
 			                                    sizeof(op->err));
+		break;
+	case STORE_COMPETITION_UPDATE:
+		/* The merged record is checked in the transaction. */
+		if (!op->competition)
+			what = "competition";
+		else
+			op->rc = store_validate_id(op->competition->id,
+			                           "competition.id", op->err,
+			                           sizeof(op->err));
 		break;
 	case STORE_RUN_PUT:
 		if (!op->run)
@@ -302,10 +312,25 @@ int store_competition_create(store_t *st, const store_competition_t *c,
 	return rc;
 }
 
-int store_competition_delete(store_t *st, const char *id, char *err,
-                             size_t errlen)
+int store_competition_update(store_t *st, const store_competition_t *c,
+                             const char *const *mask, size_t mask_len,
+                             const char *etag, store_competition_t **out,
+                             char *err, size_t errlen)
 {
-	store_op_t op = {.kind = STORE_COMPETITION_DELETE, .id = id};
+	store_op_t op = {.kind = STORE_COMPETITION_UPDATE, .competition = c,
+	                 .mask = mask, .mask_len = mask_len, .etag = etag,
+	                 .want_result = out != NULL};
+	int rc = apply_one(st, &op, err, errlen);
+	if (out)
+		*out = op.competition_out;
+	return rc;
+}
+
+int store_competition_delete(store_t *st, const char *id, const char *etag,
+                             char *err, size_t errlen)
+{
+	store_op_t op = {.kind = STORE_COMPETITION_DELETE, .id = id,
+	                 .etag = etag};
 	return apply_one(st, &op, err, errlen);
 }
 

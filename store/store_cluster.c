@@ -122,17 +122,70 @@ static int etag_ok(store_op_t *op, const store_cluster_t *old)
 	return old->etag && !strcmp(old->etag, op->etag);
 }
 
-/* Applies the update mask: the fields it names come from the patch, the
- * rest from the stored record. */
+int store_mask_is_star(const char *const *mask, size_t mask_len)
+{
+	return mask_len == 1 && !strcmp(mask[0], "*");
+}
+
+int store_mask_refuse(const char *path, size_t i,
+                      const char *const *readonly, char *err, size_t errlen)
+{
+	if (!strcmp(path, "*"))
+		return cd_fail(err, errlen, CD_EV_FIELDMASK,
+		               "update_mask.paths[%zu]: \"*\" must be the only "
+		               "path", i);
+	for (size_t k = 0; readonly[k]; k++)
+		if (!strcmp(path, readonly[k]))
+			return cd_fail(err, errlen, CD_EV_FIELDMASK,
+			               "update_mask.paths[%zu]: \"%.64s\" cannot "
+			               "be changed", i, path);
+	return cd_fail(err, errlen, CD_EV_FIELDMASK,
+	               "update_mask.paths[%zu]: unknown field \"%.64s\"", i,
+	               path);
+}
+
+static int set(const char *s);
+
+/* Applies the update mask (AIP-134): the fields it names come from the
+ * patch, the rest from the stored record; no mask names the fields the
+ * patch sets (non-empty strings and lists); "*" takes every writable field
+ * from the patch. */
 static int merge(store_op_t *op, const store_cluster_t *old,
                  store_cluster_t *out)
 {
+	static const char *const readonly[] = {"id", "etag", "create_time",
+	                                       "update_time", NULL};
 	const store_cluster_t *p = op->cluster;
-	int all = op->mask_len == 0 ||
-	          (op->mask_len == 1 && !strcmp(op->mask[0], "*"));
 	*out = *old;
-	if (all) {
+	if (store_mask_is_star(op->mask, op->mask_len)) {
 		*out = *p;
+		return CD_OK;
+	}
+	if (op->mask_len == 0) {
+		if (set(p->name))
+			out->name = p->name;
+		if (set(p->economy))
+			out->economy = p->economy;
+		if (set(p->region))
+			out->region = p->region;
+		if (set(p->industry))
+			out->industry = p->industry;
+		if (p->n_cities) {
+			out->n_cities = p->n_cities;
+			out->cities = p->cities;
+		}
+		if (p->n_indicators) {
+			out->n_indicators = p->n_indicators;
+			out->indicators = p->indicators;
+		}
+		if (p->n_assessments) {
+			out->n_assessments = p->n_assessments;
+			out->assessments = p->assessments;
+		}
+		if (p->n_labels) {
+			out->n_labels = p->n_labels;
+			out->labels = p->labels;
+		}
 		return CD_OK;
 	}
 	for (size_t i = 0; i < op->mask_len; i++) {
@@ -157,16 +210,10 @@ static int merge(store_op_t *op, const store_cluster_t *old,
 		} else if (!strcmp(f, "labels")) {
 			out->n_labels = p->n_labels;
 			out->labels = p->labels;
-		} else if (!strcmp(f, "id") || !strcmp(f, "etag") ||
-		           !strcmp(f, "create_time") ||
-		           !strcmp(f, "update_time"))
-			return cd_fail(op->err, sizeof(op->err), CD_EV_FIELDMASK,
-			               "update_mask: \"%s\" cannot be changed", f);
-		else
-			return cd_fail(op->err, sizeof(op->err), CD_EV_FIELDMASK,
-			               "update_mask: unknown field \"%s\"", f);
+		} else
+			return store_mask_refuse(f, i, readonly, op->err,
+			                         sizeof(op->err));
 	}
-	out->id = old->id;
 	return CD_OK;
 }
 

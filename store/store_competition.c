@@ -22,36 +22,119 @@ static int exists(MDB_txn *txn, MDB_dbi dbi, const char *id, MDB_val *v)
 	return mdb_get(txn, dbi, &k, v ? v : &tmp);
 }
 
-int store_competition_op(store_wctx_t *w, store_op_t *op)
+static int set(const char *s)
 {
-	int rc;
-	if (op->kind == STORE_COMPETITION_DELETE) {
-		MDB_val k = key_of(op->id);
-		rc = mdb_del(w->txn, w->st->competitions, &k, NULL);
-		if (rc == MDB_NOTFOUND) {
-			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
-			                 "competition \"%s\" not found", op->id);
-			return 0;
-		}
-		return rc;
+	return s && *s;
+}
+
+int store_competition_merge(const store_competition_t *old,
+                            const store_competition_t *patch,
+                            const char *const *mask, size_t mask_len,
+                            store_competition_t *out, char *err,
+                            size_t errlen)
+{
+	static const char *const readonly[] = {"id", "etag", "create_time",
+	                                       "update_time", NULL};
+	const store_competition_t *p = patch;
+	*out = *old;
+	if (store_mask_is_star(mask, mask_len)) {
+		*out = *p;
+		out->id = old->id;
+		out->etag = old->etag;
+		out->create_time = old->create_time;
+		out->update_time = old->update_time;
+		return CD_OK;
 	}
+	if (mask_len == 0) {
+		if (set(p->title))
+			out->title = p->title;
+		if (set(p->edition))
+			out->edition = p->edition;
+		if (set(p->description))
+			out->description = p->description;
+		if (p->n_rounds) {
+			out->n_rounds = p->n_rounds;
+			out->rounds = p->rounds;
+		}
+		if (set(p->baseline_run_id))
+			out->baseline_run_id = p->baseline_run_id;
+		if (p->summary_group_min)
+			out->summary_group_min = p->summary_group_min;
+		return CD_OK;
+	}
+	for (size_t i = 0; i < mask_len; i++) {
+		const char *f = mask[i];
+		if (!strcmp(f, "title"))
+			out->title = p->title;
+		else if (!strcmp(f, "edition"))
+			out->edition = p->edition;
+		else if (!strcmp(f, "description"))
+			out->description = p->description;
+		else if (!strcmp(f, "rounds")) {
+			out->n_rounds = p->n_rounds;
+			out->rounds = p->rounds;
+		} else if (!strcmp(f, "baseline_run_id"))
+			out->baseline_run_id = p->baseline_run_id;
+		else if (!strcmp(f, "summary_group_min"))
+			out->summary_group_min = p->summary_group_min;
+		else
+			return store_mask_refuse(f, i, readonly, err, errlen);
+	}
+	return CD_OK;
+}
 
-	store_competition_t rec = *op->competition;
-	Google__Protobuf__Timestamp ct = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-	char etag[17];
-	MDB_val k = key_of(rec.id), v;
+static int stale(store_op_t *op, const store_competition_t *old)
+{
+	if (!op->etag || !*op->etag || (old->etag && !strcmp(old->etag,
+	                                                     op->etag)))
+		return 0;
+	op->rc = cd_fail(op->err, sizeof(op->err), CD_ECONFLICT,
+	                 "competition \"%s\": etag \"%s\" is stale (now "
+	                 "\"%s\")", old->id, op->etag,
+	                 old->etag ? old->etag : "");
+	return 1;
+}
 
-	rc = exists(w->txn, w->st->competitions, rec.id, NULL);
-	if (rc == 0) {
-		op->rc = cd_fail(op->err, sizeof(op->err), CD_EEXISTS,
-		                 "competition \"%s\" already exists", rec.id);
+/* The stored competition id into *old (NULL with op->rc set when absent
+ * or undecodable); returns an LMDB error. */
+static int read_old(store_wctx_t *w, store_op_t *op, const char *id,
+                    store_competition_t **old)
+{
+	MDB_val v;
+	int rc = exists(w->txn, w->st->competitions, id, &v);
+	*old = NULL;
+	if (rc == MDB_NOTFOUND) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+		                 "competition \"%s\" not found", id);
 		return 0;
 	}
-	if (rc != MDB_NOTFOUND)
+	if (rc)
 		return rc;
-	ct.seconds = w->now_sec;
-	ct.nanos = w->now_nsec;
+	*old = clusters__v1__competition__unpack(NULL, v.mv_size, v.mv_data);
+	if (!*old)
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+		                 "stored competition \"%s\" does not decode", id);
+	return 0;
+}
+
+/* Writes rec under its id with a fresh etag; create_time from old, or now
+ * for a new record; update_time now. */
+static int write_comp(store_wctx_t *w, store_op_t *op,
+                      const store_competition_t *in,
+                      const store_competition_t *old)
+{
+	store_competition_t rec = *in;
+	Google__Protobuf__Timestamp ct = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	Google__Protobuf__Timestamp ut = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	char etag[17];
+	MDB_val k = key_of(rec.id), v;
+	int rc;
+
+	ut.seconds = w->now_sec;
+	ut.nanos = w->now_nsec;
+	ct = old && old->create_time ? *old->create_time : ut;
 	rec.create_time = &ct;
+	rec.update_time = &ut;
 	store_next_etag(w, etag);
 	rec.etag = etag;
 	v.mv_size = clusters__v1__competition__get_packed_size(&rec);
@@ -64,8 +147,52 @@ int store_competition_op(store_wctx_t *w, store_op_t *op)
 		if (!op->competition_out)
 			return ENOMEM;
 	}
-	op->created = 1;
+	op->created = old == NULL;
 	return 0;
+}
+
+int store_competition_op(store_wctx_t *w, store_op_t *op)
+{
+	store_competition_t *old = NULL, merged;
+	int rc;
+
+	if (op->kind == STORE_COMPETITION_DELETE ||
+	    op->kind == STORE_COMPETITION_UPDATE) {
+		const char *id = op->kind == STORE_COMPETITION_DELETE
+		                 ? op->id : op->competition->id;
+		if ((rc = read_old(w, op, id, &old)) || !old)
+			return rc;
+		if (stale(op, old))
+			goto out;
+		if (op->kind == STORE_COMPETITION_DELETE) {
+			MDB_val k = key_of(id);
+			rc = mdb_del(w->txn, w->st->competitions, &k, NULL);
+			goto out;
+		}
+		op->rc = store_competition_merge(old, op->competition, op->mask,
+		                                 op->mask_len, &merged, op->err,
+		                                 sizeof(op->err));
+		if (op->rc == CD_OK)
+			op->rc = store_validate_competition(&merged, op->err,
+			                                    sizeof(op->err));
+		if (op->rc == CD_OK)
+			rc = write_comp(w, op, &merged, old);
+		goto out;
+	}
+
+	rc = exists(w->txn, w->st->competitions, op->competition->id, NULL);
+	if (rc == 0) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EEXISTS,
+		                 "competition \"%s\" already exists",
+		                 op->competition->id);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = write_comp(w, op, op->competition, NULL);
+out:
+	store_competition_free(old);
+	return rc;
 }
 
 /* run_idx key: competition id, 0, run id. */

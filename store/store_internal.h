@@ -151,6 +151,15 @@ int store_cluster_op(store_wctx_t *w, store_op_t *op);
 int store_competition_op(store_wctx_t *w, store_op_t *op);
 int store_run_op(store_wctx_t *w, store_op_t *op);
 
+/* Update masks (AIP-134), shared by clusters and competitions. True for
+ * the one path "*" (a full replacement). */
+int store_mask_is_star(const char *const *mask, size_t mask_len);
+/* The CD_EV_FIELDMASK refusal of mask path i, which names no writable
+ * field: "*" among other paths, one of readonly (NULL-terminated), or
+ * unknown. */
+int store_mask_refuse(const char *path, size_t i,
+                      const char *const *readonly, char *err, size_t errlen);
+
 /* Reads within any transaction. */
 int store_cluster_read(store_t *st, MDB_txn *txn, const char *id,
                        store_cluster_t **out, char *err, size_t errlen);

@@ -6,7 +6,7 @@
 #include "cc_json.h"
 #include "ctl.h"
 #include "ctl_table.h"
-#include "google/protobuf/field_mask.pb-c.h"
+#include "ctl_update.h"
 
 static const char ctl_cluster_help[] =
 	"Usage: clusterctl cluster SUBCOMMAND ...\n"
@@ -17,8 +17,13 @@ static const char ctl_cluster_help[] =
 	"                              FILTERS: --economy X --region X --city X"
 	" --industry X\n"
 	"  update FILE [--mask a,b] [--etag E] [--allow-missing]\n"
-	"                              replace the fields in the mask (all when"
-	" none)\n"
+	"                              change the fields each JSON record names"
+	"\n"
+	"                              (\"cities\": [] clears them), or those in"
+	"\n"
+	"                              --mask ('*': replace the whole record);"
+	"\n"
+	"                              CSV: the cells that have a value\n"
 	"  delete ID [--etag E]        delete a cluster\n"
 	"  import FILE                 upsert every cluster in FILE in one "
 	"stream\n"
@@ -219,33 +224,6 @@ static int ctl_list(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* "name,indicators" (or lowerCamelCase) into a FieldMask. */
-static int ctl_mask(const char *cmd, const char *s,
-                    Google__Protobuf__FieldMask *fm, char ***paths)
-{
-	size_t n = 1;
-	for (const char *p = s; *p; p++)
-		n += *p == ',';
-	*paths = calloc(n, sizeof(char *));
-	if (!*paths)
-		return ctl_fail(CTL_FAIL, "out of memory");
-	fm->paths = *paths;
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		char part[128], snake[160];
-		if (!len || len >= sizeof(part))
-			return ctl_usage(cmd, "--mask: empty or overlong path");
-		memcpy(part, s, len);
-		part[len] = '\0';
-		if (cc_json_snake(part, snake, sizeof(snake)) ||
-		    !(fm->paths[fm->n_paths] = strdup(snake)))
-			return ctl_fail(CTL_FAIL, "out of memory");
-		fm->n_paths++;
-		s += len + (s[len] == ',');
-	}
-	return CTL_OK;
-}
-
 static int ctl_update(ctl_t *ctl, int argc, char **argv)
 {
 	static const struct option o[] = {
@@ -268,23 +246,19 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 	}
 	if ((rc = ctl_one_arg(cmd, argc, argv, "FILE", &path)))
 		return rc;
-	Google__Protobuf__FieldMask fm = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
-	char **paths = NULL;
-	if (mask && (rc = ctl_mask(cmd, mask, &fm, &paths)))
-		goto out;
-	if (mask)
-		req.update_mask = &fm;
-	ProtobufCMessage **in = NULL;
-	size_t n = 0;
-	if ((rc = ctl_read_msgs(path, &clusters__v1__cluster__descriptor, &in,
-	                        &n)))
-		goto out;
+	ctl_updates_t u;
+	if ((rc = ctl_read_updates(cmd, path, mask,
+	                           &clusters__v1__cluster__descriptor, &u))) {
+		ctl_updates_free(&u);
+		return rc;
+	}
 	cc_client_t *cli = ctl_client(ctl);
 	rc = cli ? CTL_OK : CTL_FAIL;
-	for (size_t i = 0; !rc && i < n; i++) {
+	for (size_t i = 0; !rc && i < u.n; i++) {
 		Clusters__V1__Cluster *res;
 		cc_status_t st;
-		req.cluster = (Clusters__V1__Cluster *)in[i];
+		req.cluster = (Clusters__V1__Cluster *)u.msgs[i];
+		req.update_mask = ctl_update_mask(&u, i);
 		if (cc_update_cluster(cli, ctl_opts(ctl), &req, &res, &st)) {
 			rc = ctl_rpc_fail(&st);
 			break;
@@ -292,11 +266,7 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 		rc = ctl_print_clusters(ctl, &res, 1);
 		cc_msg_free(res);
 	}
-	ctl_msgs_free(in, n);
-out:
-	for (size_t i = 0; i < fm.n_paths; i++)
-		free(paths[i]);
-	free(paths);
+	ctl_updates_free(&u);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 
 #include "ctl.h"
 #include "ctl_table.h"
+#include "ctl_update.h"
 
 static const char ctl_comp_help[] =
 	"Usage: clusterctl competition SUBCOMMAND ...\n"
@@ -11,7 +12,12 @@ static const char ctl_comp_help[] =
 	"  create FILE          create the competitions in FILE (JSON)\n"
 	"  get ID               show a definition\n"
 	"  list [--page-size N] [--page-token T] [--all]\n"
-	"  delete ID\n"
+	"  update FILE [--mask a,b] [--etag E]\n"
+	"                       change the fields each record names (\"rounds\""
+	"\n"
+	"                       included: it is checked like a new one), or\n"
+	"                       those in --mask ('*': replace the definition)\n"
+	"  delete ID [--etag E]\n"
 	"  run ID [--samples N] [--jitter PCT] [--seed S]\n"
 	"                       run it and show the standings; --samples\n"
 	"                       adds a Monte Carlo sensitivity analysis with\n"
@@ -21,10 +27,11 @@ static const char ctl_run_help[] =
 	"Usage: clusterctl run SUBCOMMAND ...\n"
 	"\n"
 	"  get ID                      show a stored run\n"
-	"  list [--competition ID] [--page-size N] [--page-token T] [--all]\n";
+	"  list [--competition ID] [--page-size N] [--page-token T] [--all]\n"
+	"  delete ID                   delete a stored run\n";
 
 enum { OPT_PAGE_SIZE = 1, OPT_PAGE_TOKEN, OPT_ALL, OPT_SAMPLES, OPT_JITTER,
-       OPT_SEED, OPT_COMPETITION };
+       OPT_SEED, OPT_COMPETITION, OPT_MASK, OPT_ETAG };
 
 /* Options: only the common ones; one positional argument. */
 static int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
@@ -102,18 +109,81 @@ static int ctl_comp_get(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
+static int ctl_comp_update(ctl_t *ctl, int argc, char **argv)
+{
+	static const struct option o[] = {
+		{ "mask", required_argument, NULL, OPT_MASK },
+		{ "etag", required_argument, NULL, OPT_ETAG },
+		CTL_COMMON_OPTS, { 0 } };
+	const char *cmd = "competition update", *mask = NULL;
+	Clusters__V1__UpdateCompetitionRequest req =
+		CLUSTERS__V1__UPDATE_COMPETITION_REQUEST__INIT;
+	int c, rc = CTL_OK;
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		switch (c) {
+		case 'h': fputs(ctl_comp_help, stdout); return CTL_OK;
+		case '?': return rc;
+		case OPT_MASK: mask = optarg; break;
+		case OPT_ETAG: req.etag = optarg; break;
+		}
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(cmd, "%s: expected one argument", cmd);
+	ctl_updates_t u;
+	if ((rc = ctl_read_updates(cmd, argv[optind], mask,
+	                           &clusters__v1__competition__descriptor,
+	                           &u))) {
+		ctl_updates_free(&u);
+		return rc;
+	}
+	cc_client_t *cli = ctl_client(ctl);
+	rc = cli ? CTL_OK : CTL_FAIL;
+	for (size_t i = 0; !rc && i < u.n; i++) {
+		Clusters__V1__Competition *res;
+		cc_status_t st;
+		req.competition = (Clusters__V1__Competition *)u.msgs[i];
+		req.update_mask = ctl_update_mask(&u, i);
+		if (cc_update_competition(cli, ctl_opts(ctl), &req, &res,
+		                          &st)) {
+			rc = ctl_rpc_fail(&st);
+			break;
+		}
+		if (ctl->fmt == CTL_TABLE)
+			printf("updated competition %s (etag %s)\n", res->id,
+			       res->etag);
+		else
+			rc = ctl_print_competition(ctl, res);
+		cc_msg_free(res);
+	}
+	ctl_updates_free(&u);
+	return rc;
+}
+
 static int ctl_comp_delete(ctl_t *ctl, int argc, char **argv)
 {
-	const char *id = NULL;
-	int rc = ctl_id_arg(ctl, "competition delete", argc, argv,
-	                    ctl_comp_help, &id);
-	if (rc)
-		return rc < 0 ? CTL_OK : rc;
+	static const struct option o[] = {
+		{ "etag", required_argument, NULL, OPT_ETAG },
+		CTL_COMMON_OPTS, { 0 } };
+	const char *cmd = "competition delete";
+	Clusters__V1__DeleteCompetitionRequest req =
+		CLUSTERS__V1__DELETE_COMPETITION_REQUEST__INIT;
+	int c, rc = CTL_OK;
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		if (c == 'h') {
+			fputs(ctl_comp_help, stdout);
+			return CTL_OK;
+		}
+		if (c == '?')
+			return rc;
+		if (c == OPT_ETAG)
+			req.etag = optarg;
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(cmd, "%s: expected one argument", cmd);
+	const char *id = argv[optind];
 	cc_client_t *cli = ctl_client(ctl);
 	if (!cli)
 		return CTL_FAIL;
-	Clusters__V1__DeleteCompetitionRequest req =
-		CLUSTERS__V1__DELETE_COMPETITION_REQUEST__INIT;
 	Clusters__V1__DeleteCompetitionResponse *resp;
 	cc_status_t st;
 	req.id = (char *)id;
@@ -306,7 +376,7 @@ int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
 	static const ctl_sub_t subs[] = {
 		{ "create", ctl_comp_create }, { "get", ctl_comp_get },
 		{ "list", ctl_comp_list },     { "delete", ctl_comp_delete },
-		{ "run", ctl_comp_run },
+		{ "run", ctl_comp_run },       { "update", ctl_comp_update },
 	};
 	return ctl_dispatch(ctl, "competition", ctl_comp_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
@@ -387,11 +457,36 @@ static int ctl_run_list(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
+static int ctl_run_delete(ctl_t *ctl, int argc, char **argv)
+{
+	const char *id = NULL;
+	int rc = ctl_id_arg(ctl, "run delete", argc, argv, ctl_run_help, &id);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	Clusters__V1__DeleteRunRequest req =
+		CLUSTERS__V1__DELETE_RUN_REQUEST__INIT;
+	Clusters__V1__DeleteRunResponse *resp;
+	cc_status_t st;
+	req.id = (char *)id;
+	if (cc_delete_run(cli, ctl_opts(ctl), &req, &resp, &st))
+		return ctl_rpc_fail(&st);
+	if (ctl->fmt == CTL_JSON)
+		rc = ctl_print_json((const ProtobufCMessage *)resp);
+	else if (ctl->fmt == CTL_TABLE)
+		printf("deleted %s\n", id);
+	cc_msg_free(resp);
+	return rc;
+}
+
 int ctl_cmd_run(ctl_t *ctl, int argc, char **argv)
 {
 	static const ctl_sub_t subs[] = {
 		{ "get", ctl_run_get },
 		{ "list", ctl_run_list },
+		{ "delete", ctl_run_delete },
 	};
 	return ctl_dispatch(ctl, "run", ctl_run_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -134,6 +134,9 @@ int cc_create_cluster(cc_client_t *c, const cc_opts_t *o,
 int cc_get_cluster(cc_client_t *c, const cc_opts_t *o,
                    const Clusters__V1__GetClusterRequest *req,
                    Clusters__V1__Cluster **resp, cc_status_t *st);
+/* AIP-134: without update_mask the server changes the fields req->cluster
+ * sets (non-empty strings and lists) and keeps the others; a field is
+ * cleared only by naming it in the mask; "*" replaces the whole record. */
 int cc_update_cluster(cc_client_t *c, const cc_opts_t *o,
                       const Clusters__V1__UpdateClusterRequest *req,
                       Clusters__V1__Cluster **resp, cc_status_t *st);
@@ -194,6 +197,15 @@ int cc_list_runs(cc_client_t *c, const cc_opts_t *o,
 int cc_evaluate(cc_client_t *c, const cc_opts_t *o,
                 const Clusters__V1__EvaluateRequest *req,
                 Clusters__V1__Run **resp, cc_status_t *st);
+/* AIP-134: without update_mask the server changes the fields req sets
+ * (non-empty strings and lists, non-zero numbers); a field is cleared only
+ * by naming it in the mask; "*" replaces the whole definition. */
+int cc_update_competition(cc_client_t *c, const cc_opts_t *o,
+                          const Clusters__V1__UpdateCompetitionRequest *req,
+                          Clusters__V1__Competition **resp, cc_status_t *st);
+int cc_delete_run(cc_client_t *c, const cc_opts_t *o,
+                  const Clusters__V1__DeleteRunRequest *req,
+                  Clusters__V1__DeleteRunResponse **resp, cc_status_t *st);
 
 /* ---- clusters.v1.PluginService ---- */
 int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,

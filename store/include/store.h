@@ -91,25 +91,35 @@ int store_backup(store_t *st, const char *dir, char *err, size_t errlen);
 
 typedef enum store_op_kind {
 	STORE_CLUSTER_CREATE = 1,  /* CD_EEXISTS when the id is taken */
-	STORE_CLUSTER_UPDATE,      /* CD_ENOTFOUND unless allow_missing */
+	STORE_CLUSTER_UPDATE,      /* CD_ENOTFOUND unless allow_missing;
+	                            * mask as below */
 	STORE_CLUSTER_UPSERT,      /* create or replace all writable fields */
 	STORE_CLUSTER_DELETE,
 	STORE_COMPETITION_CREATE,
-	STORE_COMPETITION_DELETE,
+	STORE_COMPETITION_DELETE,  /* etag: optional precondition */
 	STORE_RUN_PUT,             /* CD_EEXISTS when the run id is taken */
 	STORE_RUN_DELETE,
+	STORE_COMPETITION_UPDATE,  /* CD_ENOTFOUND; merged as
+	                            * store_competition_merge, then checked by
+	                            * store_validate_competition */
 } store_op_kind;
 
 typedef struct store_op {
 	store_op_kind kind;
 	/* Inputs, borrowed until store_apply returns. */
 	const store_cluster_t *cluster;         /* cluster create/update/upsert */
-	const store_competition_t *competition; /* competition create */
+	const store_competition_t *competition; /* competition create/update */
 	const store_run_t *run;                 /* run put */
 	const char *id;            /* the deletes */
 	const char *etag;          /* precondition; NULL or "" = none */
-	const char *const *mask;   /* update: top-level field names */
-	size_t mask_len;           /* 0 (or the one path "*") = all writable */
+	/* Updates (AIP-134): the top-level field names to take from the
+	 * patch, the rest staying as stored. mask_len 0 = the fields the
+	 * patch sets (non-empty strings and lists, non-zero numbers), so an
+	 * unset field is kept; clearing one needs a mask that names it. The
+	 * one path "*" = every writable field (full replacement). A path
+	 * naming an output-only or unknown field is CD_EV_FIELDMASK. */
+	const char *const *mask;
+	size_t mask_len;
 	int allow_missing;         /* update: create when absent */
 	int want_result;           /* decode the stored record into *_out */
 	int want_packed;           /* cluster writes: copy the stored bytes
@@ -150,8 +160,14 @@ int store_cluster_delete(store_t *st, const char *id, const char *etag,
 int store_competition_create(store_t *st, const store_competition_t *c,
                              store_competition_t **out, char *err,
                              size_t errlen);
-int store_competition_delete(store_t *st, const char *id, char *err,
-                             size_t errlen);
+/* mask and etag as in store_op_t; *out may be NULL. */
+int store_competition_update(store_t *st, const store_competition_t *c,
+                             const char *const *mask, size_t mask_len,
+                             const char *etag, store_competition_t **out,
+                             char *err, size_t errlen);
+/* etag: NULL or "" = no precondition. */
+int store_competition_delete(store_t *st, const char *id, const char *etag,
+                             char *err, size_t errlen);
 int store_run_put(store_t *st, const store_run_t *run, char *err,
                   size_t errlen);
 int store_run_delete(store_t *st, const char *id, char *err, size_t errlen);
@@ -270,6 +286,17 @@ int store_validate_cluster(const store_cluster_t *c, char *err,
  * the engine checks plugins and params. */
 int store_validate_competition(const store_competition_t *c, char *err,
                                size_t errlen);
+/* The update of competition old by patch under mask (the rules of
+ * store_op_t.mask) into *out, which borrows from both (do not free it);
+ * output-only fields (etag, create_time, update_time) and the id stay
+ * old's. CD_EV_FIELDMASK for a path naming no writable field. Lets a
+ * caller check the updated definition before it is written. */
+int store_competition_merge(const store_competition_t *old,
+                            const store_competition_t *patch,
+                            const char *const *mask, size_t mask_len,
+                            store_competition_t *out, char *err,
+                            size_t errlen);
+
 /* Economy: "JP", or up to 8 codes joined by '/' ("CN/HK"). */
 int store_validate_economy(const char *economy, const char *field, char *err,
                            size_t errlen);

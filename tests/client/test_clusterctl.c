@@ -177,6 +177,157 @@ static void test_update_delete(void **state)
 	has(err, "unknown field \"nmae\"");
 }
 
+/* AIP-134 through clusterctl (integrity issue, item 4): a record names
+ * the fields to change; what it leaves out is kept; an empty value it
+ * gives clears; --mask '*' replaces. */
+static void test_update_named_fields_only(void **state)
+{
+	(void)state;
+	const char *full = file(
+		"paris.json",
+		"{\"id\":\"paris\",\"name\":\"Paris\",\"economy\":\"FR\","
+		"\"region\":\"IDF\",\"cities\":[\"Paris\",\"Saclay\"],"
+		"\"industry\":\"S&T\",\"indicators\":[{\"name\":"
+		"\"pct_applications\",\"year\":2022,\"value\":13000}],"
+		"\"assessments\":[{\"judge\":\"j1\",\"criterion\":"
+		"\"governance\",\"score\":7}],\"labels\":{\"src\":\"gii\"}}");
+	assert_int_equal(ctl("cluster", "create", full, NULL), 0);
+
+	/* The issue's file: a rename wiped the rest, exit 0. */
+	const char *ren = file("rename.json",
+	                       "{\"id\":\"paris\",\"name\":\"Paris (renamed)"
+	                       "\",\"economy\":\"FR\"}");
+	assert_int_equal(ctl("cluster", "update", ren, NULL), 0);
+	assert_int_equal(ctl("cluster", "get", "paris", "--json", NULL), 0);
+	has(out, "\"name\": \"Paris (renamed)\"");
+	has(out, "\"region\": \"IDF\"");
+	has(out, "\"Saclay\"");
+	has(out, "\"industry\": \"S&T\"");
+	has(out, "\"pct_applications\"");
+	has(out, "\"judge\": \"j1\"");
+	has(out, "\"src\": \"gii\"");
+
+	/* CSV: the cells with a value; an empty one keeps the field. */
+	const char *csv = file("paris.csv", "id,name,economy,region,industry\n"
+	                                    "paris,Paris CSV,FR,,\n");
+	assert_int_equal(ctl("cluster", "update", csv, NULL), 0);
+	assert_int_equal(ctl("cluster", "get", "paris", "--json", NULL), 0);
+	has(out, "\"name\": \"Paris CSV\"");
+	has(out, "\"region\": \"IDF\"");
+
+	/* Given empty: cleared; the rest stays. */
+	const char *clr = file("clear.json", "{\"id\":\"paris\",\"cities\":[],"
+	                                     "\"region\":\"\"}");
+	assert_int_equal(ctl("cluster", "update", clr, NULL), 0);
+	assert_int_equal(ctl("cluster", "get", "paris", "--json", NULL), 0);
+	assert_null(strstr(out, "\"region\""));
+	assert_null(strstr(out, "\"cities\""));
+	has(out, "\"industry\": \"S&T\"");
+	has(out, "\"src\": \"gii\"");
+
+	/* --mask '*': the whole record is the file's. (file() reuses its
+	 * buffer: write the file again.) */
+	ren = file("rename.json", "{\"id\":\"paris\",\"name\":\"Paris "
+	                          "(renamed)\",\"economy\":\"FR\"}");
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", "*", NULL), 0);
+	assert_int_equal(ctl("cluster", "get", "paris", "--json", NULL), 0);
+	assert_null(strstr(out, "\"industry\""));
+	assert_null(strstr(out, "\"labels\""));
+	assert_null(strstr(out, "\"indicators\""));
+
+	/* A mask the server refuses, and one that is not a mask. */
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", "name,*",
+	                     NULL), 1);
+	has(err, "INVALID_ARGUMENT: update_mask.paths[1]: ");
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", "", NULL), 2);
+	has(err, "--mask: no path given");
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", "a,,b", NULL),
+	                 2);
+	has(err, "--mask: empty or overlong path");
+	/* 120 characters, but 180 once in snake_case. */
+	char camel[121];
+	for (int i = 0; i < 120; i++)
+		camel[i] = i % 2 ? 'A' : 'a';
+	camel[120] = '\0';
+	assert_int_equal(ctl("cluster", "update", ren, "--mask", camel, NULL),
+	                 2);
+	has(err, "--mask: overlong path");
+	assert_int_equal(ctl("cluster", "update", "/nonexistent.json", NULL), 1);
+	has(err, "/nonexistent.json");
+	const char *none = file("none.json", "[]");
+	assert_int_equal(ctl("cluster", "update", none, NULL), 1);
+	has(err, "no records");
+}
+
+/* competition update / delete --etag, run delete (item 6). */
+static void test_competition_update_and_run_delete(void **state)
+{
+	(void)state;
+	const char *def = file(
+		"comp.json",
+		"{\"id\":\"cc-upd\",\"title\":\"First\",\"edition\":\"2024\","
+		"\"rounds\":[{\"name\":\"only\",\"criteria\":[{\"id\":\"p\","
+		"\"plugin\":\"indicator\",\"weight\":1,\"params\":"
+		"{\"indicator\":\"pct_applications\"}}]}]}");
+	assert_int_equal(ctl("competition", "create", def, NULL), 0);
+	assert_int_equal(ctl("competition", "get", "cc-upd", "--json", NULL), 0);
+	const char *e = strstr(out, "\"etag\": \"");
+	assert_non_null(e);
+	char etag1[32];
+	snprintf(etag1, sizeof(etag1), "%.16s", e + 9);
+
+	const char *ren = file("comp-ren.json",
+	                       "{\"id\":\"cc-upd\",\"title\":\"Second\"}");
+	assert_int_equal(ctl("competition", "update", ren, "--etag", etag1,
+	                     NULL), 0);
+	has(out, "updated competition cc-upd");
+	assert_int_equal(ctl("competition", "get", "cc-upd", "--json", NULL), 0);
+	has(out, "\"title\": \"Second\"");
+	has(out, "\"edition\": \"2024\"");
+	has(out, "\"pct_applications\"");
+	assert_int_equal(ctl("competition", "update", ren, "--etag", etag1,
+	                     NULL), 1);
+	has(err, "clusterctl: ABORTED: ");
+	assert_int_equal(ctl("competition", "get", "cc-upd", "--json", NULL), 0);
+	has(out, "\"title\": \"Second\"");
+
+	const char *bad = file("comp-bad.json",
+	                       "{\"id\":\"cc-upd\",\"rounds\":[{\"criteria\":"
+	                       "[{\"id\":\"p\",\"plugin\":\"nope\","
+	                       "\"weight\":1}]}]}");
+	assert_int_equal(ctl("competition", "update", bad, NULL), 1);
+	has(err, "INVALID_ARGUMENT: rounds[0].criteria[0].plugin: ");
+	const char *gone = file("comp-gone.json", "{\"id\":\"cc-none\","
+	                                          "\"title\":\"x\"}");
+	assert_int_equal(ctl("competition", "update", gone, NULL), 1);
+	has(err, "NOT_FOUND");
+	assert_int_equal(ctl("competition", "update", NULL), 2);
+
+	/* The run names the version it ran; then it is deleted. */
+	assert_int_equal(ctl("competition", "run", "cc-upd", "--json", NULL), 0);
+	has(out, "\"competitionEtag\": \"");
+	const char *idp = strstr(out, "\"id\": \"cc-upd-");
+	assert_non_null(idp);
+	char run_id[128];
+	snprintf(run_id, sizeof(run_id), "%.*s",
+	         (int)strcspn(idp + 7, "\""), idp + 7);
+	assert_int_equal(ctl("run", "delete", run_id, NULL), 0);
+	has(out, "deleted cc-upd-");
+	assert_int_equal(ctl("run", "get", run_id, NULL), 1);
+	has(err, "NOT_FOUND");
+	assert_int_equal(ctl("run", "delete", run_id, NULL), 1);
+	has(err, "NOT_FOUND");
+	assert_int_equal(ctl("run", "delete", NULL), 2);
+
+	assert_int_equal(ctl("competition", "delete", "cc-upd", "--etag",
+	                     etag1, NULL), 1);
+	has(err, "ABORTED");
+	assert_int_equal(ctl("competition", "delete", "cc-upd", NULL), 0);
+	has(out, "deleted cc-upd");
+	assert_int_equal(ctl("competition", "delete", "cc-upd", NULL), 1);
+	has(err, "NOT_FOUND");
+}
+
 static void test_import_export(void **state)
 {
 	(void)state;
@@ -274,6 +425,8 @@ int main(void)
 		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_create_get_list),
 		cmocka_unit_test(test_update_delete),
+		cmocka_unit_test(test_update_named_fields_only),
+		cmocka_unit_test(test_competition_update_and_run_delete),
 		cmocka_unit_test(test_import_export),
 		cmocka_unit_test(test_health_and_unreachable),
 		cmocka_unit_test(test_plugins),

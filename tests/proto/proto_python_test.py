@@ -55,7 +55,7 @@ class ProtoPython(unittest.TestCase):
                          {"CreateCompetition", "GetCompetition",
                           "ListCompetitions", "DeleteCompetition",
                           "RunCompetition", "GetRun", "ListRuns",
-                          "Evaluate"})
+                          "Evaluate", "UpdateCompetition", "DeleteRun"})
         self.assertEqual(set(self.methods(self.service("PluginService"))),
                          {"ListPlugins", "ReloadPlugins"})
 
@@ -96,6 +96,49 @@ class ProtoPython(unittest.TestCase):
         self.assertEqual(shapes["ImportClusters"], (True, False))
         self.assertEqual(shapes["ExportClusters"], (False, True))
         self.assertEqual(shapes["GetCluster"], (False, False))
+
+
+class GoogleRpcPython(unittest.TestCase):
+    """proto/google/rpc holds minimal copies of google.rpc.Status and
+    google.rpc.BadRequest (the error details clusterd sends): they must
+    keep the official package, names and field numbers, or clients that
+    decode them with the official definitions read garbage."""
+
+    def test_official_names_and_numbers(self):
+        with tempfile.TemporaryDirectory(prefix="clusterd-rpc-") as out:
+            subprocess.run(["protoc", "-I", PROTO_DIR, "--python_out", out,
+                            "google/rpc/status.proto",
+                            "google/rpc/error_details.proto"], check=True)
+            sys.path.insert(0, out)
+            try:
+                st = importlib.import_module("google.rpc.status_pb2")
+                ed = importlib.import_module("google.rpc.error_details_pb2")
+            finally:
+                sys.path.remove(out)
+
+            def numbers(desc):
+                return {f.name: (f.number, f.type, f.label)
+                        for f in desc.fields}
+            F = st.DESCRIPTOR.message_types_by_name["Status"].fields[0]
+            self.assertEqual(st.Status.DESCRIPTOR.full_name,
+                             "google.rpc.Status")
+            self.assertEqual(numbers(st.Status.DESCRIPTOR), {
+                "code": (1, F.TYPE_INT32, F.LABEL_OPTIONAL),
+                "message": (2, F.TYPE_STRING, F.LABEL_OPTIONAL),
+                "details": (3, F.TYPE_MESSAGE, F.LABEL_REPEATED)})
+            self.assertEqual(
+                st.Status.DESCRIPTOR.fields_by_name["details"]
+                .message_type.full_name, "google.protobuf.Any")
+            self.assertEqual(ed.BadRequest.DESCRIPTOR.full_name,
+                             "google.rpc.BadRequest")
+            self.assertEqual(numbers(ed.BadRequest.DESCRIPTOR), {
+                "field_violations": (1, F.TYPE_MESSAGE, F.LABEL_REPEATED)})
+            fv = ed.BadRequest.FieldViolation.DESCRIPTOR
+            self.assertEqual(fv.full_name,
+                             "google.rpc.BadRequest.FieldViolation")
+            self.assertEqual(numbers(fv), {
+                "field": (1, F.TYPE_STRING, F.LABEL_OPTIONAL),
+                "description": (2, F.TYPE_STRING, F.LABEL_OPTIONAL)})
 
 
 if __name__ == "__main__":

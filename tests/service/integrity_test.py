@@ -209,6 +209,7 @@ class CompetitionExample(unittest.TestCase):
         text = self.example()
         json.loads(text)  # plain JSON, no comments
         skip = {"clusters.v1.Competition.create_time",   # output only
+                "clusters.v1.Competition.update_time",   # output only
                 "clusters.v1.Competition.etag",          # output only
                 "clusters.v1.Competition.baseline_run_id"}  # a stored run
         for m in (cpb.Competition, cpb.Round, cpb.Filter, cpb.Criterion,

@@ -40,6 +40,11 @@ class Valgrind(unittest.TestCase):
             with self.assertRaises(grpc.RpcError):
                 srv.channel.unary_unary(REG + "GetCluster")(b"\x0a\x05ab",
                                                            timeout=60)
+            # INVALID_ARGUMENT naming a field: the error details trailer.
+            with self.assertRaises(grpc.RpcError) as e:
+                get(pb.GetClusterRequest(id="Bad Id"), timeout=60)
+            self.assertIn("grpc-status-details-bin",
+                          dict(e.exception.trailing_metadata()))
             with self.assertRaises(grpc.RpcError):
                 srv.channel.unary_unary("/x.Y/Z")(b"", timeout=60)
             with self.assertRaises(grpc.RpcError):

@@ -259,6 +259,88 @@ static void test_update_etag_mask(void **state)
 	store_cluster_free(v3);
 }
 
+/* AIP-134: no mask updates the fields the patch sets and keeps the rest
+ * (the "integrity" issue, item 4: a rename wiped region, cities,
+ * indicators, assessments and labels); "*" replaces; a mask naming a
+ * field clears it when the patch leaves it empty. */
+static void test_update_without_mask(void **state)
+{
+	env_t *e = *state;
+	fx_cluster_t f, p;
+	store_cluster_t *v = NULL;
+
+	fx_cluster_init(&f, "paris", "FR", "Ile-de-France", "Paris", "S&T");
+	fx_add_city(&f, "Saclay");
+	fx_add_indicator(&f, "pct_applications", 2022, 13000);
+	fx_add_assessment(&f, "j1", "governance", 7);
+	fx_add_label(&f, "source", "gii2023");
+	assert_int_equal(store_cluster_create(e->st, &f.c, NULL, err,
+	                                      sizeof(err)),
+	                 CD_OK);
+
+	/* {"id":"paris","name":"Paris (renamed)","economy":"FR"} */
+	fx_cluster_init(&p, "paris", "FR", NULL, NULL, NULL);
+	snprintf(p.name, sizeof(p.name), "Paris (renamed)");
+	assert_int_equal(store_cluster_update(e->st, &p.c, NULL, 0, NULL, &v,
+	                                      err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(v->name, "Paris (renamed)");
+	assert_string_equal(v->region, "Ile-de-France");
+	assert_string_equal(v->industry, "S&T");
+	assert_int_equal(v->n_cities, 2);
+	assert_int_equal(v->n_indicators, 1);
+	assert_int_equal(v->n_assessments, 1);
+	assert_int_equal(v->n_labels, 1);
+	store_cluster_free(v);
+
+	/* Every field set: every field replaced. */
+	fx_cluster_init(&p, "paris", "DE", "Bavaria", "Munich", "Optics");
+	fx_add_indicator(&p, "population", 2020, 1.5e6);
+	fx_add_assessment(&p, "j2", "market", 5);
+	fx_add_label(&p, "edition", "2024");
+	assert_int_equal(store_cluster_update(e->st, &p.c, NULL, 0, NULL, &v,
+	                                      err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(v->economy, "DE");
+	assert_string_equal(v->region, "Bavaria");
+	assert_string_equal(v->industry, "Optics");
+	assert_int_equal(v->n_cities, 1);
+	assert_string_equal(v->cities[0], "Munich");
+	assert_string_equal(v->indicators[0]->name, "population");
+	assert_string_equal(v->assessments[0]->judge, "j2");
+	assert_string_equal(v->labels[0]->key, "edition");
+	store_cluster_free(v);
+
+	/* Clearing needs the mask: the cities named, left empty. */
+	fx_cluster_init(&p, "paris", "", NULL, NULL, NULL);
+	const char *cities[] = {"cities"};
+	assert_int_equal(store_cluster_update(e->st, &p.c, cities, 1, NULL, &v,
+	                                      err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(v->n_cities, 0);
+	assert_string_equal(v->region, "Bavaria");
+	assert_int_equal(v->n_indicators, 1);
+	store_cluster_free(v);
+
+	/* "*" among other paths is refused; alone it replaces everything. */
+	fx_cluster_init(&p, "paris", "FR", NULL, NULL, NULL);
+	const char *mixed[] = {"name", "*"};
+	assert_int_equal(store_cluster_update(e->st, &p.c, mixed, 2, NULL, NULL,
+	                                      err, sizeof(err)),
+	                 CD_EV_FIELDMASK);
+	assert_non_null(strstr(err, "update_mask.paths[1]: "));
+	const char *star[] = {"*"};
+	assert_int_equal(store_cluster_update(e->st, &p.c, star, 1, NULL, &v,
+	                                      err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(v->economy, "FR");
+	assert_string_equal(v->region, "");
+	assert_int_equal(v->n_indicators, 0);
+	assert_int_equal(v->n_assessments, 0);
+	assert_int_equal(v->n_labels, 0);
+	store_cluster_free(v);
+}
+
 static void test_batch_mixed(void **state)
 {
 	env_t *e = *state;
@@ -600,6 +682,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_get, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_etag_mask, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_update_without_mask, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_batch_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packed_input, setup, teardown),

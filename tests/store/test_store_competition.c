@@ -90,15 +90,139 @@ static void test_competition_crud(void **state)
 	assert_int_equal(store_competition_create(st, &c.c, NULL, err,
 	                                          sizeof(err)),
 	                 CD_EV_COUNT);
-	assert_int_equal(store_competition_delete(st, "gii-2023", err,
+	assert_int_equal(store_competition_delete(st, "gii-2023", NULL, err,
 	                                          sizeof(err)),
 	                 CD_OK);
-	assert_int_equal(store_competition_delete(st, "gii-2023", err,
+	assert_int_equal(store_competition_delete(st, "gii-2023", NULL, err,
 	                                          sizeof(err)),
 	                 CD_ENOTFOUND);
 	assert_int_equal(store_competition_get(st, "gii-2023", &got, err,
 	                                       sizeof(err)),
 	                 CD_ENOTFOUND);
+}
+
+/* AIP-134 updates: mask, no mask (the fields set), "*", etag; and every
+ * refusal. */
+static void test_competition_update(void **state)
+{
+	(void)state;
+	comp_t c, p;
+	store_competition_t *v1 = NULL, *v2 = NULL, *v3 = NULL, *got = NULL;
+
+	comp_init(&c, "upd");
+	c.c.description = "first";
+	c.c.summary_group_min = 2;
+	assert_int_equal(store_competition_create(st, &c.c, &v1, err,
+	                                          sizeof(err)),
+	                 CD_OK);
+	assert_non_null(v1->update_time);
+
+	/* No mask: only what the patch sets (the title) changes. */
+	comp_init(&p, "upd");
+	p.c.title = "Renamed";
+	p.c.edition = "";
+	p.c.n_rounds = 0;
+	assert_int_equal(store_competition_update(st, &p.c, NULL, 0, v1->etag,
+	                                          &v2, err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(v2->title, "Renamed");
+	assert_string_equal(v2->edition, "2023");
+	assert_string_equal(v2->description, "first");
+	assert_int_equal(v2->summary_group_min, 2);
+	assert_int_equal(v2->n_rounds, 1);
+	assert_string_not_equal(v2->etag, v1->etag);
+	assert_int_equal(v2->create_time->seconds, v1->create_time->seconds);
+	assert_int_equal(v2->create_time->nanos, v1->create_time->nanos);
+	assert_non_null(v2->update_time);
+
+	/* The old etag is stale now: update and delete refuse. */
+	assert_int_equal(store_competition_update(st, &p.c, NULL, 0, v1->etag,
+	                                          NULL, err, sizeof(err)),
+	                 CD_ECONFLICT);
+	assert_non_null(strstr(err, "stale"));
+	assert_int_equal(store_competition_delete(st, "upd", v1->etag, err,
+	                                          sizeof(err)),
+	                 CD_ECONFLICT);
+
+	/* A mask clears what it names and the patch leaves empty. */
+	const char *desc[] = {"description", "summary_group_min"};
+	assert_int_equal(store_competition_update(st, &p.c, desc, 2, NULL,
+	                                          &v3, err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(v3->description, "");
+	assert_int_equal(v3->summary_group_min, 0);
+	assert_string_equal(v3->title, "Renamed");
+
+	/* "*": every writable field from the patch; the etag and times are
+	 * the store's, whatever the patch says. */
+	comp_init(&p, "upd");
+	p.c.etag = "client-etag";
+	const char *star[] = {"*"};
+	assert_int_equal(store_competition_update(st, &p.c, star, 1, v3->etag,
+	                                          &got, err, sizeof(err)),
+	                 CD_OK);
+	assert_string_equal(got->title, "Top S&T clusters");
+	assert_string_not_equal(got->etag, "client-etag");
+	assert_int_equal(got->create_time->seconds, v1->create_time->seconds);
+	store_competition_free(got);
+
+	/* Mask paths naming no writable field. */
+	const char *bad[][2] = {{"titel", "unknown field"},
+	                        {"etag", "cannot be changed"},
+	                        {"id", "cannot be changed"},
+	                        {"create_time", "cannot be changed"},
+	                        {"update_time", "cannot be changed"}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *m[] = {"title", bad[i][0]};
+		assert_int_equal(store_competition_update(st, &p.c, m, 2, NULL,
+		                                          NULL, err,
+		                                          sizeof(err)),
+		                 CD_EV_FIELDMASK);
+		assert_non_null(strstr(err, "update_mask.paths[1]: "));
+		assert_non_null(strstr(err, bad[i][1]));
+	}
+	const char *mixed[] = {"title", "*"};
+	assert_int_equal(store_competition_update(st, &p.c, mixed, 2, NULL,
+	                                          NULL, err, sizeof(err)),
+	                 CD_EV_FIELDMASK);
+	assert_non_null(strstr(err, "must be the only path"));
+
+	/* The merged record is validated: no rounds left. */
+	const char *rounds[] = {"rounds"};
+	p.c.n_rounds = 0;
+	assert_int_equal(store_competition_update(st, &p.c, rounds, 1, NULL,
+	                                          NULL, err, sizeof(err)),
+	                 CD_EV_COUNT);
+	assert_non_null(strstr(err, "rounds: "));
+
+	/* Unknown id, bad id, no competition at all. */
+	comp_init(&p, "nowhere");
+	assert_int_equal(store_competition_update(st, &p.c, NULL, 0, NULL,
+	                                          NULL, err, sizeof(err)),
+	                 CD_ENOTFOUND);
+	comp_init(&p, "No Pe");
+	assert_int_equal(store_competition_update(st, &p.c, NULL, 0, NULL,
+	                                          NULL, err, sizeof(err)),
+	                 CD_EV_ID);
+	store_op_t op = {.kind = STORE_COMPETITION_UPDATE};
+	assert_int_equal(store_apply(st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_EINVAL);
+
+	/* Nothing refused above was written. */
+	assert_int_equal(store_competition_get(st, "upd", &got, err,
+	                                       sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(got->n_rounds, 1);
+	assert_string_equal(got->title, "Top S&T clusters");
+
+	/* Delete with the current etag. */
+	assert_int_equal(store_competition_delete(st, "upd", got->etag, err,
+	                                          sizeof(err)),
+	                 CD_OK);
+	store_competition_free(got);
+	store_competition_free(v1);
+	store_competition_free(v2);
+	store_competition_free(v3);
 }
 
 static void test_competition_list(void **state)
@@ -239,6 +363,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_competition_crud, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_competition_update, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_competition_list, setup,
 		                                teardown),
