@@ -128,10 +128,27 @@ static void test_create_get_list(void **state)
 	has(out, "\"economy\": \"JP\"");
 	has(out, "\"labels\": {");
 
+	/* CSV: the long layout by default, the wide one on request. */
 	assert_int_equal(ctl("--csv", "cluster", "get", "shenzhen", NULL), 0);
+	assert_string_equal(out,
+	                    "id,name,economy,region,industry,city,indicator,"
+	                    "year,value,unit,label,label_value\n"
+	                    "shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,"
+	                    "Guangdong,S&T,Shenzhen,pct_applications,2022,"
+	                    "113482,,src,gii\n"
+	                    "shenzhen,,,,,Hong Kong,scientific_publications,"
+	                    "2022,153180,,,\n");
+	assert_int_equal(ctl("cluster", "get", "shenzhen", "--csv", "--layout",
+	                     "wide", NULL), 0);
 	has(out, "id,name,economy,region,cities,industry,");
 	has(out, "shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,Guangdong,"
 	         "Shenzhen;Hong Kong,S&T,113482,153180,gii");
+	assert_int_equal(ctl("cluster", "get", "shenzhen", "--layout", "wide",
+	                     NULL), 2);
+	has(err, "--layout and --lossy need --csv");
+	assert_int_equal(ctl("cluster", "list", "--csv", "--layout", "tall",
+	                     NULL), 2);
+	has(err, "--layout: 'tall' is not long or wide");
 
 	assert_int_equal(ctl("cluster", "get", "nope", NULL), 1);
 	has(err, "clusterctl: NOT_FOUND: ");
@@ -211,6 +228,10 @@ static void test_import_export(void **state)
 
 	assert_int_equal(ctl("cluster", "export", "--region", "bulk", "--csv",
 	                     NULL), 0);
+	has(out, "id,name,economy,region,industry,indicator,year,value,unit\n");
+	has(out, "bulk-001,N1,DE,bulk,,employment,2021,10,\n");
+	assert_int_equal(ctl("cluster", "export", "--region", "bulk", "--csv",
+	                     "--layout", "wide", NULL), 0);
 	has(out, "id,name,economy,region,cities,industry,employment@2021\n");
 	has(out, "bulk-001,N1,DE,bulk,,,10\n");
 
@@ -225,6 +246,97 @@ static void test_import_export(void **state)
 	has(err, "unknown column \"population\"");
 	assert_int_equal(ctl("cluster", "import", "/nonexistent.csv", NULL), 1);
 	has(err, "/nonexistent.csv");
+}
+
+/* JSON lines without the output-only fields, which end each object. */
+static char *without_output_only(const char *jsonl)
+{
+	char *r = strdup(jsonl), *w = r;
+	for (const char *p = jsonl; *p;) {
+		const char *e = strstr(p, ",\"etag\":\"");
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		if (!e || e > nl)
+			e = nl - 1;  /* the closing brace */
+		memcpy(w, p, (size_t)(e - p));
+		w += e - p;
+		*w++ = '}';
+		*w++ = '\n';
+		p = *nl ? nl + 1 : nl;
+	}
+	*w = '\0';
+	return r;
+}
+
+/* export --csv, then import: every field back, units and assessments
+ * too; the wide layout refuses what it would lose unless --lossy. */
+static void test_csv_round_trip(void **state)
+{
+	(void)state;
+	const char *j = file(
+		"full.jsonl",
+		"{\"id\":\"rt-a\",\"name\":\"Wuxi IoT\",\"economy\":\"CN\","
+		"\"region\":\"rt\","
+		"\"cities\":[\"Wuxi\",\"A;B\"],\"indicators\":[{\"name\":"
+		"\"revenue_cny\",\"year\":2021,\"value\":1.2345678901234567e11,"
+		"\"unit\":\"CNY\"},{\"name\":\"firms\",\"year\":2020,\"value\":"
+		"-0.0}],\"assessments\":[{\"judge\":\"J1\",\"criterion\":"
+		"\"governance\",\"score\":81.3,\"comment\":\"a,\\n\\\"b\\\"\","
+		"\"round\":\"2\",\"recused\":true},{\"judge\":\"J2\","
+		"\"criterion\":\"governance\",\"score\":0.1}],\"labels\":"
+		"{\"z\":\"\",\"a\":\"1\"}}\n"
+		"{\"id\":\"rt-b\",\"name\":\"Plain\",\"economy\":\"JP\","
+		"\"region\":\"rt\"}\n");
+	assert_int_equal(ctl("cluster", "import", j, NULL), 0);
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	char *before = without_output_only(out);
+	assert_non_null(strstr(before, "\"unit\":\"CNY\""));
+
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     NULL), 0);
+	const char *csv = file("all.csv", out);
+	/* Gone, then back from the CSV alone. */
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "delete", "rt-b", NULL), 0);
+	assert_int_equal(ctl("cluster", "import", csv, NULL), 0);
+	has(out, "created 2, updated 0, rejected 0");
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	char *after = without_output_only(out);
+	assert_string_equal(after, before);
+	free(after);
+
+	/* The same through --json output of one cluster. */
+	assert_int_equal(ctl("cluster", "get", "rt-a", "--json", NULL), 0);
+	const char *one = file("one.json", out);
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "import", one, NULL), 0);
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	after = without_output_only(out);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     "--layout", "wide", NULL), 1);
+	assert_string_equal(out, "");
+	has(err, "clusterctl: the wide CSV layout would lose assessments "
+	         "(1 cluster, first \"rt-a\"), indicator units (1 cluster, "
+	         "first \"rt-a\"), indicator order");
+	has(err, "--layout long (the default) keeps every field, --lossy "
+	         "drops them");
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     "--layout", "wide", "--lossy", NULL), 0);
+	has(err, "clusterctl: --lossy: dropped assessments (1 cluster");
+	has(out, "id,name,economy,region,cities,industry,firms@2020,"
+	         "revenue_cny@2021,label:a,label:z\n");
+	/* What fits the wide layout goes through it unchanged. */
+	assert_int_equal(ctl("cluster", "get", "rt-b", "--csv", "--layout",
+	                     "wide", NULL), 0);
+	assert_string_equal(out, "id,name,economy,region,cities,industry\n"
+	                         "rt-b,Plain,JP,rt,,\n");
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "delete", "rt-b", NULL), 0);
 }
 
 static void test_health_and_unreachable(void **state)
@@ -275,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_create_get_list),
 		cmocka_unit_test(test_update_delete),
 		cmocka_unit_test(test_import_export),
+		cmocka_unit_test(test_csv_round_trip),
 		cmocka_unit_test(test_health_and_unreachable),
 		cmocka_unit_test(test_plugins),
 	};
