@@ -219,6 +219,16 @@ static void test_import_export(void **state)
 	has(out, "\"created\": \"1\"");
 	has(out, "\"updated\": \"1\"");
 
+	/* Economy filters are normalised to the stored upper case, and a
+	 * common alias is answered with the ISO code. */
+	assert_int_equal(ctl("cluster", "list", "--economy", "de", "--region",
+	                     "bulk", "--page-size", "2", NULL), 0);
+	has(out, "bulk-000");
+	has(out, "bulk-001");
+	assert_int_equal(ctl("cluster", "export", "--economy", "uk", NULL), 1);
+	has(err, "clusterctl: INVALID_ARGUMENT: filters.economy: \"UK\" is "
+	         "not an ISO 3166-1 alpha-2 code; did you mean \"GB\"?");
+
 	assert_int_equal(ctl("cluster", "export", "--region", "bulk", NULL), 0);
 	size_t lines = 0;
 	for (const char *q = out; (q = strchr(q, '\n')); q++)
