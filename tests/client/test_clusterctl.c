@@ -345,6 +345,12 @@ static void test_csv_round_trip(void **state)
 	                     "wide", NULL), 0);
 	assert_string_equal(out, "id,name,economy,region,cities,industry\n"
 	                         "rt-b,Plain,JP,rt,,\n");
+	/* A write succeeds, and printing it wide is refused all the same. */
+	assert_int_equal(ctl("cluster", "update", one, "--csv", "--layout",
+	                     "wide", NULL), 1);
+	assert_string_equal(out, "");
+	has(err, "the wide CSV layout would lose assessments (1 cluster, "
+	         "first \"rt-a\")");
 	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
 	assert_int_equal(ctl("cluster", "delete", "rt-b", NULL), 0);
 }
