@@ -346,7 +346,11 @@ static void test_csv_round_trip(void **state)
 	assert_string_equal(out, "id,name,economy,region,cities,industry\n"
 	                         "rt-b,Plain,JP,rt,,\n");
 	/* A write succeeds, and printing it wide is refused all the same. */
-	assert_int_equal(ctl("cluster", "update", one, "--csv", "--layout",
+	const char *u = file("wide-update.json",
+	                     "{\"id\":\"rt-a\",\"name\":\"W\",\"economy\":"
+	                     "\"CN\",\"assessments\":[{\"judge\":\"J\","
+	                     "\"criterion\":\"c\",\"score\":1}]}");
+	assert_int_equal(ctl("cluster", "update", u, "--csv", "--layout",
 	                     "wide", NULL), 1);
 	assert_string_equal(out, "");
 	has(err, "the wide CSV layout would lose assessments (1 cluster, "
