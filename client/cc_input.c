@@ -106,7 +106,8 @@ static int cc_json_record(const json_t *j,
 {
 	char why[512];
 	ProtobufCMessage *m;
-	int rc = cc_json_to_msg(j, desc, &m, why, sizeof(why));
+	int rc = cc_json_to_msg_flags(j, desc, CC_JSON_PARAMS_TEXT, &m, why,
+	                              sizeof(why));
 	if (rc)
 		return cd_fail(err, errlen, rc, "record %zu: %s", index + 1,
 		               why);

@@ -4,6 +4,7 @@
  * protobuf_c_message_free_unpacked can free: repeated counts grow only as
  * elements are filled and pointers are stored only once their value is
  * complete. So every error path just frees the top message. */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
@@ -22,6 +23,7 @@ typedef struct cc_in {
 	char path[CC_PATH_MAX];
 	char *err;
 	size_t errlen;
+	unsigned flags;  /* CC_JSON_* */
 } cc_in_t;
 
 static int cc_in_msg(cc_in_t *in, const json_t *j,
@@ -123,6 +125,60 @@ static int cc_in_string(cc_in_t *in, const json_t *v, char **out)
 	return CD_OK;
 }
 
+/* a and b equal when case, '_' and '-' are ignored. */
+static int cc_loose_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '_' || *a == '-')
+			a++;
+		while (*b == '_' || *b == '-')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a++) != tolower((unsigned char)*b++))
+			return 0;
+	}
+}
+
+/* "normalization: \"MINMAX\" is not one of NORMALIZATION_NONE, ...
+ * (did you mean NORMALIZATION_MIN_MAX?)". The zero value *_UNSPECIFIED,
+ * which one leaves out instead, is accepted but not offered. */
+static int cc_in_bad_enum(cc_in_t *in, const ProtobufCEnumDescriptor *ed,
+                          const char *given)
+{
+	/* The prefix every value name shares ("NORMALIZATION_"). */
+	size_t pre = ed->n_values ? strlen(ed->values[0].name) : 0;
+	for (unsigned i = 1; i < ed->n_values; i++) {
+		size_t k = 0;
+		while (k < pre && ed->values[i].name[k] == ed->values[0].name[k])
+			k++;
+		pre = k;
+	}
+	while (pre && ed->values[0].name[pre - 1] != '_')
+		pre--;
+	char list[400];
+	size_t n = 0;
+	const char *guess = NULL;
+	list[0] = '\0';
+	for (unsigned i = 0; i < ed->n_values; i++) {
+		const char *name = ed->values[i].name;
+		if (cc_loose_eq(given, name) || cc_loose_eq(given, name + pre))
+			guess = name;
+		if (ed->values[i].value == 0 &&
+		    !strcmp(name + pre, "UNSPECIFIED"))
+			continue;
+		int w = snprintf(list + n, sizeof(list) - n, "%s%s",
+		                 n ? ", " : "", name);
+		if (w < 0 || (size_t)w >= sizeof(list) - n)
+			break;
+		n += (size_t)w;
+	}
+	if (guess)
+		return FAIL(in, CD_EINVAL, "\"%s\" is not one of %s (did you "
+		            "mean %s?)", given, list, guess);
+	return FAIL(in, CD_EINVAL, "\"%s\" is not one of %s", given, list);
+}
+
 /* Reads v as the type of f into p (a field or an array element). */
 static int cc_in_value(cc_in_t *in, const ProtobufCFieldDescriptor *f,
                        const json_t *v, void *p)
@@ -183,9 +239,7 @@ static int cc_in_value(cc_in_t *in, const ProtobufCFieldDescriptor *f,
 				protobuf_c_enum_descriptor_get_value_by_name(
 					ed, json_string_value(v));
 			if (!ev)
-				return FAIL(in, CD_EINVAL,
-				            "unknown value \"%s\" of enum %s",
-				            json_string_value(v), ed->name);
+				return cc_in_bad_enum(in, ed, json_string_value(v));
 			*(int *)p = ev->value;
 			return CD_OK;
 		}
@@ -206,6 +260,70 @@ static int cc_in_value(cc_in_t *in, const ProtobufCFieldDescriptor *f,
 	return FAIL(in, CD_EINTERNAL, "unknown field type");
 }
 
+/* A number or boolean as a plugin parameter's text; NULL for others. */
+static const char *cc_param_scalar(const json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v))
+		cc_fmt_double(buf, len, json_real_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else
+		return NULL;
+	return buf;
+}
+
+/* CC_JSON_PARAMS_TEXT: a number, boolean or array as the text the plugins
+ * parse (plugins/host/plugin_params.c): lists are ','-separated. */
+static int cc_in_param_text(cc_in_t *in, const json_t *v, char **out)
+{
+	char num[40];
+	const char *s = cc_param_scalar(v, num, sizeof(num));
+	if (s)
+		return (*out = strdup(s)) ? CD_OK
+		                          : FAIL(in, CD_ENOMEM, "out of memory");
+	if (!json_is_array(v))
+		return FAIL(in, CD_EINVAL, "expected a string, number, boolean "
+		            "or an array of them");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return FAIL(in, CD_ENOMEM, "out of memory");
+	int rc = CD_OK;
+	for (size_t i = 0; !rc && i < json_array_size(v); i++) {
+		const json_t *e = json_array_get(v, i);
+		size_t old = cc_in_push(in, NULL, i);
+		s = cc_param_scalar(e, num, sizeof(num));
+		if (!s && json_is_string(e))
+			s = json_string_value(e);
+		if (!s)
+			rc = FAIL(in, CD_EINVAL, "expected a string, number or "
+			          "boolean");
+		else if (json_is_string(e) &&
+		         strlen(s) != json_string_length(e))
+			rc = FAIL(in, CD_EV_ENCODING,
+			          "string holds a NUL character");
+		else if (!*s)
+			rc = FAIL(in, CD_EINVAL, "an empty list item");
+		else if (strchr(s, ','))
+			rc = FAIL(in, CD_EINVAL, "\"%s\" holds ',', which "
+			          "separates list items", s);
+		else
+			fprintf(f, "%s%s", i ? "," : "", s);
+		if (!rc)
+			in->path[old] = '\0';
+	}
+	if (fclose(f) && !rc)
+		rc = FAIL(in, CD_ENOMEM, "out of memory");
+	if (rc)
+		free(text);
+	else
+		*out = text;
+	return rc;
+}
+
 static int cc_in_map(cc_in_t *in, const ProtobufCFieldDescriptor *f,
                      const json_t *v, ProtobufCMessage *m)
 {
@@ -216,6 +334,10 @@ static int cc_in_map(cc_in_t *in, const ProtobufCFieldDescriptor *f,
 	char *base = (char *)m;
 	size_t *count = (size_t *)(base + f->quantifier_offset);
 	ProtobufCMessage ***arr = (ProtobufCMessage ***)(base + f->offset);
+	int params = (in->flags & CC_JSON_PARAMS_TEXT) &&
+	             !strcmp(f->name, "params") &&
+	             kf->type == PROTOBUF_C_TYPE_STRING &&
+	             vf->type == PROTOBUF_C_TYPE_STRING;
 	if (!json_object_size(v))
 		return CD_OK;
 	if (!(*arr = calloc(json_object_size(v), sizeof(**arr))))
@@ -241,7 +363,10 @@ static int cc_in_map(cc_in_t *in, const ProtobufCFieldDescriptor *f,
 		json_decref(jk);
 		if (!rc && json_is_null(val))
 			rc = FAIL(in, CD_EINVAL, "map value must not be null");
-		if (!rc)
+		if (!rc && params && !json_is_string(val))
+			rc = cc_in_param_text(in, val,
+			                      (char **)((char *)e + vf->offset));
+		else if (!rc)
 			rc = cc_in_value(in, vf, val, (char *)e + vf->offset);
 		if (rc)
 			return rc;
@@ -411,13 +536,22 @@ static int cc_in_msg(cc_in_t *in, const json_t *j,
 	return CD_OK;
 }
 
-int cc_json_to_msg(const json_t *j, const ProtobufCMessageDescriptor *desc,
-                   ProtobufCMessage **out, char *err, size_t errlen)
+int cc_json_to_msg_flags(const json_t *j,
+                         const ProtobufCMessageDescriptor *desc,
+                         unsigned flags, ProtobufCMessage **out, char *err,
+                         size_t errlen)
 {
 	cc_in_t in;
 	in.path[0] = '\0';
 	in.err = err;
 	in.errlen = errlen;
+	in.flags = flags;
 	*out = NULL;
 	return cc_in_msg(&in, j, desc, out);
+}
+
+int cc_json_to_msg(const json_t *j, const ProtobufCMessageDescriptor *desc,
+                   ProtobufCMessage **out, char *err, size_t errlen)
+{
+	return cc_json_to_msg_flags(j, desc, 0, out, err, errlen);
 }

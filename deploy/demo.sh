@@ -55,10 +55,8 @@ ctl() { "$CTL" --server "$SERVER" "$@"; }
 echo "== clusterd serving on $SERVER, data in $DATA"
 
 # ------------------------------------------------------------ the registry
-"$PY" "$EX/demo_report.py" gii-csv "$EX/gii2023_st_clusters_top17.csv" \
-  "$WORK/gii.csv"
 echo "== importing the WIPO GII 2023 sample (ranks 1-17, real published data)"
-ctl cluster import "$WORK/gii.csv"
+ctl cluster import "$EX/gii2023_st_clusters_top17.clusters.csv"
 echo
 echo "== the registry"
 ctl cluster list

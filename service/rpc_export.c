@@ -5,6 +5,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_registry.h"
 #include "srv_env.h"
 
 #define EXP_FULL 0x7fff  /* scan callback: chunk full (not an error) */
@@ -116,6 +117,12 @@ void rpc_export_clusters(rpc_call_t *c)
 		(Clusters__V1__ExportClustersRequest *)rpc_call_decode(
 			c, &clusters__v1__export_clusters_request__descriptor);
 	if (!req)
+		return;
+	char err[256] = "";
+	int frc = rpc_registry_economy_filter(
+		req->filters ? req->filters->economy : NULL, "filters.economy",
+		err, sizeof(err));
+	if (rpc_call_refuse(c, frc, err, &req->base))
 		return;
 	exp_t *e = calloc(1, sizeof(*e));
 	if (!e) {

@@ -9,6 +9,17 @@
 #include "rpc_write.h"
 #include "srv_env.h"
 
+int rpc_registry_economy_filter(char *economy, const char *field, char *err,
+                                size_t errlen)
+{
+	if (!economy || !*economy)
+		return CD_OK;
+	for (char *p = economy; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return store_validate_economy(economy, field, err, errlen);
+}
+
 void rpc_registry_field(const char *msg, char *field, size_t cap)
 {
 	rpc_call_msg_field(msg, field, cap);
@@ -184,6 +195,9 @@ void rpc_registry_list(rpc_call_t *c)
 	if (!req)
 		return;
 	int rc = rpc_call_page_size(req->page_size, err, sizeof(err));
+	if (!rc)
+		rc = rpc_registry_economy_filter(req->economy, "economy", err,
+		                                 sizeof(err));
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_filter_t f = {req->economy, req->region, req->city,

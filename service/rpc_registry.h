@@ -21,6 +21,13 @@ void rpc_registry_update(rpc_call_t *c);
 void rpc_registry_delete(rpc_call_t *c);
 void rpc_registry_list(rpc_call_t *c);
 
+/* The economy filter of ListClusters and ExportClusters, normalised in
+ * place: stored economy codes are upper case, so "de" means "DE". Then
+ * checked like a stored code (CD_EV_ECONOMY naming the ISO code meant for
+ * an alias such as "UK"); err names field. NULL or "" is no filter. */
+int rpc_registry_economy_filter(char *economy, const char *field, char *err,
+                                size_t errlen);
+
 /* The field a validation message names ("indicators[3].year: ..." gives
  * "indicators[3].year"), or "" when it names none. */
 void rpc_registry_field(const char *msg, char *field, size_t cap);

@@ -44,6 +44,29 @@ static int iso_known(char a, char b)
 	return (iso_bits[a - 'A'] >> (b - 'A')) & 1;
 }
 
+/* Codes in common use that ISO 3166-1 assigns otherwise: the EU's UK and
+ * EL, and the ISO code each means. */
+static const char iso_aliases[][2][3] = {
+	{ "UK", "GB" },
+	{ "EL", "GR" },
+};
+
+/* The ISO code a refused two-letter code most likely means (an alias, or
+ * the code in upper case), or NULL. */
+static const char *iso_suggest(const char *code, char up[3])
+{
+	up[0] = (char)(code[0] >= 'a' && code[0] <= 'z' ? code[0] - 32
+	                                                : code[0]);
+	up[1] = (char)(code[1] >= 'a' && code[1] <= 'z' ? code[1] - 32
+	                                                : code[1]);
+	up[2] = '\0';
+	for (size_t i = 0; i < sizeof(iso_aliases) / sizeof(iso_aliases[0]);
+	     i++)
+		if (!strcmp(up, iso_aliases[i][0]))
+			return iso_aliases[i][1];
+	return iso_known(up[0], up[1]) ? up : NULL;
+}
+
 static int is_lower_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -177,11 +200,15 @@ int store_validate_economy(const char *e, const char *field, char *err,
 		code[0] = e[i];
 		code[1] = e[i + 1];
 		code[2] = 0;
-		if (!iso_known(code[0], code[1]))
+		if (!iso_known(code[0], code[1])) {
+			char up[3];
+			const char *iso = iso_suggest(code, up);
 			return cd_fail(err, errlen, CD_EV_ECONOMY,
 			               "%s: \"%.32s\" is not an ISO 3166-1 alpha-2 "
-			               "code",
-			               field, code);
+			               "code%s%s%s",
+			               field, code, iso ? "; did you mean \"" : "",
+			               iso ? iso : "", iso ? "\"?" : "");
+		}
 		/* The same code twice says nothing a single one doesn't. */
 		for (size_t j = 0; j < i; j += 3)
 			if (e[j] == code[0] && e[j + 1] == code[1])

@@ -31,6 +31,10 @@ typedef struct ctl {
 	int timeout_set;
 	ctl_fmt_t fmt;
 	int progress;        /* stderr is a terminal */
+	/* Cluster CSV: --layout wide (else long) and --lossy. */
+	int csv_wide;
+	int csv_lossy;
+	int csv_opt_set;     /* either was given */
 	cc_client_t *cli;    /* opened on first use */
 } ctl_t;
 
@@ -111,7 +115,9 @@ int ctl_dispatch(ctl_t *ctl, const char *cmd, const char *help,
                  const ctl_sub_t *subs, size_t nsubs, int argc, char **argv);
 
 /* Clusters in the chosen format (--json prints each as one line of JSON;
- * callers with a response message print that instead). */
+ * callers with a response message print that instead). With --csv, the
+ * long layout, or the wide one with --layout wide: refused, naming what
+ * it would lose, unless --lossy (which says on stderr what it dropped). */
 int ctl_print_clusters(ctl_t *ctl, Clusters__V1__Cluster *const *cs,
                        size_t n);
 /* One cluster with its indicators, assessments and labels. */

@@ -30,9 +30,15 @@ static const char ctl_cluster_help[] =
 	"  export [FILTERS]            every cluster as JSON lines (--csv: "
 	"CSV)\n"
 	"\n"
+	"With --csv, clusters are printed in the long layout (one item per\n"
+	"row; every field, so the output imports back exactly). --layout wide\n"
+	"prints one row per cluster, and refuses when that would lose\n"
+	"something (assessments, units, ...) unless --lossy is given.\n"
+	"\n"
 	"FILE is JSON (an object, an array, or one object per line) or CSV\n"
-	"(columns id,name,economy,region,cities,industry, name@year per\n"
-	"indicator, label:key per label); '-' reads standard input.\n";
+	"in either layout (wide: columns id,name,economy,region,cities,\n"
+	"industry, name@year per indicator, label:key per label); '-' reads\n"
+	"standard input.\n";
 
 /* "cluster get --help" and friends print the same page. */
 static int ctl_help_page(void)
@@ -53,24 +59,64 @@ static int ctl_one_arg(const char *cmd, int argc, char **argv,
 	return CTL_OK;
 }
 
-static int ctl_no_opts(ctl_t *ctl, const char *cmd, int argc, char **argv,
-                       const char *what, const char **arg)
+enum { OPT_ECONOMY = 1, OPT_REGION, OPT_CITY, OPT_INDUSTRY, OPT_PAGE_SIZE,
+       OPT_PAGE_TOKEN, OPT_ALL, OPT_MASK, OPT_ETAG, OPT_ALLOW_MISSING,
+       OPT_LAYOUT, OPT_LOSSY };
+
+/* The options of commands that print clusters. */
+#define CTL_CSV_OPTS                                          \
+	{ "layout", required_argument, NULL, OPT_LAYOUT },    \
+	{ "lossy", no_argument, NULL, OPT_LOSSY }
+
+static int ctl_csv_opt(ctl_t *ctl, const char *cmd, int c, const char *arg)
 {
-	static const struct option o[] = { CTL_COMMON_OPTS, { 0 } };
+	ctl->csv_opt_set = 1;
+	if (c == OPT_LOSSY)
+		ctl->csv_lossy = 1;
+	else if (!strcmp(arg, "wide") || !strcmp(arg, "long"))
+		ctl->csv_wide = !strcmp(arg, "wide");
+	else
+		return ctl_usage(cmd, "--layout: '%s' is not long or wide", arg);
+	return CTL_OK;
+}
+
+/* After the options: --layout and --lossy shape CSV only. */
+static int ctl_csv_check(const ctl_t *ctl, const char *cmd)
+{
+	if (ctl->csv_opt_set && ctl->fmt != CTL_CSV)
+		return ctl_usage(cmd, "--layout and --lossy need --csv");
+	return CTL_OK;
+}
+
+/* A command with one argument and no options of its own beyond the CSV
+ * ones (when csv is set). -1 for --help. */
+static int ctl_no_opts(ctl_t *ctl, const char *cmd, int argc, char **argv,
+                       int csv, const char *what, const char **arg)
+{
+	static const struct option plain[] = { CTL_COMMON_OPTS, { 0 } };
+	static const struct option printing[] = { CTL_CSV_OPTS,
+	                                          CTL_COMMON_OPTS, { 0 } };
 	int c, rc = CTL_OK;
-	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h",
+	                       csv ? printing : plain, &rc)) != -1) {
 		if (c == 'h')
 			return -1;
 		if (c == '?')
 			return rc;
+		if ((c == OPT_LAYOUT || c == OPT_LOSSY) &&
+		    (rc = ctl_csv_opt(ctl, cmd, c, optarg)))
+			return rc;
 	}
+	if ((rc = ctl_csv_check(ctl, cmd)))
+		return rc;
 	return ctl_one_arg(cmd, argc, argv, what, arg);
 }
 
 static int ctl_create(ctl_t *ctl, int argc, char **argv)
 {
 	const char *path = NULL;
-	int rc = ctl_no_opts(ctl, "cluster create", argc, argv, "FILE", &path);
+	int rc = ctl_no_opts(ctl, "cluster create", argc, argv, 1, "FILE",
+	                     &path);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;
 	ProtobufCMessage **in;
@@ -96,8 +142,8 @@ static int ctl_create(ctl_t *ctl, int argc, char **argv)
 	ctl_progress_end(ctl);
 	if (out) {
 		size_t ok = rc ? done - 1 : done;
-		if (ok)
-			ctl_print_clusters(ctl, out, ok);
+		int prc = ok ? ctl_print_clusters(ctl, out, ok) : CTL_OK;
+		rc = rc ? rc : prc;
 		for (size_t i = 0; i < n; i++)
 			cc_msg_free(out[i]);
 	}
@@ -109,7 +155,7 @@ static int ctl_create(ctl_t *ctl, int argc, char **argv)
 static int ctl_get(ctl_t *ctl, int argc, char **argv)
 {
 	const char *id = NULL;
-	int rc = ctl_no_opts(ctl, "cluster get", argc, argv, "ID", &id);
+	int rc = ctl_no_opts(ctl, "cluster get", argc, argv, 1, "ID", &id);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;
 	cc_client_t *cli = ctl_client(ctl);
@@ -127,9 +173,6 @@ static int ctl_get(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-enum { OPT_ECONOMY = 1, OPT_REGION, OPT_CITY, OPT_INDUSTRY, OPT_PAGE_SIZE,
-       OPT_PAGE_TOKEN, OPT_ALL, OPT_MASK, OPT_ETAG, OPT_ALLOW_MISSING };
-
 #define CTL_FILTER_OPTS                                             \
 	{ "economy", required_argument, NULL, OPT_ECONOMY },        \
 	{ "region", required_argument, NULL, OPT_REGION },          \
@@ -143,7 +186,7 @@ static int ctl_list(ctl_t *ctl, int argc, char **argv)
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "page-token", required_argument, NULL, OPT_PAGE_TOKEN },
 		{ "all", no_argument, NULL, OPT_ALL },
-		CTL_COMMON_OPTS, { 0 } };
+		CTL_CSV_OPTS, CTL_COMMON_OPTS, { 0 } };
 	const char *cmd = "cluster list";
 	Clusters__V1__ListClustersRequest req =
 		CLUSTERS__V1__LIST_CLUSTERS_REQUEST__INIT;
@@ -165,8 +208,15 @@ static int ctl_list(ctl_t *ctl, int argc, char **argv)
 				return rc;
 			req.page_size = (int32_t)v;
 			break;
+		case OPT_LAYOUT:
+		case OPT_LOSSY:
+			if ((rc = ctl_csv_opt(ctl, cmd, c, optarg)))
+				return rc;
+			break;
 		}
 	}
+	if ((rc = ctl_csv_check(ctl, cmd)))
+		return rc;
 	if (optind < argc)
 		return ctl_usage(cmd, "%s: unexpected argument '%s'", cmd,
 		                 argv[optind]);
@@ -230,7 +280,7 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 		{ "mask", required_argument, NULL, OPT_MASK },
 		{ "etag", required_argument, NULL, OPT_ETAG },
 		{ "allow-missing", no_argument, NULL, OPT_ALLOW_MISSING },
-		CTL_COMMON_OPTS, { 0 } };
+		CTL_CSV_OPTS, CTL_COMMON_OPTS, { 0 } };
 	const char *cmd = "cluster update", *mask = NULL, *path = NULL;
 	Clusters__V1__UpdateClusterRequest req =
 		CLUSTERS__V1__UPDATE_CLUSTER_REQUEST__INIT;
@@ -242,9 +292,15 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 		case OPT_MASK: mask = optarg; break;
 		case OPT_ETAG: req.etag = optarg; break;
 		case OPT_ALLOW_MISSING: req.allow_missing = 1; break;
+		case OPT_LAYOUT:
+		case OPT_LOSSY:
+			if ((rc = ctl_csv_opt(ctl, cmd, c, optarg)))
+				return rc;
+			break;
 		}
 	}
-	if ((rc = ctl_one_arg(cmd, argc, argv, "FILE", &path)))
+	if ((rc = ctl_csv_check(ctl, cmd)) ||
+	    (rc = ctl_one_arg(cmd, argc, argv, "FILE", &path)))
 		return rc;
 	ctl_updates_t u;
 	if ((rc = ctl_read_updates(cmd, path, mask,
@@ -253,19 +309,27 @@ static int ctl_update(ctl_t *ctl, int argc, char **argv)
 		return rc;
 	}
 	cc_client_t *cli = ctl_client(ctl);
-	rc = cli ? CTL_OK : CTL_FAIL;
-	for (size_t i = 0; !rc && i < u.n; i++) {
-		Clusters__V1__Cluster *res;
+	Clusters__V1__Cluster **res = calloc(u.n ? u.n : 1, sizeof(*res));
+	size_t done = 0;
+	rc = !cli || !res ? CTL_FAIL : CTL_OK;
+	/* One call per cluster, each with the mask its record names; stops
+	 * at the first refusal. The updated clusters print together, as one
+	 * table or CSV. */
+	for (; !rc && done < u.n; done++) {
 		cc_status_t st;
-		req.cluster = (Clusters__V1__Cluster *)u.msgs[i];
-		req.update_mask = ctl_update_mask(&u, i);
-		if (cc_update_cluster(cli, ctl_opts(ctl), &req, &res, &st)) {
+		req.cluster = (Clusters__V1__Cluster *)u.msgs[done];
+		req.update_mask = ctl_update_mask(&u, done);
+		if (cc_update_cluster(cli, ctl_opts(ctl), &req, &res[done], &st))
 			rc = ctl_rpc_fail(&st);
-			break;
-		}
-		rc = ctl_print_clusters(ctl, &res, 1);
-		cc_msg_free(res);
 	}
+	if (res) {
+		size_t ok = rc ? done - 1 : done;
+		int prc = ok ? ctl_print_clusters(ctl, res, ok) : CTL_OK;
+		rc = rc ? rc : prc;
+		for (size_t i = 0; i < u.n; i++)
+			cc_msg_free(res[i]);
+	}
+	free(res);
 	ctl_updates_free(&u);
 	return rc;
 }
@@ -342,7 +406,8 @@ static int ctl_import_report(ctl_t *ctl,
 static int ctl_import(ctl_t *ctl, int argc, char **argv)
 {
 	const char *path = NULL;
-	int rc = ctl_no_opts(ctl, "cluster import", argc, argv, "FILE", &path);
+	int rc = ctl_no_opts(ctl, "cluster import", argc, argv, 0, "FILE",
+	                     &path);
 	if (rc)
 		return rc < 0 ? ctl_help_page() : rc;
 	/* The whole file is read first, so a bad file sends nothing. */
@@ -429,8 +494,8 @@ static int ctl_export_one(const ProtobufCMessage *m, void *ud)
 
 static int ctl_export(ctl_t *ctl, int argc, char **argv)
 {
-	static const struct option o[] = { CTL_FILTER_OPTS, CTL_COMMON_OPTS,
-	                                   { 0 } };
+	static const struct option o[] = { CTL_FILTER_OPTS, CTL_CSV_OPTS,
+	                                   CTL_COMMON_OPTS, { 0 } };
 	const char *cmd = "cluster export";
 	Clusters__V1__ClusterFilter f = CLUSTERS__V1__CLUSTER_FILTER__INIT;
 	Clusters__V1__ExportClustersRequest req =
@@ -444,8 +509,15 @@ static int ctl_export(ctl_t *ctl, int argc, char **argv)
 		case OPT_REGION: f.region = optarg; break;
 		case OPT_CITY: f.city = optarg; break;
 		case OPT_INDUSTRY: f.industry = optarg; break;
+		case OPT_LAYOUT:
+		case OPT_LOSSY:
+			if ((rc = ctl_csv_opt(ctl, cmd, c, optarg)))
+				return rc;
+			break;
 		}
 	}
+	if ((rc = ctl_csv_check(ctl, cmd)))
+		return rc;
 	if (optind < argc)
 		return ctl_usage(cmd, "%s: unexpected argument '%s'", cmd,
 		                 argv[optind]);

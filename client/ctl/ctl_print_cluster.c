@@ -19,8 +19,19 @@ int ctl_print_clusters(ctl_t *ctl, Clusters__V1__Cluster *const *cs,
                        size_t n)
 {
 	if (ctl->fmt == CTL_CSV) {
-		char err[256];
-		if (cc_csv_write(stdout, cs, n, err, sizeof(err)))
+		char err[640], what[512];
+		if (ctl->csv_wide && cc_csv_wide_loss(cs, n, what, sizeof(what))) {
+			if (!ctl->csv_lossy)
+				return ctl_fail(CTL_FAIL,
+				                "the wide CSV layout would lose "
+				                "%s; --layout long (the default) "
+				                "keeps every field, --lossy drops "
+				                "them", what);
+			ctl_fail(CTL_OK, "--lossy: dropped %s", what);
+		}
+		if (cc_csv_write(stdout, cs, n,
+		                 ctl->csv_wide ? CC_CSV_WIDE : CC_CSV_LONG,
+		                 ctl->csv_lossy, err, sizeof(err)))
 			return ctl_fail(CTL_FAIL, "%s", err);
 		return CTL_OK;
 	}

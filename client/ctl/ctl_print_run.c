@@ -16,12 +16,16 @@ const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v, char *buf,
 	return buf;
 }
 
-static void ctl_num(char *buf, size_t len, double v)
+/* exact (CSV, data for other programs): the shortest form that reads back
+ * to the same double. Else, for people, a short precision. */
+static void ctl_num(char *buf, size_t len, double v, int exact)
 {
-	/* Scores read best with a fixed, short precision. */
-	snprintf(buf, len, "%.4g", v);
-	if (strchr(buf, 'e') || strlen(buf) > 10)
-		cc_fmt_double(buf, len, v);
+	if (!exact) {
+		snprintf(buf, len, "%.4g", v);
+		if (!strchr(buf, 'e') && strlen(buf) <= 10)
+			return;
+	}
+	cc_fmt_double(buf, len, v);
 }
 
 /* Criterion ids in order of first appearance. */
@@ -52,7 +56,7 @@ static size_t ctl_criteria(const Clusters__V1__Run *run, const char ***out)
 	return n;
 }
 
-static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
+static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 {
 	static const char *const hdr[] = { "RANK", "CLUSTER", "NAME",
 	                                   "ECONOMY", "SCORE" };
@@ -69,7 +73,8 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
 		ctl_table_add_col(t, "CHANGE");
 		if (sens) {
 			ctl_table_add_col(t, "RANK P5-P95");
-			ctl_table_add_col(t, "SELECTED %");
+			ctl_table_add_col(t, exact ? "SELECTED SHARE"
+			                            : "SELECTED %");
 		}
 		ctl_table_add_col(t, "NOTE");
 	}
@@ -83,7 +88,7 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
 		ctl_table_cell(t, "%s", s->cluster_id);
 		ctl_table_cell(t, "%s", s->name);
 		ctl_table_cell(t, "%s", s->economy);
-		ctl_num(num, sizeof(num), s->score);
+		ctl_num(num, sizeof(num), s->score, exact);
 		ctl_table_cell(t, "%s", s->rank ? num : "");
 		for (size_t k = 0; k < ncrit; k++) {
 			const Clusters__V1__CriterionScore *cs = NULL;
@@ -91,7 +96,8 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
 				if (!strcmp(s->scores[j]->criterion, crit[k]))
 					cs = s->scores[j];
 			if (cs)
-				ctl_num(num, sizeof(num), cs->normalized);
+				ctl_num(num, sizeof(num), cs->normalized,
+				        exact);
 			ctl_table_cell(t, "%s", cs ? num : "");
 		}
 		ctl_table_cell(t, "%s", s->selected ? "yes" : "");
@@ -103,8 +109,14 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run)
 		if (sens && s->sensitivity) {
 			ctl_table_cell(t, "%d-%d", s->sensitivity->rank_p5,
 			               s->sensitivity->rank_p95);
-			ctl_table_cell(t, "%.0f%%",
-			               s->sensitivity->selected_share * 100);
+			ctl_num(num, sizeof(num),
+			        s->sensitivity->selected_share, 1);
+			if (exact)
+				ctl_table_cell(t, "%s", num);
+			else
+				ctl_table_cell(t, "%.0f%%",
+				               s->sensitivity->selected_share *
+				                       100);
 		} else if (sens) {
 			ctl_table_cell(t, "%s", "");
 			ctl_table_cell(t, "%s", "");
@@ -139,7 +151,7 @@ int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 {
 	if (ctl->fmt == CTL_JSON)
 		return ctl_print_json((const ProtobufCMessage *)run);
-	ctl_table_t *t = ctl_standings(run);
+	ctl_table_t *t = ctl_standings(run, ctl->fmt == CTL_CSV);
 	if (!t)
 		return ctl_fail(CTL_FAIL, "out of memory");
 	if (ctl->fmt == CTL_CSV) {

@@ -4,7 +4,8 @@
  *
  * The format comes from the extension (.json, .jsonl, .ndjson, .csv) or,
  * failing that, from the first character ('{' or '[' means JSON). "-" reads
- * standard input.
+ * standard input. JSON is read with CC_JSON_PARAMS_TEXT (cc_json.h):
+ * competition params may be numbers, booleans and arrays.
  *
  * Thread-safety: no shared state; safe from any thread.
  */

@@ -28,9 +28,27 @@
 json_t *cc_json_from_msg(const ProtobufCMessage *m, char *err, size_t errlen);
 
 /* A new message of type desc from j (an object). cd_err code; *out NULL on
- * failure. */
+ * failure. An enum name that is not one of the enum's values gets a
+ * message listing them, with a guess when the name differs from one only
+ * in case, '_' or its prefix ("MINMAX": NORMALIZATION_MIN_MAX). */
 int cc_json_to_msg(const json_t *j, const ProtobufCMessageDescriptor *desc,
                    ProtobufCMessage **out, char *err, size_t errlen);
+
+/* Relaxations of the mapping for hand-written input. */
+enum {
+	/* A value of a map<string, string> field named "params" (the plugin
+	 * parameters of a competition's criteria) may be a number (written
+	 * in its shortest round-trip form: 2021, 0.6), a boolean ("true",
+	 * "false") or an array of those and strings, joined with "," as the
+	 * plugins read lists; an array item must not be empty or hold ','. */
+	CC_JSON_PARAMS_TEXT = 1u << 0,
+};
+
+/* cc_json_to_msg with CC_JSON_* flags. */
+int cc_json_to_msg_flags(const json_t *j,
+                         const ProtobufCMessageDescriptor *desc,
+                         unsigned flags, ProtobufCMessage **out, char *err,
+                         size_t errlen);
 
 /* Writes j to f: indented when indent > 0, else on one line. Reals come out
  * in their shortest form that reads back to the same double. Returns 0 or

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""Helpers of the demo (deploy/demo.sh): turn the GII 2023 sample into
-clusterctl's CSV, and print the runs that clusterctl returns as JSON
+"""Helpers of the demo (deploy/demo.sh): turn the published sample tables
+into clusterctl's CSV (the import-ready *.clusters.csv files next to them
+are made so), and print the runs that clusterctl returns as JSON
 (`clusterctl ... --json`) as reports a reader can check: computed against
 published GII ranks, and the national-style competition's rounds with the
 reason behind each selection decision. Python 3 standard library only.
 
 Usage:
   demo_report.py gii-csv SAMPLE.csv OUT.csv
+  demo_report.py miit-csv WINNERS.csv OUT.csv
   demo_report.py gii RUN.json SAMPLE.csv
   demo_report.py prelim-def COMPETITION.json OUT.json
   demo_report.py national PRELIM_RUN.json RUN.json CLUSTERS.jsonl COMPETITION.json WINNERS.csv
@@ -17,6 +19,7 @@ full run).
 """
 import csv
 import json
+import os
 import re
 import sys
 import unicodedata
@@ -79,7 +82,8 @@ def cmd_gii_csv(src, dst):
     indicators (PCT filings and publications, 2018-2022 totals, filed under
     2022); the published rank and score become labels for comparison."""
     with open(dst, "w", newline="", encoding="utf-8") as out:
-        w = csv.writer(out)
+        out.write(made_from(src, "gii-csv"))
+        w = csv.writer(out, lineterminator="\n")
         w.writerow(["id", "name", "economy", "pct_applications@2022",
                     "scientific_publications@2022", "label:published_rank",
                     "label:published_score", "label:source"])
@@ -87,6 +91,32 @@ def cmd_gii_csv(src, dst):
             w.writerow([gii_id(r["cluster"]), r["cluster"], r["economy"],
                         r["pct_applications"], r["scientific_publications"],
                         r["rank"], r["total_share"], "wipo-gii-2023"])
+
+
+def made_from(src, cmd):
+    """The comment that opens an import-ready file."""
+    name = os.path.basename(src)
+    return ("# %s as clusterctl's CSV: clusterctl cluster import FILE. Made "
+            "with\n# deploy/examples/demo_report.py %s %s OUT.csv; "
+            "provenance in %s.\n" % (name, cmd, name, name))
+
+
+def cmd_miit_csv(src, dst):
+    """The 2021 winners (identities only) as clusterctl's CSV, with the ids
+    gen_national_candidates.py gives them; the published field is the
+    industry, the Chinese name and whether the name was verified are
+    labels."""
+    sys.dont_write_bytecode = True  # no __pycache__ among the samples
+    from gen_national_candidates import slug
+    with open(dst, "w", newline="", encoding="utf-8") as out:
+        out.write(made_from(src, "miit-csv"))
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["id", "name", "economy", "region", "cities", "industry",
+                    "label:name_verified", "label:name_zh", "label:source"])
+        for r in commented_csv(src):
+            w.writerow(["miit21-" + slug(r["name_en"]), r["name_en"], "CN",
+                        r["province"], r["cities"], r["field"],
+                        r["name_verified"], r["name_zh"], "miit-2021"])
 
 
 def cmd_gii(run_path, src):
@@ -302,7 +332,8 @@ def cmd_national(prelim_path, run_path, clusters_path, comp_path, winners_path):
 
 
 def main(argv):
-    cmds = {"gii-csv": (cmd_gii_csv, 2), "gii": (cmd_gii, 2),
+    cmds = {"gii-csv": (cmd_gii_csv, 2), "miit-csv": (cmd_miit_csv, 2),
+            "gii": (cmd_gii, 2),
             "prelim-def": (cmd_prelim_def, 2), "national": (cmd_national, 5)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         sys.exit(__doc__)

@@ -143,14 +143,17 @@ static void test_callback_stops(void **state)
 	got_free(&g);
 }
 
-static char *write_csv(Clusters__V1__Cluster *const *cs, size_t n)
+static char *write_csv(Clusters__V1__Cluster *const *cs, size_t n,
+                       cc_csv_layout_t layout)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	char err[64];
-	assert_int_equal(cc_csv_write(f, cs, n, err, sizeof(err)), CD_OK);
+	char err[640];
+	int rc = cc_csv_write(f, cs, n, layout, 1, err, sizeof(err));
 	fclose(f);
+	if (rc)
+		fail_msg("cc_csv_write: %s", err);
 	return buf;
 }
 
@@ -161,7 +164,19 @@ static void test_write_and_back(void **state)
 	char err[256];
 	assert_int_equal(cc_csv_read(sample, strlen(sample), take, &g, err,
 	                             sizeof(err)), CD_OK);
-	char *out = write_csv(g.v, g.n);
+	/* The second cluster's indicators are not in column order. */
+	char *out = NULL, err2[640];
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+	assert_int_equal(cc_csv_write(f, g.v, g.n, CC_CSV_WIDE, 0, err2,
+	                              sizeof(err2)), CD_EINVAL);
+	fclose(f);
+	assert_string_equal(out, "");  /* nothing written */
+	free(out);
+	assert_string_equal(err2, "the wide CSV layout would lose indicator "
+	                          "order (its columns are sorted by name and "
+	                          "year) (1 cluster, first \"sj\")");
+	out = write_csv(g.v, g.n, CC_CSV_WIDE);
 	/* Columns sorted; cells quoted only when they must be. */
 	assert_string_equal(
 		out,
@@ -191,7 +206,7 @@ static void test_write_and_back(void **state)
 	c.name = "say \"hi\",\nthen go";
 	c.region = "#1 region";
 	Clusters__V1__Cluster *cp = &c;
-	out = write_csv(&cp, 1);
+	out = write_csv(&cp, 1, CC_CSV_WIDE);
 	assert_string_equal(out, "id,name,economy,region,cities,industry\n"
 	                         "q,\"say \"\"hi\"\",\nthen go\",,\"#1 region\",,\n");
 	assert_int_equal(cc_csv_read(out, strlen(out), take, &back, err,
@@ -200,6 +215,271 @@ static void test_write_and_back(void **state)
 	assert_string_equal(back.v[0]->region, c.region);
 	got_free(&back);
 	free(out);
+}
+
+/* Packs to the same bytes once the output-only fields are cleared. */
+static void clear_output_only(Clusters__V1__Cluster *c)
+{
+	if (c->etag != protobuf_c_empty_string)
+		free(c->etag);
+	c->etag = (char *)protobuf_c_empty_string;
+	cc_msg_free(c->create_time);
+	cc_msg_free(c->update_time);
+	c->create_time = c->update_time = NULL;
+}
+
+/* Everything the wide layout cannot hold, in one cluster. */
+static Clusters__V1__Cluster *awkward(void)
+{
+	Clusters__V1__Cluster *c = calloc(1, sizeof(*c));
+	clusters__v1__cluster__init(c);
+	c->id = strdup("awk");
+	c->name = strdup(" Ünïcode, \"quoted\" 東京 🚀 ");
+	c->economy = strdup("CN/HK");
+	c->region = strdup("#not a comment");
+	c->n_cities = 3;
+	c->cities = calloc(3, sizeof(char *));
+	c->cities[0] = strdup("A;B");
+	c->cities[1] = strdup(" padded\t");
+	c->cities[2] = strdup("香港");
+	static const double vals[] = { -0.0, 4.9406564584124654e-324, 1e308,
+	                               -1.7976931348623157e308, 0.1,
+	                               2.2250738585072014e-308 };
+	c->n_indicators = 6;
+	c->indicators = calloc(6, sizeof(void *));
+	for (size_t i = 0; i < 6; i++) {
+		Clusters__V1__Indicator *x = malloc(sizeof(*x));
+		clusters__v1__indicator__init(x);
+		x->name = strdup(i % 2 ? "zeta" : "alpha");
+		x->year = 2100 - (int)i;  /* not in column order */
+		x->value = vals[i];
+		if (i == 2)
+			x->unit = strdup(" CNY ");
+		c->indicators[i] = x;
+	}
+	c->n_assessments = 2;
+	c->assessments = calloc(2, sizeof(void *));
+	for (size_t i = 0; i < 2; i++) {
+		Clusters__V1__Assessment *a = malloc(sizeof(*a));
+		clusters__v1__assessment__init(a);
+		a->judge = strdup(i ? "J2" : "J1");
+		a->criterion = strdup("governance");
+		a->score = i ? 0.0 : 87.25;  /* a zero score still counts */
+		a->comment = strdup(i ? "" : "line 1\r\nline 2\t\"end\"");
+		a->round = strdup(i ? "" : "2");
+		a->recused = i == 1;
+		c->assessments[i] = a;
+	}
+	c->n_labels = 2;
+	c->labels = calloc(2, sizeof(void *));
+	for (size_t i = 0; i < 2; i++) {
+		Clusters__V1__Cluster__LabelsEntry *e = malloc(sizeof(*e));
+		clusters__v1__cluster__labels_entry__init(e);
+		e->key = strdup(i ? "a" : "z");  /* not sorted */
+		e->value = strdup(i ? "x,y" : "");
+		c->labels[i] = e;
+	}
+	return c;
+}
+
+/* The long layout gives back every cluster exactly. */
+static void test_long_exact(void **state)
+{
+	(void)state;
+	Clusters__V1__Cluster *cs[4];
+	cs[0] = (Clusters__V1__Cluster *)cc_fill(
+		&clusters__v1__cluster__descriptor, 0);
+	clear_output_only(cs[0]);
+	cs[1] = awkward();
+	cs[2] = calloc(1, sizeof(*cs[2]));
+	clusters__v1__cluster__init(cs[2]);
+	cs[2]->id = strdup("bare");  /* only an id: one row */
+	cs[3] = awkward();
+	free(cs[3]->id);
+	cs[3]->id = strdup("awk2");
+	char *out = write_csv(cs, 4, CC_CSV_LONG);
+	got_t back = { .n = 0 };
+	char err[512];
+	if (cc_csv_read(out, strlen(out), take, &back, err, sizeof(err)))
+		fail_msg("%s\n%s", err, out);
+	assert_int_equal(back.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		if (!cc_same((void *)cs[i], (void *)back.v[i]))
+			fail_msg("cluster %zu differs after\n%s", i, out);
+	free(out);
+	got_free(&back);
+	for (size_t i = 0; i < 4; i++)
+		cc_msg_free(cs[i]);
+}
+
+/* The exact form: scalars once, one item of each kind per row, the
+ * column groups of the items present. */
+static void test_long_form(void **state)
+{
+	(void)state;
+	const char *in =
+		"id,name,cities,pop@2020,label:src\n"
+		"a,A,X;Y,1.5,s\n"
+		"b,B,,,\n";
+	got_t g = { .n = 0 };
+	char err[256];
+	assert_int_equal(cc_csv_read(in, strlen(in), take, &g, err,
+	                             sizeof(err)), CD_OK);
+	char *out = write_csv(g.v, g.n, CC_CSV_LONG);
+	assert_string_equal(out,
+	                    "id,name,economy,region,industry,city,indicator,"
+	                    "year,value,unit,label,label_value\n"
+	                    "a,A,,,,X,pop,2020,1.5,,src,s\n"
+	                    "a,,,,,Y,,,,,,\n"
+	                    "b,B,,,,,,,,,,\n");
+	free(out);
+	got_free(&g);
+}
+
+/* Rows of one cluster may repeat its scalars; wide cells of later rows
+ * add items too; recused takes the usual spellings. */
+static void test_long_read(void **state)
+{
+	(void)state;
+	const char *in =
+		"id,name,economy,cities,n@2020,indicator,year,value,judge,"
+		"criterion,score,recused,label,label_value\n"
+		"a,A,DE,X,1,m,2021,2,j1,c,1,YES,k,\n"
+		"a,A,,Y,,,,,j2,c,2,0,,\n"
+		"a,,,,,,,,j3,c,3,true,,\n"
+		"b,B,FR,,,,,,,,,,,\n"
+		"a,A2,,,,,,,,,,,,\n";
+	got_t g = { .n = 0 };
+	char err[256];
+	assert_int_equal(cc_csv_read(in, strlen(in), take, &g, err,
+	                             sizeof(err)), CD_OK);
+	assert_int_equal(g.n, 3);  /* a, b, then a again: not adjacent */
+	const Clusters__V1__Cluster *a = g.v[0];
+	assert_string_equal(a->name, "A");
+	assert_string_equal(a->economy, "DE");
+	assert_int_equal(a->n_cities, 2);
+	assert_string_equal(a->cities[1], "Y");
+	assert_int_equal(a->n_indicators, 2);  /* wide cells first */
+	assert_string_equal(a->indicators[0]->name, "n");
+	assert_string_equal(a->indicators[1]->name, "m");
+	assert_int_equal(a->indicators[1]->year, 2021);
+	assert_int_equal(a->n_assessments, 3);
+	assert_true(a->assessments[0]->recused);
+	assert_false(a->assessments[1]->recused);
+	assert_true(a->assessments[2]->recused);
+	assert_true(a->assessments[2]->score == 3);
+	assert_int_equal(a->n_labels, 1);
+	assert_string_equal(a->labels[0]->value, "");
+	assert_string_equal(g.v[2]->name, "A2");
+	got_free(&g);
+}
+
+static void test_long_errors(void **state)
+{
+	(void)state;
+	expect_csv_error("id,city,city\nx,a,b\n", CD_EINVAL,
+	                 "column \"city\" appears twice");
+	expect_csv_error("id,indicator,year\nx,n,2020\n", CD_EINVAL,
+	                 "row 1: an indicator needs \"indicator\", \"year\" "
+	                 "and \"value\"");
+	expect_csv_error("id,unit\nx,kg\n", CD_EINVAL,
+	                 "row 1: an indicator needs");
+	expect_csv_error("id,indicator,year,value\nx,n,20x0,1\n", CD_EINVAL,
+	                 "row 1, column \"year\": \"20x0\" is not a whole "
+	                 "number");
+	expect_csv_error("id,indicator,year,value\nx,n,99999999999,1\n",
+	                 CD_EINVAL, "\"99999999999\" is not a whole number");
+	expect_csv_error("id,indicator,year,value\nx,n,2020,lots\n", CD_EINVAL,
+	                 "row 1, column \"value\": \"lots\" is not a number");
+	expect_csv_error("id,label,label_value\nx,,v\n", CD_EINVAL,
+	                 "row 1: a label_value needs a \"label\"");
+	expect_csv_error("id,judge,score\nx,j,\n", CD_EINVAL,
+	                 "row 1: an assessment needs \"score\"");
+	expect_csv_error("id,comment,score\nx,hm,\n", CD_EINVAL,
+	                 "row 1: an assessment needs \"score\"");
+	expect_csv_error("id,judge,score\nx,j,high\n", CD_EINVAL,
+	                 "row 1, column \"score\": \"high\" is not a number");
+	expect_csv_error("id,judge,score,recused\nx,j,1,maybe\n", CD_EINVAL,
+	                 "row 1, column \"recused\": \"maybe\" is not true "
+	                 "or false");
+	expect_csv_error("id,name\nx,A\nx,B\n", CD_EINVAL,
+	                 "row 2, column \"name\": \"B\" differs from \"A\" "
+	                 "given before for cluster \"x\"");
+	expect_csv_error("id,industry\nx,\nx,I\nx,J\n", CD_EINVAL,
+	                 "row 3, column \"industry\": \"J\" differs");
+	expect_csv_error("id,n@2020\nx,1\nx,y\n", CD_EINVAL,
+	                 "row 2, column \"n@2020\": \"y\" is not a number");
+}
+
+/* Each kind of loss is found, counted and named with its first cluster. */
+static void test_wide_loss(void **state)
+{
+	(void)state;
+	Clusters__V1__Cluster *c = awkward();
+	char what[1024];
+	assert_int_equal(cc_csv_wide_loss(&c, 1, what, sizeof(what)), 6);
+	static const char *const kinds[] = {
+		"assessments (1 cluster, first \"awk\")",
+		"indicator units (1 cluster",
+		"indicator order (its columns are sorted by name and year) (1",
+		"label order (its columns are sorted by key) (1",
+		"empty label values (1",
+		"cities holding ';' or blanks at an edge (1",
+	};
+	for (size_t i = 0; i < 6; i++)
+		if (!strstr(what, kinds[i]))
+			fail_msg("\"%s\" lacks \"%s\"", what, kinds[i]);
+	/* Too small a buffer cuts the text, never overruns it. */
+	char tiny[8];
+	assert_int_equal(cc_csv_wide_loss(&c, 1, tiny, sizeof(tiny)), 6);
+	assert_int_equal(strlen(tiny), 7);
+
+	/* Cities alone, and two clusters counted. */
+	Clusters__V1__Cluster *two[2] = { c, awkward() };
+	assert_int_equal(cc_csv_wide_loss(two, 2, what, sizeof(what)), 6);
+	assert_non_null(strstr(what, "assessments (2 clusters, first \"awk\")"));
+	cc_msg_free(two[1]);
+	cc_msg_free(c);
+
+	/* What fits loses nothing, and reads back the same. */
+	const char *in = "id,name,cities,a@2020,b@2019,label:k,label:l\n"
+	                 "x,X,P;Q,1,2,v,w\n";
+	got_t g = { .n = 0 };
+	assert_int_equal(cc_csv_read(in, strlen(in), take, &g, what,
+	                             sizeof(what)), CD_OK);
+	assert_int_equal(cc_csv_wide_loss(g.v, g.n, what, sizeof(what)), 0);
+	assert_string_equal(what, "");
+	char *out = write_csv(g.v, g.n, CC_CSV_WIDE);
+	got_t back = { .n = 0 };
+	assert_int_equal(cc_csv_read(out, strlen(out), take, &back, what,
+	                             sizeof(what)), CD_OK);
+	assert_true(cc_same((void *)g.v[0], (void *)back.v[0]));
+	free(out);
+	got_free(&back);
+	got_free(&g);
+}
+
+static void test_write_errors(void **state)
+{
+	(void)state;
+	Clusters__V1__Cluster a = CLUSTERS__V1__CLUSTER__INIT;
+	a.id = "same";
+	Clusters__V1__Cluster *cs[2] = { &a, &a };
+	char err[256];
+	for (int layout = CC_CSV_LONG; layout <= CC_CSV_WIDE; layout++) {
+		assert_int_equal(cc_csv_write(stdout, cs, 2, layout, 1, err,
+		                              sizeof(err)), CD_EINVAL);
+		assert_string_equal(err, "clusters 1 and 2 share the id "
+		                         "\"same\": in CSV they would read back "
+		                         "as one");
+	}
+	/* A stream that fails to write. */
+	FILE *ro = fopen("/dev/null", "r");
+	assert_non_null(ro);
+	assert_int_equal(cc_csv_write(ro, cs, 1, CC_CSV_LONG, 0, err,
+	                              sizeof(err)), CD_EIO);
+	assert_string_equal(err, "write failed");
+	fclose(ro);
 }
 
 typedef struct msgs {
@@ -345,6 +625,12 @@ int main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_callback_stops),
 		cmocka_unit_test(test_write_and_back),
+		cmocka_unit_test(test_long_exact),
+		cmocka_unit_test(test_long_form),
+		cmocka_unit_test(test_long_read),
+		cmocka_unit_test(test_long_errors),
+		cmocka_unit_test(test_wide_loss),
+		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_input_shapes),
 		cmocka_unit_test(test_input_errors),
 		cmocka_unit_test(test_input_files),

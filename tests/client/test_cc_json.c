@@ -318,6 +318,17 @@ static void expect_error(const char *text, const ProtobufCMessageDescriptor *d,
 		fail_msg("%s: error \"%s\" lacks \"%s\"", text, err, needle);
 }
 
+/* The error text cc_json_to_msg gives for text (a static buffer). */
+static const char *err_of(const char *text, const ProtobufCMessageDescriptor *d)
+{
+	static char err[512];
+	json_t *j = load(text);
+	ProtobufCMessage *m;
+	assert_int_not_equal(cc_json_to_msg(j, d, &m, err, sizeof(err)), 0);
+	json_decref(j);
+	return err;
+}
+
 static void test_input_errors(void **state)
 {
 	(void)state;
@@ -361,8 +372,28 @@ static void test_input_errors(void **state)
 	             "\"create_time\":\"2023-01-01T00:00:00Z\"}",
 	             cl, CD_EINVAL, "field \"create_time\" given twice");
 	expect_error("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}", co,
-	             CD_EINVAL, "rounds[0].aggregation: unknown value "
-	                        "\"MEDIAN\" of enum clusters.v1.Aggregation");
+	             CD_EINVAL, "rounds[0].aggregation: \"MEDIAN\" is not one "
+	                        "of AGGREGATION_WEIGHTED_ARITHMETIC, "
+	                        "AGGREGATION_WEIGHTED_GEOMETRIC");
+	assert_null(strstr(err_of("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}",
+	                          co), "did you mean"));
+	expect_error("{\"rounds\":[{\"criteria\":[{\"normalization\":"
+	             "\"MINMAX\"}]}]}", co, CD_EINVAL,
+	             "rounds[0].criteria[0].normalization: \"MINMAX\" is not "
+	             "one of NORMALIZATION_NONE, NORMALIZATION_MIN_MAX, "
+	             "NORMALIZATION_Z_SCORE, NORMALIZATION_RANK, "
+	             "NORMALIZATION_SHARE, NORMALIZATION_GOALPOSTS (did you "
+	             "mean NORMALIZATION_MIN_MAX?)");
+	/* The names before the prefixes, and other cases, are guessed. */
+	expect_error("{\"rounds\":[{\"eligibility\":[{\"op\":\"in\"}]}]}",
+	             co, CD_EINVAL, "(did you mean COMPARISON_IN?)");
+	expect_error("{\"rounds\":[{\"missing\":\"missing_policy_exclude\"}]}",
+	             co, CD_EINVAL, "(did you mean MISSING_POLICY_EXCLUDE?)");
+	/* Enums without a common prefix list every value. */
+	expect_error("{\"status\":\"UP\"}",
+	             &grpc__health__v1__health_check_response__descriptor,
+	             CD_EINVAL, "status: \"UP\" is not one of UNKNOWN, "
+	                        "SERVING, NOT_SERVING, SERVICE_UNKNOWN");
 	expect_error("{\"progress\":{},\"run\":{}}",
 	             &clusters__v1__run_event__descriptor, CD_EINVAL,
 	             "only one field of a oneof");
@@ -394,6 +425,105 @@ static void test_input_errors(void **state)
 	expect_error("1e39",
 	             &google__protobuf__float_value__descriptor, CD_EINVAL,
 	             "out of range for float");
+}
+
+/* A competition from text with CC_JSON_PARAMS_TEXT; the params of its
+ * first criterion. */
+static Clusters__V1__Competition *params_of(const char *params, int *rc,
+                                            char *err, size_t errlen)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+	         "{\"id\":\"c\",\"rounds\":[{\"criteria\":[{\"params\":%s}]}]}",
+	         params);
+	json_t *j = load(text);
+	ProtobufCMessage *m;
+	*rc = cc_json_to_msg_flags(j, &clusters__v1__competition__descriptor,
+	                           CC_JSON_PARAMS_TEXT, &m, err, errlen);
+	json_decref(j);
+	return (Clusters__V1__Competition *)m;
+}
+
+static const char *param(const Clusters__V1__Competition *c, const char *k)
+{
+	const Clusters__V1__Criterion *cr = c->rounds[0]->criteria[0];
+	for (size_t i = 0; i < cr->n_params; i++)
+		if (!strcmp(cr->params[i]->key, k))
+			return cr->params[i]->value;
+	fail_msg("no param %s", k);
+	return NULL;
+}
+
+static void expect_param_error(const char *params, int code,
+                               const char *needle)
+{
+	char err[512] = "";
+	int rc;
+	Clusters__V1__Competition *c = params_of(params, &rc, err, sizeof(err));
+	assert_null(c);
+	if (rc != code || !strstr(err, needle))
+		fail_msg("%s: code %d (%s), expected %d and \"%s\"", params, rc,
+		         err, code, needle);
+}
+
+/* Plugin params as numbers, booleans and lists, in the text the plugins
+ * parse; only with the flag, and only for params. */
+static void test_params_text(void **state)
+{
+	(void)state;
+	char err[512];
+	int rc;
+	Clusters__V1__Competition *c = params_of(
+		"{\"year\":2021,\"w\":0.6,\"sum\":0.30000000000000004,"
+		"\"big\":1e21,\"neg\":-0.0,\"on\":true,\"off\":false,"
+		"\"list\":[\"a\",1,2.5,true],\"none\":[],\"s\":\"text\"}",
+		&rc, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	assert_string_equal(param(c, "year"), "2021");
+	assert_string_equal(param(c, "w"), "0.6");
+	assert_string_equal(param(c, "sum"), "0.30000000000000004");
+	assert_string_equal(param(c, "big"), "1e+21");
+	assert_string_equal(param(c, "neg"), "-0");
+	assert_string_equal(param(c, "on"), "true");
+	assert_string_equal(param(c, "off"), "false");
+	assert_string_equal(param(c, "list"), "a,1,2.5,true");
+	assert_string_equal(param(c, "none"), "");
+	assert_string_equal(param(c, "s"), "text");
+	cc_msg_free(c);
+
+	expect_param_error("{\"o\":{}}", CD_EINVAL,
+	                   "rounds[0].criteria[0].params.o: expected a string, "
+	                   "number, boolean or an array of them");
+	expect_param_error("{\"l\":[\"a\",{}]}", CD_EINVAL,
+	                   "params.l[1]: expected a string, number or boolean");
+	expect_param_error("{\"l\":[[1]]}", CD_EINVAL,
+	                   "params.l[0]: expected a string, number or boolean");
+	expect_param_error("{\"l\":[null]}", CD_EINVAL,
+	                   "params.l[0]: expected a string, number or boolean");
+	expect_param_error("{\"l\":[\"a,b\"]}", CD_EINVAL,
+	                   "params.l[0]: \"a,b\" holds ',', which separates "
+	                   "list items");
+	expect_param_error("{\"l\":[\"x\",\"\"]}", CD_EINVAL,
+	                   "params.l[1]: an empty list item");
+	expect_param_error("{\"l\":[\"a\\u0000b\"]}", CD_EV_ENCODING,
+	                   "params.l[0]: string holds a NUL character");
+	expect_param_error("{\"n\":null}", CD_EINVAL,
+	                   "params.n: map value must not be null");
+
+	/* Without the flag the proto3 mapping holds: strings only. */
+	expect_error("{\"rounds\":[{\"criteria\":[{\"params\":{\"year\":2021}}]}]}",
+	             &clusters__v1__competition__descriptor, CD_EINVAL,
+	             "rounds[0].criteria[0].params.year: expected a string");
+	/* Labels are data, not parameters: strings only with the flag too. */
+	json_t *j = load("{\"labels\":{\"rank\":1}}");
+	ProtobufCMessage *m;
+	assert_int_equal(cc_json_to_msg_flags(j,
+	                                      &clusters__v1__cluster__descriptor,
+	                                      CC_JSON_PARAMS_TEXT, &m, err,
+	                                      sizeof(err)), CD_EINVAL);
+	json_decref(j);
+	assert_non_null(strstr(err, "labels.rank: expected a string"));
 }
 
 static void test_output_errors(void **state)
@@ -545,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_output_form),
 		cmocka_unit_test(test_input_forms),
 		cmocka_unit_test(test_input_errors),
+		cmocka_unit_test(test_params_text),
 		cmocka_unit_test(test_output_errors),
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_numbers_and_names),

@@ -220,6 +220,17 @@ static void test_invalid(void **state)
 		{ "{\"id\":\"\",\"name\":\"x\",\"economy\":\"CN\"}", "id" },
 		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"CNN\"}",
 		  "economy" },
+		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"UK\"}",
+		  "economy: \"UK\" is not an ISO 3166-1 alpha-2 code; did you "
+		  "mean \"GB\"?" },
+		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"EL\"}",
+		  "did you mean \"GR\"?" },
+		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"uk\"}",
+		  "\"uk\" is not an ISO 3166-1 alpha-2 code; did you mean "
+		  "\"GB\"?" },
+		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"CN/de\"}",
+		  "\"de\" is not an ISO 3166-1 alpha-2 code; did you mean "
+		  "\"DE\"?" },
 		{ "{\"id\":\"ok\",\"name\":\"\",\"economy\":\"CN\"}", "name" },
 		{ "{\"id\":\"ok\",\"name\":\"x\",\"economy\":\"CN\","
 		  "\"indicators\":[{\"name\":\"p\",\"year\":2020,"
@@ -377,6 +388,51 @@ static void test_list_paging(void **state)
 	assert_int_equal(r->n_clusters, 3);  /* page-00, -10, -20 */
 	cc_msg_free(r);
 
+	/* Economy codes are stored upper case: the filter is normalised. */
+	r2.economy = "hk";
+	assert_int_equal(cc_list_clusters(cli, NULL, &r2, &r, &st), CC_OK);
+	assert_int_equal(r->n_clusters, 3);
+	cc_msg_free(r);
+	r2.economy = "cn/Hk";
+	r2.city = "";
+	assert_int_equal(cc_list_clusters(cli, NULL, &r2, &r, &st), CC_OK);
+	assert_int_equal(r->n_clusters, 5);  /* page-00, -05, ... -20 */
+	cc_msg_free(r);
+	/* ... before the page token is bound to it. */
+	r2.economy = "de";
+	r2.page_size = 10;
+	assert_int_equal(cc_list_clusters(cli, NULL, &r2, &r, &st), CC_OK);
+	assert_int_equal(r->n_clusters, 10);
+	char *next = strdup(r->next_page_token);
+	cc_msg_free(r);
+	r2.economy = "DE";
+	r2.page_token = next;
+	assert_int_equal(cc_list_clusters(cli, NULL, &r2, &r, &st), CC_OK);
+	assert_int_equal(r->n_clusters, 10);
+	assert_string_equal(r->clusters[0]->id, "page-13");
+	cc_msg_free(r);
+	free(next);
+	r2.page_token = "";
+	r2.page_size = 0;
+	/* A code that is no ISO code is refused, naming the one meant. */
+	r2.economy = "UK";
+	expect_status(cc_list_clusters(cli, NULL, &r2, &r, &st), &st,
+	              CC_INVALID_ARGUMENT,
+	              "economy: \"UK\" is not an ISO 3166-1 alpha-2 code; "
+	              "did you mean \"GB\"?");
+	r2.economy = "cn/el";
+	expect_status(cc_list_clusters(cli, NULL, &r2, &r, &st), &st,
+	              CC_INVALID_ARGUMENT, "\"EL\" is not an ISO 3166-1 "
+	                                   "alpha-2 code; did you mean \"GR\"?");
+	r2.economy = "XX";
+	expect_status(cc_list_clusters(cli, NULL, &r2, &r, &st), &st,
+	              CC_INVALID_ARGUMENT, "\"XX\" is not an ISO 3166-1 "
+	                                   "alpha-2 code");
+	assert_null(strstr(st.message, "did you mean"));
+	r2.economy = "DEU";
+	expect_status(cc_list_clusters(cli, NULL, &r2, &r, &st), &st,
+	              CC_INVALID_ARGUMENT, "economy: \"DEU\" is not one");
+
 	r2.economy = "";
 	r2.city = "";
 	r2.page_token = "not-a-token";
@@ -441,6 +497,20 @@ static void test_import_export(void **state)
 	assert_int_equal(cc_export_clusters(cli, NULL, &er, count_msgs, &seen,
 	                                    &st), CC_OK);
 	assert_int_equal(seen, n - 1);
+	/* The economy filter is normalised and checked as in ListClusters. */
+	f.economy = "kr";
+	seen = 0;
+	assert_int_equal(cc_export_clusters(cli, NULL, &er, count_msgs, &seen,
+	                                    &st), CC_OK);
+	assert_int_equal(seen, n - 1);
+	f.economy = "uk";
+	seen = 0;
+	expect_status(cc_export_clusters(cli, NULL, &er, count_msgs, &seen,
+	                                 &st), &st, CC_INVALID_ARGUMENT,
+	              "filters.economy: \"UK\" is not an ISO 3166-1 alpha-2 "
+	              "code; did you mean \"GB\"?");
+	assert_int_equal(seen, 0);
+	f.economy = "";
 
 	/* The iterator form, stopped early: the call is cancelled. */
 	cc_reader_t *rd;

@@ -128,10 +128,27 @@ static void test_create_get_list(void **state)
 	has(out, "\"economy\": \"JP\"");
 	has(out, "\"labels\": {");
 
+	/* CSV: the long layout by default, the wide one on request. */
 	assert_int_equal(ctl("--csv", "cluster", "get", "shenzhen", NULL), 0);
+	assert_string_equal(out,
+	                    "id,name,economy,region,industry,city,indicator,"
+	                    "year,value,unit,label,label_value\n"
+	                    "shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,"
+	                    "Guangdong,S&T,Shenzhen,pct_applications,2022,"
+	                    "113482,,src,gii\n"
+	                    "shenzhen,,,,,Hong Kong,scientific_publications,"
+	                    "2022,153180,,,\n");
+	assert_int_equal(ctl("cluster", "get", "shenzhen", "--csv", "--layout",
+	                     "wide", NULL), 0);
 	has(out, "id,name,economy,region,cities,industry,");
 	has(out, "shenzhen,Shenzhen–Hong Kong–Guangzhou,CN/HK,Guangdong,"
 	         "Shenzhen;Hong Kong,S&T,113482,153180,gii");
+	assert_int_equal(ctl("cluster", "get", "shenzhen", "--layout", "wide",
+	                     NULL), 2);
+	has(err, "--layout and --lossy need --csv");
+	assert_int_equal(ctl("cluster", "list", "--csv", "--layout", "tall",
+	                     NULL), 2);
+	has(err, "--layout: 'tall' is not long or wide");
 
 	assert_int_equal(ctl("cluster", "get", "nope", NULL), 1);
 	has(err, "clusterctl: NOT_FOUND: ");
@@ -353,6 +370,16 @@ static void test_import_export(void **state)
 	has(out, "\"created\": \"1\"");
 	has(out, "\"updated\": \"1\"");
 
+	/* Economy filters are normalised to the stored upper case, and a
+	 * common alias is answered with the ISO code. */
+	assert_int_equal(ctl("cluster", "list", "--economy", "de", "--region",
+	                     "bulk", "--page-size", "2", NULL), 0);
+	has(out, "bulk-000");
+	has(out, "bulk-001");
+	assert_int_equal(ctl("cluster", "export", "--economy", "uk", NULL), 1);
+	has(err, "clusterctl: INVALID_ARGUMENT: filters.economy: \"UK\" is "
+	         "not an ISO 3166-1 alpha-2 code; did you mean \"GB\"?");
+
 	assert_int_equal(ctl("cluster", "export", "--region", "bulk", NULL), 0);
 	size_t lines = 0;
 	for (const char *q = out; (q = strchr(q, '\n')); q++)
@@ -362,6 +389,10 @@ static void test_import_export(void **state)
 
 	assert_int_equal(ctl("cluster", "export", "--region", "bulk", "--csv",
 	                     NULL), 0);
+	has(out, "id,name,economy,region,industry,indicator,year,value,unit\n");
+	has(out, "bulk-001,N1,DE,bulk,,employment,2021,10,\n");
+	assert_int_equal(ctl("cluster", "export", "--region", "bulk", "--csv",
+	                     "--layout", "wide", NULL), 0);
 	has(out, "id,name,economy,region,cities,industry,employment@2021\n");
 	has(out, "bulk-001,N1,DE,bulk,,,10\n");
 
@@ -376,6 +407,199 @@ static void test_import_export(void **state)
 	has(err, "unknown column \"population\"");
 	assert_int_equal(ctl("cluster", "import", "/nonexistent.csv", NULL), 1);
 	has(err, "/nonexistent.csv");
+}
+
+/* JSON lines without the output-only fields, which end each object. */
+static char *without_output_only(const char *jsonl)
+{
+	char *r = strdup(jsonl), *w = r;
+	for (const char *p = jsonl; *p;) {
+		const char *e = strstr(p, ",\"etag\":\"");
+		const char *nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		if (!e || e > nl)
+			e = nl - 1;  /* the closing brace */
+		memcpy(w, p, (size_t)(e - p));
+		w += e - p;
+		*w++ = '}';
+		*w++ = '\n';
+		p = *nl ? nl + 1 : nl;
+	}
+	*w = '\0';
+	return r;
+}
+
+/* export --csv, then import: every field back, units and assessments
+ * too; the wide layout refuses what it would lose unless --lossy. */
+static void test_csv_round_trip(void **state)
+{
+	(void)state;
+	const char *j = file(
+		"full.jsonl",
+		"{\"id\":\"rt-a\",\"name\":\"Wuxi IoT\",\"economy\":\"CN\","
+		"\"region\":\"rt\","
+		"\"cities\":[\"Wuxi\",\"A;B\"],\"indicators\":[{\"name\":"
+		"\"revenue_cny\",\"year\":2021,\"value\":1.2345678901234567e11,"
+		"\"unit\":\"CNY\"},{\"name\":\"firms\",\"year\":2020,\"value\":"
+		"-0.0}],\"assessments\":[{\"judge\":\"J1\",\"criterion\":"
+		"\"governance\",\"score\":81.3,\"comment\":\"a,\\n\\\"b\\\"\","
+		"\"round\":\"2\",\"recused\":true},{\"judge\":\"J2\","
+		"\"criterion\":\"governance\",\"score\":0.1}],\"labels\":"
+		"{\"z\":\"\",\"a\":\"1\"}}\n"
+		"{\"id\":\"rt-b\",\"name\":\"Plain\",\"economy\":\"JP\","
+		"\"region\":\"rt\"}\n");
+	assert_int_equal(ctl("cluster", "import", j, NULL), 0);
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	char *before = without_output_only(out);
+	assert_non_null(strstr(before, "\"unit\":\"CNY\""));
+
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     NULL), 0);
+	const char *csv = file("all.csv", out);
+	/* Gone, then back from the CSV alone. */
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "delete", "rt-b", NULL), 0);
+	assert_int_equal(ctl("cluster", "import", csv, NULL), 0);
+	has(out, "created 2, updated 0, rejected 0");
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	char *after = without_output_only(out);
+	assert_string_equal(after, before);
+	free(after);
+
+	/* The same through --json output of one cluster. */
+	assert_int_equal(ctl("cluster", "get", "rt-a", "--json", NULL), 0);
+	const char *one = file("one.json", out);
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "import", one, NULL), 0);
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", NULL), 0);
+	after = without_output_only(out);
+	assert_string_equal(after, before);
+	free(after);
+	free(before);
+
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     "--layout", "wide", NULL), 1);
+	assert_string_equal(out, "");
+	has(err, "clusterctl: the wide CSV layout would lose assessments "
+	         "(1 cluster, first \"rt-a\"), indicator units (1 cluster, "
+	         "first \"rt-a\"), indicator order");
+	has(err, "--layout long (the default) keeps every field, --lossy "
+	         "drops them");
+	assert_int_equal(ctl("cluster", "export", "--region", "rt", "--csv",
+	                     "--layout", "wide", "--lossy", NULL), 0);
+	has(err, "clusterctl: --lossy: dropped assessments (1 cluster");
+	has(out, "id,name,economy,region,cities,industry,firms@2020,"
+	         "revenue_cny@2021,label:a,label:z\n");
+	/* What fits the wide layout goes through it unchanged. */
+	assert_int_equal(ctl("cluster", "get", "rt-b", "--csv", "--layout",
+	                     "wide", NULL), 0);
+	assert_string_equal(out, "id,name,economy,region,cities,industry\n"
+	                         "rt-b,Plain,JP,rt,,\n");
+	/* A write succeeds, and printing it wide is refused all the same. */
+	const char *u = file("wide-update.json",
+	                     "{\"id\":\"rt-a\",\"name\":\"W\",\"economy\":"
+	                     "\"CN\",\"assessments\":[{\"judge\":\"J\","
+	                     "\"criterion\":\"c\",\"score\":1}]}");
+	assert_int_equal(ctl("cluster", "update", u, "--csv", "--layout",
+	                     "wide", NULL), 1);
+	assert_string_equal(out, "");
+	has(err, "the wide CSV layout would lose assessments (1 cluster, "
+	         "first \"rt-a\")");
+	assert_int_equal(ctl("cluster", "delete", "rt-a", NULL), 0);
+	assert_int_equal(ctl("cluster", "delete", "rt-b", NULL), 0);
+}
+
+/* The value of the first "key": in JSON text, up to the next ',' or '}'. */
+static char *json_value(const char *text, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *p = strstr(text, pat);
+	if (!p)
+		fail_msg("no %s in %s", key, text);
+	p += strlen(pat);
+	size_t n = strcspn(p, ",}\n");
+	if (*p == '"') {
+		p++;
+		n = strcspn(p, "\"");
+	}
+	return strndup(p, n);
+}
+
+/* Competition files: plugin params as numbers, booleans and lists; enum
+ * names checked with the accepted ones listed. Run CSV numbers read back
+ * to the same doubles. Uses the bulk clusters of test_import_export. */
+static void test_competition_input(void **state)
+{
+	(void)state;
+	const char *bad = file(
+		"bad-comp.json",
+		"{\"id\":\"emp\",\"title\":\"Jobs\",\"rounds\":[{\"criteria\":"
+		"[{\"id\":\"jobs\",\"plugin\":\"indicator\",\"weight\":1,"
+		"\"normalization\":\"MINMAX\"}]}]}");
+	assert_int_equal(ctl("competition", "create", bad, NULL), 1);
+	has(err, "bad-comp.json: record 1: rounds[0].criteria[0]."
+	         "normalization: \"MINMAX\" is not one of NORMALIZATION_NONE, "
+	         "NORMALIZATION_MIN_MAX, ");
+	has(err, "(did you mean NORMALIZATION_MIN_MAX?)");
+
+	const char *good = file(
+		"comp.json",
+		"{\"id\":\"emp\",\"title\":\"Jobs\",\"rounds\":[{\"criteria\":"
+		"[{\"id\":\"jobs\",\"plugin\":\"indicator\",\"weight\":1,"
+		"\"normalization\":\"NORMALIZATION_MIN_MAX\",\"params\":"
+		"{\"indicator\":\"employment\",\"year\":2021,\"winsorise\":"
+		"false,\"skew_threshold\":2.5,\"max_winsorised\":3}}],"
+		"\"selection\":{\"topN\":3}}]}");
+	assert_int_equal(ctl("competition", "create", good, NULL), 0);
+	assert_int_equal(ctl("competition", "get", "emp", "--json", NULL), 0);
+	has(out, "\"year\": \"2021\"");
+	has(out, "\"winsorise\": \"false\"");
+	has(out, "\"skew_threshold\": \"2.5\"");
+	const char *list = file(
+		"comp-list.json",
+		"{\"id\":\"emp2\",\"title\":\"Jobs\",\"rounds\":[{\"criteria\":"
+		"[{\"id\":\"t\",\"plugin\":\"topsis\",\"weight\":1,\"params\":"
+		"{\"indicators\":[\"employment\",\"employment_x\"],\"weights\":"
+		"[0.6,0.4],\"year\":2021}}]}]}");
+	assert_int_equal(ctl("competition", "create", list, NULL), 0);
+	assert_int_equal(ctl("competition", "get", "emp2", "--json", NULL), 0);
+	has(out, "\"indicators\": \"employment,employment_x\"");
+	has(out, "\"weights\": \"0.6,0.4\"");
+
+	/* The plugin takes the converted params; the run's CSV carries the
+	 * exact scores, the table rounds them. */
+	assert_int_equal(ctl("competition", "run", "emp", "--json", NULL), 0);
+	char *run = json_value(out, "id");
+	assert_int_equal(ctl("run", "get", run, "--json", NULL), 0);
+	/* The second standing: the first has the round score 100. */
+	const char *st = strstr(out, "\"rank\": 2,");
+	assert_non_null(st);
+	char *score = json_value(st, "score");
+	char *norm = json_value(st, "normalized");
+	assert_int_equal(ctl("run", "get", run, "--csv", NULL), 0);
+	has(out, "RANK,CLUSTER,NAME,ECONOMY,SCORE,jobs,SELECTED,CHANGE,NOTE\n");
+	char cells[128];
+	snprintf(cells, sizeof(cells), ",%s,%s,", score, norm);
+	has(out, cells);
+	/* The score has more digits than a table shows. */
+	if (strlen(score) < 12)
+		fail_msg("score %s: the test needs one with many digits", score);
+	assert_int_equal(ctl("run", "get", run, NULL), 0);
+	assert_null(strstr(out, score));
+	/* With sensitivity: the share itself, not a rounded percentage. */
+	assert_int_equal(ctl("competition", "run", "emp", "--samples", "20",
+	                     "--jitter", "10", "--seed", "1", "--csv", NULL),
+	                 0);
+	has(out, ",RANK P5-P95,SELECTED SHARE,NOTE\n");
+	assert_null(strchr(out, '%'));
+	assert_int_equal(ctl("competition", "run", "emp", "--samples", "20",
+	                     "--jitter", "10", "--seed", "1", NULL), 0);
+	has(out, "SELECTED %");
+	free(score);
+	free(norm);
+	free(run);
 }
 
 static void test_health_and_unreachable(void **state)
@@ -428,6 +652,8 @@ int main(void)
 		cmocka_unit_test(test_update_named_fields_only),
 		cmocka_unit_test(test_competition_update_and_run_delete),
 		cmocka_unit_test(test_import_export),
+		cmocka_unit_test(test_csv_round_trip),
+		cmocka_unit_test(test_competition_input),
 		cmocka_unit_test(test_health_and_unreachable),
 		cmocka_unit_test(test_plugins),
 	};
