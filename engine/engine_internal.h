@@ -89,6 +89,13 @@ struct engine_notes {
 void engine_notes_finish(engine_notes_t *n);
 /* The note's sid in n->text, or ENGINE_SID_NONE. */
 uint32_t engine_notes_get(const engine_notes_t *n, uint32_t pos);
+/* As engine_notes_get over the first count notes only: those of the last
+ * finish, while more are being set. */
+uint32_t engine_notes_get_n(const engine_notes_t *n, size_t count,
+                            uint32_t pos);
+
+/* x in the fewest digits (15 to 17) that read back as x. Returns buf. */
+const char *engine_fmt_double(char *buf, size_t len, double x);
 
 /* -------------------------------------------------------------- sorting */
 

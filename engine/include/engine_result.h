@@ -26,6 +26,8 @@
 #define ENGINE_EXCL_FILTER (1u << 24)     /* | eligibility filter index */
 #define ENGINE_EXCL_MISSING (2u << 24)    /* | criterion index */
 #define ENGINE_EXCL_NONFINITE (3u << 24)  /* total score not finite */
+#define ENGINE_EXCL_NORM (4u << 24)       /* | criterion index: normalised
+                                             score not finite */
 #define ENGINE_EXCL_KIND(c) ((c) & 0xff000000u)
 #define ENGINE_EXCL_INDEX(c) ((c) & 0x00ffffffu)
 
