@@ -32,8 +32,18 @@ typedef struct fx {
 } fx_t;
 
 /* prelim: q, top 3 -> p1 p2 p3 (p6 has no score: excluded).
- * final: x (expert marks), top 2 -> p2 (3), p3 (2); p1 (1) stops. */
+ * final: x (expert marks), top 2 -> p2 (3), p3 (2); p1 (1) stops.
+ * final_spec replaces the final's marks when not NULL. */
+static void run_spec(fx_t *f, int with_baseline, int32_t group_min,
+                     const char *final_spec);
+
 static void run(fx_t *f, int with_baseline, int32_t group_min)
+{
+	run_spec(f, with_baseline, group_min, NULL);
+}
+
+static void run_spec(fx_t *f, int with_baseline, int32_t group_min,
+                     const char *final_spec)
 {
 	memset(f, 0, sizeof(*f));
 	f->def = th_comp("comp");
@@ -48,7 +58,8 @@ static void run(fx_t *f, int with_baseline, int32_t group_min)
 	f->s.crit[0] = "q";
 	f->s.spec[0] = "p1=60;p2=50;p3=40;p4=30;p5=20;p6=-|no data";
 	f->s.crit[1] = "x";
-	f->s.spec[1] = "p1=1;p2=3;p3=2;p4=9;p5=9;p6=9";
+	f->s.spec[1] = final_spec ? final_spec
+	                          : "p1=1;p2=3;p3=2;p4=9;p5=9;p6=9";
 
 	/* Last edition: p1 1st, p4 2nd, p9 3rd, p2 4th, p5 excluded. */
 	const char *ids[] = { "p1", "p4", "p9", "p2", "p5" };
@@ -110,6 +121,39 @@ static void t_chained_rounds(void **st)
 	                    "no data");
 	assert_int_equal(f.res->nnew, 0);
 	assert_false(f.res->has_baseline);
+	done(&f);
+}
+
+/* Every finalist excluded (no final score): nobody stands first. The
+ * three finalists reached a later round, so the two who stopped in the
+ * preliminary rank 4 and 5, not 1 and 2. */
+static void t_all_finalists_excluded(void **st)
+{
+	(void)st;
+	fx_t f;
+	run_spec(&f, 0, 0, "p4=9;p5=9;p6=9");
+	assert_int_equal(f.res->rounds[1].nranked, 0);
+	assert_string_equal(th_order(f.res), "p4 p5 p1 p2 p3 p6");
+	assert_int_equal(th_rank(f.res, "p4"), 4);
+	assert_int_equal(th_rank(f.res, "p5"), 5);
+	assert_int_equal(th_rank(f.res, "p1"), 0);
+	assert_int_equal(th_rank(f.res, "p2"), 0);
+	assert_int_equal(th_rank(f.res, "p3"), 0);
+	assert_int_equal(th_rank(f.res, "p6"), 0);
+	for (size_t i = 0; i < 6; i++)
+		assert_false(f.res->standings[i].selected);
+	assert_string_equal(th_reason(f.res, "p1"),
+	                    "criterion \"x\" (plugin \"fixed\"): no score");
+	done(&f);
+	/* One finalist excluded: p2 1, p1 2, p3 stands above the preliminary
+	 * but unranked, so p4 is 4th (1 + the three who reached the final). */
+	run_spec(&f, 0, 0, "p1=1;p2=3");
+	assert_string_equal(th_order(f.res), "p2 p1 p4 p5 p3 p6");
+	assert_int_equal(th_rank(f.res, "p2"), 1);
+	assert_int_equal(th_rank(f.res, "p1"), 2);
+	assert_int_equal(th_rank(f.res, "p3"), 0);
+	assert_int_equal(th_rank(f.res, "p4"), 4);
+	assert_int_equal(th_rank(f.res, "p5"), 5);
 	done(&f);
 }
 
@@ -282,6 +326,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_chained_rounds),
+		cmocka_unit_test(t_all_finalists_excluded),
 		cmocka_unit_test(t_rank_change),
 		cmocka_unit_test(t_summary),
 		cmocka_unit_test(t_run_message),
