@@ -303,7 +303,8 @@ int engine_evaluate(const Clusters__V1__Competition *def,
 		goto out;
 	}
 	if ((rc = engine_standings_build(res, o->baseline, err, errlen)) ||
-	    (rc = engine_summary_build(res, err, errlen)))
+	    (rc = engine_summary_build(res, err, errlen)) ||
+	    (rc = engine_warnings_build(res, err, errlen)))
 		goto out;
 	if ((rc = engine_progress_done(&prog)))
 		cd_fail(err, errlen, rc, "cancelled");
@@ -350,5 +351,8 @@ void engine_result_destroy(engine_result_t *res)
 	free(res->summary.city.v);
 	free(res->summary.industry.v);
 	engine_dict_fini(&res->note_text);
+	for (size_t i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
 	free(res);
 }

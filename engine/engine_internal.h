@@ -163,6 +163,11 @@ int engine_standings_build(engine_result_t *res,
                            const Clusters__V1__Run *baseline, char *err,
                            size_t errlen);
 int engine_summary_build(engine_result_t *res, char *err, size_t errlen);
+/* res->warnings: each round that had candidates and selected none. */
+int engine_warnings_build(engine_result_t *res, char *err, size_t errlen);
+/* Appends a printf-formatted warning to res. CD_ENOMEM. */
+int engine_warn(engine_result_t *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Sensitivity of round r (its base results must be complete). */
 int engine_sens_round(engine_result_t *res, size_t r, uint32_t samples,

@@ -99,6 +99,10 @@ struct engine_result {
 	double jitter_pct;
 	uint64_t seed;
 	engine_dict_t note_text;  /* interned notes from scorers */
+	/* About the run as a whole, one sentence each, in round order: a
+	 * round that selected no cluster, and why. */
+	char **warnings;
+	size_t nwarnings;
 };
 
 void engine_result_destroy(engine_result_t *r);

@@ -204,6 +204,23 @@ static void t_share_range(void **st)
 	                    "number");
 	assert_true(isnan(th_score(f.res, "b")));
 	done(&f);
+	/* Two criteria whose totals cancel to 2: everybody has a normalised
+	 * score no double holds, so nobody is ranked and the run says why. */
+	const char *two[] = { "a=1e308;b=-1e308;c=1;d=1",
+	                      "a=1;b=1;c=1e308;d=-1e308" };
+	run(&f, NORM(SHARE), 0, 4, two, 2);
+	eval(&f);
+	assert_int_equal(f.res->rounds[0].nranked, 0);
+	assert_string_equal(th_reason(f.res, "c"),
+	                    "criterion \"k1\" (plugin \"fixed\"): "
+	                    "NORMALIZATION_SHARE of 1e+308 is not a finite "
+	                    "number");
+	assert_int_equal(f.res->nwarnings, 1);
+	assert_string_equal(f.res->warnings[0], "round \"r\" selected no "
+	                    "cluster: all 4 candidates were excluded (2 of them "
+	                    "for criterion \"k0\": a normalised score that is "
+	                    "not a finite number)");
+	done(&f);
 	/* Σx = 0 exactly: 0 each (documented). */
 	run1(&f, NORM(SHARE), "a=-1e308;b=1e308", 2);
 	TH_NEAR(th_norm(f.res, "a", 0), 0, 0);
