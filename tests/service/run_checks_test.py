@@ -155,8 +155,8 @@ class Range(unittest.TestCase):
         st = by_id(r)
         self.assertEqual([s.cluster_id for s in r.standings],
                          ["x-hi", "x-mid", "x-lo"])
-        self.assertEqual(st["x-hi"].score, 100.0)
-        self.assertAlmostEqual(st["x-mid"].score, 50.0, places=9)
+        self.assertAlmostEqual(st["x-hi"].score, 100.0, places=12)
+        self.assertAlmostEqual(st["x-mid"].score, 50.0, places=12)
         self.assertEqual(st["x-lo"].score, 0.0)
         self.assertEqual(st["x-lo"].rank, 3)
 
