@@ -254,6 +254,8 @@ class UnknownNames(unittest.TestCase):
         comp = one_round("t", criterion("p", "indicator", indicator="patents"))
         r2 = comp.rounds.add(name="final")
         r2.criteria.append(criterion("p", "indicator", indicator="patents"))
+        # "gpd" is one edit from "gdp" only as a swap of two letters (two
+        # substitutions would be beyond the one edit a 3-letter name gets).
         r2.criteria.append(criterion("o", "st_output", indicator_a="patents",
                                      indicator_b="gpd"))
         self.refused(
