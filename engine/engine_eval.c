@@ -51,6 +51,31 @@ static int round_alloc(engine_result_t *res, size_t r, const uint32_t *member,
 	return CD_OK;
 }
 
+/* An infinite score counts as none; says so in the candidate's note,
+ * ahead of whatever the scorer said. notes must be finished. */
+static int note_infinities(engine_notes_t *notes, const uint32_t *E,
+                           const double *buf, size_t nE)
+{
+	int rc = CD_OK, set = 0;
+	size_t n0 = notes->n;
+	for (size_t i = 0; i < nE && !rc; i++) {
+		if (!isinf(buf[i]))
+			continue;
+		uint32_t sid = engine_notes_get_n(notes, n0, E[i]);
+		const char *had = sid == ENGINE_SID_NONE
+		                  ? NULL : engine_dict_str(notes->text, sid);
+		char text[512];
+		snprintf(text, sizeof(text), "%s is not a finite number%s%s",
+		         buf[i] > 0 ? "+Inf" : "-Inf", had ? "; " : "",
+		         had ? had : "");
+		rc = engine_notes_set(notes, i, text);
+		set = 1;
+	}
+	if (set)
+		engine_notes_finish(notes);
+	return rc;
+}
+
 static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
                           size_t nE, const engine_opts_t *o,
                           engine_progress_t *prog, char *err, size_t errlen)
@@ -91,6 +116,10 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 		for (size_t i = 0; i < nE; i++)
 			raw[E[i]] = isfinite(buf[i]) ? buf[i] : NAN;
 		engine_notes_finish(&rr->notes[k]);
+		if ((rc = note_infinities(&rr->notes[k], E, buf, nE))) {
+			cd_fail(err, errlen, rc, "scoring: out of memory");
+			break;
+		}
 		rr->notes[k].map = NULL;
 		rr->notes[k].nmap = 0;
 		if ((rc = engine_progress_tick(prog, k + 1)))
@@ -119,6 +148,26 @@ static size_t apply_missing(engine_round_res_t *rr, const uint32_t *E,
 			R[nR++] = p;
 	}
 	return nR;
+}
+
+/* Excludes the candidates with a normalised score that is not finite
+ * (NORMALIZATION_SHARE of a total that nearly cancels): a NaN or infinity
+ * never reaches the ranking. Returns the candidates kept in R. */
+static size_t drop_nonfinite_norm(engine_round_res_t *rr, uint32_t *R,
+                                  size_t nR)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < nR; i++) {
+		uint32_t p = R[i];
+		size_t k = 0;
+		while (k < rr->ncrit && isfinite(rr->norm[k * rr->n + p]))
+			k++;
+		if (k < rr->ncrit)
+			rr->excl[p] = ENGINE_EXCL_NORM | (uint32_t)k;
+		else
+			R[w++] = p;
+	}
+	return w;
 }
 
 static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
@@ -158,6 +207,7 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 			cd_fail(err, errlen, rc, "normalising: out of memory");
 	if (rc)
 		return rc;
+	nR = drop_nonfinite_norm(rr, R, nR);
 	if ((rc = engine_progress_stage(prog, "ranking", nR)))
 		return cd_fail(err, errlen, rc, "cancelled");
 	engine_aggregate(rr, rr->wn, R, nR, rr->score);
@@ -253,7 +303,8 @@ int engine_evaluate(const Clusters__V1__Competition *def,
 		goto out;
 	}
 	if ((rc = engine_standings_build(res, o->baseline, err, errlen)) ||
-	    (rc = engine_summary_build(res, err, errlen)))
+	    (rc = engine_summary_build(res, err, errlen)) ||
+	    (rc = engine_warnings_build(res, err, errlen)))
 		goto out;
 	if ((rc = engine_progress_done(&prog)))
 		cd_fail(err, errlen, rc, "cancelled");
@@ -300,5 +351,8 @@ void engine_result_destroy(engine_result_t *res)
 	free(res->summary.city.v);
 	free(res->summary.industry.v);
 	engine_dict_fini(&res->note_text);
+	for (size_t i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
 	free(res);
 }

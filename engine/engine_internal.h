@@ -89,6 +89,13 @@ struct engine_notes {
 void engine_notes_finish(engine_notes_t *n);
 /* The note's sid in n->text, or ENGINE_SID_NONE. */
 uint32_t engine_notes_get(const engine_notes_t *n, uint32_t pos);
+/* As engine_notes_get over the first count notes only: those of the last
+ * finish, while more are being set. */
+uint32_t engine_notes_get_n(const engine_notes_t *n, size_t count,
+                            uint32_t pos);
+
+/* x in the fewest digits (15 to 17) that read back as x. Returns buf. */
+const char *engine_fmt_double(char *buf, size_t len, double x);
 
 /* -------------------------------------------------------------- sorting */
 
@@ -156,6 +163,11 @@ int engine_standings_build(engine_result_t *res,
                            const Clusters__V1__Run *baseline, char *err,
                            size_t errlen);
 int engine_summary_build(engine_result_t *res, char *err, size_t errlen);
+/* res->warnings: each round that had candidates and selected none. */
+int engine_warnings_build(engine_result_t *res, char *err, size_t errlen);
+/* Appends a printf-formatted warning to res. CD_ENOMEM. */
+int engine_warn(engine_result_t *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Sensitivity of round r (its base results must be complete). */
 int engine_sens_round(engine_result_t *res, size_t r, uint32_t samples,

@@ -1,6 +1,18 @@
 /* Normalisation of one criterion's raw scores over a round's ranked
  * candidates. Statistics use the scored values only; docs/engine.md states
- * each formula and its degenerate cases. */
+ * each formula and its degenerate cases.
+ *
+ * Range: raw scores are any finite doubles, up to ±DBL_MAX and down to
+ * subnormals, so a difference (max - min, x - lower) or a sum (Σx, Σ(x -
+ * mean)²) of them may overflow or underflow. Every formula here is a ratio
+ * that does not change when all its inputs are multiplied by the same
+ * factor, so each is computed on x·2^-e, e the binary exponent of the
+ * largest magnitude involved: the scaled values lie in (-1, 1), where no
+ * difference, sum of m values or square overflows or loses precision to
+ * underflow. Scaling by a power of two is exact for every value that stays
+ * normal, so wherever the unscaled formula did not overflow or underflow
+ * the scaled one gives the same doubles. Sums are compensated (Neumaier),
+ * so a cancellation such as 1 + 1e308 - 1e308 keeps the 1. */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -9,6 +21,46 @@
 #include "cd_error.h"
 
 #define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
+
+/* x·2^-e: one exact multiplication when 2^-e is a normal double. */
+typedef struct scale {
+	int e;
+	double f;               /* 2^-e, or 0 when it is not normal */
+} scale_t;
+
+static scale_t scale_for(double maxabs)
+{
+	scale_t s = { 0, 1.0 };
+	if (maxabs > 0 && isfinite(maxabs))
+		(void)frexp(maxabs, &s.e);      /* maxabs = f 2^e, f in [0.5, 1) */
+	s.f = s.e > -1000 && s.e < 1000 ? ldexp(1.0, -s.e) : 0.0;
+	return s;
+}
+
+static inline double sc(scale_t s, double x)
+{
+	return s.f != 0 ? x * s.f : ldexp(x, -s.e);
+}
+
+/* Neumaier's compensated sum. */
+typedef struct ksum {
+	double s, c;
+} ksum_t;
+
+static inline void ksum_add(ksum_t *k, double x)
+{
+	double t = k->s + x;
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double ksum_get(const ksum_t *k)
+{
+	return k->s + k->c;
+}
 
 static int rank_norm(const double *raw, double *norm, const uint32_t *R,
                      size_t nR, engine_sorter_t *s)
@@ -35,31 +87,82 @@ static int rank_norm(const double *raw, double *norm, const uint32_t *R,
 	return rc;
 }
 
-int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
-                     double *norm, const uint32_t *R, size_t nR,
-                     int zero_missing, engine_sorter_t *s)
+/* The statistics of the scored values of R, scaled by s. */
+typedef struct stats {
+	size_t m;
+	double min, max;        /* unscaled */
+	scale_t s;
+	double lo, hi;          /* min and max scaled */
+	double sum;             /* Σ x·2^-e */
+	double mean, sd;        /* of x·2^-e (Z_SCORE only) */
+} stats_t;
+
+static void stats(const Clusters__V1__Criterion *cr, const double *raw,
+                  const uint32_t *R, size_t nR, stats_t *st)
 {
-	double min = INFINITY, max = -INFINITY, sum = 0, mean = 0, ss = 0;
-	size_t m = 0;
+	st->m = 0;
+	st->min = INFINITY;
+	st->max = -INFINITY;
 	for (size_t i = 0; i < nR; i++) {
 		double x = raw[R[i]];
 		if (isnan(x))
 			continue;
-		m++;
-		sum += x;
-		if (x < min)
-			min = x;
-		if (x > max)
-			max = x;
+		st->m++;
+		if (x < st->min)
+			st->min = x;
+		if (x > st->max)
+			st->max = x;
 	}
-	if (m)
-		mean = sum / (double)m;
-	if (cr->normalization == NORM(Z_SCORE))
-		for (size_t i = 0; i < nR; i++)
-			if (!isnan(raw[R[i]]))
-				ss += (raw[R[i]] - mean) * (raw[R[i]] - mean);
-	double sd = m ? sqrt(ss / (double)m) : 0;
-	double lo = cr->goalpost_lower, hi = cr->goalpost_upper;
+	double big = st->m ? fmax(fabs(st->min), fabs(st->max)) : 0;
+	if (cr->normalization == NORM(GOALPOSTS))
+		big = fmax(fabs(cr->goalpost_lower), fabs(cr->goalpost_upper));
+	st->s = scale_for(big);
+	st->lo = sc(st->s, st->min);
+	st->hi = sc(st->s, st->max);
+	st->sum = st->mean = st->sd = 0;
+	int share = cr->normalization == NORM(SHARE);
+	int z = cr->normalization == NORM(Z_SCORE);
+	if (!st->m || (!share && !z))
+		return;
+	ksum_t k = { 0, 0 };
+	for (size_t i = 0; i < nR; i++)
+		if (!isnan(raw[R[i]]))
+			ksum_add(&k, sc(st->s, raw[R[i]]));
+	st->sum = ksum_get(&k);
+	/* All equal (or one value): no spread, whatever the rounding of the
+	 * mean says. */
+	if (!z || st->min == st->max)
+		return;
+	double mean = st->sum / (double)st->m;
+	ksum_t d = { 0, 0 }, q = { 0, 0 };
+	for (size_t i = 0; i < nR; i++) {
+		if (isnan(raw[R[i]]))
+			continue;
+		double y = sc(st->s, raw[R[i]]) - mean;
+		ksum_add(&d, y);
+		ksum_add(&q, y * y);
+	}
+	/* One correction step: the deviations of the rounded mean sum to
+	 * m times its error. */
+	double corr = ksum_get(&d) / (double)st->m;
+	st->mean = mean + corr;
+	double var = ksum_get(&q) / (double)st->m - corr * corr;
+	st->sd = var > 0 ? sqrt(var) : 0;
+}
+
+static double clamp100(double y)
+{
+	return y < 0 ? 0 : y > 100 ? 100 : y;
+}
+
+int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
+                     double *norm, const uint32_t *R, size_t nR,
+                     int zero_missing, engine_sorter_t *s)
+{
+	stats_t st;
+	stats(cr, raw, R, nR, &st);
+	double glo = sc(st.s, cr->goalpost_lower);
+	double ghi = sc(st.s, cr->goalpost_upper);
 
 	if (cr->normalization == NORM(RANK)) {
 		int rc = rank_norm(raw, norm, R, nR, s);
@@ -76,20 +179,26 @@ int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
 		switch (cr->normalization) {
 		case NORM(MIN_MAX):
 			/* All equal: nobody is behind anybody. */
-			y = max > min ? 100.0 * (x - min) / (max - min) : 100.0;
+			y = st.max > st.min
+			    ? clamp100(100.0 * (sc(st.s, x) - st.lo) / (st.hi - st.lo))
+			    : 100.0;
 			break;
 		case NORM(Z_SCORE):
-			y = sd > 0 ? (x - mean) / sd : 0.0;
+			y = st.sd > 0 ? (sc(st.s, x) - st.mean) / st.sd : 0.0;
 			break;
 		case NORM(RANK):
 			y = norm[p];
 			break;
 		case NORM(SHARE):
-			y = sum != 0 ? 100.0 * x / sum : 0.0;
+			/* May overflow when the total nearly cancels (mixed
+			 * signs): the caller excludes a value that is not
+			 * finite. */
+			y = st.sum != 0 ? 100.0 * sc(st.s, x) / st.sum : 0.0;
 			break;
 		case NORM(GOALPOSTS):
-			y = 100.0 * (x - lo) / (hi - lo);
-			y = y < 0 ? 0 : y > 100 ? 100 : y;
+			y = x <= cr->goalpost_lower ? 0.0
+			    : x >= cr->goalpost_upper ? 100.0
+			    : clamp100(100.0 * (sc(st.s, x) - glo) / (ghi - glo));
 			break;
 		default:
 			y = x;

@@ -50,9 +50,10 @@ void engine_notes_finish(engine_notes_t *nt)
 	nt->unsorted = 0;
 }
 
-uint32_t engine_notes_get(const engine_notes_t *nt, uint32_t pos)
+uint32_t engine_notes_get_n(const engine_notes_t *nt, size_t count,
+                            uint32_t pos)
 {
-	size_t lo = 0, hi = nt->n;
+	size_t lo = 0, hi = count < nt->n ? count : nt->n, n = hi;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (nt->v[mid].pos < pos)
@@ -60,6 +61,11 @@ uint32_t engine_notes_get(const engine_notes_t *nt, uint32_t pos)
 		else
 			hi = mid;
 	}
-	return lo < nt->n && nt->v[lo].pos == pos ? nt->v[lo].sid
-	                                          : ENGINE_SID_NONE;
+	return lo < n && nt->v[lo].pos == pos ? nt->v[lo].sid
+	                                      : ENGINE_SID_NONE;
+}
+
+uint32_t engine_notes_get(const engine_notes_t *nt, uint32_t pos)
+{
+	return engine_notes_get_n(nt, nt->n, pos);
 }

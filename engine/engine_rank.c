@@ -7,41 +7,125 @@
 
 #include "cd_error.h"
 
+/* Weighted arithmetic mean of one cluster's normalised values, for the
+ * totals the fast path may have got wrong (see engine_aggregate): summed
+ * scaled by 2^-e, e the exponent of the largest value, so partial sums
+ * neither overflow nor lose the bits of subnormal products, and kept
+ * between the smallest and largest value, where a mean lies (the rounded
+ * weights may sum to a hair over 1, which pushes a mean of DBL_MAX values
+ * past DBL_MAX). */
+static double arith(const double *norm, size_t n, size_t ncrit,
+                    const double *wn, uint32_t p)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t k = 0; k < ncrit; k++) {
+		double v = norm[k * n + p];
+		if (wn[k] == 0)
+			continue;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+	}
+	int e = 0;
+	double big = fmax(fabs(lo), fabs(hi)), s = 0;
+	if (big > 0 && isfinite(big))
+		(void)frexp(big, &e);
+	for (size_t k = 0; k < ncrit; k++)
+		if (wn[k] != 0)
+			s += wn[k] * ldexp(norm[k * n + p], -e);
+	s = ldexp(s, e);
+	return s < lo ? lo : s > hi ? hi : s;
+}
+
+/* Weighted geometric mean exp(Σ w ln v) of one cluster, kept between its
+ * smallest and largest value as a mean must be (exp(ln DBL_MAX) rounds
+ * to 1.79769313486227e308 or past DBL_MAX; exp(ln 2^-1074) may round to
+ * 0). */
+static double geom(const double *norm, size_t n, size_t ncrit,
+                   const double *wn, uint32_t p)
+{
+	double lo = INFINITY, hi = -INFINITY, s = 0;
+	for (size_t k = 0; k < ncrit; k++) {
+		if (wn[k] == 0)
+			continue;
+		double v = norm[k * n + p];
+		if (!(v > 0))
+			return 0.0;
+		lo = v < lo ? v : lo;
+		hi = v > hi ? v : hi;
+		s += wn[k] * log(v);
+	}
+	s = exp(s);
+	return s < lo ? lo : s > hi ? hi : s;
+}
+
+/* The plain total is off only at the ends of the range: an overflow,
+ * subnormal terms, an exp that rounds past the values or to 0. */
+static inline int extreme(double s, double tiny)
+{
+	double a = fabs(s);
+	return !(a <= 0x1p1000) || a < tiny;
+}
+
 void engine_aggregate(const engine_round_res_t *rr, const double *wn,
                       const uint32_t *R, size_t nR, double *score)
 {
 	int geo = rr->def->aggregation ==
 	          CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC;
-	size_t n = rr->n;
+	size_t n = rr->n, last = rr->ncrit;
+	for (size_t k = 0; k < rr->ncrit; k++)
+		if (wn[k] != 0)
+			last = k;
 	for (size_t i = 0; i < nR; i++)
 		score[R[i]] = 0.0;
-	if (!geo) {
-		/* Column by column: sequential reads of each criterion. */
-		for (size_t k = 0; k < rr->ncrit; k++) {
-			const double *v = rr->norm + k * n;
-			double w = wn[k];
-			if (w == 0)
-				continue;
-			for (size_t i = 0; i < nR; i++)
-				score[R[i]] += w * v[R[i]];
-		}
-		return;
-	}
-	/* Geometric: exp(sum w ln v); a non-positive factor makes it 0. */
+	/* Column by column: sequential reads of each criterion, and
+	 * independent updates (R is in rank order in sensitivity samples,
+	 * where a cluster-by-cluster loop is twice as slow). The last
+	 * column finishes each total and hands the extreme ones to
+	 * arith/geom, which compute that cluster alone, scaled and within
+	 * its values. */
 	for (size_t k = 0; k < rr->ncrit; k++) {
 		const double *v = rr->norm + k * n;
 		double w = wn[k];
 		if (w == 0)
 			continue;
+		if (!geo) {
+			if (k < last) {
+				for (size_t i = 0; i < nR; i++)
+					score[R[i]] += w * v[R[i]];
+				continue;
+			}
+			for (size_t i = 0; i < nR; i++) {
+				uint32_t p = R[i];
+				double s = score[p] + w * v[p];
+				score[p] = extreme(s, 0x1p-960)
+				           ? arith(rr->norm, n, rr->ncrit, wn, p) : s;
+			}
+			continue;
+		}
+		/* Geometric: exp(sum w ln v); a non-positive factor makes it
+		 * 0. */
+		if (k < last) {
+			for (size_t i = 0; i < nR; i++) {
+				uint32_t p = R[i];
+				if (score[p] == -INFINITY)
+					continue;
+				score[p] = v[p] > 0 ? score[p] + w * log(v[p])
+				                    : -INFINITY;
+			}
+			continue;
+		}
 		for (size_t i = 0; i < nR; i++) {
 			uint32_t p = R[i];
-			if (score[p] == -INFINITY)
+			double s = score[p];
+			if (s == -INFINITY || !(v[p] > 0)) {
+				score[p] = 0.0;
 				continue;
-			score[p] = v[p] > 0 ? score[p] + w * log(v[p]) : -INFINITY;
+			}
+			s = exp(s + w * log(v[p]));
+			score[p] = extreme(s, 0x1p-1000)
+			           ? geom(rr->norm, n, rr->ncrit, wn, p) : s;
 		}
 	}
-	for (size_t i = 0; i < nR; i++)
-		score[R[i]] = exp(score[R[i]]);
 }
 
 int engine_base_order(const engine_round_res_t *rr, const engine_cohort_t *c,

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FF(x) CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_##x
@@ -116,6 +117,17 @@ static void filter_reason(out_t *o, const engine_cohort_t *c,
 	list(o, f->any_of, f->n_any_of);
 }
 
+const char *engine_fmt_double(char *buf, size_t len, double x)
+{
+	/* The shortest of %.15g .. %.17g that reads back as x. */
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x || isnan(x))
+			break;
+	}
+	return buf;
+}
+
 const char *engine_result_reason(const engine_result_t *res, size_t r,
                                  size_t pos, char *buf, size_t len)
 {
@@ -136,6 +148,17 @@ const char *engine_result_reason(const engine_result_t *res, size_t r,
 		    cr->plugin);
 		if (sid != ENGINE_SID_NONE)
 			put(&o, ": %s", engine_dict_str(&res->note_text, sid));
+		break;
+	}
+	case ENGINE_EXCL_NORM: {
+		const Clusters__V1__Criterion *cr = rr->def->criteria[k];
+		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+			&clusters__v1__normalization__descriptor, cr->normalization);
+		char num[32];
+		put(&o, "criterion \"%s\" (plugin \"%s\"): %s of %s is not a "
+		    "finite number", cr->id, cr->plugin,
+		    ev ? ev->name : "normalization",
+		    engine_fmt_double(num, sizeof(num), rr->raw[k * rr->n + pos]));
 		break;
 	}
 	case ENGINE_EXCL_NONFINITE:

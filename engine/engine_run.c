@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,35 @@ static int standing(run_msg_t *m, const engine_result_t *res,
 	return o->without_scores ? CD_OK : scores(m, res, st, s);
 }
 
+/* The result's warnings, then what the options left out. */
+static int warnings(run_msg_t *m, const engine_result_t *res,
+                    const engine_run_opts_t *o, size_t keep)
+{
+	Clusters__V1__Run *run = &m->run;
+	size_t n = res->nwarnings + (keep < res->n) + (o->without_scores != 0);
+	if (!n)
+		return CD_OK;
+	if (!(run->warnings = alloc(m, n * sizeof(char *))))
+		return CD_ENOMEM;
+	for (size_t i = 0; i < res->nwarnings; i++)
+		if (!(run->warnings[run->n_warnings++] = dup(m, res->warnings[i])))
+			return CD_ENOMEM;
+	char buf[160];
+	if (keep < res->n) {
+		snprintf(buf, sizeof(buf), "standings: %zu of %zu kept (the first "
+		         "%zu and every selected cluster)", keep, res->n,
+		         o->max_standings);
+		if (!(run->warnings[run->n_warnings++] = dup(m, buf)))
+			return CD_ENOMEM;
+	}
+	if (o->without_scores &&
+	    !(run->warnings[run->n_warnings++] = dup(m, "standings: without "
+	                                             "per-criterion scores, to "
+	                                             "keep the run small")))
+		return CD_ENOMEM;
+	return CD_OK;
+}
+
 static int build(run_msg_t *m, const engine_result_t *res,
                  const engine_run_opts_t *o)
 {
@@ -242,6 +272,8 @@ static int build(run_msg_t *m, const engine_result_t *res,
 	for (size_t i = 0; i < res->n; i++)
 		keep += !o->max_standings || i < o->max_standings ||
 		        res->standings[i].selected;
+	if (warnings(m, res, o, keep))
+		return CD_ENOMEM;
 	if (!keep)
 		return CD_OK;
 	Clusters__V1__Standing **pp = alloc(m, keep * sizeof(*pp));

@@ -1,7 +1,10 @@
 /* Standings: one per cluster, from the last round it reached. Clusters
- * that reached a later round stand above those that stopped earlier, so
- * the overall rank is the rank within that group plus the number of
- * ranked clusters in later rounds. */
+ * that reached a later round stand above those that stopped earlier,
+ * whether that later round ranked them or excluded them, so the overall
+ * rank is the rank within the group that stopped at round r plus the
+ * number of clusters that reached round r + 1 (its candidates). A round
+ * that excludes finalists leaves their places empty: nobody who stopped
+ * earlier moves up into them. */
 #include "engine_internal.h"
 
 #include <stdlib.h>
@@ -65,9 +68,10 @@ int engine_standings_build(engine_result_t *res,
 		for (size_t p = 0; p < res->rounds[r].n; p++)
 			last[res->rounds[r].member[p]] = (uint32_t)r;
 
-	uint32_t offset = 0;
 	for (size_t r = res->nrounds; r-- > 0;) {
 		const engine_round_res_t *rr = &res->rounds[r];
+		uint32_t offset = r + 1 < res->nrounds
+		                  ? (uint32_t)res->rounds[r + 1].n : 0;
 		uint32_t cnt = 0, prev_rank = 0;
 		double prev = 0;
 		for (size_t i = 0; i < rr->nranked; i++) {
@@ -85,7 +89,6 @@ int engine_standings_build(engine_result_t *res,
 			prev_rank = rank;
 			cnt++;
 		}
-		offset += cnt;
 	}
 	for (size_t r = res->nrounds; r-- > 0;) {
 		const engine_round_res_t *rr = &res->rounds[r];

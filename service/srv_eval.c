@@ -1,6 +1,7 @@
 #include "srv_eval.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,179 @@ static int score_fn(void *arg, engine_score_req_t *req, char *err,
 	return rc;
 }
 
+/* ------------------------------------------------- names in the data */
+
+/* Longest name the suggestion compares (longer ones get none). */
+#define NAME_CMP_MAX 128
+
+/* Edit distance with adjacent transpositions (optimal string alignment):
+ * "patentz" -> "patents" is 1, "pateng" -> "patent" 1, "ptaents" 1. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > NAME_CMP_MAX || lb > NAME_CMP_MAX)
+		return SIZE_MAX;
+	size_t d[3][NAME_CMP_MAX + 1];   /* rows i - 2, i - 1, i */
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *cur = d[i % 3], *prev = d[(i + 2) % 3],
+		       *pp = d[(i + 1) % 3];
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t v = prev[j - 1] + cost;
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
+				v = pp[j - 2] + 1;
+			cur[j] = v;
+		}
+	}
+	return la ? d[la % 3][lb] : lb;
+}
+
+/* The names of one kind the cohort has, sorted; loaded when first asked. */
+typedef struct names {
+	const char **v;
+	size_t n;
+	int loaded;
+} names_t;
+
+static const char *const kind_text[] = {
+	[CP_NAMES_INDICATOR] = "an indicator",
+	[CP_NAMES_LABEL] = "a label",
+	[CP_NAMES_CRITERION] = "an assessment criterion",
+};
+
+/* The closest name within a few edits (1 + a quarter of the length, at
+ * most 3), the first in sorted order on a tie; NULL when none is. */
+static const char *closest(const names_t *nm, const char *s)
+{
+	size_t lim = 1 + strlen(s) / 4, best = SIZE_MAX;
+	if (lim > 3)
+		lim = 3;
+	const char *hit = NULL;
+	for (size_t i = 0; i < nm->n; i++) {
+		size_t d = edit_distance(s, nm->v[i]);
+		if (d <= lim && d < best) {
+			best = d;
+			hit = nm->v[i];
+		}
+	}
+	return hit;
+}
+
+typedef struct name_chk {
+	const plugin_cohort_t *pc;
+	names_t kinds[CP_NAMES_CRITERION + 1];
+	size_t r, k;
+	const Clusters__V1__Criterion *cr;
+	const char *param;
+} name_chk_t;
+
+static int check_one(name_chk_t *c, int kind, const char *name,
+                     const char *list, size_t item, char *err,
+                     size_t errlen)
+{
+	names_t *nm = &c->kinds[kind];
+	if (!*name)
+		return CD_OK;   /* the plugin's own check says what is wrong */
+	if (!nm->loaded) {
+		int rc = plugin_cohort_names(c->pc, kind, &nm->v, &nm->n, err,
+		                             errlen);
+		if (rc)
+			return rc;
+		qsort(nm->v, nm->n, sizeof(*nm->v), cmp_str);
+		nm->loaded = 1;
+	}
+	if (bsearch(&name, nm->v, nm->n, sizeof(*nm->v), cmp_str))
+		return CD_OK;
+	char where[128] = "", hint[160] = "";
+	if (list)
+		snprintf(where, sizeof(where), " (item %zu of \"%.80s\")",
+		         item + 1, list);
+	const char *near = closest(nm, name);
+	if (near)
+		snprintf(hint, sizeof(hint), "; did you mean \"%.120s\"?", near);
+	return cd_fail(err, errlen, CD_EPRECONDITION, "rounds[%zu].criteria"
+	               "[%zu] \"%s\" (plugin \"%s\"): param '%s': no cluster "
+	               "of the cohort has %s \"%.120s\"%s%s", c->r, c->k,
+	               c->cr->id, c->cr->plugin, c->param, kind_text[kind],
+	               name, where, hint);
+}
+
+/* Each item of a list value, blanks trimmed as plugin params do. */
+static int check_list(name_chk_t *c, int kind, const char *value, char *err,
+                      size_t errlen)
+{
+	char *copy = strdup(value);
+	if (!copy)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	int rc = CD_OK;
+	char *p = copy;
+	for (size_t idx = 0; !rc; idx++) {
+		char *e = strchr(p, ',');
+		if (e)
+			*e = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t len = strlen(p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			p[--len] = '\0';
+		rc = check_one(c, kind, p, value, idx, err, errlen);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	free(copy);
+	return rc;
+}
+
+/* Every criterion param that names an indicator, label or assessment
+ * criterion (its spec's `names`) must name one that some cluster of the
+ * cohort has: a typo would otherwise give nobody a score and the run
+ * would "succeed" selecting nobody. Defaults are not checked. */
+static int check_names(const Clusters__V1__Competition *def,
+                       const plugin_generation_t *gen,
+                       const plugin_cohort_t *pc, char *err, size_t errlen)
+{
+	name_chk_t c = {.pc = pc};
+	int rc = CD_OK;
+	for (size_t r = 0; gen && r < def->n_rounds && !rc; r++) {
+		const Clusters__V1__Round *rd = def->rounds[r];
+		for (size_t k = 0; k < rd->n_criteria && !rc; k++) {
+			const Clusters__V1__Criterion *cr = rd->criteria[k];
+			const plugin_info_t *in = plugin_generation_find(gen,
+			                                                 cr->plugin);
+			for (size_t i = 0; in && i < cr->n_params && !rc; i++) {
+				const plugin_param_info_t *sp = NULL;
+				for (size_t j = 0; j < in->nparams && !sp; j++)
+					if (!strcmp(in->params[j].name,
+					            cr->params[i]->key))
+						sp = &in->params[j];
+				if (!sp || !sp->names)
+					continue;
+				c.r = r;
+				c.k = k;
+				c.cr = cr;
+				c.param = sp->name;
+				rc = sp->type == CP_PARAM_LIST
+				     ? check_list(&c, sp->names, cr->params[i]->value,
+				                  err, errlen)
+				     : check_one(&c, sp->names, cr->params[i]->value,
+				                 NULL, 0, err, errlen);
+			}
+		}
+	}
+	for (size_t i = 0; i <= CP_NAMES_CRITERION; i++)
+		free(c.kinds[i].v);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- runs */
 
 static Clusters__V1__PluginKind kind_of(int kind)
@@ -269,7 +443,9 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 			.baseline = r->baseline,
 		};
 		sc.pc = pc;
-		rc = engine_evaluate(r->def, ec, &o, &res, err, errlen);
+		rc = check_names(r->def, r->gen, pc, err, errlen);
+		if (!rc)
+			rc = engine_evaluate(r->def, ec, &o, &res, err, errlen);
 	}
 	/* The plugins' view of the data is not needed for the Run. */
 	plugin_cohort_destroy(pc);

@@ -65,6 +65,10 @@ typedef struct srv_eval_req {
 } srv_eval_req_t;
 
 /* Evaluates r->def. On success *out is the Run (free: engine_run_free).
+ * Before the engine runs, every criterion param that names an indicator,
+ * label key or assessment criterion (its spec's `names`) is checked
+ * against the cohort: a name no cluster has is CD_EPRECONDITION naming the
+ * criterion, the param and the name, with the closest existing name.
  * Codes: CD_ENOTFOUND (a listed cluster id), CD_EPLUGIN / CD_EPRECONDITION
  * (a plugin failed or vanished; the message names it), CD_ECANCELLED /
  * CD_EDEADLINE (the progress callback said stop), CD_ELIMIT, CD_ENOMEM,

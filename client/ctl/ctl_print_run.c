@@ -1,4 +1,5 @@
 /* How clusterctl shows competitions and runs. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,10 @@ int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 	if (!t)
 		return ctl_fail(CTL_FAIL, "out of memory");
 	if (ctl->fmt == CTL_CSV) {
+		/* The standings are the data; warnings go beside them. */
+		for (size_t i = 0; i < run->n_warnings; i++)
+			fprintf(stderr, "clusterctl: warning: %s\n",
+			        run->warnings[i]);
 		ctl_table_print_csv(t, stdout);
 		ctl_table_destroy(t);
 		return CTL_OK;
@@ -171,6 +176,8 @@ int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 	for (size_t i = 0; i < run->n_plugins; i++)
 		printf("%s %s %s\n", i ? "        " : "plugins:",
 		       run->plugins[i]->name, run->plugins[i]->version);
+	for (size_t i = 0; i < run->n_warnings; i++)
+		printf("warning: %s\n", run->warnings[i]);
 	fputc('\n', stdout);
 	ctl_table_print(t, stdout);
 	ctl_table_destroy(t);

@@ -26,6 +26,8 @@
 #define ENGINE_EXCL_FILTER (1u << 24)     /* | eligibility filter index */
 #define ENGINE_EXCL_MISSING (2u << 24)    /* | criterion index */
 #define ENGINE_EXCL_NONFINITE (3u << 24)  /* total score not finite */
+#define ENGINE_EXCL_NORM (4u << 24)       /* | criterion index: normalised
+                                             score not finite */
 #define ENGINE_EXCL_KIND(c) ((c) & 0xff000000u)
 #define ENGINE_EXCL_INDEX(c) ((c) & 0x00ffffffu)
 
@@ -97,6 +99,10 @@ struct engine_result {
 	double jitter_pct;
 	uint64_t seed;
 	engine_dict_t note_text;  /* interned notes from scorers */
+	/* About the run as a whole, one sentence each, in round order: a
+	 * round that selected no cluster, and why. */
+	char **warnings;
+	size_t nwarnings;
 };
 
 void engine_result_destroy(engine_result_t *r);

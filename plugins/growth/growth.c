@@ -19,7 +19,7 @@ static const char *const modes[] = { "percent", "cagr", NULL };
 
 static const cp_param_spec_t params[] = {
 	{ .name = "indicator", .type = CP_PARAM_STRING, .required = 1,
-	  .description = "indicator name" },
+	  .description = "indicator name", .names = CP_NAMES_INDICATOR },
 	{ .name = "from", .type = CP_PARAM_INTEGER, .required = 1,
 	  .description = "base year (end of the base window)" },
 	{ .name = "to", .type = CP_PARAM_INTEGER, .required = 1,

@@ -179,6 +179,51 @@ const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i)
 	return plugin_arena_str(&c->arena, c->cl[i].id);
 }
 
+int plugin_cohort_names(const plugin_cohort_t *c, int kind,
+                        const char ***out, size_t *n, char *err,
+                        size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	if (c->parent)
+		return cd_fail(err, errlen, CD_EINVAL, "cohort names: a view has "
+		               "none of its own; ask its whole cohort");
+	if (kind != CP_NAMES_INDICATOR && kind != CP_NAMES_LABEL &&
+	    kind != CP_NAMES_CRITERION)
+		return cd_fail(err, errlen, CD_EINVAL, "cohort names: unknown "
+		               "kind %d", kind);
+	/* Indicator names have a table of their own; label keys and
+	 * criteria share theirs with every other string, so mark the ids
+	 * in use. */
+	const plugin_intern_t *t = kind == CP_NAMES_INDICATOR ? &c->inames
+	                                                      : &c->strs;
+	uint8_t *seen = NULL;
+	size_t cnt = t->n;
+	if (kind != CP_NAMES_INDICATOR) {
+		if (!(seen = calloc(t->n ? t->n : 1, 1)))
+			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		cnt = 0;
+		size_t m = kind == CP_NAMES_LABEL ? c->nlab : c->nas;
+		for (size_t i = 0; i < m; i++) {
+			uint32_t id = kind == CP_NAMES_LABEL ? c->lab[i].key
+			                                     : c->as[i].criterion;
+			cnt += !seen[id];
+			seen[id] = 1;
+		}
+	}
+	const char **v = malloc((cnt ? cnt : 1) * sizeof(*v));
+	if (!v) {
+		free(seen);
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	}
+	for (size_t id = 0; id < t->n; id++)
+		if (!seen || seen[id])
+			v[(*n)++] = plugin_intern_str(t, &c->arena, (uint32_t)id);
+	free(seen);
+	*out = v;
+	return CD_OK;
+}
+
 size_t plugin_cohort_memory(const plugin_cohort_t *c)
 {
 	if (c->parent)

@@ -1,6 +1,7 @@
 #include "plugin_instance.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,12 +162,19 @@ int plugin_instance_score(plugin_instance_t *inst,
 		return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' failed: %s "
 		               "(%s, code %d)", pname, msg[0] ? msg : "no message",
 		               code_name(prc), prc);
-	/* NaN is "no score"; an infinity would poison every aggregate. */
-	for (size_t i = 0; i < n; i++)
-		if (isinf(out[i]))
-			return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' returned "
-			               "%s for cluster '%s'; scores must be finite "
-			               "or NaN", pname, out[i] > 0 ? "+Inf" : "-Inf",
-			               plugin_cohort_id(cohort, i));
+	/* NaN is "no score"; an infinity (an overflow in the plugin's
+	 * arithmetic on extreme values, say) is no score either, with the
+	 * reason, ahead of the plugin's own. */
+	for (size_t i = 0; i < n; i++) {
+		if (!isinf(out[i]))
+			continue;
+		char why[512];
+		snprintf(why, sizeof(why), "%s is not a finite number%s%s",
+		         out[i] > 0 ? "+Inf" : "-Inf", reasons[i] ? "; " : "",
+		         reasons[i] ? reasons[i] : "");
+		out[i] = NAN;
+		if (!(reasons[i] = inst->host.score_string(&inst->host, why)))
+			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	}
 	return CD_OK;
 }

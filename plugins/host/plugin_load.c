@@ -124,8 +124,12 @@ static char *dup_or_empty(const char *s)
 #define SPEC_V1_SIZE                                                      \
 	(offsetof(cp_param_spec_t, choices) + sizeof(const char *const *))
 
+/* Where a spec of ABI 1.1 ends its names field. */
+#define SPEC_NAMES_END                                                    \
+	(offsetof(cp_param_spec_t, names) + sizeof(cp_names_t))
+
 static int copy_spec(plugin_param_info_t *dst, const cp_param_spec_t *src,
-                     char *reason, size_t rlen)
+                     size_t spec_size, char *reason, size_t rlen)
 {
 	if (!src->name || !*src->name)
 		return refuse(reason, rlen, "a param has no name");
@@ -137,6 +141,12 @@ static int copy_spec(plugin_param_info_t *dst, const cp_param_spec_t *src,
 		return refuse(reason, rlen, "param '%s' has unknown type %d",
 		              src->name, (int)src->type);
 	dst->required = src->required != 0;
+	/* Only string and list params name things; a field the plugin's
+	 * specs do not reach, or a kind added later, names nothing here. */
+	int names = spec_size >= SPEC_NAMES_END ? (int)src->names : 0;
+	if (names >= CP_NAMES_INDICATOR && names <= CP_NAMES_CRITERION &&
+	    (src->type == CP_PARAM_STRING || src->type == CP_PARAM_LIST))
+		dst->names = names;
 	if (!(dst->description = dup_or_empty(src->description)))
 		return CD_ENOMEM;
 	if (src->type == CP_PARAM_ENUM) {
@@ -190,7 +200,8 @@ static int copy_info(plugin_info_t *info, const cp_plugin_t *d,
 		const cp_param_spec_t *s = (const cp_param_spec_t *)(const void *)
 			(base + i * d->param_spec_size);
 		info->nparams++;
-		int rc = copy_spec(&info->params[i], s, reason, rlen);
+		int rc = copy_spec(&info->params[i], s, d->param_spec_size,
+		                   reason, rlen);
 		if (rc == CD_ENOMEM)
 			return refuse(reason, rlen, "out of memory");
 		if (rc)

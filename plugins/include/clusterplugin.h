@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 #define CP_ABI_MAJOR 1
-#define CP_ABI_MINOR 0
+#define CP_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define CP_EXPORT __attribute__((visibility("default")))
@@ -80,6 +80,17 @@ typedef enum cp_param_type {
 	CP_PARAM_ENUM = 5,     /* one of choices */
 	CP_PARAM_LIST = 6      /* comma-separated items, blanks trimmed */
 } cp_param_type_t;
+
+/* What a string or list param names in the cohort's data (ABI 1.1). The
+ * server refuses a run whose criterion gives such a param a name that no
+ * cluster of the cohort has (a typo), suggesting the closest existing
+ * name; defaults are not checked. */
+typedef enum cp_names {
+	CP_NAMES_NOTHING = 0,    /* the param names nothing of the data */
+	CP_NAMES_INDICATOR = 1,  /* an indicator name (each list item) */
+	CP_NAMES_LABEL = 2,      /* a label key */
+	CP_NAMES_CRITERION = 3   /* an assessment criterion */
+} cp_names_t;
 
 typedef enum cp_log_level {
 	CP_LOG_ERROR = 0,
@@ -129,6 +140,9 @@ typedef struct cp_param_spec {
 	const char *description;
 	int required;
 	const char *const *choices;  /* CP_PARAM_ENUM: NULL-terminated */
+	/* ABI 1.1; a 1.0 plugin's specs end before it and read as
+	 * CP_NAMES_NOTHING. Values unknown to the server are ignored. */
+	cp_names_t names;
 } cp_param_spec_t;
 
 typedef struct cp_host cp_host_t;

@@ -21,7 +21,8 @@ static const char *const missing_modes[] = { "skip", "mean", "median", NULL };
 
 static const cp_param_spec_t params[] = {
 	{ .name = "indicator", .type = CP_PARAM_STRING, .required = 1,
-	  .description = "indicator name, e.g. rd_investment_cny" },
+	  .description = "indicator name, e.g. rd_investment_cny",
+	  .names = CP_NAMES_INDICATOR },
 	CPC_WHEN_SPECS,
 	{ .name = "direction", .type = CP_PARAM_ENUM, .default_value = "higher",
 	  .choices = directions,

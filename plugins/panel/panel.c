@@ -33,7 +33,8 @@ static const char *const aggregates[] = { "mean", "median", "trimmed_mean",
 
 static const cp_param_spec_t params[] = {
 	{ .name = "criteria", .type = CP_PARAM_LIST, .required = 1,
-	  .description = "assessment criteria to combine, comma-separated" },
+	  .description = "assessment criteria to combine, comma-separated",
+	  .names = CP_NAMES_CRITERION },
 	{ .name = "weights", .type = CP_PARAM_LIST,
 	  .description = "one weight >= 0 per criterion; default equal" },
 	{ .name = "aggregate", .type = CP_PARAM_ENUM, .default_value = "mean",

@@ -18,7 +18,8 @@
 
 static const cp_param_spec_t params[] = {
 	{ .name = "label", .type = CP_PARAM_STRING, .required = 1,
-	  .description = "label key, e.g. maturity" },
+	  .description = "label key, e.g. maturity",
+	  .names = CP_NAMES_LABEL },
 	{ .name = "points", .type = CP_PARAM_LIST, .required = 1,
 	  .description = "level:points items, e.g. leading:100,advanced:70" },
 	{ .name = NULL },

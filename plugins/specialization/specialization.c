@@ -23,10 +23,12 @@ static const char *const modes[] = { "lq", "strong", NULL };
 static const cp_param_spec_t params[] = {
 	{ .name = "employment", .type = CP_PARAM_STRING,
 	  .default_value = "employment",
-	  .description = "the cluster's employment in its industry" },
+	  .description = "the cluster's employment in its industry",
+	  .names = CP_NAMES_INDICATOR },
 	{ .name = "total_employment", .type = CP_PARAM_STRING,
 	  .default_value = "total_employment",
-	  .description = "total employment of the cluster's area" },
+	  .description = "total employment of the cluster's area",
+	  .names = CP_NAMES_INDICATOR },
 	{ .name = "reference_share", .type = CP_PARAM_NUMBER,
 	  .description = "the industry's share of employment in the "
 	                 "reference economy, 0 < share <= 1" },
@@ -40,7 +42,8 @@ static const cp_param_spec_t params[] = {
 	                 "Cluster Mapping rule" },
 	{ .name = "establishments", .type = CP_PARAM_STRING,
 	  .default_value = "establishments",
-	  .description = "establishment count indicator (strong mode)" },
+	  .description = "establishment count indicator (strong mode)",
+	  .names = CP_NAMES_INDICATOR },
 	{ .name = NULL },
 };
 

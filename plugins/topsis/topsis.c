@@ -25,7 +25,8 @@ static const char *const norms[] = { "minmax", "vector", NULL };
 
 static const cp_param_spec_t params[] = {
 	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,
-	  .description = "indicator names, comma-separated" },
+	  .description = "indicator names, comma-separated",
+	  .names = CP_NAMES_INDICATOR },
 	{ .name = "weights", .type = CP_PARAM_LIST,
 	  .description = "one weight >= 0 per indicator; default equal" },
 	{ .name = "directions", .type = CP_PARAM_LIST,

@@ -32,8 +32,18 @@ typedef struct fx {
 } fx_t;
 
 /* prelim: q, top 3 -> p1 p2 p3 (p6 has no score: excluded).
- * final: x (expert marks), top 2 -> p2 (3), p3 (2); p1 (1) stops. */
+ * final: x (expert marks), top 2 -> p2 (3), p3 (2); p1 (1) stops.
+ * final_spec replaces the final's marks when not NULL. */
+static void run_spec(fx_t *f, int with_baseline, int32_t group_min,
+                     const char *final_spec);
+
 static void run(fx_t *f, int with_baseline, int32_t group_min)
+{
+	run_spec(f, with_baseline, group_min, NULL);
+}
+
+static void run_spec(fx_t *f, int with_baseline, int32_t group_min,
+                     const char *final_spec)
 {
 	memset(f, 0, sizeof(*f));
 	f->def = th_comp("comp");
@@ -48,7 +58,8 @@ static void run(fx_t *f, int with_baseline, int32_t group_min)
 	f->s.crit[0] = "q";
 	f->s.spec[0] = "p1=60;p2=50;p3=40;p4=30;p5=20;p6=-|no data";
 	f->s.crit[1] = "x";
-	f->s.spec[1] = "p1=1;p2=3;p3=2;p4=9;p5=9;p6=9";
+	f->s.spec[1] = final_spec ? final_spec
+	                          : "p1=1;p2=3;p3=2;p4=9;p5=9;p6=9";
 
 	/* Last edition: p1 1st, p4 2nd, p9 3rd, p2 4th, p5 excluded. */
 	const char *ids[] = { "p1", "p4", "p9", "p2", "p5" };
@@ -110,6 +121,108 @@ static void t_chained_rounds(void **st)
 	                    "no data");
 	assert_int_equal(f.res->nnew, 0);
 	assert_false(f.res->has_baseline);
+	assert_int_equal(f.res->nwarnings, 0);
+	done(&f);
+}
+
+/* Every finalist excluded (no final score): nobody stands first. The
+ * three finalists reached a later round, so the two who stopped in the
+ * preliminary rank 4 and 5, not 1 and 2. */
+static void t_all_finalists_excluded(void **st)
+{
+	(void)st;
+	fx_t f;
+	run_spec(&f, 0, 0, "p4=9;p5=9;p6=9");
+	assert_int_equal(f.res->rounds[1].nranked, 0);
+	assert_string_equal(th_order(f.res), "p4 p5 p1 p2 p3 p6");
+	assert_int_equal(th_rank(f.res, "p4"), 4);
+	assert_int_equal(th_rank(f.res, "p5"), 5);
+	assert_int_equal(th_rank(f.res, "p1"), 0);
+	assert_int_equal(th_rank(f.res, "p2"), 0);
+	assert_int_equal(th_rank(f.res, "p3"), 0);
+	assert_int_equal(th_rank(f.res, "p6"), 0);
+	for (size_t i = 0; i < 6; i++)
+		assert_false(f.res->standings[i].selected);
+	assert_string_equal(th_reason(f.res, "p1"),
+	                    "criterion \"x\" (plugin \"fixed\"): no score");
+	/* The run says that the final selected nobody, and why. */
+	assert_int_equal(f.res->nwarnings, 1);
+	assert_string_equal(f.res->warnings[0], "round \"final\" selected no "
+	                    "cluster: all 3 candidates were excluded (3 of them "
+	                    "for no score for criterion \"x\")");
+	Clusters__V1__Run *r;
+	char err[128];
+	assert_int_equal(engine_run_build(f.res, NULL, &r, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(r->n_warnings, 1);
+	assert_string_equal(r->warnings[0], f.res->warnings[0]);
+	engine_run_free(r);
+	done(&f);
+	/* One finalist excluded: p2 1, p1 2, p3 stands above the preliminary
+	 * but unranked, so p4 is 4th (1 + the three who reached the final). */
+	run_spec(&f, 0, 0, "p1=1;p2=3");
+	assert_string_equal(th_order(f.res), "p2 p1 p4 p5 p3 p6");
+	assert_int_equal(th_rank(f.res, "p2"), 1);
+	assert_int_equal(th_rank(f.res, "p1"), 2);
+	assert_int_equal(th_rank(f.res, "p3"), 0);
+	assert_int_equal(th_rank(f.res, "p4"), 4);
+	assert_int_equal(th_rank(f.res, "p5"), 5);
+	assert_int_equal(f.res->nwarnings, 0);
+	done(&f);
+}
+
+/* A round that selects nobody is a warning of the run: below min_score;
+ * excluded, most often by a filter; an empty cohort. */
+static void t_warnings(void **st)
+{
+	(void)st;
+	fx_t f;
+	/* Nobody reaches 100 in the preliminary: the final has no candidates
+	 * and says nothing more. */
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("comp");
+	Clusters__V1__Round *r1 = th_round(f.def, "prelim");
+	th_crit(r1, "q", 1, NORM(NONE));
+	th_min_score(th_sel(r1), 100);
+	Clusters__V1__Round *r2 = th_round(f.def, "final");
+	th_crit(r2, "x", 1, NORM(NONE));
+	f.c = th_cohort(f.def, six, 6);
+	f.s.crit[0] = "q";
+	f.s.spec[0] = "p1=60;p2=50;p3=40;p4=30;p5=20;p6=-";
+	f.res = th_eval(f.def, f.c, &f.s, CD_OK);
+	assert_int_equal(f.res->rounds[1].n, 0);
+	assert_int_equal(f.res->nwarnings, 1);
+	assert_string_equal(f.res->warnings[0], "round \"prelim\" selected no "
+	                    "cluster: 5 of 6 candidates were ranked, and the "
+	                    "best score, 60, is below selection.min_score 100");
+	done(&f);
+	/* Region JS admits p1 alone, which lacks the score. Every candidate
+	 * is excluded, five by eligibility[0], the most. */
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("comp");
+	r1 = th_round(f.def, "");
+	th_filter(r1, CLUSTERS__V1__FILTER_FIELD__FILTER_FIELD_REGION, "", 0,
+	          CLUSTERS__V1__COMPARISON__COMPARISON_IN, "JS", 0);
+	th_crit(r1, "q", 1, NORM(NONE));
+	f.c = th_cohort(f.def, six, 6);
+	f.s.crit[0] = "q";
+	f.s.spec[0] = "p4=1;p5=1;p6=1";
+	f.res = th_eval(f.def, f.c, &f.s, CD_OK);
+	assert_int_equal(f.res->nwarnings, 1);
+	assert_string_equal(f.res->warnings[0], "round \"round 1\" selected "
+	                    "no cluster: all 6 candidates were excluded (5 of "
+	                    "them for eligibility[0])");
+	done(&f);
+	/* No clusters at all. */
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("comp");
+	r1 = th_round(f.def, "only");
+	th_crit(r1, "q", 1, NORM(NONE));
+	f.c = th_cohort(f.def, six, 0);
+	f.res = th_eval(f.def, f.c, &f.s, CD_OK);
+	assert_int_equal(f.res->nwarnings, 1);
+	assert_string_equal(f.res->warnings[0], "round \"only\": no "
+	                    "candidates (the cohort is empty)");
 	done(&f);
 }
 
@@ -269,10 +382,23 @@ static void t_run_limits(void **st)
 	assert_int_equal(run->standings[0]->n_scores, 0);
 	assert_string_equal(run->id, "");
 	assert_null(run->create_time);
+	/* What was left out is said in the run. */
+	assert_int_equal(run->n_warnings, 2);
+	assert_string_equal(run->warnings[0], "standings: 2 of 6 kept (the "
+	                    "first 1 and every selected cluster)");
+	assert_string_equal(run->warnings[1], "standings: without "
+	                    "per-criterion scores, to keep the run small");
+	engine_run_free(run);
+	o.without_scores = 0;
+	o.max_standings = 6;
+	assert_int_equal(engine_run_build(f.res, &o, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(run->n_warnings, 0);
 	engine_run_free(run);
 	assert_int_equal(engine_run_build(f.res, NULL, &run, err, sizeof(err)),
 	                 CD_OK);
 	assert_int_equal(run->n_standings, 6);
+	assert_int_equal(run->n_warnings, 0);
 	engine_run_free(run);
 	engine_run_free(NULL);
 	done(&f);
@@ -282,6 +408,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_chained_rounds),
+		cmocka_unit_test(t_all_finalists_excluded),
+		cmocka_unit_test(t_warnings),
 		cmocka_unit_test(t_rank_change),
 		cmocka_unit_test(t_summary),
 		cmocka_unit_test(t_run_message),

@@ -3,6 +3,8 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -209,12 +211,91 @@ static void test_empty_and_many_names(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* Joins names[0..n) sorted, for comparing sets. */
+static const char *joined(const char **names, size_t n)
+{
+	static char buf[256];
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0;
+		     j--) {
+			const char *t = names[j];
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+		                         i ? "," : "", names[i]);
+	return buf;
+}
+
+/* The distinct names of each kind some cluster has: label values, judges
+ * and economies share the string table but are not label keys or
+ * criteria. */
+static void test_names(void **st)
+{
+	(void)st;
+	plugin_cohort_t *c = pt_cohort();
+	pt_cluster_full(c, "a", "CN", "tier", "gdp");
+	pt_ind(c, "patents", 2020, 1);
+	pt_ind(c, "patents", 2021, 2);
+	pt_label(c, "tier", "governance");
+	pt_asm(c, "j1", "governance", 7, 1, 0);
+	pt_cluster(c, "b");
+	pt_ind(c, "gdp", 2020, 5);
+	pt_label(c, "maturity", "high");
+	pt_label(c, "tier", "one");
+	pt_asm(c, "j2", "internationalisation", 3, 1, 1);
+	pt_asm(c, "j1", "governance", 6, 2, 0);
+	pt_cluster(c, "c");
+	pt_seal(c);
+	const char **v;
+	size_t n;
+	char err[128];
+	assert_int_equal(plugin_cohort_names(c, CP_NAMES_INDICATOR, &v, &n, err,
+	                                     sizeof(err)), CD_OK);
+	assert_string_equal(joined(v, n), "gdp,patents");
+	free(v);
+	assert_int_equal(plugin_cohort_names(c, CP_NAMES_LABEL, &v, &n, err,
+	                                     sizeof(err)), CD_OK);
+	assert_string_equal(joined(v, n), "maturity,tier");
+	free(v);
+	assert_int_equal(plugin_cohort_names(c, CP_NAMES_CRITERION, &v, &n, err,
+	                                     sizeof(err)), CD_OK);
+	assert_string_equal(joined(v, n), "governance,internationalisation");
+	free(v);
+	/* Not for a view, nor a kind that names nothing. */
+	uint32_t idx[] = { 1 };
+	plugin_cohort_t *view;
+	assert_int_equal(plugin_cohort_view(&view, c, idx, 1, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(plugin_cohort_names(view, CP_NAMES_LABEL, &v, &n, err,
+	                                     sizeof(err)), CD_EINVAL);
+	assert_null(v);
+	assert_non_null(strstr(err, "view"));
+	plugin_cohort_destroy(view);
+	assert_int_equal(plugin_cohort_names(c, CP_NAMES_NOTHING, &v, &n, err,
+	                                     sizeof(err)), CD_EINVAL);
+	assert_non_null(strstr(err, "unknown kind 0"));
+	plugin_cohort_destroy(c);
+	/* An empty cohort has none. */
+	c = pt_cohort();
+	pt_seal(c);
+	assert_int_equal(plugin_cohort_names(c, CP_NAMES_CRITERION, &v, &n, err,
+	                                     sizeof(err)), CD_OK);
+	assert_int_equal(n, 0);
+	free(v);
+	plugin_cohort_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_empty_and_many_names),
+		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -54,8 +54,22 @@ static void test_garbage(void **st)
 	(void)st;
 	pt_env_t env;
 	pt_env_open(&env, dir);
-	expect_fail(&env, "inf", "returned +Inf for cluster 'second'");
-	expect_fail(&env, "ninf", "returned -Inf for cluster 'second'");
+	/* An infinity is no score, with the reason ahead of the plugin's. */
+	static const char *const inf[][2] = {
+		{ "mode=inf", "+Inf is not a finite number; no 'x'" },
+		{ "mode=ninf", "-Inf is not a finite number; no 'x'" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		const char *params[] = { inf[i][0], NULL };
+		double out[2];
+		const char *reasons[2];
+		assert_int_equal(pt_score(&env, "fx_garbage", params, cohort, out,
+		                          reasons), CD_OK);
+		assert_true(out[0] == 1);
+		assert_null(reasons[0]);
+		assert_true(isnan(out[1]));
+		assert_string_equal(reasons[1], inf[i][1]);
+	}
 	expect_fail(&env, "fail", "failed: deliberate failure (failure, code 4)");
 	expect_fail(&env, "data", "cannot score this data (bad data, code 2)");
 	/* The same plugin, well used, and another plugin still work. */

@@ -85,7 +85,8 @@ static void test_wrong_abi_major(void **st)
 	expect_refused(FX("fx_abi2"), "abi2.so", 0644,
 	               "built for plugin ABI 2; this server supports ABI 1");
 	expect_refused(FX("fx_desc_major2"), "major2.so", 0644,
-	               "descriptor says plugin ABI 2.0");
+	               "descriptor says plugin ABI 2.1; this server supports "
+	               "1.x");
 }
 
 static void test_no_entry(void **st)
@@ -223,13 +224,20 @@ static void test_listing(void **st)
 	assert_string_equal(i0->kind_name, "quantitative");
 	assert_int_equal(i0->kind, CP_QUANTITATIVE);
 	assert_int_equal(i0->abi_major, 1);
-	assert_int_equal(i0->nparams, 3);
-	assert_string_equal(i0->params[1].name, "factor");
-	assert_string_equal(i0->params[1].type_name, "number");
-	assert_string_equal(i0->params[1].default_value, "1");
-	assert_string_equal(i0->params[2].type_name, "enum");
-	assert_int_equal(i0->params[2].nchoices, 5);
-	assert_string_equal(i0->params[2].choices[1], "inf");
+	assert_int_equal(i0->abi_minor, 1);
+	assert_int_equal(i0->nparams, 4);
+	/* What a param names: an indicator; nothing for a kind this server
+	 * does not know or on a number param. */
+	assert_int_equal(i0->params[0].names, CP_NAMES_INDICATOR);
+	assert_string_equal(i0->params[1].name, "factor_source");
+	assert_int_equal(i0->params[1].names, CP_NAMES_NOTHING);
+	assert_string_equal(i0->params[2].name, "factor");
+	assert_int_equal(i0->params[2].names, CP_NAMES_NOTHING);
+	assert_string_equal(i0->params[2].type_name, "number");
+	assert_string_equal(i0->params[2].default_value, "1");
+	assert_string_equal(i0->params[3].type_name, "enum");
+	assert_int_equal(i0->params[3].nchoices, 5);
+	assert_string_equal(i0->params[3].choices[1], "inf");
 	assert_null(plugin_generation_find(g, "nope"));
 	assert_non_null(strstr(env.log, "loaded"));
 	plugin_generation_release(g);
@@ -237,6 +245,86 @@ static void test_listing(void **st)
 	char p[1024];
 	snprintf(p, sizeof(p), "%s/a_other.so", dir);
 	unlink(p);
+}
+
+/* A plugin built against ABI 1.0 (specs without `names`, a smaller
+ * param_spec_size) loads, reads its specs with its own stride, names
+ * nothing, and scores. */
+static void test_abi_1_0_plugin(void **st)
+{
+	(void)st;
+	pt_copy(FX("fx_v10"), dir, "v10.so", 0644);
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_int_equal(plugin_generation_refused_count(g), 0);
+	const plugin_info_t *in = plugin_generation_find(g, "fx_v10");
+	assert_non_null(in);
+	assert_int_equal(in->abi_minor, 0);
+	assert_int_equal(in->nparams, 4);
+	assert_string_equal(in->params[0].name, "indicator");
+	assert_int_equal(in->params[0].names, CP_NAMES_NOTHING);
+	assert_string_equal(in->params[3].name, "mode");
+	assert_int_equal(in->params[3].nchoices, 5);
+	plugin_generation_release(g);
+	plugin_cohort_t *c = pt_cohort();
+	pt_cluster(c, "a");
+	pt_ind(c, "x", 2020, 4);
+	pt_seal(c);
+	double out[1];
+	const char *factor[] = { "factor=3", NULL };
+	assert_int_equal(pt_score(&env, "fx_v10", factor, c, out, NULL), CD_OK);
+	assert_true(out[0] == 12);
+	plugin_cohort_destroy(c);
+	pt_env_close(&env);
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/v10.so", dir);
+	unlink(p);
+}
+
+/* The built-in plugins say which params name indicators, label keys and
+ * assessment criteria, so the server can check them against the data. */
+static void test_builtin_names(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *plugin, *param;
+		int names;
+	} want[] = {
+		{ "indicator", "indicator", CP_NAMES_INDICATOR },
+		{ "indicator", "direction", CP_NAMES_NOTHING },
+		{ "growth", "indicator", CP_NAMES_INDICATOR },
+		{ "st_output", "indicator_a", CP_NAMES_INDICATOR },
+		{ "st_output", "indicator_b", CP_NAMES_INDICATOR },
+		{ "st_output", "population", CP_NAMES_INDICATOR },
+		{ "specialization", "employment", CP_NAMES_INDICATOR },
+		{ "specialization", "total_employment", CP_NAMES_INDICATOR },
+		{ "specialization", "establishments", CP_NAMES_INDICATOR },
+		{ "specialization", "reference_shares", CP_NAMES_NOTHING },
+		{ "topsis", "indicators", CP_NAMES_INDICATOR },
+		{ "topsis", "weights", CP_NAMES_NOTHING },
+		{ "panel", "criteria", CP_NAMES_CRITERION },
+		{ "rubric", "label", CP_NAMES_LABEL },
+		{ "rubric", "points", CP_NAMES_NOTHING },
+	};
+	pt_env_t env;
+	pt_env_open(&env, PT_BUILTIN_DIR);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const plugin_info_t *in = plugin_generation_find(g, want[i].plugin);
+		assert_non_null(in);
+		const plugin_param_info_t *p = NULL;
+		for (size_t j = 0; j < in->nparams && !p; j++)
+			if (!strcmp(in->params[j].name, want[i].param))
+				p = &in->params[j];
+		if (!p)
+			fail_msg("%s has no param %s", want[i].plugin, want[i].param);
+		if (p->names != want[i].names)
+			fail_msg("%s.%s names %d, want %d", want[i].plugin,
+			         want[i].param, p->names, want[i].names);
+	}
+	plugin_generation_release(g);
+	pt_env_close(&env);
 }
 
 static void test_missing_dir(void **st)
@@ -342,6 +430,8 @@ int main(void)
 		cmocka_unit_test(test_world_writable),
 		cmocka_unit_test(test_symlink_and_other_files),
 		cmocka_unit_test(test_listing),
+		cmocka_unit_test(test_abi_1_0_plugin),
+		cmocka_unit_test(test_builtin_names),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_reload_under_use),
 	};

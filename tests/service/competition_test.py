@@ -521,17 +521,29 @@ class Errors(unittest.TestCase):
         c.indicators.add(name="x", year=2020, value=3)
         c.labels["track"] = "fx"
         create_cluster(c)
-        for mode, text in [("fail", "fx_good"), ("inf", "+Inf")]:
-            comp = one_round("fx-" + mode, criterion("a", "fx_good",
-                                                     mode=mode))
-            comp.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
-                                           any_of=["fx"])
-            create_competition(comp)
-            e = error_of(run_events, "fx-" + mode)
-            self.assertEqual(e.code(), grpc.StatusCode.INTERNAL)
-            self.assertIn("fx_good", e.details())
-            self.assertIn(text, e.details())
-            check_serving(self)
+        comp = one_round("fx-fail", criterion("a", "fx_good", mode="fail"))
+        comp.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
+                                       any_of=["fx"])
+        create_competition(comp)
+        e = error_of(run_events, "fx-fail")
+        self.assertEqual(e.code(), grpc.StatusCode.INTERNAL)
+        self.assertIn("fx_good", e.details())
+        self.assertIn("deliberate failure", e.details())
+        check_serving(self)
+        # An infinite score is no score, with the reason: the cluster is
+        # excluded and the run says that nobody was selected.
+        comp = one_round("fx-inf", criterion("a", "fx_good", mode="inf"))
+        comp.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
+                                       any_of=["fx"])
+        create_competition(comp)
+        r = run("fx-inf")
+        s = standings_by_id(r)["fx-1"]
+        self.assertEqual(s.rank, 0)
+        self.assertEqual(s.excluded_reason,
+                         'criterion "a" (plugin "fx_good"): no score: '
+                         '+Inf is not a finite number')
+        self.assertEqual(len(r.warnings), 1)
+        self.assertIn("selected no cluster", r.warnings[0])
         ok = one_round("fx-ok", criterion("a", "fx_good", factor=2))
         ok.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
                                      any_of=["fx"])

@@ -108,6 +108,17 @@ int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
 size_t plugin_cohort_size(const plugin_cohort_t *c);
 /* Borrowed; valid while the cohort lives. NULL when i is out of range. */
 const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i);
+/* The distinct names of one kind (CP_NAMES_INDICATOR: indicator names,
+ * CP_NAMES_LABEL: label keys, CP_NAMES_CRITERION: assessment criteria)
+ * that at least one cluster of c has, in the order first added: *out
+ * (free() it) holds *n strings borrowed from c, valid until c is destroyed
+ * or added to. For checking names that criteria give against the data.
+ * CD_EINVAL for a view (ask its whole cohort) or an unknown kind;
+ * CD_ENOMEM. */
+int plugin_cohort_names(const plugin_cohort_t *c, int kind,
+                        const char ***out, size_t *n, char *err,
+                        size_t errlen);
+
 /* Bytes held by the cohort's arrays and tables (capacity, not length). */
 size_t plugin_cohort_memory(const plugin_cohort_t *c);
 

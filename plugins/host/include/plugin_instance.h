@@ -12,8 +12,9 @@
  * Errors: CD_ENOTFOUND (no such plugin in the generation),
  * CD_EV_DEFINITION (a param is unknown, mistyped, missing or rejected by the
  * plugin; the message names the plugin and the param), CD_EPLUGIN (the
- * plugin failed or returned an infinite score; the message names the
- * plugin, the reason and, for bad output, the cluster), CD_ENOMEM.
+ * plugin failed; the message names the plugin and the reason), CD_ENOMEM.
+ * An infinite score is no score (NaN) with the reason "+Inf is not a
+ * finite number", ahead of the plugin's own reason.
  *
  * Thread-safety: an instance is used by one thread at a time; different
  * instances (of the same or different plugins) may score concurrently, and

@@ -32,6 +32,9 @@ typedef struct plugin_param_info {
 	int required;
 	char **choices;         /* enum only */
 	size_t nchoices;
+	int names;              /* cp_names_t; CP_NAMES_NOTHING for a 1.0
+	                           plugin or a value this server does not
+	                           know */
 } plugin_param_info_t;
 
 typedef struct cp_params plugin_params_t;
