@@ -16,19 +16,40 @@ static int empty(const char *s)
 	return !s || !*s;
 }
 
+/* "unknown value 9; accepted: A, B, C" from the enum's descriptor, so
+ * the message names what would have been right (skip_unspecified leaves
+ * out value 0 where it is not accepted). */
+static const char *enum_refusal(const ProtobufCEnumDescriptor *d, int v,
+                                int skip_unspecified, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "unknown value %d; accepted:", v);
+	for (unsigned i = 0; i < d->n_values && o < len; i++) {
+		if (skip_unspecified && d->values[i].value == 0)
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s %s",
+		                      o > 0 && buf[o - 1] != ':' ? "," : "",
+		                      d->values[i].name);
+	}
+	return buf;
+}
+
 static int check_filter(const Clusters__V1__Filter *f, size_t r, size_t i,
                         char *err, size_t errlen)
 {
-	char at[64];
+	char at[64], names[512];
 	snprintf(at, sizeof(at), "rounds[%zu].eligibility[%zu]", r, i);
 	if (!f)
 		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
 	if (f->field < FF(ECONOMY) || f->field > FF(INDICATOR))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.field: unknown value %d", at, (int)f->field);
+		               "%s.field: %s", at,
+		               enum_refusal(&clusters__v1__filter_field__descriptor,
+		                            (int)f->field, 1, names, sizeof(names)));
 	if (f->op < CMP(UNSPECIFIED) || f->op > CMP(PRESENT))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.op: unknown value %d", at, (int)f->op);
+		               "%s.op: %s", at,
+		               enum_refusal(&clusters__v1__comparison__descriptor,
+		                            (int)f->op, 0, names, sizeof(names)));
 	int keyed = f->field == FF(LABEL) || f->field == FF(INDICATOR);
 	if (keyed && empty(f->key))
 		return cd_fail(err, errlen, CD_EV_EMPTY,
@@ -85,30 +106,22 @@ static int check_params(const Clusters__V1__Criterion *c, const char *at,
                         engine_check_criterion_fn check, void *arg,
                         char *err, size_t errlen)
 {
-	const char **kv = NULL;
-	if (c->n_params &&
-	    !(kv = calloc(2 * c->n_params, sizeof(*kv))))
-		return cd_fail(err, errlen, CD_ENOMEM, "%s: out of memory", at);
-	for (size_t i = 0; i < c->n_params; i++) {
-		const Clusters__V1__Criterion__ParamsEntry *e = c->params[i];
-		kv[i] = e && e->key ? e->key : "";
-		kv[c->n_params + i] = e && e->value ? e->value : "";
-	}
 	char msg[256] = "";
-	int rc = check(arg, c->plugin, kv, kv ? kv + c->n_params : NULL,
-	               c->n_params, msg, sizeof(msg));
-	free(kv);
-	if (rc)
-		return cd_fail(err, errlen, rc, "%s: %s", at,
-		               msg[0] ? msg : "refused by the plugin registry");
-	return CD_OK;
+	const char *field = NULL;
+	int rc = check(arg, c, &field, msg, sizeof(msg));
+	if (rc == CD_OK)
+		return CD_OK;
+	if (!msg[0])
+		snprintf(msg, sizeof(msg), "refused by the plugin registry");
+	return field ? cd_fail(err, errlen, rc, "%s.%s: %s", at, field, msg)
+	             : cd_fail(err, errlen, rc, "%s: %s", at, msg);
 }
 
 static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
                            size_t i, engine_check_criterion_fn check,
                            void *arg, char *err, size_t errlen)
 {
-	char at[64];
+	char at[64], names[512];
 	snprintf(at, sizeof(at), "rounds[%zu].criteria[%zu]", r, i);
 	if (!c)
 		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
@@ -127,8 +140,10 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 	if (c->normalization < NORM(UNSPECIFIED) ||
 	    c->normalization > NORM(GOALPOSTS))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.normalization: unknown value %d", at,
-		               (int)c->normalization);
+		               "%s.normalization: %s", at,
+		               enum_refusal(&clusters__v1__normalization__descriptor,
+		                            (int)c->normalization, 0, names,
+		                            sizeof(names)));
 	if (!isfinite(c->goalpost_lower) || !isfinite(c->goalpost_upper))
 		return cd_fail(err, errlen, CD_EV_NONFINITE,
 		               "%s.goalpost_%s: must be finite", at,
@@ -139,6 +154,10 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 		               "%s.goalpost_lower: must be below goalpost_upper "
 		               "(%g >= %g)", at, c->goalpost_lower,
 		               c->goalpost_upper);
+	if (c->n_params > ENGINE_MAX_PARAMS)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "%s.params: at most %d params", at,
+		               ENGINE_MAX_PARAMS);
 	for (size_t k = 0; k < c->n_params; k++) {
 		const Clusters__V1__Criterion__ParamsEntry *e = c->params[k];
 		if (!e || empty(e->key))
@@ -179,6 +198,7 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
                        engine_check_criterion_fn check, void *arg,
                        char *err, size_t errlen)
 {
+	char names[512];
 	int rc;
 	if (!rd)
 		return cd_fail(err, errlen, CD_EV_DEFINITION, "rounds[%zu]: missing",
@@ -217,13 +237,17 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
 	if (rd->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
 	    rd->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "rounds[%zu].aggregation: unknown value %d", r,
-		               (int)rd->aggregation);
+		               "rounds[%zu].aggregation: %s", r,
+		               enum_refusal(&clusters__v1__aggregation__descriptor,
+		                            (int)rd->aggregation, 0, names,
+		                            sizeof(names)));
 	if (rd->missing < CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_UNSPECIFIED ||
 	    rd->missing > CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "rounds[%zu].missing: unknown value %d", r,
-		               (int)rd->missing);
+		               "rounds[%zu].missing: %s", r,
+		               enum_refusal(&clusters__v1__missing_policy__descriptor,
+		                            (int)rd->missing, 0, names,
+		                            sizeof(names)));
 	for (size_t i = 0; i < rd->n_tie_break; i++) {
 		const char *t = rd->tie_break[i];
 		size_t k = 0;

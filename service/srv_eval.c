@@ -14,47 +14,35 @@
 
 /* -------------------------------------------------------------- checks */
 
-typedef struct chk {
-	const plugin_generation_t *gen;
-	const char *field;      /* "plugin" or "params" once the check failed */
-	char msg[256];
-} chk_t;
-
-static plugin_kv_t *kv_of(const char *const *keys, const char *const *values,
-                          size_t n)
+plugin_kv_t *srv_eval_params(const Clusters__V1__Criterion *c)
 {
-	plugin_kv_t *kv = calloc(n ? n : 1, sizeof(*kv));
-	for (size_t i = 0; kv && i < n; i++) {
-		kv[i].key = keys[i];
-		kv[i].value = values[i];
+	plugin_kv_t *kv = calloc(c->n_params ? c->n_params : 1, sizeof(*kv));
+	for (size_t i = 0; kv && i < c->n_params; i++) {
+		kv[i].key = c->params[i]->key;
+		kv[i].value = c->params[i]->value;
 	}
 	return kv;
 }
 
-static int check_criterion(void *arg, const char *plugin,
-                           const char *const *keys, const char *const *values,
-                           size_t n, char *err, size_t errlen)
+static int check_criterion(void *arg, const Clusters__V1__Criterion *c,
+                           const char **field, char *err, size_t errlen)
 {
-	chk_t *k = arg;
-	if (!k->gen || !plugin_generation_find(k->gen, plugin)) {
-		k->field = "plugin";
-		snprintf(k->msg, sizeof(k->msg), "no plugin named '%s' is "
-		         "loaded", plugin);
-		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s", k->msg);
+	const plugin_generation_t *gen = arg;
+	if (!gen || !plugin_generation_find(gen, c->plugin)) {
+		*field = "plugin";
+		return cd_fail(err, errlen, CD_EV_DEFINITION, "no plugin named "
+		               "'%s' is loaded", c->plugin);
 	}
-	plugin_kv_t *kv = kv_of(keys, values, n);
+	plugin_kv_t *kv = srv_eval_params(c);
 	if (!kv)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	int rc = plugin_params_validate(k->gen, plugin, kv, n, k->msg,
-	                                sizeof(k->msg));
+	int rc = plugin_params_validate(gen, c->plugin, kv, c->n_params, err,
+	                                errlen);
 	free(kv);
-	if (rc == CD_OK)
-		return CD_OK;
-	if (rc != CD_ENOMEM) {
-		k->field = "params";
-		rc = CD_EV_DEFINITION;
-	}
-	return cd_fail(err, errlen, rc, "%s", k->msg);
+	if (rc == CD_OK || rc == CD_ENOMEM)
+		return rc;
+	*field = "params";
+	return CD_EV_DEFINITION;
 }
 
 int srv_eval_check(const Clusters__V1__Competition *def,
@@ -66,18 +54,8 @@ int srv_eval_check(const Clusters__V1__Competition *def,
 		if (rc != CD_OK)
 			return rc;
 	}
-	chk_t k = {.gen = gen, .field = NULL};
-	int rc = engine_def_validate(def, check_criterion, &k, err, errlen);
-	if (rc != CD_OK && k.field) {
-		/* "rounds[0].criteria[1]: msg" -> "...criteria[1].plugin: msg" */
-		const char *colon = strstr(err, ": ");
-		int at = colon ? (int)(colon - err) : 0;
-		char buf[512];
-		snprintf(buf, sizeof(buf), "%.*s.%s: %s", at, err, k.field,
-		         k.msg);
-		snprintf(err, errlen, "%s", buf);
-	}
-	return rc;
+	return engine_def_validate(def, check_criterion, (void *)gen, err,
+	                           errlen);
 }
 
 int srv_eval_check_sensitivity(const Clusters__V1__SensitivityOptions *s,
@@ -134,14 +112,9 @@ static int score_fn(void *arg, engine_score_req_t *req, char *err,
 		s->reasons = nr;
 		s->nreasons = req->n;
 	}
-	plugin_kv_t *kv = calloc(def->n_params ? def->n_params : 1,
-	                         sizeof(*kv));
+	plugin_kv_t *kv = srv_eval_params(def);
 	if (!kv)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	for (size_t i = 0; i < def->n_params; i++) {
-		kv[i].key = def->params[i]->key;
-		kv[i].value = def->params[i]->value;
-	}
 	plugin_cohort_t *view = NULL;
 	const plugin_cohort_t *co = s->pc;
 	int rc = CD_OK;

@@ -42,6 +42,11 @@ int srv_eval_check(const Clusters__V1__Competition *def,
                    const plugin_generation_t *gen, int structural,
                    char *err, size_t errlen);
 
+/* A criterion's params as the plugin host takes them, the one conversion
+ * used when a definition is checked and when it runs (free() the array;
+ * the strings stay the criterion's). NULL when out of memory. */
+plugin_kv_t *srv_eval_params(const Clusters__V1__Criterion *c);
+
 /* Checks sensitivity options (NULL = none). */
 int srv_eval_check_sensitivity(const Clusters__V1__SensitivityOptions *s,
                                const char *field, char *err, size_t errlen);

@@ -120,7 +120,11 @@ static void t_normalization(void **st)
 	Clusters__V1__Competition *c = valid();
 	c->rounds[0]->criteria[0]->normalization = 42;
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].criteria[0].normalization: unknown value 42");
+	       "rounds[0].criteria[0].normalization: unknown value 42; "
+	       "accepted: NORMALIZATION_UNSPECIFIED, NORMALIZATION_NONE, "
+	       "NORMALIZATION_MIN_MAX, NORMALIZATION_Z_SCORE, "
+	       "NORMALIZATION_RANK, NORMALIZATION_SHARE, "
+	       "NORMALIZATION_GOALPOSTS");
 	c = valid();
 	c->rounds[0]->criteria[1]->goalpost_lower = 10;
 	expect(c, CD_EV_DEFINITION,
@@ -141,10 +145,15 @@ static void t_round_enums(void **st)
 	(void)st;
 	Clusters__V1__Competition *c = valid();
 	c->rounds[0]->aggregation = 7;
-	expect(c, CD_EV_DEFINITION, "rounds[0].aggregation: unknown value 7");
+	expect(c, CD_EV_DEFINITION, "rounds[0].aggregation: unknown value 7; "
+	       "accepted: AGGREGATION_UNSPECIFIED, "
+	       "AGGREGATION_WEIGHTED_ARITHMETIC, "
+	       "AGGREGATION_WEIGHTED_GEOMETRIC");
 	c = valid();
 	c->rounds[1]->missing = 3;
-	expect(c, CD_EV_DEFINITION, "rounds[1].missing: unknown value 3");
+	expect(c, CD_EV_DEFINITION, "rounds[1].missing: unknown value 3; "
+	       "accepted: MISSING_POLICY_UNSPECIFIED, MISSING_POLICY_EXCLUDE, "
+	       "MISSING_POLICY_SCORE_ZERO");
 }
 
 static void t_tie_break(void **st)
@@ -189,11 +198,17 @@ static void t_filters(void **st)
 	Clusters__V1__Competition *c = valid();
 	c->rounds[0]->eligibility[0]->field = 0;
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].eligibility[0].field: unknown value 0");
+	       "rounds[0].eligibility[0].field: unknown value 0; accepted: "
+	       "FILTER_FIELD_ECONOMY, FILTER_FIELD_REGION, FILTER_FIELD_CITY, "
+	       "FILTER_FIELD_INDUSTRY, FILTER_FIELD_LABEL, "
+	       "FILTER_FIELD_INDICATOR");
 	c = valid();
 	c->rounds[0]->eligibility[0]->op = 99;
 	expect(c, CD_EV_DEFINITION,
-	       "rounds[0].eligibility[0].op: unknown value 99");
+	       "rounds[0].eligibility[0].op: unknown value 99; accepted: "
+	       "COMPARISON_UNSPECIFIED, COMPARISON_IN, COMPARISON_NOT_IN, "
+	       "COMPARISON_GE, COMPARISON_GT, COMPARISON_LE, COMPARISON_LT, "
+	       "COMPARISON_EQ, COMPARISON_NE, COMPARISON_PRESENT");
 	c = valid();
 	th_filter(c->rounds[0], FF(LABEL), "", 0, CMP(PRESENT), NULL, 0);
 	expect(c, CD_EV_EMPTY,
@@ -279,22 +294,35 @@ static void t_counts(void **st)
 	for (int i = 0; i <= ENGINE_MAX_FILTERS; i++)
 		th_filter(c->rounds[1], FF(REGION), NULL, 0, CMP(IN), "a", 0);
 	expect(c, CD_EV_COUNT, "rounds[1].eligibility: at most 64 filters");
+	c = valid();
+	for (int i = 0; i <= ENGINE_MAX_PARAMS; i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "p%d", i);
+		th_param(c->rounds[0]->criteria[0], k, "1");
+	}
+	expect(c, CD_EV_COUNT, "rounds[0].criteria[0].params: at most 64 "
+	       "params");
 }
 
 /* The plugin registry's check: knows "fixed" and its one param "year". */
-static int check(void *arg, const char *plugin, const char *const *keys,
-                 const char *const *values, size_t n, char *err,
-                 size_t errlen)
+static int check(void *arg, const Clusters__V1__Criterion *c,
+                 const char **field, char *err, size_t errlen)
 {
 	int *calls = arg;
 	(*calls)++;
-	if (strcmp(plugin, "fixed") != 0)
+	if (strcmp(c->plugin, "fixed") != 0) {
+		*field = "plugin";
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "unknown plugin \"%s\"", plugin);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(keys[i], "year") != 0 || atoi(values[i]) < 1800)
+		               "unknown plugin \"%s\"", c->plugin);
+	}
+	for (size_t i = 0; i < c->n_params; i++) {
+		const char *k = c->params[i]->key, *v = c->params[i]->value;
+		if (strcmp(k, "year") != 0 || atoi(v) < 1800) {
+			*field = "params";
 			return cd_fail(err, errlen, CD_EV_DEFINITION,
-			               "bad param %s=%s", keys[i], values[i]);
+			               "bad param %s=%s", k, v);
+		}
+	}
 	return CD_OK;
 }
 
@@ -315,15 +343,16 @@ static void t_plugin_check(void **st)
 	c->rounds[1]->criteria[0]->plugin = strdup("nosuch");
 	assert_int_equal(engine_def_validate(c, check, &calls, err, sizeof(err)),
 	                 CD_EV_DEFINITION);
-	assert_string_equal(err, "rounds[1].criteria[0]: unknown plugin "
-	                         "\"nosuch\"");
+	assert_string_equal(err, "rounds[1].criteria[0].plugin: unknown "
+	                         "plugin \"nosuch\"");
 	th_comp_free(c);
 
 	c = valid();
 	th_param(c->rounds[0]->criteria[1], "year", "12");
 	assert_int_equal(engine_def_validate(c, check, &calls, err, sizeof(err)),
 	                 CD_EV_DEFINITION);
-	assert_string_equal(err, "rounds[0].criteria[1]: bad param year=12");
+	assert_string_equal(err, "rounds[0].criteria[1].params: bad param "
+	                         "year=12");
 	th_comp_free(c);
 }
 

@@ -301,8 +301,10 @@ static void test_competition(void **s)
 
 	c.id = "gii-2023";
 	c.title = "GII";
-	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_EV_COUNT,
-	       "rounds");
+	/* What a definition means (rounds, their number, weights) is the
+	 * engine's to judge (tests/engine/test_def.c); the store checks
+	 * only what it keeps: ids and text. */
+	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_OK, "");
 	for (int i = 0; i < 17; i++)
 		rp[i] = &r;
 	c.rounds = rp;
@@ -314,13 +316,15 @@ static void test_competition(void **s)
 	cr.weight = 1;
 	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_OK, "");
 	c.n_rounds = 17;
-	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_EV_COUNT,
-	       "rounds");
+	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_OK, "");
 	c.n_rounds = 1;
 	cr.weight = NAN;
-	EXPECT(store_validate_competition(&c, err, sizeof(err)),
-	       CD_EV_NONFINITE, "rounds[0].criteria[0].weight");
+	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_OK, "");
 	cr.weight = 1;
+	r.name = "bad\x01name";
+	EXPECT(store_validate_competition(&c, err, sizeof(err)),
+	       CD_EV_ENCODING, "rounds[0].name");
+	r.name = "";
 	c.id = "GII";
 	EXPECT(store_validate_competition(&c, err, sizeof(err)), CD_EV_ID,
 	       "competition.id");
