@@ -83,27 +83,37 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 	return CD_OK;
 }
 
-/* Written whole under a temporary name, then renamed, so a reader polling
- * for the file never sees it half-written. */
+/* Written whole under a fresh temporary name in the same directory, then
+ * renamed, so a reader polling for the file never sees it half-written.
+ * mkstemp creates the name with O_CREAT|O_EXCL (0600): it never follows a
+ * symlink someone planted, and its name cannot be guessed ahead. rename
+ * replaces PATH itself, never what a symlink at PATH points to. */
 static int write_port_file(const char *path, int port, char *err,
                            size_t errlen)
 {
-	char tmp[CFG_PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char tmp[CFG_PATH_MAX + 16];
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
+		return cd_fail(err, errlen, CD_EINVAL, "port file path too long");
+	int fd = mkstemp(tmp);
 	if (fd < 0)
-		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", tmp,
-		               strerror(errno));
+		return cd_fail(err, errlen, CD_EIO, "cannot write port file "
+		               "%s: %s", path, strerror(errno));
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	char line[16];
 	int len = snprintf(line, sizeof(line), "%d\n", port);
 	ssize_t w = write(fd, line, (size_t)len);
+	int saved = w < 0 ? errno : EIO;
 	int rc = close(fd);
-	if (w != len || rc != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", path,
-		               strerror(errno));
-	}
-	return CD_OK;
+	if (rc != 0)
+		saved = errno;
+	if (w == len && rc == 0 && rename(tmp, path) == 0)
+		return CD_OK;
+	if (w == len && rc == 0)
+		saved = errno;
+	unlink(tmp);
+	return cd_fail(err, errlen, CD_EIO, "cannot write port file %s: %s",
+	               path, strerror(saved));
 }
 
 static void set_address(srv_t *s)
