@@ -25,6 +25,7 @@ struct srv {
 	int wake[2];
 	int shut;
 	int grpc_inited;
+	int serving;      /* srv_create succeeded */
 	char address[CFG_ADDR_MAX + 16];
 };
 
@@ -186,6 +187,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	}
 	log_msg(LOG_INFO, "serving on %s with %u threads, data in %s",
 	        s->address, cfg->threads, cfg->data_dir);
+	s->serving = 1;
 	*out = s;
 	return CD_OK;
 fail:
@@ -280,6 +282,8 @@ void srv_destroy(srv_t *s)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
-	log_msg(LOG_INFO, "stopped");
+	/* A failed start says why in one line of its own (main). */
+	if (s->serving)
+		log_msg(LOG_INFO, "stopped");
 	free(s);
 }

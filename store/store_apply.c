@@ -179,7 +179,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	struct timespec ts;
 	store_wctx_t w = {.st = st};
 	unsigned char *skip;
-	int rc;
+	int rc, resized = 0;
 	char msg[256] = "";
 
 	if (n == 0)
@@ -212,6 +212,11 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 			else
 				mdb_txn_abort(w.txn);
 		}
+		/* Another process (a tool such as mdb_copy or mdb_load)
+		 * grew the map past ours: adopt its size and begin again. */
+		if (rc == MDB_MAP_RESIZED && resized++ < 3 &&
+		    store_map_adopt_locked(st) == 0)
+			continue;
 		if (rc != MDB_MAP_FULL)
 			break;
 		/* Nothing of this batch was written: forget its results,

@@ -21,6 +21,8 @@
 
 struct store {
 	MDB_env *env;
+	char *dir;            /* the data directory, for messages */
+	int lockfd;           /* clusterd.lock, flock'ed for our lifetime */
 	MDB_dbi clusters;     /* id -> packed Cluster */
 	MDB_dbi cluster_idx;  /* field|value|0|id -> "" */
 	MDB_dbi competitions; /* id -> packed Competition */
@@ -103,8 +105,23 @@ int store_idx_flush(store_wctx_t *w);
 void store_idx_reset(store_idxbuf_t *b);
 void store_idx_free(store_idxbuf_t *b);
 
+/* maplock shared, counted per thread: a thread that holds it must never
+ * wait for it exclusively (store_map_adopt checks). */
+void store_map_rdlock(store_t *st);
+void store_map_unlock(store_t *st);
+
+/* Adopts the map size another process recorded when its writes outgrew
+ * our map (a txn begin answered MDB_MAP_RESIZED): remaps with no
+ * transaction active. Returns 0, or MDB_MAP_RESIZED when the calling
+ * thread itself holds a reader (waiting would deadlock), or an LMDB
+ * error. store_map_adopt takes wlock; the _locked variant is for the
+ * writer, which holds it. */
+int store_map_adopt(store_t *st);
+int store_map_adopt_locked(store_t *st);
+
 /* Short read transactions from a pool (renew/reset is cheaper than
- * begin/abort). Holds maplock shared until store_rtxn_end. */
+ * begin/abort). Holds maplock shared until store_rtxn_end. A map grown by
+ * another process is adopted and the begin retried. */
 int store_rtxn_begin(store_t *st, MDB_txn **txn);
 void store_rtxn_end(store_t *st, MDB_txn *txn);
 

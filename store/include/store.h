@@ -74,8 +74,15 @@ typedef struct store_stats {
 	unsigned grow_count;     /* times the map grew since open */
 } store_stats_t;
 
+/* The lock file in the data directory: held (flock, exclusive) by the one
+ * store_open that owns the directory, for as long as it is open. */
+#define STORE_LOCK_FILE "clusterd.lock"
+
 /* Opens (creating if needed) the store in dir. Clears stale reader slots
- * left by dead processes. On failure *out is NULL and err says why. */
+ * left by dead processes. A directory another store holds open (in this
+ * process or another) is refused with CD_EPRECONDITION and a message
+ * naming the directory and the holder's pid. On failure *out is NULL and
+ * err says why. */
 int store_open(store_t **out, const char *dir, const store_opts_t *opts,
                char *err, size_t errlen);
 /* Closes the store. No snapshot may be open. NULL is a no-op. */
