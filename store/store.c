@@ -157,6 +157,9 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	}
 	if ((rc = lock_dir(st, dir, err, errlen)) != CD_OK)
 		goto fail;
+	/* Under the lock: no other server is writing the file we check. */
+	if ((rc = store_check_file(dir, err, errlen)) != CD_OK)
+		goto fail;
 
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		st->env = NULL;

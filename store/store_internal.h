@@ -155,6 +155,11 @@ static inline void store_span_add(store_t *st, store_span_t *s,
 /* The data version as of txn (0 before any cluster write). */
 uint64_t store_data_version(store_t *st, MDB_txn *txn);
 
+/* Checks dir/data.mdb, when there is one, before LMDB maps it: both meta
+ * pages present with LMDB's magic, and the file long enough for the pages
+ * the newest one uses. CD_ECORRUPT with a message naming the file. */
+int store_check_file(const char *dir, char *err, size_t errlen);
+
 /* LMDB error (non-zero) -> cd_err with a message. */
 int store_mdb_err(int mrc, const char *what, char *err, size_t errlen);
 

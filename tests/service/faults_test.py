@@ -6,7 +6,10 @@ Run by ctest with CLUSTERD_BIN, CLUSTERD_PROTO_DIR and CLUSTERD_HEALTH_PROTO
 set."""
 
 import os
+import random
+import shutil
 import subprocess
+import tempfile
 import sys
 import unittest
 
@@ -93,6 +96,85 @@ class OneServerPerDirectory(unittest.TestCase):
         finally:
             first.stop()
             first.cleanup()
+
+
+class DamagedDataFile(unittest.TestCase):
+    """A data.mdb cut short or overwritten stops clusterd at start-up with
+    a message naming the file and exit status 1; before, LMDB mapped it
+    and clusterd died of SIGBUS in mdb_dbi_open."""
+
+    @classmethod
+    def setUpClass(cls):
+        srv = Server()
+        try:
+            imp = srv.client_stream(REG + "ImportClusters", pb.Cluster,
+                                    pb.ImportClustersResponse)
+
+            def records():
+                for i in range(400):
+                    c = pb.Cluster(id="c%04d" % i, name="Cluster %d" % i,
+                                   economy="KR", region="Gyeonggi",
+                                   industry="Semiconductors")
+                    for y in range(2000, 2020):
+                        c.indicators.add(name="employment", year=y,
+                                         value=i * y)
+                    yield c
+            cls._check_import(imp(records(), timeout=120))
+            assert srv.stop() == 0
+            with open(os.path.join(srv.data, "data.mdb"), "rb") as f:
+                cls.original = f.read()
+        finally:
+            srv.cleanup()
+        cls.psize = os.sysconf("SC_PAGESIZE")
+        assert len(cls.original) >= 16 * cls.psize
+
+    def start_with(self, data):
+        tmp = tempfile.mkdtemp(prefix="clusterd-damaged-")
+        try:
+            ddir = os.path.join(tmp, "data")
+            os.mkdir(ddir, 0o700)
+            path = os.path.join(ddir, "data.mdb")
+            with open(path, "wb") as f:
+                f.write(data)
+            rc, err = finish(start_raw("--listen", "127.0.0.1:0",
+                                       "--data-dir", ddir))
+            with open(path, "rb") as f:
+                after = f.read()
+            return rc, err, path, after
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def expect_refused(self, data, why):
+        rc, err, path, after = self.start_with(data)
+        self.assertIsNotNone(rc, "clusterd kept running on a damaged "
+                             "data.mdb (%d bytes)" % len(data))
+        self.assertEqual(rc, 1, "%d bytes: exit %d (a negative status is "
+                         "a signal): %s" % (len(data), rc, err))
+        self.assertEqual(err.count("\n"), 1, err)
+        self.assertIn(path, err)
+        self.assertIn(why, err)
+        self.assertEqual(after, data, "the damaged file was changed")
+
+    def test_truncated(self):
+        n, p = len(self.original), self.psize
+        for size in [1, 100, p + 100, 2 * p - 1, 2 * p, n // 2, n - p,
+                     n - 1]:
+            with self.subTest(size=size):
+                self.expect_refused(self.original[:size], "truncated")
+
+    def test_garbage(self):
+        rnd = random.Random(13)
+        data = bytes(rnd.getrandbits(8) for _ in range(len(self.original)))
+        self.expect_refused(data, "not an LMDB data file")
+        # Intact metas over garbage pages cannot be told from good ones
+        # without reading every page; only the metas are checked here.
+        data = bytearray(self.original)
+        data[self.psize:self.psize + 64] = bytes(64)
+        self.expect_refused(bytes(data), "not an LMDB data file")
+
+    @staticmethod
+    def _check_import(resp):
+        assert resp.created == 400 and resp.rejected == 0, resp
 
 
 if __name__ == "__main__":

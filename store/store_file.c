@@ -1,0 +1,165 @@
+/*
+ * store_file.c — a look at data.mdb before LMDB maps it.
+ *
+ * LMDB maps the whole file and trusts it: a data file cut short (a full
+ * disk during a copy, a truncated restore) is mapped past its end, and the
+ * first read of a missing page kills the process with SIGBUS, in
+ * mdb_dbi_open at start-up. So the two meta pages are read here with
+ * pread and checked against the file's size; a file that fails is refused
+ * with CD_ECORRUPT and a message naming it, and LMDB never sees it.
+ *
+ * The meta page layout is LMDB 0.9's (lmdb.h does not export it) for
+ * 64-bit builds, where pgno_t and size_t are 8 bytes; it has not changed
+ * within 0.9.
+ */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define META_MAGIC 0xBEEFC0DEu
+#define META_VERSION 1u       /* MDB_DATA_VERSION of LMDB 0.9 */
+#define P_META 0x08
+#define PAGE_HDR 16           /* pgno, pad, flags, lower, upper */
+/* Offsets inside a meta page, from its start. */
+#define OFF_FLAGS 10
+#define OFF_MAGIC (PAGE_HDR + 0)
+#define OFF_VERSION (PAGE_HDR + 4)
+#define OFF_PSIZE (PAGE_HDR + 24)      /* mm_dbs[FREE_DBI].md_pad */
+#define OFF_FREE_ROOT (PAGE_HDR + 64)  /* mm_dbs[FREE_DBI].md_root */
+#define OFF_MAIN_ROOT (PAGE_HDR + 112) /* mm_dbs[MAIN_DBI].md_root */
+#define OFF_LAST_PG (PAGE_HDR + 120)
+#define OFF_TXNID (PAGE_HDR + 128)
+#define META_BYTES (PAGE_HDR + 136)
+#define NO_PAGE UINT64_MAX            /* P_INVALID: an empty tree */
+
+typedef struct meta {
+	uint32_t psize;
+	uint64_t last_pg, txnid, free_root, main_root;
+} meta_t;
+
+static uint16_t get16(const unsigned char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Reads and checks the meta page at off. */
+static int read_meta(int fd, off_t off, int which, const char *path,
+                     meta_t *m, char *err, size_t errlen)
+{
+	unsigned char b[META_BYTES];
+	ssize_t n = pread(fd, b, sizeof(b), off);
+	if (n < 0)
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	if ((size_t)n < sizeof(b))
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: truncated: "
+		               "meta page %d is cut short", path, which);
+	if (!(get16(b + OFF_FLAGS) & P_META) ||
+	    get32(b + OFF_MAGIC) != META_MAGIC)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: not an LMDB "
+		               "data file (meta page %d has no LMDB magic)",
+		               path, which);
+	if (get32(b + OFF_VERSION) != META_VERSION)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: LMDB data "
+		               "format %" PRIu32 ", this build reads %u", path,
+		               get32(b + OFF_VERSION), META_VERSION);
+	m->psize = get32(b + OFF_PSIZE);
+	m->last_pg = get64(b + OFF_LAST_PG);
+	m->txnid = get64(b + OFF_TXNID);
+	m->free_root = get64(b + OFF_FREE_ROOT);
+	m->main_root = get64(b + OFF_MAIN_ROOT);
+	return CD_OK;
+}
+
+static int check_fd(int fd, const char *path, char *err, size_t errlen)
+{
+#if SIZE_MAX != UINT64_MAX
+	/* Another meta layout (32-bit pgno_t): leave it to LMDB. */
+	(void)fd;
+	(void)path;
+	(void)err;
+	(void)errlen;
+	return CD_OK;
+#endif
+	struct stat sb;
+	meta_t m0, m1;
+	int rc;
+
+	if (fstat(fd, &sb) != 0)
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: not a regular "
+		               "file", path);
+	/* Empty is how LMDB starts a new file: it writes the metas itself. */
+	if (sb.st_size == 0)
+		return CD_OK;
+	if ((rc = read_meta(fd, 0, 0, path, &m0, err, errlen)) != CD_OK)
+		return rc;
+	if (m0.psize < 512 || m0.psize > 65536 || (m0.psize & (m0.psize - 1)))
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: meta page 0 "
+		               "gives a page size of %" PRIu32, path, m0.psize);
+	if ((uint64_t)sb.st_size < 2 * (uint64_t)m0.psize)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: truncated: "
+		               "%lld bytes, smaller than LMDB's two meta pages "
+		               "of %" PRIu32 " bytes", path,
+		               (long long)sb.st_size, m0.psize);
+	if ((rc = read_meta(fd, m0.psize, 1, path, &m1, err, errlen)) != CD_OK)
+		return rc;
+	/* LMDB opens the meta with the greater transaction id. */
+	const meta_t *m = m1.txnid > m0.txnid ? &m1 : &m0;
+	uint64_t pages = (uint64_t)sb.st_size / m0.psize;
+	if (m->last_pg < 1 || m->last_pg >= pages)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: truncated: "
+		               "%lld bytes (%" PRIu64 " pages), but transaction "
+		               "%" PRIu64 " uses pages up to %" PRIu64, path,
+		               (long long)sb.st_size, pages, m->txnid,
+		               m->last_pg);
+	if ((m->free_root != NO_PAGE && m->free_root > m->last_pg) ||
+	    (m->main_root != NO_PAGE && m->main_root > m->last_pg))
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: transaction "
+		               "%" PRIu64 " has a root page past its last page "
+		               "%" PRIu64, path, m->txnid, m->last_pg);
+	return CD_OK;
+}
+
+int store_check_file(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/data.mdb", dir) >=
+	    sizeof(path))
+		return cd_fail(err, errlen, CD_EINVAL, "data directory path "
+		               "too long");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return CD_OK; /* a new store */
+	if (fd < 0)
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	int rc = check_fd(fd, path, err, errlen);
+	close(fd);
+	return rc;
+}
