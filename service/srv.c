@@ -39,6 +39,15 @@ static void plugin_log(void *ctx, int level, const char *msg)
 	log_msg(lvl, "%s", msg);
 }
 
+/* The store's own trouble (writes refused for want of room, and their
+ * recovery) into the server's log. */
+static void store_log_cb(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	log_msg(level == STORE_LOG_ERROR ? LOG_ERROR
+	        : level == STORE_LOG_WARN ? LOG_WARN : LOG_INFO, "%s", msg);
+}
+
 /* The plugin registry from --plugin-dir; none (NULL) without one, which
  * ListPlugins shows as an empty list. Refused files are logged, not
  * fatal. */
@@ -148,6 +157,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		goto fail;
 	store_opts_t so;
 	memset(&so, 0, sizeof(so));
+	so.log = store_log_cb;
 	rc = store_open(&s->env.store, cfg->data_dir, &so, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -268,6 +278,12 @@ void srv_destroy(srv_t *s)
 		        "transactions", (unsigned long long)cs.ops,
 		        (unsigned long long)cs.commits);
 	}
+	store_stats_t ss;
+	if (s->env.store && store_stats(s->env.store, &ss) == CD_OK &&
+	    ss.space_failures)
+		log_msg(LOG_WARN, "store: %llu write transactions refused "
+		        "for want of room since start", (unsigned long long)
+		        ss.space_failures);
 	srv_commit_destroy(s->env.commit);
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);

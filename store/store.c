@@ -128,6 +128,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 {
 	store_opts_t o = {0};
 	MDB_envinfo info;
+	char where[4200];
 	int rc, dead = 0;
 
 	*out = NULL;
@@ -148,6 +149,8 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	                                   : (size_t)64 << 20;
 	if (st->map_max < st->map_size)
 		st->map_max = st->map_size;
+	st->log = o.log;
+	st->log_ctx = o.log_ctx;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
 	pthread_rwlock_init(&st->maplock, NULL);
@@ -161,18 +164,26 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	if ((rc = store_check_file(dir, err, errlen)) != CD_OK)
 		goto fail;
 
+	unsigned readers = o.max_readers ? o.max_readers : 512;
+	if ((rc = store_prealloc_lock(dir, readers, err, errlen)) != CD_OK)
+		goto fail;
+
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		st->env = NULL;
 		rc = store_mdb_err(rc, "mdb_env_create", err, errlen);
 		goto fail;
 	}
 	mdb_env_set_maxdbs(st->env, 16);
-	mdb_env_set_maxreaders(st->env, o.max_readers ? o.max_readers : 512);
+	mdb_env_set_maxreaders(st->env, readers);
 	/* NOTLS: read transactions are pooled and used by whichever gRPC
 	 * worker thread needs one. NORDAHEAD: random gets dominate. */
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.nosync ? MDB_NOSYNC : 0);
 	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
-		rc = store_mdb_err(rc, dir, err, errlen);
+		/* A new environment writes its meta pages here. */
+		int mrc = rc;
+		snprintf(where, sizeof(where), "data directory %s", dir);
+		if ((rc = store_space_fail(mrc, where, err, errlen)) == CD_OK)
+			rc = store_mdb_err(mrc, dir, err, errlen);
 		goto fail;
 	}
 	/* A previous process may have died holding reader slots. */
@@ -368,6 +379,8 @@ int store_stats(store_t *st, store_stats_t *out)
 	pthread_mutex_lock(&st->wlock);
 	out->map_size = st->map_size;
 	out->grow_count = st->grow_count;
+	out->disk_full = st->disk_full;
+	out->space_failures = st->space_failures;
 	pthread_mutex_unlock(&st->wlock);
 	return CD_OK;
 }
@@ -405,9 +418,14 @@ int store_backup(store_t *st, const char *dir, char *err, size_t errlen)
 	}
 	if (rc == 0 && fsync(fd) != 0)
 		rc = errno;
+	if (rc)
+		rc = store_space_errno(fd, rc);
 	close(fd);
 	if (rc) {
 		unlink(path);
+		snprintf(path, sizeof(path), "backup directory %s", dir);
+		if (store_space_fail(rc, path, err, errlen) != CD_OK)
+			return CD_ELIMIT;
 		return store_mdb_err(rc, "backup", err, errlen);
 	}
 	return CD_OK;

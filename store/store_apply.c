@@ -235,6 +235,9 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 		    (info.me_last_pgno + 1) * (size_t)ms.ms_psize * 100 >
 		            st->map_size * GROW_AHEAD_PCT)
 			grow_map(st, st->map_size * 2);
+		store_write_ok(st);
+	} else {
+		rc = store_write_failed(st, rc, msg, sizeof(msg));
 	}
 	pthread_mutex_unlock(&st->wlock);
 	free(skip);
@@ -243,7 +246,6 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 
 	if (rc == 0)
 		return CD_OK;
-	rc = store_mdb_err(rc, "write transaction", msg, sizeof(msg));
 	for (size_t i = 0; i < n; i++) {
 		reset_outputs(&ops[i]);
 		ops[i].rc = rc;

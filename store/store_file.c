@@ -8,6 +8,10 @@
  * pread and checked against the file's size; a file that fails is refused
  * with CD_ECORRUPT and a message naming it, and LMDB never sees it.
  *
+ * It also gives LMDB's lock file its blocks before LMDB maps it and writes
+ * through the map: on a full disk such a write faults with SIGBUS instead
+ * of failing, where posix_fallocate fails with ENOSPC.
+ *
  * The meta page layout is LMDB 0.9's (lmdb.h does not export it) for
  * 64-bit builds, where pgno_t and size_t are 8 bytes; it has not changed
  * within 0.9.
@@ -162,4 +166,34 @@ int store_check_file(const char *dir, char *err, size_t errlen)
 	int rc = check_fd(fd, path, err, errlen);
 	close(fd);
 	return rc;
+}
+
+int store_prealloc_lock(const char *dir, unsigned max_readers, char *err,
+                        size_t errlen)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/lock.mdb", dir) >=
+	    sizeof(path))
+		return cd_fail(err, errlen, CD_EINVAL, "data directory path "
+		               "too long");
+	/* LMDB 0.9 sizes it (max_readers - 1) * 64 + 192 on x86-64 (reader
+	 * slots of one cache line after a header of three) and keeps a
+	 * file of exactly that size as it is. */
+	off_t size = (off_t)max_readers * 64 + 128;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	struct stat sb;
+	int rc = fstat(fd, &sb) != 0 ? errno : 0;
+	if (rc == 0 && sb.st_size <= size)
+		rc = posix_fallocate(fd, 0, size);
+	close(fd);
+	char where[4200];
+	snprintf(where, sizeof(where), "data directory %s", dir);
+	if (rc && store_space_fail(rc, where, err, errlen) != CD_OK)
+		return CD_ELIMIT;
+	/* Elsewhere (a file system without fallocate) LMDB does as it
+	 * always did. */
+	return CD_OK;
 }

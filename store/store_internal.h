@@ -41,6 +41,12 @@ struct store {
 	size_t map_size, map_max;
 	size_t shed_bytes;    /* see store_opts.scan_shed_bytes */
 	unsigned grow_count;
+	/* Under wlock: the last write transaction failed for want of room,
+	 * and how many did since open. */
+	int disk_full;
+	uint64_t space_failures;
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
 
 	pthread_mutex_t pool_lock; /* guards the pool of reset read txns */
 	MDB_txn *pool[STORE_RTXN_POOL];
@@ -159,6 +165,26 @@ uint64_t store_data_version(store_t *st, MDB_txn *txn);
  * pages present with LMDB's magic, and the file long enough for the pages
  * the newest one uses. CD_ECORRUPT with a message naming the file. */
 int store_check_file(const char *dir, char *err, size_t errlen);
+/* Allocates the blocks of dir/lock.mdb for max_readers before LMDB maps
+ * it: CD_ELIMIT ("disk full") when there is no room. */
+int store_prealloc_lock(const char *dir, unsigned max_readers, char *err,
+                        size_t errlen);
+
+/* Through store_opts.log, when given. */
+void store_log(store_t *st, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Room (store_space.c). store_space_errno tells a short write (EIO from
+ * LMDB) that filled the disk or reached RLIMIT_FSIZE from an I/O error by
+ * looking at the file fd; store_space_fail gives CD_ELIMIT and a "disk
+ * full" message naming `where` for ENOSPC, EDQUOT and EFBIG, else CD_OK.
+ * store_write_failed and store_write_ok are called by store_apply with
+ * wlock held: the first explains a failed write transaction (space, map
+ * ceiling, other LMDB errors) and keeps disk_full, the second clears it. */
+int store_space_errno(int fd, int mrc);
+int store_space_fail(int mrc, const char *where, char *err, size_t errlen);
+int store_write_failed(store_t *st, int mrc, char *err, size_t errlen);
+void store_write_ok(store_t *st);
 
 /* LMDB error (non-zero) -> cd_err with a message. */
 int store_mdb_err(int mrc, const char *what, char *err, size_t errlen);

@@ -56,6 +56,9 @@ typedef struct store_snap store_snap_t;
 #define STORE_PAGE_DEFAULT 100
 #define STORE_PAGE_MAX 1000
 
+/* Levels of store_opts.log. */
+enum { STORE_LOG_ERROR = 0, STORE_LOG_WARN, STORE_LOG_INFO };
+
 typedef struct store_opts {
 	size_t map_size;      /* initial map size in bytes; 0 = 64 MiB */
 	size_t map_size_max;  /* growth ceiling; 0 = 1 TiB */
@@ -64,6 +67,11 @@ typedef struct store_opts {
 	/* Long scans drop the pages they have read from the process's
 	 * resident set after this many bytes of records; 0 = 64 MiB. */
 	size_t scan_shed_bytes;
+	/* Optional: told of the store's own trouble (writes failing for
+	 * want of room, and their recovery). Called from the writing
+	 * thread, with the writer's lock held: log, do not call back. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
 } store_opts_t;
 
 typedef struct store_stats {
@@ -72,6 +80,11 @@ typedef struct store_stats {
 	size_t map_size;         /* current map size in bytes */
 	size_t map_used;         /* bytes of the map in use */
 	unsigned grow_count;     /* times the map grew since open */
+	/* 1 while writes fail for want of room: the last write transaction
+	 * failed with a full disk, a quota or the file size limit (cleared
+	 * by the next one that commits). */
+	int disk_full;
+	uint64_t space_failures; /* such failed transactions since open */
 } store_stats_t;
 
 /* The lock file in the data directory: held (flock, exclusive) by the one

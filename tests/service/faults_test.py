@@ -7,6 +7,7 @@ set."""
 
 import os
 import random
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -175,6 +176,77 @@ class DamagedDataFile(unittest.TestCase):
     @staticmethod
     def _check_import(resp):
         assert resp.created == 400 and resp.rejected == 0, resp
+
+
+class DiskFull(unittest.TestCase):
+    """A write that finds no room is RESOURCE_EXHAUSTED "disk full" naming
+    the data directory (it was INTERNAL "write transaction: Input/output
+    error"), logged at error level; reads and health go on, and writes
+    succeed again once there is room.
+
+    The disk is "full" by RLIMIT_FSIZE on the server, which needs no
+    privileges: past the limit a write fails with EFBIG or comes up short
+    (LMDB then says EIO), as on a full disk. The test does not ignore
+    SIGXFSZ for the server (subprocess restores its default): clusterd
+    must, or the limit kills it."""
+
+    LIMIT = 2 << 20
+
+    def test_disk_full(self):
+        def lower():
+            resource.setrlimit(resource.RLIMIT_FSIZE,
+                               (self.LIMIT, resource.RLIM_INFINITY))
+        srv = Server(preexec_fn=lower)
+        try:
+            create = srv.unary(REG + "CreateCluster",
+                               pb.CreateClusterRequest, pb.Cluster)
+            get = srv.unary(REG + "GetCluster", pb.GetClusterRequest,
+                            pb.Cluster)
+
+            def big(i):
+                c = pb.Cluster(id="big-%03d" % i, name="Big %d" % i,
+                               economy="CN")
+                for k in range(2000):
+                    c.indicators.add(name="indicator_%04d" % k, year=2020,
+                                     value=k)
+                return pb.CreateClusterRequest(cluster=c)
+
+            refused = None
+            for i in range(200):  # ~50 KiB each: 2 MiB is reached first
+                try:
+                    create(big(i), timeout=60)
+                except grpc.RpcError as e:
+                    refused = (i, e)
+                    break
+            self.assertIsNotNone(refused, "no write was refused")
+            i, e = refused
+            self.assertGreater(i, 0)
+            self.assertEqual(e.code(), grpc.StatusCode.RESOURCE_EXHAUSTED,
+                             e.details())
+            self.assertIn("disk full", e.details())
+            self.assertIn(srv.data, e.details())
+
+            # Reads and health go on.
+            self.assertEqual(serving(srv), hpb.HealthCheckResponse.SERVING)
+            self.assertEqual(get(pb.GetClusterRequest(id="big-000"),
+                                 timeout=30).name, "Big 0")
+            errors = [ln for ln in srv.read_log().splitlines()
+                      if "level=error" in ln and "disk full" in ln
+                      and srv.data in ln and "method=" not in ln]
+            self.assertEqual(len(errors), 1, srv.read_log()[-3000:])
+
+            # Room again.
+            resource.prlimit(srv.proc.pid, resource.RLIMIT_FSIZE,
+                             (resource.RLIM_INFINITY,
+                              resource.RLIM_INFINITY))
+            create(big(i), timeout=60)
+            self.assertEqual(get(pb.GetClusterRequest(id="big-%03d" % i),
+                                 timeout=30).name, "Big %d" % i)
+            self.assertIn("writes succeed again", srv.read_log())
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.stop()
+            srv.cleanup()
 
 
 if __name__ == "__main__":
