@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,6 +135,22 @@ static void set_address(srv_t *s)
 	         s->cfg.listen, rpc_server_port(s->rpc));
 }
 
+/* The soft descriptor limit up to the hard one: the default soft limit
+ * of 1024 is the usual reason a server runs out of descriptors, and
+ * nothing here uses select(). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_msg(LOG_INFO, "descriptor limit raised from %llu to %llu",
+		        (unsigned long long)was,
+		        (unsigned long long)rl.rlim_cur);
+}
+
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -152,6 +169,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	fcntl(s->wake[1], F_SETFD, FD_CLOEXEC);
 	fcntl(s->wake[1], F_SETFL, O_NONBLOCK);
 
+	raise_fd_limit();
 	rc = make_dirs(cfg->data_dir, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -182,6 +200,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.listen = cfg->listen,
 		.threads = cfg->threads,
 		.max_message_bytes = cfg->max_message_bytes,
+		.max_connections = cfg->max_connections,
 		.env = &s->env,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);

@@ -9,6 +9,7 @@ import os
 import random
 import resource
 import shutil
+import socket
 import subprocess
 import tempfile
 import sys
@@ -243,6 +244,130 @@ class DiskFull(unittest.TestCase):
             self.assertEqual(get(pb.GetClusterRequest(id="big-%03d" % i),
                                  timeout=30).name, "Big %d" % i)
             self.assertIn("writes succeed again", srv.read_log())
+            self.assertEqual(srv.stop(), 0)
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+
+# A client's HTTP/2 connection preface with an empty SETTINGS frame: a
+# connection gRPC serves answers it with its own SETTINGS.
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00" + \
+    b"\x00\x00\x00\x00"
+
+
+def connect(port):
+    """Opens a raw connection and says whether clusterd serves it: True
+    when it answers the preface, False when it closed the connection.
+    Fails (AssertionError) when it does neither: the connection sits in
+    the backlog of a listener nobody accepts from any more."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        s.sendall(PREFACE)
+        data = s.recv(9)
+    except (ConnectionResetError, BrokenPipeError):
+        data = b""
+    except socket.timeout:
+        s.close()
+        raise AssertionError("connection neither served nor closed in 30 s:"
+                             " is the listener still accepting?")
+    if not data:
+        s.close()
+        return None
+    return s
+
+
+def hang_up(conns):
+    """Closes each connection once clusterd has closed its end, so that
+    what follows does not race clusterd's own close."""
+    for s in conns:
+        s.shutdown(socket.SHUT_WR)
+        try:
+            while s.recv(4096):
+                pass
+        except (ConnectionResetError, socket.timeout):
+            pass
+        s.close()
+
+
+class Connections(unittest.TestCase):
+    """Running out of descriptors used to stop gRPC 1.51's listener for
+    good ("Failed accept4: Too many open files") while health said
+    SERVING. clusterd accepts itself: it caps open connections, closes the
+    ones over the cap at once, and keeps accepting once some close."""
+
+    def burst(self, srv, n):
+        held, refused = [], 0
+        for _ in range(n):
+            s = connect(srv.port)
+            if s is None:
+                refused += 1
+            else:
+                held.append(s)
+        return held, refused
+
+    def reconnect(self, srv, n):
+        """n connections served, retrying refused ones: a connection the
+        client closed counts until clusterd's gRPC has closed its
+        descriptor, which it does a little after shutting it down. Bounded
+        by attempts, as a gRPC client's own retries would be."""
+        held = []
+        for _ in range(1000):
+            if len(held) == n:
+                return held
+            s = connect(srv.port)
+            if s is None:
+                time.sleep(0.01)
+            else:
+                held.append(s)
+        self.fail("only %d of %d connections served" % (len(held), n))
+
+    def still_serves(self, srv):
+        self.assertEqual(serving(srv), hpb.HealthCheckResponse.SERVING)
+        get = srv.unary(REG + "GetCluster", pb.GetClusterRequest,
+                        pb.Cluster)
+        with self.assertRaises(grpc.RpcError) as cm:
+            get(pb.GetClusterRequest(id="absent"), timeout=30)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+    def test_max_connections(self):
+        srv = Server("--max-connections", "20")
+        try:
+            # No call before the burst: the harness's channel holds no
+            # connection yet, so the 20 are all the burst's.
+            held, refused = self.burst(srv, 40)
+            self.assertEqual(len(held), 20)
+            self.assertEqual(refused, 20)
+            hang_up(held)
+            self.still_serves(srv)
+            # And again: the cap is a cap, not a fuse.
+            hang_up(self.reconnect(srv, 19))
+            self.assertIn("the most allowed (--max-connections)",
+                          srv.read_log())
+            self.assertEqual(srv.stop(), 0)
+            self.assertRegex(srv.read_log(),
+                             r"connections: \d+ accepted, 20 closed at "
+                             r"the cap of 20")
+        finally:
+            srv.stop()
+            srv.cleanup()
+
+    def test_descriptor_limit(self):
+        """256 descriptors, more connections than that, then serving
+        again once they closed."""
+        def lower():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        srv = Server(preexec_fn=lower)
+        try:
+            held, refused = self.burst(srv, 300)
+            self.assertGreater(refused, 0)
+            self.assertGreater(len(held), 100)
+            hang_up(held)
+            self.still_serves(srv)
+            hang_up(self.reconnect(srv, 50))
+            self.still_serves(srv)
+            log = srv.read_log()
+            self.assertNotIn("Failed accept4", log)
             self.assertEqual(srv.stop(), 0)
         finally:
             srv.stop()
