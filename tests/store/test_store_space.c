@@ -188,7 +188,7 @@ static void test_tmpfs_full(void **state)
 	(void)state;
 	char *base = fx_tmpdir();
 	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", base, "tmpfs", 0, "size=2m,mode=0700") != 0) {
 		fx_rmdir(base);
 		skip(); /* no CAP_SYS_ADMIN here */
