@@ -23,6 +23,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,15 @@
 #define OFF_TXNID (PAGE_HDR + 128)
 #define META_BYTES (PAGE_HDR + 136)
 #define NO_PAGE UINT64_MAX            /* P_INVALID: an empty tree */
+
+#define P_BRANCH 0x01
+#define P_LEAF 0x02
+#define P_OVERFLOW 0x04
+#define F_BIGDATA 0x01
+#define F_SUBDATA 0x02
+#define NODE_HDR 8            /* lo, hi, flags, ksize */
+#define DB_BYTES 48           /* an MDB_db, the value of F_SUBDATA */
+#define DB_ROOT 40            /* md_root inside it */
 
 typedef struct meta {
 	uint32_t psize;
@@ -98,6 +108,97 @@ static int read_meta(int fd, off_t off, int which, const char *path,
 	return CD_OK;
 }
 
+/* Reads page pgno into buf and checks that it is a tree page: it says it
+ * is that page, a branch or a leaf, with its bounds inside the page. */
+static int read_tree_page(int fd, uint64_t pgno, uint32_t psize,
+                          unsigned char *buf, const char *path,
+                          const char *db, char *err, size_t errlen)
+{
+	ssize_t n = pread(fd, buf, psize, (off_t)(pgno * psize));
+	if (n != (ssize_t)psize)
+		memset(buf, 0, psize); /* fails the checks below */
+	uint16_t flags = get16(buf + OFF_FLAGS);
+	uint16_t lower = get16(buf + 12), upper = get16(buf + 14);
+	if (get64(buf) != pgno || (flags & (P_BRANCH | P_LEAF)) == 0 ||
+	    (flags & (P_BRANCH | P_LEAF)) == (P_BRANCH | P_LEAF) ||
+	    (flags & (P_OVERFLOW | P_META)) || lower < PAGE_HDR ||
+	    lower > upper || upper > psize)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: page %" PRIu64
+		               ", the root of database '%s', is not a tree "
+		               "page", path, pgno, db);
+	return CD_OK;
+}
+
+/* The roots mdb_dbi_open reads at start-up: the main database's (whose
+ * leaf lists the named databases) and, from it, each named one's, whose
+ * garbage would otherwise abort or crash LMDB when the store opens. Only
+ * the roots: a damaged page further down is found when it is read. */
+static int check_roots_in(int fd, const meta_t *m, unsigned char *page,
+                          unsigned char *sub, const char *path, char *err,
+                          size_t errlen)
+{
+	char name[64];
+	int rc;
+
+	if (m->free_root != NO_PAGE &&
+	    (rc = read_tree_page(fd, m->free_root, m->psize, sub, path,
+	                         "(free pages)", err, errlen)) != CD_OK)
+		return rc;
+	if (m->main_root == NO_PAGE)
+		return CD_OK;
+	if ((rc = read_tree_page(fd, m->main_root, m->psize, page, path,
+	                         "(main)", err, errlen)) != CD_OK)
+		return rc;
+	if (!(get16(page + OFF_FLAGS) & P_LEAF))
+		return CD_OK; /* many named databases: not ours */
+	unsigned nkeys = (get16(page + 12) - PAGE_HDR) / 2;
+	for (unsigned i = 0; i < nkeys; i++) {
+		uint32_t off = get16(page + PAGE_HDR + 2 * i);
+		if (off < get16(page + 14) || off + NODE_HDR > m->psize)
+			return cd_fail(err, errlen, CD_ECORRUPT, "%s: page %"
+			               PRIu64 ", the root of the main database, "
+			               "is not a tree page", path, m->main_root);
+		const unsigned char *node = page + off;
+		uint32_t nflags = get16(node + 4), ksize = get16(node + 6);
+		uint32_t dsize = get16(node) | (uint32_t)get16(node + 2) << 16;
+		if (off + NODE_HDR + ksize > m->psize)
+			return cd_fail(err, errlen, CD_ECORRUPT, "%s: page %"
+			               PRIu64 ", the root of the main database, "
+			               "is not a tree page", path, m->main_root);
+		if (!(nflags & F_SUBDATA))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(ksize < 63 ? ksize : 63),
+		         (const char *)node + NODE_HDR);
+		if ((nflags & F_BIGDATA) || dsize != DB_BYTES ||
+		    off + NODE_HDR + ksize + DB_BYTES > m->psize)
+			return cd_fail(err, errlen, CD_ECORRUPT, "%s: the "
+			               "record of database '%s' is damaged",
+			               path, name);
+		uint64_t root = get64(node + NODE_HDR + ksize + DB_ROOT);
+		if (root == NO_PAGE)
+			continue;
+		if (root > m->last_pg)
+			return cd_fail(err, errlen, CD_ECORRUPT, "%s: database "
+			               "'%s' has its root page past the last page "
+			               "%" PRIu64, path, name, m->last_pg);
+		if ((rc = read_tree_page(fd, root, m->psize, sub, path, name,
+		                         err, errlen)) != CD_OK)
+			return rc;
+	}
+	return CD_OK;
+}
+
+static int check_roots(int fd, const meta_t *m, const char *path,
+                       char *err, size_t errlen)
+{
+	unsigned char *buf = malloc(2 * (size_t)m->psize);
+	if (!buf)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	int rc = check_roots_in(fd, m, buf, buf + m->psize, path, err, errlen);
+	free(buf);
+	return rc;
+}
+
 static int check_fd(int fd, const char *path, char *err, size_t errlen)
 {
 #if SIZE_MAX != UINT64_MAX
@@ -135,6 +236,9 @@ static int check_fd(int fd, const char *path, char *err, size_t errlen)
 		return rc;
 	/* LMDB opens the meta with the greater transaction id. */
 	const meta_t *m = m1.txnid > m0.txnid ? &m1 : &m0;
+	if (m1.psize != m0.psize)
+		return cd_fail(err, errlen, CD_ECORRUPT, "%s: the meta pages "
+		               "disagree on the page size", path);
 	uint64_t pages = (uint64_t)sb.st_size / m0.psize;
 	if (m->last_pg < 1 || m->last_pg >= pages)
 		return cd_fail(err, errlen, CD_ECORRUPT, "%s: truncated: "
@@ -147,7 +251,7 @@ static int check_fd(int fd, const char *path, char *err, size_t errlen)
 		return cd_fail(err, errlen, CD_ECORRUPT, "%s: transaction "
 		               "%" PRIu64 " has a root page past its last page "
 		               "%" PRIu64, path, m->txnid, m->last_pg);
-	return CD_OK;
+	return check_roots(fd, m, path, err, errlen);
 }
 
 int store_check_file(const char *dir, char *err, size_t errlen)

@@ -3,6 +3,7 @@
  * and a message naming the file, and left as it was. Before the check,
  * LMDB mapped such a file and the process died of SIGBUS, which would end
  * this test program too. */
+#define _GNU_SOURCE /* memmem */
 #include "fixture.h"
 
 #include <fcntl.h>
@@ -116,6 +117,18 @@ static void test_garbage(void **state)
 	memcpy(g, orig, orig_len);
 	memset(g + psize, 0xA5, 64);
 	expect_refused(g, orig_len, "not an LMDB data file");
+	/* Intact metas over garbage pages: the roots LMDB reads at open
+	 * are checked (before, LMDB aborted or crashed on some). */
+	for (int seed = 0; seed < 8; seed++) {
+		memcpy(g, orig, 2 * psize);
+		for (size_t i = 2 * psize; i < orig_len; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			g[i] = (unsigned char)x;
+		}
+		expect_refused(g, orig_len, "is not a tree page");
+	}
 	/* Zeros, as a file preallocated and never written. */
 	memset(g, 0, orig_len);
 	expect_refused(g, orig_len, "not an LMDB data file");
@@ -142,6 +155,71 @@ static void test_meta_past_end(void **state)
 		memcpy(m + 112, &root, 8);
 		expect_refused(g, orig_len, "root page past its last page");
 	}
+	free(g);
+}
+
+/* The main database's page (from the newest meta) and, in it, the record
+ * of the database named `name`. */
+static size_t main_root(const unsigned char *f)
+{
+	uint64_t t0, t1, root;
+	memcpy(&t0, f + 16 + 128, 8);
+	memcpy(&t1, f + psize + 16 + 128, 8);
+	memcpy(&root, f + (t1 > t0 ? psize : 0) + 16 + 112, 8);
+	return (size_t)root;
+}
+
+static unsigned char *record_of(unsigned char *f, const char *name)
+{
+	unsigned char *page = f + main_root(f) * psize;
+	unsigned char *key = memmem(page, psize, name, strlen(name));
+	assert_non_null(key);
+	return key - 8; /* the node: lo, hi, flags, ksize, then the key */
+}
+
+/* Damage in the main database's page or in a named database's record:
+ * found before LMDB follows it. */
+static void test_named_roots(void **state)
+{
+	(void)state;
+	unsigned char *g = malloc(orig_len);
+	uint64_t v;
+
+	/* The root of 'clusters' past the end of the file. */
+	memcpy(g, orig, orig_len);
+	unsigned char *rec = record_of(g, "clusters");
+	v = orig_len / psize + 100;
+	memcpy(rec + 8 + 8 + 40, &v, 8);
+	expect_refused(g, orig_len, "'clusters' has its root page past");
+
+	/* ... on a page that is not a tree page (a meta page). */
+	memcpy(g, orig, orig_len);
+	rec = record_of(g, "clusters");
+	v = 1;
+	memcpy(rec + 8 + 8 + 40, &v, 8);
+	expect_refused(g, orig_len, "root of database 'clusters', is not a "
+	                            "tree page");
+
+	/* A record of the wrong size. */
+	memcpy(g, orig, orig_len);
+	rec = record_of(g, "clusters");
+	rec[0] = 47;
+	expect_refused(g, orig_len, "record of database 'clusters' is "
+	                            "damaged");
+
+	/* A node pointer of the main page outside its nodes. */
+	memcpy(g, orig, orig_len);
+	memset(g + main_root(g) * psize + 16, 0, 2);
+	expect_refused(g, orig_len, "root of the main database, is not a "
+	                            "tree page");
+
+	/* A key running off the page. */
+	memcpy(g, orig, orig_len);
+	rec = record_of(g, "clusters");
+	rec[6] = 0xff;
+	rec[7] = 0xff;
+	expect_refused(g, orig_len, "root of the main database, is not a "
+	                            "tree page");
 	free(g);
 }
 
@@ -208,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_meta_past_end),
+		cmocka_unit_test(test_named_roots),
 		cmocka_unit_test(test_intact_opens),
 		cmocka_unit_test(test_unreadable),
 	};
