@@ -4,9 +4,11 @@
  * LMDB maps the whole file and trusts it: a data file cut short (a full
  * disk during a copy, a truncated restore) is mapped past its end, and the
  * first read of a missing page kills the process with SIGBUS, in
- * mdb_dbi_open at start-up. So the two meta pages are read here with
- * pread and checked against the file's size; a file that fails is refused
- * with CD_ECORRUPT and a message naming it, and LMDB never sees it.
+ * mdb_dbi_open at start-up; garbage in the roots it reads there makes it
+ * abort or crash. So the two meta pages and those roots are read here
+ * with pread and checked against the file's size and each other; a file
+ * that fails is refused with CD_ECORRUPT and a message naming it, and
+ * LMDB never sees it.
  *
  * It also gives LMDB's lock file its blocks before LMDB maps it and writes
  * through the map: on a full disk such a write faults with SIGBUS instead
