@@ -2,7 +2,9 @@
  * store — the LMDB store of clusters, competitions and runs.
  *
  * One environment per data directory (created 0700, files 0600), every named
- * database opened once in store_open. Records are kept as packed protobuf
+ * database opened once in store_open, which also takes the directory's lock
+ * (one store per directory, across processes) and refuses a damaged
+ * data.mdb before LMDB maps it. Records are kept as packed protobuf
  * (the API's own messages), with secondary indexes on economy, region, city
  * and industry written in the same transaction as the record.
  *
@@ -10,7 +12,9 @@
  * durable transaction (group commit), each operation with its own result. A
  * failing operation writes nothing and does not affect the others. When the
  * map is full the store grows it and replays the batch; callers never see
- * MDB_MAP_FULL.
+ * MDB_MAP_FULL. A map grown by another process is adopted. A write that
+ * finds no room on disk fails with CD_ELIMIT ("disk full", naming the
+ * directory).
  *
  * Reads open short read transactions internally, or use a snapshot
  * (store_snap_*) that keeps one consistent view, with its data version
