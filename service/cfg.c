@@ -13,6 +13,7 @@
 #define CFG_MSG_MIN 1024
 #define CFG_MSG_MAX ((size_t)1 << 30)
 #define CFG_GRACE_MAX 3600000u
+#define CFG_CONN_MAX 1000000u
 
 typedef enum opt_id {
 	OPT_LISTEN,
@@ -22,6 +23,7 @@ typedef enum opt_id {
 	OPT_THREADS,
 	OPT_MAX_MSG,
 	OPT_GRACE,
+	OPT_MAX_CONN,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
 	OPT_HELP,
@@ -52,6 +54,9 @@ static const opt_t opts[] = {
 	 "N  largest accepted request message; k/M/G suffixes (default 4M)"},
 	{"--grace-ms", "CLUSTERD_GRACE_MS", OPT_GRACE, 1,
 	 "MS    how long in-flight calls may finish at shutdown (default 5000)"},
+	{"--max-connections", "CLUSTERD_MAX_CONNECTIONS", OPT_MAX_CONN, 1,
+	 "N    open connections at most; more are closed at once (default: "
+	 "as the descriptor limit allows, less 64 held back)"},
 	{"--log-level", "CLUSTERD_LOG_LEVEL", OPT_LOG_LEVEL, 1,
 	 "L    debug|info|warn|error (default info)"},
 	{"--log-format", "CLUSTERD_LOG_FORMAT", OPT_LOG_FORMAT, 1,
@@ -174,6 +179,13 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 			               "a duration in 0..%u ms", name, v,
 			               CFG_GRACE_MAX);
 		cfg->grace_ms = (unsigned)n;
+		return CD_OK;
+	case OPT_MAX_CONN:
+		if (parse_uint(v, CFG_CONN_MAX, 0, &n) || n == 0)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a number of connections in 1..%u", name,
+			               v, CFG_CONN_MAX);
+		cfg->max_connections = (unsigned)n;
 		return CD_OK;
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(v, &cfg->log_level))

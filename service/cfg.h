@@ -29,6 +29,7 @@ typedef struct cfg {
 	unsigned threads;              /* completion-queue workers */
 	size_t max_message_bytes;      /* receive limit per message */
 	unsigned grace_ms;             /* shutdown grace for in-flight calls */
+	unsigned max_connections;      /* 0 = as the descriptor limit allows */
 	log_level log_level;
 	log_format log_format;
 } cfg_t;

@@ -42,6 +42,10 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Under a file size limit (ulimit -f) a write past it then fails
+	 * with EFBIG, which the store reports as a full disk, instead of
+	 * killing the server. */
+	signal(SIGXFSZ, SIG_IGN);
 	int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sigfd < 0) {
 		perror("clusterd: signalfd");

@@ -582,7 +582,9 @@ static void log_finished(rpc_call_t *c, int ok)
 		detail[n] = '\0';
 	}
 	char *peer = grpc_call_get_peer(c->call);
-	log_call(lvl, method, rpc_status_name(st), ms_since(&c->start), peer,
+	char addr[64];
+	log_call(lvl, method, rpc_status_name(st), ms_since(&c->start),
+	         rpc_listen_peer(c->srv->listen, peer, addr, sizeof(addr)),
 	         detail);
 	gpr_free(peer);
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <grpc/grpc.h>
-#include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 
 #include "cd_error.h"
@@ -68,14 +67,8 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
 
-	grpc_arg args[2];
+	grpc_arg args[1];
 	size_t nargs = 0;
-	/* gRPC turns SO_REUSEPORT on by default: a second server on a busy
-	 * port would then start and silently take half the connections. */
-	args[nargs].type = GRPC_ARG_INTEGER;
-	args[nargs].key = GRPC_ARG_ALLOW_REUSEPORT;
-	args[nargs].value.integer = 0;
-	nargs++;
 	if (o->max_message_bytes) {
 		args[nargs].type = GRPC_ARG_INTEGER;
 		args[nargs].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
@@ -108,19 +101,19 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
 	grpc_server_register_completion_queue(s->server, s->shutdown_cq, NULL);
 
-	grpc_server_credentials *creds =
-		grpc_insecure_server_credentials_create();
-	s->port = grpc_server_add_http2_port(s->server, o->listen, creds);
-	grpc_server_credentials_release(creds);
-	if (s->port <= 0) {
+	/* Bound before start so that a busy port fails start-up; nothing
+	 * is accepted until the workers run. */
+	int rc = rpc_listen_bind(&s->listen, o->listen, o->max_connections,
+	                         err, errlen);
+	if (rc != CD_OK) {
 		rpc_server_destroy(s);
-		return cd_fail(err, errlen, CD_EIO, "cannot listen on %s "
-		               "(address in use or invalid?)", o->listen);
+		return rc;
 	}
+	s->port = rpc_listen_port(s->listen);
 
 	grpc_server_start(s->server);
-	int rc = arm_all(s, o->requests ? o->requests : RPC_REQUESTS_DEFAULT,
-	                 err, errlen);
+	rc = arm_all(s, o->requests ? o->requests : RPC_REQUESTS_DEFAULT,
+	             err, errlen);
 	for (unsigned q = 0; rc == CD_OK && q < s->ncq; q++) {
 		if (pthread_create(&s->workers[q], NULL, worker, s->cqs[q]))
 			rc = cd_fail(err, errlen, CD_EINTERNAL, "cannot start "
@@ -128,6 +121,8 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		else
 			s->nworkers++;
 	}
+	if (rc == CD_OK)
+		rc = rpc_listen_start(s->listen, s->server, err, errlen);
 	if (rc != CD_OK) {
 		rpc_server_destroy(s);
 		return rc;
@@ -145,6 +140,8 @@ void rpc_server_shutdown(rpc_server_t *s, unsigned grace_ms)
 {
 	if (!s->server || atomic_exchange(&s->stopping, 1))
 		return;
+	/* First: no connection may be added to a server shutting down. */
+	rpc_listen_stop(s->listen);
 	static char shutdown_tag;
 	grpc_server_shutdown_and_notify(s->server, s->shutdown_cq,
 	                                &shutdown_tag);
@@ -171,6 +168,7 @@ void rpc_server_destroy(rpc_server_t *s)
 		 * way): cancel at once; posted requests fail on their
 		 * queues. */
 		atomic_store(&s->stopping, 1);
+		rpc_listen_stop(s->listen);
 		static char tag;
 		grpc_server_shutdown_and_notify(s->server, s->shutdown_cq,
 		                                &tag);
@@ -206,6 +204,18 @@ void rpc_server_destroy(rpc_server_t *s)
 	if (atomic_load(&s->live_calls))
 		log_msg(LOG_WARN, "%ld calls still referenced at exit",
 		        (long)atomic_load(&s->live_calls));
+	if (s->listen) {
+		rpc_listen_stats_t ls;
+		rpc_listen_stats(s->listen, &ls);
+		log_msg(ls.refused_cap || ls.refused_fds ? LOG_WARN : LOG_INFO,
+		        "connections: %llu accepted, %llu closed at the cap "
+		        "of %u, %llu closed out of descriptors",
+		        (unsigned long long)ls.accepted,
+		        (unsigned long long)ls.refused_cap, ls.max_connections,
+		        (unsigned long long)ls.refused_fds);
+	}
+	/* After the workers: call logs look peers up in it. */
+	rpc_listen_destroy(s->listen);
 	free(s->cqs);
 	free(s->workers);
 	free(s->handles);

@@ -3,7 +3,9 @@
  * per worker thread, every method of the method table registered and
  * pre-armed on every queue, a catch-all that answers unknown methods
  * UNIMPLEMENTED, and an orderly shutdown (stop accepting, grace period,
- * cancel the rest, drain the queues).
+ * cancel the rest, drain the queues). Connections come from our own
+ * listener (rpc_listen.h), which caps them and survives running out of
+ * descriptors, where gRPC 1.51's own stops accepting for good.
  *
  * Thread-safety: create, shutdown and destroy from one controlling thread;
  * rpc_server_port from any thread.
@@ -20,6 +22,8 @@ typedef struct rpc_server_opts {
 	unsigned threads;          /* worker threads = completion queues */
 	size_t max_message_bytes;  /* receive limit; 0 = gRPC's 4 MiB */
 	unsigned requests;         /* pre-posted per method per queue; 0 = 8 */
+	unsigned max_connections;  /* open connections at most; 0 = as many
+	                            * as the descriptor limit allows */
 	void *env;                 /* handed to handlers (rpc_call_env) */
 } rpc_server_opts_t;
 

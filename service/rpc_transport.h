@@ -14,6 +14,7 @@
 
 #include <grpc/grpc.h>
 
+#include "rpc_listen.h"
 #include "rpc_method.h"
 
 /* Index of the catch-all request for methods not in the table. */
@@ -30,6 +31,7 @@ struct rpc_server {
 	size_t nmethods;
 	void **handles;               /* from grpc_server_register_method */
 	void *env;
+	rpc_listen_t *listen;         /* our listener (see rpc_listen.h) */
 	int port;
 	atomic_int stopping;
 	atomic_long live_calls;       /* calls taken, not yet freed */

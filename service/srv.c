@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct srv {
 	int wake[2];
 	int shut;
 	int grpc_inited;
+	int serving;      /* srv_create succeeded */
 	char address[CFG_ADDR_MAX + 16];
 };
 
@@ -36,6 +38,15 @@ static void plugin_log(void *ctx, int level, const char *msg)
 	              : level == CP_LOG_WARNING ? LOG_WARN
 	              : level == CP_LOG_INFO ? LOG_INFO : LOG_DEBUG;
 	log_msg(lvl, "%s", msg);
+}
+
+/* The store's own trouble (writes refused for want of room, and their
+ * recovery) into the server's log. */
+static void store_log_cb(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	log_msg(level == STORE_LOG_ERROR ? LOG_ERROR
+	        : level == STORE_LOG_WARN ? LOG_WARN : LOG_INFO, "%s", msg);
 }
 
 /* The plugin registry from --plugin-dir; none (NULL) without one, which
@@ -83,27 +94,37 @@ static int make_dirs(const char *path, char *err, size_t errlen)
 	return CD_OK;
 }
 
-/* Written whole under a temporary name, then renamed, so a reader polling
- * for the file never sees it half-written. */
+/* Written whole under a fresh temporary name in the same directory, then
+ * renamed, so a reader polling for the file never sees it half-written.
+ * mkstemp creates the name with O_CREAT|O_EXCL (0600): it never follows a
+ * symlink someone planted, and its name cannot be guessed ahead. rename
+ * replaces PATH itself, never what a symlink at PATH points to. */
 static int write_port_file(const char *path, int port, char *err,
                            size_t errlen)
 {
-	char tmp[CFG_PATH_MAX + 8];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char tmp[CFG_PATH_MAX + 16];
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
+		return cd_fail(err, errlen, CD_EINVAL, "port file path too long");
+	int fd = mkstemp(tmp);
 	if (fd < 0)
-		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", tmp,
-		               strerror(errno));
+		return cd_fail(err, errlen, CD_EIO, "cannot write port file "
+		               "%s: %s", path, strerror(errno));
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	char line[16];
 	int len = snprintf(line, sizeof(line), "%d\n", port);
 	ssize_t w = write(fd, line, (size_t)len);
+	int saved = w < 0 ? errno : EIO;
 	int rc = close(fd);
-	if (w != len || rc != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return cd_fail(err, errlen, CD_EIO, "cannot write %s: %s", path,
-		               strerror(errno));
-	}
-	return CD_OK;
+	if (rc != 0)
+		saved = errno;
+	if (w == len && rc == 0 && rename(tmp, path) == 0)
+		return CD_OK;
+	if (w == len && rc == 0)
+		saved = errno;
+	unlink(tmp);
+	return cd_fail(err, errlen, CD_EIO, "cannot write port file %s: %s",
+	               path, strerror(saved));
 }
 
 static void set_address(srv_t *s)
@@ -112,6 +133,22 @@ static void set_address(srv_t *s)
 	int hostlen = colon ? (int)(colon - s->cfg.listen) : 0;
 	snprintf(s->address, sizeof(s->address), "%.*s:%d", hostlen,
 	         s->cfg.listen, rpc_server_port(s->rpc));
+}
+
+/* The soft descriptor limit up to the hard one: the default soft limit
+ * of 1024 is the usual reason a server runs out of descriptors, and
+ * nothing here uses select(). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_msg(LOG_INFO, "descriptor limit raised from %llu to %llu",
+		        (unsigned long long)was,
+		        (unsigned long long)rl.rlim_cur);
 }
 
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
@@ -132,11 +169,13 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	fcntl(s->wake[1], F_SETFD, FD_CLOEXEC);
 	fcntl(s->wake[1], F_SETFL, O_NONBLOCK);
 
+	raise_fd_limit();
 	rc = make_dirs(cfg->data_dir, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	store_opts_t so;
 	memset(&so, 0, sizeof(so));
+	so.log = store_log_cb;
 	rc = store_open(&s->env.store, cfg->data_dir, &so, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -161,6 +200,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.listen = cfg->listen,
 		.threads = cfg->threads,
 		.max_message_bytes = cfg->max_message_bytes,
+		.max_connections = cfg->max_connections,
 		.env = &s->env,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
@@ -176,6 +216,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	}
 	log_msg(LOG_INFO, "serving on %s with %u threads, data in %s",
 	        s->address, cfg->threads, cfg->data_dir);
+	s->serving = 1;
 	*out = s;
 	return CD_OK;
 fail:
@@ -256,6 +297,12 @@ void srv_destroy(srv_t *s)
 		        "transactions", (unsigned long long)cs.ops,
 		        (unsigned long long)cs.commits);
 	}
+	store_stats_t ss;
+	if (s->env.store && store_stats(s->env.store, &ss) == CD_OK &&
+	    ss.space_failures)
+		log_msg(LOG_WARN, "store: %llu write transactions refused "
+		        "for want of room since start", (unsigned long long)
+		        ss.space_failures);
 	srv_commit_destroy(s->env.commit);
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);
@@ -270,6 +317,8 @@ void srv_destroy(srv_t *s)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
-	log_msg(LOG_INFO, "stopped");
+	/* A failed start says why in one line of its own (main). */
+	if (s->serving)
+		log_msg(LOG_INFO, "stopped");
 	free(s);
 }

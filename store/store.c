@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -31,6 +32,9 @@ int store_mdb_err(int mrc, const char *what, char *err, size_t errlen)
 	case MDB_BAD_VALSIZE:
 	case MDB_READERS_FULL: code = CD_ELIMIT; break;
 	case ENOMEM: code = CD_ENOMEM; break;
+	/* Another process grew the map while this thread held a reader, so
+	 * it could not be adopted yet; the call may be retried. */
+	case MDB_MAP_RESIZED: code = CD_EUNAVAIL; break;
 	case MDB_CORRUPTED:
 	case MDB_PAGE_NOTFOUND:
 	case MDB_INVALID: code = CD_ECORRUPT; break;
@@ -48,6 +52,42 @@ static int open_dir(const char *dir, char *err, size_t errlen)
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return cd_fail(err, errlen, CD_EIO,
 		               "data directory %s: not a directory", dir);
+	return CD_OK;
+}
+
+/* One server per data directory. LMDB itself lets several processes share
+ * an environment, but two servers that each grow the map leave the other
+ * failing every call with MDB_MAP_RESIZED, and their group commits
+ * interleave. flock is released by the kernel when the holder dies, so a
+ * crash never leaves a stale lock; the pid inside is only for the
+ * message. */
+static int lock_dir(store_t *st, const char *dir, char *err, size_t errlen)
+{
+	char path[4096], pid[32];
+	if ((size_t)snprintf(path, sizeof(path), "%s/" STORE_LOCK_FILE, dir) >=
+	    sizeof(path))
+		return cd_fail(err, errlen, CD_EINVAL, "data directory path "
+		               "too long");
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	                  0600);
+	int busy = st->lockfd >= 0 && flock(st->lockfd, LOCK_EX | LOCK_NB) != 0;
+	if (st->lockfd < 0 || (busy && errno != EWOULDBLOCK))
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	if (busy) {
+		ssize_t n = pread(st->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return cd_fail(err, errlen, CD_EPRECONDITION, "data directory "
+		               "%s is in use by another clusterd (pid %s, "
+		               "holding %s)", dir, pid[0] ? pid : "unknown",
+		               path);
+	}
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* Only informative: a failure here does not stop the server. */
+	if (ftruncate(st->lockfd, 0) == 0 &&
+	    pwrite(st->lockfd, pid, (size_t)n, 0) != n)
+		(void)ftruncate(st->lockfd, 0);
 	return CD_OK;
 }
 
@@ -88,6 +128,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 {
 	store_opts_t o = {0};
 	MDB_envinfo info;
+	char where[4200];
 	int rc, dead = 0;
 
 	*out = NULL;
@@ -101,15 +142,31 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	store_t *st = calloc(1, sizeof(*st));
 	if (!st)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	st->lockfd = -1;
 	st->map_size = o.map_size ? o.map_size : DEFAULT_MAP;
 	st->map_max = o.map_size_max ? o.map_size_max : DEFAULT_MAP_MAX;
 	st->shed_bytes = o.scan_shed_bytes ? o.scan_shed_bytes
 	                                   : (size_t)64 << 20;
 	if (st->map_max < st->map_size)
 		st->map_max = st->map_size;
+	st->log = o.log;
+	st->log_ctx = o.log_ctx;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
 	pthread_rwlock_init(&st->maplock, NULL);
+	if (!(st->dir = strdup(dir))) {
+		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = lock_dir(st, dir, err, errlen)) != CD_OK)
+		goto fail;
+	/* Under the lock: no other server is writing the file we check. */
+	if ((rc = store_check_file(dir, err, errlen)) != CD_OK)
+		goto fail;
+
+	unsigned readers = o.max_readers ? o.max_readers : 512;
+	if ((rc = store_prealloc_lock(dir, readers, err, errlen)) != CD_OK)
+		goto fail;
 
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		st->env = NULL;
@@ -117,12 +174,16 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		goto fail;
 	}
 	mdb_env_set_maxdbs(st->env, 16);
-	mdb_env_set_maxreaders(st->env, o.max_readers ? o.max_readers : 512);
+	mdb_env_set_maxreaders(st->env, readers);
 	/* NOTLS: read transactions are pooled and used by whichever gRPC
 	 * worker thread needs one. NORDAHEAD: random gets dominate. */
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.nosync ? MDB_NOSYNC : 0);
 	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
-		rc = store_mdb_err(rc, dir, err, errlen);
+		/* A new environment writes its meta pages here. */
+		int mrc = rc;
+		snprintf(where, sizeof(where), "data directory %s", dir);
+		if ((rc = store_space_fail(mrc, where, err, errlen)) == CD_OK)
+			rc = store_mdb_err(mrc, dir, err, errlen);
 		goto fail;
 	}
 	/* A previous process may have died holding reader slots. */
@@ -156,18 +217,66 @@ void store_close(store_t *st)
 		mdb_txn_abort(st->pool[i]);
 	if (st->env)
 		mdb_env_close(st->env);
+	/* After the environment: the next server may open it once we let
+	 * go. */
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	free(st->dir);
 	pthread_mutex_destroy(&st->wlock);
 	pthread_mutex_destroy(&st->pool_lock);
 	pthread_rwlock_destroy(&st->maplock);
 	free(st);
 }
 
-int store_rtxn_begin(store_t *st, MDB_txn **txn)
+/* Read locks on maplock held by this thread. pthread rwlocks cannot tell,
+ * and a thread that waits for the write lock while it holds a read lock
+ * (a snapshot kept across calls on one worker thread) never wakes. */
+static _Thread_local unsigned map_readers;
+
+void store_map_rdlock(store_t *st)
+{
+	pthread_rwlock_rdlock(&st->maplock);
+	map_readers++;
+}
+
+void store_map_unlock(store_t *st)
+{
+	map_readers--;
+	pthread_rwlock_unlock(&st->maplock);
+}
+
+int store_map_adopt_locked(store_t *st)
+{
+	MDB_envinfo info;
+	if (map_readers)
+		return MDB_MAP_RESIZED;
+	/* Remapping needs no transaction active in this process: the write
+	 * lock keeps new readers out and waits for the ones there are. */
+	pthread_rwlock_wrlock(&st->maplock);
+	int rc = mdb_env_set_mapsize(st->env, 0);
+	if (rc == 0 && mdb_env_info(st->env, &info) == 0 &&
+	    info.me_mapsize > st->map_size)
+		st->map_size = info.me_mapsize;
+	pthread_rwlock_unlock(&st->maplock);
+	return rc;
+}
+
+int store_map_adopt(store_t *st)
+{
+	if (map_readers)
+		return MDB_MAP_RESIZED;
+	pthread_mutex_lock(&st->wlock);
+	int rc = store_map_adopt_locked(st);
+	pthread_mutex_unlock(&st->wlock);
+	return rc;
+}
+
+static int rtxn_try(store_t *st, MDB_txn **txn)
 {
 	MDB_txn *t = NULL;
 	int rc;
 
-	pthread_rwlock_rdlock(&st->maplock);
+	store_map_rdlock(st);
 	pthread_mutex_lock(&st->pool_lock);
 	if (st->pool_n)
 		t = st->pool[--st->pool_n];
@@ -180,11 +289,23 @@ int store_rtxn_begin(store_t *st, MDB_txn **txn)
 	if (!t || rc)
 		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &t);
 	if (rc) {
-		pthread_rwlock_unlock(&st->maplock);
+		store_map_unlock(st);
 		return rc;
 	}
 	*txn = t;
 	return 0;
+}
+
+int store_rtxn_begin(store_t *st, MDB_txn **txn)
+{
+	/* Bounded: another process may grow the map again meanwhile. */
+	for (int tries = 0;; tries++) {
+		int rc = rtxn_try(st, txn);
+		if (rc != MDB_MAP_RESIZED || tries == 3)
+			return rc;
+		if ((rc = store_map_adopt(st)) != 0)
+			return rc;
+	}
 }
 
 void store_rtxn_end(store_t *st, MDB_txn *txn)
@@ -198,7 +319,7 @@ void store_rtxn_end(store_t *st, MDB_txn *txn)
 	pthread_mutex_unlock(&st->pool_lock);
 	if (txn)
 		mdb_txn_abort(txn);
-	pthread_rwlock_unlock(&st->maplock);
+	store_map_unlock(st);
 }
 
 uint64_t store_data_version(store_t *st, MDB_txn *txn)
@@ -258,6 +379,8 @@ int store_stats(store_t *st, store_stats_t *out)
 	pthread_mutex_lock(&st->wlock);
 	out->map_size = st->map_size;
 	out->grow_count = st->grow_count;
+	out->disk_full = st->disk_full;
+	out->space_failures = st->space_failures;
 	pthread_mutex_unlock(&st->wlock);
 	return CD_OK;
 }
@@ -281,15 +404,28 @@ int store_backup(store_t *st, const char *dir, char *err, size_t errlen)
 	if (fd < 0)
 		return cd_fail(err, errlen, errno == EEXIST ? CD_EEXISTS : CD_EIO,
 		               "%s: %s", path, strerror(errno));
-	/* The copy runs a read transaction: keep the map from moving. */
-	pthread_rwlock_rdlock(&st->maplock);
-	rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
-	pthread_rwlock_unlock(&st->maplock);
+	/* The copy runs a read transaction: keep the map from moving. It
+	 * begins that transaction before writing a byte, so a map grown by
+	 * another process is adopted and the copy started again. */
+	for (int tries = 0;; tries++) {
+		store_map_rdlock(st);
+		rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+		store_map_unlock(st);
+		if (rc != MDB_MAP_RESIZED || tries == 3 ||
+		    store_map_adopt(st) != 0 || ftruncate(fd, 0) != 0 ||
+		    lseek(fd, 0, SEEK_SET) != 0)
+			break;
+	}
 	if (rc == 0 && fsync(fd) != 0)
 		rc = errno;
+	if (rc)
+		rc = store_space_errno(fd, rc);
 	close(fd);
 	if (rc) {
 		unlink(path);
+		snprintf(path, sizeof(path), "backup directory %s", dir);
+		if (store_space_fail(rc, path, err, errlen) != CD_OK)
+			return CD_ELIMIT;
 		return store_mdb_err(rc, "backup", err, errlen);
 	}
 	return CD_OK;

@@ -189,7 +189,7 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	struct timespec ts;
 	store_wctx_t w = {.st = st};
 	unsigned char *skip;
-	int rc;
+	int rc, resized = 0;
 	char msg[256] = "";
 
 	if (n == 0)
@@ -222,6 +222,11 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 			else
 				mdb_txn_abort(w.txn);
 		}
+		/* Another process (a tool such as mdb_copy or mdb_load)
+		 * grew the map past ours: adopt its size and begin again. */
+		if (rc == MDB_MAP_RESIZED && resized++ < 3 &&
+		    store_map_adopt_locked(st) == 0)
+			continue;
 		if (rc != MDB_MAP_FULL)
 			break;
 		/* Nothing of this batch was written: forget its results,
@@ -240,6 +245,9 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 		    (info.me_last_pgno + 1) * (size_t)ms.ms_psize * 100 >
 		            st->map_size * GROW_AHEAD_PCT)
 			grow_map(st, st->map_size * 2);
+		store_write_ok(st);
+	} else {
+		rc = store_write_failed(st, rc, msg, sizeof(msg));
 	}
 	pthread_mutex_unlock(&st->wlock);
 	free(skip);
@@ -248,7 +256,6 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 
 	if (rc == 0)
 		return CD_OK;
-	rc = store_mdb_err(rc, "write transaction", msg, sizeof(msg));
 	for (size_t i = 0; i < n; i++) {
 		reset_outputs(&ops[i]);
 		ops[i].rc = rc;

@@ -21,6 +21,8 @@
 
 struct store {
 	MDB_env *env;
+	char *dir;            /* the data directory, for messages */
+	int lockfd;           /* clusterd.lock, flock'ed for our lifetime */
 	MDB_dbi clusters;     /* id -> packed Cluster */
 	MDB_dbi cluster_idx;  /* field|value|0|id -> "" */
 	MDB_dbi competitions; /* id -> packed Competition */
@@ -39,6 +41,12 @@ struct store {
 	size_t map_size, map_max;
 	size_t shed_bytes;    /* see store_opts.scan_shed_bytes */
 	unsigned grow_count;
+	/* Under wlock: the last write transaction failed for want of room,
+	 * and how many did since open. */
+	int disk_full;
+	uint64_t space_failures;
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
 
 	pthread_mutex_t pool_lock; /* guards the pool of reset read txns */
 	MDB_txn *pool[STORE_RTXN_POOL];
@@ -103,8 +111,23 @@ int store_idx_flush(store_wctx_t *w);
 void store_idx_reset(store_idxbuf_t *b);
 void store_idx_free(store_idxbuf_t *b);
 
+/* maplock shared, counted per thread: a thread that holds it must never
+ * wait for it exclusively (store_map_adopt checks). */
+void store_map_rdlock(store_t *st);
+void store_map_unlock(store_t *st);
+
+/* Adopts the map size another process recorded when its writes outgrew
+ * our map (a txn begin answered MDB_MAP_RESIZED): remaps with no
+ * transaction active. Returns 0, or MDB_MAP_RESIZED when the calling
+ * thread itself holds a reader (waiting would deadlock), or an LMDB
+ * error. store_map_adopt takes wlock; the _locked variant is for the
+ * writer, which holds it. */
+int store_map_adopt(store_t *st);
+int store_map_adopt_locked(store_t *st);
+
 /* Short read transactions from a pool (renew/reset is cheaper than
- * begin/abort). Holds maplock shared until store_rtxn_end. */
+ * begin/abort). Holds maplock shared until store_rtxn_end. A map grown by
+ * another process is adopted and the begin retried. */
 int store_rtxn_begin(store_t *st, MDB_txn **txn);
 void store_rtxn_end(store_t *st, MDB_txn *txn);
 
@@ -137,6 +160,31 @@ static inline void store_span_add(store_t *st, store_span_t *s,
 
 /* The data version as of txn (0 before any cluster write). */
 uint64_t store_data_version(store_t *st, MDB_txn *txn);
+
+/* Checks dir/data.mdb, when there is one, before LMDB maps it: both meta
+ * pages present with LMDB's magic, and the file long enough for the pages
+ * the newest one uses. CD_ECORRUPT with a message naming the file. */
+int store_check_file(const char *dir, char *err, size_t errlen);
+/* Allocates the blocks of dir/lock.mdb for max_readers before LMDB maps
+ * it: CD_ELIMIT ("disk full") when there is no room. */
+int store_prealloc_lock(const char *dir, unsigned max_readers, char *err,
+                        size_t errlen);
+
+/* Through store_opts.log, when given. */
+void store_log(store_t *st, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Room (store_space.c). store_space_errno tells a short write (EIO from
+ * LMDB) that filled the disk or reached RLIMIT_FSIZE from an I/O error by
+ * looking at the file fd; store_space_fail gives CD_ELIMIT and a "disk
+ * full" message naming `where` for ENOSPC, EDQUOT and EFBIG, else CD_OK.
+ * store_write_failed and store_write_ok are called by store_apply with
+ * wlock held: the first explains a failed write transaction (space, map
+ * ceiling, other LMDB errors) and keeps disk_full, the second clears it. */
+int store_space_errno(int fd, int mrc);
+int store_space_fail(int mrc, const char *where, char *err, size_t errlen);
+int store_write_failed(store_t *st, int mrc, char *err, size_t errlen);
+void store_write_ok(store_t *st);
 
 /* LMDB error (non-zero) -> cd_err with a message. */
 int store_mdb_err(int mrc, const char *what, char *err, size_t errlen);

@@ -14,12 +14,17 @@ int store_snap_open(store_t *st, store_snap_t **out)
 		return CD_ENOMEM;
 	/* Not from the pool: a snapshot may live long, and its reader slot
 	 * is what keeps its pages from being reused. */
-	pthread_rwlock_rdlock(&st->maplock);
-	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn);
-	if (rc) {
-		pthread_rwlock_unlock(&st->maplock);
-		free(s);
-		return store_mdb_err(rc, "snapshot", NULL, 0);
+	for (int tries = 0;; tries++) {
+		store_map_rdlock(st);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &s->txn);
+		if (rc == 0)
+			break;
+		store_map_unlock(st);
+		if (rc != MDB_MAP_RESIZED || tries == 3 ||
+		    store_map_adopt(st) != 0) {
+			free(s);
+			return store_mdb_err(rc, "snapshot", NULL, 0);
+		}
 	}
 	s->st = st;
 	*out = s;
@@ -31,7 +36,7 @@ void store_snap_close(store_snap_t *snap)
 	if (!snap)
 		return;
 	mdb_txn_abort(snap->txn);
-	pthread_rwlock_unlock(&snap->st->maplock);
+	store_map_unlock(snap->st);
 	free(snap);
 }
 

@@ -2,7 +2,9 @@
  * store — the LMDB store of clusters, competitions and runs.
  *
  * One environment per data directory (created 0700, files 0600), every named
- * database opened once in store_open. Records are kept as packed protobuf
+ * database opened once in store_open, which also takes the directory's lock
+ * (one store per directory, across processes) and refuses a damaged
+ * data.mdb before LMDB maps it. Records are kept as packed protobuf
  * (the API's own messages), with secondary indexes on economy, region, city
  * and industry written in the same transaction as the record.
  *
@@ -10,7 +12,9 @@
  * durable transaction (group commit), each operation with its own result. A
  * failing operation writes nothing and does not affect the others. When the
  * map is full the store grows it and replays the batch; callers never see
- * MDB_MAP_FULL.
+ * MDB_MAP_FULL. A map grown by another process is adopted. A write that
+ * finds no room on disk fails with CD_ELIMIT ("disk full", naming the
+ * directory).
  *
  * Reads open short read transactions internally, or use a snapshot
  * (store_snap_*) that keeps one consistent view, with its data version
@@ -56,6 +60,9 @@ typedef struct store_snap store_snap_t;
 #define STORE_PAGE_DEFAULT 100
 #define STORE_PAGE_MAX 1000
 
+/* Levels of store_opts.log. */
+enum { STORE_LOG_ERROR = 0, STORE_LOG_WARN, STORE_LOG_INFO };
+
 typedef struct store_opts {
 	size_t map_size;      /* initial map size in bytes; 0 = 64 MiB */
 	size_t map_size_max;  /* growth ceiling; 0 = 1 TiB */
@@ -64,6 +71,11 @@ typedef struct store_opts {
 	/* Long scans drop the pages they have read from the process's
 	 * resident set after this many bytes of records; 0 = 64 MiB. */
 	size_t scan_shed_bytes;
+	/* Optional: told of the store's own trouble (writes failing for
+	 * want of room, and their recovery). Called from the writing
+	 * thread, with the writer's lock held: log, do not call back. */
+	void (*log)(void *ctx, int level, const char *msg);
+	void *log_ctx;
 } store_opts_t;
 
 typedef struct store_stats {
@@ -72,10 +84,22 @@ typedef struct store_stats {
 	size_t map_size;         /* current map size in bytes */
 	size_t map_used;         /* bytes of the map in use */
 	unsigned grow_count;     /* times the map grew since open */
+	/* 1 while writes fail for want of room: the last write transaction
+	 * failed with a full disk, a quota or the file size limit (cleared
+	 * by the next one that commits). */
+	int disk_full;
+	uint64_t space_failures; /* such failed transactions since open */
 } store_stats_t;
 
+/* The lock file in the data directory: held (flock, exclusive) by the one
+ * store_open that owns the directory, for as long as it is open. */
+#define STORE_LOCK_FILE "clusterd.lock"
+
 /* Opens (creating if needed) the store in dir. Clears stale reader slots
- * left by dead processes. On failure *out is NULL and err says why. */
+ * left by dead processes. A directory another store holds open (in this
+ * process or another) is refused with CD_EPRECONDITION and a message
+ * naming the directory and the holder's pid. On failure *out is NULL and
+ * err says why. */
 int store_open(store_t **out, const char *dir, const store_opts_t *opts,
                char *err, size_t errlen);
 /* Closes the store. No snapshot may be open. NULL is a no-op. */

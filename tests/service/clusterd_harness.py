@@ -54,8 +54,10 @@ class Server:
     """One clusterd process. stop() sends a signal and returns the exit
     status."""
 
-    def __init__(self, *flags, start_timeout=60.0):
+    def __init__(self, *flags, start_timeout=60.0, preexec_fn=None):
         self.binary = os.environ["CLUSTERD_BIN"]
+        # Runs in the child before exec, e.g. to lower a resource limit.
+        self.preexec_fn = preexec_fn
         self.dir = tempfile.mkdtemp(prefix="clusterd-test-")
         self.data = os.path.join(self.dir, "data")
         self.port_file = os.path.join(self.dir, "port")
@@ -74,7 +76,8 @@ class Server:
         self.proc = subprocess.Popen(
             wrapper + [self.binary, "--listen", "127.0.0.1:0", "--data-dir", self.data,
              "--port-file", self.port_file] + self.flags,
-            stdout=subprocess.DEVNULL, stderr=self.log)
+            stdout=subprocess.DEVNULL, stderr=self.log,
+            preexec_fn=self.preexec_fn)
         limit = time.monotonic() + start_timeout
         while not os.path.exists(self.port_file):
             if self.proc.poll() is not None:

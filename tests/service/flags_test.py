@@ -26,6 +26,7 @@ class Flags(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         for flag in ["--listen", "--port-file", "--data-dir", "--plugin-dir",
                      "--threads", "--max-message-bytes", "--grace-ms",
+                     "--max-connections", "CLUSTERD_MAX_CONNECTIONS",
                      "--log-level", "--log-format", "--version", "--help",
                      "CLUSTERD_DATA_DIR"]:
             self.assertIn(flag, r.stdout)

@@ -16,6 +16,7 @@ static const char *const envs[] = {
 	"CLUSTERD_LISTEN", "CLUSTERD_PORT_FILE", "CLUSTERD_DATA_DIR",
 	"CLUSTERD_PLUGIN_DIR", "CLUSTERD_THREADS", "CLUSTERD_MAX_MESSAGE_BYTES",
 	"CLUSTERD_GRACE_MS", "CLUSTERD_LOG_LEVEL", "CLUSTERD_LOG_FORMAT",
+	"CLUSTERD_MAX_CONNECTIONS",
 };
 
 static int clear_env(void **state)
@@ -58,6 +59,7 @@ static void test_defaults(void **state)
 	assert_true(c.threads >= 1);
 	assert_int_equal(c.max_message_bytes, 4u << 20);
 	assert_int_equal(c.grace_ms, 5000);
+	assert_int_equal(c.max_connections, 0);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_int_equal(c.log_format, LOG_TEXT);
 }
@@ -90,6 +92,15 @@ static void test_flags(void **state)
 	                 CD_OK);
 	assert_int_equal(c.max_message_bytes, 2u << 20);
 	assert_string_equal(c.port_file, "/x/p");
+
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1,
+	                      "--max-connections=500"),
+	                 CD_OK);
+	assert_int_equal(c.max_connections, 500);
+	setenv("CLUSTERD_MAX_CONNECTIONS", "64", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.max_connections, 64);
+	unsetenv("CLUSTERD_MAX_CONNECTIONS");
 }
 
 static void test_no_plugin_dir(void **state)
@@ -169,6 +180,9 @@ static void test_bad_flags(void **state)
 	expect_bad("--max-message-bytes", "2T", "1k..1G");
 	expect_bad("--max-message-bytes", "4G", "1k..1G");
 	expect_bad("--max-message-bytes", "99999999999999999999", "1k..1G");
+	expect_bad("--max-connections", "0", "1..1000000");
+	expect_bad("--max-connections", "1000001", "1..1000000");
+	expect_bad("--max-connections", "lots", "--max-connections");
 	expect_bad("--grace-ms", "soon", "--grace-ms");
 	expect_bad("--grace-ms", "3600001", "--grace-ms");
 	expect_bad("--log-level", "loud", "debug, info, warn, error");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 
 #include "cd_error.h"
 #include "log.h"
@@ -131,6 +132,76 @@ static void test_bad_port_file(void **state)
 	assert_non_null(strstr(err, "port"));
 }
 
+/* A symlink planted at PATH.tmp (the temporary name the port file used to
+ * be written under) must not be followed: the file it points to keeps its
+ * contents, and the port file is a regular file of our own. */
+static void test_port_file_symlink(void **state)
+{
+	(void)state;
+	cfg_t c;
+	srv_t *s;
+	char err[256] = "";
+	char victim[128], link[CFG_PATH_MAX + 8];
+	base_cfg(&c);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("keep\n", f);
+	fclose(f);
+	snprintf(link, sizeof(link), "%s.tmp", c.port_file);
+	assert_int_equal(symlink(victim, link), 0);
+
+	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_OK);
+	char buf[16] = "";
+	f = fopen(victim, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "keep\n");
+
+	struct stat st;
+	assert_int_equal(lstat(c.port_file, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(c.port_file, "r");
+	assert_non_null(f);
+	int got = 0;
+	assert_int_equal(fscanf(f, "%d", &got), 1);
+	fclose(f);
+	assert_int_equal(got, srv_port(s));
+	/* The planted link is left alone, still pointing where it did. */
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	srv_destroy(s);
+}
+
+/* The rename fails (a directory sits at PATH): start-up fails naming the
+ * port file, and no temporary file is left behind. */
+static void test_port_file_rename_fails(void **state)
+{
+	(void)state;
+	cfg_t c;
+	srv_t *s;
+	char err[256] = "";
+	char sub[128];
+	base_cfg(&c);
+	snprintf(sub, sizeof(sub), "%s/pf", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(c.port_file, sizeof(c.port_file), "%s/port", sub);
+	assert_int_equal(mkdir(c.port_file, 0700), 0);
+	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_EIO);
+	assert_null(s);
+	assert_non_null(strstr(err, c.port_file));
+	DIR *d = opendir(sub);
+	assert_non_null(d);
+	int entries = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			entries++;
+	closedir(d);
+	assert_int_equal(entries, 1); /* "port", the directory */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +212,10 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_bad_port_file, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_port_file_symlink, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_port_file_rename_fails,
+		                                setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,8 @@ static void test_ceiling(void **state)
 	run.standings = sp;
 	run.n_standings = n;
 	assert_int_equal(store_run_put(st, &run, err, sizeof(err)), CD_ELIMIT);
+	assert_non_null(strstr(err, "map size limit of 2.0 MiB"));
+	assert_non_null(strstr(err, dir));
 
 	/* Still usable. */
 	fx_cluster_t f;
