@@ -64,9 +64,26 @@ static int fail(wire_ctx_t *w, int code, const char *what)
 
 static int check_string(wire_ctx_t *w, const uint8_t *s, size_t n)
 {
-	if (memchr(s, 0, n))
-		return fail(w, CD_EV_ENCODING, "holds a NUL byte");
+	/* Most text is ASCII: bytes 0x01..0x7f pass inline, eight at a time
+	 * where they can; only the rest is decoded. */
 	for (size_t i = 0; i < n;) {
+		if (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			/* No high bit set and no zero byte in the word. */
+			if (!(v & 0x8080808080808080ull) &&
+			    !((v - 0x0101010101010101ull) & ~v &
+			      0x8080808080808080ull)) {
+				i += 8;
+				continue;
+			}
+		}
+		if (s[i] == 0)
+			return fail(w, CD_EV_ENCODING, "holds a NUL byte");
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
 		size_t k = cd_utf8_len(s + i, n - i);
 		if (k == 0)
 			return fail(w, CD_EV_ENCODING, "is not valid UTF-8");

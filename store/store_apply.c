@@ -126,7 +126,8 @@ static void prevalidate(store_op_t *op)
 		/* The client's bytes are what gets stored: they must hold
 		 * nothing the decoded message did not show (a NUL cutting a
 		 * string short, a field this schema does not know). */
-		if (op->rc == CD_OK && op->packed && op->packed_len) {
+		if (op->rc == CD_OK && !op->validated && op->packed &&
+		    op->packed_len) {
 			op->rc = cd_wire_check(&clusters__v1__cluster__descriptor,
 			                       op->packed, op->packed_len, NULL, 0,
 			                       op->err, sizeof(op->err));

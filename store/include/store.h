@@ -154,7 +154,8 @@ typedef struct store_op {
 	 * message as `cluster`. */
 	const uint8_t *packed;
 	size_t packed_len;
-	int validated;             /* caller already ran store_validate_cluster */
+	int validated;             /* caller already ran store_validate_cluster
+	                            * on cluster and cd_wire_check on packed */
 	/* Outputs. */
 	int rc;                    /* CD_OK or why this operation failed */
 	int created;               /* 1 when a record was created */

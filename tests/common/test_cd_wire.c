@@ -87,6 +87,22 @@ static void test_nul_and_utf8(void **state)
 	assert_string_equal(path, "name");
 	assert_non_null(strstr(err, "UTF-8"));
 
+	/* Long strings go eight ASCII bytes at a time: a NUL or a bad byte
+	 * inside a word, and good multi-byte text after one, are still
+	 * seen. */
+	buf_t l1 = {.n = 0}, l2 = {.n = 0}, l3 = {.n = 0};
+	put_bytes(&l1, 2, "abcdefghijklm\0opqrstu", 21);
+	assert_int_equal(check(&clusters__v1__cluster__descriptor, &l1, path,
+	                       err), CD_EV_ENCODING);
+	assert_non_null(strstr(err, "NUL"));
+	put_bytes(&l2, 2, "abcdefghijk\xffmnop", 16);
+	assert_int_equal(check(&clusters__v1__cluster__descriptor, &l2, path,
+	                       err), CD_EV_ENCODING);
+	assert_non_null(strstr(err, "UTF-8"));
+	put_bytes(&l3, 2, "abcdefgh\xc3\xa9ijklmnopq\xe4\xb8\xad", 22);
+	assert_int_equal(check(&clusters__v1__cluster__descriptor, &l3, path,
+	                       err), CD_OK);
+
 	/* A surrogate is not UTF-8 either. */
 	buf_t s = {.n = 0};
 	put_bytes(&s, 2, "\xed\xa0\x80", 3);

@@ -9,14 +9,30 @@
 
 #include "cd_error.h"
 #include "cd_rec.h"
+#include "cd_utf8.h"
 #include "cd_wire.h"
 #include "clusters/v1/clusters.pb-c.h"
+
+/* What the wire check accepted is text: no NUL (the lengths agree with
+ * strlen) and UTF-8 by the one-sequence-at-a-time reference, whatever
+ * shortcut the check takes. */
+static void is_text(cd_span_t sp)
+{
+	const unsigned char *p = (const unsigned char *)sp.s;
+	for (size_t i = 0; i < sp.len;) {
+		size_t k = cd_utf8_len(p + i, sp.len - i);
+		if (k == 0 || p[i] == 0)
+			abort();
+		i += k;
+	}
+}
 
 static void same_str(const char *s, cd_span_t sp)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n != sp.len || (n && memcmp(s, sp.s, n) != 0))
 		abort();
+	is_text(sp);
 }
 
 static void same_double(double a, double b)

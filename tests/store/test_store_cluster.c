@@ -547,6 +547,43 @@ static void test_packed_input(void **state)
 	store_cluster_free(second);
 }
 
+/* Packed bytes that hold more than the decoded message shows — a NUL in
+ * a string, a field this schema does not know — are refused by the store
+ * itself when the caller has not checked them (op.validated = 0). */
+static void test_packed_input_checked(void **state)
+{
+	env_t *e = *state;
+	fx_cluster_t f;
+	fx_cluster_init(&f, "kyoto", "JP", "Kansai", "Kyoto", "S&T");
+	size_t len = clusters__v1__cluster__get_packed_size(&f.c);
+	uint8_t *wire = malloc(len + 16);
+	clusters__v1__cluster__pack(&f.c, wire);
+
+	/* An unknown field number 99 (varint 1) after the known ones. */
+	uint8_t unk[] = {0x98, 0x06, 0x01};
+	memcpy(wire + len, unk, sizeof(unk));
+	store_op_t op = {.kind = STORE_CLUSTER_UPSERT, .cluster = &f.c,
+	                 .packed = wire, .packed_len = len + sizeof(unk)};
+	assert_int_equal(store_apply(e->st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_EV_UNKNOWN_FIELD);
+	assert_non_null(strstr(op.err, "unknown field number 99"));
+
+	/* The name again, with a NUL inside: last value wins on decode. */
+	uint8_t nul[] = {0x12, 0x03, 'a', 0, 'b'};
+	memcpy(wire + len, nul, sizeof(nul));
+	op = (store_op_t){.kind = STORE_CLUSTER_UPSERT, .cluster = &f.c,
+	                  .packed = wire, .packed_len = len + sizeof(nul)};
+	assert_int_equal(store_apply(e->st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_EV_ENCODING);
+	assert_non_null(strstr(op.err, "name: holds a NUL byte"));
+
+	store_cluster_t *got = NULL;
+	assert_int_equal(store_cluster_get(e->st, "kyoto", &got, err,
+	                                   sizeof(err)),
+	                 CD_ENOTFOUND);
+	free(wire);
+}
+
 static void test_index_consistency(void **state)
 {
 	env_t *e = *state;
@@ -687,6 +724,8 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_batch_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_packed_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packed_input_checked, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_packed_output, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_index_consistency, setup,
