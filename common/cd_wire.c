@@ -12,9 +12,17 @@
  * with more fields than this names its repeated elements without index. */
 #define WIRE_FIELDS_MAX 64
 
+/* The field path is kept as a stack of (name, index) and formatted only
+ * when a check fails: formatting it per field cost more than the check. */
+typedef struct wire_seg {
+	const char *name;
+	long idx;             /* -1: not a repeated element */
+} wire_seg_t;
+
 typedef struct wire_ctx {
-	char path[512];
-	size_t plen;
+	wire_seg_t seg[CD_WIRE_DEPTH_MAX + 2];
+	size_t depth;
+	char path[512];       /* formatted by fail() */
 	char *err;
 	size_t errlen;
 } wire_ctx_t;
@@ -36,30 +44,42 @@ static int get_varint(const uint8_t *p, size_t len, size_t *pos,
 	return -1;
 }
 
-/* Appends ".name" or "name[i]" to the path; returns the old length. */
 static size_t path_push(wire_ctx_t *w, const char *name, long idx)
 {
-	size_t old = w->plen;
-	int n = idx < 0 ? snprintf(w->path + w->plen, sizeof(w->path) - w->plen,
-	                           "%s%s", w->plen ? "." : "", name)
-	                : snprintf(w->path + w->plen, sizeof(w->path) - w->plen,
-	                           "%s%s[%ld]", w->plen ? "." : "", name, idx);
-	if (n > 0)
-		w->plen += (size_t)n < sizeof(w->path) - w->plen
-		                   ? (size_t)n : sizeof(w->path) - w->plen - 1;
+	size_t old = w->depth;
+	if (w->depth < sizeof(w->seg) / sizeof(w->seg[0]))
+		w->seg[w->depth++] = (wire_seg_t){name, idx};
 	return old;
 }
 
 static void path_pop(wire_ctx_t *w, size_t old)
 {
-	w->plen = old;
-	w->path[old] = '\0';
+	w->depth = old;
+}
+
+/* "cluster.indicators[2].name" from the stack. */
+static void path_format(wire_ctx_t *w)
+{
+	size_t o = 0;
+	w->path[0] = '\0';
+	for (size_t i = 0; i < w->depth && o < sizeof(w->path); i++) {
+		const wire_seg_t *g = &w->seg[i];
+		int n = g->idx < 0
+			? snprintf(w->path + o, sizeof(w->path) - o, "%s%s",
+			           i ? "." : "", g->name)
+			: snprintf(w->path + o, sizeof(w->path) - o, "%s%s[%ld]",
+			           i ? "." : "", g->name, g->idx);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
 }
 
 static int fail(wire_ctx_t *w, int code, const char *what)
 {
+	path_format(w);
 	return cd_fail(w->err, w->errlen, code, "%s: %s",
-	               w->plen ? w->path : "request", what);
+	               w->depth ? w->path : "request", what);
 }
 
 static int check_string(wire_ctx_t *w, const uint8_t *s, size_t n)
@@ -200,6 +220,7 @@ int cd_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
 {
 	wire_ctx_t w = {.err = err, .errlen = errlen};
 	w.path[0] = '\0';
+	w.depth = 0;
 	int rc = check_msg(&w, desc, buf ? buf : (const uint8_t *)"", len, 0);
 	if (path && pathlen)
 		snprintf(path, pathlen, "%s", rc == CD_OK ? "" : w.path);
