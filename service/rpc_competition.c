@@ -66,21 +66,12 @@ void rpc_competition_create(rpc_call_t *c)
 
 void rpc_competition_delete(rpc_call_t *c)
 {
-	char err[256] = "";
 	Clusters__V1__DeleteCompetitionRequest *req =
 		(Clusters__V1__DeleteCompetitionRequest *)rpc_call_decode(
 			c, &clusters__v1__delete_competition_request__descriptor);
-	if (!req)
-		return;
-	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (rpc_call_refuse(c, rc, err, &req->base))
-		return;
-	store_op_t op;
-	memset(&op, 0, sizeof(op));
-	op.kind = STORE_COMPETITION_DELETE;
-	op.id = req->id;
-	op.etag = req->etag;
-	rpc_write_submit(c, &req->base, &op);
+	if (req)
+		rpc_write_delete(c, &req->base, STORE_COMPETITION_DELETE, req->id,
+		                 req->etag);
 }
 
 /* The stored definition is read, merged with the request under its mask

@@ -148,18 +148,12 @@ void rpc_registry_update(rpc_call_t *c)
 
 void rpc_registry_delete(rpc_call_t *c)
 {
-	char err[256] = "";
 	Clusters__V1__DeleteClusterRequest *req =
 		(Clusters__V1__DeleteClusterRequest *)rpc_call_decode(
 			c, &clusters__v1__delete_cluster_request__descriptor);
-	if (!req)
-		return;
-	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (rpc_call_refuse(c, rc, err, &req->base))
-		return;
-	store_op_t op = {.kind = STORE_CLUSTER_DELETE, .id = req->id,
-	                 .etag = req->etag};
-	rpc_write_submit(c, &req->base, &op);
+	if (req)
+		rpc_write_delete(c, &req->base, STORE_CLUSTER_DELETE, req->id,
+		                 req->etag);
 }
 
 /* ------------------------------------------------------------------ reads */

@@ -481,20 +481,11 @@ void rpc_run_get(rpc_call_t *c)
 
 void rpc_run_delete(rpc_call_t *c)
 {
-	char err[256] = "";
 	Clusters__V1__DeleteRunRequest *req =
 		(Clusters__V1__DeleteRunRequest *)rpc_call_decode(
 			c, &clusters__v1__delete_run_request__descriptor);
-	if (!req)
-		return;
-	int rc = store_validate_id(req->id, "id", err, sizeof(err));
-	if (rpc_call_refuse(c, rc, err, &req->base))
-		return;
-	store_op_t op;
-	memset(&op, 0, sizeof(op));
-	op.kind = STORE_RUN_DELETE;
-	op.id = req->id;
-	rpc_write_submit(c, &req->base, &op);
+	if (req)
+		rpc_write_delete(c, &req->base, STORE_RUN_DELETE, req->id, NULL);
 }
 
 void rpc_run_list(rpc_call_t *c)

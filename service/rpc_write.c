@@ -79,3 +79,14 @@ void rpc_write_submit(rpc_call_t *c, ProtobufCMessage *req,
 		rpc_call_unref(c);
 	}
 }
+
+void rpc_write_delete(rpc_call_t *c, ProtobufCMessage *req,
+                      store_op_kind kind, const char *id, const char *etag)
+{
+	char err[256] = "";
+	int rc = store_validate_id(id, "id", err, sizeof(err));
+	if (rpc_call_refuse(c, rc, err, req))
+		return;
+	store_op_t op = {.kind = kind, .id = id, .etag = etag};
+	rpc_write_submit(c, req, &op);
+}

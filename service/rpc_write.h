@@ -23,4 +23,10 @@
 void rpc_write_submit(rpc_call_t *c, ProtobufCMessage *req,
                       const store_op_t *op);
 
+/* The Delete methods: checks id (INVALID_ARGUMENT naming "id"), then
+ * commits a delete of that kind with etag as its precondition (NULL or ""
+ * = none). req owns id and etag, as for rpc_write_submit. */
+void rpc_write_delete(rpc_call_t *c, ProtobufCMessage *req,
+                      store_op_kind kind, const char *id, const char *etag);
+
 #endif

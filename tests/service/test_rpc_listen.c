@@ -192,14 +192,27 @@ static void test_out_of_descriptors(void **state)
 	struct sockaddr_in in = {.sin_family = AF_INET,
 	                         .sin_port = htons((uint16_t)port),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int c1 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int fill[256], nfill = 0;
-	while (nfill < 256 && (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0)
-		nfill++;
-	assert_int_equal(errno, EMFILE);
-	assert_int_equal(connect(c1, (struct sockaddr *)&in, sizeof(in)), 0);
-	assert_false(served(c1));
-	close(c1);
+	/* gRPC's own threads may free a descriptor between the fill and the
+	 * accept (a load-dependent race of the test, not of the server): the
+	 * connection is then served, and the fill is taken up again, a
+	 * bounded number of times. */
+	int fill[256], nfill = 0, refused = 0, extra = 0;
+	for (int attempt = 0; attempt < 5 && !refused; attempt++) {
+		if (nfill > 0)
+			close(fill[--nfill]); /* room for the client's socket */
+		int c1 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(c1 >= 0);
+		while (nfill < 256 &&
+		       (fill[nfill] = open("/dev/null", O_RDONLY)) >= 0)
+			nfill++;
+		assert_int_equal(errno, EMFILE);
+		assert_int_equal(connect(c1, (struct sockaddr *)&in,
+		                         sizeof(in)), 0);
+		refused = !served(c1);
+		extra += !refused;
+		close(c1);
+	}
+	assert_true(refused);
 
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
@@ -210,7 +223,7 @@ static void test_out_of_descriptors(void **state)
 	rpc_listen_stats(f.l, &ls);
 	assert_int_equal(ls.refused_fds, 1);
 	assert_int_equal(ls.refused_cap, 0);
-	assert_int_equal(ls.accepted, 2);
+	assert_int_equal(ls.accepted, 2 + extra);
 	close(c0);
 	close(c2);
 	fx_stop(&f);
