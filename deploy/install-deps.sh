@@ -11,6 +11,8 @@ PACKAGES=(
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   protobuf-compiler libprotobuf-dev grpc-proto
   liblmdb-dev libjansson-dev libcsv-dev
+  # the plugin worker's system-call filter
+  libseccomp-dev
   # tests: cmocka, the Python interop client, valgrind
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
   # tests: libFuzzer targets (tests/fuzz) build with clang

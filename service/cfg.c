@@ -14,6 +14,9 @@
 #define CFG_MSG_MAX ((size_t)1 << 30)
 #define CFG_GRACE_MAX 3600000u
 #define CFG_CONN_MAX 1000000u
+#define CFG_PLUGIN_TIMEOUT_MAX 86400000u   /* a day */
+#define CFG_PLUGIN_MEMORY_MIN (64ull << 20)
+#define CFG_PLUGIN_MEMORY_MAX (1ull << 40)
 
 typedef enum opt_id {
 	OPT_LISTEN,
@@ -26,6 +29,12 @@ typedef enum opt_id {
 	OPT_MAX_CONN,
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
+	OPT_PLUGIN_ISOLATION,
+	OPT_PLUGIN_HOST,
+	OPT_PLUGIN_TIMEOUT,
+	OPT_PLUGIN_TIMEOUT_MAX,
+	OPT_PLUGIN_MEMORY,
+	OPT_PLUGIN_DIR_INSECURE,
 	OPT_HELP,
 	OPT_VERSION,
 } opt_id;
@@ -61,6 +70,25 @@ static const opt_t opts[] = {
 	 "L    debug|info|warn|error (default info)"},
 	{"--log-format", "CLUSTERD_LOG_FORMAT", OPT_LOG_FORMAT, 1,
 	 "F   text|json (default text)"},
+	{"--plugin-isolation", "CLUSTERD_PLUGIN_ISOLATION", OPT_PLUGIN_ISOLATION, 1,
+	 "M process|none: run plugins in sandboxed worker processes "
+	 "(default) or inside the server (trusted plugins only)"},
+	{"--plugin-host", "CLUSTERD_PLUGIN_HOST", OPT_PLUGIN_HOST, 1,
+	 "PATH  the plugin worker executable (default: clusterd-plugin-host "
+	 "beside clusterd, else " CLUSTERD_DEFAULT_PLUGIN_HOST ")"},
+	{"--plugin-timeout", "CLUSTERD_PLUGIN_TIMEOUT", OPT_PLUGIN_TIMEOUT, 1,
+	 "T time limit of one criterion's scoring: 500ms, 30s, 2m; a bare "
+	 "number is ms (default 30s)"},
+	{"--plugin-timeout-max", "CLUSTERD_PLUGIN_TIMEOUT_MAX",
+	 OPT_PLUGIN_TIMEOUT_MAX, 1,
+	 "T  the most a competition's plugin_timeout may ask for "
+	 "(default 10m)"},
+	{"--plugin-memory", "CLUSTERD_PLUGIN_MEMORY", OPT_PLUGIN_MEMORY, 1,
+	 "N  address space of a plugin worker; k/M/G suffixes (default 4G)"},
+	{"--plugin-dir-insecure", "CLUSTERD_PLUGIN_DIR_INSECURE",
+	 OPT_PLUGIN_DIR_INSECURE, 0,
+	 "  load plugins even from a directory or files others may write "
+	 "or another user owns (logged)"},
 	{"--help", NULL, OPT_HELP, 0, "          this text"},
 	{"--version", NULL, OPT_VERSION, 0, "       print the version"},
 };
@@ -83,6 +111,29 @@ void cfg_defaults(cfg_t *cfg)
 	cfg->grace_ms = 5000;
 	cfg->log_level = LOG_INFO;
 	cfg->log_format = LOG_TEXT;
+	cfg->plugin_isolation = 1;   /* PLUGIN_ISOLATION_PROCESS */
+	cfg->plugin_timeout_ms = 30000;
+	cfg->plugin_timeout_max_ms = 600000;
+	cfg->plugin_memory = 4ull << 30;
+}
+
+/* 500ms, 30s, 2m, or a bare number of milliseconds. */
+static int parse_duration_ms(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	unsigned long long mul = !*end || !strcmp(end, "ms") ? 1
+	                       : !strcmp(end, "s") ? 1000
+	                       : !strcmp(end, "m") ? 60000 : 0;
+	if (!mul || v > max / mul)
+		return -1;
+	*out = (unsigned)(v * mul);
+	return 0;
 }
 
 void cfg_usage(FILE *out)
@@ -197,6 +248,41 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
 			               "text or json", name, v);
 		return CD_OK;
+	case OPT_PLUGIN_ISOLATION:
+		if (!strcmp(v, "process"))
+			cfg->plugin_isolation = 1;
+		else if (!strcmp(v, "none"))
+			cfg->plugin_isolation = 0;
+		else
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "process or none", name, v);
+		return CD_OK;
+	case OPT_PLUGIN_HOST:
+		return copy_str(cfg->plugin_host, sizeof(cfg->plugin_host), v,
+		                name, err, errlen);
+	case OPT_PLUGIN_TIMEOUT:
+	case OPT_PLUGIN_TIMEOUT_MAX: {
+		unsigned ms;
+		if (parse_duration_ms(v, CFG_PLUGIN_TIMEOUT_MAX, &ms) || !ms)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a duration in 1ms..24h (500ms, 30s, 2m)",
+			               name, v);
+		if (o->id == OPT_PLUGIN_TIMEOUT)
+			cfg->plugin_timeout_ms = ms;
+		else
+			cfg->plugin_timeout_max_ms = ms;
+		return CD_OK;
+	}
+	case OPT_PLUGIN_MEMORY:
+		if (parse_uint(v, CFG_PLUGIN_MEMORY_MAX, 1, &n) ||
+		    n < CFG_PLUGIN_MEMORY_MIN)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a size in 64M..1024G", name, v);
+		cfg->plugin_memory = n;
+		return CD_OK;
+	case OPT_PLUGIN_DIR_INSECURE:
+		cfg->plugin_dir_insecure = 1;
+		return CD_OK;
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;
@@ -218,12 +304,21 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 {
 	cfg_defaults(cfg);
 	*action = CFG_RUN;
+	int rc;
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		const char *v = opts[i].env ? getenv(opts[i].env) : NULL;
 		if (!v)
 			continue;
-		int rc = apply(cfg, &opts[i], v, opts[i].env, err, errlen);
+		if (opts[i].id == OPT_PLUGIN_DIR_INSECURE) {
+			/* A switch: its variable is 1 or 0. */
+			if (strcmp(v, "1") && strcmp(v, "0"))
+				return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is "
+				               "not 1 or 0", opts[i].env, v);
+			cfg->plugin_dir_insecure = v[0] == '1';
+			continue;
+		}
+		rc = apply(cfg, &opts[i], v, opts[i].env, err, errlen);
 		if (rc != CD_OK)
 			return rc;
 	}
@@ -241,6 +336,10 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 			if (eq)
 				return cd_fail(err, errlen, CD_EINVAL, "%s takes "
 				               "no value", o->flag);
+			if (o->id == OPT_PLUGIN_DIR_INSECURE) {
+				apply(cfg, o, "1", o->flag, err, errlen);
+				continue;
+			}
 			/* --help wins over --version, whatever the order. */
 			if (o->id == OPT_HELP)
 				*action = CFG_HELP;
@@ -255,9 +354,13 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 				               "a value", o->flag);
 			v = argv[++i];
 		}
-		int rc = apply(cfg, o, v, o->flag, err, errlen);
+		rc = apply(cfg, o, v, o->flag, err, errlen);
 		if (rc != CD_OK)
 			return rc;
 	}
+	if (cfg->plugin_timeout_ms > cfg->plugin_timeout_max_ms)
+		return cd_fail(err, errlen, CD_EINVAL, "--plugin-timeout (%u ms) "
+		               "is above --plugin-timeout-max (%u ms)",
+		               cfg->plugin_timeout_ms, cfg->plugin_timeout_max_ms);
 	return CD_OK;
 }

@@ -30,6 +30,15 @@ typedef struct cfg {
 	size_t max_message_bytes;      /* receive limit per message */
 	unsigned grace_ms;             /* shutdown grace for in-flight calls */
 	unsigned max_connections;      /* 0 = as the descriptor limit allows */
+	/* Plugins (docs/plugin-isolation.md). */
+	int plugin_isolation;          /* plugin_isolation_t: 1 process, 0 none */
+	char plugin_host[CFG_PATH_MAX]; /* "" = next to clusterd, else the
+	                                   installed one */
+	unsigned plugin_timeout_ms;    /* per criterion, unless a competition
+	                                  says otherwise */
+	unsigned plugin_timeout_max_ms; /* what a competition may ask for */
+	unsigned long long plugin_memory; /* a worker's address space */
+	int plugin_dir_insecure;
 	log_level log_level;
 	log_format log_format;
 } cfg_t;

@@ -22,7 +22,8 @@ static int check_definition(srv_env_t *env, const Clusters__V1__Competition *def
 {
 	plugin_generation_t *gen =
 		env->plugins ? plugin_registry_acquire(env->plugins) : NULL;
-	int rc = srv_eval_check(def, gen, 1, err, errlen);
+	int rc = srv_eval_check(def, gen, 1, env->plugin_timeout_max_ms, err,
+	                        errlen);
 	plugin_generation_release(gen);
 	if (rc || !def->baseline_run_id[0])
 		return rc;

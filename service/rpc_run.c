@@ -247,6 +247,8 @@ static int evaluate(run_job_t *j, store_snap_t *snap, char *err,
 			.progress = progress,
 			.progress_arg = j,
 			.run_id = id,
+			.plugin_timeout_ms = srv_eval_timeout_ms(def,
+				env->plugin_timeout_ms, env->plugin_timeout_max_ms),
 			.create_seconds = (int64_t)now.tv_sec,
 			.create_nanos = (int32_t)now.tv_nsec,
 		};
@@ -432,7 +434,8 @@ void rpc_run_evaluate(rpc_call_t *c)
 		plugin_generation_t *gen =
 			env->plugins ? plugin_registry_acquire(env->plugins)
 			             : NULL;
-		rc = srv_eval_check(req->competition, gen, 0, err,
+		rc = srv_eval_check(req->competition, gen, 0,
+		                    env->plugin_timeout_max_ms, err,
 		                    sizeof(err));
 		plugin_generation_release(gen);
 		if (rc) {

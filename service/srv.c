@@ -52,6 +52,29 @@ static void store_log_cb(void *ctx, int level, const char *msg)
 /* The plugin registry from --plugin-dir; none (NULL) without one, which
  * ListPlugins shows as an empty list. Refused files are logged, not
  * fatal. */
+/* --plugin-host, else clusterd-plugin-host beside this executable (a
+ * build tree), else the installed one. */
+static void find_plugin_host(const cfg_t *cfg, char *out, size_t len)
+{
+	if (cfg->plugin_host[0]) {
+		snprintf(out, len, "%s", cfg->plugin_host);
+		return;
+	}
+	char self[CFG_PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(out, len, "%s/clusterd-plugin-host", self);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, len, "%s", CLUSTERD_DEFAULT_PLUGIN_HOST);
+}
+
 static int open_plugins(srv_t *s, char *err, size_t errlen)
 {
 	if (!s->cfg.plugin_dir[0]) {
@@ -65,11 +88,32 @@ static int open_plugins(srv_t *s, char *err, size_t errlen)
 		        "no plugins loaded", s->cfg.plugin_dir);
 		return CD_OK;
 	}
+	char host[CFG_PATH_MAX];
+	find_plugin_host(&s->cfg, host, sizeof(host));
+	if (access(host, X_OK) != 0) {
+		if (s->cfg.plugin_isolation == PLUGIN_ISOLATION_PROCESS)
+			return cd_fail(err, errlen, CD_EINVAL, "plugin worker %s: "
+			               "%s (set --plugin-host, or --plugin-isolation "
+			               "none for trusted plugins)", host,
+			               strerror(errno));
+		log_msg(LOG_WARN, "plugin worker %s: %s: plugins are loaded "
+		        "without a probe in a worker", host, strerror(errno));
+		host[0] = '\0';
+	}
 	plugin_registry_opts_t po = {
 		.dir = s->cfg.plugin_dir,
 		.log = plugin_log,
 		.log_ctx = NULL,
+		.isolation = s->cfg.plugin_isolation,
+		.host_path = host[0] ? host : NULL,
+		.memory_bytes = s->cfg.plugin_memory,
+		.insecure_dir = s->cfg.plugin_dir_insecure,
 	};
+	log_msg(LOG_INFO, "plugins run %s (worker %s, time limit %u ms, "
+	        "memory %llu MiB)", s->cfg.plugin_isolation ==
+	        PLUGIN_ISOLATION_NONE ? "inside the server" : "in sandboxed "
+	        "worker processes", host[0] ? host : "none",
+	        s->cfg.plugin_timeout_ms, s->cfg.plugin_memory >> 20);
 	return plugin_registry_create(&s->env.plugins, &po, err, errlen);
 }
 
@@ -190,6 +234,8 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = rpc_health_create(&s->env.health, svc, nsvc, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
+	s->env.plugin_timeout_ms = s->cfg.plugin_timeout_ms;
+	s->env.plugin_timeout_max_ms = s->cfg.plugin_timeout_max_ms;
 	rc = rpc_runs_create(&s->env.runs, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -285,6 +331,9 @@ void srv_destroy(srv_t *s)
 		rpc_health_shutdown(s->env.health);
 	if (s->rpc)
 		rpc_server_shutdown(s->rpc, s->shut ? 0 : s->cfg.grace_ms);
+	/* Plugin calls still running end now (their workers are killed),
+	 * so that no evaluation waits out a plugin's time limit. */
+	plugin_registry_stop(s->env.plugins);
 	/* Evaluation threads end (cancelled if still running) while the
 	 * committer and the store they use are still there. */
 	rpc_runs_drain(s->env.runs);

@@ -23,6 +23,9 @@ typedef struct srv_env {
 	rpc_health_t *health;
 	plugin_registry_t *plugins;
 	rpc_runs_t *runs;
+	/* Plugin time limits: the default per criterion and the most a
+	 * competition may ask for. */
+	unsigned plugin_timeout_ms, plugin_timeout_max_ms;
 } srv_env_t;
 
 #endif

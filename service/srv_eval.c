@@ -45,10 +45,41 @@ static int check_criterion(void *arg, const Clusters__V1__Criterion *c,
 	return CD_EV_DEFINITION;
 }
 
+/* Milliseconds of a Duration, or -1 when it is not a valid one. */
+static long long duration_ms(const Google__Protobuf__Duration *d)
+{
+	if (d->seconds < 0 || d->nanos < 0 || d->nanos > 999999999 ||
+	    d->seconds > 86400LL * 365)
+		return -1;
+	return (long long)d->seconds * 1000 + d->nanos / 1000000;
+}
+
+unsigned srv_eval_timeout_ms(const Clusters__V1__Competition *def,
+                             unsigned default_ms, unsigned max_ms)
+{
+	long long ms = def && def->plugin_timeout
+	               ? duration_ms(def->plugin_timeout) : -1;
+	if (ms <= 0)
+		ms = default_ms;
+	return max_ms && ms > max_ms ? max_ms : (unsigned)ms;
+}
+
 int srv_eval_check(const Clusters__V1__Competition *def,
                    const plugin_generation_t *gen, int structural,
-                   char *err, size_t errlen)
+                   unsigned timeout_max_ms, char *err, size_t errlen)
 {
+	if (def->plugin_timeout) {
+		long long ms = duration_ms(def->plugin_timeout);
+		if (ms <= 0)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "plugin_timeout: must be a positive duration "
+			               "of at least 1 ms");
+		if (timeout_max_ms && ms > timeout_max_ms)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "plugin_timeout: %lld ms is more than this "
+			               "server allows (%u ms, --plugin-timeout-max)",
+			               ms, timeout_max_ms);
+	}
 	if (structural) {
 		int rc = store_validate_competition(def, err, errlen);
 		if (rc != CD_OK)
@@ -83,6 +114,7 @@ static int cmp_str(const void *a, const void *b)
 
 typedef struct scorer {
 	plugin_generation_t *gen;
+	unsigned timeout_ms;
 	const plugin_cohort_t *pc;
 	const char **reasons;
 	size_t nreasons;
@@ -94,7 +126,10 @@ static int run_code(int rc)
 	 * state problem, not a bad request. */
 	if (rc == CD_ENOTFOUND || cd_err_is_invalid(rc))
 		return CD_EPRECONDITION;
-	return rc == CD_ENOMEM ? rc : CD_EPLUGIN;
+	/* A time limit and a shutdown say so in their codes. */
+	if (rc == CD_ENOMEM || rc == CD_EDEADLINE || rc == CD_EUNAVAIL)
+		return rc;
+	return CD_EPLUGIN;
 }
 
 static int score_fn(void *arg, engine_score_req_t *req, char *err,
@@ -130,6 +165,8 @@ static int score_fn(void *arg, engine_score_req_t *req, char *err,
 		                          def->n_params, err, errlen);
 		if (rc)
 			rc = run_code(rc);
+		else
+			plugin_instance_set_timeout(inst, s->timeout_ms);
 	}
 	if (!rc) {
 		rc = plugin_instance_score(inst, co, req->raw, s->reasons, err,
@@ -400,7 +437,7 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	engine_result_t *res = NULL;
 	engine_plugin_use_t *uses = NULL;
 	size_t nuses = 0;
-	scorer_t sc = {.gen = r->gen};
+	scorer_t sc = {.gen = r->gen, .timeout_ms = r->plugin_timeout_ms};
 
 	int rc = srv_fill_cohorts(r, &ec, &pc, err, errlen);
 	if (!rc) {

@@ -40,7 +40,12 @@
  * "rounds[0].criteria[1].plugin: no plugin named 'x' is loaded". */
 int srv_eval_check(const Clusters__V1__Competition *def,
                    const plugin_generation_t *gen, int structural,
-                   char *err, size_t errlen);
+                   unsigned timeout_max_ms, char *err, size_t errlen);
+
+/* The time limit of one criterion of def: its plugin_timeout, else
+ * default_ms; never above max_ms. */
+unsigned srv_eval_timeout_ms(const Clusters__V1__Competition *def,
+                             unsigned default_ms, unsigned max_ms);
 
 /* A criterion's params as the plugin host takes them, the one conversion
  * used when a definition is checked and when it runs (free() the array;
@@ -67,6 +72,7 @@ typedef struct srv_eval_req {
 	int32_t create_nanos;
 	/* Threads reading the snapshot: 1 or 2; 0 = 2 for large cohorts. */
 	int fill_threads;
+	unsigned plugin_timeout_ms;            /* per criterion; 0 = none */
 } srv_eval_req_t;
 
 /* Evaluates r->def. On success *out is the Run (free: engine_run_free).

@@ -19,6 +19,7 @@ int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
 	plugin_cohort_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of memory");
+	c->seg_fd = -1;
 	memset(c->hint_field, 0xFF, sizeof(c->hint_field));
 	memset(c->hint_city, 0xFF, sizeof(c->hint_city));
 	memset(c->hint_ind, 0xFF, sizeof(c->hint_ind));
@@ -83,6 +84,13 @@ void plugin_cohort_destroy(plugin_cohort_t *c)
 {
 	if (!c)
 		return;
+	if (c->seg) {
+		/* The arrays are the segment's; only the view map is ours. */
+		pc_seg_release(c);
+		free(c->map);
+		free(c);
+		return;
+	}
 	plugin_intern_free(&c->strs);
 	plugin_intern_free(&c->inames);
 	plugin_arena_free(&c->arena);
@@ -117,6 +125,7 @@ int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
 	}
 	if (n)
 		memcpy(map, idx, n * sizeof(*map));
+	c->seg_fd = -1;
 	c->parent = parent;
 	c->map = map;
 	c->ncl = n;
@@ -156,6 +165,9 @@ int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
 	shrink((void **)&c->as, &c->capas, c->nas, sizeof(*c->as));
 	shrink((void **)&c->lab, &c->caplab, c->nlab, sizeof(*c->lab));
 	shrink((void **)&c->arena.buf, &c->arena.cap, c->arena.len, 1);
+	int rc = pc_seg_pack(c, err, errlen);
+	if (rc)
+		return rc;
 	c->sealed = 1;
 	return CD_OK;
 }

@@ -70,6 +70,22 @@ struct cp_cohort {
 	 * other field is empty. */
 	const struct cp_cohort *parent;
 	uint32_t *map;
+	/* Sealed cohorts live in one shared-memory segment (a sealed memfd,
+	 * plugin_cohort_seg.c): every array above points into seg, which is
+	 * mapped read-only, and the worker processes map the same pages.
+	 * seg_fd is -1 while building and for views. */
+	void *seg;
+	size_t seg_len;
+	int seg_fd;
+	uint64_t serial;   /* unique per packed cohort in this process */
 };
+
+/* Moves a cohort's arrays into a sealed memfd mapped read-only (at seal).
+ * CD_EIO when the segment cannot be made; the cohort is then unchanged. */
+int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen);
+/* A number no other packed cohort of this process has had. */
+uint64_t plugin_cohort_serial(const plugin_cohort_t *c);
+/* Unmaps and closes the segment of a packed cohort. */
+void pc_seg_release(plugin_cohort_t *c);
 
 #endif

@@ -6,11 +6,18 @@
 #include <string.h>
 
 #include "cd_error.h"
+#include "plugin_cohort_internal.h"
 #include "plugin_internal.h"
+#include "plugin_proc_internal.h"
 
 struct plugin_instance {
 	plugin_generation_t *gen;
 	const plugin_loaded_t *pl;
+	/* Process isolation: the params to send and the per-call limit;
+	 * init, score and fini run in a worker at each score. */
+	plugin_kv_t *kv;
+	size_t nkv;
+	unsigned timeout_ms;
 	plugin_params_t *params;
 	void *state;
 	cp_host_t host;
@@ -55,6 +62,27 @@ int plugin_params_validate(const plugin_generation_t *gen, const char *name,
 	return rc;
 }
 
+static int copy_kv(plugin_instance_t *inst, const plugin_kv_t *kv, size_t n)
+{
+	if (!(inst->kv = calloc(n ? n : 1, sizeof(*inst->kv))))
+		return CD_ENOMEM;
+	for (; inst->nkv < n; inst->nkv++) {
+		plugin_kv_t *d = &inst->kv[inst->nkv];
+		d->key = strdup(kv[inst->nkv].key ? kv[inst->nkv].key : "");
+		d->value = strdup(kv[inst->nkv].value ? kv[inst->nkv].value : "");
+		if (!d->key || !d->value) {
+			inst->nkv++;
+			return CD_ENOMEM;
+		}
+	}
+	return CD_OK;
+}
+
+void plugin_instance_set_timeout(plugin_instance_t *inst, unsigned ms)
+{
+	inst->timeout_ms = ms;
+}
+
 int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
                          const char *name, const plugin_kv_t *kv, size_t n,
                          char *err, size_t errlen)
@@ -82,7 +110,13 @@ int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
 	inst->ctx.log_ctx = gen->log_ctx;
 	inst->ctx.plugin_name = pl->info.name;
 	plugin_host_setup(&inst->host, &inst->ctx);
-	if (pl->desc->init) {
+	if (gen->pool) {
+		rc = copy_kv(inst, kv, n);
+		if (rc) {
+			plugin_instance_close(inst);
+			return cd_fail(err, errlen, rc, "out of memory");
+		}
+	} else if (pl->desc->init) {
 		char msg[512] = "";
 		int prc = pl->desc->init(&inst->host, inst->params, &inst->state,
 		                         msg, sizeof(msg) - 1);
@@ -109,6 +143,11 @@ void plugin_instance_close(plugin_instance_t *inst)
 		return;
 	if (inst->state && inst->pl->desc->fini)
 		inst->pl->desc->fini(&inst->host, inst->state);
+	for (size_t i = 0; i < inst->nkv; i++) {
+		free((char *)inst->kv[i].key);
+		free((char *)inst->kv[i].value);
+	}
+	free(inst->kv);
 	plugin_host_scratch_reset(&inst->ctx);
 	plugin_params_destroy(inst->params);
 	free(inst->reasons);
@@ -133,6 +172,38 @@ static int reason_array(plugin_instance_t *inst, size_t n)
 	return CD_OK;
 }
 
+static const char *save_reason(void *arg, const char *s)
+{
+	plugin_instance_t *inst = arg;
+	return inst->host.score_string(&inst->host, s);
+}
+
+static int score_isolated(plugin_instance_t *inst,
+                          const plugin_cohort_t *cohort, double *out,
+                          const char **reasons, char *err, size_t errlen)
+{
+	const plugin_loaded_t *pl = inst->pl;
+	plugin_proc_call_t call = {
+		.plugin = (size_t)(pl - inst->gen->p),
+		.info = &pl->info,
+		.kv = inst->kv,
+		.nkv = inst->nkv,
+		/* A view goes as its whole cohort and the members. */
+		.cohort = cohort->parent ? cohort->parent : cohort,
+		.members = cohort->parent ? cohort->map : NULL,
+		.n = plugin_cohort_size(cohort),
+		.timeout_ms = inst->timeout_ms,
+		.out = out,
+		.reasons = reasons,
+		.save = save_reason,
+		.save_arg = inst,
+	};
+	int rc = plugin_pool_score(inst->gen->pool, &call, err, errlen);
+	/* The worker turned infinities into missing scores already; one
+	 * that did not gets the same treatment from the engine. */
+	return rc;
+}
+
 int plugin_instance_score(plugin_instance_t *inst,
                           const plugin_cohort_t *cohort, double *out,
                           const char **reasons, char *err, size_t errlen)
@@ -154,6 +225,8 @@ int plugin_instance_score(plugin_instance_t *inst,
 		out[i] = NAN;
 		reasons[i] = NULL;
 	}
+	if (inst->gen->pool)
+		return score_isolated(inst, cohort, out, reasons, err, errlen);
 	char msg[512] = "";
 	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
 	                                reasons, msg, sizeof(msg) - 1);

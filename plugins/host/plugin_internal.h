@@ -36,8 +36,14 @@ typedef struct plugin_loaded {
 	plugin_info_t info;
 } plugin_loaded_t;
 
+struct plugin_pool;
+
 struct plugin_generation {
 	atomic_size_t refs;
+	/* Process isolation: the workers that run this generation's plugins
+	 * (whose plugin_loaded_t then have no handle or descriptor); NULL
+	 * when plugins run in the server. */
+	struct plugin_pool *pool;
 	uint64_t number;
 	plugin_loaded_t *p;
 	size_t n, cap;
@@ -60,8 +66,27 @@ void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
  * names neither the file nor the plugin: the caller adds those). */
 int plugin_load_file(plugin_generation_t *gen, const char *path,
                      char *reason, size_t rlen);
+/* Opens a plugin file for plugin_load_fd without following a link. */
+int plugin_open_file(const char *path, int *fd, char *reason, size_t rlen);
+/* As plugin_load_file for a file already open as fd (which the caller
+ * keeps): checks fd, then dlopens dl_path (path itself, or
+ * /proc/self/fd/N in a worker that opened the file before dropping its
+ * rights); path is what messages and ListPlugins show. */
+int plugin_load_fd(plugin_generation_t *gen, int fd, const char *path,
+                   const char *dl_path, char *reason, size_t rlen);
 /* Unloads one loaded plugin (unload hook when last user, dlclose). */
 void plugin_unload(plugin_loaded_t *pl);
 void plugin_info_free(plugin_info_t *info);
+/* [a-z0-9_][a-z0-9_.-]{0,63}: names end up in logs, runs and CLI output. */
+int plugin_valid_name(const char *s);
+
+/* A loaded plugin's info as a worker reports it (PW_W_DESC), and back.
+ * Decoding checks everything a descriptor check would (the worker may be
+ * hostile): names, kinds, types, sizes; CD_EPLUGIN with the reason. */
+struct pw_buf;
+struct pw_rd;
+void plugin_info_encode(struct pw_buf *b, const plugin_info_t *info);
+int plugin_info_decode(struct pw_rd *r, plugin_info_t *info, char *reason,
+                       size_t rlen);
 
 #endif

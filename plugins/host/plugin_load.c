@@ -40,18 +40,9 @@ static int refuse(char *reason, size_t rlen, const char *fmt, ...)
 }
 
 /* Checks the file itself: regular, not world-writable, an ELF shared
- * object of this machine's class. O_NOFOLLOW keeps a link from pointing
- * the loader outside the plugin directory. */
-static int check_file(const char *path, char *reason, size_t rlen)
+ * object of this machine's class. */
+static int check_fd(int fd, char *reason, size_t rlen)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return refuse(reason, rlen, "is a symbolic link; plugins "
-			              "must be regular files in the plugin "
-			              "directory");
-		return refuse(reason, rlen, "cannot open: %s", strerror(errno));
-	}
 	struct stat st;
 	int rc = CD_OK;
 	unsigned char hdr[EI_NIDENT + 4];
@@ -63,7 +54,8 @@ static int check_file(const char *path, char *reason, size_t rlen)
 	} else if (st.st_mode & S_IWOTH) {
 		rc = refuse(reason, rlen, "world-writable (mode %04o); anyone "
 		            "could replace its code", (unsigned)(st.st_mode & 07777));
-	} else if ((got = read(fd, hdr, sizeof(hdr))) != (ssize_t)sizeof(hdr) ||
+	} else if ((got = pread(fd, hdr, sizeof(hdr), 0)) !=
+	                   (ssize_t)sizeof(hdr) ||
 	           memcmp(hdr, ELFMAG, SELFMAG) != 0) {
 		rc = refuse(reason, rlen, "not a shared object (no ELF header)");
 	} else {
@@ -78,12 +70,24 @@ static int check_file(const char *path, char *reason, size_t rlen)
 			rc = refuse(reason, rlen, "ELF file but not a shared object "
 			            "(type %u)", (unsigned)type);
 	}
-	close(fd);
 	return rc;
 }
 
+int plugin_open_file(const char *path, int *fd, char *reason, size_t rlen)
+{
+	/* O_NOFOLLOW keeps a link from pointing the loader outside the
+	 * plugin directory. */
+	*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (*fd >= 0)
+		return CD_OK;
+	if (errno == ELOOP)
+		return refuse(reason, rlen, "is a symbolic link; plugins must be "
+		              "regular files in the plugin directory");
+	return refuse(reason, rlen, "cannot open: %s", strerror(errno));
+}
+
 /* Plugin names end up in logs, run records and CLI output. */
-static int valid_name(const char *s)
+int plugin_valid_name(const char *s)
 {
 	size_t n = 0;
 	for (; s[n]; n++) {
@@ -230,7 +234,7 @@ static int check_descriptor(const cp_plugin_t *d, char *reason, size_t rlen)
 		return refuse(reason, rlen, "param_spec_size %zu is smaller than "
 		              "ABI 1.0's %zu", d->param_spec_size,
 		              (size_t)SPEC_V1_SIZE);
-	if (!d->name || !valid_name(d->name))
+	if (!d->name || !plugin_valid_name(d->name))
 		return refuse(reason, rlen, "missing or invalid plugin name "
 		              "(want [a-z0-9_][a-z0-9_.-]{0,63})");
 	if (!d->version || !*d->version)
@@ -367,11 +371,23 @@ static int load_hook(const cp_plugin_t *d, void *handle,
 int plugin_load_file(plugin_generation_t *gen, const char *path,
                      char *reason, size_t rlen)
 {
-	int rc = check_file(path, reason, rlen);
+	int fd;
+	int rc = plugin_open_file(path, &fd, reason, rlen);
+	if (rc)
+		return rc;
+	rc = plugin_load_fd(gen, fd, path, path, reason, rlen);
+	close(fd);
+	return rc;
+}
+
+int plugin_load_fd(plugin_generation_t *gen, int fd, const char *path,
+                   const char *dl_path, char *reason, size_t rlen)
+{
+	int rc = check_fd(fd, reason, rlen);
 	if (rc)
 		return rc;
 	dlerror();
-	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	void *handle = dlopen(dl_path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *e = dlerror();
 		return refuse(reason, rlen, "dlopen failed: %s", e ? e : "?");

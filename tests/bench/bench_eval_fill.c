@@ -357,7 +357,8 @@ static int phase_run(const char *dir)
 	char err[512];
 	store_t *st;
 	plugin_registry_t *reg;
-	plugin_registry_opts_t po = {.dir = BENCH_PLUGIN_DIR, .log = quiet_log};
+	plugin_registry_opts_t po = {.dir = BENCH_PLUGIN_DIR, .log = quiet_log,
+	                             .isolation = PLUGIN_ISOLATION_NONE};
 	if (store_open(&st, dir, NULL, err, sizeof(err)) ||
 	    plugin_registry_create(&reg, &po, err, sizeof(err))) {
 		fprintf(stderr, "bench_eval_fill: %s\n", err);
@@ -366,7 +367,7 @@ static int phase_run(const char *dir)
 	plugin_generation_t *gen = plugin_registry_acquire(reg);
 	comp_t comp;
 	comp_init(&comp);
-	if (srv_eval_check(&comp.def, gen, 1, err, sizeof(err))) {
+	if (srv_eval_check(&comp.def, gen, 1, 0, err, sizeof(err))) {
 		fprintf(stderr, "bench_eval_fill: definition: %s\n", err);
 		return 1;
 	}

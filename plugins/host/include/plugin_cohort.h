@@ -94,6 +94,17 @@ int plugin_cohort_add_label_n(plugin_cohort_t *c, plugin_cohort_str_t key,
 /* Ends building and trims spare capacity. Adding afterwards is
  * CD_EPRECONDITION; scoring before it is too. */
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen);
+
+/* The sealed memfd holding a sealed whole cohort (seal moves the cohort
+ * into one shared-memory segment, which plugin workers map), or -1 for a
+ * view or an unsealed cohort. Owned by the cohort. */
+int plugin_cohort_fd(const plugin_cohort_t *c);
+/* A sealed cohort read from such a segment (in a plugin worker): maps fd
+ * read-only, checks its header, and needs fd no longer (close it when
+ * convenient). CD_EINVAL for a file that is not a sealed cohort segment,
+ * CD_EIO, CD_ENOMEM. Destroy with plugin_cohort_destroy. */
+int plugin_cohort_attach(plugin_cohort_t **out, int fd, char *err,
+                         size_t errlen);
 int plugin_cohort_sealed(const plugin_cohort_t *c);
 
 /* A sealed cohort of n clusters of parent (a sealed cohort, not itself a

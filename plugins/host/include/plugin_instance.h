@@ -5,14 +5,18 @@
  * criterion of one run): open validates the params against the plugin's
  * specs and calls init; score runs it over a sealed cohort and validates
  * what comes back; close calls fini. This is the only module that knows
- * plugins run inside the server process, so moving them into a separate
- * process changes this file and nothing that calls it
- * (docs/plugin-isolation.md).
+ * plugins run in a worker process or in the server: with process
+ * isolation, open only checks the params, and each score runs init, score
+ * and fini in a pooled worker (plugin_proc_internal.h,
+ * docs/plugin-isolation.md).
  *
  * Errors: CD_ENOTFOUND (no such plugin in the generation),
  * CD_EV_DEFINITION (a param is unknown, mistyped, missing or rejected by the
  * plugin; the message names the plugin and the param), CD_EPLUGIN (the
- * plugin failed; the message names the plugin and the reason), CD_ENOMEM.
+ * plugin failed, crashed, broke the sandbox or the worker protocol; the
+ * message names the plugin, its version and the reason), CD_EDEADLINE
+ * (the time limit passed), CD_EUNAVAIL (the registry is stopping),
+ * CD_ENOMEM.
  * An infinite score is no score (NaN) with the reason "+Inf is not a
  * finite number", ahead of the plugin's own reason.
  *
@@ -41,6 +45,11 @@ int plugin_params_validate(const plugin_generation_t *gen, const char *name,
 int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
                          const char *name, const plugin_kv_t *kv, size_t n,
                          char *err, size_t errlen);
+/* The time limit of each score call, init and fini included (0 = none).
+ * Enforced when plugins run in workers: the worker is killed and the call
+ * fails with CD_EDEADLINE. In-process plugins cannot be stopped. */
+void plugin_instance_set_timeout(plugin_instance_t *inst, unsigned ms);
+
 /* Calls fini and drops the generation reference. NULL is a no-op. */
 void plugin_instance_close(plugin_instance_t *inst);
 

@@ -2,18 +2,21 @@
  * plugin_registry — finds, checks and loads the scoring plugins.
  *
  * The registry scans one configured directory for files named *.so (never
- * anything else, never another directory) and loads each with
- * dlopen(RTLD_NOW | RTLD_LOCAL). A file is refused, with a log line naming
- * it and the reason, when it is a symbolic link or not a regular file, is
- * world-writable, is not an ELF shared object, fails to load, lacks the
+ * anything else, never another directory). The directory and each file
+ * must be owned by root or the server's user and writable by nobody else
+ * (opts.insecure_dir overrides, with a warning). Each file is then loaded
+ * in a sandboxed worker process first (a probe, plugin_proc_internal.h);
+ * with PLUGIN_ISOLATION_NONE an accepted file is then dlopened
+ * (RTLD_NOW | RTLD_LOCAL) in the server too. A file is refused, with a log
+ * line naming it and the reason, when it is a symbolic link or not a
+ * regular file, is not an ELF shared object, fails to load, crashes or
+ * breaks the sandbox while loading, lacks the
  * entry function cp_plugin_entry_v1 (a plugin built for another ABI major
  * exports another name), returns a bad descriptor (ABI major, sizes, name,
  * kind, score hook, param specs), repeats a name loaded from an earlier
  * file (files are taken in name order), or fails its load hook or an init
  * probe (init + fini with default params, when every required param has a
- * default). Group-writable files are allowed: deployments that share the
- * directory with an operators' group need that; the directory itself is the
- * trust boundary.
+ * default).
  *
  * Every scan builds a new *generation*: an immutable set of loaded plugins
  * plus the refusals. Users take a counted reference to the current
@@ -60,10 +63,29 @@ typedef struct plugin_refusal {
 	char *reason;
 } plugin_refusal_t;
 
+/* Where plugin code runs (docs/plugin-isolation.md). */
+typedef enum plugin_isolation {
+	PLUGIN_ISOLATION_NONE = 0,     /* in the server (trusted plugins) */
+	PLUGIN_ISOLATION_PROCESS = 1   /* in sandboxed worker processes (the
+	                                  server's default, cfg.c) */
+} plugin_isolation_t;
+
 typedef struct plugin_registry_opts {
 	const char *dir;     /* the plugin directory */
 	plugin_log_fn log;   /* NULL = stderr */
 	void *log_ctx;
+	int isolation;       /* plugin_isolation_t */
+	/* The worker executable (clusterd-plugin-host). Required for
+	 * PLUGIN_ISOLATION_PROCESS; with NONE, when set, every file is still
+	 * probed in a worker before the server dlopens it, so a refused file
+	 * never runs code in the server. NULL with NONE: load directly (unit
+	 * tests of the loader). */
+	const char *host_path;
+	uint64_t memory_bytes;   /* a worker's address space; 0 = no limit */
+	unsigned probe_ms;       /* time limit of loading a file; 0 = 10 s */
+	/* Accept a directory or files that others than their owner may
+	 * write, or owned by someone other than root or this user. */
+	int insecure_dir;
 } plugin_registry_opts_t;
 
 /* Creates the registry and loads the first generation. Fails only when the
@@ -75,6 +97,11 @@ int plugin_registry_create(plugin_registry_t **out,
 /* Drops the registry's reference to the current generation. Generations
  * still referenced stay loaded until released. NULL is a no-op. */
 void plugin_registry_destroy(plugin_registry_t *reg);
+
+/* Stops every plugin call in progress and refuses new ones (CD_EUNAVAIL):
+ * workers are killed at once, so a shutdown need not wait for a hung
+ * plugin. Irreversible; for the server's shutdown. */
+void plugin_registry_stop(plugin_registry_t *reg);
 
 /* Scans the directory again and publishes the result as the current
  * generation. On CD_EIO the current generation stays. */

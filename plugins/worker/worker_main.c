@@ -1,0 +1,319 @@
+/*
+ * clusterd-plugin-host — the process that runs scoring plugins for clusterd
+ * (docs/plugin-isolation.md). clusterd starts it with fork+exec, an empty
+ * environment and one end of a socketpair as descriptor 3:
+ *
+ *   clusterd-plugin-host --probe [--memory BYTES] FILE
+ *       loads FILE in the sandbox, checks its descriptor and runs its load
+ *       hook and init probe, reports the descriptor (or the refusal) and
+ *       exits: the server lists only what a probe accepted, and never
+ *       dlopens a refused file itself;
+ *   clusterd-plugin-host --serve [--memory BYTES] FILE...
+ *       loads FILEs in order (the generation's plugins), says hello, and
+ *       answers score requests until told to leave or the socket closes.
+ *
+ * Files are opened before the worker drops root and enters the sandbox,
+ * and loaded through /proc/self/fd, so the unprivileged worker needs no
+ * access to the directory. A plugin runs exactly as it would in-process:
+ * the same host table, params and cohort views (plugin_instance.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cd_error.h"
+#include "plugin_cohort.h"
+#include "plugin_instance.h"
+#include "plugin_internal.h"
+#include "plugin_wire_internal.h"
+#include "worker_sandbox.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* A crash must end the worker the way it would end a plain build (the
+ * server names the signal), not in a report that the sandbox stops half
+ * way; leak checks at exit would need ptrace. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "handle_segv=0:handle_sigbus=0:handle_abort=0:handle_sigfpe=0:"
+	       "handle_sigill=0:detect_leaks=0:allocator_may_return_null=1";
+}
+#endif
+
+#define SOCK PW_WORKER_FD
+/* Requests are params and, for small cohorts, members: a few MB at most. */
+#define MAX_REQUEST (64u << 20)
+#define LOGS_PER_CALL 100
+#define REASON_MAX 1024
+
+typedef struct worker {
+	plugin_generation_t gen;
+	plugin_cohort_t *cohort;   /* the last cohort scored, kept mapped */
+	uint64_t token;
+	unsigned logs;             /* log frames sent in this call */
+} worker_t;
+
+static worker_t W;
+
+static void send_log(void *ctx, int level, const char *msg)
+{
+	(void)ctx;
+	if (W.logs > LOGS_PER_CALL)
+		return;
+	pw_buf_t b = {0};
+	pw_buf_u32(&b, (uint32_t)level);
+	if (++W.logs > LOGS_PER_CALL)
+		pw_buf_str(&b, "further log messages of this call were dropped");
+	else
+		pw_buf_str(&b, msg);
+	if (!b.oom)
+		pw_send(SOCK, PW_W_LOG, b.p, b.len, NULL, 0);
+	pw_buf_free(&b);
+}
+
+static void send_str(uint32_t type, const char *s)
+{
+	pw_buf_t b = {0};
+	pw_buf_str(&b, s);
+	if (!b.oom)
+		pw_send(SOCK, type, b.p, b.len, NULL, 0);
+	pw_buf_free(&b);
+}
+
+static __attribute__((noreturn)) void die(const char *msg)
+{
+	send_str(PW_W_REFUSED, msg);
+	_exit(3);
+}
+
+/* ------------------------------------------------------------ scoring */
+
+static int take_cohort(uint64_t token, int fd, char *err, size_t errlen)
+{
+	if (W.cohort && token == W.token)
+		return CD_OK;
+	plugin_cohort_destroy(W.cohort);
+	W.cohort = NULL;
+	int rc = plugin_cohort_attach(&W.cohort, fd, err, errlen);
+	if (!rc)
+		W.token = token;
+	return rc;
+}
+
+/* Scores one criterion; fills the reply (a W_RESULT payload). */
+static void score(pw_rd_t *r, const int *fds, size_t nfds, pw_buf_t *out)
+{
+	char err[1024] = "";
+	uint32_t idx = pw_rd_u32(r);
+	uint64_t token = pw_rd_u64(r);
+	uint32_t flags = pw_rd_u32(r);
+	uint32_t n = pw_rd_u32(r);
+	uint32_t nkv = pw_rd_u32(r);
+	plugin_kv_t *kv = calloc(nkv ? nkv : 1, sizeof(*kv));
+	int rc = kv ? CD_OK : CD_ENOMEM;
+	for (uint32_t i = 0; !rc && i < nkv && !r->bad; i++) {
+		kv[i].key = pw_rd_str(r, 1u << 20);
+		kv[i].value = pw_rd_str(r, 1u << 20);
+	}
+	const uint32_t *members = NULL;
+	if (!rc && (flags & 1))
+		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
+	plugin_cohort_t *view = NULL;
+	const plugin_cohort_t *co = NULL;
+	double *res = NULL;
+	void *map = MAP_FAILED;
+	size_t maplen = (size_t)n * sizeof(double);
+	if (!rc && (r->bad || idx >= W.gen.n || nfds < 1 ||
+	            (!!(flags & 2)) != (nfds == 2)))
+		rc = cd_fail(err, sizeof(err), CD_EINVAL, "bad score request");
+	if (!rc)
+		rc = take_cohort(token, fds[0], err, sizeof(err));
+	if (!rc && members) {
+		rc = plugin_cohort_view(&view, W.cohort, members, n, err,
+		                        sizeof(err));
+		co = view;
+	} else if (!rc) {
+		co = W.cohort;
+		if (plugin_cohort_size(co) != n)
+			rc = cd_fail(err, sizeof(err), CD_EINVAL, "bad score "
+			             "request (size)");
+	}
+	if (!rc && (flags & 2)) {
+		struct stat st;
+		if (fstat(fds[1], &st) != 0 || (size_t)st.st_size < maplen ||
+		    (n && (map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
+		                      MAP_SHARED, fds[1], 0)) == MAP_FAILED))
+			rc = cd_fail(err, sizeof(err), CD_EIO, "cannot map the "
+			             "output segment: %s", strerror(errno));
+		res = map == MAP_FAILED ? NULL : map;
+	} else if (!rc && !(res = malloc(maplen ? maplen : 1))) {
+		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
+	}
+	const char **reasons = NULL;
+	if (!rc && !(reasons = calloc(n ? n : 1, sizeof(*reasons))))
+		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
+	plugin_instance_t *inst = NULL;
+	if (!rc)
+		rc = plugin_instance_open(&inst, &W.gen, W.gen.p[idx].info.name,
+		                          kv, nkv, err, sizeof(err));
+	if (!rc)
+		rc = plugin_instance_score(inst, co, res, reasons, err,
+		                           sizeof(err));
+	pw_buf_u32(out, (uint32_t)rc);
+	pw_buf_str(out, rc ? err : "");
+	if (!rc) {
+		pw_buf_u32(out, n);
+		if (!(flags & 2))
+			pw_buf_bytes(out, res, maplen);
+		uint32_t nr = 0;
+		for (uint32_t i = 0; i < n; i++)
+			nr += reasons[i] != NULL;
+		pw_buf_u32(out, nr);
+		for (uint32_t i = 0; i < n; i++) {
+			if (!reasons[i])
+				continue;
+			/* A wild pointer faults here, in the worker. */
+			size_t len = strnlen(reasons[i], REASON_MAX);
+			pw_buf_u32(out, i);
+			pw_buf_u32(out, (uint32_t)len);
+			pw_buf_bytes(out, reasons[i], len);
+		}
+	}
+	/* fini after the reasons are copied: they may live in the state. */
+	plugin_instance_close(inst);
+	free(reasons);
+	if (map != MAP_FAILED)
+		munmap(map, maplen);
+	else
+		free(res);
+	plugin_cohort_destroy(view);
+	for (uint32_t i = 0; kv && i < nkv; i++) {
+		free((char *)kv[i].key);
+		free((char *)kv[i].value);
+	}
+	free(kv);
+}
+
+static __attribute__((noreturn)) void serve(void)
+{
+	for (;;) {
+		uint32_t type;
+		uint8_t *p;
+		size_t len, nfds;
+		int fds[PW_MAX_FDS], eof;
+		int rc = pw_recv(SOCK, 0, -1, MAX_REQUEST, &type, &p, &len, fds,
+		                 &nfds, &eof);
+		if (rc || type == PW_S_EXIT)
+			_exit(0);
+		pw_buf_t out = {0};
+		if (type == PW_S_SCORE) {
+			pw_rd_t r = { .p = p, .len = len };
+			W.logs = 0;
+			score(&r, fds, nfds, &out);
+		}
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		free(p);
+		if (type != PW_S_SCORE || out.oom ||
+		    pw_send(SOCK, PW_W_RESULT, out.p, out.len, NULL, 0))
+			_exit(out.oom ? 4 : 0);
+		pw_buf_free(&out);
+	}
+}
+
+/* -------------------------------------------------------------- start */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: clusterd-plugin-host --probe|--serve "
+	        "[--memory BYTES] FILE...\n(started by clusterd; see "
+	        "docs/plugin-isolation.md)\n");
+	_exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	/* Whatever the server had open stays there. */
+	for (int fd = SOCK + 1; fd < 1024; fd++)
+		close(fd);
+	int probe = 0, i = 1;
+	uint64_t mem = 0;
+	if (argc < 3)
+		usage();
+	if (!strcmp(argv[i], "--probe"))
+		probe = 1;
+	else if (strcmp(argv[i], "--serve"))
+		usage();
+	for (i++; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--memory") && i + 1 < argc)
+			mem = strtoull(argv[++i], NULL, 10);
+		else
+			usage();
+	}
+	int nfiles = argc - i;
+	if (nfiles < 1 || (probe && nfiles != 1))
+		usage();
+	char **paths = argv + i;
+	int *fds = calloc((size_t)nfiles, sizeof(*fds));
+	char err[1024], reason[512];
+	if (!fds)
+		die("out of memory");
+	for (int k = 0; k < nfiles; k++)
+		if (plugin_open_file(paths[k], &fds[k], reason, sizeof(reason))) {
+			if (probe) {
+				send_str(PW_W_REFUSED, reason);
+				_exit(0);
+			}
+			snprintf(err, sizeof(err), "%s: %s", paths[k], reason);
+			die(err);
+		}
+	if (sandbox_limits(mem, err, sizeof(err)) ||
+	    sandbox_drop_user(err, sizeof(err)))
+		die(err);
+	/* Dropping root made /proc/self root's; loading through
+	 * /proc/self/fd needs it back until the plugins are in. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	if (sandbox_stage1(SOCK, err, sizeof(err)))
+		die(err);
+	W.gen.log = send_log;
+	atomic_init(&W.gen.refs, 1);
+	for (int k = 0; k < nfiles; k++) {
+		char dl[64];
+		snprintf(dl, sizeof(dl), "/proc/self/fd/%d", fds[k]);
+		W.logs = 0;
+		if (plugin_load_fd(&W.gen, fds[k], paths[k], dl, reason,
+		                   sizeof(reason)) == CD_OK)
+			continue;
+		if (probe) {
+			send_str(PW_W_REFUSED, reason);
+			_exit(0);
+		}
+		snprintf(err, sizeof(err), "%s: %s", paths[k], reason);
+		die(err);
+	}
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pw_buf_t b = {0};
+	if (probe) {
+		plugin_info_encode(&b, &W.gen.p[0].info);
+		if (b.oom)
+			die("out of memory");
+		pw_send(SOCK, PW_W_DESC, b.p, b.len, NULL, 0);
+		_exit(0);
+	}
+	if (sandbox_stage2(err, sizeof(err)))
+		die(err);
+	pw_buf_u32(&b, (uint32_t)W.gen.n);
+	for (size_t k = 0; k < W.gen.n; k++)
+		pw_buf_str(&b, W.gen.p[k].info.name);
+	if (b.oom || pw_send(SOCK, PW_W_HELLO, b.p, b.len, NULL, 0))
+		_exit(4);
+	pw_buf_free(&b);
+	serve();
+}
