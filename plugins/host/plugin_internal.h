@@ -61,7 +61,7 @@ void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
 int plugin_load_file(plugin_generation_t *gen, const char *path,
                      char *reason, size_t rlen);
 /* Unloads one loaded plugin (unload hook when last user, dlclose). */
-void plugin_unload(plugin_loaded_t *pl);
+void plugin_unload(plugin_generation_t *gen, plugin_loaded_t *pl);
 void plugin_info_free(plugin_info_t *info);
 
 #endif

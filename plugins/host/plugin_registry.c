@@ -24,7 +24,7 @@ struct plugin_registry {
 static void generation_free(plugin_generation_t *g)
 {
 	for (size_t i = 0; i < g->n; i++)
-		plugin_unload(&g->p[i]);
+		plugin_unload(g, &g->p[i]);
 	for (size_t i = 0; i < g->nr; i++) {
 		free(g->r[i].path);
 		free(g->r[i].reason);
