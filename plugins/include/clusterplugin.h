@@ -213,6 +213,7 @@ struct cp_host {
 	/* malloc-like: NULL when out of memory; size 0 gives a unique
 	 * pointer. Lives until free, across hooks and instances. */
 	void *(*alloc)(const cp_host_t *host, size_t size);
+	/* Frees what alloc returned; NULL is a no-op. */
 	void (*free)(const cp_host_t *host, void *ptr);
 	/* Copies s into memory the server releases after it has read the
 	 * results of the current score() call: use it for reasons[]. NULL
@@ -366,6 +367,7 @@ static inline void *cp_alloc(const cp_host_t *h, size_t size)
 	return h->alloc(h, size);
 }
 
+/* Frees what cp_alloc returned; NULL is a no-op. */
 static inline void cp_free(const cp_host_t *h, void *ptr)
 {
 	h->free(h, ptr);
@@ -502,6 +504,7 @@ static inline const char *cp_cluster_industry(const cp_host_t *h,
 	return h->cluster_field(c, CP_FIELD_INDUSTRY);
 }
 
+/* 0 when the cluster has no cities. */
 static inline size_t cp_cluster_city_count(const cp_host_t *h,
                                            cp_cluster_t c)
 {
@@ -539,6 +542,7 @@ static inline size_t cp_indicator_years(const cp_host_t *h, cp_cluster_t c,
 	return h->indicator_years(c, name, years, max);
 }
 
+/* 0 when the cluster has no assessments. */
 static inline size_t cp_assessment_count(const cp_host_t *h, cp_cluster_t c)
 {
 	return h->assessment_count(c);
