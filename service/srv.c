@@ -30,7 +30,7 @@ struct srv {
 	char address[CFG_ADDR_MAX + 16];
 };
 
-/* Plugin loader messages (cp_log_level_t) into the server's log. */
+/* Plugin loader messages (CP_LOG_* levels) into the server's log. */
 static void plugin_log(void *ctx, int level, const char *msg)
 {
 	(void)ctx;

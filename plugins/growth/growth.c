@@ -81,10 +81,10 @@ static void gr_fini(const cp_host_t *h, void *state)
 
 static int gr_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const gr_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	char wb[32], we[32];
 	cpc_when_text(&s->base, wb, sizeof(wb));
 	cpc_when_text(&s->end, we, sizeof(we));

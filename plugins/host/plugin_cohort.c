@@ -413,10 +413,16 @@ static int v_assessment_at(cp_cluster_t v, size_t i, cp_assessment_t *out,
 		.criterion = plugin_intern_str(&c->strs, &c->arena, a->criterion),
 		.score = a->score,
 		.round = a->round,
-		.recused = (int)a->recused,
+		.recused = a->recused,
 	};
-	/* A plugin built against an older SDK passes a smaller struct. */
-	memcpy(out, &full, out_size < sizeof(full) ? out_size : sizeof(full));
+	/* A plugin built for an older minor passes a smaller struct; one built
+	 * for a newer minor reads the fields this host does not know as 0. */
+	if (out_size <= sizeof(full)) {
+		memcpy(out, &full, out_size);
+	} else {
+		memcpy(out, &full, sizeof(full));
+		memset((char *)out + sizeof(full), 0, out_size - sizeof(full));
+	}
 	return 1;
 }
 

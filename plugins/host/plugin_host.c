@@ -11,6 +11,9 @@
 #include "plugin_params.h"
 
 #define SCRATCH_BLOCK 65536
+/* A log line: room for "plugin '<name>': " (names are at most 64 bytes)
+ * ahead of a plugin's message of up to CP_LOG_MAX - 1 bytes. */
+#define LOG_LINE_MAX (CP_LOG_MAX + 128)
 
 static const char *const level_names[] = { "error", "warning", "info",
                                            "debug" };
@@ -18,7 +21,7 @@ static const char *const level_names[] = { "error", "warning", "info",
 void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
                       const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[LOG_LINE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -36,8 +39,18 @@ void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
 static void h_log(const cp_host_t *h, int level, const char *msg)
 {
 	const plugin_host_ctx_t *ctx = h->host_private;
-	plugin_host_logf(ctx->log, ctx->log_ctx, level, "plugin '%s': %s",
-	                 ctx->plugin_name, msg ? msg : "(null)");
+	if (!msg)
+		msg = "(null)";
+	/* The SDK promises CP_LOG_MAX - 1 bytes whatever the plugin's name;
+	 * cut before a UTF-8 continuation byte so the line stays valid text. */
+	size_t n = strnlen(msg, CP_LOG_MAX);
+	if (n == CP_LOG_MAX) {
+		n = CP_LOG_MAX - 1;
+		while (n && ((unsigned char)msg[n] & 0xC0) == 0x80)
+			n--;
+	}
+	plugin_host_logf(ctx->log, ctx->log_ctx, level, "plugin '%s': %.*s",
+	                 ctx->plugin_name, (int)n, msg);
 }
 
 static void *h_alloc(const cp_host_t *h, size_t size)

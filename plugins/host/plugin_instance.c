@@ -35,16 +35,6 @@ static const plugin_loaded_t *find(const plugin_generation_t *gen,
 	return NULL;
 }
 
-static const char *code_name(int rc)
-{
-	switch (rc) {
-	case CP_EPARAM: return "bad param";
-	case CP_EDATA: return "bad data";
-	case CP_ENOMEM: return "out of memory";
-	default: return "failure";
-	}
-}
-
 int plugin_params_validate(const plugin_generation_t *gen, const char *name,
                            const plugin_kv_t *kv, size_t n, char *err,
                            size_t errlen)
@@ -127,7 +117,7 @@ int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
 			                        : CD_EPLUGIN;
 			cd_fail(err, errlen, rc, "plugin '%s': init: %s (%s)",
 			        pl->info.name, msg[0] ? msg : "no message",
-			        code_name(prc));
+			        cp_code_name(prc));
 			inst->state = NULL;
 			plugin_instance_close(inst);
 			return rc;
@@ -229,12 +219,12 @@ int plugin_instance_score(plugin_instance_t *inst,
 		return score_isolated(inst, cohort, out, reasons, err, errlen);
 	char msg[512] = "";
 	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
-	                                reasons, msg, sizeof(msg) - 1);
+	                                reasons, n, msg, sizeof(msg) - 1);
 	msg[sizeof(msg) - 1] = '\0';
 	if (prc != CP_OK)
 		return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' failed: %s "
 		               "(%s, code %d)", pname, msg[0] ? msg : "no message",
-		               code_name(prc), prc);
+		               cp_code_name(prc), prc);
 	/* NaN is "no score"; an infinity (an overflow in the plugin's
 	 * arithmetic on extreme values, say) is no score either, with the
 	 * reason, ahead of the plugin's own. */

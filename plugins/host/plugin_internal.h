@@ -75,7 +75,7 @@ int plugin_open_file(const char *path, int *fd, char *reason, size_t rlen);
 int plugin_load_fd(plugin_generation_t *gen, int fd, const char *path,
                    const char *dl_path, char *reason, size_t rlen);
 /* Unloads one loaded plugin (unload hook when last user, dlclose). */
-void plugin_unload(plugin_loaded_t *pl);
+void plugin_unload(plugin_generation_t *gen, plugin_loaded_t *pl);
 void plugin_info_free(plugin_info_t *info);
 /* [a-z0-9_][a-z0-9_.-]{0,63}: names end up in logs, runs and CLI output. */
 int plugin_valid_name(const char *s);

@@ -124,16 +124,17 @@ static char *dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
-/* The 1.0 part of a param spec; later minors may add fields after it. */
-#define SPEC_V1_SIZE                                                      \
-	(offsetof(cp_param_spec_t, choices) + sizeof(const char *const *))
+/* Where a struct's field ends: the least size that covers it. */
+#define END_OF(type, field)                                               \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
 
-/* Where a spec of ABI 1.1 ends its names field. */
-#define SPEC_NAMES_END                                                    \
-	(offsetof(cp_param_spec_t, names) + sizeof(cp_names_t))
+/* The 2.0 descriptor and param spec, the least a plugin may have; later
+ * minors add fields after them. */
+#define DESC_V20_SIZE END_OF(cp_plugin_t, fini)
+#define SPEC_V20_SIZE END_OF(cp_param_spec_t, names)
 
 static int copy_spec(plugin_param_info_t *dst, const cp_param_spec_t *src,
-                     size_t spec_size, char *reason, size_t rlen)
+                     char *reason, size_t rlen)
 {
 	if (!src->name || !*src->name)
 		return refuse(reason, rlen, "a param has no name");
@@ -142,15 +143,15 @@ static int copy_spec(plugin_param_info_t *dst, const cp_param_spec_t *src,
 	dst->type = src->type;
 	dst->type_name = plugin_param_type_name(src->type);
 	if (!dst->type_name)
-		return refuse(reason, rlen, "param '%s' has unknown type %d",
-		              src->name, (int)src->type);
+		return refuse(reason, rlen, "param '%s' has unknown type %u",
+		              src->name, (unsigned)src->type);
 	dst->required = src->required != 0;
-	/* Only string and list params name things; a field the plugin's
-	 * specs do not reach, or a kind added later, names nothing here. */
-	int names = spec_size >= SPEC_NAMES_END ? (int)src->names : 0;
+	/* Only string and list params name things; a kind added later names
+	 * nothing here. */
+	uint32_t names = src->names;
 	if (names >= CP_NAMES_INDICATOR && names <= CP_NAMES_CRITERION &&
 	    (src->type == CP_PARAM_STRING || src->type == CP_PARAM_LIST))
-		dst->names = names;
+		dst->names = (int)names;
 	if (!(dst->description = dup_or_empty(src->description)))
 		return CD_ENOMEM;
 	if (src->type == CP_PARAM_ENUM) {
@@ -204,8 +205,7 @@ static int copy_info(plugin_info_t *info, const cp_plugin_t *d,
 		const cp_param_spec_t *s = (const cp_param_spec_t *)(const void *)
 			(base + i * d->param_spec_size);
 		info->nparams++;
-		int rc = copy_spec(&info->params[i], s, d->param_spec_size,
-		                   reason, rlen);
+		int rc = copy_spec(&info->params[i], s, reason, rlen);
 		if (rc == CD_ENOMEM)
 			return refuse(reason, rlen, "out of memory");
 		if (rc)
@@ -226,30 +226,30 @@ static int check_descriptor(const cp_plugin_t *d, char *reason, size_t rlen)
 		return refuse(reason, rlen, "descriptor says plugin ABI %u.%u; "
 		              "this server supports %u.x", (unsigned)d->abi_major,
 		              (unsigned)d->abi_minor, (unsigned)CP_ABI_MAJOR);
-	if (d->struct_size < offsetof(cp_plugin_t, spare))
+	if (d->struct_size < DESC_V20_SIZE)
 		return refuse(reason, rlen, "descriptor struct_size %zu is "
-		              "smaller than ABI 1.0's %zu", d->struct_size,
-		              offsetof(cp_plugin_t, spare));
-	if (d->params && d->param_spec_size < SPEC_V1_SIZE)
+		              "smaller than ABI 2.0's %zu", d->struct_size,
+		              (size_t)DESC_V20_SIZE);
+	if (d->params && d->param_spec_size < SPEC_V20_SIZE)
 		return refuse(reason, rlen, "param_spec_size %zu is smaller than "
-		              "ABI 1.0's %zu", d->param_spec_size,
-		              (size_t)SPEC_V1_SIZE);
+		              "ABI 2.0's %zu", d->param_spec_size,
+		              (size_t)SPEC_V20_SIZE);
 	if (!d->name || !plugin_valid_name(d->name))
 		return refuse(reason, rlen, "missing or invalid plugin name "
 		              "(want [a-z0-9_][a-z0-9_.-]{0,63})");
 	if (!d->version || !*d->version)
 		return refuse(reason, rlen, "plugin '%s' has no version", d->name);
 	if (d->kind != CP_QUANTITATIVE && d->kind != CP_QUALITATIVE)
-		return refuse(reason, rlen, "plugin '%s' has unknown kind %d",
-		              d->name, (int)d->kind);
+		return refuse(reason, rlen, "plugin '%s' has unknown kind %u",
+		              d->name, (unsigned)d->kind);
 	if (!d->score)
 		return refuse(reason, rlen, "plugin '%s' has no score hook",
 		              d->name);
 	return CD_OK;
 }
 
-/* Why there is no v1 entry: a plugin built for another major exports
- * that major's name, which is worth saying. */
+/* Why there is no entry of our major: a plugin built for another major
+ * exports that major's name, which is worth saying, with the remedy. */
 static int explain_no_entry(void *handle, char *reason, size_t rlen)
 {
 	for (int major = 0; major < 10; major++) {
@@ -258,8 +258,12 @@ static int explain_no_entry(void *handle, char *reason, size_t rlen)
 			continue;
 		snprintf(sym, sizeof(sym), "cp_plugin_entry_v%d", major);
 		if (dlsym(handle, sym))
-			return refuse(reason, rlen, "built for plugin ABI %d; this "
-			              "server supports ABI %d", major, CP_ABI_MAJOR);
+			return refuse(reason, rlen, "built for plugin ABI %d (%s); "
+			              "this server supports ABI %d only: rebuild it "
+			              "against clusterplugin.h ABI %d%s", major, sym,
+			              CP_ABI_MAJOR, CP_ABI_MAJOR,
+			              major > CP_ABI_MAJOR ? " or use a newer server"
+			                                   : "");
 	}
 	return refuse(reason, rlen, "no entry function %s (not a clusterd "
 	              "plugin?)", CP_ENTRY_SYMBOL);
@@ -305,7 +309,7 @@ static int probe(const cp_plugin_t *d, const plugin_info_t *info,
 		if (info->params[i].required && !info->params[i].default_value)
 			return CD_OK;
 	plugin_params_t *params;
-	char msg[256] = "";
+	char msg[CP_ERRLEN_MIN + 1] = "";
 	int rc = plugin_params_build(&params, info->params, info->nparams, NULL,
 	                             0, "", msg, sizeof(msg));
 	if (rc)
@@ -324,16 +328,23 @@ static int probe(const cp_plugin_t *d, const plugin_info_t *info,
 	/* CP_EPARAM only says the defaults are not a complete config. */
 	if (rc != CP_OK && rc != CP_EPARAM)
 		return refuse(reason, rlen, "init failed with default params "
-		              "(code %d): %s", rc, msg);
+		              "(%s, code %d): %s", cp_code_name(rc), rc, msg);
 	return CD_OK;
 }
 
-void plugin_unload(plugin_loaded_t *pl)
+void plugin_unload(plugin_generation_t *gen, plugin_loaded_t *pl)
 {
 	if (pl->handle) {
 		pthread_mutex_lock(&uses_lock);
-		if (drop_handle(pl->handle) && pl->desc->unload)
-			pl->desc->unload();
+		if (drop_handle(pl->handle) && pl->desc->unload) {
+			plugin_host_ctx_t ctx = { .log = gen->log,
+			                          .log_ctx = gen->log_ctx,
+			                          .plugin_name = pl->info.name };
+			cp_host_t host;
+			plugin_host_setup(&host, &ctx);
+			pl->desc->unload(&host);
+			plugin_host_scratch_reset(&ctx);
+		}
 		pthread_mutex_unlock(&uses_lock);
 		dlclose(pl->handle);
 	}
@@ -353,15 +364,15 @@ static int load_hook(const cp_plugin_t *d, void *handle,
 		plugin_host_ctx_t ctx = { .log = gen->log, .log_ctx = gen->log_ctx,
 		                          .plugin_name = d->name };
 		cp_host_t host;
-		char msg[256] = "";
+		char msg[CP_ERRLEN_MIN + 1] = "";
 		plugin_host_setup(&host, &ctx);
 		int hrc = d->load(&host, msg, sizeof(msg) - 1);
 		msg[sizeof(msg) - 1] = '\0';
 		plugin_host_scratch_reset(&ctx);
 		if (hrc != CP_OK) {
 			drop_handle(handle);
-			rc = refuse(reason, rlen, "load hook failed (code %d): %s",
-			            hrc, msg);
+			rc = refuse(reason, rlen, "load hook failed (%s, code %d): "
+			            "%s", cp_code_name(hrc), hrc, msg);
 		}
 	}
 	pthread_mutex_unlock(&uses_lock);
@@ -430,7 +441,7 @@ int plugin_load_fd(plugin_generation_t *gen, int fd, const char *path,
 	pl->handle = handle;
 	rc = probe(d, &pl->info, gen, reason, rlen);
 	if (rc) {
-		plugin_unload(pl);
+		plugin_unload(gen, pl);
 		return rc;
 	}
 	gen->n++;

@@ -34,7 +34,7 @@ static void generation_free(plugin_generation_t *g)
 {
 	plugin_pool_destroy(g->pool);
 	for (size_t i = 0; i < g->n; i++)
-		plugin_unload(&g->p[i]);
+		plugin_unload(g, &g->p[i]);
 	for (size_t i = 0; i < g->nr; i++) {
 		free(g->r[i].path);
 		free(g->r[i].reason);

@@ -1,8 +1,8 @@
 /*
- * clusterplugin.h — the SDK for clusterd scoring plugins.
+ * clusterplugin.h — the SDK for clusterd scoring plugins, ABI 2.0.
  *
  * A plugin is a shared object in the server's plugin directory that exports
- * exactly one function, cp_plugin_entry_v1(), returning a constant
+ * exactly one function, cp_plugin_entry_v2(), returning a constant
  * descriptor (cp_plugin_t): name, version, kind, parameter specs and the
  * hooks init/score/fini. The server calls score() with a read-only view of
  * the whole cohort of candidate clusters of a round; the plugin writes one
@@ -16,12 +16,26 @@
  *
  * ABI evolution (see docs/plugins.md):
  *  - The major version is part of the entry function's name; a new major
- *    is a new function, so an old server never runs a plugin it cannot
- *    understand.
- *  - Within a major, structs only grow at the end. Every struct that can
- *    grow carries its size (struct_size, param_spec_size), so either side
- *    can tell which fields the other knows. Use CP_HOST_HAS() before
- *    calling a host service added after 1.0.
+ *    is a new function, so a server never runs a plugin built for another
+ *    major (it refuses it and says which ABI the plugin was built for).
+ *  - Within a major there is one extension mechanism: size fields. Each
+ *    struct that can grow has its size said by its writer:
+ *    cp_plugin_t.struct_size and .param_spec_size (the stride of params[])
+ *    by the plugin, cp_host_t.struct_size by the server, and the out_size
+ *    of assessment_at by the plugin. Fields are only appended, never
+ *    removed, reordered or retyped; a reader uses a field only when the
+ *    writer's size covers it (CP_HOST_HAS, CP_PLUGIN_HAS) and takes it as
+ *    0/NULL otherwise. Why sizes and not reserved slots: one rule for every
+ *    struct, "not known to the other side" is always distinguishable from
+ *    "NULL", and there is no fixed budget of spare slots to run out of.
+ *    A field added later starts at or after the previous minor's sizeof
+ *    (pad explicitly if needed), so a size never covers a field its writer
+ *    did not know.
+ *  - ABI structs use fixed-width integers, size_t, double and pointers
+ *    only; enums name values but are never field types, since the size of
+ *    an enum is up to the compiler (-fshort-enums). Function parameters
+ *    typed int (log level, field, year) are C ints, fixed by the platform's
+ *    C ABI (32 bits on every platform clusterd supports).
  *
  * Thread-safety contract:
  *  - load/unload run once per loaded copy of the plugin, on one thread,
@@ -33,9 +47,16 @@
  *  - Every host service may be called from any thread. Cohort views are
  *    read-only and stay valid for the duration of the score() call.
  *
- * Errors: hooks return CP_OK or a CP_E* code and write a message into the
- * caller's buffer (err, errlen). The server never frees memory the plugin
- * owns; the plugin frees what it allocated through cp_alloc with cp_free.
+ * Lifetimes: strings and views the host returns are the server's; never
+ * free or modify them. Cohort strings live as long as the cohort, i.e.
+ * until score() returns; param strings until fini returns; score strings
+ * until the server has read the results of the current score() call.
+ *
+ * Errors: hooks return CP_OK or a CP_E* code (cp_code_name names it) and
+ * write a message into the caller's buffer (err, errlen; errlen is at least
+ * CP_ERRLEN_MIN and the message is cut to fit). The server never frees
+ * memory the plugin owns; the plugin frees what it allocated through
+ * cp_alloc with cp_free.
  */
 #ifndef CLUSTERPLUGIN_H
 #define CLUSTERPLUGIN_H
@@ -49,8 +70,8 @@
 extern "C" {
 #endif
 
-#define CP_ABI_MAJOR 1
-#define CP_ABI_MINOR 1
+#define CP_ABI_MAJOR 2
+#define CP_ABI_MINOR 0
 
 #if defined(__GNUC__)
 #define CP_EXPORT __attribute__((visibility("default")))
@@ -58,8 +79,18 @@ extern "C" {
 #define CP_EXPORT
 #endif
 
+/* Truncation limits. cp_logf and cp_score_string format into a buffer of
+ * CP_FORMAT_MAX bytes: longer output is cut to CP_FORMAT_MAX - 1 (511)
+ * bytes. The host keeps at most CP_LOG_MAX - 1 (1023) bytes of a log
+ * message, cut at a UTF-8 character boundary. The err buffer the host
+ * passes to load, init and score has errlen >= CP_ERRLEN_MIN (255) bytes,
+ * the terminating NUL included. */
+#define CP_FORMAT_MAX 512
+#define CP_LOG_MAX 1024
+#define CP_ERRLEN_MIN 255
+
 /* Return codes of plugin hooks and host services. */
-enum {
+enum cp_code {
 	CP_OK = 0,
 	CP_EPARAM = 1,  /* a parameter is invalid; the message names it */
 	CP_EDATA = 2,   /* the cohort's data cannot be scored (e.g. unknown level) */
@@ -67,46 +98,63 @@ enum {
 	CP_EFAIL = 4    /* anything else */
 };
 
-typedef enum cp_kind {
+/* Values of cp_plugin_t.kind. */
+enum cp_kind {
 	CP_QUANTITATIVE = 1,  /* scores measured indicators */
 	CP_QUALITATIVE = 2    /* scores expert judgement or categories */
-} cp_kind_t;
+};
 
-typedef enum cp_param_type {
+/* Values of cp_param_spec_t.type. */
+enum cp_param_type {
 	CP_PARAM_STRING = 1,
 	CP_PARAM_NUMBER = 2,   /* finite double */
 	CP_PARAM_INTEGER = 3,  /* decimal, fits in long long */
 	CP_PARAM_BOOLEAN = 4,  /* true/false, yes/no, 1/0, on/off */
 	CP_PARAM_ENUM = 5,     /* one of choices */
 	CP_PARAM_LIST = 6      /* comma-separated items, blanks trimmed */
-} cp_param_type_t;
+};
 
-/* What a string or list param names in the cohort's data (ABI 1.1). The
- * server refuses a run whose criterion gives such a param a name that no
- * cluster of the cohort has (a typo), suggesting the closest existing
- * name; defaults are not checked. */
-typedef enum cp_names {
+/* Values of cp_param_spec_t.names: what a string or list param names in
+ * the cohort's data. The server refuses a run whose criterion gives such a
+ * param a name that no cluster of the cohort has (a typo), suggesting the
+ * closest existing name; defaults are not checked. */
+enum cp_names {
 	CP_NAMES_NOTHING = 0,    /* the param names nothing of the data */
 	CP_NAMES_INDICATOR = 1,  /* an indicator name (each list item) */
 	CP_NAMES_LABEL = 2,      /* a label key */
 	CP_NAMES_CRITERION = 3   /* an assessment criterion */
-} cp_names_t;
+};
 
-typedef enum cp_log_level {
+/* The level argument of cp_log(); other values are clamped into range. */
+enum cp_log_level {
 	CP_LOG_ERROR = 0,
 	CP_LOG_WARNING = 1,
 	CP_LOG_INFO = 2,
 	CP_LOG_DEBUG = 3
-} cp_log_level_t;
+};
 
-/* Fields of a cluster addressed by cp_cluster_field(). */
-typedef enum cp_field {
+/* The field argument of cluster_field(). */
+enum cp_field {
 	CP_FIELD_ID = 0,
 	CP_FIELD_NAME = 1,
 	CP_FIELD_ECONOMY = 2,
 	CP_FIELD_REGION = 3,
 	CP_FIELD_INDUSTRY = 4
-} cp_field_t;
+};
+
+/* "CP_OK", "CP_EPARAM", ... for a return code; "CP_E?" for a code this
+ * header does not know. A static string. */
+static inline const char *cp_code_name(int code)
+{
+	switch (code) {
+	case CP_OK: return "CP_OK";
+	case CP_EPARAM: return "CP_EPARAM";
+	case CP_EDATA: return "CP_EDATA";
+	case CP_ENOMEM: return "CP_ENOMEM";
+	case CP_EFAIL: return "CP_EFAIL";
+	default: return "CP_E?";
+	}
+}
 
 /* Opaque: owned by the server. */
 typedef struct cp_cohort cp_cohort_t;
@@ -121,48 +169,62 @@ typedef struct cp_cluster {
 } cp_cluster_t;
 
 /* One expert's score of one criterion. Strings live as long as the cohort.
- * Grows at the end; the host fills only what the caller's size covers. */
+ * Grows at the end; the host fills only what the caller's out_size covers. */
 typedef struct cp_assessment {
 	const char *judge;
 	const char *criterion;
 	double score;
-	int round;
-	int recused;  /* conflict of interest: kept for the record, never count */
+	int32_t round;
+	uint32_t recused;  /* 1: conflict of interest; kept for the record,
+	                      never counted */
 } cp_assessment_t;
 
 /* A parameter the plugin accepts. Criterion params arrive as strings; the
  * server checks them against these specs (type, required, choices) before
- * init, and fills in defaults, so init only checks what specs cannot say. */
+ * init, and fills in defaults, so init only checks what specs cannot say.
+ * The server copies the specs at load; they need to live only as long as
+ * the descriptor. */
 typedef struct cp_param_spec {
 	const char *name;
-	cp_param_type_t type;
+	uint32_t type;               /* CP_PARAM_* */
 	const char *default_value;   /* textual; NULL = no default */
 	const char *description;
-	int required;
+	uint32_t required;           /* 0 or 1 */
 	const char *const *choices;  /* CP_PARAM_ENUM: NULL-terminated */
-	/* ABI 1.1; a 1.0 plugin's specs end before it and read as
-	 * CP_NAMES_NOTHING. Values unknown to the server are ignored. */
-	cp_names_t names;
+	uint32_t names;  /* CP_NAMES_*; a value unknown to the server, or on a
+	                    param that is not a string or list, names nothing */
 } cp_param_spec_t;
 
 typedef struct cp_host cp_host_t;
 
-/* The host services table. Filled by the server; grows at the end only. */
+/* The host services table. Filled by the server; grows at the end only
+ * (check CP_HOST_HAS before using a service added after 2.0). The table
+ * itself is valid for the duration of the hook it is passed to. Absent
+ * values: accessors returning a pointer return NULL when the thing is
+ * absent unless said otherwise; none returns a pointer the plugin owns. */
 struct cp_host {
-	size_t struct_size;
+	size_t struct_size;  /* sizeof(cp_host_t) the server was built with */
 	uint32_t abi_major, abi_minor;
 	void *host_private;  /* the server's; plugins must not touch it */
 
+	/* level: CP_LOG_*. msg may be NULL (logged as "(null)"); the host
+	 * keeps at most CP_LOG_MAX - 1 bytes of it. */
 	void (*log)(const cp_host_t *host, int level, const char *msg);
+	/* malloc-like: NULL when out of memory; size 0 gives a unique
+	 * pointer. Lives until free, across hooks and instances. */
 	void *(*alloc)(const cp_host_t *host, size_t size);
+	/* Frees what alloc returned; NULL is a no-op. */
 	void (*free)(const cp_host_t *host, void *ptr);
 	/* Copies s into memory the server releases after it has read the
-	 * results of the current score() call: use it for reasons[]. */
+	 * results of the current score() call: use it for reasons[]. NULL
+	 * when s is NULL or memory is out. */
 	const char *(*score_string)(const cp_host_t *host, const char *s);
 
-	/* Parameters (already validated and defaulted). Getters return 1 when
+	/* Parameters (already validated and defaulted). Strings live until
+	 * fini returns. param_get: the textual value, NULL when the param is
+	 * absent (not given, no default). The number getters return 1 when
 	 * the value is set or defaulted, 0 when absent, -1 when it does not
-	 * parse as the requested type. */
+	 * parse as the requested type; *out is written only on 1. */
 	const char *(*param_get)(const cp_params_t *params, const char *name);
 	int (*param_number)(const cp_params_t *params, const char *name,
 	                    double *out);
@@ -170,32 +232,44 @@ struct cp_host {
 	                     long long *out);
 	int (*param_boolean)(const cp_params_t *params, const char *name,
 	                     int *out);
+	/* Items of a CP_PARAM_LIST param: 0 items and NULL for an absent
+	 * param, a param of another type, or i out of range. */
 	size_t (*param_list_len)(const cp_params_t *params, const char *name);
 	const char *(*param_list_at)(const cp_params_t *params,
 	                             const char *name, size_t i);
 
-	/* Cohort views. */
+	/* Cohort views. Strings live as long as the cohort, i.e. until score()
+	 * returns. A cluster index out of range reads as an absent cluster. */
 	size_t (*cohort_size)(const cp_cohort_t *cohort);
+	/* field: CP_FIELD_*. "" when the cluster has no such text (e.g. no
+	 * region); NULL for an unknown field or index. */
 	const char *(*cluster_field)(cp_cluster_t c, int field);
 	size_t (*cluster_city_count)(cp_cluster_t c);
+	/* NULL when i >= the city count. */
 	const char *(*cluster_city_at)(cp_cluster_t c, size_t i);
-	/* 1 and *value when the cluster has that indicator in that year. */
+	/* 1 and *value (when value is not NULL) when the cluster has that
+	 * indicator in that year, 0 otherwise. */
 	int (*indicator)(cp_cluster_t c, const char *name, int year,
 	                 double *value);
-	/* 1 with the value of the most recent year, 0 when none. */
+	/* 1 with the value (and year) of the most recent year, 0 when none;
+	 * year and value may be NULL. */
 	int (*indicator_latest)(cp_cluster_t c, const char *name, int *year,
 	                        double *value);
 	/* Writes up to max years (ascending) and returns how many there are. */
 	size_t (*indicator_years)(cp_cluster_t c, const char *name, int *years,
 	                          size_t max);
 	size_t (*assessment_count)(cp_cluster_t c);
+	/* 1 and the first out_size bytes of the assessment in *out (bytes
+	 * past the fields the server knows read as 0); 0 when i >= the
+	 * count. */
 	int (*assessment_at)(cp_cluster_t c, size_t i, cp_assessment_t *out,
 	                     size_t out_size);
+	/* The label's value; NULL when the cluster has no label key. */
 	const char *(*label)(cp_cluster_t c, const char *key);
 };
 
-/* True when the host table has the service `field` (added in a later
- * minor version than the server's). */
+/* True when the host table has the service `field` (a server of an older
+ * minor than the plugin's does not). */
 #define CP_HOST_HAS(host, field)                                          \
 	((host)->struct_size >= offsetof(cp_host_t, field) +                  \
 	                            sizeof((host)->field))
@@ -207,14 +281,15 @@ typedef struct cp_plugin {
 	size_t param_spec_size;  /* sizeof(cp_param_spec_t), likewise */
 	const char *name;        /* [a-z0-9_][a-z0-9_.-]{0,63}, unique */
 	const char *version;
-	cp_kind_t kind;
+	uint32_t kind;           /* CP_QUANTITATIVE or CP_QUALITATIVE */
 	const char *description;
 	const cp_param_spec_t *params;  /* terminated by an entry with name NULL */
 
 	/* Optional: once per load; a failure refuses the plugin. */
 	int (*load)(const cp_host_t *host, char *err, size_t errlen);
-	/* Optional: once before unload. */
-	void (*unload)(void);
+	/* Optional: once before the plugin is unloaded; host is valid for the
+	 * call (log, free what load allocated). */
+	void (*unload)(const cp_host_t *host);
 	/* Optional: builds the state of one instance from its params, which
 	 * stay valid until fini returns (the state may point into them). On
 	 * failure, free what was allocated; *state is ignored. */
@@ -222,25 +297,32 @@ typedef struct cp_plugin {
 	            void **state, char *err, size_t errlen);
 	/* Required. out[i] for every cluster i of the cohort (pre-filled with
 	 * NaN); reasons[i] optionally explains it (static strings or from
-	 * cp_score_string; pre-filled with NULL). */
+	 * cp_score_string; pre-filled with NULL). n is the length of out[] and
+	 * reasons[], the cohort's size; score is not called for an empty
+	 * cohort. */
 	int (*score)(const cp_host_t *host, void *state,
 	             const cp_cohort_t *cohort, double *out,
-	             const char **reasons, char *err, size_t errlen);
+	             const char **reasons, size_t n, char *err, size_t errlen);
 	/* Optional: frees the state made by init. */
 	void (*fini)(const cp_host_t *host, void *state);
-
-	void *spare[8];  /* for hooks added in later minor versions: keep NULL */
+	/* Hooks added in later minors go here, after fini. */
 } cp_plugin_t;
+
+/* True when the descriptor has the hook or field `field` (a plugin built
+ * for an older minor than the server's does not). */
+#define CP_PLUGIN_HAS(desc, field)                                        \
+	((desc)->struct_size >= offsetof(cp_plugin_t, field) +                \
+	                            sizeof((desc)->field))
 
 /* The entry point. Name carries the ABI major version. */
 typedef const cp_plugin_t *(*cp_plugin_entry_fn)(void);
-#define CP_ENTRY_SYMBOL "cp_plugin_entry_v1"
+#define CP_ENTRY_SYMBOL "cp_plugin_entry_v2"
 
 /* Defines the entry function returning `desc` (a static cp_plugin_t whose
  * ABI and size fields CP_PLUGIN_INIT filled in). */
 #define CP_PLUGIN_DEFINE(desc)                                             \
-	CP_EXPORT const cp_plugin_t *cp_plugin_entry_v1(void);                 \
-	CP_EXPORT const cp_plugin_t *cp_plugin_entry_v1(void)                  \
+	CP_EXPORT const cp_plugin_t *cp_plugin_entry_v2(void);                 \
+	CP_EXPORT const cp_plugin_t *cp_plugin_entry_v2(void)                  \
 	{                                                                      \
 		return &(desc);                                                    \
 	}
@@ -252,13 +334,16 @@ typedef const cp_plugin_t *(*cp_plugin_entry_fn)(void);
 	.struct_size = sizeof(cp_plugin_t),                                    \
 	.param_spec_size = sizeof(cp_param_spec_t)
 
-/* ---- Helpers over the host table. ---- */
+/* ---- Helpers over the host table. Absent values and lifetimes are those
+ * of the service each one wraps (see cp_host_t). ---- */
 
+/* level: CP_LOG_*; see CP_LOG_MAX. */
 static inline void cp_log(const cp_host_t *h, int level, const char *msg)
 {
 	h->log(h, level, msg);
 }
 
+/* printf to the log; output past CP_FORMAT_MAX - 1 bytes is cut. */
 static inline void cp_logf(const cp_host_t *h, int level, const char *fmt,
                            ...)
 #if defined(__GNUC__)
@@ -268,7 +353,7 @@ static inline void cp_logf(const cp_host_t *h, int level, const char *fmt,
 static inline void cp_logf(const cp_host_t *h, int level, const char *fmt,
                            ...)
 {
-	char buf[512];
+	char buf[CP_FORMAT_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -276,17 +361,20 @@ static inline void cp_logf(const cp_host_t *h, int level, const char *fmt,
 	h->log(h, level, buf);
 }
 
+/* NULL when out of memory; free with cp_free. */
 static inline void *cp_alloc(const cp_host_t *h, size_t size)
 {
 	return h->alloc(h, size);
 }
 
+/* Frees what cp_alloc returned; NULL is a no-op. */
 static inline void cp_free(const cp_host_t *h, void *ptr)
 {
 	h->free(h, ptr);
 }
 
-/* printf into memory owned by the server for the current score() call;
+/* printf into memory owned by the server until it has read the results of
+ * the current score() call; output past CP_FORMAT_MAX - 1 bytes is cut.
  * NULL when out of memory (a NULL reason is allowed). */
 static inline const char *cp_score_string(const cp_host_t *h,
                                           const char *fmt, ...)
@@ -297,7 +385,7 @@ static inline const char *cp_score_string(const cp_host_t *h,
 static inline const char *cp_score_string(const cp_host_t *h,
                                           const char *fmt, ...)
 {
-	char buf[512];
+	char buf[CP_FORMAT_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -305,7 +393,8 @@ static inline const char *cp_score_string(const cp_host_t *h,
 	return h->score_string(h, buf);
 }
 
-/* Writes a message to err and returns code: `return cp_fail(...)`. */
+/* Writes a message to err (cut to errlen - 1 bytes) and returns code:
+ * `return cp_fail(...)`. */
 static inline int cp_fail(char *err, size_t errlen, int code,
                           const char *fmt, ...)
 #if defined(__GNUC__)
@@ -324,36 +413,43 @@ static inline int cp_fail(char *err, size_t errlen, int code,
 	return code;
 }
 
+/* NULL when absent; lives until fini returns. */
 static inline const char *cp_param_get(const cp_host_t *h,
                                        const cp_params_t *p, const char *name)
 {
 	return h->param_get(p, name);
 }
 
+/* 1 set, 0 absent, -1 not a number; *out written only on 1. */
 static inline int cp_param_number(const cp_host_t *h, const cp_params_t *p,
                                   const char *name, double *out)
 {
 	return h->param_number(p, name, out);
 }
 
+/* 1 set, 0 absent, -1 not an integer; *out written only on 1. */
 static inline int cp_param_int(const cp_host_t *h, const cp_params_t *p,
                                const char *name, long long *out)
 {
 	return h->param_integer(p, name, out);
 }
 
+/* 1 set, 0 absent, -1 not a boolean; *out written only on 1. */
 static inline int cp_param_bool(const cp_host_t *h, const cp_params_t *p,
                                 const char *name, int *out)
 {
 	return h->param_boolean(p, name, out);
 }
 
+/* 0 when absent or not a list. */
 static inline size_t cp_param_list_len(const cp_host_t *h,
                                        const cp_params_t *p, const char *name)
 {
 	return h->param_list_len(p, name);
 }
 
+/* NULL when absent, not a list or i out of range; lives until fini
+ * returns. */
 static inline const char *cp_param_list_at(const cp_host_t *h,
                                            const cp_params_t *p,
                                            const char *name, size_t i)
@@ -361,11 +457,13 @@ static inline const char *cp_param_list_at(const cp_host_t *h,
 	return h->param_list_at(p, name, i);
 }
 
+/* The n of score(); 0 for a NULL cohort. */
 static inline size_t cp_cohort_size(const cp_host_t *h, const cp_cohort_t *c)
 {
 	return h->cohort_size(c);
 }
 
+/* Makes the view of cluster i; no host call, no check of i. */
 static inline cp_cluster_t cp_cohort_at(const cp_host_t *h,
                                         const cp_cohort_t *c, size_t i)
 {
@@ -376,6 +474,8 @@ static inline cp_cluster_t cp_cohort_at(const cp_host_t *h,
 	return v;
 }
 
+/* The text fields: "" when the cluster has none (the id never is empty),
+ * NULL only for an index out of range. They live until score() returns. */
 static inline const char *cp_cluster_id(const cp_host_t *h, cp_cluster_t c)
 {
 	return h->cluster_field(c, CP_FIELD_ID);
@@ -404,24 +504,29 @@ static inline const char *cp_cluster_industry(const cp_host_t *h,
 	return h->cluster_field(c, CP_FIELD_INDUSTRY);
 }
 
+/* 0 when the cluster has no cities. */
 static inline size_t cp_cluster_city_count(const cp_host_t *h,
                                            cp_cluster_t c)
 {
 	return h->cluster_city_count(c);
 }
 
+/* NULL when i >= cp_cluster_city_count; lives until score() returns. */
 static inline const char *cp_cluster_city(const cp_host_t *h, cp_cluster_t c,
                                           size_t i)
 {
 	return h->cluster_city_at(c, i);
 }
 
+/* 1 and *value (value may be NULL) when present, 0 when absent. */
 static inline int cp_indicator(const cp_host_t *h, cp_cluster_t c,
                                const char *name, int year, double *value)
 {
 	return h->indicator(c, name, year, value);
 }
 
+/* 1 and the latest year's *year and *value (either may be NULL), 0 when
+ * the cluster has no value of the indicator. */
 static inline int cp_indicator_latest(const cp_host_t *h, cp_cluster_t c,
                                       const char *name, int *year,
                                       double *value)
@@ -429,6 +534,7 @@ static inline int cp_indicator_latest(const cp_host_t *h, cp_cluster_t c,
 	return h->indicator_latest(c, name, year, value);
 }
 
+/* How many years there are (0 when absent); writes up to max of them. */
 static inline size_t cp_indicator_years(const cp_host_t *h, cp_cluster_t c,
                                         const char *name, int *years,
                                         size_t max)
@@ -436,17 +542,21 @@ static inline size_t cp_indicator_years(const cp_host_t *h, cp_cluster_t c,
 	return h->indicator_years(c, name, years, max);
 }
 
+/* 0 when the cluster has no assessments. */
 static inline size_t cp_assessment_count(const cp_host_t *h, cp_cluster_t c)
 {
 	return h->assessment_count(c);
 }
 
+/* 1 and *out when i < cp_assessment_count, 0 otherwise. out's strings live
+ * until score() returns. */
 static inline int cp_assessment_at(const cp_host_t *h, cp_cluster_t c,
                                    size_t i, cp_assessment_t *out)
 {
 	return h->assessment_at(c, i, out, sizeof(*out));
 }
 
+/* NULL when the cluster has no label `key`; lives until score() returns. */
 static inline const char *cp_label(const cp_host_t *h, cp_cluster_t c,
                                    const char *key)
 {

@@ -96,10 +96,10 @@ static void ind_fini(const cp_host_t *h, void *state)
 
 static int ind_score(const cp_host_t *h, void *state,
                      const cp_cohort_t *cohort, double *out,
-                     const char **reasons, char *err, size_t errlen)
+                     const char **reasons, size_t n, char *err,
+                     size_t errlen)
 {
 	const ind_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	double *v = cp_alloc(h, n * sizeof(*v));     /* per cluster, NaN = none */
 	double *have = cp_alloc(h, n * sizeof(*have)); /* the present values */
 	if (!v || !have) {

@@ -306,10 +306,10 @@ static int normalise(const cp_host_t *h, const pn_state_t *s, size_t n,
 
 static int pn_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const pn_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	work_t w = { 0 };
 	int rc = work_alloc(h, s, cohort, n, &w);
 	for (size_t i = 0; !rc && i < n; i++) {

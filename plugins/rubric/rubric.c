@@ -93,10 +93,10 @@ static void rb_fini(const cp_host_t *h, void *state)
 
 static int rb_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const rb_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	for (size_t i = 0; i < n; i++) {
 		cp_cluster_t c = cp_cohort_at(h, cohort, i);
 		const char *v = cp_label(h, c, s->label);

@@ -172,10 +172,10 @@ static double lq_of(const cp_host_t *h, const sp_state_t *s, cp_cluster_t c,
 
 static int sp_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const sp_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	char when[32];
 	cpc_when_text(&s->when, when, sizeof(when));
 	if (!s->strong) {

@@ -127,10 +127,10 @@ static int population(const cp_host_t *h, cp_cluster_t c, const char *name,
 
 static int st_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const st_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	double *va = cp_alloc(h, 2 * n * sizeof(*va));
 	if (!va)
 		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");

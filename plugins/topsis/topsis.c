@@ -89,10 +89,11 @@ static void tp_fini(const cp_host_t *h, void *state)
 
 static int tp_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
 	const tp_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort), k = s->k;
+	size_t k = s->k;
 	double *x = cp_alloc(h, n * k * sizeof(*x));
 	if (!x)
 		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");

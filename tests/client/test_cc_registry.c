@@ -646,7 +646,7 @@ static void expect_builtins(const Clusters__V1__ListPluginsResponse *r)
 		const Clusters__V1__Plugin *p = r->plugins[i];
 		assert_string_equal(p->name, want[i].name);
 		assert_int_equal(p->kind, want[i].kind);
-		assert_int_equal(p->abi_major, 1);
+		assert_int_equal(p->abi_major, 2);
 		assert_true(p->n_params > 0);
 		assert_true(p->params[0]->name[0] && p->params[0]->type[0]);
 		char file[64];

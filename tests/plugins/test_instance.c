@@ -70,8 +70,8 @@ static void test_garbage(void **st)
 		assert_true(isnan(out[1]));
 		assert_string_equal(reasons[1], inf[i][1]);
 	}
-	expect_fail(&env, "fail", "failed: deliberate failure (failure, code 4)");
-	expect_fail(&env, "data", "cannot score this data (bad data, code 2)");
+	expect_fail(&env, "fail", "failed: deliberate failure (CP_EFAIL, code 4)");
+	expect_fail(&env, "data", "cannot score this data (CP_EDATA, code 2)");
 	/* The same plugin, well used, and another plugin still work. */
 	double out[2];
 	const char *reasons[2];
@@ -86,6 +86,35 @@ static void test_garbage(void **st)
 	assert_true(out[0] == 1);
 	/* Its log line carries the plugin's name. */
 	assert_non_null(strstr(env.log, "plugin 'fx_good': scored 2 clusters"));
+	pt_env_close(&env);
+}
+
+/* The host keeps CP_LOG_MAX - 1 bytes of a plugin's log message, less when
+ * that would split a UTF-8 character. */
+static void test_log_limit(void **st)
+{
+	(void)st;
+	pt_env_t env;
+	pt_env_open(&env, dir);
+	const char *params[] = { "mode=log", NULL };
+	double out[2];
+	assert_int_equal(pt_score(&env, "fx_good", params, cohort, out, NULL),
+	                 CD_OK);
+	char want[CP_LOG_MAX + 64];
+	size_t k = (size_t)snprintf(want, sizeof(want), "] plugin 'fx_good': ");
+	memset(want + k, 'y', CP_LOG_MAX - 1);
+	strcpy(want + k + CP_LOG_MAX - 1, "\n");
+	if (!strstr(env.log, want))
+		fail_msg("no line of %d bytes of 'y' in the log", CP_LOG_MAX - 1);
+	/* "xx" then two-byte characters: byte CP_LOG_MAX - 1 would be the
+	 * second half of one, so that one goes too. */
+	k = (size_t)snprintf(want, sizeof(want), "] plugin 'fx_good': xx");
+	for (size_t i = 0; i < (CP_LOG_MAX - 4) / 2; i++, k += 2)
+		memcpy(want + k, "\xC3\xA9", 2);
+	strcpy(want + k, "\n");
+	if (!strstr(env.log, want))
+		fail_msg("no line of 'xx' and %d two-byte characters in the log",
+		         (CP_LOG_MAX - 4) / 2);
 	pt_env_close(&env);
 }
 
@@ -146,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_log_limit),
 		cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -79,28 +79,43 @@ static void expect_refused(const char *file, const char *as, unsigned mode,
 	unlink(p);
 }
 
+/* A plugin built for another major is refused with what it was built
+ * for and the remedy; an ABI 1 plugin (cp_plugin_entry_v1 only) above
+ * all, since every plugin written before 2.0 is one. */
 static void test_wrong_abi_major(void **st)
 {
 	(void)st;
-	expect_refused(FX("fx_abi2"), "abi2.so", 0644,
-	               "built for plugin ABI 2; this server supports ABI 1");
-	expect_refused(FX("fx_desc_major2"), "major2.so", 0644,
-	               "descriptor says plugin ABI 2.1; this server supports "
-	               "1.x");
+	expect_refused(FX("fx_abi1"), "abi1.so", 0644,
+	               "built for plugin ABI 1 (cp_plugin_entry_v1); this "
+	               "server supports ABI 2 only: rebuild it against "
+	               "clusterplugin.h ABI 2");
+	expect_refused(FX("fx_abi3"), "abi3.so", 0644,
+	               "built for plugin ABI 3 (cp_plugin_entry_v3); this "
+	               "server supports ABI 2 only: rebuild it against "
+	               "clusterplugin.h ABI 2 or use a newer server");
+	expect_refused(FX("fx_desc_major3"), "major3.so", 0644,
+	               "descriptor says plugin ABI 3.0; this server supports "
+	               "2.x");
 }
 
 static void test_no_entry(void **st)
 {
 	(void)st;
 	expect_refused(FX("fx_noentry"), "noentry.so", 0644,
-	               "no entry function cp_plugin_entry_v1");
+	               "no entry function cp_plugin_entry_v2");
 }
 
 static void test_bad_descriptor(void **st)
 {
 	(void)st;
 	expect_refused(FX("fx_badsize"), "badsize.so", 0644,
-	               "struct_size 16 is smaller");
+	               "struct_size 16 is smaller than ABI 2.0's");
+	/* A spec that ends before `names`, as in ABI 1.0. */
+	char why[128];
+	snprintf(why, sizeof(why), "param_spec_size %zu is smaller than ABI "
+	         "2.0's %zu", offsetof(cp_param_spec_t, names),
+	         offsetof(cp_param_spec_t, names) + sizeof(uint32_t));
+	expect_refused(FX("fx_badspecsize"), "badspecsize.so", 0644, why);
 	expect_refused(FX("fx_noname"), "noname.so", 0644,
 	               "missing or invalid plugin name");
 	expect_refused(FX("fx_noscore"), "noscore.so", 0644, "no score hook");
@@ -112,10 +127,12 @@ static void test_failing_init_and_load(void **st)
 {
 	(void)st;
 	expect_refused(FX("fx_failinit"), "failinit.so", 0644,
-	               "init failed with default params (code 4): cannot "
+	               "init failed with default params (CP_EFAIL, code 4): "
+	               "cannot "
 	               "reach the licence server");
 	expect_refused(FX("fx_failload"), "failload.so", 0644,
-	               "load hook failed (code 4): missing data file");
+	               "load hook failed (CP_EFAIL, code 4): missing data "
+	               "file");
 }
 
 static void test_duplicate_name(void **st)
@@ -213,8 +230,8 @@ static void test_listing(void **st)
 	assert_string_equal(i0->version, "9.9");
 	assert_string_equal(i0->kind_name, "quantitative");
 	assert_int_equal(i0->kind, CP_QUANTITATIVE);
-	assert_int_equal(i0->abi_major, 1);
-	assert_int_equal(i0->abi_minor, 1);
+	assert_int_equal(i0->abi_major, CP_ABI_MAJOR);
+	assert_int_equal(i0->abi_minor, CP_ABI_MINOR);
 	assert_int_equal(i0->nparams, 4);
 	/* What a param names: an indicator; nothing for a kind this server
 	 * does not know or on a number param. */
@@ -226,7 +243,7 @@ static void test_listing(void **st)
 	assert_string_equal(i0->params[2].type_name, "number");
 	assert_string_equal(i0->params[2].default_value, "1");
 	assert_string_equal(i0->params[3].type_name, "enum");
-	assert_int_equal(i0->params[3].nchoices, 5);
+	assert_int_equal(i0->params[3].nchoices, 6);
 	assert_string_equal(i0->params[3].choices[1], "inf");
 	assert_null(plugin_generation_find(g, "nope"));
 	assert_non_null(strstr(env.log, "loaded"));
@@ -237,25 +254,29 @@ static void test_listing(void **st)
 	unlink(p);
 }
 
-/* A plugin built against ABI 1.0 (specs without `names`, a smaller
- * param_spec_size) loads, reads its specs with its own stride, names
- * nothing, and scores. */
-static void test_abi_1_0_plugin(void **st)
+/* A plugin built for a later minor (2.1: a larger descriptor and larger
+ * param specs) loads, its specs read with its own stride and its extra
+ * fields ignored, and scores. */
+static void test_newer_minor_plugin(void **st)
 {
 	(void)st;
-	pt_copy(FX("fx_v10"), dir, "v10.so", 0644);
+	pt_copy(FX("fx_v21"), dir, "v21.so", 0644);
 	pt_env_t env;
 	pt_env_open(&env, dir);
 	plugin_generation_t *g = plugin_registry_acquire(env.reg);
 	assert_int_equal(plugin_generation_refused_count(g), 0);
-	const plugin_info_t *in = plugin_generation_find(g, "fx_v10");
+	const plugin_info_t *in = plugin_generation_find(g, "fx_v21");
 	assert_non_null(in);
-	assert_int_equal(in->abi_minor, 0);
+	assert_int_equal(in->abi_major, 2);
+	assert_int_equal(in->abi_minor, 1);
 	assert_int_equal(in->nparams, 4);
 	assert_string_equal(in->params[0].name, "indicator");
-	assert_int_equal(in->params[0].names, CP_NAMES_NOTHING);
+	assert_int_equal(in->params[0].names, CP_NAMES_INDICATOR);
+	assert_string_equal(in->params[1].name, "factor_source");
+	assert_int_equal(in->params[1].names, CP_NAMES_NOTHING);
+	assert_string_equal(in->params[2].default_value, "1");
 	assert_string_equal(in->params[3].name, "mode");
-	assert_int_equal(in->params[3].nchoices, 5);
+	assert_int_equal(in->params[3].nchoices, 6);
 	plugin_generation_release(g);
 	plugin_cohort_t *c = pt_cohort();
 	pt_cluster(c, "a");
@@ -263,12 +284,12 @@ static void test_abi_1_0_plugin(void **st)
 	pt_seal(c);
 	double out[1];
 	const char *factor[] = { "factor=3", NULL };
-	assert_int_equal(pt_score(&env, "fx_v10", factor, c, out, NULL), CD_OK);
+	assert_int_equal(pt_score(&env, "fx_v21", factor, c, out, NULL), CD_OK);
 	assert_true(out[0] == 12);
 	plugin_cohort_destroy(c);
 	pt_env_close(&env);
 	char p[1024];
-	snprintf(p, sizeof(p), "%s/v10.so", dir);
+	snprintf(p, sizeof(p), "%s/v21.so", dir);
 	unlink(p);
 }
 
@@ -402,8 +423,12 @@ static void test_reload_under_use(void **st)
 	assert_int_equal(plugin_instance_score(inst2, c, out, NULL, err,
 	                                       sizeof(err)), CD_OK);
 	assert_string_equal(plugin_instance_info(inst2)->name, "fx_good");
+	assert_null(strstr(env.log, "unloaded"));
+	/* The last user gone, the unload hook runs with a working host. */
 	plugin_instance_close(inst);
+	assert_non_null(strstr(env.log, "plugin 'fx_other': unloaded"));
 	plugin_instance_close(inst2);
+	assert_non_null(strstr(env.log, "plugin 'fx_good': unloaded"));
 	plugin_cohort_destroy(c);
 	pt_rmdir(tmp);
 }
@@ -420,7 +445,7 @@ int main(void)
 		cmocka_unit_test(test_world_writable),
 		cmocka_unit_test(test_symlink_and_other_files),
 		cmocka_unit_test(test_listing),
-		cmocka_unit_test(test_abi_1_0_plugin),
+		cmocka_unit_test(test_newer_minor_plugin),
 		cmocka_unit_test(test_builtin_names),
 		cmocka_unit_test(test_missing_dir),
 		cmocka_unit_test(test_reload_under_use),

@@ -30,8 +30,23 @@ test -n "$pc"
 PKG_CONFIG_PATH=$(dirname "$pc")
 export PKG_CONFIG_PATH
 pkg-config --exists clusterplugin
-test -f "$(pkg-config --variable=includedir clusterplugin)/clusterplugin.h"
+header="$(pkg-config --variable=includedir clusterplugin)/clusterplugin.h"
+test -f "$header"
 plugindir=$(pkg-config --variable=plugindir clusterplugin)
+
+# The .pc's version is the ABI version of the header it installs.
+major=$(sed -n 's/^#define CP_ABI_MAJOR \([0-9][0-9]*\) *$/\1/p' "$header")
+minor=$(sed -n 's/^#define CP_ABI_MINOR \([0-9][0-9]*\) *$/\1/p' "$header")
+test -n "$major" && test -n "$minor"
+version=$(pkg-config --modversion clusterplugin)
+if [ "$version" != "$major.$minor" ] ||
+   [ "$(pkg-config --variable=abi_major clusterplugin)" != "$major" ] ||
+   [ "$(pkg-config --variable=abi_minor clusterplugin)" != "$minor" ]; then
+	echo "sdk_install: clusterplugin.pc says $version, the header" \
+		"$major.$minor" >&2
+	exit 1
+fi
+pkg-config --atleast-version="$major.0" clusterplugin
 
 # Only the example's own files: no way to reach the source tree's headers.
 mkdir "$tmp/src"

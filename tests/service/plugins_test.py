@@ -50,8 +50,9 @@ class Plugins(unittest.TestCase):
                     os.path.join(self.dir, "writable.so"), 0o644)
         os.chmod(os.path.join(self.dir, "writable.so"),
                  0o644 | stat.S_IWOTH)
-        copy_plugin(os.path.join(FIXTURES, "fx_abi2.so"),
-                    os.path.join(self.dir, "abi2.so"))
+        # Built for ABI 1: refused, with the remedy.
+        copy_plugin(os.path.join(FIXTURES, "fx_abi1.so"),
+                    os.path.join(self.dir, "abi1.so"))
         self.srv = Server("--plugin-dir", self.dir)
 
     def tearDown(self):
@@ -93,7 +94,7 @@ class Plugins(unittest.TestCase):
             p = by_name[name]
             self.assertEqual(self.plb.PluginKind.Name(p.kind), kind, name)
             self.assertEqual(p.file, name + ".so")
-            self.assertEqual(p.abi_major, 1)
+            self.assertEqual(p.abi_major, 2)
             self.assertTrue(p.version and p.description, name)
             self.assertTrue(p.params, name)
             for q in p.params:
@@ -115,12 +116,14 @@ class Plugins(unittest.TestCase):
         self.assertEqual(sorted(p.name for p in r.plugins), sorted(BUILTINS))
         self.check_builtins(r)
         ref = self.refused(r)
-        self.assertEqual(sorted(ref), ["abi2.so", "bad.so",
+        self.assertEqual(sorted(ref), ["abi1.so", "bad.so",
                                        "indicator_copy.so", "writable.so"])
         self.assertIn("shared object", ref["bad.so"])
         self.assertIn("world-writable", ref["writable.so"])
         self.assertIn("indicator", ref["indicator_copy.so"])
-        self.assertIn("ABI 2", ref["abi2.so"])
+        self.assertIn("built for plugin ABI 1", ref["abi1.so"])
+        self.assertIn("rebuild it against clusterplugin.h ABI 2",
+                      ref["abi1.so"])
         log = self.srv.read_log()
         for f in ref:
             self.assertIn(os.path.join(self.dir, f), log)
@@ -134,7 +137,7 @@ class Plugins(unittest.TestCase):
         self.assertEqual(names, sorted(list(BUILTINS) + ["fx_other"]))
         self.check_builtins(r)
         self.assertEqual(sorted(self.refused(r)),
-                         ["abi2.so", "indicator_copy.so", "writable.so"])
+                         ["abi1.so", "indicator_copy.so", "writable.so"])
         # ListPlugins now shows the reloaded generation.
         self.assertEqual(sorted(p.name for p in self.list_plugins().plugins),
                          names)

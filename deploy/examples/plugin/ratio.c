@@ -56,10 +56,10 @@ static void ratio_fini(const cp_host_t *h, void *state)
 
 static int ratio_score(const cp_host_t *h, void *state,
                        const cp_cohort_t *cohort, double *out,
-                       const char **reasons, char *err, size_t errlen)
+                       const char **reasons, size_t n, char *err,
+                       size_t errlen)
 {
 	const ratio_state_t *s = state;
-	size_t n = cp_cohort_size(h, cohort);
 	(void)err;
 	(void)errlen;
 	for (size_t i = 0; i < n; i++) {

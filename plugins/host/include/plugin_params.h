@@ -25,16 +25,15 @@ typedef struct plugin_kv {
 /* A param spec, copied out of the plugin so it outlives nothing. */
 typedef struct plugin_param_info {
 	char *name;
-	int type;               /* cp_param_type_t */
+	int type;               /* CP_PARAM_* */
 	const char *type_name;  /* "string", "number", ... (static) */
 	char *default_value;    /* NULL = none */
 	char *description;      /* never NULL */
 	int required;
 	char **choices;         /* enum only */
 	size_t nchoices;
-	int names;              /* cp_names_t; CP_NAMES_NOTHING for a 1.0
-	                           plugin or a value this server does not
-	                           know */
+	int names;              /* CP_NAMES_*; CP_NAMES_NOTHING for a value
+	                           this server does not know */
 } plugin_param_info_t;
 
 typedef struct cp_params plugin_params_t;

@@ -11,8 +11,8 @@
  * line naming it and the reason, when it is a symbolic link or not a
  * regular file, is not an ELF shared object, fails to load, crashes or
  * breaks the sandbox while loading, lacks the
- * entry function cp_plugin_entry_v1 (a plugin built for another ABI major
- * exports another name), returns a bad descriptor (ABI major, sizes, name,
+ * entry function cp_plugin_entry_v2 (a plugin built for another ABI major
+ * exports another name; the reason says which and to rebuild it), returns a bad descriptor (ABI major, sizes, name,
  * kind, score hook, param specs), repeats a name loaded from an earlier
  * file (files are taken in name order), or fails its load hook or an init
  * probe (init + fini with default params, when every required param has a
@@ -38,7 +38,7 @@
 
 #include "plugin_params.h"
 
-/* level is a cp_log_level_t. */
+/* level is a CP_LOG_* value. */
 typedef void (*plugin_log_fn)(void *ctx, int level, const char *msg);
 
 typedef struct plugin_registry plugin_registry_t;
@@ -50,7 +50,7 @@ typedef struct plugin_info {
 	char *version;
 	char *description;
 	char *path;
-	int kind;               /* cp_kind_t */
+	int kind;               /* CP_QUANTITATIVE or CP_QUALITATIVE */
 	const char *kind_name;  /* "quantitative" / "qualitative" */
 	uint32_t abi_major, abi_minor;
 	plugin_param_info_t *params;

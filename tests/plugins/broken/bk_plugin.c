@@ -78,10 +78,11 @@ static int bk_load(const cp_host_t *h, char *err, size_t errlen)
 
 static int bk_score(const cp_host_t *h, void *state,
                     const cp_cohort_t *cohort, double *out,
-                    const char **reasons, char *err, size_t errlen)
+                    const char **reasons, size_t n, char *err,
+                    size_t errlen)
 {
-	/* The length of out[] and reasons[] (until score() is given it). */
-	size_t n = cp_cohort_size(h, cohort);
+	(void)h;
+	(void)cohort;
 	(void)state;
 	(void)reasons;
 	(void)err;
