@@ -60,6 +60,8 @@ int store_competition_merge(const store_competition_t *old,
 			out->baseline_run_id = p->baseline_run_id;
 		if (p->summary_group_min)
 			out->summary_group_min = p->summary_group_min;
+		if (p->plugin_timeout)
+			out->plugin_timeout = p->plugin_timeout;
 		return CD_OK;
 	}
 	for (size_t i = 0; i < mask_len; i++) {
@@ -77,6 +79,8 @@ int store_competition_merge(const store_competition_t *old,
 			out->baseline_run_id = p->baseline_run_id;
 		else if (!strcmp(f, "summary_group_min"))
 			out->summary_group_min = p->summary_group_min;
+		else if (!strcmp(f, "plugin_timeout"))
+			out->plugin_timeout = p->plugin_timeout;
 		else
 			return store_mask_refuse(f, i, readonly, err, errlen);
 	}

@@ -233,6 +233,13 @@ static int load(uint32_t def, int (*rules)(scmp_filter_ctx), char *err,
 int sandbox_stage1(int fd, char *err, size_t errlen)
 {
 	report_fd = fd;
+	/* A crash ends the worker by its signal, which the server names; a
+	 * sanitizer runtime's handler would instead start a report that
+	 * needs calls the sandbox forbids. */
+	static const int deadly[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
+	                              SIGILL };
+	for (size_t i = 0; i < sizeof(deadly) / sizeof(*deadly); i++)
+		signal(deadly[i], SIG_DFL);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_sigsys;
