@@ -20,6 +20,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,22 @@ static __attribute__((noreturn)) void serve(void)
 
 /* -------------------------------------------------------------- start */
 
+/* Ends the worker when the server goes away, even while a plugin spins:
+ * a server killed with SIGKILL must not leave workers burning CPU. The
+ * thread only waits for the peer's end of the socket to close; it reads
+ * nothing, so the main thread's frames are untouched. */
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct pollfd p = { .fd = SOCK, .events = POLLRDHUP };
+		if (poll(&p, 1, -1) > 0 &&
+		    (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)))
+			_exit(0);
+	}
+	return NULL;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: clusterd-plugin-host --probe|--serve "
@@ -274,6 +292,10 @@ int main(int argc, char **argv)
 			snprintf(err, sizeof(err), "%s: %s", paths[k], reason);
 			die(err);
 		}
+	pthread_t wd;
+	if (pthread_create(&wd, NULL, watchdog, NULL) != 0)
+		die("cannot start the watchdog thread");
+	pthread_detach(wd);
 	if (sandbox_limits(mem, err, sizeof(err)) ||
 	    sandbox_drop_user(err, sizeof(err)))
 		die(err);

@@ -555,6 +555,27 @@ class SigtermWithHungWorkers(Base):
         self.assertEqual(cmdlines_with(self.pdir), [])
 
 
+class SigkillWithHungWorkers(Base):
+    broken = ["loop"]
+    flags = ("--plugin-timeout", "60s")
+
+    def test_sigkill_of_the_server_ends_its_workers(self):
+        """A server that cannot clean up (SIGKILL) leaves no worker
+        spinning: each worker leaves when its socket's peer closes."""
+        runs = start_hung_runs(self, self.srv, 4, timeout=120)
+        time.sleep(1.0)
+        workers = descendants(self.srv.proc.pid)
+        self.assertTrue(workers, "no plugin worker processes under the "
+                        "server with 4 runs in flight")
+        self.srv.stop(signal.SIGKILL, timeout=30)
+        for o in runs:
+            self.assertTrue(o.join(30), "a run did not end with the server")
+        limit = time.monotonic() + 10
+        while time.monotonic() < limit and still_alive(workers):
+            time.sleep(0.1)
+        self.assertEqual(still_alive(workers), [])
+
+
 # --- e) no isolation --------------------------------------------------------
 
 class NoIsolation(Base):
