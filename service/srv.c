@@ -62,12 +62,14 @@ static void find_plugin_host(const cfg_t *cfg, char *out, size_t len)
 	}
 	char self[CFG_PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	static const char name[] = "clusterd-plugin-host";
 	if (n > 0) {
 		self[n] = '\0';
 		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(out, len, "%s/clusterd-plugin-host", self);
+		/* Room for the name after the slash, or no candidate. */
+		if (slash && (size_t)(slash + 1 - self) + sizeof(name) <= len) {
+			memcpy(out, self, (size_t)(slash + 1 - self));
+			memcpy(out + (slash + 1 - self), name, sizeof(name));
 			if (access(out, X_OK) == 0)
 				return;
 		}

@@ -168,32 +168,6 @@ static const char *save_reason(void *arg, const char *s)
 	return inst->host.score_string(&inst->host, s);
 }
 
-static int score_isolated(plugin_instance_t *inst,
-                          const plugin_cohort_t *cohort, double *out,
-                          const char **reasons, char *err, size_t errlen)
-{
-	const plugin_loaded_t *pl = inst->pl;
-	plugin_proc_call_t call = {
-		.plugin = (size_t)(pl - inst->gen->p),
-		.info = &pl->info,
-		.kv = inst->kv,
-		.nkv = inst->nkv,
-		/* A view goes as its whole cohort and the members. */
-		.cohort = cohort->parent ? cohort->parent : cohort,
-		.members = cohort->parent ? cohort->map : NULL,
-		.n = plugin_cohort_size(cohort),
-		.timeout_ms = inst->timeout_ms,
-		.out = out,
-		.reasons = reasons,
-		.save = save_reason,
-		.save_arg = inst,
-	};
-	int rc = plugin_pool_score(inst->gen->pool, &call, err, errlen);
-	/* The worker turned infinities into missing scores already; one
-	 * that did not gets the same treatment from the engine. */
-	return rc;
-}
-
 int plugin_instance_score(plugin_instance_t *inst,
                           const plugin_cohort_t *cohort, double *out,
                           const char **reasons, char *err, size_t errlen)
@@ -215,8 +189,13 @@ int plugin_instance_score(plugin_instance_t *inst,
 		out[i] = NAN;
 		reasons[i] = NULL;
 	}
-	if (inst->gen->pool)
-		return score_isolated(inst, cohort, out, reasons, err, errlen);
+	if (inst->gen->pool) {
+		size_t done;
+		double *const outs[1] = { out };
+		const char **const rs[1] = { reasons };
+		return plugin_instance_score_many(&inst, 1, cohort, outs, rs,
+		                                  &done, err, errlen);
+	}
 	char msg[512] = "";
 	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
 	                                reasons, n, msg, sizeof(msg) - 1);
@@ -240,4 +219,79 @@ int plugin_instance_score(plugin_instance_t *inst,
 			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
 	return CD_OK;
+}
+
+int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
+                               const plugin_cohort_t *cohort,
+                               double *const *out,
+                               const char **const *reasons, size_t *done,
+                               char *err, size_t errlen)
+{
+	*done = 0;
+	plugin_pool_t *pool = k ? inst[0]->gen->pool : NULL;
+	for (size_t j = 1; pool && j < k; j++)
+		if (inst[j]->gen->pool != pool)
+			pool = NULL;
+	if (!pool) {
+		/* In the server (or across generations): one by one. */
+		for (; *done < k; (*done)++) {
+			int rc = plugin_instance_score(inst[*done], cohort,
+			                               out[*done], reasons
+			                               ? reasons[*done] : NULL,
+			                               err, errlen);
+			if (rc)
+				return rc;
+		}
+		return CD_OK;
+	}
+	if (!plugin_cohort_sealed(cohort))
+		return cd_fail(err, errlen, CD_EPRECONDITION, "plugin '%s': "
+		               "cohort is not sealed", inst[0]->pl->info.name);
+	size_t n = plugin_cohort_size(cohort);
+	plugin_proc_item_t *items = calloc(k, sizeof(*items));
+	if (!items)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	int rc = CD_OK;
+	for (size_t j = 0; j < k && !rc; j++) {
+		plugin_instance_t *in = inst[j];
+		const char **r = reasons ? reasons[j] : NULL;
+		plugin_host_scratch_reset(&in->ctx);
+		if (!r && n) {
+			if (reason_array(in, n)) {
+				rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+				break;
+			}
+			r = in->reasons;
+		}
+		for (size_t i = 0; i < n; i++) {
+			out[j][i] = NAN;
+			r[i] = NULL;
+		}
+		items[j] = (plugin_proc_item_t){
+			.plugin = (size_t)(in->pl - in->gen->p),
+			.info = &in->pl->info,
+			.kv = in->kv,
+			.nkv = in->nkv,
+			.timeout_ms = in->timeout_ms,
+			.out = out[j],
+			.reasons = r,
+			.save = save_reason,
+			.save_arg = in,
+		};
+	}
+	if (!rc && n) {
+		/* A view goes as its whole cohort and the members. */
+		plugin_proc_call_t call = {
+			.cohort = cohort->parent ? cohort->parent : cohort,
+			.members = cohort->parent ? cohort->map : NULL,
+			.n = n,
+			.items = items,
+			.k = k,
+		};
+		rc = plugin_pool_score(pool, &call, done, err, errlen);
+	} else if (!rc) {
+		*done = k;
+	}
+	free(items);
+	return rc;
 }

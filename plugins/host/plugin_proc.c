@@ -453,18 +453,22 @@ static int send_request(worker_t *w, const plugin_proc_call_t *c,
                         uint32_t flags, int out_fd)
 {
 	pw_buf_t b = {0};
-	pw_buf_u32(&b, (uint32_t)c->plugin);
 	/* Tells cohorts apart for the worker's cache of the last one. */
 	pw_buf_u64(&b, plugin_cohort_serial(c->cohort));
 	pw_buf_u32(&b, flags);
 	pw_buf_u32(&b, (uint32_t)c->n);
-	pw_buf_u32(&b, (uint32_t)c->nkv);
-	for (size_t i = 0; i < c->nkv; i++) {
-		pw_buf_str(&b, c->kv[i].key);
-		pw_buf_str(&b, c->kv[i].value);
-	}
 	if (flags & 1)
 		pw_buf_bytes(&b, c->members, c->n * sizeof(uint32_t));
+	pw_buf_u32(&b, (uint32_t)c->k);
+	for (size_t j = 0; j < c->k; j++) {
+		const plugin_proc_item_t *it = &c->items[j];
+		pw_buf_u32(&b, (uint32_t)it->plugin);
+		pw_buf_u32(&b, (uint32_t)it->nkv);
+		for (size_t i = 0; i < it->nkv; i++) {
+			pw_buf_str(&b, it->kv[i].key);
+			pw_buf_str(&b, it->kv[i].value);
+		}
+	}
 	int fds[2] = { plugin_cohort_fd(c->cohort), out_fd };
 	int rc = b.oom ? CD_ENOMEM
 	               : pw_send(w->sock, PW_S_SCORE, b.p, b.len, fds,
@@ -473,16 +477,21 @@ static int send_request(worker_t *w, const plugin_proc_call_t *c,
 	return rc;
 }
 
-/* Reads a W_RESULT into the call's arrays; CD_EPLUGIN for garbage. */
-static int take_result(const plugin_proc_call_t *c, const uint8_t *p,
-                       size_t len, int out_fd, const char *who,
-                       int *garbage, char *err, size_t errlen)
+/* Reads the W_RESULT of item j into its arrays; CD_EPLUGIN and *garbage
+ * for anything malformed. */
+static int take_result(const plugin_proc_call_t *c, size_t j,
+                       const uint8_t *p, size_t len, const double *outs,
+                       const char *who, int *garbage, int *reported,
+                       char *err, size_t errlen)
 {
+	const plugin_proc_item_t *it = &c->items[j];
 	*garbage = 0;
+	*reported = 0;
 	pw_rd_t r = { .p = p, .len = len };
+	uint32_t idx = pw_rd_u32(&r);
 	uint32_t rc = pw_rd_u32(&r);
 	char *msg = pw_rd_str(&r, MSG_MAX);
-	if (r.bad || !msg) {
+	if (r.bad || !msg || idx != j) {
 		free(msg);
 		goto garbage;
 	}
@@ -494,30 +503,26 @@ static int take_result(const plugin_proc_call_t *c, const uint8_t *p,
 		free(msg);
 		if (!ok)
 			goto garbage;
+		*reported = 1;
 		return (int)rc;
 	}
 	free(msg);
 	if (pw_rd_u32(&r) != c->n)
 		goto garbage;
 	size_t bytes = c->n * sizeof(double);
-	if (out_fd < 0) {
+	if (!outs) {
 		const void *v = pw_rd_bytes(&r, bytes);
 		if (!v)
 			goto garbage;
-		memcpy(c->out, v, bytes);
+		memcpy(it->out, v, bytes);
 	} else if (bytes) {
-		void *m = mmap(NULL, bytes, PROT_READ, MAP_SHARED, out_fd, 0);
-		if (m == MAP_FAILED)
-			return cd_fail(err, errlen, CD_EIO, "scores segment: %s",
-			               strerror(errno));
-		memcpy(c->out, m, bytes);
-		munmap(m, bytes);
+		memcpy(it->out, outs + j * c->n, bytes);
 	}
 	uint32_t nr = pw_rd_u32(&r);
 	if (r.bad || nr > c->n)
 		goto garbage;
-	for (size_t i = 0; c->reasons && i < c->n; i++)
-		c->reasons[i] = NULL;
+	for (size_t i = 0; it->reasons && i < c->n; i++)
+		it->reasons[i] = NULL;
 	long last = -1;
 	char text[REASON_MAX + 1];
 	for (uint32_t k = 0; k < nr; k++) {
@@ -528,7 +533,8 @@ static int take_result(const plugin_proc_call_t *c, const uint8_t *p,
 		last = i;
 		memcpy(text, s, l);
 		text[l] = '\0';
-		if (c->reasons && !(c->reasons[i] = c->save(c->save_arg, text)))
+		if (it->reasons &&
+		    !(it->reasons[i] = it->save(it->save_arg, text)))
 			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
 	if (r.pos != r.len)
@@ -541,18 +547,21 @@ garbage:
 }
 
 int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
-                      char *err, size_t errlen)
+                      size_t *done, char *err, size_t errlen)
 {
+	*done = 0;
 	char who[160];
-	snprintf(who, sizeof(who), "plugin '%s' %s", c->info->name,
-	         c->info->version);
+	if (!c->k)
+		return CD_OK;
+	snprintf(who, sizeof(who), "plugin '%s' %s", c->items[0].info->name,
+	         c->items[0].info->version);
 	if (plugin_cohort_fd(c->cohort) < 0)
 		return cd_fail(err, errlen, CD_EPRECONDITION, "%s: the cohort is "
 		               "not a sealed shared segment", who);
 	int out_fd = -1, rc = CD_OK;
 	uint32_t flags = c->members ? 1 : 0;
 	if (c->n > INLINE_SCORES) {
-		if ((rc = out_segment(c->n, &out_fd, err, errlen)))
+		if ((rc = out_segment(c->n * c->k, &out_fd, err, errlen)))
 			return rc;
 		flags |= 2;
 	}
@@ -576,33 +585,66 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 			close(out_fd);
 		return rc;
 	}
-	int64_t deadline = c->timeout_ms ? pw_now_ms() + c->timeout_ms : 0;
+	const double *outs = NULL;
+	size_t outs_len = c->n * c->k * sizeof(double);
 	size_t max = 64 + c->n * (sizeof(double) + 8 + REASON_MAX) + MSG_MAX;
-	uint32_t type;
-	uint8_t *p = NULL;
-	size_t len;
-	long fault = -1;
-	int eof;
-	rc = next_frame(pool->cfg, w, deadline, max, &type, &p, &len, &fault,
-	                &eof);
-	if (rc) {
-		rc = call_failed(w, rc, eof, fault, c->timeout_ms, who,
-		                 "while scoring", err, errlen);
-	} else if (type != PW_W_RESULT) {
-		finish(w, 1);
-		rc = cd_fail(err, errlen, CD_EPLUGIN, "%s broke the worker "
-		             "protocol (an unexpected frame); its worker was "
-		             "stopped", who);
-	} else {
-		int garbage;
-		rc = take_result(c, p, len, out_fd, who, &garbage, err, errlen);
-		/* A well-formed failure leaves a healthy worker. */
-		if (garbage)
+	int64_t from = pw_now_ms();
+	for (size_t j = 0; j < c->k && !rc; j++) {
+		const plugin_proc_item_t *it = &c->items[j];
+		snprintf(who, sizeof(who), "plugin '%s' %s", it->info->name,
+		         it->info->version);
+		int64_t deadline = it->timeout_ms ? from + it->timeout_ms : 0;
+		uint32_t type;
+		uint8_t *p = NULL;
+		size_t len;
+		long fault = -1;
+		int eof;
+		rc = next_frame(pool->cfg, w, deadline, max, &type, &p, &len,
+		                &fault, &eof);
+		if (rc) {
+			rc = call_failed(w, rc, eof, fault, it->timeout_ms, who,
+			                 "while scoring", err, errlen);
+			w = NULL;
+			break;
+		}
+		from = pw_now_ms();
+		int garbage = 0, reported = 0;
+		if (type != PW_W_RESULT) {
+			garbage = 1;
+			rc = cd_fail(err, errlen, CD_EPLUGIN, "%s broke the worker "
+			             "protocol (an unexpected frame); its worker was "
+			             "stopped", who);
+		} else {
+			if (out_fd >= 0 && !outs && outs_len) {
+				void *m = mmap(NULL, outs_len, PROT_READ, MAP_SHARED,
+				               out_fd, 0);
+				if (m == MAP_FAILED)
+					rc = cd_fail(err, errlen, CD_EIO, "scores segment: "
+					             "%s", strerror(errno));
+				else
+					outs = m;
+			}
+			if (!rc)
+				rc = take_result(c, j, p, len, outs, who, &garbage,
+				                 &reported, err, errlen);
+		}
+		free(p);
+		/* Only a failure the worker reported leaves it between
+		 * requests; after any other, frames of later items may still
+		 * come, so the worker goes. */
+		if (garbage || (rc && !reported)) {
 			finish(w, 1);
-		else
-			release(pool, w);
+			w = NULL;
+		} else if (!rc) {
+			(*done)++;
+		}
 	}
-	free(p);
+	/* A well-formed failure leaves a healthy worker: the worker stops
+	 * at the item that failed and waits for the next request. */
+	if (w)
+		release(pool, w);
+	if (outs)
+		munmap((void *)outs, outs_len);
 	if (out_fd >= 0)
 		close(out_fd);
 	return rc;

@@ -52,15 +52,12 @@ int plugin_pool_create(plugin_pool_t **out, const plugin_proc_cfg_t *cfg,
  * hold the generation and so the pool). NULL is a no-op. */
 void plugin_pool_destroy(plugin_pool_t *pool);
 
-/* One criterion scored by a worker. */
-typedef struct plugin_proc_call {
+/* One criterion of a batch. */
+typedef struct plugin_proc_item {
 	size_t plugin;                 /* index in the pool's files */
 	const plugin_info_t *info;     /* for messages */
 	const plugin_kv_t *kv;
 	size_t nkv;
-	const plugin_cohort_t *cohort; /* sealed whole cohort */
-	const uint32_t *members;       /* NULL = every cluster */
-	size_t n;                      /* members' count / cohort size */
 	unsigned timeout_ms;           /* 0 = none */
 	double *out;                   /* n scores */
 	const char **reasons;          /* n; NULL or copies via save */
@@ -68,12 +65,26 @@ typedef struct plugin_proc_call {
 	 * needs (the instance's score strings). */
 	const char *(*save)(void *arg, const char *s);
 	void *save_arg;
+} plugin_proc_item_t;
+
+/* Criteria scored by one worker over the same clusters: the criteria of
+ * a round share their candidates, so a round costs one request however
+ * many criteria it has. */
+typedef struct plugin_proc_call {
+	const plugin_cohort_t *cohort; /* sealed whole cohort */
+	const uint32_t *members;       /* NULL = every cluster */
+	size_t n;                      /* members' count / cohort size */
+	const plugin_proc_item_t *items;
+	size_t k;
 } plugin_proc_call_t;
 
-/* Runs init, score and fini of one plugin in a pooled worker. Codes as
+/* Runs init, score and fini of each item's plugin, in order, in one
+ * pooled worker; the worker answers each item as it finishes, and each
+ * item's time limit runs from the answer to the one before. Stops at the
+ * first failure; *done is the number of items scored. Codes as
  * plugin_instance_score, plus CD_EDEADLINE (timed out: the worker was
  * killed), CD_EUNAVAIL (the registry is stopping). */
 int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *call,
-                      char *err, size_t errlen);
+                      size_t *done, char *err, size_t errlen);
 
 #endif

@@ -109,71 +109,74 @@ static int take_cohort(uint64_t token, int fd, char *err, size_t errlen)
 	return rc;
 }
 
-/* Scores one criterion; fills the reply (a W_RESULT payload). */
-static void score(pw_rd_t *r, const int *fds, size_t nfds, pw_buf_t *out)
+/* One item of a request: a plugin and its params. */
+typedef struct item {
+	uint32_t plugin;
+	uint32_t nkv;
+	plugin_kv_t *kv;
+} item_t;
+
+static void free_items(item_t *it, uint32_t k)
+{
+	for (uint32_t j = 0; it && j < k; j++) {
+		for (uint32_t i = 0; it[j].kv && i < it[j].nkv; i++) {
+			free((char *)it[j].kv[i].key);
+			free((char *)it[j].kv[i].value);
+		}
+		free(it[j].kv);
+	}
+	free(it);
+}
+
+static int read_items(pw_rd_t *r, item_t **out, uint32_t *k)
+{
+	*k = pw_rd_u32(r);
+	if (r->bad || *k > 4096)
+		return CD_EINVAL;
+	item_t *it = calloc(*k ? *k : 1, sizeof(*it));
+	if (!it)
+		return CD_ENOMEM;
+	*out = it;
+	for (uint32_t j = 0; j < *k && !r->bad; j++) {
+		it[j].plugin = pw_rd_u32(r);
+		uint32_t nkv = pw_rd_u32(r);
+		if (r->bad || nkv > 4096 || it[j].plugin >= W.gen.n)
+			return CD_EINVAL;
+		if (!(it[j].kv = calloc(nkv ? nkv : 1, sizeof(*it[j].kv))))
+			return CD_ENOMEM;
+		for (; it[j].nkv < nkv && !r->bad; it[j].nkv++) {
+			it[j].kv[it[j].nkv].key = pw_rd_str(r, 1u << 20);
+			it[j].kv[it[j].nkv].value = pw_rd_str(r, 1u << 20);
+		}
+	}
+	return r->bad || r->pos != r->len ? CD_EINVAL : CD_OK;
+}
+
+/* Scores one item into res (n doubles); the W_RESULT payload in out. */
+static int score_item(const item_t *it, uint32_t j,
+                      const plugin_cohort_t *co, uint32_t n, double *res,
+                      int inline_scores, pw_buf_t *out)
 {
 	char err[1024] = "";
-	uint32_t idx = pw_rd_u32(r);
-	uint64_t token = pw_rd_u64(r);
-	uint32_t flags = pw_rd_u32(r);
-	uint32_t n = pw_rd_u32(r);
-	uint32_t nkv = pw_rd_u32(r);
-	plugin_kv_t *kv = calloc(nkv ? nkv : 1, sizeof(*kv));
-	int rc = kv ? CD_OK : CD_ENOMEM;
-	for (uint32_t i = 0; !rc && i < nkv && !r->bad; i++) {
-		kv[i].key = pw_rd_str(r, 1u << 20);
-		kv[i].value = pw_rd_str(r, 1u << 20);
-	}
-	const uint32_t *members = NULL;
-	if (!rc && (flags & 1))
-		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
-	plugin_cohort_t *view = NULL;
-	const plugin_cohort_t *co = NULL;
-	double *res = NULL;
-	void *map = MAP_FAILED;
-	size_t maplen = (size_t)n * sizeof(double);
-	if (!rc && (r->bad || idx >= W.gen.n || nfds < 1 ||
-	            (!!(flags & 2)) != (nfds == 2)))
-		rc = cd_fail(err, sizeof(err), CD_EINVAL, "bad score request");
-	if (!rc)
-		rc = take_cohort(token, fds[0], err, sizeof(err));
-	if (!rc && members) {
-		rc = plugin_cohort_view(&view, W.cohort, members, n, err,
-		                        sizeof(err));
-		co = view;
-	} else if (!rc) {
-		co = W.cohort;
-		if (plugin_cohort_size(co) != n)
-			rc = cd_fail(err, sizeof(err), CD_EINVAL, "bad score "
-			             "request (size)");
-	}
-	if (!rc && (flags & 2)) {
-		struct stat st;
-		if (fstat(fds[1], &st) != 0 || (size_t)st.st_size < maplen ||
-		    (n && (map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
-		                      MAP_SHARED, fds[1], 0)) == MAP_FAILED))
-			rc = cd_fail(err, sizeof(err), CD_EIO, "cannot map the "
-			             "output segment: %s", strerror(errno));
-		res = map == MAP_FAILED ? NULL : map;
-	} else if (!rc && !(res = malloc(maplen ? maplen : 1))) {
-		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
-	}
-	const char **reasons = NULL;
-	if (!rc && !(reasons = calloc(n ? n : 1, sizeof(*reasons))))
+	int rc = CD_OK;
+	const char **reasons = calloc(n ? n : 1, sizeof(*reasons));
+	if (!reasons)
 		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
 	plugin_instance_t *inst = NULL;
 	if (!rc)
-		rc = plugin_instance_open(&inst, &W.gen, W.gen.p[idx].info.name,
-		                          kv, nkv, err, sizeof(err));
+		rc = plugin_instance_open(&inst, &W.gen,
+		                          W.gen.p[it->plugin].info.name, it->kv,
+		                          it->nkv, err, sizeof(err));
 	if (!rc)
 		rc = plugin_instance_score(inst, co, res, reasons, err,
 		                           sizeof(err));
+	pw_buf_u32(out, j);
 	pw_buf_u32(out, (uint32_t)rc);
 	pw_buf_str(out, rc ? err : "");
 	if (!rc) {
 		pw_buf_u32(out, n);
-		if (!(flags & 2))
-			pw_buf_bytes(out, res, maplen);
+		if (inline_scores)
+			pw_buf_bytes(out, res, (size_t)n * sizeof(double));
 		uint32_t nr = 0;
 		for (uint32_t i = 0; i < n; i++)
 			nr += reasons[i] != NULL;
@@ -191,16 +194,87 @@ static void score(pw_rd_t *r, const int *fds, size_t nfds, pw_buf_t *out)
 	/* fini after the reasons are copied: they may live in the state. */
 	plugin_instance_close(inst);
 	free(reasons);
+	return rc;
+}
+
+/* Sends a failure of the whole request as the answer to its item 0. */
+static void send_failure(int rc, const char *msg)
+{
+	pw_buf_t b = {0};
+	pw_buf_u32(&b, 0);
+	pw_buf_u32(&b, (uint32_t)rc);
+	pw_buf_str(&b, msg);
+	if (!b.oom)
+		pw_send(SOCK, PW_W_RESULT, b.p, b.len, NULL, 0);
+	pw_buf_free(&b);
+}
+
+/* Scores the items of one request in order, answering each as it ends,
+ * and stops at the first failure. 0, or -1 when the socket failed. */
+static int score(pw_rd_t *r, const int *fds, size_t nfds)
+{
+	char err[1024] = "";
+	uint64_t token = pw_rd_u64(r);
+	uint32_t flags = pw_rd_u32(r);
+	uint32_t n = pw_rd_u32(r);
+	const uint32_t *members = NULL;
+	if (flags & 1)
+		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
+	item_t *items = NULL;
+	uint32_t k = 0;
+	int rc = r->bad ? CD_EINVAL : read_items(r, &items, &k);
+	if (rc || nfds < 1 || (!!(flags & 2)) != (nfds == 2) || !k) {
+		free_items(items, k);
+		send_failure(rc == CD_ENOMEM ? rc : CD_EINVAL,
+		             "the plugin worker got a bad score request");
+		return 0;
+	}
+	plugin_cohort_t *view = NULL;
+	const plugin_cohort_t *co = NULL;
+	rc = take_cohort(token, fds[0], err, sizeof(err));
+	if (!rc && members) {
+		rc = plugin_cohort_view(&view, W.cohort, members, n, err,
+		                        sizeof(err));
+		co = view;
+	} else if (!rc) {
+		co = W.cohort;
+		if (plugin_cohort_size(co) != n)
+			rc = cd_fail(err, sizeof(err), CD_EINVAL, "bad score "
+			             "request (size)");
+	}
+	size_t one = (size_t)n * sizeof(double);
+	double *res = NULL;
+	void *map = MAP_FAILED;
+	size_t maplen = one * k;
+	if (!rc && (flags & 2)) {
+		struct stat st;
+		if (fstat(fds[1], &st) != 0 || (size_t)st.st_size < maplen ||
+		    (maplen && (map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
+		                           MAP_SHARED, fds[1], 0)) == MAP_FAILED))
+			rc = cd_fail(err, sizeof(err), CD_EIO, "cannot map the "
+			             "output segment: %s", strerror(errno));
+	} else if (!rc && !(res = malloc(one ? one : 1))) {
+		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
+	}
+	int sock_ok = 1;
+	if (rc)
+		send_failure(rc, err);
+	for (uint32_t j = 0; !rc && j < k && sock_ok; j++) {
+		pw_buf_t out = {0};
+		W.logs = 0;
+		double *dst = map != MAP_FAILED ? (double *)map + (size_t)j * n
+		                                : res;
+		rc = score_item(&items[j], j, co, n, dst, !(flags & 2), &out);
+		sock_ok = !out.oom &&
+		          !pw_send(SOCK, PW_W_RESULT, out.p, out.len, NULL, 0);
+		pw_buf_free(&out);
+	}
 	if (map != MAP_FAILED)
 		munmap(map, maplen);
-	else
-		free(res);
+	free(res);
 	plugin_cohort_destroy(view);
-	for (uint32_t i = 0; kv && i < nkv; i++) {
-		free((char *)kv[i].key);
-		free((char *)kv[i].value);
-	}
-	free(kv);
+	free_items(items, k);
+	return sock_ok ? 0 : -1;
 }
 
 static __attribute__((noreturn)) void serve(void)
@@ -214,19 +288,16 @@ static __attribute__((noreturn)) void serve(void)
 		                 &nfds, &eof);
 		if (rc || type == PW_S_EXIT)
 			_exit(0);
-		pw_buf_t out = {0};
+		int ok = 0;
 		if (type == PW_S_SCORE) {
 			pw_rd_t r = { .p = p, .len = len };
-			W.logs = 0;
-			score(&r, fds, nfds, &out);
+			ok = score(&r, fds, nfds) == 0;
 		}
 		for (size_t i = 0; i < nfds; i++)
 			close(fds[i]);
 		free(p);
-		if (type != PW_S_SCORE || out.oom ||
-		    pw_send(SOCK, PW_W_RESULT, out.p, out.len, NULL, 0))
-			_exit(out.oom ? 4 : 0);
-		pw_buf_free(&out);
+		if (!ok)
+			_exit(0);
 	}
 }
 

@@ -61,6 +61,18 @@ int plugin_instance_score(plugin_instance_t *inst,
                           const plugin_cohort_t *cohort, double *out,
                           const char **reasons, char *err, size_t errlen);
 
+/* Scores k instances over the same sealed cohort, in order: what
+ * plugin_instance_score does for each, stopping at the first failure
+ * (*done instances succeeded; the error is the next one's). Instances of
+ * one isolated generation run in one worker with one request, which is
+ * what makes a round of small criteria cheap; otherwise one by one.
+ * reasons may be NULL, or hold NULL entries. */
+int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
+                               const plugin_cohort_t *cohort,
+                               double *const *out,
+                               const char **const *reasons, size_t *done,
+                               char *err, size_t errlen);
+
 /* Borrowed while the instance is open. */
 const plugin_info_t *plugin_instance_info(const plugin_instance_t *inst);
 
