@@ -1,3 +1,5 @@
+/* engine_cohort.c — the engine's columns over a sealed plugin cohort (see
+ * engine_cohort.h). */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -8,52 +10,7 @@
 
 int engine_grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
-	if (need <= *cap)
-		return CD_OK;
-	size_t n = *cap ? *cap : 16;
-	while (n < need)
-		n *= 2;
-	void *p = realloc(*arr, n * elem);
-	if (!p)
-		return CD_ENOMEM;
-	*arr = p;
-	*cap = n;
-	return CD_OK;
-}
-
-int engine_cohort_reserve(engine_cohort_t *c, size_t need)
-{
-	if (need <= c->cap)
-		return CD_OK;
-	size_t cap = c->cap ? c->cap : 16;
-	while (cap < need)
-		cap *= 2;
-	uint32_t **cols[] = { &c->id_off, &c->name_off, &c->economy,
-	                      &c->region, &c->industry };
-	for (size_t i = 0; i < 5; i++) {
-		uint32_t *p = realloc(*cols[i], cap * sizeof(uint32_t));
-		if (!p)
-			return CD_ENOMEM;
-		*cols[i] = p;
-	}
-	uint32_t *co = realloc(c->city_off, (cap + 1) * sizeof(uint32_t));
-	if (!co)
-		return CD_ENOMEM;
-	c->city_off = co;
-	for (size_t i = 0; i < c->nlcol; i++) {
-		uint32_t *p = realloc(c->lcol[i].val, cap * sizeof(uint32_t));
-		if (!p)
-			return CD_ENOMEM;
-		c->lcol[i].val = p;
-	}
-	for (size_t i = 0; i < c->nicol; i++) {
-		double *p = realloc(c->icol[i].val, cap * sizeof(double));
-		if (!p)
-			return CD_ENOMEM;
-		c->icol[i].val = p;
-	}
-	c->cap = cap;
-	return CD_OK;
+	return cd_grow(arr, cap, need, elem);
 }
 
 static int want_label(engine_cohort_t *c, const char *key)
@@ -107,43 +64,131 @@ static int want_columns(engine_cohort_t *c, const Clusters__V1__Competition *d)
 	return rc;
 }
 
-int engine_cohort_create(engine_cohort_t **out,
-                         const Clusters__V1__Competition *def,
-                         size_t size_hint, char *err, size_t errlen)
+/* The parts of economy sid e ('/'-separated, empty parts skipped) appended
+ * to part[], interned in c->parts. */
+static int split_economy(engine_cohort_t *c, uint32_t e)
+{
+	const char *p = engine_cohort_str(c, e), *end = p + strlen(p);
+	while (p < end) {
+		const char *q = memchr(p, '/', (size_t)(end - p));
+		if (!q)
+			q = end;
+		if (q > p) {
+			uint32_t part;
+			int rc = engine_dict_intern(&c->parts, p, (size_t)(q - p),
+			                            &part);
+			if (!rc)
+				rc = engine_grow((void **)&c->part, &c->part_cap,
+				                 c->npart + 1, sizeof(uint32_t));
+			if (rc)
+				return rc;
+			c->part[c->npart++] = part;
+		}
+		p = q + 1;
+	}
+	return c->npart > UINT32_MAX ? CD_ELIMIT : CD_OK;
+}
+
+/* The group columns, the cities' offsets and the economies' parts. */
+static int derive_groups(engine_cohort_t *c)
+{
+	size_t n = c->n;
+	if (!(c->economy = malloc((n ? n : 1) * sizeof(uint32_t))) ||
+	    !(c->region = malloc((n ? n : 1) * sizeof(uint32_t))) ||
+	    !(c->industry = malloc((n ? n : 1) * sizeof(uint32_t))) ||
+	    !(c->city_off = malloc((n + 1) * sizeof(uint32_t))) ||
+	    !(c->part_off = calloc((size_t)c->nstrs + 1, sizeof(uint32_t))))
+		return CD_ENOMEM;
+	uint8_t *is_economy = calloc(c->nstrs, 1);
+	if (!is_economy)
+		return CD_ENOMEM;
+	c->city_off[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		plugin_cohort_sids_t s;
+		plugin_cohort_cluster_sids(c->pc, i, &s);
+		c->economy[i] = s.economy;
+		c->region[i] = s.region;
+		c->industry[i] = s.industry;
+		is_economy[s.economy] = 1;
+		size_t first, count;
+		c->city = plugin_cohort_city_sids(c->pc, i, &first, &count);
+		c->city_off[i + 1] = (uint32_t)(first + count);
+	}
+	/* Sid by sid, so part_off is one array over every sid: a sid that is
+	 * no economy (and "") has no parts. */
+	int rc = CD_OK;
+	for (uint32_t e = 0; e < c->nstrs && !rc; e++) {
+		if (e != PLUGIN_COHORT_SID_EMPTY && is_economy[e])
+			rc = split_economy(c, e);
+		c->part_off[e + 1] = (uint32_t)c->npart;
+	}
+	free(is_economy);
+	return rc;
+}
+
+static int derive_columns(engine_cohort_t *c)
+{
+	for (size_t k = 0; k < c->nlcol; k++) {
+		engine_label_col_t *l = &c->lcol[k];
+		if (!(l->val = malloc((c->n ? c->n : 1) * sizeof(uint32_t))))
+			return CD_ENOMEM;
+		uint32_t key = plugin_cohort_sid(c->pc, l->key, strlen(l->key));
+		for (size_t i = 0; i < c->n; i++)
+			l->val[i] = key == PLUGIN_COHORT_NOSID ? ENGINE_SID_NONE
+			            : plugin_cohort_label_sid(c->pc, i, key);
+	}
+	for (size_t k = 0; k < c->nicol; k++) {
+		engine_ind_col_t *x = &c->icol[k];
+		if (!(x->val = malloc((c->n ? c->n : 1) * sizeof(double))))
+			return CD_ENOMEM;
+		for (size_t i = 0; i < c->n; i++) {
+			double v;
+			int have = x->year == 0
+			    ? plugin_cohort_indicator_latest(c->pc, i, x->name, &v)
+			    : plugin_cohort_indicator(c->pc, i, x->name, x->year,
+			                              &v);
+			x->val[i] = have ? v : NAN;
+		}
+	}
+	return CD_OK;
+}
+
+int engine_cohort_create_from(engine_cohort_t **out,
+                              const plugin_cohort_t *pc,
+                              const Clusters__V1__Competition *def,
+                              char *err, size_t errlen)
 {
 	*out = NULL;
+	size_t nstrs = plugin_cohort_nstrs(pc);
+	if (!nstrs)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "cohort: the "
+		               "plugin cohort must be sealed and whole");
+	if (nstrs > UINT32_MAX - 1 ||
+	    plugin_cohort_sid(pc, "", 0) != PLUGIN_COHORT_SID_EMPTY)
+		return cd_fail(err, errlen, CD_ELIMIT, "cohort: unexpected "
+		               "string ids");
 	engine_cohort_t *c = calloc(1, sizeof(*c));
 	if (!c)
 		return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of memory");
-	int rc = CD_OK;
-	engine_dict_t *dicts[] = { &c->economies, &c->parts, &c->regions,
-	                           &c->cities, &c->industries,
-	                           &c->label_values };
-	for (size_t i = 0; i < sizeof(dicts) / sizeof(dicts[0]) && !rc; i++)
-		rc = engine_dict_init(dicts[i]);
-	/* Economy sid 0 is "": no parts. */
-	if (!rc)
-		rc = engine_grow((void **)&c->part_off, &c->part_off_cap, 2,
-		                 sizeof(uint32_t));
-	if (!rc) {
-		c->part_off[0] = c->part_off[1] = 0;
-		rc = want_columns(c, def);
-	}
-	if (!rc && c->nicol &&
-	    !(c->icol_year = calloc(c->nicol, sizeof(*c->icol_year))))
-		rc = CD_ENOMEM;
+	c->pc = pc;
+	c->n = plugin_cohort_size(pc);
+	c->nstrs = (uint32_t)nstrs;
 	c->ids_sorted = 1;
+	for (size_t i = 1; i < c->n && c->ids_sorted; i++)
+		if (strcmp(plugin_cohort_id(pc, i - 1), plugin_cohort_id(pc, i))
+		    >= 0)
+			c->ids_sorted = 0;
+	int rc = engine_dict_init(&c->parts);
 	if (!rc)
-		rc = engine_cohort_reserve(c, size_hint ? size_hint : 16);
-	/* ~48 bytes of id and name per cluster. */
-	if (!rc && size_hint)
-		rc = engine_grow((void **)&c->text, &c->text_cap,
-		                 size_hint * 48, 1);
+		rc = want_columns(c, def);
 	if (!rc)
-		c->city_off[0] = 0;
+		rc = derive_groups(c);
+	if (!rc)
+		rc = derive_columns(c);
 	if (rc) {
 		engine_cohort_destroy(c);
-		return cd_fail(err, errlen, rc, "cohort: out of memory");
+		return cd_fail(err, errlen, rc, "cohort: %s", rc == CD_ELIMIT
+		               ? "too many economy parts" : "out of memory");
 	}
 	*out = c;
 	return CD_OK;
@@ -153,20 +198,11 @@ void engine_cohort_destroy(engine_cohort_t *c)
 {
 	if (!c)
 		return;
-	free(c->text);
-	free(c->id_off);
-	free(c->name_off);
 	free(c->economy);
 	free(c->region);
 	free(c->industry);
 	free(c->city_off);
-	free(c->city);
-	engine_dict_fini(&c->economies);
 	engine_dict_fini(&c->parts);
-	engine_dict_fini(&c->regions);
-	engine_dict_fini(&c->cities);
-	engine_dict_fini(&c->industries);
-	engine_dict_fini(&c->label_values);
 	free(c->part_off);
 	free(c->part);
 	for (size_t i = 0; i < c->nlcol; i++) {
@@ -179,9 +215,12 @@ void engine_cohort_destroy(engine_cohort_t *c)
 		free(c->icol[i].val);
 	}
 	free(c->icol);
-	free(c->icol_year);
-	cd_rec_free(&c->rec);
 	free(c);
+}
+
+const plugin_cohort_t *engine_cohort_plugin(const engine_cohort_t *c)
+{
+	return c->pc;
 }
 
 const engine_label_col_t *engine_cohort_label_col(const engine_cohort_t *c,
@@ -209,27 +248,27 @@ size_t engine_cohort_size(const engine_cohort_t *c)
 
 const char *engine_cohort_id(const engine_cohort_t *c, size_t i)
 {
-	return c->text + c->id_off[i];
+	return plugin_cohort_id(c->pc, i);
 }
 
 const char *engine_cohort_name(const engine_cohort_t *c, size_t i)
 {
-	return c->text + c->name_off[i];
+	return plugin_cohort_name(c->pc, i);
 }
 
 const char *engine_cohort_economy(const engine_cohort_t *c, size_t i)
 {
-	return engine_dict_str(&c->economies, c->economy[i]);
+	return engine_cohort_str(c, c->economy[i]);
 }
 
 const char *engine_cohort_region(const engine_cohort_t *c, size_t i)
 {
-	return engine_dict_str(&c->regions, c->region[i]);
+	return engine_cohort_str(c, c->region[i]);
 }
 
 const char *engine_cohort_industry(const engine_cohort_t *c, size_t i)
 {
-	return engine_dict_str(&c->industries, c->industry[i]);
+	return engine_cohort_str(c, c->industry[i]);
 }
 
 size_t engine_cohort_city_count(const engine_cohort_t *c, size_t i)
@@ -239,21 +278,16 @@ size_t engine_cohort_city_count(const engine_cohort_t *c, size_t i)
 
 const char *engine_cohort_city(const engine_cohort_t *c, size_t i, size_t j)
 {
-	return engine_dict_str(&c->cities, c->city[c->city_off[i] + j]);
+	return engine_cohort_str(c, c->city[c->city_off[i] + j]);
 }
 
 size_t engine_cohort_bytes(const engine_cohort_t *c)
 {
-	size_t b = sizeof(*c) + c->text_cap + c->cap * 5 * sizeof(uint32_t) +
-	           (c->cap + 1) * sizeof(uint32_t) +
-	           c->city_cap * sizeof(uint32_t) +
-	           (c->part_cap + c->part_off_cap) * sizeof(uint32_t);
-	b += c->nlcol * c->cap * sizeof(uint32_t);
-	b += c->nicol * c->cap * sizeof(double);
-	const engine_dict_t *d[] = { &c->economies, &c->parts, &c->regions,
-	                             &c->cities, &c->industries,
-	                             &c->label_values };
-	for (size_t i = 0; i < 6; i++)
-		b += engine_dict_bytes(d[i]);
+	size_t b = sizeof(*c) + c->n * 3 * sizeof(uint32_t) +
+	           (c->n + 1) * sizeof(uint32_t) +
+	           ((size_t)c->nstrs + 1 + c->part_cap) * sizeof(uint32_t) +
+	           engine_dict_bytes(&c->parts);
+	b += c->nlcol * c->n * sizeof(uint32_t);
+	b += c->nicol * c->n * sizeof(double);
 	return b;
 }

@@ -1,5 +1,5 @@
 /* Eligibility filters: each filter becomes a lookup table over the sids of
- * its field, so testing a million clusters is an array read per cluster. */
+ * the plugin cohort (or of the economy parts), so testing a million clusters is an array read per cluster. */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -19,8 +19,25 @@ typedef struct prepared {
 	const engine_ind_col_t *icol;
 } prepared_t;
 
-static int table(const engine_dict_t *d, const Clusters__V1__Filter *f,
+/* A table over the plugin cohort's sids: 1 for the strings of any_of. */
+static int table(const engine_cohort_t *c, const Clusters__V1__Filter *f,
                  uint8_t **out)
+{
+	*out = calloc((size_t)c->nstrs + 1, 1);
+	if (!*out)
+		return CD_ENOMEM;
+	for (size_t k = 0; k < f->n_any_of; k++) {
+		uint32_t sid = plugin_cohort_sid(c->pc, f->any_of[k],
+		                                 strlen(f->any_of[k]));
+		if (sid != PLUGIN_COHORT_NOSID)
+			(*out)[sid] = 1;
+	}
+	return CD_OK;
+}
+
+/* The same over the economy parts' dictionary. */
+static int table_parts(const engine_dict_t *d, const Clusters__V1__Filter *f,
+                       uint8_t **out)
 {
 	*out = calloc(engine_dict_size(d) + 1, 1);
 	if (!*out)
@@ -43,18 +60,18 @@ static int prepare(prepared_t *p, const Clusters__V1__Filter *f,
 	int rc = CD_OK;
 	switch (f->field) {
 	case FF(ECONOMY):
-		if (!(rc = table(&c->economies, f, &p->in)))
-			rc = table(&c->parts, f, &p->in_part);
+		if (!(rc = table(c, f, &p->in)))
+			rc = table_parts(&c->parts, f, &p->in_part);
 		break;
-	case FF(REGION): rc = table(&c->regions, f, &p->in); break;
-	case FF(CITY): rc = table(&c->cities, f, &p->in); break;
-	case FF(INDUSTRY): rc = table(&c->industries, f, &p->in); break;
+	case FF(REGION):
+	case FF(CITY):
+	case FF(INDUSTRY): rc = table(c, f, &p->in); break;
 	case FF(LABEL):
 		if (!(p->lcol = engine_cohort_label_col(c, f->key)))
 			return cd_fail(err, errlen, CD_EINTERNAL,
 			               "eligibility[%zu]: the cohort has no column "
 			               "for label \"%s\"", i, f->key);
-		rc = table(&c->label_values, f, &p->in);
+		rc = table(c, f, &p->in);
 		break;
 	case FF(INDICATOR):
 		if (!(p->icol = engine_cohort_ind_col(c, f->key, f->year)))

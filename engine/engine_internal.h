@@ -15,11 +15,11 @@
 #include "engine_eval.h"
 #include "engine_result.h"
 
-/* A label column: value sid per cluster in cohort->label_values. */
+/* A label column: the sid (in the plugin cohort) of each cluster's value of
+ * one label. */
 typedef struct engine_label_col {
 	char *key;
 	uint32_t *val;          /* ENGINE_SID_NONE: label absent */
-	uint32_t hint;          /* the previous cluster's value sid */
 } engine_label_col_t;
 
 /* An indicator column: one (name, year) pair, year 0 = the latest year. */
@@ -29,43 +29,40 @@ typedef struct engine_ind_col {
 	double *val;            /* NaN: indicator absent */
 } engine_ind_col_t;
 
-#define ENGINE_CITY_HINTS 8
-
+/* Group ids are the plugin cohort's sids (< nstrs; sid 0 is ""), except
+ * economy parts, which are the engine's own (parts, sid 0 is ""). */
 struct engine_cohort {
-	size_t n, cap;
-	char *text;             /* ids and names, NUL-terminated */
-	size_t text_len, text_cap;
-	uint32_t *id_off, *name_off;
-	uint32_t *economy, *region, *industry;   /* sids */
+	const plugin_cohort_t *pc;   /* borrowed: ids, names, strings */
+	size_t n;
+	uint32_t nstrs;         /* sids of pc */
+	uint32_t *economy, *region, *industry;   /* per cluster */
 	uint32_t *city_off;     /* n + 1 entries into city[] */
-	uint32_t *city;
-	size_t ncity, city_cap;
-	engine_dict_t economies, parts, regions, cities, industries;
-	engine_dict_t label_values;
+	const uint32_t *city;   /* pc's city sids */
 	/* Parts of economy sid e: part[part_off[e] .. part_off[e + 1]). */
-	uint32_t *part_off, *part;
-	size_t npart, part_cap, part_off_cap;
+	engine_dict_t parts;
+	uint32_t *part_off;     /* nstrs + 1 entries */
+	uint32_t *part;
+	size_t npart, part_cap;
 	engine_label_col_t *lcol;
 	size_t nlcol;
 	engine_ind_col_t *icol;
 	size_t nicol;
-	int32_t *icol_year;     /* scratch while parsing one record */
-	int ids_sorted;         /* ids were added in ascending order */
-	/* The sids the previous cluster had (city by position), tried before
-	 * hashing: neighbours tend to share them. */
-	uint32_t hint_economy, hint_region, hint_industry;
-	uint32_t hint_city[ENGINE_CITY_HINTS];
-	cd_rec_t rec;        /* engine_cohort_add_packed's reader */
+	int ids_sorted;         /* ids ascend with the cohort index */
 };
+
+/* The string of sid of the plugin cohort (a value of economy, region,
+ * industry, city or label columns). */
+static inline const char *engine_cohort_str(const engine_cohort_t *c,
+                                            uint32_t sid)
+{
+	return plugin_cohort_str(c->pc, sid);
+}
 
 /* Column lookups for filters; NULL when the cohort lacks the column. */
 const engine_label_col_t *engine_cohort_label_col(const engine_cohort_t *c,
                                                   const char *key);
 const engine_ind_col_t *engine_cohort_ind_col(const engine_cohort_t *c,
                                               const char *name, int32_t year);
-
-/* Grows every per-cluster array to hold need clusters. */
-int engine_cohort_reserve(engine_cohort_t *c, size_t need);
 
 /* Grows *arr (of elem-sized items, capacity *cap) to hold need items. */
 int engine_grow(void **arr, size_t *cap, size_t need, size_t elem);

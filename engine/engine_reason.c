@@ -95,7 +95,7 @@ static void filter_reason(out_t *o, const engine_cohort_t *c,
 			return;
 		}
 		put(o, "label \"%s\" = \"%s\" %s ", f->key,
-		    engine_dict_str(&c->label_values, v), verb);
+		    engine_cohort_str(c, v), verb);
 		break;
 	}
 	default: {

@@ -13,9 +13,8 @@ int engine_selector_init(engine_selector_t *s, const engine_cohort_t *c)
 {
 	memset(s, 0, sizeof(*s));
 	s->nparts = engine_dict_size(&c->parts);
-	s->nregions = engine_dict_size(&c->regions);
-	s->ncities = engine_dict_size(&c->cities);
-	s->nindustries = engine_dict_size(&c->industries);
+	/* Regions, cities and industries by the plugin cohort's sids. */
+	s->nregions = s->ncities = s->nindustries = c->nstrs;
 	s->part_cnt = calloc(s->nparts, sizeof(uint32_t));
 	s->region_cnt = calloc(s->nregions, sizeof(uint32_t));
 	s->city_cnt = calloc(s->ncities, sizeof(uint32_t));

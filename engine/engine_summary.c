@@ -15,11 +15,14 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Turns counts over a dictionary into sorted groups; sid 0 ("") skipped. */
-static int groups(const engine_dict_t *d, const uint32_t *cnt, uint32_t min,
+/* Turns counts over n sids into sorted groups; sid 0 ("") skipped. name
+ * is the string of a sid: of the parts dictionary (parts given) or of the
+ * plugin cohort. */
+static int groups(const engine_cohort_t *c, const engine_dict_t *parts,
+                  size_t nd, const uint32_t *cnt, uint32_t min,
                   engine_groups_t *g)
 {
-	size_t nd = engine_dict_size(d), n = 0;
+	size_t n = 0;
 	for (size_t s = 1; s < nd; s++)
 		n += cnt[s] > 0;
 	g->v = calloc(n ? n : 1, sizeof(*g->v));
@@ -27,8 +30,10 @@ static int groups(const engine_dict_t *d, const uint32_t *cnt, uint32_t min,
 		return CD_ENOMEM;
 	for (size_t s = 1; s < nd; s++)
 		if (cnt[s])
-			g->v[g->n++] = (engine_group_t){ engine_dict_str(d, (uint32_t)s),
-			                                 cnt[s] };
+			g->v[g->n++] = (engine_group_t){
+				parts ? engine_dict_str(parts, (uint32_t)s)
+				      : engine_cohort_str(c, (uint32_t)s),
+				cnt[s] };
 	qsort(g->v, g->n, sizeof(*g->v), by_count);
 	while (g->n_at_least < g->n && g->v[g->n_at_least].count >= min)
 		g->n_at_least++;
@@ -41,9 +46,8 @@ int engine_summary_build(engine_result_t *res, char *err, size_t errlen)
 	engine_summary_t *s = &res->summary;
 	s->group_min = res->def->summary_group_min > 0
 	                   ? (uint32_t)res->def->summary_group_min : 3;
-	size_t np = engine_dict_size(&c->parts), nr = engine_dict_size(&c->regions),
-	       nc = engine_dict_size(&c->cities),
-	       ni = engine_dict_size(&c->industries);
+	size_t np = engine_dict_size(&c->parts), nr = c->nstrs, nc = c->nstrs,
+	       ni = c->nstrs;
 	uint32_t *cp = calloc(np, sizeof(uint32_t)),
 	         *cr = calloc(nr, sizeof(uint32_t)),
 	         *cc = calloc(nc, sizeof(uint32_t)),
@@ -63,13 +67,13 @@ int engine_summary_build(engine_result_t *res, char *err, size_t errlen)
 		ci[c->industry[k]]++;
 	}
 	if (!rc)
-		rc = groups(&c->parts, cp, s->group_min, &s->economy);
+		rc = groups(c, &c->parts, np, cp, s->group_min, &s->economy);
 	if (!rc)
-		rc = groups(&c->regions, cr, s->group_min, &s->region);
+		rc = groups(c, NULL, nr, cr, s->group_min, &s->region);
 	if (!rc)
-		rc = groups(&c->cities, cc, s->group_min, &s->city);
+		rc = groups(c, NULL, nc, cc, s->group_min, &s->city);
 	if (!rc)
-		rc = groups(&c->industries, ci, s->group_min, &s->industry);
+		rc = groups(c, NULL, ni, ci, s->group_min, &s->industry);
 	free(cp);
 	free(cr);
 	free(cc);

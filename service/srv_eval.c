@@ -457,8 +457,6 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 		if (!rc)
 			rc = engine_evaluate(r->def, ec, &o, &res, err, errlen);
 	}
-	/* The plugins' view of the data is not needed for the Run. */
-	plugin_cohort_destroy(pc);
 	free(sc.reasons);
 	if (!rc && plugins_used(r->def, r->gen, &uses, &nuses))
 		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
@@ -478,6 +476,9 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	}
 	free(uses);
 	engine_result_destroy(res);
+	/* The engine cohort reads the plugin cohort's clusters: it goes
+	 * first. */
 	engine_cohort_destroy(ec);
+	plugin_cohort_destroy(pc);
 	return rc;
 }

@@ -5,9 +5,9 @@
  * clusters.v1.Run.
  *
  * An evaluation reads the snapshot once (srv_fill): each packed cluster is
- * read once from its wire format and feeds the engine's columnar cohort and
- * the plugin cohort (cities, indicators, assessments, labels) in the same
- * order, so cohort index i is the same cluster on both sides. Each criterion of each round is scored by
+ * read once from its wire format into the plugin cohort, the one copy of
+ * the clusters, which the engine then reads through its own few columns
+ * (engine_cohort_create_from). Each criterion of each round is scored by
  * one plugin instance (open, score over a view of the round's eligible
  * candidates, close) of the generation the caller holds.
  *

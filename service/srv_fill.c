@@ -1,5 +1,5 @@
-/* srv_fill.c — one scan of a snapshot into the engine and plugin cohorts
- * (see srv_fill.h). */
+/* srv_fill.c — one scan of a snapshot into the plugin cohort, and the
+ * engine's columns over it (see srv_fill.h). */
 #include "srv_fill.h"
 
 #include <stdio.h>
@@ -17,7 +17,6 @@
 /* ------------------------------------------------------------ the scan */
 
 typedef struct fill {
-	engine_cohort_t *ec;
 	plugin_cohort_t *pc;
 	engine_progress_t *progress;
 	const Clusters__V1__Competition *def;
@@ -64,10 +63,14 @@ static int fill_fn(void *arg, const char *id, size_t id_len,
 	if (rc)
 		return f->pipe ? rc : cd_fail(f->err, sizeof(f->err), rc,
 		                              "out of memory");
-	rc = engine_cohort_add_rec(f->ec, rec, f->err, sizeof(f->err));
-	if (!rc && f->pipe)
+	/* Checked here, before the plugin cohort (whose message would be
+	 * "empty cluster id"): a stored record always has one. */
+	if (rec->id.len == 0)
+		return cd_fail(f->err, sizeof(f->err), CD_ECORRUPT, "cluster "
+		               "#%zu: record without an id", f->n);
+	if (f->pipe)
 		srv_fill_pipe_commit(f->pipe);
-	else if (!rc)
+	else
 		rc = srv_fill_plugin_rec(f->pc, rec, f->def, &f->buf, f->err,
 		                         sizeof(f->err));
 	if (rc)
@@ -137,8 +140,6 @@ int srv_fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
 	engine_progress_init(&tick, r->progress, r->progress_arg);
 	int rc = subset_prepare(&f, r, err, errlen);
 	if (!rc)
-		rc = engine_cohort_create(ec, r->def, hint, err, errlen);
-	if (!rc)
 		rc = plugin_cohort_create(pc, hint, 0, err, errlen);
 	if (!rc)
 		rc = engine_progress_stage(&tick, "reading", hint);
@@ -150,7 +151,6 @@ int srv_fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
 	                        sizeof(perr)))
 		f.pipe = NULL;   /* no helper: one thread does both */
 	if (!rc) {
-		f.ec = *ec;
 		f.pc = *pc;
 		f.progress = &tick;
 		f.hint = hint;
@@ -169,6 +169,8 @@ int srv_fill_cohorts(const srv_eval_req_t *r, engine_cohort_t **ec,
 		rc = subset_missing(&f, r, err, errlen);
 	if (!rc)
 		rc = plugin_cohort_seal(*pc, err, errlen);
+	if (!rc)
+		rc = engine_cohort_create_from(ec, *pc, r->def, err, errlen);
 	if (!rc)
 		rc = engine_progress_done(&tick);
 	cd_rec_free(&f.rec);

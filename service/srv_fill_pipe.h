@@ -1,9 +1,9 @@
 /*
  * srv_fill_pipe — the second thread of a fill: the scanning thread copies
- * each record's bytes into a batch, parses them there (cd_rec) and adds
- * the cluster to the engine cohort; a helper thread adds the same parsed
- * records to the plugin cohort, batch by batch, in scan order. The two
- * cohorts are the same as a one-thread fill gives, cluster for cluster.
+ * each record's bytes into a batch and parses them there (cd_rec); a
+ * helper thread adds the parsed records to the plugin cohort, batch by
+ * batch, in scan order. The cohort is the same as a one-thread fill
+ * gives, cluster for cluster.
  *
  * A small ring of batches bounds the memory (SRV_FILL_PIPE_BATCHES batches
  * of at most SRV_FILL_PIPE_RECS records or SRV_FILL_PIPE_BYTES bytes). The
@@ -50,7 +50,8 @@ int srv_fill_pipe_start(srv_fill_pipe_t **out, plugin_cohort_t *pc,
 int srv_fill_pipe_add(srv_fill_pipe_t *p, const uint8_t *val, size_t len,
                       const cd_rec_t **rec, char *err, size_t errlen);
 /* Hands the record of the last add to the helper (call it once the
- * record is in the engine cohort; a record never committed is dropped). */
+ * scanning thread has accepted the record; one never committed is
+ * dropped). */
 void srv_fill_pipe_commit(srv_fill_pipe_t *p);
 
 /* Hands over the last batch, waits for the helper and stops it. Returns

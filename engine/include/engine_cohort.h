@@ -1,21 +1,23 @@
 /*
- * engine_cohort — the candidates of a competition run, held as columns.
+ * engine_cohort — the candidates of a competition run, as the engine reads
+ * them: the sealed plugin cohort (plugin_cohort.h) plus the few columns
+ * only the engine needs.
  *
- * A cohort keeps only what the engine itself needs (id, name, economy and
- * its parts, region, cities, industry, and the labels and indicator values
- * the eligibility filters of one competition read), as arrays of small ints
- * and doubles, so a million clusters cost tens of megabytes rather than a
- * million decoded messages. Plugins read their own inputs through the
- * plugin host; the cohort index (the order clusters were added) is the key
- * both sides share.
+ * The clusters are held once, in the sealed plugin cohort that plugin
+ * workers also map. An engine cohort borrows it: ids, names and every
+ * string are read there, and the cohort's string ids (sids) are the
+ * engine's group ids for economy, region, industry and cities, so the
+ * engine keeps no text and interns no cluster string. What it derives, at
+ * creation, is: those sids as columns (economy, region, industry, and
+ * where each cluster's cities start), the parts of each economy ("CN/HK"
+ * is CN and HK, for economy quotas and filters), and one column per label
+ * and per indicator (name, year) that the definition's eligibility filters
+ * read. About 16 bytes per cluster, plus 4 per label filter and 8 per
+ * indicator filter. The cohort index i is the plugin cohort's cluster i.
  *
- * Fill it from packed clusters.v1.Cluster bytes (engine_cohort_add_packed,
- * or engine_cohort_scan_fn straight from store_snap_scan), or from records
- * the caller read with cd_rec_parse (engine_cohort_add_rec). Adding in id
- * order, as the store scans, saves a sort later.
- *
- * Thread-safety: a cohort belongs to one thread while it is filled; once
- * filled it is read-only and may be read from several threads.
+ * Thread-safety: creating is single-threaded; a created cohort is
+ * read-only and may be read from several threads, as may the sealed plugin
+ * cohort it borrows.
  */
 #ifndef ENGINE_COHORT_H
 #define ENGINE_COHORT_H
@@ -24,42 +26,25 @@
 #include <stdint.h>
 
 #include "clusters/v1/competitions.pb-c.h"
-#include "engine_progress.h"
-#include "cd_rec.h"
+#include "plugin_cohort.h"
 
 typedef struct engine_cohort engine_cohort_t;
 
-/* Creates an empty cohort with the columns def's eligibility filters need
- * (def may be NULL: no label or indicator columns). size_hint, when known
- * (e.g. store_snap_cluster_count), avoids regrowing the arrays. */
-int engine_cohort_create(engine_cohort_t **out,
-                         const Clusters__V1__Competition *def,
-                         size_t size_hint, char *err, size_t errlen);
+/* Creates the engine's cohort over pc, a sealed whole plugin cohort (not a
+ * view), with the columns def's eligibility filters need (def may be NULL:
+ * none). pc is borrowed and must outlive the engine cohort. Codes:
+ * CD_EPRECONDITION (pc not sealed, or a view), CD_ENOMEM, CD_ELIMIT. */
+int engine_cohort_create_from(engine_cohort_t **out,
+                              const plugin_cohort_t *pc,
+                              const Clusters__V1__Competition *def,
+                              char *err, size_t errlen);
 void engine_cohort_destroy(engine_cohort_t *c);
 
-/* Adds one packed clusters.v1.Cluster. CD_ECORRUPT when the bytes do not
- * parse (the cohort is left as it was), CD_ENOMEM, CD_ELIMIT. */
-int engine_cohort_add_packed(engine_cohort_t *c, const uint8_t *buf,
-                             size_t len, char *err, size_t errlen);
+/* The plugin cohort c reads. */
+const plugin_cohort_t *engine_cohort_plugin(const engine_cohort_t *c);
 
-/* Adds one record already read with cd_rec_parse (a caller that reads
- * each record once for several consumers); same codes as add_packed. */
-int engine_cohort_add_rec(engine_cohort_t *c, const cd_rec_t *rec,
-                          char *err, size_t errlen);
-
-/* Argument of engine_cohort_scan_fn. progress may be NULL. */
-typedef struct engine_cohort_fill {
-	engine_cohort_t *cohort;
-	engine_progress_t *progress;
-	char err[256];
-} engine_cohort_fill_t;
-
-/* A store_scan_fn: adds each scanned record; returns the cd_err that
- * stopped the scan (message in fill->err). */
-int engine_cohort_scan_fn(void *fill, const char *id, size_t id_len,
-                          const uint8_t *val, size_t val_len);
-
-/* Read access. i < engine_cohort_size(c). Strings live as long as c. */
+/* Read access. i < engine_cohort_size(c). Strings are the plugin
+ * cohort's and live as long as it does. */
 size_t engine_cohort_size(const engine_cohort_t *c);
 const char *engine_cohort_id(const engine_cohort_t *c, size_t i);
 const char *engine_cohort_name(const engine_cohort_t *c, size_t i);
@@ -68,7 +53,8 @@ const char *engine_cohort_region(const engine_cohort_t *c, size_t i);
 const char *engine_cohort_industry(const engine_cohort_t *c, size_t i);
 size_t engine_cohort_city_count(const engine_cohort_t *c, size_t i);
 const char *engine_cohort_city(const engine_cohort_t *c, size_t i, size_t j);
-/* Bytes held, for memory accounting. */
+/* Bytes the engine cohort holds itself (not the plugin cohort's), for
+ * memory accounting. */
 size_t engine_cohort_bytes(const engine_cohort_t *c);
 
 #endif

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cd_error.h"
-#include "plugin_intern_internal.h"
+#include "cd_intern.h"
 #include "plugin_internal.h"
 
 /* dlopen hands out one handle per file however many generations open it,
@@ -278,7 +278,7 @@ static int use_handle(void *handle, int *first)
 			*first = 0;
 			return CD_OK;
 		}
-	if (plugin_grow((void **)&uses, &capuses, nuses + 1, sizeof(*uses)))
+	if (cd_grow((void **)&uses, &capuses, nuses + 1, sizeof(*uses)))
 		return CD_ENOMEM;
 	uses[nuses].handle = handle;
 	uses[nuses++].users = 1;
@@ -420,7 +420,7 @@ int plugin_load_fd(plugin_generation_t *gen, int fd, const char *path,
 			rc = refuse(reason, rlen, "duplicate plugin name '%s' "
 			            "(already loaded from %s)", d->name,
 			            gen->p[i].info.path);
-	if (!rc && plugin_grow((void **)&gen->p, &gen->cap, gen->n + 1,
+	if (!rc && cd_grow((void **)&gen->p, &gen->cap, gen->n + 1,
 	                       sizeof(*gen->p)))
 		rc = refuse(reason, rlen, "out of memory");
 	if (rc) {

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cd_error.h"
-#include "plugin_intern_internal.h"
+#include "cd_intern.h"
 #include "plugin_internal.h"
 #include "plugin_proc_internal.h"
 
@@ -78,7 +78,7 @@ static int list_dir(const char *dir, char ***names, size_t *n, char *err,
 	while ((e = readdir(d))) {
 		if (!has_so_suffix(e->d_name))
 			continue;
-		if (plugin_grow((void **)names, &cap, *n + 1, sizeof(**names)) ||
+		if (cd_grow((void **)names, &cap, *n + 1, sizeof(**names)) ||
 		    !((*names)[*n] = strdup(e->d_name))) {
 			rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 			break;
@@ -102,7 +102,7 @@ static int list_dir(const char *dir, char ***names, size_t *n, char *err,
 static int add_refusal(plugin_generation_t *g, const char *path,
                        const char *reason)
 {
-	if (plugin_grow((void **)&g->r, &g->capr, g->nr + 1, sizeof(*g->r)))
+	if (cd_grow((void **)&g->r, &g->capr, g->nr + 1, sizeof(*g->r)))
 		return CD_ENOMEM;
 	plugin_refusal_t *r = &g->r[g->nr];
 	r->path = strdup(path);
@@ -171,7 +171,7 @@ static int load_one(plugin_registry_t *reg, plugin_generation_t *g,
 		plugin_info_free(&info);
 		return plugin_load_file(g, path, reason, rlen);
 	}
-	if (plugin_grow((void **)&g->p, &g->cap, g->n + 1, sizeof(*g->p))) {
+	if (cd_grow((void **)&g->p, &g->cap, g->n + 1, sizeof(*g->p))) {
 		plugin_info_free(&info);
 		snprintf(reason, rlen, "out of memory");
 		return CD_ENOMEM;

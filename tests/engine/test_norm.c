@@ -41,7 +41,7 @@ static void run1(fx_t *f, Clusters__V1__Normalization n, const char *spec,
 static void done(fx_t *f)
 {
 	engine_result_destroy(f->res);
-	engine_cohort_destroy(f->c);
+	th_cohort_free(f->c);
 	th_comp_free(f->def);
 }
 

@@ -35,7 +35,7 @@ static void setup2(fx_t *f)
 static void done(fx_t *f)
 {
 	engine_result_destroy(f->res);
-	engine_cohort_destroy(f->c);
+	th_cohort_free(f->c);
 	th_comp_free(f->def);
 }
 

@@ -84,7 +84,7 @@ static void run_spec(fx_t *f, int with_baseline, int32_t group_min,
 static void done(fx_t *f)
 {
 	engine_result_destroy(f->res);
-	engine_cohort_destroy(f->c);
+	th_cohort_free(f->c);
 	th_comp_free(f->def);
 }
 

@@ -66,7 +66,7 @@ static const char *selected(rule_t r)
 			                         "%s%s", used ? " " : "", pool[i].id);
 	assert_int_equal(res->rounds[0].nselected, res->summary.selected);
 	engine_result_destroy(res);
-	engine_cohort_destroy(c);
+	th_cohort_free(c);
 	th_comp_free(def);
 	return out;
 }

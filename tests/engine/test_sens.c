@@ -52,7 +52,7 @@ static engine_result_t *eval(fx_t *f, uint32_t samples, double jitter,
 
 static void done(fx_t *f)
 {
-	engine_cohort_destroy(f->c);
+	th_cohort_free(f->c);
 	th_comp_free(f->def);
 }
 

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "cd_rec.h"
 #include "clusters/v1/clusters.pb-c.h"
 
 static char *sdup(const char *s)
@@ -77,22 +78,85 @@ uint8_t *th_pack(const th_cluster_t *t, size_t *len)
 	return buf;
 }
 
-engine_cohort_t *th_cohort(const Clusters__V1__Competition *def,
-                           const th_cluster_t *v, size_t n)
+static plugin_cohort_str_t str(cd_span_t s)
+{
+	return (plugin_cohort_str_t){ s.s, s.len };
+}
+
+int th_add_packed(plugin_cohort_t *pc, const uint8_t *buf, size_t len,
+                  char *err, size_t errlen)
+{
+	cd_rec_t r = { 0 };
+	size_t n = plugin_cohort_size(pc);
+	int rc = cd_rec_parse(&r, buf, len);
+	if (rc == CD_ECORRUPT)
+		rc = cd_fail(err, errlen, rc, "cluster #%zu: not a valid "
+		             "clusters.v1.Cluster", n);
+	else if (!rc && r.id.len == 0)
+		rc = cd_fail(err, errlen, CD_ECORRUPT, "cluster #%zu: record "
+		             "without an id", n);
+	plugin_cohort_fields_t f = { str(r.id), str(r.name), str(r.economy),
+	                             str(r.region), str(r.industry) };
+	if (!rc)
+		rc = plugin_cohort_add_cluster_n(pc, &f, err, errlen);
+	for (size_t i = 0; !rc && i < r.ncities; i++)
+		rc = plugin_cohort_add_city_n(pc, str(r.cities[i]), err, errlen);
+	for (size_t i = 0; !rc && i < r.nindicators; i++)
+		rc = plugin_cohort_add_indicator_n(pc, str(r.indicators[i].name),
+		                                   r.indicators[i].year,
+		                                   r.indicators[i].value, err,
+		                                   errlen);
+	for (size_t i = 0; !rc && i < r.nassessments; i++)
+		rc = plugin_cohort_add_assessment_n(
+		    pc, str(r.assessments[i].judge),
+		    str(r.assessments[i].criterion), r.assessments[i].score, 0,
+		    r.assessments[i].recused, err, errlen);
+	for (size_t i = 0; !rc && i < r.nlabels; i++)
+		rc = plugin_cohort_add_label_n(pc, str(r.labels[i].key),
+		                               str(r.labels[i].value), err,
+		                               errlen);
+	cd_rec_free(&r);
+	return rc;
+}
+
+engine_cohort_t *th_cohort_seal(plugin_cohort_t *pc,
+                                const Clusters__V1__Competition *def)
 {
 	engine_cohort_t *c;
 	char err[256];
-	assert_int_equal(engine_cohort_create(&c, def, n, err, sizeof(err)),
+	if (plugin_cohort_seal(pc, err, sizeof(err)) ||
+	    engine_cohort_create_from(&c, pc, def, err, sizeof(err)))
+		fail_msg("cohort: %s", err);
+	return c;
+}
+
+engine_cohort_t *th_cohort(const Clusters__V1__Competition *def,
+                           const th_cluster_t *v, size_t n)
+{
+	plugin_cohort_t *pc;
+	char err[256];
+	assert_int_equal(plugin_cohort_create(&pc, n, 0, err, sizeof(err)),
 	                 CD_OK);
 	for (size_t i = 0; i < n; i++) {
 		size_t len;
 		uint8_t *b = th_pack(&v[i], &len);
-		int rc = engine_cohort_add_packed(c, b, len, err, sizeof(err));
+		int rc = th_add_packed(pc, b, len, err, sizeof(err));
 		free(b);
 		if (rc)
 			fail_msg("add %s: %s", v[i].id, err);
 	}
-	return c;
+	return th_cohort_seal(pc, def);
+}
+
+void th_cohort_free(engine_cohort_t *c)
+{
+	if (!c)
+		return;
+	/* The plugin cohort is this helper's: th_cohort_seal made it the
+	 * engine cohort's for the test's sake. */
+	plugin_cohort_t *pc = (plugin_cohort_t *)engine_cohort_plugin(c);
+	engine_cohort_destroy(c);
+	plugin_cohort_destroy(pc);
 }
 
 Clusters__V1__Competition *th_comp(const char *id)

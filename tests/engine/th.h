@@ -17,6 +17,7 @@
 
 #include "cd_error.h"
 #include "engine.h"
+#include "plugin_cohort.h"
 
 /* A cluster for a test. cities "a,b"; labels "k=v;k2=v2";
  * indicators "name:year=value;..." . NULL fields are empty. */
@@ -27,9 +28,22 @@ typedef struct th_cluster {
 
 /* Packs c into *len bytes (free()). */
 uint8_t *th_pack(const th_cluster_t *c, size_t *len);
-/* A cohort for def holding v[0..n); fails the test on error. */
+/* A cohort for def holding v[0..n): a plugin cohort filled from the
+ * packed clusters, sealed, and the engine's cohort over it. Fails the test
+ * on error. Free it with th_cohort_free. */
 engine_cohort_t *th_cohort(const Clusters__V1__Competition *def,
                            const th_cluster_t *v, size_t n);
+/* Adds one packed cluster to pc as the service does (assessments in round
+ * 0). CD_ECORRUPT ("cluster #i: not a valid clusters.v1.Cluster", or
+ * "... record without an id"), or the plugin cohort's codes. */
+int th_add_packed(plugin_cohort_t *pc, const uint8_t *buf, size_t len,
+                  char *err, size_t errlen);
+/* Seals pc and returns the engine's cohort over it for def; pc then
+ * belongs to the result (th_cohort_free frees both). */
+engine_cohort_t *th_cohort_seal(plugin_cohort_t *pc,
+                                const Clusters__V1__Competition *def);
+/* Frees a cohort of th_cohort or th_cohort_seal and its plugin cohort. */
+void th_cohort_free(engine_cohort_t *c);
 
 /* Definitions: everything malloc'd; th_comp_free frees the lot. */
 Clusters__V1__Competition *th_comp(const char *id);

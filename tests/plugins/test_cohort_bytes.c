@@ -14,7 +14,7 @@
 
 #include "cd_error.h"
 #include "plugin_cohort.h"
-#include "plugin_intern_internal.h"
+#include "cd_intern.h"
 #include "plugin_internal.h"
 #include "pt_util.h"
 
@@ -250,55 +250,55 @@ static void test_embedded_nul(void **st)
 static void test_intern_bytes_and_hints(void **st)
 {
 	(void)st;
-	plugin_arena_t a = { 0 };
-	plugin_intern_t t;
-	plugin_intern_init(&t, 1000);
-	uint32_t abc, ab, hint = PLUGIN_NOID, id;
-	assert_int_equal(plugin_intern_add_n(&t, &a, "abcdefghijk", 11, &hint,
+	cd_arena_t a = { 0 };
+	cd_intern_t t;
+	cd_intern_init(&t, 1000);
+	uint32_t abc, ab, hint = CD_NOID, id;
+	assert_int_equal(cd_intern_add_n(&t, &a, "abcdefghijk", 11, &hint,
 	                                     &abc), CD_OK);
 	assert_int_equal(hint, abc);
 	/* A prefix of the hint's string is another string. */
-	assert_int_equal(plugin_intern_add_fast(&t, &a, "abcdefghij", 10,
+	assert_int_equal(cd_intern_add_fast(&t, &a, "abcdefghij", 10,
 	                                        &hint, &ab), CD_OK);
 	assert_int_not_equal(ab, abc);
 	assert_int_equal(hint, ab);
 	/* A longer string that starts with the hint's string, too. */
-	assert_int_equal(plugin_intern_add_fast(&t, &a, "abcdefghijk", 11,
+	assert_int_equal(cd_intern_add_fast(&t, &a, "abcdefghijk", 11,
 	                                        &hint, &id), CD_OK);
 	assert_int_equal(id, abc);
 	/* A hint out of range or wrong is only a hint. */
 	hint = 999;
-	assert_int_equal(plugin_intern_add_fast(&t, &a, "abcdefghij", 10,
+	assert_int_equal(cd_intern_add_fast(&t, &a, "abcdefghij", 10,
 	                                        &hint, &id), CD_OK);
 	assert_int_equal(id, ab);
-	assert_int_equal(plugin_intern_add_n(&t, &a, "abcdefghij", 10, NULL,
+	assert_int_equal(cd_intern_add_n(&t, &a, "abcdefghij", 10, NULL,
 	                                     &id), CD_OK);
 	assert_int_equal(id, ab);
-	assert_int_equal(plugin_intern_find(&t, &a, "abcdefghijk"), abc);
-	assert_int_equal(plugin_intern_find_guess(&t, &a, "abcdefghijk", ab),
+	assert_int_equal(cd_intern_find(&t, &a, "abcdefghijk"), abc);
+	assert_int_equal(cd_intern_find_guess(&t, &a, "abcdefghijk", ab),
 	                 abc);
-	assert_int_equal(plugin_intern_find_guess(&t, &a, "abcdefghijk", 77),
+	assert_int_equal(cd_intern_find_guess(&t, &a, "abcdefghijk", 77),
 	                 abc);
-	assert_int_equal(plugin_intern_find_guess(&t, &a, "abcdefghij", ab),
+	assert_int_equal(cd_intern_find_guess(&t, &a, "abcdefghij", ab),
 	                 ab);
-	assert_int_equal(plugin_intern_find_guess(&t, &a, "nope", ab),
-	                 PLUGIN_NOID);
+	assert_int_equal(cd_intern_find_guess(&t, &a, "nope", ab),
+	                 CD_NOID);
 	/* Many strings: the table regrows and every id still resolves. */
 	char s[32];
 	uint32_t ids[300];
 	for (int i = 0; i < 300; i++) {
 		int n = snprintf(s, sizeof(s), "s%d-%s", i, i % 2 ? "x" : "");
-		assert_int_equal(plugin_intern_add_n(&t, &a, s, (size_t)n, NULL,
+		assert_int_equal(cd_intern_add_n(&t, &a, s, (size_t)n, NULL,
 		                                     &ids[i]), CD_OK);
 	}
 	for (int i = 0; i < 300; i++) {
 		snprintf(s, sizeof(s), "s%d-%s", i, i % 2 ? "x" : "");
-		assert_int_equal(plugin_intern_find(&t, &a, s), ids[i]);
-		assert_string_equal(plugin_intern_str(&t, &a, ids[i]), s);
+		assert_int_equal(cd_intern_find(&t, &a, s), ids[i]);
+		assert_string_equal(cd_intern_str(&t, &a, ids[i]), s);
 	}
-	assert_int_equal(plugin_intern_find(&t, &a, "abcdefghij"), ab);
-	plugin_intern_free(&t);
-	plugin_arena_free(&a);
+	assert_int_equal(cd_intern_find(&t, &a, "abcdefghij"), ab);
+	cd_intern_free(&t);
+	cd_arena_free(&a);
 }
 
 int main(void)

@@ -1,8 +1,8 @@
 /* srv_fill: the plugin cohort filled from packed records (cd_rec, one
  * reading per record) reads back exactly like one filled from records
  * decoded by protobuf-c, through every view accessor, for records with
- * every kind of field; and the engine cohort filled from the same reading
- * matches engine_cohort_add_packed. */
+ * every kind of field; and the engine cohort over that plugin cohort
+ * (engine_cohort_create_from) reads back every record's fields. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -361,52 +361,53 @@ static void test_same_as_protobuf_c(void **st)
 	plugin_cohort_destroy(b);
 }
 
-/* The engine cohort from one reading equals the one from packed bytes. */
+/* The engine cohort over the plugin cohort of those readings reads back
+ * what protobuf-c decodes from the same bytes. */
 static void test_engine_same(void **st)
 {
 	(void)st;
 	char err[256];
-	engine_cohort_t *a, *b;
-	assert_int_equal(engine_cohort_create(&a, NULL, 0, err, sizeof(err)),
+	plugin_cohort_t *pc;
+	engine_cohort_t *a;
+	srv_fill_buf_t buf = {0};
+	assert_int_equal(plugin_cohort_create(&pc, 0, 0, err, sizeof(err)),
 	                 0);
-	assert_int_equal(engine_cohort_create(&b, NULL, 0, err, sizeof(err)),
-	                 0);
+	Clusters__V1__Cluster *want[NREC];
 	cd_rec_t rec = {0};
 	for (int i = 0; i < NREC; i++) {
-		Clusters__V1__Cluster *c = make(i);
+		want[i] = make(i);
 		size_t len;
-		uint8_t *p = pack(c, &len);
+		uint8_t *p = pack(want[i], &len);
 		assert_int_equal(cd_rec_parse(&rec, p, len), CD_OK);
-		assert_int_equal(engine_cohort_add_rec(a, &rec, err,
-		                                       sizeof(err)), CD_OK);
-		assert_int_equal(engine_cohort_add_packed(b, p, len, err,
-		                                          sizeof(err)), CD_OK);
+		assert_int_equal(srv_fill_plugin_rec(pc, &rec, NULL, &buf, err,
+		                                     sizeof(err)), CD_OK);
 		free(p);
-		unmake(c);
 	}
+	assert_int_equal(plugin_cohort_seal(pc, err, sizeof(err)), CD_OK);
+	assert_int_equal(engine_cohort_create_from(&a, pc, NULL, err,
+	                                           sizeof(err)), CD_OK);
 	assert_int_equal(engine_cohort_size(a), NREC);
-	assert_int_equal(engine_cohort_size(b), NREC);
 	for (size_t i = 0; i < NREC; i++) {
-		assert_string_equal(engine_cohort_id(a, i),
-		                    engine_cohort_id(b, i));
-		assert_string_equal(engine_cohort_name(a, i),
-		                    engine_cohort_name(b, i));
-		assert_string_equal(engine_cohort_economy(a, i),
-		                    engine_cohort_economy(b, i));
-		assert_string_equal(engine_cohort_region(a, i),
-		                    engine_cohort_region(b, i));
-		assert_string_equal(engine_cohort_industry(a, i),
-		                    engine_cohort_industry(b, i));
-		assert_int_equal(engine_cohort_city_count(a, i),
-		                 engine_cohort_city_count(b, i));
+		const Clusters__V1__Cluster *w = want[i];
+		same_str(engine_cohort_id(a, i), w->id);
+		same_str(engine_cohort_name(a, i), w->name);
+		same_str(engine_cohort_economy(a, i), w->economy);
+		same_str(engine_cohort_region(a, i), w->region);
+		same_str(engine_cohort_industry(a, i), w->industry);
+		assert_int_equal(engine_cohort_city_count(a, i), w->n_cities);
 		for (size_t k = 0; k < engine_cohort_city_count(a, i); k++)
 			assert_string_equal(engine_cohort_city(a, i, k),
-			                    engine_cohort_city(b, i, k));
+			                    w->cities[k]);
+		assert_ptr_equal(engine_cohort_id(a, i),
+		                 plugin_cohort_id(pc, i));  /* no copy */
 	}
 	assert_int_equal(engine_cohort_city_count(a, 3), 5);
+	for (int i = 0; i < NREC; i++)
+		unmake(want[i]);
 	cd_rec_free(&rec);
+	srv_fill_buf_free(&buf);
 	engine_cohort_destroy(a);
-	engine_cohort_destroy(b);
+	plugin_cohort_destroy(pc);
 }
 
 /* A record the plugin cohort refuses fails with the cohort's code. */

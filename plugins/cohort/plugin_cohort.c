@@ -25,18 +25,18 @@ int plugin_cohort_create(plugin_cohort_t **out, size_t expect_clusters,
 	memset(c->hint_ind, 0xFF, sizeof(c->hint_ind));
 	memset(c->hint_label, 0xFF, sizeof(c->hint_label));
 	memset(c->hint_as, 0xFF, sizeof(c->hint_as));
-	plugin_intern_init(&c->strs, UINT32_MAX - 1);
+	cd_intern_init(&c->strs, UINT32_MAX - 1);
 	/* Below 0xFFFF so that the key of "the next name" still fits. */
-	plugin_intern_init(&c->inames, 0xFFFF);
-	int rc = plugin_intern_add(&c->strs, &c->arena, "", &c->empty);
+	cd_intern_init(&c->inames, 0xFFFF);
+	int rc = cd_intern_add(&c->strs, &c->arena, "", &c->empty);
 	if (!rc && expect_clusters)
-		rc = plugin_grow((void **)&c->cl, &c->capcl, expect_clusters,
+		rc = cd_grow((void **)&c->cl, &c->capcl, expect_clusters,
 		                 sizeof(*c->cl));
 	if (!rc && expect_indicators)
-		rc = plugin_grow((void **)&c->ikey, &c->capkey,
+		rc = cd_grow((void **)&c->ikey, &c->capkey,
 		                 expect_indicators, sizeof(*c->ikey));
 	if (!rc && expect_indicators)
-		rc = plugin_grow((void **)&c->ival, &c->capval,
+		rc = cd_grow((void **)&c->ival, &c->capval,
 		                 expect_indicators, sizeof(*c->ival));
 	if (rc) {
 		plugin_cohort_destroy(c);
@@ -91,9 +91,9 @@ void plugin_cohort_destroy(plugin_cohort_t *c)
 		free(c);
 		return;
 	}
-	plugin_intern_free(&c->strs);
-	plugin_intern_free(&c->inames);
-	plugin_arena_free(&c->arena);
+	cd_intern_free(&c->strs);
+	cd_intern_free(&c->inames);
+	cd_arena_free(&c->arena);
 	free(c->cl);
 	free(c->city);
 	free(c->ikey);
@@ -188,7 +188,7 @@ const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i)
 		return NULL;
 	if (c->parent)
 		return plugin_cohort_id(c->parent, c->map[i]);
-	return plugin_arena_str(&c->arena, c->cl[i].id);
+	return cd_arena_str(&c->arena, c->cl[i].id);
 }
 
 int plugin_cohort_names(const plugin_cohort_t *c, int kind,
@@ -207,7 +207,7 @@ int plugin_cohort_names(const plugin_cohort_t *c, int kind,
 	/* Indicator names have a table of their own; label keys and
 	 * criteria share theirs with every other string, so mark the ids
 	 * in use. */
-	const plugin_intern_t *t = kind == CP_NAMES_INDICATOR ? &c->inames
+	const cd_intern_t *t = kind == CP_NAMES_INDICATOR ? &c->inames
 	                                                      : &c->strs;
 	uint8_t *seen = NULL;
 	size_t cnt = t->n;
@@ -230,7 +230,7 @@ int plugin_cohort_names(const plugin_cohort_t *c, int kind,
 	}
 	for (size_t id = 0; id < t->n; id++)
 		if (!seen || seen[id])
-			v[(*n)++] = plugin_intern_str(t, &c->arena, (uint32_t)id);
+			v[(*n)++] = cd_intern_str(t, &c->arena, (uint32_t)id);
 	free(seen);
 	*out = v;
 	return CD_OK;
@@ -240,8 +240,8 @@ size_t plugin_cohort_memory(const plugin_cohort_t *c)
 {
 	if (c->parent)
 		return sizeof(*c) + c->ncl * sizeof(*c->map);
-	return sizeof(*c) + c->arena.cap + plugin_intern_memory(&c->strs) +
-	       plugin_intern_memory(&c->inames) +
+	return sizeof(*c) + c->arena.cap + cd_intern_memory(&c->strs) +
+	       cd_intern_memory(&c->inames) +
 	       c->capcl * sizeof(*c->cl) + c->capcity * sizeof(*c->city) +
 	       c->capkey * sizeof(*c->ikey) + c->capval * sizeof(*c->ival) +
 	       c->capas * sizeof(*c->as) + c->caplab * sizeof(*c->lab);
@@ -278,15 +278,15 @@ static const char *v_field(cp_cluster_t v, int field)
 	const pc_cluster_t *k = &c->cl[v.index];
 	switch (field) {
 	case CP_FIELD_ID:
-		return plugin_arena_str(&c->arena, k->id);
+		return cd_arena_str(&c->arena, k->id);
 	case CP_FIELD_NAME:
-		return plugin_arena_str(&c->arena, k->name);
+		return cd_arena_str(&c->arena, k->name);
 	case CP_FIELD_ECONOMY:
-		return plugin_intern_str(&c->strs, &c->arena, k->economy);
+		return cd_intern_str(&c->strs, &c->arena, k->economy);
 	case CP_FIELD_REGION:
-		return plugin_intern_str(&c->strs, &c->arena, k->region);
+		return cd_intern_str(&c->strs, &c->arena, k->region);
 	case CP_FIELD_INDUSTRY:
-		return plugin_intern_str(&c->strs, &c->arena, k->industry);
+		return cd_intern_str(&c->strs, &c->arena, k->industry);
 	default:
 		return NULL;
 	}
@@ -307,7 +307,7 @@ static const char *v_city_at(cp_cluster_t v, size_t i)
 	if (i >= v_city_count(v))
 		return NULL;
 	const plugin_cohort_t *c = v.cohort;
-	return plugin_intern_str(&c->strs, &c->arena,
+	return cd_intern_str(&c->strs, &c->arena,
 	                         c->city[c->cl[v.index].city0 + i]);
 }
 
@@ -334,10 +334,10 @@ static int series(cp_cluster_t v, const char *name, size_t *lo, size_t *hi)
 		return 0;
 	/* Plugins ask for the same series of cluster after cluster: the name
 	 * this thread found last is checked before hashing. */
-	static _Thread_local uint32_t guess = PLUGIN_NOID;
-	uint32_t nid = plugin_intern_find_guess(&c->inames, &c->arena, name,
+	static _Thread_local uint32_t guess = CD_NOID;
+	uint32_t nid = cd_intern_find_guess(&c->inames, &c->arena, name,
 	                                        guess);
-	if (nid == PLUGIN_NOID)
+	if (nid == CD_NOID)
 		return 0;
 	guess = nid;
 	size_t b = c->cl[v.index].ind0, e = RANGE(c, v.index, ind0, c->nind);
@@ -409,8 +409,8 @@ static int v_assessment_at(cp_cluster_t v, size_t i, cp_assessment_t *out,
 	const plugin_cohort_t *c = v.cohort;
 	const pc_assessment_t *a = &c->as[c->cl[v.index].asm0 + i];
 	cp_assessment_t full = {
-		.judge = plugin_intern_str(&c->strs, &c->arena, a->judge),
-		.criterion = plugin_intern_str(&c->strs, &c->arena, a->criterion),
+		.judge = cd_intern_str(&c->strs, &c->arena, a->judge),
+		.criterion = cd_intern_str(&c->strs, &c->arena, a->criterion),
 		.score = a->score,
 		.round = a->round,
 		.recused = a->recused,
@@ -432,13 +432,13 @@ static const char *v_label(cp_cluster_t v, const char *key)
 	const plugin_cohort_t *c = v.cohort;
 	if (!c || !key || v.index >= c->ncl)
 		return NULL;
-	uint32_t kid = plugin_intern_find(&c->strs, &c->arena, key);
-	if (kid == PLUGIN_NOID)
+	uint32_t kid = cd_intern_find(&c->strs, &c->arena, key);
+	if (kid == CD_NOID)
 		return NULL;
 	size_t e = RANGE(c, v.index, lab0, c->nlab);
 	for (size_t i = c->cl[v.index].lab0; i < e; i++)
 		if (c->lab[i].key == kid)
-			return plugin_intern_str(&c->strs, &c->arena,
+			return cd_intern_str(&c->strs, &c->arena,
 			                         c->lab[i].value);
 	return NULL;
 }
@@ -455,4 +455,66 @@ void plugin_cohort_bind_host(cp_host_t *h)
 	h->assessment_count = v_assessment_count;
 	h->assessment_at = v_assessment_at;
 	h->label = v_label;
+}
+
+/* ---- Reading by string id (see plugin_cohort.h). ---- */
+
+size_t plugin_cohort_nstrs(const plugin_cohort_t *c)
+{
+	return c->sealed && !c->parent ? c->strs.n : 0;
+}
+
+const char *plugin_cohort_str(const plugin_cohort_t *c, uint32_t sid)
+{
+	return cd_intern_str(&c->strs, &c->arena, sid);
+}
+
+uint32_t plugin_cohort_sid(const plugin_cohort_t *c, const char *s,
+                           size_t len)
+{
+	return cd_intern_find_n(&c->strs, &c->arena, s, len);
+}
+
+const char *plugin_cohort_name(const plugin_cohort_t *c, size_t i)
+{
+	return cd_arena_str(&c->arena, c->cl[i].name);
+}
+
+void plugin_cohort_cluster_sids(const plugin_cohort_t *c, size_t i,
+                                plugin_cohort_sids_t *out)
+{
+	const pc_cluster_t *k = &c->cl[i];
+	out->economy = k->economy;
+	out->region = k->region;
+	out->industry = k->industry;
+}
+
+const uint32_t *plugin_cohort_city_sids(const plugin_cohort_t *c, size_t i,
+                                        size_t *first, size_t *count)
+{
+	*first = c->cl[i].city0;
+	*count = RANGE(c, i, city0, c->ncity) - *first;
+	return c->city;
+}
+
+uint32_t plugin_cohort_label_sid(const plugin_cohort_t *c, size_t i,
+                                 uint32_t key)
+{
+	size_t e = RANGE(c, i, lab0, c->nlab);
+	for (size_t k = c->cl[i].lab0; k < e; k++)
+		if (c->lab[k].key == key)
+			return c->lab[k].value;
+	return PLUGIN_COHORT_NOSID;
+}
+
+int plugin_cohort_indicator(const plugin_cohort_t *c, size_t i,
+                            const char *name, int year, double *value)
+{
+	return v_indicator((cp_cluster_t){ c, i }, name, year, value);
+}
+
+int plugin_cohort_indicator_latest(const plugin_cohort_t *c, size_t i,
+                                   const char *name, double *value)
+{
+	return v_indicator_latest((cp_cluster_t){ c, i }, name, NULL, value);
 }

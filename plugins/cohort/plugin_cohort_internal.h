@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "plugin_cohort.h"
-#include "plugin_intern_internal.h"
+#include "cd_intern.h"
 
 /* Each cluster stores where its items start in the flat arrays; where they
  * end is where the next cluster's start (or the array's length). That is
@@ -44,9 +44,9 @@ typedef struct pc_label {
 #define PC_HINTS 16
 
 struct cp_cohort {
-	plugin_arena_t arena;
-	plugin_intern_t strs;   /* economies, cities, judges, labels, ... */
-	plugin_intern_t inames; /* indicator names: dense ids < 2^16 */
+	cd_arena_t arena;
+	cd_intern_t strs;   /* economies, cities, judges, labels, ... */
+	cd_intern_t inames; /* indicator names: dense ids < 2^16 */
 	pc_cluster_t *cl;
 	size_t ncl, capcl;
 	uint32_t *city;
@@ -61,7 +61,7 @@ struct cp_cohort {
 	int sealed;
 	uint32_t empty;         /* intern id of "" */
 	/* Ids of the strings the previous cluster had at each position, tried
-	 * before hashing (plugin_intern_add_n): clusters tend to repeat
+	 * before hashing (cd_intern_add_n): clusters tend to repeat
 	 * their neighbours' economy, indicator names, label keys. */
 	uint32_t hint_field[3];
 	uint32_t hint_city[PC_HINTS], hint_ind[PC_HINTS];

@@ -41,14 +41,14 @@ static int add_fail(char *err, size_t errlen, int rc, const char *what)
 /* Room for one more element: the common case without a call. */
 static inline int room(void **p, size_t *cap, size_t n, size_t elem)
 {
-	return n < *cap ? CD_OK : plugin_grow(p, cap, n + 1, elem);
+	return n < *cap ? CD_OK : cd_grow(p, cap, n + 1, elem);
 }
 
 /* Interns s into t, trying *hint first. */
-static inline int intern(plugin_cohort_t *c, plugin_intern_t *t, str_t s,
+static inline int intern(plugin_cohort_t *c, cd_intern_t *t, str_t s,
                          uint32_t *hint, uint32_t *id)
 {
-	return plugin_intern_add_fast(t, &c->arena, s.s, s.len, hint, id);
+	return cd_intern_add_fast(t, &c->arena, s.s, s.len, hint, id);
 }
 
 /* A string's length as a printf precision. */
@@ -100,10 +100,10 @@ int plugin_cohort_add_cluster_n(plugin_cohort_t *c,
 		.city0 = (uint32_t)c->ncity, .ind0 = (uint32_t)c->nind,
 		.asm0 = (uint32_t)c->nas, .lab0 = (uint32_t)c->nlab,
 	};
-	rc = plugin_arena_add_n(&c->arena, id.s, id.len, &k.id);
+	rc = cd_arena_add_n(&c->arena, id.s, id.len, &k.id);
 	if (!rc) {
 		if (name.len)
-			rc = plugin_arena_add_n(&c->arena, name.s, name.len,
+			rc = cd_arena_add_n(&c->arena, name.s, name.len,
 			                        &k.name);
 		else
 			k.name = c->strs.off[c->empty];
@@ -135,7 +135,7 @@ int plugin_cohort_add_cluster(plugin_cohort_t *c, const char *id,
 
 static const char *last_id(const plugin_cohort_t *c)
 {
-	return plugin_arena_str(&c->arena, c->cl[c->ncl - 1].id);
+	return cd_arena_str(&c->arena, c->cl[c->ncl - 1].id);
 }
 
 int plugin_cohort_add_city_n(plugin_cohort_t *c, str_t city, char *err,

@@ -2,9 +2,11 @@
  * plugin_cohort — the read-only cluster views a plugin scores.
  *
  * The service builds a cohort (service/srv_fill.c, from the store's packed
- * records; this module knows neither LMDB nor protobuf): add a cluster, then its cities,
- * indicators, assessments and labels, then the next cluster; seal; hand it
- * to plugin_instance_score. Strings that repeat across clusters (economies,
+ * records; this module knows neither LMDB nor protobuf): add a cluster,
+ * then its cities, indicators, assessments and labels, then the next
+ * cluster; seal; hand it to plugin_instance_score. The sealed cohort is
+ * the one copy of a run's clusters: the engine reads it too (by string id,
+ * below; engine_cohort_create_from), and plugin workers map its segment. Strings that repeat across clusters (economies,
  * regions, cities, industries, indicator names, judges, criteria, labels)
  * are interned; everything else sits in a few flat arrays indexed by
  * offsets, so a million clusters with ten indicators each take about
@@ -129,6 +131,53 @@ const char *plugin_cohort_id(const plugin_cohort_t *c, size_t i);
 int plugin_cohort_names(const plugin_cohort_t *c, int kind,
                         const char ***out, size_t *n, char *err,
                         size_t errlen);
+
+/* ---- Reading by string id: the engine's access to a sealed cohort. ----
+ *
+ * Every string of a cohort except ids, names and indicator names
+ * (economies, regions, industries, cities, label keys and values, judges,
+ * criteria) has a dense id, its sid, in [0, plugin_cohort_nstrs): equal
+ * strings have equal sids, and "" is PLUGIN_COHORT_SID_EMPTY. A reader
+ * that groups clusters by such a field (the engine: eligibility, quotas,
+ * summaries) uses the sids as its group ids instead of interning the
+ * strings again. These calls take a sealed whole cohort (not a view) and
+ * i < plugin_cohort_size; they return pointers into the cohort, valid
+ * while it lives. */
+#define PLUGIN_COHORT_SID_EMPTY 0u
+#define PLUGIN_COHORT_NOSID UINT32_MAX
+
+/* How many sids c has; 0 for a view or an unsealed cohort. */
+size_t plugin_cohort_nstrs(const plugin_cohort_t *c);
+/* The string of sid (< plugin_cohort_nstrs). */
+const char *plugin_cohort_str(const plugin_cohort_t *c, uint32_t sid);
+/* The sid of the len bytes at s, or PLUGIN_COHORT_NOSID when no cluster
+ * has that string. */
+uint32_t plugin_cohort_sid(const plugin_cohort_t *c, const char *s,
+                           size_t len);
+/* Cluster i's name ("" when it has none). */
+const char *plugin_cohort_name(const plugin_cohort_t *c, size_t i);
+
+typedef struct plugin_cohort_sids {
+	uint32_t economy, region, industry;
+} plugin_cohort_sids_t;
+
+/* The sids of cluster i's economy, region and industry. */
+void plugin_cohort_cluster_sids(const plugin_cohort_t *c, size_t i,
+                                plugin_cohort_sids_t *out);
+/* The city sids of the whole cohort, cluster after cluster (NULL when no
+ * cluster has a city): cluster i's are [*first, *first + *count). */
+const uint32_t *plugin_cohort_city_sids(const plugin_cohort_t *c, size_t i,
+                                        size_t *first, size_t *count);
+/* The sid of cluster i's value of the label whose key has sid key, or
+ * PLUGIN_COHORT_NOSID when cluster i lacks that label. */
+uint32_t plugin_cohort_label_sid(const plugin_cohort_t *c, size_t i,
+                                 uint32_t key);
+/* 1 and *value when cluster i has indicator name in year, else 0. */
+int plugin_cohort_indicator(const plugin_cohort_t *c, size_t i,
+                            const char *name, int year, double *value);
+/* 1 and *value for cluster i's latest year of indicator name, else 0. */
+int plugin_cohort_indicator_latest(const plugin_cohort_t *c, size_t i,
+                                   const char *name, double *value);
 
 /* Bytes held by the cohort's arrays and tables (capacity, not length). */
 size_t plugin_cohort_memory(const plugin_cohort_t *c);

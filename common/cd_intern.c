@@ -1,11 +1,12 @@
-#include "plugin_intern_internal.h"
+/* cd_intern.c — the string arena and intern table (see cd_intern.h). */
+#include "cd_intern.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cd_error.h"
 
-int plugin_grow(void **p, size_t *cap, size_t need, size_t elem)
+int cd_grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	if (need <= *cap)
 		return CD_OK;
@@ -25,13 +26,13 @@ int plugin_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return CD_OK;
 }
 
-int plugin_arena_add_n(plugin_arena_t *a, const char *s, size_t len,
+int cd_arena_add_n(cd_arena_t *a, const char *s, size_t len,
                        uint32_t *off)
 {
 	if (len >= UINT32_MAX || a->len + len + 1 > UINT32_MAX)
 		return CD_ELIMIT;
 	if (a->len + len + 1 > a->cap) {
-		int rc = plugin_grow((void **)&a->buf, &a->cap, a->len + len + 1,
+		int rc = cd_grow((void **)&a->buf, &a->cap, a->len + len + 1,
 		                     1);
 		if (rc)
 			return rc;
@@ -43,24 +44,24 @@ int plugin_arena_add_n(plugin_arena_t *a, const char *s, size_t len,
 	return CD_OK;
 }
 
-int plugin_arena_add(plugin_arena_t *a, const char *s, uint32_t *off)
+int cd_arena_add(cd_arena_t *a, const char *s, uint32_t *off)
 {
-	return plugin_arena_add_n(a, s, strlen(s), off);
+	return cd_arena_add_n(a, s, strlen(s), off);
 }
 
-void plugin_arena_free(plugin_arena_t *a)
+void cd_arena_free(cd_arena_t *a)
 {
 	free(a->buf);
 	memset(a, 0, sizeof(*a));
 }
 
-void plugin_intern_init(plugin_intern_t *t, uint32_t max_ids)
+void cd_intern_init(cd_intern_t *t, uint32_t max_ids)
 {
 	memset(t, 0, sizeof(*t));
 	t->max_ids = max_ids;
 }
 
-void plugin_intern_free(plugin_intern_t *t)
+void cd_intern_free(cd_intern_t *t)
 {
 	free(t->slots);
 	free(t->off);
@@ -89,15 +90,15 @@ static uint32_t hash(const char *s, size_t len)
 }
 
 /* Whether id names exactly the len bytes at s (which hold no NUL). */
-static int same(const plugin_intern_t *t, const plugin_arena_t *a,
+static int same(const cd_intern_t *t, const cd_arena_t *a,
                 uint32_t id, const char *s, size_t len)
 {
 	size_t off = t->off[id];
 	return off + len < a->len && a->buf[off + len] == '\0' &&
-	       plugin_bytes_eq(a->buf + off, s, len);
+	       cd_bytes_eq(a->buf + off, s, len);
 }
 
-static int rehash(plugin_intern_t *t, const plugin_arena_t *a, size_t nslots)
+static int rehash(cd_intern_t *t, const cd_arena_t *a, size_t nslots)
 {
 	uint32_t *slots = calloc(nslots, sizeof(*slots));
 	if (!slots)
@@ -115,12 +116,12 @@ static int rehash(plugin_intern_t *t, const plugin_arena_t *a, size_t nslots)
 	return CD_OK;
 }
 
-/* The id of s, or PLUGIN_NOID; *slot is where it would go. */
-static uint32_t find_n(const plugin_intern_t *t, const plugin_arena_t *a,
+/* The id of s, or CD_NOID; *slot is where it would go. */
+static uint32_t find_n(const cd_intern_t *t, const cd_arena_t *a,
                        const char *s, size_t len, size_t *slot)
 {
 	if (!t->nslots)
-		return PLUGIN_NOID;
+		return CD_NOID;
 	size_t i = hash(s, len) & (t->nslots - 1);
 	while (t->slots[i]) {
 		uint32_t id = t->slots[i] - 1;
@@ -129,26 +130,32 @@ static uint32_t find_n(const plugin_intern_t *t, const plugin_arena_t *a,
 		i = (i + 1) & (t->nslots - 1);
 	}
 	*slot = i;
-	return PLUGIN_NOID;
+	return CD_NOID;
 }
 
-uint32_t plugin_intern_find(const plugin_intern_t *t, const plugin_arena_t *a,
-                            const char *s)
+uint32_t cd_intern_find(const cd_intern_t *t, const cd_arena_t *a,
+                        const char *s)
 {
 	size_t slot;
 	return find_n(t, a, s, strlen(s), &slot);
 }
 
-uint32_t plugin_intern_find_guess(const plugin_intern_t *t,
-                                  const plugin_arena_t *a, const char *s,
-                                  uint32_t guess)
+uint32_t cd_intern_find_n(const cd_intern_t *t, const cd_arena_t *a,
+                          const char *s, size_t len)
+{
+	size_t slot;
+	return find_n(t, a, s, len, &slot);
+}
+
+uint32_t cd_intern_find_guess(const cd_intern_t *t, const cd_arena_t *a,
+                              const char *s, uint32_t guess)
 {
 	if (guess < t->n && strcmp(a->buf + t->off[guess], s) == 0)
 		return guess;
-	return plugin_intern_find(t, a, s);
+	return cd_intern_find(t, a, s);
 }
 
-int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
+int cd_intern_add_n(cd_intern_t *t, cd_arena_t *a, const char *s,
                         size_t len, uint32_t *hint, uint32_t *id)
 {
 	if (hint && *hint < t->n && same(t, a, *hint, s, len)) {
@@ -157,7 +164,7 @@ int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
 	}
 	size_t slot = 0;
 	uint32_t found = find_n(t, a, s, len, &slot);
-	if (found == PLUGIN_NOID) {
+	if (found == CD_NOID) {
 		if (t->n >= t->max_ids)
 			return CD_ELIMIT;
 		/* Keep the load at or below one half so probes stay short. */
@@ -168,11 +175,11 @@ int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
 				(void)find_n(t, a, s, len, &slot);
 		}
 		if (!rc)
-			rc = plugin_grow((void **)&t->off, &t->cap, t->n + 1,
+			rc = cd_grow((void **)&t->off, &t->cap, t->n + 1,
 			                 sizeof(*t->off));
 		uint32_t off;
 		if (!rc)
-			rc = plugin_arena_add_n(a, s, len, &off);
+			rc = cd_arena_add_n(a, s, len, &off);
 		if (rc)
 			return rc;
 		t->off[t->n] = off;
@@ -185,19 +192,19 @@ int plugin_intern_add_n(plugin_intern_t *t, plugin_arena_t *a, const char *s,
 	return CD_OK;
 }
 
-int plugin_intern_add(plugin_intern_t *t, plugin_arena_t *a, const char *s,
+int cd_intern_add(cd_intern_t *t, cd_arena_t *a, const char *s,
                       uint32_t *id)
 {
-	return plugin_intern_add_n(t, a, s, strlen(s), NULL, id);
+	return cd_intern_add_n(t, a, s, strlen(s), NULL, id);
 }
 
-int plugin_intern_add_hinted(plugin_intern_t *t, plugin_arena_t *a,
+int cd_intern_add_hinted(cd_intern_t *t, cd_arena_t *a,
                              const char *s, uint32_t *hint, uint32_t *id)
 {
-	return plugin_intern_add_n(t, a, s, strlen(s), hint, id);
+	return cd_intern_add_n(t, a, s, strlen(s), hint, id);
 }
 
-size_t plugin_intern_memory(const plugin_intern_t *t)
+size_t cd_intern_memory(const cd_intern_t *t)
 {
 	return t->nslots * sizeof(*t->slots) + t->cap * sizeof(*t->off);
 }
