@@ -122,9 +122,17 @@ static void score(pw_rd_t *r, const int *fds, size_t nfds, pw_buf_t *out)
 		kv[i].key = pw_rd_str(r, 1u << 20);
 		kv[i].value = pw_rd_str(r, 1u << 20);
 	}
-	const uint32_t *members = NULL;
-	if (!rc && (flags & 1))
-		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
+	/* The members follow the params, so they sit at any alignment in
+	 * the payload: copied out before they are read as uint32_t. */
+	uint32_t *members = NULL;
+	if (!rc && (flags & 1)) {
+		const void *m = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
+		if (m && !(members = malloc(n ? (size_t)n * sizeof(uint32_t)
+		                              : 1)))
+			rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");
+		else if (m && n)
+			memcpy(members, m, (size_t)n * sizeof(uint32_t));
+	}
 	plugin_cohort_t *view = NULL;
 	const plugin_cohort_t *co = NULL;
 	double *res = NULL;
@@ -194,6 +202,7 @@ static void score(pw_rd_t *r, const int *fds, size_t nfds, pw_buf_t *out)
 	else
 		free(res);
 	plugin_cohort_destroy(view);
+	free(members);
 	for (uint32_t i = 0; kv && i < nkv; i++) {
 		free((char *)kv[i].key);
 		free((char *)kv[i].value);
