@@ -63,7 +63,10 @@ static int decode_param(pw_rd_t *r, plugin_param_info_t *p, char *reason,
 		return bad(reason, rlen, "param");
 	if (!(p->type_name = plugin_param_type_name(p->type)))
 		return bad(reason, rlen, "param type");
-	if (p->names < CP_NAMES_NOTHING || p->names > CP_NAMES_CRITERION)
+	/* As the in-process loader reads a spec: only string and list
+	 * params name things, and only kinds this server knows. */
+	if (p->names < CP_NAMES_NOTHING || p->names > CP_NAMES_CRITERION ||
+	    (p->type != CP_PARAM_STRING && p->type != CP_PARAM_LIST))
 		p->names = CP_NAMES_NOTHING;
 	if (nch > DESC_CHOICES_MAX || (p->type == CP_PARAM_ENUM) != (nch > 0))
 		return bad(reason, rlen, "choices");
@@ -102,16 +105,15 @@ int plugin_info_decode(pw_rd_t *r, plugin_info_t *info, char *reason,
 		return bad(reason, rlen, "too many params");
 	if (n && !(info->params = calloc(n, sizeof(*info->params))))
 		return CD_ENOMEM;
-	for (; info->nparams < n; info->nparams++) {
-		int rc = decode_param(r, &info->params[info->nparams], reason,
-		                      rlen);
-		if (rc) {
-			info->nparams++;   /* so that plugin_info_free frees it */
+	while (info->nparams < n) {
+		/* Counted before decoding, so that plugin_info_free frees it
+		 * whatever fails below. */
+		plugin_param_info_t *p = &info->params[info->nparams++];
+		int rc = decode_param(r, p, reason, rlen);
+		if (rc)
 			return rc;
-		}
-		for (size_t j = 0; j < info->nparams; j++)
-			if (!strcmp(info->params[j].name,
-			            info->params[info->nparams].name))
+		for (size_t j = 0; j + 1 < info->nparams; j++)
+			if (!strcmp(info->params[j].name, p->name))
 				return bad(reason, rlen, "param declared twice");
 	}
 	if (r->pos != r->len)

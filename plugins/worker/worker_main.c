@@ -217,6 +217,8 @@ static int score(pw_rd_t *r, const int *fds, size_t nfds)
 	uint64_t token = pw_rd_u64(r);
 	uint32_t flags = pw_rd_u32(r);
 	uint32_t n = pw_rd_u32(r);
+	/* The members come right after three fixed fields (16 bytes into a
+	 * malloc'd payload), so they are aligned for uint32_t. */
 	const uint32_t *members = NULL;
 	if (flags & 1)
 		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));

@@ -44,7 +44,9 @@ def setUpModule():
                     os.path.join(pdir, "fx_good.so"))
     for f in os.listdir(pdir):
         os.chmod(os.path.join(pdir, f), 0o644)
-    SERVER = Server("--plugin-dir", pdir, "--threads", "2")
+    # An explicit ceiling for Competition.plugin_timeout (Errors).
+    SERVER = Server("--plugin-dir", pdir, "--threads", "2",
+                    "--plugin-timeout-max", "5m")
 
 
 def tearDownModule():
@@ -457,6 +459,58 @@ class Errors(unittest.TestCase):
         e = error_of(evaluate, one_round("", criterion("a", "nope")))
         self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("competition.rounds[0].criteria[0].plugin", e.details())
+        check_serving(self)
+
+    def test_plugin_timeout(self):
+        """Competition.plugin_timeout: a positive duration of at least 1 ms
+        and at most the server's --plugin-timeout-max (5m here); stored and
+        returned as given."""
+        def comp(cid, seconds=None, nanos=None):
+            c = one_round(cid, criterion("a", "indicator", indicator="x"))
+            c.plugin_timeout.SetInParent()
+            if seconds is not None:
+                c.plugin_timeout.seconds = seconds
+            if nanos is not None:
+                c.plugin_timeout.nanos = nanos
+            return c
+
+        for cid, seconds, nanos in [("pt-above", 301, 0),
+                                    ("pt-just-above", 300, 1000000),
+                                    ("pt-a-year", 86400 * 400, 0)]:
+            e = self.invalid(comp(cid, seconds, nanos), "plugin_timeout")
+            if seconds <= 86400 * 365:
+                self.assertIn("--plugin-timeout-max", e.details())
+                self.assertIn("300000 ms", e.details())
+        for cid, seconds, nanos in [("pt-zero", 0, 0),
+                                    ("pt-negative", -1, 0),
+                                    ("pt-negative-nanos", 0, -5000000),
+                                    ("pt-below-1ms", 0, 999999),
+                                    ("pt-bad-nanos", 1, 1000000000)]:
+            e = self.invalid(comp(cid, seconds, nanos), "plugin_timeout")
+            self.assertIn("positive", e.details())
+        get = unary("GetCompetition", cpb.GetCompetitionRequest,
+                    cpb.Competition)
+        for cid in ("pt-above", "pt-zero", "pt-negative"):
+            e = error_of(get, cpb.GetCompetitionRequest(id=cid))
+            self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND)
+        # Valid: stored and returned as given, at the ceiling too.
+        for cid, seconds, nanos in [("pt-ok", 2, 500000000),
+                                    ("pt-max", 300, 0),
+                                    ("pt-1ms", 0, 1000000)]:
+            create_competition(comp(cid, seconds, nanos))
+            got = get(cpb.GetCompetitionRequest(id=cid), timeout=30)
+            self.assertTrue(got.HasField("plugin_timeout"), cid)
+            self.assertEqual(got.plugin_timeout.seconds, seconds, cid)
+            self.assertEqual(got.plugin_timeout.nanos, nanos, cid)
+        # Absent stays absent (the server's --plugin-timeout applies).
+        c = one_round("pt-none", criterion("a", "indicator", indicator="x"))
+        create_competition(c)
+        got = get(cpb.GetCompetitionRequest(id="pt-none"), timeout=30)
+        self.assertFalse(got.HasField("plugin_timeout"))
+        # The same checks for an ad-hoc evaluation.
+        e = error_of(evaluate, comp("", 301, 0))
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("plugin_timeout", e.details())
         check_serving(self)
 
     def test_exists_get_list_delete(self):

@@ -16,7 +16,10 @@ static const char *const envs[] = {
 	"CLUSTERD_LISTEN", "CLUSTERD_PORT_FILE", "CLUSTERD_DATA_DIR",
 	"CLUSTERD_PLUGIN_DIR", "CLUSTERD_THREADS", "CLUSTERD_MAX_MESSAGE_BYTES",
 	"CLUSTERD_GRACE_MS", "CLUSTERD_LOG_LEVEL", "CLUSTERD_LOG_FORMAT",
-	"CLUSTERD_MAX_CONNECTIONS",
+	"CLUSTERD_MAX_CONNECTIONS", "CLUSTERD_PLUGIN_ISOLATION",
+	"CLUSTERD_PLUGIN_HOST", "CLUSTERD_PLUGIN_TIMEOUT",
+	"CLUSTERD_PLUGIN_TIMEOUT_MAX", "CLUSTERD_PLUGIN_MEMORY",
+	"CLUSTERD_PLUGIN_DIR_INSECURE",
 };
 
 static int clear_env(void **state)
@@ -137,6 +140,196 @@ static void test_env_then_flags(void **state)
 	clear_env(NULL);
 }
 
+static void test_plugin_defaults(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.plugin_isolation, 1);
+	assert_string_equal(c.plugin_host, "");
+	assert_int_equal(c.plugin_timeout_ms, 30000);
+	assert_int_equal(c.plugin_timeout_max_ms, 600000);
+	assert_true(c.plugin_memory == 4ull << 30);
+	assert_int_equal(c.plugin_dir_insecure, 0);
+}
+
+static void test_plugin_flags(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 9,
+	                      "--plugin-isolation", "none",
+	                      "--plugin-host=/opt/ph", "--plugin-timeout", "500ms",
+	                      "--plugin-timeout-max=2m", "--plugin-memory", "512M",
+	                      "--plugin-dir-insecure"), CD_OK);
+	assert_int_equal(c.plugin_isolation, 0);
+	assert_string_equal(c.plugin_host, "/opt/ph");
+	assert_int_equal(c.plugin_timeout_ms, 500);
+	assert_int_equal(c.plugin_timeout_max_ms, 120000);
+	assert_true(c.plugin_memory == 512ull << 20);
+	assert_int_equal(c.plugin_dir_insecure, 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1,
+	                      "--plugin-isolation=process"), CD_OK);
+	assert_int_equal(c.plugin_isolation, 1);
+}
+
+/* One duration flag's value in milliseconds; the other flag is set so
+ * that the pair is consistent. */
+static void expect_duration(const char *flag, const char *v, unsigned ms)
+{
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	int is_max = strcmp(flag, "--plugin-timeout") != 0;
+	int rc = is_max ? load(&c, &a, err, sizeof(err), 4, flag, v,
+	                       "--plugin-timeout", "1")
+	                : load(&c, &a, err, sizeof(err), 4, flag, v,
+	                       "--plugin-timeout-max", "86400000");
+	if (rc)
+		fail_msg("%s %s: %s", flag, v, err);
+	assert_int_equal(is_max ? c.plugin_timeout_max_ms : c.plugin_timeout_ms,
+	                 ms);
+}
+
+static void test_plugin_durations(void **state)
+{
+	(void)state;
+	static const char *const flags[] = { "--plugin-timeout",
+	                                     "--plugin-timeout-max" };
+	for (size_t i = 0; i < 2; i++) {
+		expect_duration(flags[i], "500ms", 500);
+		expect_duration(flags[i], "30s", 30000);
+		expect_duration(flags[i], "2m", 120000);
+		expect_duration(flags[i], "1500", 1500);   /* bare: ms */
+		expect_duration(flags[i], "1", 1);
+		expect_duration(flags[i], "007s", 7000);
+		expect_duration(flags[i], "86400000ms", 86400000);
+		expect_duration(flags[i], "86400s", 86400000);
+		expect_duration(flags[i], "1440m", 86400000);
+	}
+}
+
+static void test_plugin_env(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	setenv("CLUSTERD_PLUGIN_ISOLATION", "none", 1);
+	setenv("CLUSTERD_PLUGIN_HOST", "/env/ph", 1);
+	setenv("CLUSTERD_PLUGIN_TIMEOUT", "45s", 1);
+	setenv("CLUSTERD_PLUGIN_TIMEOUT_MAX", "3m", 1);
+	setenv("CLUSTERD_PLUGIN_MEMORY", "1G", 1);
+	setenv("CLUSTERD_PLUGIN_DIR_INSECURE", "1", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.plugin_isolation, 0);
+	assert_string_equal(c.plugin_host, "/env/ph");
+	assert_int_equal(c.plugin_timeout_ms, 45000);
+	assert_int_equal(c.plugin_timeout_max_ms, 180000);
+	assert_true(c.plugin_memory == 1ull << 30);
+	assert_int_equal(c.plugin_dir_insecure, 1);
+	/* Flags win over the environment. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4,
+	                      "--plugin-isolation", "process",
+	                      "--plugin-timeout", "10s"), CD_OK);
+	assert_int_equal(c.plugin_isolation, 1);
+	assert_int_equal(c.plugin_timeout_ms, 10000);
+	assert_int_equal(c.plugin_timeout_max_ms, 180000);
+	/* The switch's variable: 0 is off, and the flag still turns it on. */
+	setenv("CLUSTERD_PLUGIN_DIR_INSECURE", "0", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.plugin_dir_insecure, 0);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1,
+	                      "--plugin-dir-insecure"), CD_OK);
+	assert_int_equal(c.plugin_dir_insecure, 1);
+	/* Anything else is refused, naming the variable. */
+	static const char *const bad_switch[] = { "yes", "true", "", "2", "01",
+	                                          "1 " };
+	for (size_t i = 0; i < sizeof(bad_switch) / sizeof(*bad_switch); i++) {
+		setenv("CLUSTERD_PLUGIN_DIR_INSECURE", bad_switch[i], 1);
+		assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+		assert_non_null(strstr(err, "CLUSTERD_PLUGIN_DIR_INSECURE"));
+		assert_non_null(strstr(err, "1 or 0"));
+	}
+	unsetenv("CLUSTERD_PLUGIN_DIR_INSECURE");
+	/* Bad values in the other variables, named likewise. */
+	static const struct { const char *env, *v; } bad[] = {
+		{ "CLUSTERD_PLUGIN_ISOLATION", "sandbox" },
+		{ "CLUSTERD_PLUGIN_TIMEOUT", "0" },
+		{ "CLUSTERD_PLUGIN_TIMEOUT", "soon" },
+		{ "CLUSTERD_PLUGIN_TIMEOUT_MAX", "25h" },
+		{ "CLUSTERD_PLUGIN_TIMEOUT_MAX", "0ms" },
+		{ "CLUSTERD_PLUGIN_MEMORY", "1M" },
+		{ "CLUSTERD_PLUGIN_MEMORY", "2T" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		clear_env(NULL);
+		setenv(bad[i].env, bad[i].v, 1);
+		assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+		if (!strstr(err, bad[i].env))
+			fail_msg("%s=%s: '%s'", bad[i].env, bad[i].v, err);
+		assert_null(strchr(err, '\n'));
+	}
+	/* The environment's timeout above the flag's maximum. */
+	clear_env(NULL);
+	setenv("CLUSTERD_PLUGIN_TIMEOUT", "5m", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+	                      "--plugin-timeout-max", "1m"), CD_EINVAL);
+	assert_non_null(strstr(err, "above --plugin-timeout-max"));
+	clear_env(NULL);
+}
+
+static void test_plugin_memory(void **state)
+{
+	(void)state;
+	static const struct { const char *v; unsigned long long bytes; } good[] = {
+		{ "64M", 64ull << 20 }, { "64m", 64ull << 20 },
+		{ "65536k", 64ull << 20 }, { "65536K", 64ull << 20 },
+		{ "67108864", 64ull << 20 }, { "4g", 4ull << 30 },
+		{ "1024G", 1ull << 40 }, { "1099511627776", 1ull << 40 },
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		cfg_t c;
+		cfg_action a;
+		char err[256] = "";
+		if (load(&c, &a, err, sizeof(err), 2, "--plugin-memory", good[i].v))
+			fail_msg("%s: %s", good[i].v, err);
+		assert_true(c.plugin_memory == good[i].bytes);
+	}
+}
+
+static void test_plugin_timeout_above_max(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	/* The default timeout (30s) above a lower maximum. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+	                      "--plugin-timeout-max", "10s"), CD_EINVAL);
+	assert_non_null(strstr(err, "--plugin-timeout (30000 ms) is above "
+	                            "--plugin-timeout-max (10000 ms)"));
+	assert_null(strchr(err, '\n'));
+	/* Equal is fine, in either order; one above is not. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4,
+	                      "--plugin-timeout-max", "10s",
+	                      "--plugin-timeout", "10000"), CD_OK);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4,
+	                      "--plugin-timeout", "10001",
+	                      "--plugin-timeout-max", "10s"), CD_EINVAL);
+	/* A timeout above the default maximum (10m) needs a larger one. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+	                      "--plugin-timeout", "11m"), CD_EINVAL);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4,
+	                      "--plugin-timeout", "11m",
+	                      "--plugin-timeout-max", "1440m"), CD_OK);
+	assert_int_equal(c.plugin_timeout_ms, 660000);
+}
+
 static void test_help_version(void **state)
 {
 	(void)state;
@@ -195,6 +388,36 @@ static void test_bad_flags(void **state)
 	memset(longv, 'a', sizeof(longv) - 1);
 	longv[sizeof(longv) - 1] = '\0';
 	expect_bad("--data-dir", longv, "too long");
+
+	/* Plugin flags. */
+	expect_bad("--plugin-isolation", "sandbox", "process or none");
+	expect_bad("--plugin-isolation", "", "process or none");
+	expect_bad("--plugin-isolation", "Process", "process or none");
+	expect_bad("--plugin-isolation", NULL, "needs a value");
+	static const char *const timeouts[] = { "--plugin-timeout",
+	                                        "--plugin-timeout-max" };
+	static const char *const bad_durations[] = {
+		"0", "0ms", "0s", "0m", "-1", "1h", "1.5s", "5 s", "s", "ms", "",
+		"10sec", "5S", " 5", "86400001", "86401s", "1441m",
+		"99999999999999999999", "18446744073709551615",
+		"4294967296", "71583m",   /* a 32-bit ms count would wrap */
+	};
+	for (size_t i = 0; i < 2; i++)
+		for (size_t j = 0; j < sizeof(bad_durations) /
+		                       sizeof(*bad_durations); j++)
+			expect_bad(timeouts[i], bad_durations[j], "1ms..24h");
+	expect_bad("--plugin-timeout", NULL, "needs a value");
+	static const char *const bad_memory[] = {
+		"0", "1", "64", "63M", "65535k", "67108863", "1025G", "2T", "1P",
+		"1099511627777", "18446744073709551615", "99999999999999999999",
+		"17179869184G", "4GB", "4 G", "G", "-1G", "", "lots",
+	};
+	for (size_t j = 0; j < sizeof(bad_memory) / sizeof(*bad_memory); j++)
+		expect_bad("--plugin-memory", bad_memory[j], "64M..1024G");
+	expect_bad("--plugin-dir-insecure=1", NULL, "takes no value");
+	expect_bad("--plugin-dir-insecure=", NULL, "takes no value");
+	expect_bad("--plugin-host", NULL, "needs a value");
+	expect_bad("--plugin-host", longv, "too long");
 }
 
 int main(void)
@@ -206,6 +429,12 @@ int main(void)
 		cmocka_unit_test_setup(test_env_then_flags, clear_env),
 		cmocka_unit_test_setup(test_help_version, clear_env),
 		cmocka_unit_test_setup(test_bad_flags, clear_env),
+		cmocka_unit_test_setup(test_plugin_defaults, clear_env),
+		cmocka_unit_test_setup(test_plugin_flags, clear_env),
+		cmocka_unit_test_setup(test_plugin_durations, clear_env),
+		cmocka_unit_test_setup(test_plugin_env, clear_env),
+		cmocka_unit_test_setup(test_plugin_memory, clear_env),
+		cmocka_unit_test_setup(test_plugin_timeout_above_max, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
