@@ -11,6 +11,7 @@
 #include "plugin_cohort.h"
 #include "plugin_instance.h"
 #include "srv_fill.h"
+#include "srv_score.h"
 
 /* -------------------------------------------------------------- checks */
 
@@ -111,77 +112,6 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* ------------------------------------------------------------- scoring */
-
-typedef struct scorer {
-	plugin_generation_t *gen;
-	unsigned timeout_ms;
-	const plugin_cohort_t *pc;
-	const char **reasons;
-	size_t nreasons;
-} scorer_t;
-
-static int run_code(int rc)
-{
-	/* A stored definition that no longer fits the loaded plugins is a
-	 * state problem, not a bad request. */
-	if (rc == CD_ENOTFOUND || cd_err_is_invalid(rc))
-		return CD_EPRECONDITION;
-	/* A time limit and a shutdown say so in their codes. */
-	if (rc == CD_ENOMEM || rc == CD_EDEADLINE || rc == CD_EUNAVAIL)
-		return rc;
-	return CD_EPLUGIN;
-}
-
-static int score_fn(void *arg, engine_score_req_t *req, char *err,
-                    size_t errlen)
-{
-	scorer_t *s = arg;
-	const Clusters__V1__Criterion *def = req->def;
-	if (!s->gen)
-		return cd_fail(err, errlen, CD_EPRECONDITION, "no plugins are "
-		               "loaded (no plugin directory)");
-	if (req->n > s->nreasons) {
-		const char **nr = realloc(s->reasons, req->n * sizeof(*nr));
-		if (!nr)
-			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-		s->reasons = nr;
-		s->nreasons = req->n;
-	}
-	plugin_kv_t *kv = srv_eval_params(def);
-	if (!kv)
-		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	plugin_cohort_t *view = NULL;
-	const plugin_cohort_t *co = s->pc;
-	int rc = CD_OK;
-	/* Members are ascending: n == size means every cluster. */
-	if (req->n != plugin_cohort_size(s->pc)) {
-		rc = plugin_cohort_view(&view, s->pc, req->members, req->n, err,
-		                        errlen);
-		co = view;
-	}
-	plugin_instance_t *inst = NULL;
-	if (!rc) {
-		rc = plugin_instance_open(&inst, s->gen, def->plugin, kv,
-		                          def->n_params, err, errlen);
-		if (rc)
-			rc = run_code(rc);
-		else
-			plugin_instance_set_timeout(inst, s->timeout_ms);
-	}
-	if (!rc) {
-		rc = plugin_instance_score(inst, co, req->raw, s->reasons, err,
-		                           errlen);
-		if (rc)
-			rc = run_code(rc);
-	}
-	for (size_t i = 0; !rc && i < req->n; i++)
-		if (s->reasons[i])
-			rc = engine_notes_set(req->notes, i, s->reasons[i]);
-	plugin_instance_close(inst);
-	plugin_cohort_destroy(view);
-	free(kv);
-	return rc;
-}
 
 /* ------------------------------------------------- names in the data */
 
@@ -437,13 +367,14 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	engine_result_t *res = NULL;
 	engine_plugin_use_t *uses = NULL;
 	size_t nuses = 0;
-	scorer_t sc = {.gen = r->gen, .timeout_ms = r->plugin_timeout_ms};
+	srv_scorer_t sc = {.def = r->def, .gen = r->gen,
+	                   .timeout_ms = r->plugin_timeout_ms};
 
 	int rc = srv_fill_cohorts(r, &ec, &pc, err, errlen);
 	if (!rc) {
 		const Clusters__V1__SensitivityOptions *s = r->sensitivity;
 		engine_opts_t o = {
-			.scorer = score_fn,
+			.scorer = srv_score_fn,
 			.scorer_arg = &sc,
 			.progress = r->progress,
 			.progress_arg = r->progress_arg,
@@ -457,7 +388,7 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 		if (!rc)
 			rc = engine_evaluate(r->def, ec, &o, &res, err, errlen);
 	}
-	free(sc.reasons);
+	srv_score_fini(&sc);
 	if (!rc && plugins_used(r->def, r->gen, &uses, &nuses))
 		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	if (!rc) {
