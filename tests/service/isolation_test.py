@@ -475,6 +475,29 @@ class ScoreTime(Base):
         self.assertEqual(r.standings[0].cluster_id, CLUSTERS[-1])
 
 
+def _middle_of_a_round(self):
+    """A round's criteria go to one worker in one request: a crash in the
+    second of three fails the run naming the second, and the worker that
+    replaces it scores the next run's round whole."""
+    comp = one_round("", criterion("c_one", "indicator", indicator="x"))
+    comp.rounds[0].criteria.append(criterion("c_bad", "bk_segv"))
+    comp.rounds[0].criteria.append(criterion("c_three", "indicator",
+                                             indicator="x"))
+    with self.assertRaises(grpc.RpcError) as e:
+        evaluate(self.srv, comp)
+    d = e.exception.details()
+    self.assertIn('rounds[0].criteria[1] "c_bad"', d)
+    self.assertIn("SIGSEGV", d)
+    good = one_round("", criterion("c_one", "indicator", indicator="x"))
+    good.rounds[0].criteria.append(criterion("c_two", "indicator",
+                                             indicator="x"))
+    r = evaluate(self.srv, good)
+    self.assertEqual([s.cluster_id for s in r.standings][0], CLUSTERS[-1])
+
+
+ScoreTime.test_crash_in_the_middle_of_a_round = _middle_of_a_round
+
+
 def _score_time_test(what):
     def test(self):
         self.score_time(what)
