@@ -6,14 +6,16 @@
 #   1. RunCompetition over LARGE clusters (the benchmark competition of
 #      bench_competition.sh: one round, 5 criteria with the `indicator`
 #      plugin, MIN_MAX, weighted sum, top 100): per round each mode's server
-#      is started, makes one untimed warm-up run and one timed run, and is
-#      stopped; the order of the modes alternates between rounds. Both
-#      modes must give the same top 100.
-#   2. Peak memory during those runs: bench_tree_mem.py samples clusterd and
-#      every descendant (the clusterd-plugin-host workers) every 50 ms: the
-#      sum of their VmHWM, the peak of their summed Pss (shared pages split
-#      between the processes that map them) and of their summed RSS (shared
-#      pages counted in each).
+#      is started, makes three runs and is stopped; the second is timed
+#      (wall time, and the CPU time of clusterd and its workers from
+#      /proc/PID/stat); the order of the modes alternates between rounds.
+#      Both modes must give the same top 100.
+#   2. Peak memory: the first run after each start and the third (the
+#      steady state: a run after a run) go under bench_tree_mem.py, which
+#      samples clusterd and every descendant (the clusterd-plugin-host
+#      workers) every SAMPLE_MS: the sum of their VmHWM, the peak of their
+#      summed Pss (shared pages split between the processes that map them)
+#      and of their summed RSS (shared pages counted in each).
 #   3. Evaluate latency, one call in flight (bench_isolation eval): an
 #      inline definition of two rounds of 5 criteria each (indicator,
 #      topsis, growth, st_output, specialization; the first selects the top
@@ -190,31 +192,41 @@ stop_server
 echo "  data directory: $(du -sm "$DL" | cut -f1) MB"
 
 echo
-echo "== RunCompetition over $LARGE clusters: per round and mode, start, one untimed warm-up run, one timed run, stop; memory sampled every $SAMPLE_MS ms throughout"
-: >"$TMP/run.process"; : >"$TMP/run.none"
+echo "== RunCompetition over $LARGE clusters: per round and mode, start; run 1 (first after start) with memory sampled every $SAMPLE_MS ms; run 2 timed, no sampler; run 3 with memory sampled again (steady state); stop"
+: >"$TMP/run.process"; : >"$TMP/run.none"; : >"$TMP/cpu.process"; : >"$TMP/cpu.none"
+# memrun MODE TAG: one run of the competition under the memory sampler;
+# appends its figures to $TMP/<key>.<tag>.<mode>; prints a summary.
+memrun() {
+  "$PY" "$HERE/bench_tree_mem.py" "$PID" "$TMP/mem" "$SAMPLE_MS" &
+  SAMPLER=$!
+  local t
+  t=$(timeout 900 "$COMP" run "$ADDR" bench "$TMP/top.$1" | awk '{print $2}')
+  kill -TERM "$SAMPLER"; wait "$SAMPLER" || true; SAMPLER=""
+  local k
+  for k in hwm_sum hwm_root hwm_others pss_peak rss_peak anon_peak shmem_peak file_peak; do
+    kv "$TMP/mem" "$k" >>"$TMP/$k.$2.$1"
+  done
+  m() { echo $(( $(kv "$TMP/mem" "$1") / 1024 )); }
+  echo "$2 run $t s: VmHWM server $(m hwm_root) MB + workers $(m hwm_others) MB ($(kv "$TMP/mem" procs) seen) = $(m hwm_sum) MB;" \
+       "peak summed Pss $(m pss_peak) MB, RSS $(m rss_peak) MB (anon $(m anon_peak), shmem $(m shmem_peak), file $(m file_peak));" \
+       "$(kv "$TMP/mem" samples) samples, sampler CPU $(kv "$TMP/mem" cpu_ms) ms"
+}
 for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then order="process none"; else order="none process"; fi
   for mode in $order; do
     la=$(loadavg)
     start_server "$mode" "$DL"
-    "$PY" "$HERE/bench_tree_mem.py" "$PID" "$TMP/mem" "$SAMPLE_MS" &
-    SAMPLER=$!
-    w=$(timeout 900 "$COMP" run "$ADDR" bench "$TMP/top.$mode" | awk '{print $2}')
+    m1=$(memrun "$mode" first)
     c0=$(tree_cpu_ms "$PID")
     t=$(timeout 900 "$COMP" run "$ADDR" bench "$TMP/top.$mode" | awk '{print $2}')
     c1=$(tree_cpu_ms "$PID")
-    kill -TERM "$SAMPLER"; wait "$SAMPLER" || true; SAMPLER=""
+    m3=$(memrun "$mode" steady)
     stop_server
     echo "$t" >>"$TMP/run.$mode"
-    for k in hwm_sum hwm_root hwm_others pss_peak rss_peak anon_peak shmem_peak file_peak procs_max; do
-      kv "$TMP/mem" "$k" >>"$TMP/$k.$mode"
-    done
-    echo "  round $r $mode (load $la): warm-up $w s, timed $t s, CPU of clusterd+workers $((c1 - c0)) ms;" \
-         "VmHWM server $(( $(kv "$TMP/mem" hwm_root) / 1024 )) MB + workers $(( $(kv "$TMP/mem" hwm_others) / 1024 )) MB" \
-         "($(kv "$TMP/mem" procs) seen, $(kv "$TMP/mem" procs_max) at once) = $(( $(kv "$TMP/mem" hwm_sum) / 1024 )) MB;" \
-         "peak summed Pss $(( $(kv "$TMP/mem" pss_peak) / 1024 )) MB, RSS $(( $(kv "$TMP/mem" rss_peak) / 1024 )) MB" \
-         "(anon $(( $(kv "$TMP/mem" anon_peak) / 1024 )), shmem $(( $(kv "$TMP/mem" shmem_peak) / 1024 )), file $(( $(kv "$TMP/mem" file_peak) / 1024 )));" \
-         "sampler $(kv "$TMP/mem" samples) samples, $(kv "$TMP/mem" cpu_ms) ms CPU"
+    echo "$((c1 - c0))" >>"$TMP/cpu.$mode"
+    echo "  round $r $mode (load $la): timed run $t s, CPU of clusterd+workers $((c1 - c0)) ms"
+    echo "    $m1"
+    echo "    $m3"
   done
   cmp -s "$TMP/top.process" "$TMP/top.none" ||
     { echo "bench_isolation: the two modes' top 100 differ" >&2; exit 1; }
@@ -255,14 +267,18 @@ echo
 echo "== summary (medians; min-max in brackets)"
 rp=$(median <"$TMP/run.process") rn=$(median <"$TMP/run.none")
 echo "RunCompetition $LARGE x 5 criteria: process $rp s [$(minmax <"$TMP/run.process")], none $rn s [$(minmax <"$TMP/run.none")], ratio $(ratio "$rp" "$rn") (target <= 1.25: $(yes_if "$rp / $rn <= 1.25"))"
+cp=$(median <"$TMP/cpu.process") cn=$(median <"$TMP/cpu.none")
+echo "  CPU time of clusterd+workers per run: process $cp ms [$(minmax <"$TMP/cpu.process")], none $cn ms [$(minmax <"$TMP/cpu.none")], ratio $(ratio "$cp" "$cn")"
 mb() { awk '{printf "%.0f\n", $1 / 1024}' "$1" | median | awk '{printf "%.0f", $1}'; }
 mbr() { awk '{printf "%.0f\n", $1 / 1024}' "$1" | minmax; }
-for mode in process none; do
-  echo "memory, $mode: sum of VmHWM $(mb "$TMP/hwm_sum.$mode") MB [$(mbr "$TMP/hwm_sum.$mode")] (server $(mb "$TMP/hwm_root.$mode"), workers $(mb "$TMP/hwm_others.$mode"));" \
-       "peak summed Pss $(mb "$TMP/pss_peak.$mode") MB [$(mbr "$TMP/pss_peak.$mode")]; peak summed RSS $(mb "$TMP/rss_peak.$mode") MB [$(mbr "$TMP/rss_peak.$mode")]"
+for tag in first steady; do
+  for mode in process none; do
+    echo "memory, $tag run, $mode: sum of VmHWM $(mb "$TMP/hwm_sum.$tag.$mode") MB [$(mbr "$TMP/hwm_sum.$tag.$mode")] (server $(mb "$TMP/hwm_root.$tag.$mode"), workers $(mb "$TMP/hwm_others.$tag.$mode"));" \
+         "peak summed Pss $(mb "$TMP/pss_peak.$tag.$mode") MB [$(mbr "$TMP/pss_peak.$tag.$mode")]; peak summed RSS $(mb "$TMP/rss_peak.$tag.$mode") MB; peak shmem $(mb "$TMP/shmem_peak.$tag.$mode") MB"
+  done
 done
-h=$(mb "$TMP/hwm_sum.process") p=$(mb "$TMP/pss_peak.process") hn=$(mb "$TMP/hwm_root.none")
-echo "peak memory, process: sum of VmHWM $h MB (target <= 512 MB: $(yes_if "$h <= 512")); peak summed Pss $p MB (target <= 512 MB: $(yes_if "$p <= 512")); in-process VmHWM $hn MB ($(yes_if "$hn <= 512"))"
+h=$(mb "$TMP/hwm_sum.steady.process") p=$(mb "$TMP/pss_peak.steady.process") p1=$(mb "$TMP/pss_peak.first.process") hn=$(mb "$TMP/hwm_root.steady.none")
+echo "peak memory, process: sum of VmHWM $h MB (target <= 512 MB: $(yes_if "$h <= 512")); peak summed Pss $p MB after a previous run, $p1 MB on the first run after start (target <= 512 MB: $(yes_if "$p <= 512") / $(yes_if "$p1 <= 512")); in-process VmHWM $hn MB ($(yes_if "$hn <= 512"))"
 for m in e50 e90 e99 g50 ecpu; do
   eval "${m}p=\$(median <\"\$TMP/$m.process\" | awk '{printf \"%.0f\", \$1}')"
   eval "${m}n=\$(median <\"\$TMP/$m.none\" | awk '{printf \"%.0f\", \$1}')"
