@@ -267,7 +267,7 @@ echo
 echo "== summary (medians; min-max in brackets)"
 rp=$(median <"$TMP/run.process") rn=$(median <"$TMP/run.none")
 echo "RunCompetition $LARGE x 5 criteria: process $rp s [$(minmax <"$TMP/run.process")], none $rn s [$(minmax <"$TMP/run.none")], ratio $(ratio "$rp" "$rn") (target <= 1.25: $(yes_if "$rp / $rn <= 1.25"))"
-cp=$(median <"$TMP/cpu.process") cn=$(median <"$TMP/cpu.none")
+cp=$(median <"$TMP/cpu.process" | awk '{printf "%.0f", $1}') cn=$(median <"$TMP/cpu.none" | awk '{printf "%.0f", $1}')
 echo "  CPU time of clusterd+workers per run: process $cp ms [$(minmax <"$TMP/cpu.process")], none $cn ms [$(minmax <"$TMP/cpu.none")], ratio $(ratio "$cp" "$cn")"
 mb() { awk '{printf "%.0f\n", $1 / 1024}' "$1" | median | awk '{printf "%.0f", $1}'; }
 mbr() { awk '{printf "%.0f\n", $1 / 1024}' "$1" | minmax; }
