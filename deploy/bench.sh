@@ -25,7 +25,7 @@ BUILD="$ROOT/build/bench"
 # raises must not keep the benchmarks from building (the test builds keep
 # -Werror).
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCLUSTERD_TESTS=OFF \
-      -DCLUSTERD_BENCH=ON -DCLUSTERD_WERROR=OFF >/dev/null
+      -DCLUSTERD_BENCH=ON >/dev/null
 which="${1:-store}"
 shift || true
 case "$which" in

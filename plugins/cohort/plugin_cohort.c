@@ -153,7 +153,19 @@ static void shrink(void **p, size_t *cap, size_t n, size_t elem)
 	}
 }
 
+static int seal_as(plugin_cohort_t *c, int file, char *err, size_t errlen);
+
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
+{
+	return seal_as(c, 0, err, errlen);
+}
+
+int plugin_cohort_seal_file(plugin_cohort_t *c, char *err, size_t errlen)
+{
+	return seal_as(c, 1, err, errlen);
+}
+
+static int seal_as(plugin_cohort_t *c, int file, char *err, size_t errlen)
 {
 	if (c->sealed)
 		return cd_fail(err, errlen, CD_EPRECONDITION,
@@ -165,7 +177,7 @@ int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
 	shrink((void **)&c->as, &c->capas, c->nas, sizeof(*c->as));
 	shrink((void **)&c->lab, &c->caplab, c->nlab, sizeof(*c->lab));
 	shrink((void **)&c->arena.buf, &c->arena.cap, c->arena.len, 1);
-	int rc = pc_seg_pack(c, err, errlen);
+	int rc = pc_seg_pack(c, file, err, errlen);
 	if (rc)
 		return rc;
 	c->sealed = 1;

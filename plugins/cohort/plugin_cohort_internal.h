@@ -78,11 +78,17 @@ struct cp_cohort {
 	size_t seg_len;
 	int seg_fd;
 	uint64_t serial;   /* unique per packed cohort in this process */
+	int seg_heap;      /* seg is heap memory (small cohorts), no file */
 };
 
-/* Moves a cohort's arrays into a sealed memfd mapped read-only (at seal).
+/* Moves a cohort's arrays into a sealed memfd mapped read-only (at seal;
+ * file = 0 lets a small one go to the heap instead).
  * CD_EIO when the segment cannot be made; the cohort is then unchanged. */
-int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen);
+int pc_seg_pack(plugin_cohort_t *c, int file, char *err, size_t errlen);
+/* Cohort segments up to this size live in the heap (seg_heap): an
+ * inline evaluation's cohort crosses to a worker inside its request. */
+#define PC_SEG_HEAP_MAX (1u << 20)
+
 /* A number no other packed cohort of this process has had. */
 uint64_t plugin_cohort_serial(const plugin_cohort_t *c);
 /* Unmaps and closes the segment of a packed cohort. */

@@ -90,7 +90,7 @@ static void bind(plugin_cohort_t *c, const seg_hdr_t *h, char *base)
 	c->empty = h->empty;
 }
 
-int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen)
+int pc_seg_pack(plugin_cohort_t *c, int file, char *err, size_t errlen)
 {
 	arr_t a[A_COUNT];
 	arrays(c, a);
@@ -106,6 +106,29 @@ int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen)
 		size = align_up(size + a[i].n * a[i].elem);
 	}
 	h.size = size;
+	static atomic_uint_fast64_t serials;
+	if (!file && size <= PC_SEG_HEAP_MAX) {
+		/* Small (an inline evaluation): the same layout in the heap;
+		 * a worker gets it inside the request. No file, no mapping to
+		 * make and unmake (which costs a TLB shootdown). */
+		char *m = aligned_alloc(SEG_ALIGN, size);
+		if (!m)
+			return cd_fail(err, errlen, CD_ENOMEM, "cohort: out of "
+			               "memory");
+		memset(m, 0, size);
+		memcpy(m, &h, sizeof(h));
+		for (int i = 0; i < A_COUNT; i++) {
+			if (a[i].n)
+				memcpy(m + h.off[i], *a[i].p, a[i].n * a[i].elem);
+			free(*a[i].p);
+		}
+		c->seg = m;
+		c->seg_len = size;
+		c->seg_heap = 1;
+		c->serial = atomic_fetch_add(&serials, 1) + 1;
+		bind(c, &h, m);
+		return CD_OK;
+	}
 	int fd = memfd_create("clusterd-cohort", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return cd_fail(err, errlen, CD_EIO, "cohort: cannot create its "
@@ -137,7 +160,6 @@ int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen)
 	}
 	for (int i = 0; i < A_COUNT; i++)
 		free(*a[i].p);
-	static atomic_uint_fast64_t serials;
 	c->seg = r;
 	c->seg_len = size;
 	c->seg_fd = fd;
@@ -148,7 +170,9 @@ int pc_seg_pack(plugin_cohort_t *c, char *err, size_t errlen)
 
 void pc_seg_release(plugin_cohort_t *c)
 {
-	if (c->seg)
+	if (c->seg && c->seg_heap)
+		free(c->seg);
+	else if (c->seg)
 		munmap(c->seg, c->seg_len);
 	if (c->seg_fd >= 0)
 		close(c->seg_fd);
@@ -192,6 +216,46 @@ static int check_hdr(const seg_hdr_t *h, size_t size)
 	       (!h->inames_nslots ||
 	        !(h->inames_nslots & (h->inames_nslots - 1))) &&
 	       h->empty < h->len[A_SOFF];
+}
+
+const void *plugin_cohort_bytes(const plugin_cohort_t *c, size_t *len)
+{
+	if (c->parent || !c->seg || !c->seg_heap) {
+		*len = 0;
+		return NULL;
+	}
+	*len = c->seg_len;
+	return c->seg;
+}
+
+int plugin_cohort_attach_bytes(plugin_cohort_t **out, const void *buf,
+                               size_t len, char *err, size_t errlen)
+{
+	*out = NULL;
+	seg_hdr_t h;
+	if (len < sizeof(h))
+		return cd_fail(err, errlen, CD_EINVAL, "cohort segment: %zu "
+		               "bytes is too short", len);
+	memcpy(&h, buf, sizeof(h));
+	if (!check_hdr(&h, len))
+		return cd_fail(err, errlen, CD_EINVAL, "cohort segment: bad "
+		               "header");
+	/* A copy of its own, aligned as the layout wants. */
+	char *m = aligned_alloc(SEG_ALIGN, align_up(len));
+	plugin_cohort_t *c = m ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		free(m);
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	}
+	memcpy(m, buf, len);
+	c->seg = m;
+	c->seg_len = len;
+	c->seg_heap = 1;
+	c->seg_fd = -1;
+	bind(c, &h, m);
+	c->sealed = 1;
+	*out = c;
+	return CD_OK;
 }
 
 int plugin_cohort_attach(plugin_cohort_t **out, int fd, char *err,

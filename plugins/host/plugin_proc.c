@@ -453,12 +453,21 @@ static int send_request(worker_t *w, const plugin_proc_call_t *c,
                         uint32_t flags, int out_fd)
 {
 	pw_buf_t b = {0};
+	size_t clen = 0;
+	const void *cbytes = plugin_cohort_bytes(c->cohort, &clen);
+	if (cbytes)
+		flags |= 4;
 	/* Tells cohorts apart for the worker's cache of the last one. */
 	pw_buf_u64(&b, plugin_cohort_serial(c->cohort));
 	pw_buf_u32(&b, flags);
 	pw_buf_u32(&b, (uint32_t)c->n);
 	if (flags & 1)
 		pw_buf_bytes(&b, c->members, c->n * sizeof(uint32_t));
+	if (flags & 4) {
+		/* A small cohort rides in the request. */
+		pw_buf_u64(&b, clen);
+		pw_buf_bytes(&b, cbytes, clen);
+	}
 	pw_buf_u32(&b, (uint32_t)c->k);
 	for (size_t j = 0; j < c->k; j++) {
 		const plugin_proc_item_t *it = &c->items[j];
@@ -469,10 +478,14 @@ static int send_request(worker_t *w, const plugin_proc_call_t *c,
 			pw_buf_str(&b, it->kv[i].value);
 		}
 	}
-	int fds[2] = { plugin_cohort_fd(c->cohort), out_fd };
+	int fds[2], nfds = 0;
+	if (!(flags & 4))
+		fds[nfds++] = plugin_cohort_fd(c->cohort);
+	if (out_fd >= 0)
+		fds[nfds++] = out_fd;
 	int rc = b.oom ? CD_ENOMEM
 	               : pw_send(w->sock, PW_S_SCORE, b.p, b.len, fds,
-	                         out_fd >= 0 ? 2 : 1);
+	                         (size_t)nfds);
 	pw_buf_free(&b);
 	return rc;
 }
@@ -555,9 +568,11 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 		return CD_OK;
 	snprintf(who, sizeof(who), "plugin '%s' %s", c->items[0].info->name,
 	         c->items[0].info->version);
-	if (plugin_cohort_fd(c->cohort) < 0)
+	size_t clen;
+	if (plugin_cohort_fd(c->cohort) < 0 &&
+	    !plugin_cohort_bytes(c->cohort, &clen))
 		return cd_fail(err, errlen, CD_EPRECONDITION, "%s: the cohort is "
-		               "not a sealed shared segment", who);
+		               "not a sealed segment", who);
 	int out_fd = -1, rc = CD_OK;
 	uint32_t flags = c->members ? 1 : 0;
 	if (c->n > INLINE_SCORES) {

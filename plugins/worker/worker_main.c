@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ const char *__asan_default_options(void)
 #define MAX_REQUEST (64u << 20)
 #define LOGS_PER_CALL 100
 #define REASON_MAX 1024
+/* How long an idle worker keeps the last cohort for the next round. */
+#define IDLE_DROP_MS 500
 
 typedef struct worker {
 	plugin_generation_t gen;
@@ -97,13 +100,18 @@ static __attribute__((noreturn)) void die(const char *msg)
 
 /* ------------------------------------------------------------ scoring */
 
-static int take_cohort(uint64_t token, int fd, char *err, size_t errlen)
+/* The request's cohort: the one kept from the last request, or fd's
+ * segment, or the bytes that came with the request. */
+static int take_cohort(uint64_t token, int fd, const void *bytes,
+                       size_t len, char *err, size_t errlen)
 {
 	if (W.cohort && token == W.token)
 		return CD_OK;
 	plugin_cohort_destroy(W.cohort);
 	W.cohort = NULL;
-	int rc = plugin_cohort_attach(&W.cohort, fd, err, errlen);
+	int rc = bytes ? plugin_cohort_attach_bytes(&W.cohort, bytes, len, err,
+	                                            errlen)
+	               : plugin_cohort_attach(&W.cohort, fd, err, errlen);
 	if (!rc)
 		W.token = token;
 	return rc;
@@ -222,10 +230,17 @@ static int score(pw_rd_t *r, const int *fds, size_t nfds)
 	const uint32_t *members = NULL;
 	if (flags & 1)
 		members = pw_rd_bytes(r, (size_t)n * sizeof(uint32_t));
+	const void *cbytes = NULL;
+	size_t clen = 0;
+	if (flags & 4) {
+		clen = (size_t)pw_rd_u64(r);
+		cbytes = pw_rd_bytes(r, clen);
+	}
 	item_t *items = NULL;
 	uint32_t k = 0;
+	size_t want = !(flags & 4) + !!(flags & 2);
 	int rc = r->bad ? CD_EINVAL : read_items(r, &items, &k);
-	if (rc || nfds < 1 || (!!(flags & 2)) != (nfds == 2) || !k) {
+	if (rc || nfds != want || !k) {
 		free_items(items, k);
 		send_failure(rc == CD_ENOMEM ? rc : CD_EINVAL,
 		             "the plugin worker got a bad score request");
@@ -233,7 +248,8 @@ static int score(pw_rd_t *r, const int *fds, size_t nfds)
 	}
 	plugin_cohort_t *view = NULL;
 	const plugin_cohort_t *co = NULL;
-	rc = take_cohort(token, fds[0], err, sizeof(err));
+	rc = take_cohort(token, (flags & 4) ? -1 : fds[0], cbytes, clen, err,
+	                 sizeof(err));
 	if (!rc && members) {
 		rc = plugin_cohort_view(&view, W.cohort, members, n, err,
 		                        sizeof(err));
@@ -250,9 +266,10 @@ static int score(pw_rd_t *r, const int *fds, size_t nfds)
 	size_t maplen = one * k;
 	if (!rc && (flags & 2)) {
 		struct stat st;
-		if (fstat(fds[1], &st) != 0 || (size_t)st.st_size < maplen ||
+		int ofd = fds[want - 1];
+		if (fstat(ofd, &st) != 0 || (size_t)st.st_size < maplen ||
 		    (maplen && (map = mmap(NULL, maplen, PROT_READ | PROT_WRITE,
-		                           MAP_SHARED, fds[1], 0)) == MAP_FAILED))
+		                           MAP_SHARED, ofd, 0)) == MAP_FAILED))
 			rc = cd_fail(err, sizeof(err), CD_EIO, "cannot map the "
 			             "output segment: %s", strerror(errno));
 	} else if (!rc && !(res = malloc(one ? one : 1))) {
@@ -286,8 +303,17 @@ static __attribute__((noreturn)) void serve(void)
 		uint8_t *p;
 		size_t len, nfds;
 		int fds[PW_MAX_FDS], eof;
-		int rc = pw_recv(SOCK, 0, -1, MAX_REQUEST, &type, &p, &len, fds,
+		/* A cohort kept for the next round is let go once the worker
+		 * is idle: it must not hold a finished run's pages while the
+		 * server builds the next one. */
+		int64_t idle = W.cohort ? pw_now_ms() + IDLE_DROP_MS : 0;
+		int rc = pw_recv(SOCK, idle, -1, MAX_REQUEST, &type, &p, &len, fds,
 		                 &nfds, &eof);
+		if (rc == CD_EDEADLINE) {
+			plugin_cohort_destroy(W.cohort);
+			W.cohort = NULL;
+			continue;
+		}
 		if (rc || type == PW_S_EXIT)
 			_exit(0);
 		int ok = 0;
@@ -331,6 +357,11 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	/* Buffers of small cohorts and scores come and go with each request:
+	 * from the heap, never unmapped (an unmap costs a TLB shootdown
+	 * across CPUs, the largest single cost of a small request). */
+	mallopt(M_MMAP_THRESHOLD, 8 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	/* Whatever the server had open stays there. */
 	for (int fd = SOCK + 1; fd < 1024; fd++)
 		close(fd);

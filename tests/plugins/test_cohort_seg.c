@@ -83,12 +83,20 @@ static void add_cluster(plugin_cohort_t *c, unsigned i)
 	}
 }
 
+/* Sealed into a memfd whatever its size (plugin_cohort_seal keeps a
+ * small cohort in the heap). */
+static void seal_file(plugin_cohort_t *c)
+{
+	char err[256];
+	assert_int_equal(plugin_cohort_seal_file(c, err, sizeof(err)), CD_OK);
+}
+
 static plugin_cohort_t *make_cohort(unsigned n)
 {
 	plugin_cohort_t *c = pt_cohort();
 	for (unsigned i = 0; i < n; i++)
 		add_cluster(c, i);
-	pt_seal(c);
+	seal_file(c);
 	return c;
 }
 
@@ -343,7 +351,7 @@ static void test_sealed_fd(void **st)
 	add_cluster(c, 1);
 	/* Not before sealing. */
 	assert_int_equal(plugin_cohort_fd(c), -1);
-	pt_seal(c);
+	seal_file(c);
 	int fd = plugin_cohort_fd(c);
 	assert_true(fd >= 0);
 	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
@@ -450,11 +458,73 @@ static void test_attach_views(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* A small cohort sealed the ordinary way stays in the heap, has no file,
+ * and crosses as bytes; a large one gets a file. */
+static void test_small_in_heap(void **st)
+{
+	(void)st;
+	const unsigned n = 300;
+	plugin_cohort_t *c = pt_cohort();
+	for (unsigned i = 0; i < n; i++)
+		add_cluster(c, i);
+	size_t len = 7;
+	assert_null(plugin_cohort_bytes(c, &len));   /* not sealed yet */
+	assert_int_equal(len, 0);
+	pt_seal(c);
+	assert_int_equal(plugin_cohort_fd(c), -1);
+	const void *b = plugin_cohort_bytes(c, &len);
+	assert_non_null(b);
+	assert_true(len > 0 && len <= (1u << 20));
+	check_all(c, n);
+	/* The bytes attach into a copy that outlives them. */
+	void *copy = malloc(len + 1);
+	memcpy((char *)copy + 1, b, len);   /* misaligned on purpose */
+	plugin_cohort_t *a = NULL;
+	char err[256] = "";
+	assert_int_equal(plugin_cohort_attach_bytes(&a, (char *)copy + 1, len,
+	                                            err, sizeof(err)), CD_OK);
+	memset(copy, 0, len + 1);
+	free(copy);
+	check_all(a, n);
+	same_names(c, a);
+	/* Broken bytes are refused. */
+	plugin_cohort_t *bad = NULL;
+	assert_int_equal(plugin_cohort_attach_bytes(&bad, b, len - 1, err,
+	                                            sizeof(err)), CD_EINVAL);
+	assert_null(bad);
+	assert_int_equal(plugin_cohort_attach_bytes(&bad, b, 8, err,
+	                                            sizeof(err)), CD_EINVAL);
+	char *junk = malloc(len);
+	memcpy(junk, b, len);
+	junk[0] ^= 1;   /* the magic */
+	assert_int_equal(plugin_cohort_attach_bytes(&bad, junk, len, err,
+	                                            sizeof(err)), CD_EINVAL);
+	free(junk);
+	/* A view has no bytes of its own. */
+	uint32_t idx[2] = { 1, 3 };
+	plugin_cohort_t *v = NULL;
+	assert_int_equal(plugin_cohort_view(&v, c, idx, 2, err, sizeof(err)),
+	                 CD_OK);
+	assert_null(plugin_cohort_bytes(v, &len));
+	plugin_cohort_destroy(v);
+	plugin_cohort_destroy(a);
+	plugin_cohort_destroy(c);
+
+	/* Past 1 MiB the same call makes a file. */
+	c = pt_cohort();
+	for (unsigned i = 0; i < 20000; i++)
+		add_cluster(c, i);
+	pt_seal(c);
+	assert_true(plugin_cohort_fd(c) >= 0);
+	assert_null(plugin_cohort_bytes(c, &len));
+	plugin_cohort_destroy(c);
+}
+
 static void test_empty(void **st)
 {
 	(void)st;
 	plugin_cohort_t *c = pt_cohort();
-	pt_seal(c);
+	seal_file(c);
 	int fd = plugin_cohort_fd(c);
 	assert_true(fd >= 0);
 	plugin_cohort_t *a = NULL;
@@ -592,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_attach_round_trip),
 		cmocka_unit_test(test_attach_views),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_small_in_heap),
 		cmocka_unit_test(test_attach_refuses_files),
 		cmocka_unit_test(test_attach_refuses_headers),
 	};

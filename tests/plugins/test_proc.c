@@ -375,7 +375,17 @@ static void test_registry_stop_during_reload(void **st)
 
 /* Cluster i has x = i + 1, except every seventh, which has none (and so
  * a reason from fx_good); y for topsis. */
+static plugin_cohort_t *make_cohort_as(unsigned n, int file);
+
+/* Sealed the ordinary way: a small cohort stays in the heap and crosses
+ * to the worker inside the request. */
 static plugin_cohort_t *make_cohort(unsigned n)
+{
+	return make_cohort_as(n, 0);
+}
+
+/* file: sealed into a memfd the worker maps, whatever the size. */
+static plugin_cohort_t *make_cohort_as(unsigned n, int file)
 {
 	plugin_cohort_t *c = pt_cohort();
 	for (unsigned i = 0; i < n; i++) {
@@ -386,7 +396,14 @@ static plugin_cohort_t *make_cohort(unsigned n)
 			pt_ind(c, "x", 2020, i + 1.0);
 		pt_ind(c, "y", 2020, (double)((i * 37) % 101));
 	}
-	pt_seal(c);
+	if (file) {
+		char err[256];
+		assert_int_equal(plugin_cohort_seal_file(c, err, sizeof(err)),
+		                 CD_OK);
+		assert_true(plugin_cohort_fd(c) >= 0);
+	} else {
+		pt_seal(c);
+	}
 	return c;
 }
 
@@ -623,11 +640,13 @@ static void test_pool_view(void **st)
 	plugin_cohort_destroy(c);
 }
 
-/* Beyond 8192 clusters the scores come back through a shared segment. */
+/* Beyond 8192 clusters the scores come back through a shared segment;
+ * the cohort is a memfd the worker maps (beyond 1 MiB it would be one
+ * anyway). */
 static void test_pool_large(void **st)
 {
 	(void)st;
-	plugin_cohort_t *c = make_cohort(9000);
+	plugin_cohort_t *c = make_cohort_as(9000, 1);
 	static const char *const fx[] = { "factor=0.5", NULL };
 	result_t a = score(none_reg, "fx_good", fx, c, 0);
 	result_t b = score(proc_reg, "fx_good", fx, c, 30000);

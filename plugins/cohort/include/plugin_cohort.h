@@ -99,8 +99,19 @@ int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen);
 
 /* The sealed memfd holding a sealed whole cohort (seal moves the cohort
  * into one shared-memory segment, which plugin workers map), or -1 for a
- * view or an unsealed cohort. Owned by the cohort. */
+ * view, an unsealed cohort, or a small one (up to 1 MiB), which seal packs
+ * in the same layout in the heap instead. Owned by the cohort. */
 int plugin_cohort_fd(const plugin_cohort_t *c);
+/* As plugin_cohort_seal, always into a memfd whatever the size. */
+int plugin_cohort_seal_file(plugin_cohort_t *c, char *err, size_t errlen);
+/* A small sealed cohort's packed bytes (*len of them; borrowed), which a
+ * worker gets inside its request; NULL when the cohort has a file (or is
+ * a view or unsealed). */
+const void *plugin_cohort_bytes(const plugin_cohort_t *c, size_t *len);
+/* As plugin_cohort_attach for packed bytes (copied: buf may go at once).
+ * CD_EINVAL for bytes that are not a cohort segment, CD_ENOMEM. */
+int plugin_cohort_attach_bytes(plugin_cohort_t **out, const void *buf,
+                               size_t len, char *err, size_t errlen);
 /* A sealed cohort read from such a segment (in a plugin worker): maps fd
  * read-only, checks its header, and needs fd no longer (close it when
  * convenient). CD_EINVAL for a file that is not a sealed cohort segment,
