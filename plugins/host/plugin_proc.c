@@ -457,6 +457,8 @@ static int send_request(worker_t *w, const plugin_proc_call_t *c,
 	const void *cbytes = plugin_cohort_bytes(c->cohort, &clen);
 	if (cbytes)
 		flags |= 4;
+	/* One allocation for the request, cohort included. */
+	pw_buf_reserve(&b, 4096 + clen + c->n * sizeof(uint32_t));
 	/* Tells cohorts apart for the worker's cache of the last one. */
 	pw_buf_u64(&b, plugin_cohort_serial(c->cohort));
 	pw_buf_u32(&b, flags);

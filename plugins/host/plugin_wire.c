@@ -13,6 +13,8 @@
 
 #include "cd_error.h"
 
+#define PW_SPIN_NS 50000
+
 static void put(pw_buf_t *b, const void *p, size_t len)
 {
 	if (b->oom)
@@ -65,6 +67,19 @@ void pw_buf_str(pw_buf_t *b, const char *s)
 void pw_buf_bytes(pw_buf_t *b, const void *p, size_t len)
 {
 	put(b, p, len);
+}
+
+void pw_buf_reserve(pw_buf_t *b, size_t len)
+{
+	if (b->oom || b->cap - b->len >= len)
+		return;
+	uint8_t *np = realloc(b->p, b->len + len);
+	if (!np) {
+		b->oom = 1;
+		return;
+	}
+	b->p = np;
+	b->cap = b->len + len;
 }
 
 void pw_buf_free(pw_buf_t *b)
@@ -193,9 +208,17 @@ int pw_send(int sock, uint32_t type, const void *payload, size_t len,
 	return CD_OK;
 }
 
-/* Waits until sock is readable; CD_OK, CD_EDEADLINE or CD_EUNAVAIL. */
+/* Waits until sock is readable; CD_OK, CD_EDEADLINE or CD_EUNAVAIL (the
+ * stop descriptor wins over waiting data; a past deadline fails even with
+ * data waiting). The answers to a round come a few microseconds apart, so
+ * it looks again for a moment (PW_SPIN_NS) before sleeping: a sleep and a
+ * wake-up cost more than the looks (on virtual machines many times
+ * more). */
 static int wait_readable(int sock, int64_t deadline_ms, int stop_fd)
 {
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int spinning = 1;
 	for (;;) {
 		int timeout = -1;
 		if (deadline_ms) {
@@ -204,11 +227,16 @@ static int wait_readable(int sock, int64_t deadline_ms, int stop_fd)
 				return CD_EDEADLINE;
 			timeout = left > 60000 ? 60000 : (int)left;
 		}
+		if (spinning) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			spinning = (t.tv_sec - t0.tv_sec) * 1000000000L +
+			           t.tv_nsec - t0.tv_nsec < PW_SPIN_NS;
+		}
 		struct pollfd p[2] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = stop_fd, .events = POLLIN },
 		};
-		int n = poll(p, stop_fd >= 0 ? 2 : 1, timeout);
+		int n = poll(p, stop_fd >= 0 ? 2 : 1, spinning ? 0 : timeout);
 		if (n < 0 && errno != EINTR)
 			return CD_EIO;
 		if (n > 0 && stop_fd >= 0 && p[1].revents)

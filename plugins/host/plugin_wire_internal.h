@@ -48,6 +48,8 @@ void pw_buf_f64(pw_buf_t *b, double v);
 void pw_buf_str(pw_buf_t *b, const char *s);
 void pw_buf_bytes(pw_buf_t *b, const void *p, size_t len);
 void pw_buf_free(pw_buf_t *b);
+/* Room for len more bytes at once (sets oom on failure). */
+void pw_buf_reserve(pw_buf_t *b, size_t len);
 
 typedef struct pw_rd {
 	const uint8_t *p;

@@ -167,6 +167,7 @@ static int score_item(const item_t *it, uint32_t j,
 {
 	char err[1024] = "";
 	int rc = CD_OK;
+	pw_buf_reserve(out, 1024 + (size_t)n * (inline_scores ? 16 : 8));
 	const char **reasons = calloc(n ? n : 1, sizeof(*reasons));
 	if (!reasons)
 		rc = cd_fail(err, sizeof(err), CD_ENOMEM, "out of memory");

@@ -178,6 +178,30 @@ static void test_round_trip(void **st)
 
 /* One and two descriptors ride on a frame and arrive working and
  * close-on-exec; the payload is intact. */
+/* reserve makes room once; writes after it do not move the buffer; a
+ * reservation that cannot be had marks the buffer oom, and it stays so. */
+static void test_buf_reserve(void **st)
+{
+	(void)st;
+	pw_buf_t b = {0};
+	pw_buf_u32(&b, 7);
+	pw_buf_reserve(&b, 100000);
+	assert_false(b.oom);
+	assert_true(b.cap - b.len >= 100000);
+	const uint8_t *p = b.p;
+	for (int i = 0; i < 25000; i++)
+		pw_buf_u32(&b, (uint32_t)i);
+	assert_ptr_equal(b.p, p);
+	assert_int_equal(b.len, 4 + 100000);
+	pw_buf_reserve(&b, 16);   /* already there: nothing changes */
+	assert_ptr_equal(b.p, p);
+	pw_buf_reserve(&b, SIZE_MAX / 2);
+	assert_true(b.oom);
+	pw_buf_u32(&b, 1);
+	assert_int_equal(b.len, 4 + 100000);
+	pw_buf_free(&b);
+}
+
 static void test_fds(void **st)
 {
 	(void)st;
@@ -786,6 +810,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_buf_reserve),
 		cmocka_unit_test(test_fds),
 		cmocka_unit_test(test_large_payload),
 		cmocka_unit_test(test_split_header),
