@@ -604,7 +604,11 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 	}
 	const double *outs = NULL;
 	size_t outs_len = c->n * c->k * sizeof(double);
-	size_t max = 64 + c->n * (sizeof(double) + 8 + REASON_MAX) + MSG_MAX;
+	/* The largest answer a worker may send: scores inline, an index and
+	 * a length per reason, and PW_REASON_BYTES of reason text. */
+	size_t text = c->n * REASON_MAX;
+	size_t max = 64 + c->n * (sizeof(double) + 8) + MSG_MAX +
+	             (text < PW_REASON_BYTES ? text : PW_REASON_BYTES);
 	int64_t from = pw_now_ms();
 	for (size_t j = 0; j < c->k && !rc; j++) {
 		const plugin_proc_item_t *it = &c->items[j];

@@ -55,6 +55,8 @@ const char *__asan_default_options(void)
 #define MAX_REQUEST (64u << 20)
 #define LOGS_PER_CALL 100
 #define REASON_MAX 1024
+/* All reasons of one criterion, at most (PW_REASON_BYTES). */
+#define REASON_BYTES PW_REASON_BYTES
 /* How long an idle worker keeps the last cohort for the next round. */
 #define IDLE_DROP_MS 500
 
@@ -186,18 +188,29 @@ static int score_item(const item_t *it, uint32_t j,
 		pw_buf_u32(out, n);
 		if (inline_scores)
 			pw_buf_bytes(out, res, (size_t)n * sizeof(double));
+		/* Reasons up to REASON_BYTES in all (the server reads no
+		 * more); the rest are left out. A wild pointer faults here, in
+		 * the worker. */
 		uint32_t nr = 0;
-		for (uint32_t i = 0; i < n; i++)
-			nr += reasons[i] != NULL;
-		pw_buf_u32(out, nr);
+		size_t bytes = 0;
 		for (uint32_t i = 0; i < n; i++) {
 			if (!reasons[i])
 				continue;
-			/* A wild pointer faults here, in the worker. */
+			size_t len = strnlen(reasons[i], REASON_MAX);
+			if (bytes + len > REASON_BYTES)
+				break;
+			bytes += len;
+			nr++;
+		}
+		pw_buf_u32(out, nr);
+		for (uint32_t i = 0, k = 0; k < nr; i++) {
+			if (!reasons[i])
+				continue;
 			size_t len = strnlen(reasons[i], REASON_MAX);
 			pw_buf_u32(out, i);
 			pw_buf_u32(out, (uint32_t)len);
 			pw_buf_bytes(out, reasons[i], len);
+			k++;
 		}
 	}
 	/* fini after the reasons are copied: they may live in the state. */
