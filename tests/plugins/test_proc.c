@@ -640,6 +640,27 @@ static void test_pool_view(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* A criterion's reasons come back cut to 1024 bytes each and 64 MiB in
+ * all: past that they are left out, and the scores are all there. */
+static void test_pool_reason_budget(void **st)
+{
+	(void)st;
+	const unsigned n = 70000;
+	plugin_cohort_t *c = make_cohort_as(n, 1);
+	static const char *const fx[] = { "mode=long", NULL };
+	result_t r = score(proc_reg, "fx_good", fx, c, 60000);
+	assert_int_equal(r.rc, CD_OK);
+	size_t kept = (64u << 20) / 1024;
+	assert_non_null(r.reasons[0]);
+	assert_int_equal(strlen(r.reasons[0]), 1024);
+	assert_non_null(r.reasons[kept - 1]);
+	assert_null(r.reasons[kept]);
+	assert_null(r.reasons[n - 1]);
+	assert_true(r.out[n - 1] == n);   /* factor 1, x = i + 1 */
+	result_free(&r);
+	plugin_cohort_destroy(c);
+}
+
 /* Beyond 8192 clusters the scores come back through a shared segment;
  * the cohort is a memfd the worker maps (beyond 1 MiB it would be one
  * anyway). */
@@ -720,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_pool_timeout),
 		cmocka_unit_test(test_pool_view),
 		cmocka_unit_test(test_pool_large),
+		cmocka_unit_test(test_pool_reason_budget),
 		cmocka_unit_test(test_pool_stopped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -243,7 +243,7 @@ static void test_listing(void **st)
 	assert_string_equal(i0->params[2].type_name, "number");
 	assert_string_equal(i0->params[2].default_value, "1");
 	assert_string_equal(i0->params[3].type_name, "enum");
-	assert_int_equal(i0->params[3].nchoices, 6);
+	assert_int_equal(i0->params[3].nchoices, 7);
 	assert_string_equal(i0->params[3].choices[1], "inf");
 	assert_null(plugin_generation_find(g, "nope"));
 	assert_non_null(strstr(env.log, "loaded"));
@@ -276,7 +276,7 @@ static void test_newer_minor_plugin(void **st)
 	assert_int_equal(in->params[1].names, CP_NAMES_NOTHING);
 	assert_string_equal(in->params[2].default_value, "1");
 	assert_string_equal(in->params[3].name, "mode");
-	assert_int_equal(in->params[3].nchoices, 6);
+	assert_int_equal(in->params[3].nchoices, 7);
 	plugin_generation_release(g);
 	plugin_cohort_t *c = pt_cohort();
 	pt_cluster(c, "a");
