@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -376,9 +377,16 @@ int main(int argc, char **argv)
 	 * across CPUs, the largest single cost of a small request). */
 	mallopt(M_MMAP_THRESHOLD, 8 << 20);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	/* Whatever the server had open stays there. */
-	for (int fd = SOCK + 1; fd < 1024; fd++)
-		close(fd);
+	/* Whatever the server had open stays there, however high its
+	 * descriptor limit (clusterd raises it to the hard limit). */
+	if (close_range(SOCK + 1, ~0u, 0) != 0) {
+		struct rlimit nofile;
+		rlim_t top = getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+		             nofile.rlim_cur != RLIM_INFINITY
+		             ? nofile.rlim_cur : 65536;
+		for (rlim_t fd = SOCK + 1; fd < top; fd++)
+			close((int)fd);
+	}
 	int probe = 0, i = 1;
 	uint64_t mem = 0;
 	if (argc < 3)

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -592,6 +595,83 @@ static void test_pool_timeout(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* While a worker spins (bk_loop), looks at what it holds open. */
+typedef struct fd_watch {
+	int high;       /* a descriptor of the test without close-on-exec */
+	int children;   /* workers seen */
+	int leaked;     /* of them holding `high` */
+} fd_watch_t;
+
+static void *watch_fds(void *arg)
+{
+	fd_watch_t *w = arg;
+	struct timespec ts = { 0, 150 * 1000000L };
+	nanosleep(&ts, NULL);
+	char path[512], buf[4096], dir[64];
+	/* Workers are children of whichever thread spawned them. */
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)getpid());
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/children", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n")) {
+			char fdp[128];
+			snprintf(fdp, sizeof(fdp), "/proc/%s/fd/%d", p, w->high);
+			w->children++;
+			struct stat sb;
+			if (lstat(fdp, &sb) == 0)
+				w->leaked++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return NULL;
+}
+
+/* A worker starts with the socket and stdio only, whatever the server
+ * holds open and however high (clusterd raises its descriptor limit). */
+static void test_worker_inherits_no_descriptors(void **st)
+{
+	(void)st;
+	int fd = open("/dev/null", O_RDONLY);   /* no O_CLOEXEC on purpose */
+	assert_true(fd >= 0);
+	fd_watch_t w = { .high = 1500 };
+	struct rlimit lim;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	if (lim.rlim_cur <= (rlim_t)w.high) {
+		lim.rlim_cur = lim.rlim_max > 2048 ? 2048 : lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+	if (dup2(fd, w.high) != w.high) {
+		close(fd);
+		skip();
+	}
+	close(fd);
+	/* A registry of its own: its workers start after the descriptor. */
+	plugin_registry_t *reg = open_reg(proc_dir, PLUGIN_ISOLATION_PROCESS,
+	                                  PT_PLUGIN_HOST, 30000);
+	plugin_cohort_t *c = make_cohort(5);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, watch_fds, &w), 0);
+	result_t r = score(reg, "bk_loop", NULL, c, 600);
+	pthread_join(t, NULL);
+	plugin_registry_destroy(reg);
+	assert_int_equal(r.rc, CD_EDEADLINE);
+	assert_true(w.children >= 1);
+	assert_int_equal(w.leaked, 0);
+	result_free(&r);
+	close(w.high);
+	plugin_cohort_destroy(c);
+}
+
 /* A view is scored as its whole cohort and the members: each member gets
  * its own score. */
 static void test_pool_view(void **st)
@@ -742,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_pool_view),
 		cmocka_unit_test(test_pool_large),
 		cmocka_unit_test(test_pool_reason_budget),
+		cmocka_unit_test(test_worker_inherits_no_descriptors),
 		cmocka_unit_test(test_pool_stopped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
