@@ -134,26 +134,19 @@ int plugin_cohort_view(plugin_cohort_t **out, const plugin_cohort_t *parent,
 	return CD_OK;
 }
 
-
-/* Shrinking is best effort: a failed realloc keeps the larger block. */
-static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+static int seal_as(plugin_cohort_t *c, int file, char *err, size_t errlen)
 {
-	if (*cap <= n)
-		return;
-	if (n == 0) {
-		free(*p);
-		*p = NULL;
-		*cap = 0;
-		return;
-	}
-	void *np = realloc(*p, n * elem);
-	if (np) {
-		*p = np;
-		*cap = n;
-	}
+	if (c->sealed)
+		return cd_fail(err, errlen, CD_EPRECONDITION,
+		               "cohort: already sealed");
+	/* The segment takes each array's length only and the arrays are
+	 * freed: no trimming first. */
+	int rc = pc_seg_pack(c, file, err, errlen);
+	if (rc)
+		return rc;
+	c->sealed = 1;
+	return CD_OK;
 }
-
-static int seal_as(plugin_cohort_t *c, int file, char *err, size_t errlen);
 
 int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
 {
@@ -163,25 +156,6 @@ int plugin_cohort_seal(plugin_cohort_t *c, char *err, size_t errlen)
 int plugin_cohort_seal_file(plugin_cohort_t *c, char *err, size_t errlen)
 {
 	return seal_as(c, 1, err, errlen);
-}
-
-static int seal_as(plugin_cohort_t *c, int file, char *err, size_t errlen)
-{
-	if (c->sealed)
-		return cd_fail(err, errlen, CD_EPRECONDITION,
-		               "cohort: already sealed");
-	shrink((void **)&c->cl, &c->capcl, c->ncl, sizeof(*c->cl));
-	shrink((void **)&c->city, &c->capcity, c->ncity, sizeof(*c->city));
-	shrink((void **)&c->ikey, &c->capkey, c->nind, sizeof(*c->ikey));
-	shrink((void **)&c->ival, &c->capval, c->nind, sizeof(*c->ival));
-	shrink((void **)&c->as, &c->capas, c->nas, sizeof(*c->as));
-	shrink((void **)&c->lab, &c->caplab, c->nlab, sizeof(*c->lab));
-	shrink((void **)&c->arena.buf, &c->arena.cap, c->arena.len, 1);
-	int rc = pc_seg_pack(c, file, err, errlen);
-	if (rc)
-		return rc;
-	c->sealed = 1;
-	return CD_OK;
 }
 
 int plugin_cohort_sealed(const plugin_cohort_t *c)

@@ -99,30 +99,34 @@ const void *pw_rd_bytes(pw_rd_t *r, size_t len)
 	return p;
 }
 
+/* A fixed-size value in place, or zeros past the end. */
+static void rd_fixed(pw_rd_t *r, void *v, size_t size)
+{
+	const void *p = pw_rd_bytes(r, size);
+	if (p)
+		memcpy(v, p, size);
+	else
+		memset(v, 0, size);
+}
+
 uint32_t pw_rd_u32(pw_rd_t *r)
 {
-	uint32_t v = 0;
-	const void *p = pw_rd_bytes(r, sizeof(v));
-	if (p)
-		memcpy(&v, p, sizeof(v));
+	uint32_t v;
+	rd_fixed(r, &v, sizeof(v));
 	return v;
 }
 
 uint64_t pw_rd_u64(pw_rd_t *r)
 {
-	uint64_t v = 0;
-	const void *p = pw_rd_bytes(r, sizeof(v));
-	if (p)
-		memcpy(&v, p, sizeof(v));
+	uint64_t v;
+	rd_fixed(r, &v, sizeof(v));
 	return v;
 }
 
 double pw_rd_f64(pw_rd_t *r)
 {
-	double v = 0;
-	const void *p = pw_rd_bytes(r, sizeof(v));
-	if (p)
-		memcpy(&v, p, sizeof(v));
+	double v;
+	rd_fixed(r, &v, sizeof(v));
 	return v;
 }
 

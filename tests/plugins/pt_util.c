@@ -117,6 +117,32 @@ void pt_label(plugin_cohort_t *c, const char *key, const char *value)
 	CHECK(plugin_cohort_add_label(c, key, value, e_, sizeof(e_)));
 }
 
+void pt_same_info(const plugin_info_t *a, const plugin_info_t *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->version, b->version);
+	assert_string_equal(a->description, b->description);
+	assert_int_equal(a->kind, b->kind);
+	assert_string_equal(a->kind_name, b->kind_name);
+	assert_int_equal(a->abi_major, b->abi_major);
+	assert_int_equal(a->abi_minor, b->abi_minor);
+	assert_int_equal(a->nparams, b->nparams);
+	for (size_t i = 0; i < a->nparams; i++) {
+		const plugin_param_info_t *p = &a->params[i], *q = &b->params[i];
+		assert_string_equal(p->name, q->name);
+		assert_int_equal(p->type, q->type);
+		assert_string_equal(p->type_name, q->type_name);
+		if (p->default_value || q->default_value)
+			assert_string_equal(p->default_value, q->default_value);
+		assert_string_equal(p->description, q->description);
+		assert_int_equal(p->required, q->required);
+		assert_int_equal(p->names, q->names);
+		assert_int_equal(p->nchoices, q->nchoices);
+		for (size_t j = 0; j < p->nchoices; j++)
+			assert_string_equal(p->choices[j], q->choices[j]);
+	}
+}
+
 void pt_seal(plugin_cohort_t *c)
 {
 	CHECK(plugin_cohort_seal(c, e_, sizeof(e_)));

@@ -43,6 +43,8 @@ void pt_asm(plugin_cohort_t *c, const char *judge, const char *criterion,
             double score, int round, int recused);
 void pt_label(plugin_cohort_t *c, const char *key, const char *value);
 void pt_seal(plugin_cohort_t *c);
+/* Asserts that two plugin infos say the same (all but the path). */
+void pt_same_info(const plugin_info_t *a, const plugin_info_t *b);
 
 /* Copies a file into dir with the given mode. */
 void pt_copy(const char *src, const char *dir, const char *name,

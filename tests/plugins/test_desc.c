@@ -55,39 +55,6 @@ static int teardown(void **st)
 	return 0;
 }
 
-static void same_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
-static void same_info(const plugin_info_t *a, const plugin_info_t *b)
-{
-	assert_string_equal(a->name, b->name);
-	assert_string_equal(a->version, b->version);
-	assert_string_equal(a->description, b->description);
-	assert_int_equal(a->kind, b->kind);
-	assert_string_equal(a->kind_name, b->kind_name);
-	assert_int_equal(a->abi_major, b->abi_major);
-	assert_int_equal(a->abi_minor, b->abi_minor);
-	assert_int_equal(a->nparams, b->nparams);
-	for (size_t i = 0; i < a->nparams; i++) {
-		const plugin_param_info_t *p = &a->params[i], *q = &b->params[i];
-		assert_string_equal(p->name, q->name);
-		assert_int_equal(p->type, q->type);
-		assert_string_equal(p->type_name, q->type_name);
-		same_str(p->default_value, q->default_value);
-		assert_string_equal(p->description, q->description);
-		assert_int_equal(p->required, q->required);
-		assert_int_equal(p->names, q->names);
-		assert_int_equal(p->nchoices, q->nchoices);
-		for (size_t j = 0; j < p->nchoices; j++)
-			assert_string_equal(p->choices[j], q->choices[j]);
-	}
-}
-
 /* Bytes at the end of a mapping followed by an inaccessible page: a read
  * past them faults. */
 typedef struct edge {
@@ -143,7 +110,7 @@ static void test_round_trip(void **st)
 		char reason[256];
 		assert_int_equal(decode(b.p, b.len, &out, reason, sizeof(reason)),
 		                 CD_OK);
-		same_info(in, &out);
+		pt_same_info(in, &out);
 		/* The probe adds the path; the worker does not send it. */
 		assert_null(out.path);
 		plugin_info_free(&out);

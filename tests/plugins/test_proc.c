@@ -161,30 +161,6 @@ static void no_children(void)
 	assert_int_equal(errno, ECHILD);
 }
 
-static void same_info(const plugin_info_t *a, const plugin_info_t *b)
-{
-	assert_string_equal(a->name, b->name);
-	assert_string_equal(a->version, b->version);
-	assert_string_equal(a->description, b->description);
-	assert_int_equal(a->kind, b->kind);
-	assert_int_equal(a->abi_major, b->abi_major);
-	assert_int_equal(a->abi_minor, b->abi_minor);
-	assert_int_equal(a->nparams, b->nparams);
-	for (size_t i = 0; i < a->nparams; i++) {
-		const plugin_param_info_t *p = &a->params[i], *q = &b->params[i];
-		assert_string_equal(p->name, q->name);
-		assert_int_equal(p->type, q->type);
-		if (p->default_value || q->default_value)
-			assert_string_equal(p->default_value, q->default_value);
-		assert_string_equal(p->description, q->description);
-		assert_int_equal(p->required, q->required);
-		assert_int_equal(p->names, q->names);
-		assert_int_equal(p->nchoices, q->nchoices);
-		for (size_t j = 0; j < p->nchoices; j++)
-			assert_string_equal(p->choices[j], q->choices[j]);
-	}
-}
-
 /* ---------------------------------------------------------------- probe */
 
 static plugin_proc_cfg_t probe_cfg(const char *host, unsigned ms, int stop)
@@ -232,7 +208,7 @@ static void test_probe_good(void **st)
 	plugin_generation_t *g = plugin_registry_acquire(none_reg);
 	const plugin_info_t *ref = plugin_generation_find(g, "fx_good");
 	assert_non_null(ref);
-	same_info(&info, ref);
+	pt_same_info(&info, ref);
 	plugin_generation_release(g);
 	plugin_info_free(&info);
 	no_children();
