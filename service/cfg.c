@@ -87,8 +87,8 @@ static const opt_t opts[] = {
 	 "N  address space of a plugin worker; k/M/G suffixes (default 4G)"},
 	{"--plugin-dir-insecure", "CLUSTERD_PLUGIN_DIR_INSECURE",
 	 OPT_PLUGIN_DIR_INSECURE, 0,
-	 "  load plugins even from a directory or files others may write "
-	 "or another user owns (logged)"},
+	 "  load plugins even from a writable directory, group-writable "
+	 "files or another user's (logged; a world-writable file never)"},
 	{"--help", NULL, OPT_HELP, 0, "          this text"},
 	{"--version", NULL, OPT_VERSION, 0, "       print the version"},
 };

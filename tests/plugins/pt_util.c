@@ -25,14 +25,25 @@ static void capture(void *ctx, int level, const char *msg)
 		env->loglen += (size_t)n;
 }
 
-void pt_env_open(pt_env_t *env, const char *dir)
+static void env_open(pt_env_t *env, const char *dir, int insecure)
 {
 	memset(env, 0, sizeof(*env));
-	plugin_registry_opts_t o = { .dir = dir, .log = capture, .log_ctx = env };
+	plugin_registry_opts_t o = { .dir = dir, .log = capture, .log_ctx = env,
+	                             .insecure_dir = insecure };
 	int rc = plugin_registry_create(&env->reg, &o, env->err,
 	                                sizeof(env->err));
 	if (rc)
 		fail_msg("registry on %s: %s", dir, env->err);
+}
+
+void pt_env_open(pt_env_t *env, const char *dir)
+{
+	env_open(env, dir, 0);
+}
+
+void pt_env_open_insecure(pt_env_t *env, const char *dir)
+{
+	env_open(env, dir, 1);
 }
 
 void pt_env_close(pt_env_t *env)

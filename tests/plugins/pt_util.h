@@ -24,6 +24,8 @@ typedef struct pt_env {
 
 /* Aborts the test (cmocka fail) when the registry cannot be created. */
 void pt_env_open(pt_env_t *env, const char *dir);
+/* As pt_env_open with --plugin-dir-insecure's override. */
+void pt_env_open_insecure(pt_env_t *env, const char *dir);
 void pt_env_close(pt_env_t *env);
 
 /* Opens `plugin` with params ("k=v" strings, NULL-terminated; NULL = none)

@@ -186,6 +186,36 @@ static void test_world_writable(void **st)
 	               "writable by its group (mode 0664)");
 }
 
+/* --plugin-dir-insecure accepts a group-writable file (and another
+ * owner, and a writable directory), never a world-writable one. */
+static void test_insecure_override(void **st)
+{
+	(void)st;
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/other.so", dir);
+	pt_copy(FX("fx_other"), dir, "other.so", 0664);
+	chmod(p, 0664);   /* whatever the umask did */
+	pt_env_t env;
+	pt_env_open_insecure(&env, dir);
+	plugin_generation_t *g = plugin_registry_acquire(env.reg);
+	assert_non_null(plugin_generation_find(g, "fx_other"));
+	assert_int_equal(plugin_generation_refused_count(g), 0);
+	assert_non_null(strstr(env.log, "--plugin-dir-insecure"));
+	plugin_generation_release(g);
+	pt_env_close(&env);
+
+	assert_int_equal(chmod(p, 0666), 0);
+	pt_env_open_insecure(&env, dir);
+	g = plugin_registry_acquire(env.reg);
+	assert_null(plugin_generation_find(g, "fx_other"));
+	assert_int_equal(plugin_generation_refused_count(g), 1);
+	assert_non_null(strstr(plugin_generation_refused(g, 0)->reason,
+	                       "world-writable"));
+	plugin_generation_release(g);
+	pt_env_close(&env);
+	unlink(p);
+}
+
 static void test_symlink_and_other_files(void **st)
 {
 	(void)st;
@@ -443,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_name),
 		cmocka_unit_test(test_not_elf),
 		cmocka_unit_test(test_world_writable),
+		cmocka_unit_test(test_insecure_override),
 		cmocka_unit_test(test_symlink_and_other_files),
 		cmocka_unit_test(test_listing),
 		cmocka_unit_test(test_newer_minor_plugin),
