@@ -25,9 +25,7 @@
 
 /* Scores of larger cohorts come back through a shared segment. */
 #define INLINE_SCORES 8192
-/* A worker's frames: a result holds n doubles and reasons of at most
- * REASON_MAX bytes each. */
-#define REASON_MAX 1024
+#define REASON_MAX PW_REASON_MAX
 #define MSG_MAX 4096
 #define LOGS_PER_CALL 200
 /* Idle workers kept per generation. */

@@ -32,6 +32,9 @@ enum {
 
 /* The worker's end of the socketpair, as it finds it after exec. */
 #define PW_WORKER_FD 3
+/* One reason of an answer holds at most this many bytes (longer ones are
+ * cut by the worker). */
+#define PW_REASON_MAX 1024
 /* The reasons of one criterion's answer hold at most this many bytes of
  * text: the bound on what a worker can make the server allocate. */
 #define PW_REASON_BYTES (64u << 20)

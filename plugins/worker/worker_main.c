@@ -55,8 +55,7 @@ const char *__asan_default_options(void)
 /* Requests are params and, for small cohorts, members: a few MB at most. */
 #define MAX_REQUEST (64u << 20)
 #define LOGS_PER_CALL 100
-#define REASON_MAX 1024
-/* All reasons of one criterion, at most (PW_REASON_BYTES). */
+#define REASON_MAX PW_REASON_MAX
 #define REASON_BYTES PW_REASON_BYTES
 /* How long an idle worker keeps the last cohort for the next round. */
 #define IDLE_DROP_MS 500
