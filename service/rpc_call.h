@@ -53,6 +53,12 @@ const uint8_t *rpc_call_request(const rpc_call_t *c, size_t *len);
 ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
                                   const ProtobufCMessageDescriptor *desc);
 
+/* The principal the call was authenticated as (docs/security.md): the
+ * name from the tokens file or the client certificate; "anonymous" when
+ * the server runs without authentication. Valid until the call is freed;
+ * never NULL. */
+const char *rpc_call_principal(const rpc_call_t *c);
+
 /* 1 once the client cancelled, the connection broke or the deadline
  * passed: stop producing work for this call. */
 int rpc_call_cancelled(const rpc_call_t *c);
