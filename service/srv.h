@@ -30,8 +30,15 @@ const char *srv_address(const srv_t *s);
 srv_env_t *srv_env(srv_t *s);
 
 /* Blocks until srv_stop was called or a signal arrived on sigfd (a
- * signalfd; -1 = none). Returns the signal number, or 0. */
+ * signalfd; -1 = none). SIGHUP is handled here (srv_reload) and waiting
+ * goes on. Returns the signal number, or 0. */
 int srv_wait(srv_t *s, int sigfd);
+
+/* Rereads what SIGHUP reloads (docs/security.md): the TLS certificate and
+ * key, the client CA, the tokens file. A part whose files are bad keeps
+ * what it had and logs why. Called by srv_wait on SIGHUP; the server keeps
+ * serving throughout. */
+void srv_reload(srv_t *s);
 
 /* Wakes srv_wait. Async-signal-safe. */
 void srv_stop(srv_t *s);
