@@ -8,6 +8,7 @@
 #define CC_COMPETITIONS "/clusters.v1.CompetitionService/"
 #define CC_PLUGINS "/clusters.v1.PluginService/"
 #define CC_HEALTH "/grpc.health.v1.Health/"
+#define CC_AUDIT "/clusters.v1.AuditService/"
 
 /* The casts are safe: every protobuf-c message starts with its base. */
 #define CC_UNARY(fn, req_t, resp_t, resp_desc, method)                      \
@@ -76,6 +77,11 @@ CC_UNARY(cc_reload_plugins, Clusters__V1__ReloadPluginsRequest,
          Clusters__V1__ListPluginsResponse,
          clusters__v1__list_plugins_response__descriptor,
          CC_PLUGINS "ReloadPlugins")
+
+CC_UNARY(cc_list_audit_events, Clusters__V1__ListAuditEventsRequest,
+         Clusters__V1__ListAuditEventsResponse,
+         clusters__v1__list_audit_events_response__descriptor,
+         CC_AUDIT "ListAuditEvents")
 
 CC_UNARY(cc_health_check, Grpc__Health__V1__HealthCheckRequest,
          Grpc__Health__V1__HealthCheckResponse,

@@ -14,6 +14,7 @@
 #include "rpc_call.h"
 #include "rpc_registry.h"
 #include "rpc_status.h"
+#include "rpc_write.h"
 #include "srv_env.h"
 
 #define IMP_MAX_ERRORS 1000
@@ -229,6 +230,7 @@ static void add(imp_t *m, const uint8_t *buf, size_t len)
 	op->kind = STORE_CLUSTER_UPSERT;
 	op->cluster = rec;
 	op->validated = 1;
+	rpc_write_audit(m->call, op);  /* one event per record */
 	/* The store keeps these bytes as they are rather than encoding the
 	 * record again; without a copy it simply encodes. */
 	b->wire[b->n] = len ? malloc(len) : NULL;

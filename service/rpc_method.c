@@ -1,5 +1,6 @@
 #include "rpc_method.h"
 
+#include "rpc_audit.h"
 #include "rpc_competition.h"
 #include "rpc_export.h"
 #include "rpc_health.h"
@@ -12,11 +13,13 @@
 #define COMP "/clusters.v1.CompetitionService/"
 #define PLUG "/clusters.v1.PluginService/"
 #define HEALTH "/grpc.health.v1.Health/"
+#define AUDIT "/clusters.v1.AuditService/"
 
 #define REG_SVC "clusters.v1.ClusterRegistry"
 #define COMP_SVC "clusters.v1.CompetitionService"
 #define PLUG_SVC "clusters.v1.PluginService"
 #define HEALTH_SVC "grpc.health.v1.Health"
+#define AUDIT_SVC "clusters.v1.AuditService"
 
 static const rpc_method_t methods[] = {
 	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create},
@@ -45,12 +48,15 @@ static const rpc_method_t methods[] = {
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},
 
+	/* For the admin role (docs/audit.md). */
+	{AUDIT "ListAuditEvents", AUDIT_SVC, RPC_UNARY, rpc_audit_list},
+
 	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check},
 	{HEALTH "Watch", HEALTH_SVC, RPC_SERVER_STREAM, rpc_health_watch},
 };
 
 static const char *const services[] = {REG_SVC, COMP_SVC, PLUG_SVC,
-                                       HEALTH_SVC};
+                                       AUDIT_SVC, HEALTH_SVC};
 
 const rpc_method_t *rpc_method_table(size_t *n)
 {

@@ -11,6 +11,8 @@
 #include "rpc_call.h"
 #include "rpc_status.h"
 #include "rpc_registry.h"
+#include "rpc_write.h"
+#include "srv_commit.h"
 #include "srv_env.h"
 
 /* Everything a ListPluginsResponse borrows or owns while it is packed. */
@@ -156,6 +158,132 @@ void rpc_plugins_list(rpc_call_t *c)
 	reply_current(c, env->plugins);
 }
 
+/* ------------------------------------------------------- the audit event */
+
+#define RELOAD_PATHS_MAX 128
+#define RELOAD_DETAIL_MAX 1024
+
+/* ReloadPlugins keeps nothing in the store, so its audit event is a write
+ * of its own (STORE_AUDIT_NOTE), committed before the reply. */
+typedef struct reload {
+	srv_commit_job_t job;
+	store_op_t op;
+	rpc_call_t *call;
+	char detail[RELOAD_DETAIL_MAX];
+	const char *paths[RELOAD_PATHS_MAX];
+	char *owned[RELOAD_PATHS_MAX];
+} reload_t;
+
+static void reload_free(reload_t *r)
+{
+	for (size_t i = 0; i < r->op.n_paths; i++)
+		free(r->owned[i]);
+	free(r);
+}
+
+static void add_path(reload_t *r, const char *name)
+{
+	size_t n = r->op.n_paths;
+	if (n == RELOAD_PATHS_MAX)
+		return;
+	size_t len = strlen(name) + sizeof("plugins.");
+	if (!(r->owned[n] = malloc(len)))
+		return;
+	snprintf(r->owned[n], len, "plugins.%s", name);
+	r->paths[n] = r->owned[n];
+	r->op.n_paths = n + 1;
+}
+
+static int same_plugin(const plugin_info_t *a, const plugin_info_t *b)
+{
+	return a && b && !strcmp(a->version ? a->version : "",
+	                         b->version ? b->version : "") &&
+	       !strcmp(base_name(a->path), base_name(b->path));
+}
+
+/* "name version, ..." of gen into buf at *off, cut short with "..." */
+static void summarise(char *buf, size_t cap, size_t *off,
+                      const plugin_generation_t *gen)
+{
+	size_t n = gen ? plugin_generation_count(gen) : 0;
+	for (size_t i = 0; i < n && *off < cap; i++) {
+		const plugin_info_t *in = plugin_generation_info(gen, i);
+		int w = snprintf(buf + *off, cap - *off, "%s%s %s",
+		                 i ? ", " : "", in->name,
+		                 in->version ? in->version : "");
+		*off += w > 0 ? (size_t)w : 0;
+	}
+	if (!n && *off < cap) {
+		int w = snprintf(buf + *off, cap - *off, "none");
+		*off += w > 0 ? (size_t)w : 0;
+	}
+}
+
+/* The plugins added, removed or changed (version or file) between old and
+ * now, in name order, and both lists in the detail. */
+static void reload_describe(reload_t *r, const plugin_generation_t *old,
+                            const plugin_generation_t *now)
+{
+	size_t no = old ? plugin_generation_count(old) : 0;
+	size_t nn = now ? plugin_generation_count(now) : 0;
+	size_t i = 0, j = 0, off = 0, cap = sizeof(r->detail);
+
+	/* Both lists are sorted by name: merge them. */
+	while (i < no || j < nn) {
+		const plugin_info_t *a = i < no ? plugin_generation_info(old, i)
+		                                : NULL;
+		const plugin_info_t *b = j < nn ? plugin_generation_info(now, j)
+		                                : NULL;
+		int c = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
+		if (c < 0) {
+			add_path(r, a->name);
+			i++;
+		} else if (c > 0) {
+			add_path(r, b->name);
+			j++;
+		} else {
+			if (!same_plugin(a, b))
+				add_path(r, a->name);
+			i++;
+			j++;
+		}
+	}
+	if (!old && !now) {
+		snprintf(r->detail, cap, "no plugin directory");
+		return;
+	}
+	int w = snprintf(r->detail, cap, "generation %llu -> %llu; before: ",
+	                 (unsigned long long)plugin_generation_number(old),
+	                 (unsigned long long)plugin_generation_number(now));
+	off = w > 0 ? (size_t)w : 0;
+	summarise(r->detail, cap, &off, old);
+	if (off < cap) {
+		w = snprintf(r->detail + off, cap - off, "; after: ");
+		off += w > 0 ? (size_t)w : 0;
+	}
+	summarise(r->detail, cap, &off, now);
+	if (off >= cap)
+		memcpy(r->detail + cap - 4, "...", 4);
+}
+
+static void reload_done(srv_commit_job_t *job, int txn_rc)
+{
+	reload_t *r = job->arg;
+	rpc_call_t *c = r->call;
+	(void)txn_rc; /* also in op.rc */
+	if (r->op.rc != CD_OK) {
+		char msg[384];
+		snprintf(msg, sizeof(msg), "plugins were reloaded, but the "
+		         "audit event was not recorded: %s", r->op.err);
+		rpc_call_fail(c, r->op.rc, msg);
+	} else {
+		srv_env_t *env = rpc_call_env(c);
+		reply_current(c, env->plugins);
+	}
+	reload_free(r);
+	rpc_call_unref(c);
+}
+
 void rpc_plugins_reload(rpc_call_t *c)
 {
 	ProtobufCMessage *req = rpc_call_decode(
@@ -164,13 +292,42 @@ void rpc_plugins_reload(rpc_call_t *c)
 		return;
 	protobuf_c_message_free_unpacked(req, NULL);
 	srv_env_t *env = rpc_call_env(c);
+	reload_t *r = calloc(1, sizeof(*r));
+	if (!r) {
+		rpc_call_fail(c, CD_ENOMEM, "out of memory");
+		return;
+	}
+	plugin_generation_t *old = NULL, *now = NULL;
 	if (env->plugins) {
 		char err[256] = "";
+		old = plugin_registry_acquire(env->plugins);
 		int rc = plugin_registry_reload(env->plugins, err, sizeof(err));
 		if (rc != CD_OK) {
+			/* Nothing changed: nothing to record. */
+			plugin_generation_release(old);
+			free(r);
 			rpc_call_fail(c, rc, err);
 			return;
 		}
+		now = plugin_registry_acquire(env->plugins);
 	}
-	reply_current(c, env->plugins);
+	reload_describe(r, old, now);
+	plugin_generation_release(old);
+	plugin_generation_release(now);
+	r->op.kind = STORE_AUDIT_NOTE;
+	r->op.id = "plugins";
+	r->op.detail = r->detail;
+	r->op.paths = r->paths;
+	rpc_write_audit(c, &r->op);
+	r->call = c;
+	r->job.ops = &r->op;
+	r->job.n = 1;
+	r->job.done = reload_done;
+	r->job.arg = r;
+	rpc_call_ref(c);
+	if (srv_commit_submit(env->commit, &r->job) != CD_OK) {
+		rpc_call_fail(c, CD_EUNAVAIL, "server is shutting down");
+		reload_free(r);
+		rpc_call_unref(c);
+	}
 }

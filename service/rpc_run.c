@@ -152,6 +152,7 @@ static int put_run(run_job_t *j, const Clusters__V1__Run *run, char *err,
 	memset(&op, 0, sizeof(op));
 	op.kind = STORE_RUN_PUT;
 	op.run = run;
+	rpc_write_audit(j->call, &op);
 	srv_commit_job_t job = {.ops = &op, .n = 1, .done = commit_done,
 	                        .arg = j};
 	j->committed = 0;

@@ -1,6 +1,7 @@
 #include "rpc_write.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cd_error.h"
 #include "srv_commit.h"
@@ -55,6 +56,14 @@ static void write_done(srv_commit_job_t *job, int txn_rc)
 	rpc_call_unref(c);
 }
 
+void rpc_write_audit(rpc_call_t *c, store_op_t *op)
+{
+	const char *path = rpc_call_method(c)->path;
+	const char *slash = strrchr(path, '/');
+	op->principal = rpc_call_principal(c);
+	op->method = slash ? slash + 1 : path;
+}
+
 void rpc_write_submit(rpc_call_t *c, ProtobufCMessage *req,
                       const store_op_t *op)
 {
@@ -66,6 +75,8 @@ void rpc_write_submit(rpc_call_t *c, ProtobufCMessage *req,
 		return;
 	}
 	w->op = *op;
+	if (!w->op.method)
+		rpc_write_audit(c, &w->op);
 	w->req = req;
 	w->call = c;
 	w->job.ops = &w->op;

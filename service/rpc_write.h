@@ -16,7 +16,13 @@
 #include "rpc_call.h"
 #include "store.h"
 
-/* Commits a copy of op for c. req (freed once the reply is sent) owns
+/* Names c's principal (rpc_call_principal) and method ("CreateCluster",
+ * the last part of its path) in op, for the audit event the store appends
+ * with the write (docs/audit.md). Both live as long as c. */
+void rpc_write_audit(rpc_call_t *c, store_op_t *op);
+
+/* Commits a copy of op for c, audited as c's (rpc_write_audit) unless op
+ * names a method already. req (freed once the reply is sent) owns
  * whatever op borrows. The reply: the stored record's bytes when op asked
  * for them (want_packed), else the decoded record (want_result), or an
  * empty message for a delete; the op's failure otherwise. */

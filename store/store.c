@@ -104,6 +104,7 @@ static int open_dbis(store_t *st, char *err, size_t errlen)
 		{"run_heads", offsetof(store_t, run_heads)},
 		{"run_idx", offsetof(store_t, run_idx)},
 		{"meta", offsetof(store_t, meta)},
+		{"audit", offsetof(store_t, audit)},
 	};
 	MDB_txn *txn;
 	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
@@ -371,6 +372,8 @@ int store_stats(store_t *st, store_stats_t *out)
 		out->competitions = ms.ms_entries;
 	if (mdb_stat(txn, st->runs, &ms) == 0)
 		out->runs = ms.ms_entries;
+	if (mdb_stat(txn, st->audit, &ms) == 0)
+		out->audit_events = ms.ms_entries;
 	out->data_version = store_data_version(st, txn);
 	if (mdb_env_info(st->env, &info) == 0 &&
 	    mdb_env_stat(st->env, &ms) == 0)

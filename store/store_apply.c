@@ -84,6 +84,10 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 		case STORE_RUN_DELETE:
 			rc = store_run_op(w, &ops[i]);
 			break;
+		case STORE_AUDIT_NOTE:
+			rc = store_audit_write(w, &ops[i], NULL, ops[i].id, NULL,
+			                       NULL, NULL, NULL, ops[i].detail);
+			break;
 		default:
 			ops[i].rc = cd_fail(ops[i].err, sizeof(ops[i].err),
 			                    CD_EINVAL, "unknown operation %d",
@@ -179,6 +183,11 @@ static void prevalidate(store_op_t *op)
 		op->rc = store_validate_id(op->id, "id", op->err,
 		                           sizeof(op->err));
 		break;
+	case STORE_AUDIT_NOTE:
+		/* The resource; longer names would not fit the event. */
+		if (!op->id || !*op->id || strlen(op->id) > STORE_ID_MAX)
+			what = "id";
+		break;
 	}
 	if (what)
 		op->rc = cd_fail(op->err, sizeof(op->err), CD_EINVAL,
@@ -214,6 +223,8 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 	for (;;) {
 		store_idx_reset(&w.idx);
 		w.ccur = NULL;
+		w.acur = NULL; /* LMDB closes both with their transaction */
+		w.audit_known = 0;
 		w.last_known = 0;
 		rc = mdb_txn_begin(st->env, NULL, 0, &w.txn);
 		if (rc == 0) {

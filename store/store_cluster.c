@@ -112,7 +112,11 @@ static int write_record(store_wctx_t *w, store_op_t *op,
 	}
 	op->created = old == NULL;
 	w->data_changed = 1;
-	return 0;
+	/* The event goes in the same transaction: never a write without it. */
+	return store_audit_write(w, op, "clusters", in->id,
+	                         old ? old->etag : NULL, etag,
+	                         old ? &old->base : NULL,
+	                         old ? &rec.base : NULL, NULL);
 }
 
 static int etag_ok(store_op_t *op, const store_cluster_t *old)
@@ -322,6 +326,9 @@ int store_cluster_op(store_wctx_t *w, store_op_t *op)
 		/* The cursor still stands on the record cursor_read found. */
 		if ((rc = mdb_cursor_del(w->ccur, 0)) == 0)
 			rc = store_idx_add(&w->idx, old, 1);
+		if (rc == 0)
+			rc = store_audit_write(w, op, "clusters", id, old->etag,
+			                       NULL, NULL, NULL, NULL);
 		w->data_changed = 1;
 		break;
 	}

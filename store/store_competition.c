@@ -7,6 +7,7 @@
 #include "store_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,7 +153,10 @@ static int write_comp(store_wctx_t *w, store_op_t *op,
 			return ENOMEM;
 	}
 	op->created = old == NULL;
-	return 0;
+	return store_audit_write(w, op, "competitions", rec.id,
+	                         old ? old->etag : NULL, etag,
+	                         old ? &old->base : NULL,
+	                         old ? &rec.base : NULL, NULL);
 }
 
 int store_competition_op(store_wctx_t *w, store_op_t *op)
@@ -171,6 +175,10 @@ int store_competition_op(store_wctx_t *w, store_op_t *op)
 		if (op->kind == STORE_COMPETITION_DELETE) {
 			MDB_val k = key_of(id);
 			rc = mdb_del(w->txn, w->st->competitions, &k, NULL);
+			if (rc == 0)
+				rc = store_audit_write(w, op, "competitions", id,
+				                       old->etag, NULL, NULL,
+				                       NULL, NULL);
 			goto out;
 		}
 		op->rc = store_competition_merge(old, op->competition, op->mask,
@@ -243,6 +251,9 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 			                 op->id);
 			return 0;
 		}
+		char detail[STORE_ID_MAX + 16];
+		snprintf(detail, sizeof(detail), "competition %s",
+		         head->competition_id);
 		k.mv_data = ik;
 		k.mv_size = run_idx_key(ik, head->competition_id, op->id);
 		store_run_free(head);
@@ -250,9 +261,11 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 		    rc != MDB_NOTFOUND)
 			return rc;
 		k = key_of(op->id);
-		if ((rc = mdb_del(w->txn, w->st->run_heads, &k, NULL)))
+		if ((rc = mdb_del(w->txn, w->st->run_heads, &k, NULL)) ||
+		    (rc = mdb_del(w->txn, w->st->runs, &k, NULL)))
 			return rc;
-		return mdb_del(w->txn, w->st->runs, &k, NULL);
+		return store_audit_write(w, op, "runs", op->id, NULL, NULL,
+		                         NULL, NULL, detail);
 	}
 
 	const store_run_t *r = op->run;
@@ -277,7 +290,10 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 	if ((rc = mdb_put(w->txn, w->st->run_idx, &k, &v, 0)))
 		return rc;
 	op->created = 1;
-	return 0;
+	char detail[STORE_ID_MAX + 16];
+	snprintf(detail, sizeof(detail), "competition %s", r->competition_id);
+	return store_audit_write(w, op, "runs", r->id, NULL, NULL, NULL, NULL,
+	                         detail);
 }
 
 /* ------------------------------------------------------------------ reads */

@@ -31,6 +31,8 @@ struct store {
 	MDB_dbi run_idx;      /* competition_id|0|run_id -> "" */
 	MDB_dbi meta;         /* "seq": u64 etag sequence; "dver": u64 data
 	                       * version, advanced by cluster writes */
+	MDB_dbi audit;        /* be64 time ns|be64 sequence -> packed
+	                       * AuditEvent (store_audit.c) */
 
 	pthread_mutex_t wlock;     /* one store_apply at a time */
 	/* Readers hold it shared for the life of their transaction; map
@@ -92,6 +94,11 @@ typedef struct store_wctx {
 	int append;         /* the op at hand writes past the last id */
 	uint8_t *scratch;   /* record bytes built from a client's packed input */
 	size_t scratch_cap;
+	/* The audit trail's last key as this transaction knows it: events
+	 * are appended after it (store_audit.c). */
+	MDB_cursor *acur;
+	int audit_known;
+	uint64_t audit_ns, audit_seq;
 } store_wctx_t;
 
 /* Room store_wire_build needs beyond the input's length. */
@@ -198,6 +205,32 @@ void store_next_etag(store_wctx_t *w, char buf[17]);
 int store_cluster_op(store_wctx_t *w, store_op_t *op);
 int store_competition_op(store_wctx_t *w, store_op_t *op);
 int store_run_op(store_wctx_t *w, store_op_t *op);
+
+/* Audit trail (store_audit.c). Appends the event of op, which has just
+ * succeeded in this transaction: resource "<coll>/<id>" (or id alone when
+ * coll is NULL), the etags before and after (NULL = ""), and, when both
+ * old and rec are given (messages of one type), the fields that differ
+ * (store_audit_diff). Returns 0 or an LMDB error (dooms the batch, so a
+ * write is never kept without its event). */
+int store_audit_write(store_wctx_t *w, const store_op_t *op,
+                      const char *coll, const char *id,
+                      const char *etag_before, const char *etag_after,
+                      const ProtobufCMessage *old,
+                      const ProtobufCMessage *rec, const char *detail);
+
+/* The changed top-level fields of two messages of one type, in field
+ * order, into paths (strings in arena): the output-only fields (id, etag,
+ * create_time, update_time) are skipped, and a map field that differs
+ * names each key added, removed or changed ("labels.tier"). Paths past
+ * the room of store_paths_t are left out. */
+typedef struct store_paths {
+	const char *v[160];
+	size_t n;
+	char arena[12288];
+	size_t used;
+} store_paths_t;
+void store_audit_diff(const ProtobufCMessage *old, const ProtobufCMessage *rec,
+                      store_paths_t *out);
 
 /* Update masks (AIP-134), shared by clusters and competitions. True for
  * the one path "*" (a full replacement). */

@@ -138,5 +138,6 @@ int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);
 
 #endif

@@ -31,6 +31,7 @@ static const char ctl_help[] =
 	"  run get|list|delete\n"
 	"  plugin list|reload\n"
 	"  health [SERVICE]\n"
+	"  audit list\n"
 	"\n"
 	"Exit status: 0 success, 1 the call or the input failed, 2 usage.\n";
 
@@ -242,6 +243,7 @@ static const struct {
 	{ "plugin", ctl_cmd_plugin },
 	{ "plugins", ctl_cmd_plugin },
 	{ "health", ctl_cmd_health },
+	{ "audit", ctl_cmd_audit },
 };
 
 int main(int argc, char **argv)

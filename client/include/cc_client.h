@@ -33,6 +33,7 @@
 #include "clusters/v1/clusters.pb-c.h"
 #include "clusters/v1/competitions.pb-c.h"
 #include "clusters/v1/plugins.pb-c.h"
+#include "clusters/v1/audit.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 
 /* gRPC status codes, with the values of the wire protocol. */
@@ -206,6 +207,15 @@ int cc_update_competition(cc_client_t *c, const cc_opts_t *o,
 int cc_delete_run(cc_client_t *c, const cc_opts_t *o,
                   const Clusters__V1__DeleteRunRequest *req,
                   Clusters__V1__DeleteRunResponse **resp, cc_status_t *st);
+
+/* ---- clusters.v1.AuditService ---- */
+/* The audit trail, oldest first, one page (docs/audit.md); for the admin
+ * role. A page may hold fewer events than page_size while
+ * next_page_token is set: page on until it is empty. */
+int cc_list_audit_events(cc_client_t *c, const cc_opts_t *o,
+                         const Clusters__V1__ListAuditEventsRequest *req,
+                         Clusters__V1__ListAuditEventsResponse **resp,
+                         cc_status_t *st);
 
 /* ---- clusters.v1.PluginService ---- */
 int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,

@@ -37,10 +37,12 @@
 #include "cd_error.h"
 #include "clusters/v1/clusters.pb-c.h"
 #include "clusters/v1/competitions.pb-c.h"
+#include "clusters/v1/audit.pb-c.h"
 
 typedef Clusters__V1__Cluster store_cluster_t;
 typedef Clusters__V1__Competition store_competition_t;
 typedef Clusters__V1__Run store_run_t;
+typedef Clusters__V1__AuditEvent store_audit_t;
 
 typedef struct store store_t;
 typedef struct store_snap store_snap_t;
@@ -80,6 +82,7 @@ typedef struct store_opts {
 
 typedef struct store_stats {
 	uint64_t clusters, competitions, runs;
+	uint64_t audit_events;   /* records of the audit trail */
 	uint64_t data_version;   /* as store_snap_version */
 	size_t map_size;         /* current map size in bytes */
 	size_t map_used;         /* bytes of the map in use */
@@ -126,6 +129,9 @@ typedef enum store_op_kind {
 	STORE_COMPETITION_UPDATE,  /* CD_ENOTFOUND; merged as
 	                            * store_competition_merge, then checked by
 	                            * store_validate_competition */
+	STORE_AUDIT_NOTE,          /* only an audit event: resource `id`,
+	                            * `detail`, `paths` (a write that keeps
+	                            * nothing in the store, e.g. ReloadPlugins) */
 } store_op_kind;
 
 typedef struct store_op {
@@ -156,6 +162,16 @@ typedef struct store_op {
 	size_t packed_len;
 	int validated;             /* caller already ran store_validate_cluster
 	                            * on cluster and cd_wire_check on packed */
+	/* The audit trail (docs/audit.md): every op that succeeds appends one
+	 * AuditEvent in the same transaction, naming these. NULL principal =
+	 * ""; NULL method = the op's own ("CreateCluster" for
+	 * STORE_CLUSTER_CREATE, "ImportClusters" for an upsert ...). */
+	const char *principal;
+	const char *method;
+	/* STORE_AUDIT_NOTE only: what happened, and the paths it changed. */
+	const char *detail;
+	const char *const *paths;
+	size_t n_paths;
 	/* Outputs. */
 	int rc;                    /* CD_OK or why this operation failed */
 	int created;               /* 1 when a record was created */
@@ -265,6 +281,40 @@ void store_run_page_free(store_run_page_t *page);
 void store_cluster_free(store_cluster_t *c);
 void store_competition_free(store_competition_t *c);
 void store_run_free(store_run_t *r);
+
+/* ------------------------------------------------------------ audit trail */
+
+/* Which events store_audit_list returns; all given ones must hold. */
+typedef struct store_audit_filter {
+	/* "clusters/foo", or a whole collection: "clusters",
+	 * "competitions", "runs", "plugins". NULL or "" = any. */
+	const char *resource;
+	const char *principal;    /* NULL or "" = any */
+	int64_t start_ns;         /* events at or after; 0 = from the first */
+	int64_t end_ns;           /* events before; 0 = to the last */
+} store_audit_filter_t;
+
+typedef struct store_audit_page {
+	store_audit_t **items;
+	size_t n;
+	char *next_token;      /* "" on the last page; never NULL after success */
+} store_audit_page_t;
+
+/* Checks f: a resource that names no collection, a bad id in it, a
+ * principal that is too long or not text, or end before start are
+ * CD_EINVAL naming the field ("resource: ..."). */
+int store_audit_filter_check(const store_audit_filter_t *f, char *err,
+                             size_t errlen);
+
+/* One page of the trail, oldest first. page_size as for clusters. A page
+ * may hold fewer events than asked while more follow: a filter that
+ * matches rarely stops after STORE_AUDIT_SCAN_MAX events examined and
+ * answers a token to go on from there. */
+#define STORE_AUDIT_SCAN_MAX 65536
+int store_audit_list(store_t *st, const store_audit_filter_t *f,
+                     size_t page_size, const char *page_token,
+                     store_audit_page_t *out, char *err, size_t errlen);
+void store_audit_page_free(store_audit_page_t *page);
 
 /* ------------------------------------------------------------- snapshots */
 

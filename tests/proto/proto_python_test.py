@@ -11,7 +11,7 @@ import unittest
 
 PROTO_DIR = os.environ["CLUSTERD_PROTO_DIR"]
 FILES = ["clusters/v1/clusters.proto", "clusters/v1/competitions.proto",
-         "clusters/v1/plugins.proto"]
+         "clusters/v1/plugins.proto", "clusters/v1/audit.proto"]
 
 
 class ProtoPython(unittest.TestCase):
@@ -58,6 +58,12 @@ class ProtoPython(unittest.TestCase):
                           "Evaluate", "UpdateCompetition", "DeleteRun"})
         self.assertEqual(set(self.methods(self.service("PluginService"))),
                          {"ListPlugins", "ReloadPlugins"})
+
+    def test_audit_service(self):
+        m = self.methods(self.service("AuditService"))
+        self.assertEqual(m, {"ListAuditEvents": (
+            "clusters.v1.ListAuditEventsRequest",
+            "clusters.v1.ListAuditEventsResponse")})
 
     def test_cluster_fields_round_trip(self):
         pb = self.mods["clusters/v1/clusters.proto"]
