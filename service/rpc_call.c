@@ -13,6 +13,7 @@
 
 #include "cd_error.h"
 #include "log.h"
+#include "rpc_auth.h"
 #include "cd_wire.h"
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
@@ -90,12 +91,25 @@ struct rpc_call {
 
 	void *ctx;
 	void (*ctx_free)(void *);
+
+	/* Set by authenticate() before the handler runs, then read-only. */
+	char principal[RPC_AUTH_NAME_MAX + 1];
+	unsigned roles;               /* as declared in the tokens file */
 };
 
 const char *rpc_call_principal(const rpc_call_t *c)
 {
-	(void)c;
-	return "anonymous";
+	return c->principal[0] ? c->principal : "anonymous";
+}
+
+unsigned rpc_call_roles(const rpc_call_t *c)
+{
+	return rpc_auth_effective(c->roles);
+}
+
+int rpc_call_blinded(const rpc_call_t *c)
+{
+	return rpc_auth_blinded(c->roles);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -591,7 +605,7 @@ static void log_finished(rpc_call_t *c, int ok)
 	char addr[64];
 	log_call(lvl, method, rpc_status_name(st), ms_since(&c->start),
 	         rpc_listen_peer(c->srv->listen, peer, addr, sizeof(addr)),
-	         detail);
+	         rpc_call_principal(c), detail);
 	gpr_free(peer);
 }
 
@@ -602,10 +616,92 @@ static int deadline_passed(const rpc_call_t *c)
 		c->deadline, GPR_CLOCK_MONOTONIC)) > 0;
 }
 
+/* The name in the client certificate of the call's connection, into out:
+ * 1 when there is one, else 0. No certificate principal yet: set when TLS
+ * lands, as rpc_tls_peer_principal(c->call, out, cap). */
+static int cert_principal(const rpc_call_t *c, char *out, size_t cap)
+{
+	(void)c;
+	if (cap)
+		out[0] = '\0';
+	return 0;
+}
+
+/* The call's "authorization" header; 0 when it has none. */
+static int auth_header(const rpc_call_t *c, const char **val, size_t *len)
+{
+	for (size_t i = 0; i < c->md.count; i++) {
+		const grpc_slice *k = &c->md.metadata[i].key;
+		if (GRPC_SLICE_LENGTH(*k) == 13 &&
+		    !memcmp(GRPC_SLICE_START_PTR(*k), "authorization", 13)) {
+			*val = (const char *)GRPC_SLICE_START_PTR(
+				c->md.metadata[i].value);
+			*len = GRPC_SLICE_LENGTH(c->md.metadata[i].value);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Who the call is made as, from its bearer token or else its client
+ * certificate, then whether that principal may call m (NULL: a method not
+ * in the table, which needs a principal only). Fails the call and returns
+ * the code when not. Open methods (health) are answered whatever the
+ * credentials; a good token there still names the principal in the log. */
+static int authenticate(rpc_call_t *c, const rpc_method_t *m)
+{
+	rpc_auth_t *auth = c->srv->auth;
+	rpc_auth_who_t who;
+	const char *val, *tok;
+	size_t len, toklen;
+	char cert[RPC_AUTH_NAME_MAX + 1], err[300];
+	const char *why;
+	int open = m && m->role == RPC_ROLE_OPEN;
+	int rc;
+
+	if (!auth) {
+		c->roles = RPC_ROLE_READER | RPC_ROLE_EDITOR | RPC_ROLE_ADMIN;
+		return CD_OK;
+	}
+	if (auth_header(c, &val, &len)) {
+		rc = rpc_auth_bearer(val, len, &tok, &toklen);
+		why = "authorization: expected 'Bearer <token>'";
+		if (rc == CD_OK) {
+			rc = rpc_auth_token(auth, tok, toklen, &who);
+			why = "unknown token";
+		}
+	} else if (cert_principal(c, cert, sizeof(cert))) {
+		rc = rpc_auth_name(auth, cert, &who);
+		why = "the client certificate's principal is not in the "
+		      "tokens file";
+	} else {
+		rc = CD_EUNAUTH;
+		why = "missing credentials: send authorization: Bearer <token>";
+	}
+	if (rc == CD_OK) {
+		memcpy(c->principal, who.name, sizeof(c->principal));
+		c->roles = who.roles;
+	}
+	if (open)
+		return CD_OK;
+	if (rc != CD_OK) {
+		rpc_call_fail(c, CD_EUNAUTH, why);
+		return rc;
+	}
+	if (m && (rc = rpc_auth_permit(m, c->principal, c->roles, err,
+	                               sizeof(err))) != CD_OK) {
+		rpc_call_fail(c, rc, err);
+		return rc;
+	}
+	return CD_OK;
+}
+
 static void dispatch(rpc_call_t *c)
 {
 	const rpc_method_t *m = rpc_call_method(c);
 
+	if (authenticate(c, m) != CD_OK)
+		return;
 	if (!m) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "unknown method %.*s",
