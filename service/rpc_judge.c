@@ -94,14 +94,12 @@ void rpc_judge_update(rpc_call_t *c, Clusters__V1__UpdateClusterRequest *req)
 
 	if (!req->update_mask || req->update_mask->n_paths != 1 ||
 	    strcmp(req->update_mask->paths[0], "assessments") != 0)
-		rc = cd_fail(err, sizeof(err), CD_EPERM, "UpdateCluster: %s "
-		             "has role judge, which may update with "
-		             "update_mask \"assessments\" only; other fields "
-		             "need role editor", me);
+		rc = cd_fail(err, sizeof(err), CD_EPERM, "UpdateCluster needs "
+		             "role editor unless update_mask is \"assessments\" "
+		             "alone; %s has judge", me);
 	else if (req->allow_missing)
-		rc = cd_fail(err, sizeof(err), CD_EPERM, "UpdateCluster: "
-		             "allow_missing needs role editor; %s has judge",
-		             me);
+		rc = cd_fail(err, sizeof(err), CD_EPERM, "UpdateCluster needs "
+		             "role editor for allow_missing; %s has judge", me);
 	for (size_t i = 0; rc == CD_OK && i < cl->n_assessments; i++)
 		if (strcmp(cl->assessments[i]->judge, me) != 0)
 			rc = cd_fail(err, sizeof(err), CD_EPERM,
