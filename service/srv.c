@@ -217,9 +217,9 @@ static void warn_insecure(const srv_t *s)
 	const char *lacks = cfg_exposed(&s->cfg);
 	if (lacks)
 		log_msg(LOG_WARN, "insecure: serving on %s without %s "
-		        "(--insecure): anyone who reaches the port %s",
-		        s->address, lacks, s->auth ? "can read the traffic "
-		        "and tokens" : "may call every method");
+		        "(--insecure): %s", s->address, lacks, !s->auth
+		        ? "anyone who reaches the port may call every method"
+		        : "tokens and data cross the network in clear");
 }
 
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)

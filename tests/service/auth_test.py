@@ -456,6 +456,21 @@ class StartUp(unittest.TestCase):
             self.assertEqual(srv.stop(), 0)
             srv.cleanup()
 
+    def test_insecure_with_tokens_warns_of_tls(self):
+        write_tokens(self.tokens, [("t" * 64, "a", "reader")])
+        srv = Server("--listen", "0.0.0.0:0", "--insecure",
+                     auth_tokens=self.tokens)
+        try:
+            code, _ = call(srv, "clusters.v1.ClusterRegistry/ListClusters",
+                           (False, False), auth("t" * 64))
+            self.assertEqual(code, grpc.StatusCode.OK)
+            self.assertRegex(srv.read_log(), r"level=warn msg=\"insecure: "
+                             r"serving on 0\.0\.0\.0:\d+ without TLS "
+                             r"\(--insecure\)")
+        finally:
+            self.assertEqual(srv.stop(), 0)
+            srv.cleanup()
+
     def test_tokens_file_refused(self):
         ok = [("t" * 64, "alice", "reader")]
         self.refused("--auth-tokens", self.tokens,
