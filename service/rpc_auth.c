@@ -498,3 +498,56 @@ int rpc_auth_bearer(const char *value, size_t len, const char **tok,
 	*toklen = len - n;
 	return CD_OK;
 }
+
+/* The first "authorization" header of md; 0 when there is none. */
+static int auth_header(const grpc_metadata_array *md, const char **val,
+                       size_t *len)
+{
+	static const char key[] = "authorization";
+	for (size_t i = 0; i < md->count; i++) {
+		const grpc_slice *k = &md->metadata[i].key;
+		if (GRPC_SLICE_LENGTH(*k) == sizeof(key) - 1 &&
+		    !memcmp(GRPC_SLICE_START_PTR(*k), key, sizeof(key) - 1)) {
+			*val = (const char *)GRPC_SLICE_START_PTR(
+				md->metadata[i].value);
+			*len = GRPC_SLICE_LENGTH(md->metadata[i].value);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int rpc_auth_check(rpc_auth_t *a, const grpc_metadata_array *md,
+                   const char *cert, const rpc_method_t *m,
+                   rpc_auth_who_t *who, char *err, size_t errlen)
+{
+	const char *val, *tok;
+	size_t len, toklen;
+	const char *why;
+	int rc;
+
+	memset(who, 0, sizeof(*who));
+	if (auth_header(md, &val, &len)) {
+		rc = rpc_auth_bearer(val, len, &tok, &toklen);
+		why = "authorization: expected 'Bearer <token>'";
+		if (rc == CD_OK) {
+			rc = rpc_auth_token(a, tok, toklen, who);
+			why = "unknown token";
+		}
+	} else if (cert) {
+		rc = rpc_auth_name(a, cert, who);
+		why = "the client certificate's principal is not in the "
+		      "tokens file";
+	} else {
+		rc = CD_EUNAUTH;
+		why = "missing credentials: send authorization: Bearer <token>";
+	}
+	if (rc != CD_OK)
+		memset(who, 0, sizeof(*who));
+	if (m && m->role == RPC_ROLE_OPEN)
+		return CD_OK;
+	if (rc != CD_OK)
+		return cd_fail(err, errlen, CD_EUNAUTH, "%s", why);
+	return m ? rpc_auth_permit(m, who->name, who->roles, err, errlen)
+	         : CD_OK;
+}

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <grpc/grpc.h>
+
 #include "rpc_method.h"
 
 #define RPC_AUTH_NAME_MAX 128      /* [A-Za-z0-9._@-]{1,128} */
@@ -63,6 +65,20 @@ int rpc_auth_token(rpc_auth_t *a, const char *token, size_t len,
 /* The principal of that name (a client certificate's): CD_OK or
  * CD_EUNAUTH. */
 int rpc_auth_name(rpc_auth_t *a, const char *name, rpc_auth_who_t *who);
+
+/* Who a call with request headers md, and cert (the client certificate's
+ * name; NULL when none), is made as, and whether it may call m (NULL: a
+ * method not in the table, which needs a known principal only). A bearer
+ * token, when the "authorization" header is there, decides; else the
+ * certificate. CD_OK with *who; else CD_EUNAUTH ("missing credentials:
+ * send authorization: Bearer <token>", "unknown token") or CD_EPERM
+ * (rpc_auth_permit's message) in err, who then naming the principal when
+ * one was known. An open method (health) is CD_OK whatever the
+ * credentials: who is the principal when they were good, else name "" and
+ * no roles. */
+int rpc_auth_check(rpc_auth_t *a, const grpc_metadata_array *md,
+                   const char *cert, const rpc_method_t *m,
+                   rpc_auth_who_t *who, char *err, size_t errlen);
 
 /* The token inside an authorization header value "Bearer <token>" (the
  * scheme in any case, one or more spaces): CD_OK with *tok pointing into

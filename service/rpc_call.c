@@ -627,73 +627,27 @@ static int cert_principal(const rpc_call_t *c, char *out, size_t cap)
 	return 0;
 }
 
-/* The call's "authorization" header; 0 when it has none. */
-static int auth_header(const rpc_call_t *c, const char **val, size_t *len)
-{
-	for (size_t i = 0; i < c->md.count; i++) {
-		const grpc_slice *k = &c->md.metadata[i].key;
-		if (GRPC_SLICE_LENGTH(*k) == 13 &&
-		    !memcmp(GRPC_SLICE_START_PTR(*k), "authorization", 13)) {
-			*val = (const char *)GRPC_SLICE_START_PTR(
-				c->md.metadata[i].value);
-			*len = GRPC_SLICE_LENGTH(c->md.metadata[i].value);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Who the call is made as, from its bearer token or else its client
- * certificate, then whether that principal may call m (NULL: a method not
- * in the table, which needs a principal only). Fails the call and returns
- * the code when not. Open methods (health) are answered whatever the
- * credentials; a good token there still names the principal in the log. */
+/* Who the call is made as and whether it may call m (rpc_auth_check);
+ * fails the call when not. The principal is kept for the log line either
+ * way. */
 static int authenticate(rpc_call_t *c, const rpc_method_t *m)
 {
-	rpc_auth_t *auth = c->srv->auth;
 	rpc_auth_who_t who;
-	const char *val, *tok;
-	size_t len, toklen;
 	char cert[RPC_AUTH_NAME_MAX + 1], err[300];
-	const char *why;
-	int open = m && m->role == RPC_ROLE_OPEN;
-	int rc;
 
-	if (!auth) {
+	if (!c->srv->auth) {
 		c->roles = RPC_ROLE_READER | RPC_ROLE_EDITOR | RPC_ROLE_ADMIN;
 		return CD_OK;
 	}
-	if (auth_header(c, &val, &len)) {
-		rc = rpc_auth_bearer(val, len, &tok, &toklen);
-		why = "authorization: expected 'Bearer <token>'";
-		if (rc == CD_OK) {
-			rc = rpc_auth_token(auth, tok, toklen, &who);
-			why = "unknown token";
-		}
-	} else if (cert_principal(c, cert, sizeof(cert))) {
-		rc = rpc_auth_name(auth, cert, &who);
-		why = "the client certificate's principal is not in the "
-		      "tokens file";
-	} else {
-		rc = CD_EUNAUTH;
-		why = "missing credentials: send authorization: Bearer <token>";
-	}
-	if (rc == CD_OK) {
-		memcpy(c->principal, who.name, sizeof(c->principal));
-		c->roles = who.roles;
-	}
-	if (open)
-		return CD_OK;
-	if (rc != CD_OK) {
-		rpc_call_fail(c, CD_EUNAUTH, why);
-		return rc;
-	}
-	if (m && (rc = rpc_auth_permit(m, c->principal, c->roles, err,
-	                               sizeof(err))) != CD_OK) {
+	int rc = rpc_auth_check(c->srv->auth, &c->md,
+	                        cert_principal(c, cert, sizeof(cert)) ? cert
+	                                                              : NULL,
+	                        m, &who, err, sizeof(err));
+	memcpy(c->principal, who.name, sizeof(c->principal));
+	c->roles = who.roles;
+	if (rc != CD_OK)
 		rpc_call_fail(c, rc, err);
-		return rc;
-	}
-	return CD_OK;
+	return rc;
 }
 
 static void dispatch(rpc_call_t *c)

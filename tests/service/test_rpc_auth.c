@@ -291,6 +291,79 @@ static void test_permit(void **state)
 	                                 sizeof(err)), CD_EPERM);
 }
 
+/* One header (key, value) in md, or none when key is NULL. */
+static void set_md(grpc_metadata_array *md, grpc_metadata *one,
+                   const char *key, const char *value)
+{
+	md->count = md->capacity = key ? 1 : 0;
+	md->metadata = key ? one : NULL;
+	if (key) {
+		one->key = grpc_slice_from_static_string(key);
+		one->value = grpc_slice_from_static_string(value);
+	}
+}
+
+static void test_check(void **state)
+{
+	(void)state;
+	char text[512], err[256], hdr[64];
+	rpc_auth_t *a;
+	rpc_auth_who_t who;
+	grpc_metadata_array md;
+	grpc_metadata one;
+	const rpc_method_t *get = find("GetCluster");
+	const rpc_method_t *chk = find("Check");
+	snprintf(text, sizeof(text), "%s alice judge\n- cert.example reader\n",
+	         h_alice);
+	write_file(text, 0600);
+	assert_int_equal(rpc_auth_create(&a, path, err, sizeof(err)), CD_OK);
+
+	set_md(&md, &one, NULL, NULL);
+	assert_int_equal(rpc_auth_check(a, &md, NULL, get, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+	assert_string_equal(err, "missing credentials: send authorization: "
+	                         "Bearer <token>");
+	/* Health: open whatever the credentials. */
+	assert_int_equal(rpc_auth_check(a, &md, NULL, chk, &who, err,
+	                                sizeof(err)), CD_OK);
+	assert_string_equal(who.name, "");
+	/* Unknown methods need a principal. */
+	assert_int_equal(rpc_auth_check(a, &md, NULL, NULL, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+
+	snprintf(hdr, sizeof(hdr), "Bearer alice-token");
+	set_md(&md, &one, "authorization", hdr);
+	assert_int_equal(rpc_auth_check(a, &md, NULL, get, &who, err,
+	                                sizeof(err)), CD_OK);
+	assert_string_equal(who.name, "alice");
+	assert_int_equal(rpc_auth_check(a, &md, NULL, find("DeleteRun"), &who,
+	                                err, sizeof(err)), CD_EPERM);
+	assert_string_equal(who.name, "alice");   /* for the log line */
+	assert_string_equal(err, "DeleteRun needs role admin; alice has "
+	                         "judge");
+	/* A token decides over a certificate, good or bad. */
+	set_md(&md, &one, "authorization", "Bearer nope");
+	assert_int_equal(rpc_auth_check(a, &md, "cert.example", get, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+	assert_string_equal(err, "unknown token");
+	set_md(&md, &one, "authorization", "Token alice-token");
+	assert_int_equal(rpc_auth_check(a, &md, NULL, get, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+	assert_non_null(strstr(err, "Bearer <token>"));
+	/* Other headers are not credentials. */
+	set_md(&md, &one, "x-authorization", "Bearer alice-token");
+	assert_int_equal(rpc_auth_check(a, &md, NULL, get, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+	/* A certificate's name, looked up in the same file. */
+	set_md(&md, &one, NULL, NULL);
+	assert_int_equal(rpc_auth_check(a, &md, "cert.example", get, &who,
+	                                err, sizeof(err)), CD_OK);
+	assert_string_equal(who.name, "cert.example");
+	assert_int_equal(rpc_auth_check(a, &md, "stranger", get, &who, err,
+	                                sizeof(err)), CD_EUNAUTH);
+	rpc_auth_destroy(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_permit),
+		cmocka_unit_test(test_check),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
