@@ -430,6 +430,7 @@ int rpc_auth_reload(rpc_auth_t *a, char *err, size_t errlen)
 	old = a->cur;
 	a->cur = t;
 	pthread_rwlock_unlock(&a->lock);
+	OPENSSL_cleanse(old.e, old.n * sizeof(entry_t));
 	free(old.e);
 	return CD_OK;
 }
