@@ -13,6 +13,8 @@ PACKAGES=(
   liblmdb-dev libjansson-dev libcsv-dev
   # the plugin worker's system-call filter
   libseccomp-dev
+  # SHA-256 of bearer tokens, constant-time comparison (libcrypto)
+  libssl-dev
   # tests: cmocka, the Python interop client, valgrind
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
   # tests: libFuzzer targets (tests/fuzz) build with clang

@@ -1,5 +1,6 @@
 #include "cfg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -35,6 +36,9 @@ typedef enum opt_id {
 	OPT_PLUGIN_TIMEOUT_MAX,
 	OPT_PLUGIN_MEMORY,
 	OPT_PLUGIN_DIR_INSECURE,
+	OPT_AUTH_TOKENS,
+	OPT_INSECURE,
+	OPT_HASH_TOKEN,
 	OPT_HELP,
 	OPT_VERSION,
 } opt_id;
@@ -89,6 +93,15 @@ static const opt_t opts[] = {
 	 OPT_PLUGIN_DIR_INSECURE, 0,
 	 "  load plugins even from a writable directory, group-writable "
 	 "files or another user's (logged; a world-writable file never)"},
+	{"--auth-tokens", "CLUSTERD_AUTH_TOKENS", OPT_AUTH_TOKENS, 1,
+	 "FILE principals, their token hashes and roles (docs/security.md); "
+	 "reread on SIGHUP. Without it every call is anonymous"},
+	{"--insecure", "CLUSTERD_INSECURE", OPT_INSECURE, 0,
+	 "         allow a non-loopback --listen without TLS or without "
+	 "--auth-tokens (warned about every 10 minutes)"},
+	{"--hash-token", NULL, OPT_HASH_TOKEN, 0,
+	 "       read a token on stdin, print its SHA-256 for the tokens "
+	 "file, exit"},
 	{"--help", NULL, OPT_HELP, 0, "          this text"},
 	{"--version", NULL, OPT_VERSION, 0, "       print the version"},
 };
@@ -283,6 +296,16 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_PLUGIN_DIR_INSECURE:
 		cfg->plugin_dir_insecure = 1;
 		return CD_OK;
+	case OPT_AUTH_TOKENS:
+		if (!*v)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "
+			               "empty", name);
+		return copy_str(cfg->auth_tokens, sizeof(cfg->auth_tokens), v,
+		                name, err, errlen);
+	case OPT_INSECURE:
+		cfg->insecure = 1;
+		return CD_OK;
+	case OPT_HASH_TOKEN:
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;
@@ -310,12 +333,16 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		const char *v = opts[i].env ? getenv(opts[i].env) : NULL;
 		if (!v)
 			continue;
-		if (opts[i].id == OPT_PLUGIN_DIR_INSECURE) {
+		if (opts[i].id == OPT_PLUGIN_DIR_INSECURE ||
+		    opts[i].id == OPT_INSECURE) {
 			/* A switch: its variable is 1 or 0. */
 			if (strcmp(v, "1") && strcmp(v, "0"))
 				return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is "
 				               "not 1 or 0", opts[i].env, v);
-			cfg->plugin_dir_insecure = v[0] == '1';
+			if (opts[i].id == OPT_INSECURE)
+				cfg->insecure = v[0] == '1';
+			else
+				cfg->plugin_dir_insecure = v[0] == '1';
 			continue;
 		}
 		rc = apply(cfg, &opts[i], v, opts[i].env, err, errlen);
@@ -336,15 +363,18 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 			if (eq)
 				return cd_fail(err, errlen, CD_EINVAL, "%s takes "
 				               "no value", o->flag);
-			if (o->id == OPT_PLUGIN_DIR_INSECURE) {
+			if (o->id == OPT_PLUGIN_DIR_INSECURE ||
+			    o->id == OPT_INSECURE) {
 				apply(cfg, o, "1", o->flag, err, errlen);
 				continue;
 			}
-			/* --help wins over --version, whatever the order. */
+			/* --help wins over --version and --hash-token,
+			 * whatever the order. */
 			if (o->id == OPT_HELP)
 				*action = CFG_HELP;
 			else if (*action == CFG_RUN)
-				*action = CFG_VERSION;
+				*action = o->id == OPT_VERSION ? CFG_VERSION
+				                               : CFG_HASH_TOKEN;
 			continue;
 		}
 		const char *v = eq ? eq + 1 : NULL;
@@ -362,5 +392,39 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		return cd_fail(err, errlen, CD_EINVAL, "--plugin-timeout (%u ms) "
 		               "is above --plugin-timeout-max (%u ms)",
 		               cfg->plugin_timeout_ms, cfg->plugin_timeout_max_ms);
+	const char *lacks = cfg_exposed(cfg);
+	if (*action == CFG_RUN && lacks && !cfg->insecure)
+		return cd_fail(err, errlen, CD_EINVAL, "--listen %s is not a "
+		               "loopback address and the server has no %s: "
+		               "refusing to start (configure %s, or pass "
+		               "--insecure)", cfg->listen, lacks, lacks);
 	return CD_OK;
+}
+
+int cfg_listen_is_loopback(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t n = colon ? (size_t)(colon - listen) : strlen(listen);
+	char host[CFG_ADDR_MAX];
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, listen, n);
+	host[n] = '\0';
+	if (!strcmp(host, "localhost") || !strcmp(host, "[::1]") ||
+	    !strcmp(host, "::1"))
+		return 1;
+	/* 127.0.0.0/8 written as a dotted quad. */
+	struct in_addr a;
+	return inet_pton(AF_INET, host, &a) == 1 &&
+	       (ntohl(a.s_addr) >> 24) == 127;
+}
+
+const char *cfg_exposed(const cfg_t *cfg)
+{
+	int tls = cfg->tls_cert[0] && cfg->tls_key[0];
+	int auth = cfg->auth_tokens[0] != '\0';
+	if (cfg_listen_is_loopback(cfg->listen) || (tls && auth))
+		return NULL;
+	return !tls && !auth ? "TLS and authentication"
+	     : !tls ? "TLS" : "authentication";
 }

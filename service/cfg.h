@@ -39,6 +39,17 @@ typedef struct cfg {
 	unsigned plugin_timeout_max_ms; /* what a competition may ask for */
 	unsigned long long plugin_memory; /* a worker's address space */
 	int plugin_dir_insecure;
+	/* Authentication (docs/security.md). "" = none: every call is
+	 * "anonymous", and the server must listen on loopback only. */
+	char auth_tokens[CFG_PATH_MAX];
+	/* Listen on a non-loopback address without TLS or without
+	 * authentication (warned about at start and every 10 minutes). */
+	int insecure;
+	/* TLS (set by the TLS flags; read here to decide what is exposed):
+	 * "" = none. */
+	char tls_cert[CFG_PATH_MAX];
+	char tls_key[CFG_PATH_MAX];
+	char tls_client_ca[CFG_PATH_MAX];
 	log_level log_level;
 	log_format log_format;
 } cfg_t;
@@ -48,12 +59,24 @@ typedef enum cfg_action {
 	CFG_RUN = 0,
 	CFG_HELP,
 	CFG_VERSION,
+	CFG_HASH_TOKEN,   /* print the SHA-256 of the token on stdin */
 } cfg_action;
 
 /* Fills cfg from defaults, environment and argv (argv[0] is skipped). On a
- * bad flag or value returns CD_EINVAL with a one-line message in err. */
+ * bad flag or value returns CD_EINVAL with a one-line message in err.
+ * Also refused: a listen address other than loopback while TLS or
+ * authentication is not configured, unless insecure (cfg_exposed). */
 int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
              char *err, size_t errlen);
+
+/* 1 when host:port names a loopback host only: 127.0.0.0/8, ::1,
+ * localhost. The wildcard, an empty host and any other name are not. */
+int cfg_listen_is_loopback(const char *listen);
+
+/* What an insecure exposure lacks, for the refusal and the warning:
+ * "TLS and authentication", "TLS", "authentication", or NULL when the
+ * listen address is loopback or both are configured. */
+const char *cfg_exposed(const cfg_t *cfg);
 
 /* The defaults alone; threads = online cores. */
 void cfg_defaults(cfg_t *cfg);

@@ -174,7 +174,8 @@ void log_msg(log_level lvl, const char *fmt, ...)
 }
 
 void log_call(log_level lvl, const char *method, const char *status,
-              double duration_ms, const char *peer, const char *detail)
+              double duration_ms, const char *peer, const char *principal,
+              const char *detail)
 {
 	if (!log_enabled(lvl))
 		return;
@@ -187,6 +188,7 @@ void log_call(log_level lvl, const char *method, const char *status,
 	put_field(&l, "status", status, format == LOG_JSON);
 	put_field(&l, "duration_ms", dur, 0);
 	put_field(&l, "peer", peer ? peer : "", 1);
+	put_field(&l, "principal", principal ? principal : "", 1);
 	if (detail && *detail)
 		put_field(&l, "msg", detail, 1);
 	end(&l);

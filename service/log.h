@@ -1,7 +1,7 @@
 /*
  * log — structured log lines on stderr, as text (key=value) or JSON, one
- * line per event: time, level, and for calls the method, status, duration
- * and peer.
+ * line per event: time, level, and for calls the method, status, duration,
+ * peer and principal.
  *
  * Thread-safety: log_setup must run before other threads log. After that
  * every function may be called from any thread; each line goes out in one
@@ -38,8 +38,10 @@ int log_enabled(log_level lvl);
 void log_msg(log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* One finished call. detail may be NULL (it is the status message). */
+/* One finished call. principal is who the call was made as (a name,
+ * never a credential); detail may be NULL (it is the status message). */
 void log_call(log_level lvl, const char *method, const char *status,
-              double duration_ms, const char *peer, const char *detail);
+              double duration_ms, const char *peer, const char *principal,
+              const char *detail);
 
 #endif

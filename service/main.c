@@ -2,17 +2,52 @@
  * shut down gracefully. Everything else lives in srv.c. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "cd_error.h"
 #include "cfg.h"
 #include "log.h"
+#include "rpc_auth.h"
 #include "srv.h"
 
 #ifndef CLUSTERD_VERSION
 #define CLUSTERD_VERSION "0.0.0"
 #endif
+
+/* --hash-token: the token on stdin (one line; its newline is not part of
+ * it) to the hash the tokens file wants. The token is never an argument,
+ * which ps and shell histories would show. */
+static int hash_token(void)
+{
+	char tok[RPC_AUTH_TOKEN_MAX + 2], hex[2 * RPC_AUTH_HASH_LEN + 1];
+	size_t n = fread(tok, 1, sizeof(tok), stdin);
+	if (n && tok[n - 1] == '\n')
+		n--;
+	if (n && tok[n - 1] == '\r')
+		n--;
+	if (n == 0 || n > RPC_AUTH_TOKEN_MAX) {
+		fprintf(stderr, "clusterd: --hash-token: want one token of 1.."
+		        "%d bytes on stdin\n", RPC_AUTH_TOKEN_MAX);
+		return 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)tok[i] <= ' ' || tok[i] == 0x7f) {
+			fprintf(stderr, "clusterd: --hash-token: the token "
+			        "holds a space or control character\n");
+			return 2;
+		}
+	}
+	int rc = rpc_auth_hash_hex(tok, n, hex);
+	memset(tok, 0, sizeof(tok));
+	if (rc != CD_OK) {
+		fprintf(stderr, "clusterd: --hash-token: SHA-256 failed\n");
+		return 1;
+	}
+	printf("%s\n", hex);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -31,6 +66,12 @@ int main(int argc, char **argv)
 	if (action == CFG_VERSION) {
 		printf("clusterd %s\n", CLUSTERD_VERSION);
 		return 0;
+	}
+	if (action == CFG_HASH_TOKEN)
+		return hash_token();
+	if (srv_check_config(&cfg, err, sizeof(err)) != CD_OK) {
+		fprintf(stderr, "clusterd: %s\n", err);
+		return 2;
 	}
 	log_setup(cfg.log_level, cfg.log_format, STDERR_FILENO);
 

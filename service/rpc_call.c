@@ -13,6 +13,7 @@
 
 #include "cd_error.h"
 #include "log.h"
+#include "rpc_auth.h"
 #include "cd_wire.h"
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
@@ -90,12 +91,25 @@ struct rpc_call {
 
 	void *ctx;
 	void (*ctx_free)(void *);
+
+	/* Set by authenticate() before the handler runs, then read-only. */
+	char principal[RPC_AUTH_NAME_MAX + 1];
+	unsigned roles;               /* as declared in the tokens file */
 };
 
 const char *rpc_call_principal(const rpc_call_t *c)
 {
-	(void)c;
-	return "anonymous";
+	return c->principal[0] ? c->principal : "anonymous";
+}
+
+unsigned rpc_call_roles(const rpc_call_t *c)
+{
+	return rpc_auth_effective(c->roles);
+}
+
+int rpc_call_blinded(const rpc_call_t *c)
+{
+	return rpc_auth_blinded(c->roles);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -591,7 +605,7 @@ static void log_finished(rpc_call_t *c, int ok)
 	char addr[64];
 	log_call(lvl, method, rpc_status_name(st), ms_since(&c->start),
 	         rpc_listen_peer(c->srv->listen, peer, addr, sizeof(addr)),
-	         detail);
+	         rpc_call_principal(c), detail);
 	gpr_free(peer);
 }
 
@@ -602,10 +616,46 @@ static int deadline_passed(const rpc_call_t *c)
 		c->deadline, GPR_CLOCK_MONOTONIC)) > 0;
 }
 
+/* The name in the client certificate of the call's connection, into out:
+ * 1 when there is one, else 0. No certificate principal yet: set when TLS
+ * lands, as rpc_tls_peer_principal(c->call, out, cap). */
+static int cert_principal(const rpc_call_t *c, char *out, size_t cap)
+{
+	(void)c;
+	if (cap)
+		out[0] = '\0';
+	return 0;
+}
+
+/* Who the call is made as and whether it may call m (rpc_auth_check);
+ * fails the call when not. The principal is kept for the log line either
+ * way. */
+static int authenticate(rpc_call_t *c, const rpc_method_t *m)
+{
+	rpc_auth_who_t who;
+	char cert[RPC_AUTH_NAME_MAX + 1], err[300];
+
+	if (!c->srv->auth) {
+		c->roles = RPC_ROLE_READER | RPC_ROLE_EDITOR | RPC_ROLE_ADMIN;
+		return CD_OK;
+	}
+	int rc = rpc_auth_check(c->srv->auth, &c->md,
+	                        cert_principal(c, cert, sizeof(cert)) ? cert
+	                                                              : NULL,
+	                        m, &who, err, sizeof(err));
+	memcpy(c->principal, who.name, sizeof(c->principal));
+	c->roles = who.roles;
+	if (rc != CD_OK)
+		rpc_call_fail(c, rc, err);
+	return rc;
+}
+
 static void dispatch(rpc_call_t *c)
 {
 	const rpc_method_t *m = rpc_call_method(c);
 
+	if (authenticate(c, m) != CD_OK)
+		return;
 	if (!m) {
 		char msg[320];
 		snprintf(msg, sizeof(msg), "unknown method %.*s",

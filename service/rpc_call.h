@@ -59,6 +59,15 @@ ProtobufCMessage *rpc_call_decode(rpc_call_t *c,
  * never NULL. */
 const char *rpc_call_principal(const rpc_call_t *c);
 
+/* The principal's roles (RPC_ROLE_* bits, rpc_method.h), each with what
+ * it includes (rpc_auth_effective): reader, editor and admin when the
+ * server runs without authentication. */
+unsigned rpc_call_roles(const rpc_call_t *c);
+
+/* 1 when the caller may see and write only its own assessments (a judge;
+ * rpc_auth_blinded). */
+int rpc_call_blinded(const rpc_call_t *c);
+
 /* 1 once the client cancelled, the connection broke or the deadline
  * passed: stop producing work for this call. */
 int rpc_call_cancelled(const rpc_call_t *c);

@@ -5,6 +5,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_judge.h"
 #include "rpc_registry.h"
 #include "srv_env.h"
 
@@ -91,6 +92,12 @@ static void next(rpc_call_t *c, exp_t *e)
 	uint8_t *b = e->bufs[e->pos];
 	size_t len = e->lens[e->pos];
 	e->pos++;
+	if (rpc_judge_view_packed(c, &b, &len) != CD_OK) {
+		free(b);
+		exp_close_snap(e);
+		rpc_call_fail(c, CD_ECORRUPT, "a stored cluster did not decode");
+		return;
+	}
 	if (rpc_call_send(c, b, len, on_sent) != CD_OK) {
 		exp_close_snap(e);
 		rpc_call_fail(c, CD_EINTERNAL, "send failed");

@@ -21,39 +21,59 @@
 #define HEALTH_SVC "grpc.health.v1.Health"
 #define AUDIT_SVC "clusters.v1.AuditService"
 
+/* Roles: docs/security.md, "Roles", lists the same; auth_test.py checks
+ * every method against that table. */
+#define R RPC_ROLE_READER
+#define E RPC_ROLE_EDITOR
+#define A RPC_ROLE_ADMIN
+#define OPEN RPC_ROLE_OPEN
+
 static const rpc_method_t methods[] = {
-	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create},
-	{REG "GetCluster", REG_SVC, RPC_UNARY, rpc_registry_get},
-	{REG "UpdateCluster", REG_SVC, RPC_UNARY, rpc_registry_update},
-	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete},
-	{REG "ListClusters", REG_SVC, RPC_UNARY, rpc_registry_list},
-	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_import_clusters},
-	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_export_clusters},
+	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create, 0, E},
+	{REG "GetCluster", REG_SVC, RPC_UNARY, rpc_registry_get, 0, R},
+	{REG "UpdateCluster", REG_SVC, RPC_UNARY, rpc_registry_update, 0, E,
+	 1},
+	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete, 0, E},
+	{REG "ListClusters", REG_SVC, RPC_UNARY, rpc_registry_list, 0, R},
+	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_import_clusters,
+	 0, E},
+	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_export_clusters,
+	 0, R},
 
 	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_create},
-	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, rpc_competition_get},
-	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, rpc_competition_list},
+	 rpc_competition_create, 0, E},
+	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, rpc_competition_get, 0, R},
+	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, rpc_competition_list, 0,
+	 R},
 	{COMP "DeleteCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_delete},
+	 rpc_competition_delete, 0, A},
 	{COMP "RunCompetition", COMP_SVC, RPC_SERVER_STREAM,
-	 rpc_run_competition},
-	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get},
-	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list},
-	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate, 1},
+	 rpc_run_competition, 0, E},
+	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get, 0, R},
+	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list, 0, R},
+	/* Editor: it runs plugins, which costs the server work. */
+	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate, 1, E},
 	{COMP "UpdateCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_update},
-	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete},
+	 rpc_competition_update, 0, E},
+	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete, 0, A},
 
-	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list},
-	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload},
+	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list, 0, R},
+	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload, 0, A},
 
-	/* For the admin role (docs/audit.md). */
-	{AUDIT "ListAuditEvents", AUDIT_SVC, RPC_UNARY, rpc_audit_list},
+	/* Admin: the trail names every principal and what it wrote
+	 * (docs/audit.md). */
+	{AUDIT "ListAuditEvents", AUDIT_SVC, RPC_UNARY, rpc_audit_list, 0, A},
 
-	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check},
-	{HEALTH "Watch", HEALTH_SVC, RPC_SERVER_STREAM, rpc_health_watch},
+	/* Open: load balancers and orchestrators probe without tokens. */
+	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check, 0, OPEN},
+	{HEALTH "Watch", HEALTH_SVC, RPC_SERVER_STREAM, rpc_health_watch, 0,
+	 OPEN},
 };
+
+#undef R
+#undef E
+#undef A
+#undef OPEN
 
 static const char *const services[] = {REG_SVC, COMP_SVC, PLUG_SVC,
                                        AUDIT_SVC, HEALTH_SVC};

@@ -3,7 +3,9 @@
  * full path, its service, its streaming shape and its handler. protoc-c's
  * descriptors carry no streaming flags, so the shape is declared here; the
  * transport registers each entry and dispatches by it. Adding a method is
- * adding an entry; an entry without a handler answers UNIMPLEMENTED.
+ * adding an entry; an entry without a handler answers UNIMPLEMENTED, and
+ * one without a role is refused to every caller (docs/security.md, "Roles":
+ * the table there and this one are checked against each other by tests).
  *
  * Thread-safety: constant data.
  */
@@ -13,6 +15,17 @@
 #include <stddef.h>
 
 typedef struct rpc_call rpc_call_t;
+
+/* Roles (docs/security.md). A principal holds a set of them; each
+ * includes what the ones below it may do: admin > editor > reader, and
+ * judge > reader for reads (but judges see only their own assessments). */
+#define RPC_ROLE_READER 0x1u
+#define RPC_ROLE_EDITOR 0x2u
+#define RPC_ROLE_JUDGE 0x4u
+#define RPC_ROLE_ADMIN 0x8u
+#define RPC_ROLE_ALL 0xfu
+/* As a method's requirement only: callable without credentials. */
+#define RPC_ROLE_OPEN 0x100u
 
 typedef enum rpc_shape {
 	RPC_UNARY = 0,
@@ -36,6 +49,12 @@ typedef struct rpc_method {
 	 * learn of it with their final batch, which saves a batch and a
 	 * completion per call. */
 	int watch_close;
+	/* The role a caller needs: one RPC_ROLE_* bit, or RPC_ROLE_OPEN.
+	 * 0 = not decided, which refuses every call (fail closed). */
+	unsigned role;
+	/* 1: a judge without the role may call it for its own assessments
+	 * only (UpdateCluster; rpc_judge.h). */
+	int judge_own;
 } rpc_method_t;
 
 /* The table, in a fixed order; *n gets its length. */

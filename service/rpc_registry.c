@@ -6,6 +6,7 @@
 
 #include "cd_error.h"
 #include "rpc_call.h"
+#include "rpc_judge.h"
 #include "rpc_write.h"
 #include "srv_env.h"
 
@@ -134,6 +135,11 @@ void rpc_registry_update(rpc_call_t *c)
 	                                "cluster: required");
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
+	if (!(rpc_call_roles(c) & RPC_ROLE_EDITOR)) {
+		/* Let in by the method table's judge_own only. */
+		rpc_judge_update(c, req);
+		return;
+	}
 	store_op_t op = {.kind = STORE_CLUSTER_UPDATE, .cluster = req->cluster,
 	                 .allow_missing = req->allow_missing,
 	                 .want_packed = 1};
@@ -174,6 +180,12 @@ void rpc_registry_get(rpc_call_t *c)
 	/* The stored bytes are a packed Cluster: no decode, no encode. */
 	rc = store_cluster_get_packed(env_of(c)->store, req->id, &buf, &len,
 	                              err, sizeof(err));
+	if (rc == CD_OK &&
+	    (rc = rpc_judge_view_packed(c, &buf, &len)) != CD_OK) {
+		free(buf);
+		snprintf(err, sizeof(err), "cluster \"%s\" could not be read",
+		         req->id);
+	}
 	if (!rpc_call_refuse(c, rc, err, &req->base)) {
 		rpc_call_reply_packed(c, buf, len);
 		protobuf_c_message_free_unpacked(&req->base, NULL);
@@ -202,6 +214,9 @@ void rpc_registry_list(rpc_call_t *c)
 	                        req->page_token, &page, err, sizeof(err));
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
+	if (rpc_call_blinded(c))
+		for (size_t i = 0; i < page.n; i++)
+			rpc_judge_filter(page.items[i], rpc_call_principal(c));
 	Clusters__V1__ListClustersResponse r =
 		CLUSTERS__V1__LIST_CLUSTERS_RESPONSE__INIT;
 	r.n_clusters = page.n;

@@ -56,6 +56,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	s->ncq = o->threads ? o->threads : 1;
 	s->env = o->env;
+	s->auth = o->auth;
 	s->methods = rpc_method_table(&s->nmethods);
 	atomic_init(&s->stopping, 0);
 	atomic_init(&s->live_calls, 0);

@@ -25,6 +25,9 @@ typedef struct rpc_server_opts {
 	unsigned max_connections;  /* open connections at most; 0 = as many
 	                            * as the descriptor limit allows */
 	void *env;                 /* handed to handlers (rpc_call_env) */
+	/* Tokens and roles (rpc_auth.h), borrowed for the server's life;
+	 * NULL: every call is "anonymous" with every role but judge. */
+	struct rpc_auth *auth;
 } rpc_server_opts_t;
 
 /* Binds, starts serving and returns. grpc_init must have been called. */

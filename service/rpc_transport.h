@@ -32,6 +32,7 @@ struct rpc_server {
 	void **handles;               /* from grpc_server_register_method */
 	void *env;
 	rpc_listen_t *listen;         /* our listener (see rpc_listen.h) */
+	struct rpc_auth *auth;        /* NULL: no authentication */
 	int port;
 	atomic_int stopping;
 	atomic_long live_calls;       /* calls taken, not yet freed */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cd_error.h"
+#include "rpc_judge.h"
 #include "srv_commit.h"
 #include "srv_env.h"
 
@@ -42,9 +43,16 @@ static void write_done(srv_commit_job_t *job, int txn_rc)
 		/* The delete responses are empty messages: zero bytes. */
 		rpc_call_reply_packed(c, NULL, 0);
 	} else if (op->packed_out) {
-		/* The record as stored is the reply: no decode, no encode. */
-		rpc_call_reply_packed(c, op->packed_out, op->packed_out_len);
-		op->packed_out = NULL;
+		/* The record as stored is the reply: no decode, no encode
+		 * (but a judge's view hides other judges' assessments). */
+		if (rpc_judge_view_packed(c, &op->packed_out,
+		                          &op->packed_out_len) != CD_OK) {
+			rpc_call_fail(c, CD_ENOMEM, "out of memory");
+		} else {
+			rpc_call_reply_packed(c, op->packed_out,
+			                      op->packed_out_len);
+			op->packed_out = NULL;
+		}
 	} else if (op->cluster_out) {
 		rpc_call_reply(c, &op->cluster_out->base);
 	} else if (op->competition_out) {

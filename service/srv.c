@@ -17,6 +17,7 @@
 #include "cd_error.h"
 #include "clusterplugin.h"
 #include "log.h"
+#include "rpc_auth.h"
 #include "rpc_run.h"
 #include "rpc_server.h"
 
@@ -24,6 +25,7 @@ struct srv {
 	cfg_t cfg;
 	srv_env_t env;
 	rpc_server_t *rpc;
+	rpc_auth_t *auth;   /* NULL: no --auth-tokens */
 	int wake[2];
 	int shut;
 	int grpc_inited;
@@ -198,6 +200,28 @@ static void raise_fd_limit(void)
 		        (unsigned long long)rl.rlim_cur);
 }
 
+int srv_check_config(const cfg_t *cfg, char *err, size_t errlen)
+{
+	rpc_auth_t *a;
+	if (!cfg->auth_tokens[0])
+		return CD_OK;
+	int rc = rpc_auth_create(&a, cfg->auth_tokens, err, errlen);
+	rpc_auth_destroy(a);
+	return rc;
+}
+
+/* Start-up and every SRV_INSECURE_WARN_MS: an exposure chosen with
+ * --insecure must not be forgotten. */
+static void warn_insecure(const srv_t *s)
+{
+	const char *lacks = cfg_exposed(&s->cfg);
+	if (lacks)
+		log_msg(LOG_WARN, "insecure: serving on %s without %s "
+		        "(--insecure): %s", s->address, lacks, !s->auth
+		        ? "anyone who reaches the port may call every method"
+		        : "tokens and data cross the network in clear");
+}
+
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -216,6 +240,13 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	fcntl(s->wake[1], F_SETFD, FD_CLOEXEC);
 	fcntl(s->wake[1], F_SETFL, O_NONBLOCK);
 
+	if (cfg->auth_tokens[0]) {
+		rc = rpc_auth_create(&s->auth, cfg->auth_tokens, err, errlen);
+		if (rc != CD_OK)
+			goto fail;
+		log_msg(LOG_INFO, "authentication: %zu principals from %s",
+		        rpc_auth_count(s->auth), cfg->auth_tokens);
+	}
 	raise_fd_limit();
 	rc = make_dirs(cfg->data_dir, err, errlen);
 	if (rc != CD_OK)
@@ -251,6 +282,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.max_message_bytes = cfg->max_message_bytes,
 		.max_connections = cfg->max_connections,
 		.env = &s->env,
+		.auth = s->auth,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
 	if (rc != CD_OK)
@@ -265,6 +297,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	}
 	log_msg(LOG_INFO, "serving on %s with %u threads, data in %s",
 	        s->address, cfg->threads, cfg->data_dir);
+	warn_insecure(s);
 	s->serving = 1;
 	*out = s;
 	return CD_OK;
@@ -290,20 +323,36 @@ srv_env_t *srv_env(srv_t *s)
 
 void srv_reload(srv_t *s)
 {
+	char err[512];
 	log_msg(LOG_INFO, "received SIGHUP: reloading credentials");
 	/* Each reloadable part keeps what it has when its files are bad. */
-	(void)s;
+	if (s->auth) {
+		if (rpc_auth_reload(s->auth, err, sizeof(err)) == CD_OK)
+			log_msg(LOG_INFO, "authentication: %zu principals from "
+			        "%s", rpc_auth_count(s->auth),
+			        s->cfg.auth_tokens);
+		else
+			log_msg(LOG_WARN, "authentication: kept the %zu "
+			        "principals in use: %s",
+			        rpc_auth_count(s->auth), err);
+	}
 }
 
 int srv_wait(srv_t *s, int sigfd)
 {
 	struct pollfd p[2] = {{s->wake[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
+	int warn = cfg_exposed(&s->cfg) != NULL;
 	for (;;) {
-		int n = poll(p, sigfd >= 0 ? 2 : 1, -1);
+		int n = poll(p, sigfd >= 0 ? 2 : 1,
+		             warn ? SRV_INSECURE_WARN_MS : -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return 0;
+		if (n == 0) {
+			warn_insecure(s);
+			continue;
+		}
 		if (p[0].revents)
 			return 0;
 		if (sigfd >= 0 && p[1].revents) {
@@ -372,6 +421,8 @@ void srv_destroy(srv_t *s)
 	rpc_health_destroy(s->env.health);
 	/* After the server: no handler can start an evaluation any more. */
 	rpc_runs_destroy(s->env.runs);
+	/* After the server: no call looks a token up any more. */
+	rpc_auth_destroy(s->auth);
 	store_close(s->env.store);
 	/* After the server: no handler holds the registry any more. */
 	plugin_registry_destroy(s->env.plugins);

@@ -18,6 +18,15 @@
 
 typedef struct srv srv_t;
 
+/* How often a server exposed with --insecure says so in its log. */
+#define SRV_INSECURE_WARN_MS (10 * 60 * 1000)
+
+/* What start-up refuses before anything is opened: the tokens file
+ * (missing, readable by others, malformed). Lets main tell a refused
+ * configuration (exit status 2) from a failure to serve (1); srv_create
+ * checks the same again. */
+int srv_check_config(const cfg_t *cfg, char *err, size_t errlen);
+
 /* Starts serving. Calls grpc_init (balanced in srv_destroy); do not fork
  * afterwards. */
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen);

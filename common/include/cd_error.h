@@ -29,6 +29,8 @@ typedef enum cd_err {
 	CD_EUNIMPL,        /* not implemented */
 	CD_EPRECONDITION,  /* state does not allow it (e.g. run of deleted comp) */
 	CD_EPLUGIN,        /* a scoring plugin failed; message names it */
+	CD_EUNAUTH,        /* no credentials, or credentials not known */
+	CD_EPERM,          /* known caller without the role the call needs */
 	/* Validation: one code per rule (all INVALID_ARGUMENT). */
 	CD_EV_ID,          /* id syntax */
 	CD_EV_NAME,        /* missing or empty name */

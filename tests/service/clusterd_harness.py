@@ -48,6 +48,12 @@ def stubs():
 
 
 REG = "/clusters.v1.ClusterRegistry/"
+
+
+def auth(token):
+    """Call metadata carrying a bearer token."""
+    return (("authorization", "Bearer " + token),)
+
 HEALTH = "/grpc.health.v1.Health/"
 
 
@@ -55,7 +61,8 @@ class Server:
     """One clusterd process. stop() sends a signal and returns the exit
     status."""
 
-    def __init__(self, *flags, start_timeout=60.0, preexec_fn=None):
+    def __init__(self, *flags, start_timeout=60.0, preexec_fn=None,
+                 auth_tokens=None):
         self.binary = os.environ["CLUSTERD_BIN"]
         # Runs in the child before exec, e.g. to lower a resource limit.
         self.preexec_fn = preexec_fn
@@ -63,7 +70,11 @@ class Server:
         self.data = os.path.join(self.dir, "data")
         self.port_file = os.path.join(self.dir, "port")
         self.log_path = os.path.join(self.dir, "clusterd.log")
+        # auth_tokens: the path of a tokens file (docs/security.md); calls
+        # then need metadata=auth(token).
         self.flags = list(flags)
+        if auth_tokens:
+            self.flags += ["--auth-tokens", auth_tokens]
         self.proc = None
         self.channel = None
         self.start(start_timeout)

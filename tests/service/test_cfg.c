@@ -19,7 +19,8 @@ static const char *const envs[] = {
 	"CLUSTERD_MAX_CONNECTIONS", "CLUSTERD_PLUGIN_ISOLATION",
 	"CLUSTERD_PLUGIN_HOST", "CLUSTERD_PLUGIN_TIMEOUT",
 	"CLUSTERD_PLUGIN_TIMEOUT_MAX", "CLUSTERD_PLUGIN_MEMORY",
-	"CLUSTERD_PLUGIN_DIR_INSECURE",
+	"CLUSTERD_PLUGIN_DIR_INSECURE", "CLUSTERD_AUTH_TOKENS",
+	"CLUSTERD_INSECURE",
 };
 
 static int clear_env(void **state)
@@ -73,7 +74,7 @@ static void test_flags(void **state)
 	cfg_t c;
 	cfg_action a;
 	char err[256] = "";
-	assert_int_equal(load(&c, &a, err, sizeof(err), 12,
+	assert_int_equal(load(&c, &a, err, sizeof(err), 13, "--insecure",
 	                      "--listen", "0.0.0.0:0", "--data-dir=/tmp/d",
 	                      "--plugin-dir", "/p", "--threads=3",
 	                      "--max-message-bytes", "64k", "--grace-ms=0",
@@ -420,6 +421,73 @@ static void test_bad_flags(void **state)
 	expect_bad("--plugin-host", longv, "too long");
 }
 
+static void test_loopback(void **state)
+{
+	(void)state;
+	const char *yes[] = {"127.0.0.1:50051", "127.9.8.7:0", "[::1]:1",
+	                     "localhost:80"};
+	const char *no[] = {"0.0.0.0:1", "[::]:1", ":1", "10.0.0.1:1",
+	                    "example.org:1", "128.0.0.1:1", "127.0.0:1",
+	                    "[::2]:1", "localhost.example.org:1"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(cfg_listen_is_loopback(yes[i]));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(cfg_listen_is_loopback(no[i]));
+}
+
+static void test_exposure(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[512] = "";
+	/* Refused: one line naming the address and what is missing. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--listen",
+	                      "0.0.0.0:50051"), CD_EINVAL);
+	assert_non_null(strstr(err, "0.0.0.0:50051"));
+	assert_non_null(strstr(err, "TLS and authentication"));
+	assert_non_null(strstr(err, "--insecure"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--listen",
+	                      "[::]:1", "--auth-tokens", "/t"), CD_EINVAL);
+	assert_non_null(strstr(err, "no TLS"));
+	/* TLS and authentication together expose nothing. */
+	cfg_defaults(&c);
+	snprintf(c.listen, sizeof(c.listen), "10.1.2.3:1");
+	assert_string_equal(cfg_exposed(&c), "TLS and authentication");
+	snprintf(c.auth_tokens, sizeof(c.auth_tokens), "/t");
+	assert_string_equal(cfg_exposed(&c), "TLS");
+	snprintf(c.tls_cert, sizeof(c.tls_cert), "/c");
+	snprintf(c.tls_key, sizeof(c.tls_key), "/k");
+	assert_null(cfg_exposed(&c));
+	c.auth_tokens[0] = '\0';
+	assert_string_equal(cfg_exposed(&c), "authentication");
+	snprintf(c.listen, sizeof(c.listen), "127.0.0.1:1");
+	assert_null(cfg_exposed(&c));
+	/* --insecure, or its variable, lets it start. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 3, "--listen",
+	                      "0.0.0.0:1", "--insecure"), CD_OK);
+	assert_int_equal(c.insecure, 1);
+	setenv("CLUSTERD_INSECURE", "1", 1);
+	setenv("CLUSTERD_AUTH_TOKENS", "/etc/clusterd/tokens", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--listen",
+	                      "0.0.0.0:1"), CD_OK);
+	assert_string_equal(c.auth_tokens, "/etc/clusterd/tokens");
+	setenv("CLUSTERD_INSECURE", "yes", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	assert_non_null(strstr(err, "CLUSTERD_INSECURE"));
+	clear_env(NULL);
+	/* --help and --hash-token need no safe address. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 3, "--listen",
+	                      "0.0.0.0:1", "--hash-token"), CD_OK);
+	assert_int_equal(a, CFG_HASH_TOKEN);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--hash-token",
+	                      "--help"), CD_OK);
+	assert_int_equal(a, CFG_HELP);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--auth-tokens",
+	                      ""), CD_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup(test_plugin_env, clear_env),
 		cmocka_unit_test_setup(test_plugin_memory, clear_env),
 		cmocka_unit_test_setup(test_plugin_timeout_above_max, clear_env),
+		cmocka_unit_test_setup(test_loopback, clear_env),
+		cmocka_unit_test_setup(test_exposure, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,13 +52,14 @@ static void test_text(void **state)
 	log_msg(LOG_DEBUG, "hidden %d", 1);
 	log_msg(LOG_WARN, "shown %d", 2);
 	log_call(LOG_INFO, "/a.B/C", "NOT_FOUND", 1.5, "ipv4:1.2.3.4:5",
-	         "cluster \"x\" not found");
+	         "alice@example.org", "cluster \"x\" not found");
 	char *out = drain();
 	assert_null(strstr(out, "hidden"));
 	assert_non_null(strstr(out, "level=warn msg=\"shown 2\"\n"));
 	assert_non_null(strstr(out, "level=info method=\"/a.B/C\" "
 	                       "status=NOT_FOUND duration_ms=1.500 "
 	                       "peer=\"ipv4:1.2.3.4:5\" "
+	                       "principal=\"alice@example.org\" "
 	                       "msg=\"cluster \\\"x\\\" not found\"\n"));
 	assert_int_equal(strncmp(out, "time=", 5), 0);
 }
@@ -68,7 +69,7 @@ static void test_json(void **state)
 	(void)state;
 	log_setup(LOG_DEBUG, LOG_JSON, fds[1]);
 	log_call(LOG_ERROR, "/a.B/C", "INTERNAL", 0.25, "peer\n\"evil\"",
-	         "line1\nline2\x01");
+	         "judge-1", "line1\nline2\x01");
 	char *out = drain();
 	assert_non_null(strchr(out, '\n'));
 	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
@@ -85,6 +86,8 @@ static void test_json(void **state)
 	                    "peer\n\"evil\"");
 	assert_string_equal(json_string_value(json_object_get(j, "msg")),
 	                    "line1\nline2\x01");
+	assert_string_equal(json_string_value(json_object_get(j, "principal")),
+	                    "judge-1");
 	assert_true(json_number_value(json_object_get(j, "duration_ms")) ==
 	            0.25);
 	assert_non_null(json_object_get(j, "time"));
@@ -98,7 +101,7 @@ static void test_long_line_stays_valid(void **state)
 	memset(big, '"', sizeof(big) - 1); /* worst case: all escaped */
 	big[sizeof(big) - 1] = '\0';
 	log_setup(LOG_INFO, LOG_JSON, fds[1]);
-	log_call(LOG_INFO, "/m", "OK", 1, big, big);
+	log_call(LOG_INFO, "/m", "OK", 1, big, big, big);
 	log_msg(LOG_INFO, "%s", big);
 	char *out = drain();
 	char *nl = strchr(out, '\n');

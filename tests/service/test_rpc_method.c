@@ -74,6 +74,34 @@ static void test_shapes(void **state)
 	assert_null(find("/clusters.v1.ClusterRegistry/Nope"));
 }
 
+/* Every method has a role decided on purpose (docs/security.md, "Roles");
+ * a new entry without one fails here (and is refused to every caller). */
+static void test_roles(void **state)
+{
+	(void)state;
+	size_t n;
+	const rpc_method_t *t = rpc_method_table(&n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned r = t[i].role;
+		if (r != RPC_ROLE_OPEN && r != RPC_ROLE_READER &&
+		    r != RPC_ROLE_EDITOR && r != RPC_ROLE_ADMIN)
+			fail_msg("%s: role %#x is not one of reader, editor, "
+			         "admin, open", t[i].path, r);
+		/* Only health is open to callers without credentials. */
+		assert_int_equal(r == RPC_ROLE_OPEN,
+		                 strcmp(t[i].service, "grpc.health.v1.Health")
+		                 == 0);
+		/* Judges write through UpdateCluster only. */
+		assert_int_equal(t[i].judge_own,
+		                 strcmp(t[i].path, "/clusters.v1.ClusterRegistry/"
+		                        "UpdateCluster") == 0);
+	}
+	assert_int_equal(find("/clusters.v1.PluginService/ReloadPlugins")->role,
+	                 RPC_ROLE_ADMIN);
+	assert_int_equal(find("/clusters.v1.CompetitionService/Evaluate")->role,
+	                 RPC_ROLE_EDITOR);
+}
+
 static void test_health_knows_services(void **state)
 {
 	(void)state;
@@ -105,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_health_knows_services),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,6 +36,10 @@ static void test_request_codes(void **state)
 	assert_int_equal(rpc_status_from_cd(CD_EPRECONDITION),
 	                 GRPC_STATUS_FAILED_PRECONDITION);
 	assert_int_equal(rpc_status_from_cd(CD_EPLUGIN), GRPC_STATUS_INTERNAL);
+	assert_int_equal(rpc_status_from_cd(CD_EUNAUTH),
+	                 GRPC_STATUS_UNAUTHENTICATED);
+	assert_int_equal(rpc_status_from_cd(CD_EPERM),
+	                 GRPC_STATUS_PERMISSION_DENIED);
 }
 
 static void test_internal_codes(void **state)
