@@ -35,6 +35,9 @@ typedef enum opt_id {
 	OPT_PLUGIN_TIMEOUT_MAX,
 	OPT_PLUGIN_MEMORY,
 	OPT_PLUGIN_DIR_INSECURE,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CLIENT_CA,
 	OPT_HELP,
 	OPT_VERSION,
 } opt_id;
@@ -89,6 +92,14 @@ static const opt_t opts[] = {
 	 OPT_PLUGIN_DIR_INSECURE, 0,
 	 "  load plugins even from a writable directory, group-writable "
 	 "files or another user's (logged; a world-writable file never)"},
+	{"--tls-cert", "CLUSTERD_TLS_CERT", OPT_TLS_CERT, 1,
+	 "FILE   serve TLS with this PEM certificate chain (needs --tls-key; "
+	 "reloaded on SIGHUP)"},
+	{"--tls-key", "CLUSTERD_TLS_KEY", OPT_TLS_KEY, 1,
+	 "FILE    the PEM private key of --tls-cert; mode 0600 or stricter"},
+	{"--tls-client-ca", "CLUSTERD_TLS_CLIENT_CA", OPT_TLS_CLIENT_CA, 1,
+	 "FILE require client certificates issued by these PEM CAs "
+	 "(mutual TLS; reloaded on SIGHUP)"},
 	{"--help", NULL, OPT_HELP, 0, "          this text"},
 	{"--version", NULL, OPT_VERSION, 0, "       print the version"},
 };
@@ -146,7 +157,8 @@ void cfg_usage(FILE *out)
 			fprintf(out, " [%s]", opts[i].env);
 		fputc('\n', out);
 	}
-	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully.\n");
+	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully; SIGHUP "
+	             "reloads the TLS files.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -283,6 +295,15 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_PLUGIN_DIR_INSECURE:
 		cfg->plugin_dir_insecure = 1;
 		return CD_OK;
+	case OPT_TLS_CERT:
+		return copy_str(cfg->tls_cert, sizeof(cfg->tls_cert), v, name,
+		                err, errlen);
+	case OPT_TLS_KEY:
+		return copy_str(cfg->tls_key, sizeof(cfg->tls_key), v, name,
+		                err, errlen);
+	case OPT_TLS_CLIENT_CA:
+		return copy_str(cfg->tls_client_ca, sizeof(cfg->tls_client_ca),
+		                v, name, err, errlen);
 	case OPT_HELP:
 	case OPT_VERSION:
 		break;

@@ -39,6 +39,10 @@ typedef struct cfg {
 	unsigned plugin_timeout_max_ms; /* what a competition may ask for */
 	unsigned long long plugin_memory; /* a worker's address space */
 	int plugin_dir_insecure;
+	/* TLS (docs/security.md); "" = none. Checked by rpc_tls_check. */
+	char tls_cert[CFG_PATH_MAX];
+	char tls_key[CFG_PATH_MAX];
+	char tls_client_ca[CFG_PATH_MAX];
 	log_level log_level;
 	log_format log_format;
 } cfg_t;

@@ -8,6 +8,7 @@
 #include "cd_error.h"
 #include "cfg.h"
 #include "log.h"
+#include "rpc_tls.h"
 #include "srv.h"
 
 #ifndef CLUSTERD_VERSION
@@ -31,6 +32,13 @@ int main(int argc, char **argv)
 	if (action == CFG_VERSION) {
 		printf("clusterd %s\n", CLUSTERD_VERSION);
 		return 0;
+	}
+	/* Unusable TLS files are a configuration error like a bad flag:
+	 * one line, status 2, before anything starts. */
+	rpc_tls_opts_t to = {cfg.tls_cert, cfg.tls_key, cfg.tls_client_ca};
+	if (rpc_tls_check(&to, err, sizeof(err)) != CD_OK) {
+		fprintf(stderr, "clusterd: %s\n", err);
+		return 2;
 	}
 	log_setup(cfg.log_level, cfg.log_format, STDERR_FILENO);
 

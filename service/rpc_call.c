@@ -17,6 +17,7 @@
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "rpc_status.h"
+#include "rpc_tls_peer.h"
 #include "rpc_transport.h"
 
 /* gRPC orders a batch's start before its completion event, but Debian's
@@ -613,6 +614,14 @@ static void dispatch(rpc_call_t *c)
 		         (const char *)GRPC_SLICE_START_PTR(c->details.method));
 		rpc_call_fail(c, CD_EUNIMPL, msg);
 		return;
+	}
+	if (log_enabled(LOG_DEBUG)) {
+		/* Who a client certificate says the caller is (mutual TLS);
+		 * the log escapes it. */
+		char who[256];
+		if (rpc_tls_peer_principal(c->call, who, sizeof(who)) == CD_OK)
+			log_msg(LOG_DEBUG, "call %s: client certificate "
+			        "principal \"%s\"", m->path, who);
 	}
 	if (deadline_passed(c)) {
 		rpc_call_fail(c, CD_EDEADLINE, "deadline passed before the call "
