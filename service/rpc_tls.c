@@ -355,9 +355,13 @@ fetch_config(void *user_data, grpc_ssl_server_certificate_config **config)
 	pthread_mutex_lock(&t->mu);
 	if (t->given != t->loaded) {
 		grpc_ssl_pem_key_cert_pair pair = {t->cur.key, t->cur.cert};
-		/* Copies the strings. */
+		/* gRPC 1.51 asserts that a fetched config has client roots
+		 * even when no client certificate is asked for. Without
+		 * --tls-client-ca the server's own chain stands in: the
+		 * server then never requests a client certificate, so the
+		 * roots are neither sent nor used. Copies the strings. */
 		*config = grpc_ssl_server_certificate_config_create(
-			t->cur.ca, &pair, 1);
+			t->cur.ca ? t->cur.ca : t->cur.cert, &pair, 1);
 		if (*config) {
 			t->given = t->loaded;
 			t->handed++;
