@@ -158,10 +158,13 @@ int ctl_common_opt(ctl_t *ctl, int code, const char *arg)
 			ctl->tls_key = arg;
 		else if (code == CTL_OPT_TLS_SERVER_NAME)
 			ctl->tls_server_name = arg;
-		else if (code == CTL_OPT_TOKEN)
-			ctl->token = arg, ctl->token_file = NULL;
-		else
-			ctl->token_file = arg, ctl->token = NULL;
+		else if (code == CTL_OPT_TOKEN) {
+			ctl->token = arg;
+			ctl->token_file = NULL;
+		} else {
+			ctl->token_file = arg;
+			ctl->token = NULL;
+		}
 		return CTL_OK;
 	case CTL_OPT_JSON:
 		ctl->fmt = CTL_JSON;
