@@ -26,7 +26,8 @@ typedef struct rpc_server_opts {
 	size_t max_message_bytes;  /* receive limit; 0 = gRPC's 4 MiB */
 	unsigned requests;         /* pre-posted per method per queue; 0 = 8 */
 	unsigned max_connections;  /* open connections at most; 0 = as many
-	                            * as the descriptor limit allows */
+	                            * as the descriptor limit allows; not
+	                            * with TLS (gRPC's listener) */
 	void *env;                 /* handed to handlers (rpc_call_env) */
 	struct rpc_tls *tls;       /* NULL: plaintext; else TLS on gRPC's
 	                            * listener (must outlive the server) */

@@ -385,6 +385,25 @@ class StartupRefusals(unittest.TestCase):
                 self.assertTrue(r.stderr.startswith("clusterd: "), r.stderr)
                 self.assertIn(needle, r.stderr)
 
+    def test_busy_port_and_max_connections(self):
+        # gRPC's listener serves TLS; SO_REUSEPORT stays off, so a second
+        # server on a busy port fails (status 1, as without TLS), and
+        # --max-connections, which it cannot honour, is said to be ignored.
+        srv = Server(*tls_flags(), "--max-connections", "5",
+                     channel_credentials=creds())
+        try:
+            self.assertIn("--max-connections 5 is ignored with TLS",
+                          srv.read_log())
+            self.assertIn("TLS on gRPC's listener", srv.read_log())
+            self.assertEqual(health(srv.channel), 1)
+            r = self.run_bin("--listen", srv.address, *tls_flags())
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn("cannot listen on %s with TLS" % srv.address,
+                          r.stderr)
+        finally:
+            self.assertEqual(srv.stop(), 0)
+            srv.cleanup()
+
     def test_environment_twins(self):
         r = self.run_bin(env={"CLUSTERD_TLS_CERT": PKI.srv[0]})
         self.assertEqual(r.returncode, 2)
