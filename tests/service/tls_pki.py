@@ -22,7 +22,8 @@ policy = policy_any
 copy_extensions = copy
 unique_subject = no
 [ policy_any ]
-commonName = supplied
+commonName = optional
+organizationName = optional
 """
 
 
@@ -61,8 +62,10 @@ class Pki:
     def _csr(self, name, cn, sans=None):
         key = self._key(name)
         csr = self.path(name + ".csr")
+        # cn None: a subject without a common name.
+        subj = "/CN=%s" % cn if cn else "/O=clusterd tests"
         args = ["openssl", "req", "-new", "-key", key, "-out", csr,
-                "-subj", "/CN=%s" % cn]
+                "-subj", subj]
         if sans:
             args += ["-addext", "subjectAltName=" + ",".join(sans)]
         _run(*args)

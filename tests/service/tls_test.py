@@ -41,6 +41,9 @@ def setUpModule():
     PKI.alice = PKI.client(PKI.ca1, "alice", "alice")
     PKI.bob = PKI.client(PKI.ca2, "bob", "bob")
     PKI.mallory = PKI.client(PKI.other, "mallory", "mallory")
+    PKI.svc = PKI.client(PKI.ca1, "svc", None,
+                         sans=["URI:spiffe://example.org/svc",
+                               "DNS:svc.example.org"])
     PKI.expired = PKI.client(PKI.ca1, "expired", "carol",
                              start="20200101000000Z", end="20200201000000Z")
 
@@ -218,6 +221,14 @@ class MutualTls(unittest.TestCase):
                 "--tls-key", PKI.bob[1], "health")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(wait_log(self.srv, 'principal \\"bob\\"'))
+
+    def test_without_a_cn_the_first_san_is_the_principal(self):
+        ch = self.srv.make_channel(creds(client=PKI.svc))
+        self.assertEqual(health(ch), 1)
+        ch.close()
+        self.assertTrue(wait_log(self.srv, 'principal '
+                                 '\\"spiffe://example.org/svc\\"'),
+                        self.srv.read_log())
 
     def test_client_env_variables(self):
         r = ctl(self.srv, "health", env={
