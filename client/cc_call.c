@@ -28,6 +28,10 @@ struct cc_client {
 	grpc_channel *ch;
 	char *target;
 	int64_t timeout_ms;
+	/* "authorization: Bearer TOKEN" on every call, when a token was
+	 * given (count 0 otherwise). */
+	grpc_metadata auth;
+	size_t nauth;
 };
 
 static void cc_thread_cq_drop(void);
@@ -44,8 +48,8 @@ int cc_st_set(cc_status_t *st, int code, const char *fmt, ...)
 	return code;
 }
 
-int cc_client_open(cc_client_t **out, const char *addr, char *err,
-                   size_t errlen)
+int cc_client_open_opts(cc_client_t **out, const char *addr,
+                        const cc_conn_opts_t *o, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (!addr || !*addr) {
@@ -53,22 +57,44 @@ int cc_client_open(cc_client_t **out, const char *addr, char *err,
 			snprintf(err, errlen, "empty server address");
 		return CC_INVALID_ARGUMENT;
 	}
+	grpc_init();
+	grpc_channel_credentials *cred;
+	char *bearer;
+	int rc = cc_conn_setup(o, &cred, &bearer, err, errlen);
+	if (rc != CC_OK) {
+		grpc_shutdown();
+		return rc;
+	}
 	cc_client_t *c = calloc(1, sizeof(*c));
 	if (c)
 		c->target = strdup(addr);
 	if (!c || !c->target) {
 		free(c);
+		free(bearer);
+		grpc_channel_credentials_release(cred);
+		grpc_shutdown();
 		if (err && errlen)
 			snprintf(err, errlen, "out of memory");
 		return CC_RESOURCE_EXHAUSTED;
 	}
-	grpc_init();
-	grpc_arg args[1];
-	args[0].type = GRPC_ARG_INTEGER;
-	args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-	args[0].value.integer = CC_MAX_RECEIVE;
-	grpc_channel_args cargs = { 1, args };
-	grpc_channel_credentials *cred = grpc_insecure_credentials_create();
+	if (bearer) {
+		c->auth.key = grpc_slice_from_static_string("authorization");
+		c->auth.value = grpc_slice_from_copied_string(bearer);
+		c->nauth = 1;
+		memset(bearer, 0, strlen(bearer));
+		free(bearer);
+	}
+	grpc_arg args[2];
+	size_t nargs = 0;
+	args[nargs].type = GRPC_ARG_INTEGER;
+	args[nargs].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[nargs++].value.integer = CC_MAX_RECEIVE;
+	if (o && o->tls_server_name && *o->tls_server_name) {
+		args[nargs].type = GRPC_ARG_STRING;
+		args[nargs].key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG;
+		args[nargs++].value.string = (char *)o->tls_server_name;
+	}
+	grpc_channel_args cargs = { nargs, args };
 	c->ch = grpc_channel_create(addr, cred, &cargs);
 	grpc_channel_credentials_release(cred);
 	c->timeout_ms = CC_DEFAULT_TIMEOUT_MS;
@@ -76,11 +102,19 @@ int cc_client_open(cc_client_t **out, const char *addr, char *err,
 	return CC_OK;
 }
 
+int cc_client_open(cc_client_t **out, const char *addr, char *err,
+                   size_t errlen)
+{
+	return cc_client_open_opts(out, addr, NULL, err, errlen);
+}
+
 void cc_client_close(cc_client_t *c)
 {
 	if (!c)
 		return;
 	grpc_channel_destroy(c->ch);
+	if (c->nauth)
+		grpc_slice_unref(c->auth.value);
 	free(c->target);
 	free(c);
 	cc_thread_cq_drop();
@@ -191,6 +225,16 @@ static gpr_timespec cc_deadline(const cc_client_t *c, const cc_opts_t *o)
 		return gpr_inf_future(GPR_CLOCK_MONOTONIC);
 	return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 	                    gpr_time_from_millis(ms, GPR_TIMESPAN));
+}
+
+/* SEND_INITIAL_METADATA with the client's token, if it has one. gRPC
+ * copies the metadata when the batch starts. */
+static void cc_initial_md(const cc_client_t *c, grpc_op *op)
+{
+	op->op = GRPC_OP_SEND_INITIAL_METADATA;
+	op->data.send_initial_metadata.count = c->nauth;
+	op->data.send_initial_metadata.metadata =
+		c->nauth ? (grpc_metadata *)&c->auth : NULL;
 }
 
 /* thread_cq: the call starts and ends within one function call on this
@@ -340,7 +384,7 @@ int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
 	grpc_byte_buffer *out = cc_encode(req), *in = NULL;
 	grpc_op ops[6];
 	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	cc_initial_md(c, &ops[0]);
 	ops[1].op = GRPC_OP_SEND_MESSAGE;
 	ops[1].data.send_message.send_message = out;
 	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -405,7 +449,7 @@ int cc_reader_open(cc_client_t *c, const cc_opts_t *o, const char *method,
 	grpc_byte_buffer *bb = cc_encode(req);
 	grpc_op ops[3];
 	memset(ops, 0, sizeof(ops));
-	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	cc_initial_md(c, &ops[0]);
 	ops[1].op = GRPC_OP_SEND_MESSAGE;
 	ops[1].data.send_message.send_message = bb;
 	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
@@ -499,7 +543,7 @@ int cc_writer_open(cc_client_t *c, const cc_opts_t *o, const char *method,
 	}
 	grpc_op op;
 	memset(&op, 0, sizeof(op));
-	op.op = GRPC_OP_SEND_INITIAL_METADATA;
+	cc_initial_md(c, &op);
 	if (!cc_status_start(w->k) || !cc_batch(w->k, &op, 1)) {
 		int rc = cc_status_finish(w->k, st);
 		if (rc == CC_OK)

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|competition|isolation] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
 #           CreateCluster and a restart check; settings via its environment)
+#   tls                                  tests/bench/bench_tls.sh (GetCluster
+#           under h2load over TLS with a bearer token against plaintext
+#           without one, alternating rounds; settings via its environment)
 #   competition                          tests/bench/bench_competition.sh
 #           (RunCompetition over 100,000 and 1,000,000 clusters against a raw
 #           LMDB scan, peak memory, and pandas over a CSV export; settings
@@ -40,6 +43,9 @@ case "$which" in
     cmake --build "$BUILD" -j "$(nproc)" --target clusterctl ||
       echo "bench.sh: clusterctl did not build; the benchmarks go on without it" >&2
     "$ROOT/tests/bench/bench_service.sh" "$BUILD" "$@" ;;
+  tls)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_create
+    "$ROOT/tests/bench/bench_tls.sh" "$BUILD" "$@" ;;
   competition)
     cmake --build "$BUILD" -j "$(nproc)" --target clusterd clusterctl \
           clusterd_plugins bench_scan bench_competition
@@ -50,6 +56,6 @@ case "$which" in
     BENCH_COMMAND="./deploy/bench.sh isolation $*" \
       "$ROOT/tests/bench/bench_isolation.sh" "$BUILD" "$@" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, competition, isolation)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation)" >&2
     exit 2 ;;
 esac

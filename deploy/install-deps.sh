@@ -13,8 +13,9 @@ PACKAGES=(
   liblmdb-dev libjansson-dev libcsv-dev
   # the plugin worker's system-call filter
   libseccomp-dev
-  # SHA-256 of bearer tokens, constant-time comparison (libcrypto)
-  libssl-dev
+  # TLS: the server checks its certificate and key with libssl/libcrypto;
+  # the tests and the TLS benchmark make certificates with openssl
+  libssl-dev openssl
   # tests: cmocka, the Python interop client, valgrind
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
   # tests: libFuzzer targets (tests/fuzz) build with clang

@@ -36,6 +36,9 @@ typedef enum opt_id {
 	OPT_PLUGIN_TIMEOUT_MAX,
 	OPT_PLUGIN_MEMORY,
 	OPT_PLUGIN_DIR_INSECURE,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CLIENT_CA,
 	OPT_AUTH_TOKENS,
 	OPT_INSECURE,
 	OPT_HASH_TOKEN,
@@ -93,6 +96,14 @@ static const opt_t opts[] = {
 	 OPT_PLUGIN_DIR_INSECURE, 0,
 	 "  load plugins even from a writable directory, group-writable "
 	 "files or another user's (logged; a world-writable file never)"},
+	{"--tls-cert", "CLUSTERD_TLS_CERT", OPT_TLS_CERT, 1,
+	 "FILE   serve TLS with this PEM certificate chain (needs --tls-key; "
+	 "reloaded on SIGHUP)"},
+	{"--tls-key", "CLUSTERD_TLS_KEY", OPT_TLS_KEY, 1,
+	 "FILE    the PEM private key of --tls-cert; mode 0600 or stricter"},
+	{"--tls-client-ca", "CLUSTERD_TLS_CLIENT_CA", OPT_TLS_CLIENT_CA, 1,
+	 "FILE require client certificates issued by these PEM CAs "
+	 "(mutual TLS; reloaded on SIGHUP)"},
 	{"--auth-tokens", "CLUSTERD_AUTH_TOKENS", OPT_AUTH_TOKENS, 1,
 	 "FILE principals, their token hashes and roles (docs/security.md); "
 	 "reread on SIGHUP. Without it every call is anonymous"},
@@ -159,7 +170,8 @@ void cfg_usage(FILE *out)
 			fprintf(out, " [%s]", opts[i].env);
 		fputc('\n', out);
 	}
-	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully.\n");
+	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully; SIGHUP "
+	             "reloads the TLS files.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -296,6 +308,15 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_PLUGIN_DIR_INSECURE:
 		cfg->plugin_dir_insecure = 1;
 		return CD_OK;
+	case OPT_TLS_CERT:
+		return copy_str(cfg->tls_cert, sizeof(cfg->tls_cert), v, name,
+		                err, errlen);
+	case OPT_TLS_KEY:
+		return copy_str(cfg->tls_key, sizeof(cfg->tls_key), v, name,
+		                err, errlen);
+	case OPT_TLS_CLIENT_CA:
+		return copy_str(cfg->tls_client_ca, sizeof(cfg->tls_client_ca),
+		                v, name, err, errlen);
 	case OPT_AUTH_TOKENS:
 		if (!*v)
 			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "

@@ -10,6 +10,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "rpc_auth.h"
+#include "rpc_tls.h"
 #include "srv.h"
 
 #ifndef CLUSTERD_VERSION
@@ -69,7 +70,12 @@ int main(int argc, char **argv)
 	}
 	if (action == CFG_HASH_TOKEN)
 		return hash_token();
-	if (srv_check_config(&cfg, err, sizeof(err)) != CD_OK) {
+	/* Unusable TLS files are a configuration error like a bad flag:
+	 * one line, status 2, before anything starts; so are a tokens file
+	 * that cannot be used and an exposed address (srv_check_config). */
+	rpc_tls_opts_t to = {cfg.tls_cert, cfg.tls_key, cfg.tls_client_ca};
+	if (rpc_tls_check(&to, err, sizeof(err)) != CD_OK ||
+	    srv_check_config(&cfg, err, sizeof(err)) != CD_OK) {
 		fprintf(stderr, "clusterd: %s\n", err);
 		return 2;
 	}

@@ -18,6 +18,7 @@
 #include "google/rpc/error_details.pb-c.h"
 #include "google/rpc/status.pb-c.h"
 #include "rpc_status.h"
+#include "rpc_tls_peer.h"
 #include "rpc_transport.h"
 
 /* gRPC orders a batch's start before its completion event, but Debian's
@@ -616,15 +617,16 @@ static int deadline_passed(const rpc_call_t *c)
 		c->deadline, GPR_CLOCK_MONOTONIC)) > 0;
 }
 
-/* The name in the client certificate of the call's connection, into out:
- * 1 when there is one, else 0. No certificate principal yet: set when TLS
- * lands, as rpc_tls_peer_principal(c->call, out, cap). */
+/* The name in the verified client certificate of the call's connection
+ * (rpc_tls_peer_principal: the CN, else the first SAN), into out: 1 when
+ * there is one, else 0. Only a TLS server has certificates to ask about. */
 static int cert_principal(const rpc_call_t *c, char *out, size_t cap)
 {
-	(void)c;
 	if (cap)
 		out[0] = '\0';
-	return 0;
+	if (!c->srv->tls)
+		return 0;
+	return rpc_tls_peer_principal(c->call, out, cap) == CD_OK;
 }
 
 /* Who the call is made as and whether it may call m (rpc_auth_check);
@@ -663,6 +665,14 @@ static void dispatch(rpc_call_t *c)
 		         (const char *)GRPC_SLICE_START_PTR(c->details.method));
 		rpc_call_fail(c, CD_EUNIMPL, msg);
 		return;
+	}
+	if (log_enabled(LOG_DEBUG)) {
+		/* Who a client certificate says the caller is (mutual TLS);
+		 * the log escapes it. */
+		char who[256];
+		if (rpc_tls_peer_principal(c->call, who, sizeof(who)) == CD_OK)
+			log_msg(LOG_DEBUG, "call %s: client certificate "
+			        "principal \"%s\"", m->path, who);
 	}
 	if (deadline_passed(c)) {
 		rpc_call_fail(c, CD_EDEADLINE, "deadline passed before the call "

@@ -9,6 +9,7 @@
 
 #include "cd_error.h"
 #include "log.h"
+#include "rpc_tls.h"
 #include "rpc_transport.h"
 
 #define RPC_REQUESTS_DEFAULT 8
@@ -47,6 +48,27 @@ static int arm_all(rpc_server_t *s, unsigned per_method, char *err,
 	return CD_OK;
 }
 
+/* TLS: gRPC's own listener, which resolves and binds as rpc_listen does
+ * (every address of the host, one port for all when 0 is asked for). */
+static int add_tls_port(rpc_server_t *s, const rpc_server_opts_t *o,
+                        char *err, size_t errlen)
+{
+	grpc_server_credentials *creds = rpc_tls_server_credentials(o->tls);
+	if (!creds)
+		return cd_fail(err, errlen, CD_EINTERNAL, "cannot create the "
+		               "TLS server credentials");
+	s->port = grpc_server_add_http2_port(s->server, o->listen, creds);
+	grpc_server_credentials_release(creds);
+	if (s->port <= 0)
+		return cd_fail(err, errlen, CD_EIO, "cannot listen on %s with "
+		               "TLS (address in use or invalid?)", o->listen);
+	log_msg(LOG_INFO, "TLS%s on gRPC's listener: --max-connections and "
+	        "the out-of-descriptors handling of clusterd's own listener "
+	        "do not apply", rpc_tls_mutual(o->tls) ? " with client "
+	        "certificates (mutual TLS)" : "");
+	return CD_OK;
+}
+
 int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
                       char *err, size_t errlen)
 {
@@ -57,6 +79,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->ncq = o->threads ? o->threads : 1;
 	s->env = o->env;
 	s->auth = o->auth;
+	s->tls = o->tls != NULL;
 	s->methods = rpc_method_table(&s->nmethods);
 	atomic_init(&s->stopping, 0);
 	atomic_init(&s->live_calls, 0);
@@ -68,8 +91,14 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
 
-	grpc_arg args[1];
+	grpc_arg args[2];
 	size_t nargs = 0;
+	/* gRPC's listener (TLS) would set SO_REUSEPORT, letting a second
+	 * server start on a busy port (docs/service.md). */
+	args[nargs].type = GRPC_ARG_INTEGER;
+	args[nargs].key = GRPC_ARG_ALLOW_REUSEPORT;
+	args[nargs].value.integer = 0;
+	nargs++;
 	if (o->max_message_bytes) {
 		args[nargs].type = GRPC_ARG_INTEGER;
 		args[nargs].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
@@ -104,13 +133,15 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 
 	/* Bound before start so that a busy port fails start-up; nothing
 	 * is accepted until the workers run. */
-	int rc = rpc_listen_bind(&s->listen, o->listen, o->max_connections,
-	                         err, errlen);
+	int rc = o->tls ? add_tls_port(s, o, err, errlen)
+	                : rpc_listen_bind(&s->listen, o->listen,
+	                                  o->max_connections, err, errlen);
 	if (rc != CD_OK) {
 		rpc_server_destroy(s);
 		return rc;
 	}
-	s->port = rpc_listen_port(s->listen);
+	if (s->listen)
+		s->port = rpc_listen_port(s->listen);
 
 	grpc_server_start(s->server);
 	rc = arm_all(s, o->requests ? o->requests : RPC_REQUESTS_DEFAULT,
@@ -122,7 +153,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 		else
 			s->nworkers++;
 	}
-	if (rc == CD_OK)
+	if (rc == CD_OK && s->listen)
 		rc = rpc_listen_start(s->listen, s->server, err, errlen);
 	if (rc != CD_OK) {
 		rpc_server_destroy(s);

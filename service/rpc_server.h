@@ -3,9 +3,12 @@
  * per worker thread, every method of the method table registered and
  * pre-armed on every queue, a catch-all that answers unknown methods
  * UNIMPLEMENTED, and an orderly shutdown (stop accepting, grace period,
- * cancel the rest, drain the queues). Connections come from our own
- * listener (rpc_listen.h), which caps them and survives running out of
- * descriptors, where gRPC 1.51's own stops accepting for good.
+ * cancel the rest, drain the queues). Plaintext connections come from our
+ * own listener (rpc_listen.h), which caps them and survives running out of
+ * descriptors, where gRPC 1.51's own stops accepting for good. With TLS
+ * (rpc_tls.h) gRPC's own listener serves instead: in 1.51
+ * grpc_server_add_channel_from_fd takes insecure credentials only, so the
+ * connection cap and the EMFILE resilience do not apply then.
  *
  * Thread-safety: create, shutdown and destroy from one controlling thread;
  * rpc_server_port from any thread.
@@ -23,11 +26,14 @@ typedef struct rpc_server_opts {
 	size_t max_message_bytes;  /* receive limit; 0 = gRPC's 4 MiB */
 	unsigned requests;         /* pre-posted per method per queue; 0 = 8 */
 	unsigned max_connections;  /* open connections at most; 0 = as many
-	                            * as the descriptor limit allows */
+	                            * as the descriptor limit allows; not
+	                            * with TLS (gRPC's listener) */
 	void *env;                 /* handed to handlers (rpc_call_env) */
 	/* Tokens and roles (rpc_auth.h), borrowed for the server's life;
 	 * NULL: every call is "anonymous" with every role but judge. */
 	struct rpc_auth *auth;
+	struct rpc_tls *tls;       /* NULL: plaintext; else TLS on gRPC's
+	                            * listener (must outlive the server) */
 } rpc_server_opts_t;
 
 /* Binds, starts serving and returns. grpc_init must have been called. */

@@ -20,12 +20,14 @@
 #include "rpc_auth.h"
 #include "rpc_run.h"
 #include "rpc_server.h"
+#include "rpc_tls.h"
 
 struct srv {
 	cfg_t cfg;
 	srv_env_t env;
 	rpc_server_t *rpc;
 	rpc_auth_t *auth;   /* NULL: no --auth-tokens */
+	rpc_tls_t *tls;   /* NULL: plaintext */
 	int wake[2];
 	int shut;
 	int grpc_inited;
@@ -247,6 +249,18 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		log_msg(LOG_INFO, "authentication: %zu principals from %s",
 		        rpc_auth_count(s->auth), cfg->auth_tokens);
 	}
+	/* First: bad TLS files should not cost opening the store. */
+	if (cfg->tls_cert[0] || cfg->tls_key[0] || cfg->tls_client_ca[0]) {
+		rpc_tls_opts_t to = {cfg->tls_cert, cfg->tls_key,
+		                     cfg->tls_client_ca};
+		rc = rpc_tls_create(&s->tls, &to, err, errlen);
+		if (rc != CD_OK)
+			goto fail;
+		if (cfg->max_connections)
+			log_msg(LOG_WARN, "--max-connections %u is ignored with "
+			        "TLS (gRPC's listener serves TLS)",
+			        cfg->max_connections);
+	}
 	raise_fd_limit();
 	rc = make_dirs(cfg->data_dir, err, errlen);
 	if (rc != CD_OK)
@@ -283,6 +297,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.max_connections = cfg->max_connections,
 		.env = &s->env,
 		.auth = s->auth,
+		.tls = s->tls,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
 	if (rc != CD_OK)
@@ -295,8 +310,9 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		if (rc != CD_OK)
 			goto fail;
 	}
-	log_msg(LOG_INFO, "serving on %s with %u threads, data in %s",
-	        s->address, cfg->threads, cfg->data_dir);
+	log_msg(LOG_INFO, "serving on %s (%s) with %u threads, data in %s",
+	        s->address, !s->tls ? "plaintext" : rpc_tls_mutual(s->tls)
+	        ? "mutual TLS" : "TLS", cfg->threads, cfg->data_dir);
 	warn_insecure(s);
 	s->serving = 1;
 	*out = s;
@@ -321,6 +337,22 @@ srv_env_t *srv_env(srv_t *s)
 	return &s->env;
 }
 
+/* The TLS files again; bad ones leave the loaded ones in use. */
+static void reload_tls(srv_t *s)
+{
+	char err[512];
+	if (!s->tls)
+		return;
+	if (rpc_tls_reload(s->tls, err, sizeof(err)) == CD_OK)
+		log_msg(LOG_INFO, "TLS: reloaded %s, %s%s%s: new connections "
+		        "use them", s->cfg.tls_cert, s->cfg.tls_key,
+		        s->cfg.tls_client_ca[0] ? ", " : "",
+		        s->cfg.tls_client_ca);
+	else
+		log_msg(LOG_ERROR, "TLS: reload refused, the files loaded "
+		        "before stay in use: %s", err);
+}
+
 void srv_reload(srv_t *s)
 {
 	char err[512];
@@ -336,6 +368,7 @@ void srv_reload(srv_t *s)
 			        "principals in use: %s",
 			        rpc_auth_count(s->auth), err);
 	}
+	reload_tls(s);
 }
 
 int srv_wait(srv_t *s, int sigfd)
@@ -428,6 +461,8 @@ void srv_destroy(srv_t *s)
 	plugin_registry_destroy(s->env.plugins);
 	if (s->grpc_inited)
 		grpc_shutdown_blocking();
+	/* After gRPC: its listener's handshakes read the TLS material. */
+	rpc_tls_destroy(s->tls);
 	if (s->wake[0] >= 0)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)

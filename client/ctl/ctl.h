@@ -35,6 +35,12 @@ typedef struct ctl {
 	int csv_wide;
 	int csv_lossy;
 	int csv_opt_set;     /* either was given */
+	/* Connection security (docs/security.md): --tls, --tls-ca,
+	 * --tls-cert, --tls-key, --tls-server-name; the bearer token from
+	 * --token or the first line of --token-file. */
+	int tls;
+	const char *tls_ca, *tls_cert, *tls_key, *tls_server_name;
+	const char *token, *token_file;
 	cc_client_t *cli;    /* opened on first use */
 } ctl_t;
 
@@ -44,13 +50,33 @@ enum {
 	CTL_OPT_CSV,
 	CTL_OPT_SERVER,
 	CTL_OPT_TIMEOUT,
+	CTL_OPT_TLS,
+	CTL_OPT_TLS_CA,
+	CTL_OPT_TLS_CERT,
+	CTL_OPT_TLS_KEY,
+	CTL_OPT_TLS_SERVER_NAME,
+	CTL_OPT_TOKEN,
+	CTL_OPT_TOKEN_FILE,
+	CTL_OPT_END,        /* one past the last common option */
 };
 #define CTL_COMMON_OPTS                                        \
 	{ "json", no_argument, NULL, CTL_OPT_JSON },           \
 	{ "csv", no_argument, NULL, CTL_OPT_CSV },             \
 	{ "server", required_argument, NULL, CTL_OPT_SERVER }, \
 	{ "timeout", required_argument, NULL, CTL_OPT_TIMEOUT }, \
+	{ "tls", no_argument, NULL, CTL_OPT_TLS },             \
+	{ "tls-ca", required_argument, NULL, CTL_OPT_TLS_CA }, \
+	{ "tls-cert", required_argument, NULL, CTL_OPT_TLS_CERT }, \
+	{ "tls-key", required_argument, NULL, CTL_OPT_TLS_KEY }, \
+	{ "tls-server-name", required_argument, NULL,          \
+	  CTL_OPT_TLS_SERVER_NAME },                           \
+	{ "token", required_argument, NULL, CTL_OPT_TOKEN },   \
+	{ "token-file", required_argument, NULL, CTL_OPT_TOKEN_FILE }, \
 	{ "help", no_argument, NULL, 'h' }
+
+/* The CLUSTERCTL_* environment (TLS files, token): before the flags,
+ * which override it. */
+void ctl_env(ctl_t *ctl);
 
 /* Handles a CTL_OPT_* code; CTL_USAGE on a bad value. */
 int ctl_common_opt(ctl_t *ctl, int code, const char *arg);

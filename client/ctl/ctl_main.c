@@ -21,6 +21,21 @@ static const char ctl_help[] =
 	"  --server ADDR     server address (default " CTL_DEFAULT_SERVER
 	", env CLUSTERD_SERVER)\n"
 	"  --timeout SECONDS deadline of each call (default 30; 0 = none)\n"
+	"  --tls             connect with TLS, verifying the server with the\n"
+	"                    system's CAs (env CLUSTERCTL_TLS=1)\n"
+	"  --tls-ca FILE     TLS, verifying the server with these PEM CAs\n"
+	"                    (env CLUSTERCTL_TLS_CA)\n"
+	"  --tls-cert FILE   client certificate for mutual TLS, PEM\n"
+	"                    (env CLUSTERCTL_TLS_CERT)\n"
+	"  --tls-key FILE    its private key, PEM (env CLUSTERCTL_TLS_KEY)\n"
+	"  --tls-server-name NAME  the name to verify in the server's\n"
+	"                    certificate, when ADDR's host is not it\n"
+	"                    (env CLUSTERCTL_TLS_SERVER_NAME)\n"
+	"  --token TOKEN     send \"authorization: Bearer TOKEN\" with every\n"
+	"                    call (env CLUSTERCTL_TOKEN; shows in ps: prefer\n"
+	"                    the variable or --token-file)\n"
+	"  --token-file FILE the token is the first line of FILE\n"
+	"                    (env CLUSTERCTL_TOKEN_FILE)\n"
 	"  --json            print JSON\n"
 	"  --csv             print CSV\n"
 	"  --help            this text; COMMAND --help for a command\n"
@@ -77,9 +92,81 @@ int ctl_parse_int(const char *cmd, const char *opt, const char *s,
 	return CTL_OK;
 }
 
+/* Unset and empty variables are both "not given". */
+static const char *env_str(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+void ctl_env(ctl_t *ctl)
+{
+	const char *tls = env_str("CLUSTERCTL_TLS");
+	ctl->tls = tls && strcmp(tls, "0") != 0;
+	ctl->tls_ca = env_str("CLUSTERCTL_TLS_CA");
+	ctl->tls_cert = env_str("CLUSTERCTL_TLS_CERT");
+	ctl->tls_key = env_str("CLUSTERCTL_TLS_KEY");
+	ctl->tls_server_name = env_str("CLUSTERCTL_TLS_SERVER_NAME");
+	ctl->token = env_str("CLUSTERCTL_TOKEN");
+	/* The variable with the token itself wins over the file's. */
+	ctl->token_file = ctl->token ? NULL : env_str("CLUSTERCTL_TOKEN_FILE");
+}
+
+/* The first line of path, without its line end, into buf. */
+static int read_token_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return ctl_fail(CTL_FAIL, "--token-file: cannot open %s: %s",
+		                path, strerror(errno));
+	int ok = fgets(buf, (int)cap, f) != NULL;
+	fclose(f);
+	size_t n = ok ? strlen(buf) : 0;
+	if (ok && n == cap - 1 && buf[n - 1] != '\n')
+		return ctl_fail(CTL_FAIL, "--token-file: %s: the first line "
+		                "is longer than %zu bytes", path, cap - 2);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	             buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (!n)
+		return ctl_fail(CTL_FAIL, "--token-file: %s: the first line is "
+		                "empty", path);
+	return CTL_OK;
+}
+
 int ctl_common_opt(ctl_t *ctl, int code, const char *arg)
 {
 	switch (code) {
+	case CTL_OPT_TLS:
+		ctl->tls = 1;
+		return CTL_OK;
+	case CTL_OPT_TLS_CA:
+	case CTL_OPT_TLS_CERT:
+	case CTL_OPT_TLS_KEY:
+	case CTL_OPT_TLS_SERVER_NAME:
+	case CTL_OPT_TOKEN:
+	case CTL_OPT_TOKEN_FILE:
+		if (!*arg)
+			return ctl_usage(NULL, "an empty value is not a %s",
+			                 code == CTL_OPT_TOKEN ? "token"
+			                 : code == CTL_OPT_TLS_SERVER_NAME
+			                 ? "name" : "file");
+		if (code == CTL_OPT_TLS_CA)
+			ctl->tls_ca = arg;
+		else if (code == CTL_OPT_TLS_CERT)
+			ctl->tls_cert = arg;
+		else if (code == CTL_OPT_TLS_KEY)
+			ctl->tls_key = arg;
+		else if (code == CTL_OPT_TLS_SERVER_NAME)
+			ctl->tls_server_name = arg;
+		else if (code == CTL_OPT_TOKEN) {
+			ctl->token = arg;
+			ctl->token_file = NULL;
+		} else {
+			ctl->token_file = arg;
+			ctl->token = NULL;
+		}
+		return CTL_OK;
 	case CTL_OPT_JSON:
 		ctl->fmt = CTL_JSON;
 		return CTL_OK;
@@ -117,7 +204,7 @@ int ctl_getopt(ctl_t *ctl, const char *cmd, int argc, char **argv,
 	snprintf(opts, sizeof(opts), ":%s", shortopts);
 	for (;;) {
 		int c = getopt_long(argc, argv, opts, longopts, NULL);
-		if (c >= CTL_OPT_JSON && c <= CTL_OPT_TIMEOUT) {
+		if (c >= CTL_OPT_JSON && c < CTL_OPT_END) {
 			if ((*rc = ctl_common_opt(ctl, c, optarg)))
 				return '?';
 			continue;
@@ -140,8 +227,22 @@ cc_client_t *ctl_client(ctl_t *ctl)
 {
 	if (ctl->cli)
 		return ctl->cli;
-	char err[256];
-	if (cc_client_open(&ctl->cli, ctl->server, err, sizeof(err))) {
+	char err[512], token[4096];
+	if (ctl->token_file &&
+	    read_token_file(ctl->token_file, token, sizeof(token)) != CTL_OK)
+		return NULL;
+	cc_conn_opts_t o = {
+		.tls = ctl->tls,
+		.tls_ca = ctl->tls_ca,
+		.tls_cert = ctl->tls_cert,
+		.tls_key = ctl->tls_key,
+		.tls_server_name = ctl->tls_server_name,
+		.token = ctl->token_file ? token : ctl->token,
+	};
+	int rc = cc_client_open_opts(&ctl->cli, ctl->server, &o, err,
+	                             sizeof(err));
+	memset(token, 0, sizeof(token));
+	if (rc) {
 		ctl_fail(CTL_FAIL, "%s", err);
 		return NULL;
 	}
@@ -253,6 +354,7 @@ int main(int argc, char **argv)
 	const char *env = getenv("CLUSTERD_SERVER");
 	ctl.server = env && *env ? env : CTL_DEFAULT_SERVER;
 	ctl.progress = isatty(STDERR_FILENO);
+	ctl_env(&ctl);
 	static const struct option opts[] = { CTL_COMMON_OPTS, { 0 } };
 	int rc = CTL_OK, c;
 	/* '+': stop at the command; its own options follow it. */

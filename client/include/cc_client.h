@@ -75,7 +75,30 @@ typedef struct cc_client cc_client_t;
 /* "NOT_FOUND" for 5 and so on; "UNKNOWN_CODE" outside the table. */
 const char *cc_status_name(int code);
 
-/* Connects lazily to addr ("host:port"); fails only on bad arguments. */
+/* How to connect (cc_client_open_opts). Zeroed = plaintext, no token.
+ * TLS is on when tls is set or any of tls_ca, tls_cert, tls_key is
+ * given. Files are read when the client is opened; the strings need not
+ * outlive the call. */
+typedef struct cc_conn_opts {
+	int tls;                      /* TLS, with the system's roots unless
+	                               * tls_ca names others */
+	const char *tls_ca;           /* PEM CAs that verify the server */
+	const char *tls_cert;         /* PEM client chain (mutual TLS) ... */
+	const char *tls_key;          /* ... and its key; both or neither */
+	const char *tls_server_name;  /* name to verify in the server's
+	                               * certificate instead of addr's host */
+	const char *token;            /* sent with every call as
+	                               * "authorization: Bearer TOKEN";
+	                               * never logged */
+} cc_conn_opts_t;
+
+/* Connects lazily to addr ("host:port") with o (NULL = plaintext, no
+ * token). Fails on bad arguments and unreadable or unusable files
+ * (CC_INVALID_ARGUMENT, err says which); a server that refuses the
+ * handshake shows as UNAVAILABLE on the first call. */
+int cc_client_open_opts(cc_client_t **out, const char *addr,
+                        const cc_conn_opts_t *o, char *err, size_t errlen);
+/* Plaintext, no token: cc_client_open_opts with NULL. */
 int cc_client_open(cc_client_t **out, const char *addr, char *err,
                    size_t errlen);
 /* Closes the channel. Every call and stream must be finished. NULL is ok. */

@@ -62,8 +62,13 @@ class Server:
     status."""
 
     def __init__(self, *flags, start_timeout=60.0, preexec_fn=None,
-                 auth_tokens=None):
+                 auth_tokens=None, channel_credentials=None,
+                 channel_options=None):
         self.binary = os.environ["CLUSTERD_BIN"]
+        # A TLS server (--tls-cert): the test's channel is made with
+        # these (grpc.ssl_channel_credentials), else it is plaintext.
+        self.channel_credentials = channel_credentials
+        self.channel_options = list(channel_options or [])
         # Runs in the child before exec, e.g. to lower a resource limit.
         self.preexec_fn = preexec_fn
         self.dir = tempfile.mkdtemp(prefix="clusterd-test-")
@@ -103,7 +108,20 @@ class Server:
         with open(self.port_file) as f:
             self.port = int(f.read().strip())
         self.address = "127.0.0.1:%d" % self.port
-        self.channel = grpc.insecure_channel(self.address)
+        if self.channel_credentials is None and not self.channel_options:
+            self.channel = grpc.insecure_channel(self.address)
+        else:
+            self.channel = self.make_channel(self.channel_credentials,
+                                             self.channel_options)
+
+    def make_channel(self, credentials=None, options=()):
+        """A new channel to the server with connections of its own (a
+        local subchannel pool), so that a test of what a new connection
+        sees never gets one opened before."""
+        opts = list(options) + [("grpc.use_local_subchannel_pool", 1)]
+        if credentials is None:
+            return grpc.insecure_channel(self.address, options=opts)
+        return grpc.secure_channel(self.address, credentials, options=opts)
 
     def read_log(self):
         with open(self.log_path) as f:

@@ -20,7 +20,8 @@ static const char *const envs[] = {
 	"CLUSTERD_PLUGIN_HOST", "CLUSTERD_PLUGIN_TIMEOUT",
 	"CLUSTERD_PLUGIN_TIMEOUT_MAX", "CLUSTERD_PLUGIN_MEMORY",
 	"CLUSTERD_PLUGIN_DIR_INSECURE", "CLUSTERD_AUTH_TOKENS",
-	"CLUSTERD_INSECURE",
+	"CLUSTERD_INSECURE", "CLUSTERD_TLS_CERT", "CLUSTERD_TLS_KEY",
+	"CLUSTERD_TLS_CLIENT_CA",
 };
 
 static int clear_env(void **state)
@@ -488,6 +489,31 @@ static void test_exposure(void **state)
 	                      ""), CD_EINVAL);
 }
 
+/* The TLS flags and their twins are paths, checked later (rpc_tls). */
+static void test_tls_flags(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_string_equal(c.tls_cert, "");
+	assert_string_equal(c.tls_key, "");
+	assert_string_equal(c.tls_client_ca, "");
+	setenv("CLUSTERD_TLS_CERT", "/env/cert.pem", 1);
+	setenv("CLUSTERD_TLS_KEY", "/env/key.pem", 1);
+	setenv("CLUSTERD_TLS_CLIENT_CA", "/env/ca.pem", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 3, "--tls-cert",
+	                      "/f/cert.pem", "--tls-client-ca=/f/ca.pem"),
+	                 CD_OK);
+	assert_string_equal(c.tls_cert, "/f/cert.pem");
+	assert_string_equal(c.tls_key, "/env/key.pem");
+	assert_string_equal(c.tls_client_ca, "/f/ca.pem");
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1, "--tls-key"),
+	                 CD_EINVAL);
+	assert_string_equal(err, "--tls-key needs a value");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plugin_timeout_above_max, clear_env),
 		cmocka_unit_test_setup(test_loopback, clear_env),
 		cmocka_unit_test_setup(test_exposure, clear_env),
+		cmocka_unit_test_setup(test_tls_flags, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
