@@ -5,7 +5,9 @@ plain TLS sockets, with certificates made at test time by openssl
 certificate names, rotation on SIGHUP with a stream left open, revocation
 by removing a CA, and the start-up refusals (one line, exit status 2)."""
 
+import hashlib
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -18,7 +20,7 @@ from concurrent import futures
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import HEALTH, REG, Server, stubs  # noqa: E402
+from clusterd_harness import HEALTH, REG, Server, auth, stubs  # noqa: E402
 from tls_pki import (Pki, fingerprint_file, fingerprint_served,  # noqa: E402
                      read)
 
@@ -284,6 +286,74 @@ class MutualTls(unittest.TestCase):
         ch = self.srv.make_channel(creds(client=PKI.bob))
         self.assertEqual(health(ch), 1)
         ch.close()
+
+
+class CertificateRoles(unittest.TestCase):
+    """Mutual TLS with --auth-tokens: a certificate's name is looked up in
+    the tokens file and gets that line's roles; a token decides over it."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="clusterd-mtls-roles-")
+        bundle = os.path.join(self.dir, "client-cas.pem")
+        with open(bundle, "wb") as f:
+            f.write(read(PKI.ca1[0]) + read(PKI.ca2[0]))
+        self.token = secrets.token_hex(32)
+        tokens = os.path.join(self.dir, "tokens")
+        with open(tokens, "w") as f:
+            f.write("- alice reader\n%s ops admin\n"
+                    % hashlib.sha256(self.token.encode()).hexdigest())
+        os.chmod(tokens, 0o600)
+        self.srv = Server(*tls_flags(client_ca=bundle),
+                          auth_tokens=tokens,
+                          channel_credentials=creds(client=PKI.alice))
+        pb = stubs()[0]
+        self.get = self.srv.unary(REG + "GetCluster", pb.GetClusterRequest,
+                                  pb.Cluster)
+        self.create = self.srv.unary(REG + "CreateCluster",
+                                     pb.CreateClusterRequest, pb.Cluster)
+        self.pb = pb
+
+    def tearDown(self):
+        self.assertEqual(self.srv.stop(), 0)
+        self.srv.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def code(self, fn, req, **kw):
+        try:
+            fn(req, timeout=10, **kw)
+        except grpc.RpcError as e:
+            return e.code(), e.details()
+        return grpc.StatusCode.OK, ""
+
+    def test_certificate_name_gets_its_roles(self):
+        pb = self.pb
+        # alice is a reader by her certificate alone.
+        c, _ = self.code(self.get, pb.GetClusterRequest(id="nowhere"))
+        self.assertEqual(c, grpc.StatusCode.NOT_FOUND)
+        new = pb.CreateClusterRequest(cluster=pb.Cluster(
+            id="x", name="X", economy="CN"))
+        c, msg = self.code(self.create, new)
+        self.assertEqual(c, grpc.StatusCode.PERMISSION_DENIED)
+        self.assertIn("needs role editor", msg)
+        self.assertIn("alice", msg)
+        self.assertIn('principal="alice"', self.srv.read_log())
+        # With the admin's token on the same connection the token decides.
+        c, _ = self.code(self.create, new, metadata=auth(self.token))
+        self.assertEqual(c, grpc.StatusCode.OK)
+
+    def test_certificate_without_a_line_is_unauthenticated(self):
+        ch = self.srv.make_channel(creds(client=PKI.bob))
+        try:
+            pb = self.pb
+            get = ch.unary_unary(
+                REG + "GetCluster",
+                request_serializer=pb.GetClusterRequest.SerializeToString,
+                response_deserializer=pb.Cluster.FromString)
+            c, _ = self.code(get, pb.GetClusterRequest(id="nowhere"))
+            self.assertEqual(c, grpc.StatusCode.UNAUTHENTICATED)
+            self.assertEqual(health(ch), 1)  # health stays open
+        finally:
+            ch.close()
 
 
 class Rotation(unittest.TestCase):
