@@ -619,12 +619,13 @@ static int deadline_passed(const rpc_call_t *c)
 
 /* The name in the verified client certificate of the call's connection
  * (rpc_tls_peer_principal: the CN, else the first SAN), into out: 1 when
- * there is one, else 0. Only a TLS server has certificates to ask about. */
+ * there is one, else 0. Only a server that asks for client certificates
+ * has any; others skip gRPC's per-call auth context. */
 static int cert_principal(const rpc_call_t *c, char *out, size_t cap)
 {
 	if (cap)
 		out[0] = '\0';
-	if (!c->srv->tls)
+	if (!c->srv->mtls)
 		return 0;
 	return rpc_tls_peer_principal(c->call, out, cap) == CD_OK;
 }

@@ -79,7 +79,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->ncq = o->threads ? o->threads : 1;
 	s->env = o->env;
 	s->auth = o->auth;
-	s->tls = o->tls != NULL;
+	s->mtls = o->tls && rpc_tls_mutual(o->tls);
 	s->methods = rpc_method_table(&s->nmethods);
 	atomic_init(&s->stopping, 0);
 	atomic_init(&s->live_calls, 0);

@@ -33,7 +33,7 @@ struct rpc_server {
 	void *env;
 	rpc_listen_t *listen;         /* our listener (see rpc_listen.h) */
 	struct rpc_auth *auth;        /* NULL: no authentication */
-	int tls;                      /* served over TLS (gRPC's listener) */
+	int mtls;                     /* TLS with client certificates */
 	int port;
 	atomic_int stopping;
 	atomic_long live_calls;       /* calls taken, not yet freed */

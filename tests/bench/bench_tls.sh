@@ -3,7 +3,8 @@
 # against two clusterd processes of the same build over copies of the same
 # data directory, one plaintext (clusterd's own listener) called without a
 # token, one with TLS (gRPC's listener; h2load speaks TLS 1.3 with ALPN h2)
-# called with "authorization: Bearer TOKEN". Rounds alternate which server
+# called with "authorization: Bearer TOKEN" and checking it against a
+# tokens file (--auth-tokens). Rounds alternate which server
 # goes first, so both see the same machine load; medians, spread and the
 # ratio TLS / plaintext are printed, with the load average before the run.
 # Certificates (EC P-256, like tls_pki.py's) are made with openssl here.
@@ -78,10 +79,17 @@ timeout 30 "$CREATE" "127.0.0.1:$PORT" one bench-get-1 >/dev/null
 stop "$LASTPID"; PIDS=()
 cp -a "$TMP/plain-data" "$TMP/tls-data"
 
+# The TLS server checks the token against a tokens file (SHA-256 and a
+# constant-time comparison per call), as a deployment would.
+TOKEN=$(openssl rand -hex 32)
+printf '%s bench reader\n' "$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)" >"$TMP/tokens"
+chmod 600 "$TMP/tokens"
+
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); server threads $THREADS"
 start plain "$CLUSTERD" --data-dir "$TMP/plain-data"; PLAIN_PORT=$PORT; PLAIN_PID=$LASTPID
 start tls "$CLUSTERD" --data-dir "$TMP/tls-data" \
-  --tls-cert "$TMP/server.pem" --tls-key "$TMP/server.key"; TLS_PORT=$PORT; TLS_PID=$LASTPID
+  --tls-cert "$TMP/server.pem" --tls-key "$TMP/server.key" \
+  --auth-tokens "$TMP/tokens"; TLS_PORT=$PORT; TLS_PID=$LASTPID
 # CPU time a server used (user + system, clock ticks): with the client on
 # the same cores, throughput counts the client's TLS work too; the
 # server's CPU per call is its own cost alone.
@@ -97,11 +105,10 @@ msg = b"\x0a" + bytes([len(ident)]) + ident
 open(sys.argv[1], "wb").write(b"\x00" + struct.pack(">I", len(msg)) + msg)
 PY
 PATH_GET=/clusters.v1.ClusterRegistry/GetCluster
-TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 HDR=(-H 'content-type: application/grpc' -H 'te: trailers' -d "$TMP/get.req")
 ARGS=(-n "$H2_N" -c 8 -m 16 -t 2)
 echo "plaintext: h2load ${ARGS[*]} -H 'content-type: application/grpc' -H 'te: trailers' -d get.req http://127.0.0.1:PORT$PATH_GET"
-echo "TLS:       h2load ${ARGS[*]} (same) -H 'authorization: Bearer <48 hex digits>' https://127.0.0.1:PORT$PATH_GET"
+echo "TLS:       h2load ${ARGS[*]} (same) -H 'authorization: Bearer <64 hex digits>' https://127.0.0.1:PORT$PATH_GET"
 
 h2_rate() { # URL [extra h2load args] -> req/s; fails unless all succeeded
   local url=$1 out; shift
