@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cd_error.h"
+#include "cd_file.h"
 
 /* A tokens file is a short list of principals; a bigger file is a
  * mistake (a wrong path), not a configuration. */
@@ -323,66 +324,14 @@ static int parse_text(const char *path, const char *text, size_t len,
 
 static int load_file(const char *path, table_t *t, char *err, size_t errlen)
 {
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cd_fail(err, errlen, CD_EIO, "tokens file %s: %s", path,
-		               strerror(errno));
-	if (fstat(fd, &sb) != 0) {
-		int e = errno;
-		close(fd);
-		return cd_fail(err, errlen, CD_EIO, "tokens file %s: %s", path,
-		               strerror(e));
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		close(fd);
-		return cd_fail(err, errlen, CD_EINVAL, "tokens file %s: not a "
-		               "regular file", path);
-	}
-	/* Hashes of tokens are not tokens, but they let anyone who reads
-	 * them try guesses offline, and a writer could add a principal. */
-	if (sb.st_mode & 077) {
-		close(fd);
-		return cd_fail(err, errlen, CD_EINVAL, "tokens file %s: mode "
-		               "%04o lets group or others read or write it "
-		               "(chmod 600 %s)", path,
-		               (unsigned)(sb.st_mode & 07777), path);
-	}
-	if ((unsigned long long)sb.st_size > AUTH_FILE_MAX) {
-		close(fd);
-		return cd_fail(err, errlen, CD_EINVAL, "tokens file %s: larger "
-		               "than %u bytes", path, AUTH_FILE_MAX);
-	}
-	size_t cap = (size_t)sb.st_size + 1, len = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return cd_fail(err, errlen, CD_EIO, "tokens file %s: %s",
-			               path, strerror(e));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if (len == cap) {
-			/* Grew since fstat: a file being rewritten. */
-			free(buf);
-			close(fd);
-			return cd_fail(err, errlen, CD_EIO, "tokens file %s: "
-			               "changed while being read", path);
-		}
-	}
-	close(fd);
-	int rc = parse_text(path, buf, len, t, err, errlen);
+	char *buf;
+	size_t len;
+	int rc = cd_file_read("tokens file", path, AUTH_FILE_MAX,
+	                      CD_FILE_PRIVATE, &buf, &len, err, errlen);
+	if (rc != CD_OK)
+		return rc;
+	rc = parse_text(path, buf, len, t, err, errlen);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return rc;
 }

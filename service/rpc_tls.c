@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "cd_error.h"
+#include "cd_file.h"
 
 /* The PEM text of one generation of files, as gRPC takes it. */
 typedef struct tls_pem {
@@ -65,69 +66,26 @@ static int fail_ssl(char *err, size_t errlen, const char *flag,
 	               what, r);
 }
 
-/* Reads a whole file into a NUL-terminated buffer. Checks the open
- * descriptor (fstat), not the path, so what is checked is what is read.
+/* Reads a whole PEM file (cd_file_read: checked on the open descriptor).
  * secret: the file must not be readable or writable by group or others. */
 static int read_pem(const char *flag, const char *path, int secret,
                     char **out, char *err, size_t errlen)
 {
-	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cd_fail(err, errlen, CD_EINVAL, "%s: cannot open %s: %s",
-		               flag, path, strerror(errno));
-	struct stat sb;
-	int rc = CD_OK;
-	if (fstat(fd, &sb) != 0)
-		rc = cd_fail(err, errlen, CD_EINVAL, "%s: %s: %s", flag, path,
-		             strerror(errno));
-	else if (!S_ISREG(sb.st_mode))
-		rc = cd_fail(err, errlen, CD_EINVAL, "%s: %s is not a regular "
-		             "file", flag, path);
-	else if (secret && (sb.st_mode & 077))
-		rc = cd_fail(err, errlen, CD_EINVAL, "%s: %s has mode %04o: a "
-		             "private key must not be readable or writable by "
-		             "group or others (chmod 600 it)", flag, path,
-		             (unsigned)(sb.st_mode & 07777));
-	else if ((unsigned long long)sb.st_size > RPC_TLS_FILE_MAX)
-		rc = cd_fail(err, errlen, CD_EINVAL, "%s: %s is larger than "
-		             "%u bytes", flag, path, RPC_TLS_FILE_MAX);
-	if (rc != CD_OK) {
-		close(fd);
+	size_t n;
+	int rc = cd_file_read(flag, path, RPC_TLS_FILE_MAX,
+	                      secret ? CD_FILE_PRIVATE : 0, out, &n, err,
+	                      errlen);
+	if (rc != CD_OK)
 		return rc;
-	}
-	size_t cap = (size_t)sb.st_size + 1, n = 0;
-	char *buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = cd_fail(err, errlen, CD_EINVAL, "%s: cannot read "
-			             "%s: %s", flag, path, strerror(errno));
-			break;
-		}
-		n += (size_t)r;
-		if (r == 0 || n == cap - 1)
-			break;
-	}
-	close(fd);
-	buf[n] = '\0';
 	/* gRPC takes C strings: a NUL inside would cut the text short. */
-	if (rc == CD_OK && (n == 0 || memchr(buf, '\0', n)))
+	if (n == 0 || memchr(*out, '\0', n)) {
 		rc = cd_fail(err, errlen, CD_EINVAL, "%s: %s is %s", flag, path,
 		             n ? "not a PEM file (binary data)" : "empty");
-	if (rc != CD_OK) {
-		OPENSSL_cleanse(buf, n);
-		free(buf);
-		return rc;
+		OPENSSL_cleanse(*out, n);
+		free(*out);
+		*out = NULL;
 	}
-	*out = buf;
-	return CD_OK;
+	return rc;
 }
 
 /* Never asks for a pass phrase: OpenSSL's default would read the

@@ -478,10 +478,10 @@ class StartUp(unittest.TestCase):
     def test_tokens_file_refused(self):
         ok = [("t" * 64, "alice", "reader")]
         self.refused("--auth-tokens", self.tokens,
-                     want="tokens file %s: No such file" % self.tokens)
+                     want="tokens file: cannot open %s: No such file" % self.tokens)
         write_tokens(self.tokens, ok, mode=0o644)
         self.refused("--auth-tokens", self.tokens,
-                     want="mode 0644 lets group or others")
+                     want="has mode 0644: group or others")
         write_tokens(self.tokens, ok, mode=0o640)
         self.refused("--auth-tokens", self.tokens, want="mode 0640")
         write_tokens(self.tokens, ok + [("u" * 64, "bob", "owner")])

@@ -129,7 +129,7 @@ static void test_good_file(void **state)
 	chmod(path, 0640);
 	assert_int_not_equal(rpc_auth_reload(a, err, sizeof(err)), CD_OK);
 	unlink(path);
-	assert_int_equal(rpc_auth_reload(a, err, sizeof(err)), CD_EIO);
+	assert_int_equal(rpc_auth_reload(a, err, sizeof(err)), CD_EINVAL);
 	assert_int_equal(rpc_auth_count(a), 1);
 	rpc_auth_destroy(a);
 }
@@ -199,7 +199,7 @@ static void test_refusals(void **state)
 	/* Missing, and a directory. */
 	rpc_auth_t *a;
 	unlink(path);
-	assert_int_equal(rpc_auth_create(&a, path, err, sizeof(err)), CD_EIO);
+	assert_int_equal(rpc_auth_create(&a, path, err, sizeof(err)), CD_EINVAL);
 	assert_null(a);
 	assert_non_null(strstr(err, "No such file"));
 	assert_int_equal(rpc_auth_create(&a, dir, err, sizeof(err)) != CD_OK,

@@ -453,7 +453,7 @@ class StartupRefusals(unittest.TestCase):
              "does not match"),
             (["--tls-cert", junk, "--tls-key", key], "junk.pem"),
             (["--tls-cert", empty, "--tls-key", key], "empty"),
-            (["--tls-cert", cert, "--tls-key", cert], "private key"),
+            (["--tls-cert", cert, "--tls-key", cert], "--tls-key: "),
             (["--tls-cert", cert, "--tls-key", key, "--tls-client-ca",
               key], "no PEM certificate"),
             (["--tls-cert", d, "--tls-key", key], "not a regular file"),
