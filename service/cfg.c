@@ -139,6 +139,7 @@ void cfg_defaults(cfg_t *cfg)
 	cfg->plugin_timeout_ms = 30000;
 	cfg->plugin_timeout_max_ms = 600000;
 	cfg->plugin_memory = 4ull << 30;
+	cfg->insecure_warn_ms = 10 * 60 * 1000;
 }
 
 /* 500ms, 30s, 2m, or a bare number of milliseconds. */

@@ -45,6 +45,9 @@ typedef struct cfg {
 	/* Listen on a non-loopback address without TLS or without
 	 * authentication (warned about at start and every 10 minutes). */
 	int insecure;
+	/* How often an exposed server (--insecure) says so in its log; not a
+	 * flag: tests shorten it. */
+	unsigned insecure_warn_ms;
 	/* TLS (set by the TLS flags; read here to decide what is exposed):
 	 * "" = none. */
 	char tls_cert[CFG_PATH_MAX];

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -212,7 +213,7 @@ int srv_check_config(const cfg_t *cfg, char *err, size_t errlen)
 	return rc;
 }
 
-/* Start-up and every SRV_INSECURE_WARN_MS: an exposure chosen with
+/* At start-up and every cfg.insecure_warn_ms: an exposure chosen with
  * --insecure must not be forgotten. */
 static void warn_insecure(const srv_t *s)
 {
@@ -371,21 +372,39 @@ void srv_reload(srv_t *s)
 	reload_tls(s);
 }
 
+/* Milliseconds on the monotonic clock. */
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 int srv_wait(srv_t *s, int sigfd)
 {
 	struct pollfd p[2] = {{s->wake[0], POLLIN, 0}, {sigfd, POLLIN, 0}};
 	int warn = cfg_exposed(&s->cfg) != NULL;
+	unsigned every = s->cfg.insecure_warn_ms ? s->cfg.insecure_warn_ms : 1;
+	/* A deadline, not a poll timeout alone: signals (SIGHUP) must not
+	 * put the next warning off. */
+	long long next = mono_ms() + every;
 	for (;;) {
-		int n = poll(p, sigfd >= 0 ? 2 : 1,
-		             warn ? SRV_INSECURE_WARN_MS : -1);
+		int timeout = -1;
+		if (warn) {
+			long long left = next - mono_ms();
+			timeout = left > 0 ? (int)left : 0;
+		}
+		int n = poll(p, sigfd >= 0 ? 2 : 1, timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return 0;
-		if (n == 0) {
+		if (warn && mono_ms() >= next) {
 			warn_insecure(s);
-			continue;
+			next = mono_ms() + every;
 		}
+		if (n == 0)
+			continue;
 		if (p[0].revents)
 			return 0;
 		if (sigfd >= 0 && p[1].revents) {

@@ -18,9 +18,6 @@
 
 typedef struct srv srv_t;
 
-/* How often a server exposed with --insecure says so in its log. */
-#define SRV_INSECURE_WARN_MS (10 * 60 * 1000)
-
 /* What start-up refuses before anything is opened: the tokens file
  * (missing, readable by others, malformed). Lets main tell a refused
  * configuration (exit status 2) from a failure to serve (1); srv_create

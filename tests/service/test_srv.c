@@ -1,5 +1,7 @@
 /* srv in-process: start on an ephemeral port, port file, stop by request,
  * and the start-up errors. */
+#include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,9 +204,87 @@ static void test_port_file_rename_fails(void **state)
 	assert_int_equal(entries, 1); /* "port", the directory */
 }
 
+static void *wait_thread(void *arg)
+{
+	srv_wait(arg, -1);
+	return NULL;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* --insecure on an address others can reach: warned at start and then
+ * every insecure_warn_ms while the server waits. */
+static void test_insecure_warns_periodically(void **state)
+{
+	(void)state;
+	char logp[128], err[256] = "";
+	snprintf(logp, sizeof(logp), "%s/log", dir);
+	int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	log_setup(LOG_WARN, LOG_TEXT, fd);
+	cfg_t c;
+	srv_t *s;
+	base_cfg(&c);
+	strcpy(c.listen, "0.0.0.0:0");
+	c.insecure = 1;
+	c.insecure_warn_ms = 40;
+	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_OK);
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, wait_thread, s), 0);
+	usleep(400 * 1000);
+	srv_stop(s);
+	pthread_join(t, NULL);
+	srv_destroy(s);
+	log_setup(LOG_ERROR, LOG_TEXT, 2);
+	close(fd);
+
+	char buf[16384] = "";
+	FILE *f = fopen(logp, "r");
+	assert_non_null(f);
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* One at start, then about ten in 400 ms; at least three. */
+	int w = count(buf, "insecure: serving on 0.0.0.0:");
+	if (w < 3)
+		fail_msg("%d warnings in: %s", w, buf);
+	assert_non_null(strstr(buf, "anyone who reaches the port may call "
+	                        "every method"));
+
+	/* On loopback nothing is exposed: no warning at all. */
+	fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	log_setup(LOG_WARN, LOG_TEXT, fd);
+	base_cfg(&c);
+	c.insecure = 1;
+	c.insecure_warn_ms = 40;
+	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_OK);
+	assert_int_equal(pthread_create(&t, NULL, wait_thread, s), 0);
+	usleep(200 * 1000);
+	srv_stop(s);
+	pthread_join(t, NULL);
+	srv_destroy(s);
+	log_setup(LOG_ERROR, LOG_TEXT, 2);
+	close(fd);
+	f = fopen(logp, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	assert_null(strstr(buf, "insecure:"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_insecure_warns_periodically,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup,
 		                                teardown),
