@@ -15,6 +15,7 @@
 
 #include "cc_json.h"
 #include "cc_json_internal.h"
+#include "cd_pb.h"
 #include "cd_error.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
@@ -381,7 +382,7 @@ static int cc_in_repeated(cc_in_t *in, const ProtobufCFieldDescriptor *f,
 	if (!json_is_array(v))
 		return FAIL(in, CD_EINVAL, "expected an array");
 	char *base = (char *)m;
-	size_t n = json_array_size(v), sz = cc_json_elem_size(f->type);
+	size_t n = json_array_size(v), sz = cd_pb_elem_size(f->type);
 	size_t *count = (size_t *)(base + f->quantifier_offset);
 	char **arr = (char **)(base + f->offset);
 	if (!n)

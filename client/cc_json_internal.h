@@ -24,9 +24,6 @@ cc_wkt_t cc_json_wkt(const ProtobufCMessageDescriptor *d);
 /* protoc-c turns map<K,V> into repeated K_V_Entry {key = 1; value = 2;}. */
 int cc_json_is_map(const ProtobufCFieldDescriptor *f);
 
-/* Size of one element of a repeated field of this type. */
-size_t cc_json_elem_size(ProtobufCType t);
-
 /* Formats into err, path first: "indicators[2].value: not a number". */
 int cc_json_fail(char *err, size_t errlen, const char *path, int code,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

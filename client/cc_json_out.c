@@ -7,6 +7,7 @@
 
 #include "cc_json.h"
 #include "cc_json_internal.h"
+#include "cd_pb.h"
 #include "cd_error.h"
 #include "google/protobuf/field_mask.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
@@ -127,7 +128,7 @@ static int cc_out_present(const ProtobufCMessage *m,
 		/* -0.0 is not the default either. */
 		return *(const double *)p != 0 || signbit(*(const double *)p);
 	default: {
-		size_t sz = cc_json_elem_size(f->type);
+		size_t sz = cd_pb_elem_size(f->type);
 		static const char zero[16];
 		return memcmp(p, zero, sz) != 0;
 	}
@@ -245,7 +246,7 @@ static json_t *cc_out_msg(cc_out_t *o, const ProtobufCMessage *m)
 		} else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)(base + f->quantifier_offset);
 			const char *arr = *(char *const *)(base + f->offset);
-			size_t sz = cc_json_elem_size(f->type);
+			size_t sz = cd_pb_elem_size(f->type);
 			v = json_array();
 			for (size_t k = 0; v && k < n; k++) {
 				size_t old2 = cc_path_push(o, NULL, NULL, k);

@@ -6,6 +6,8 @@
  */
 #include "store_internal.h"
 
+#include "cd_pb.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +22,6 @@ static int output_only(const char *name)
 static int str_eq(const char *a, const char *b)
 {
 	return !strcmp(a ? a : "", b ? b : "");
-}
-
-static size_t scalar_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT32:
-	case PROTOBUF_C_TYPE_SINT32:
-	case PROTOBUF_C_TYPE_SFIXED32:
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-	case PROTOBUF_C_TYPE_FLOAT:
-	case PROTOBUF_C_TYPE_ENUM:
-		return 4;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	default:
-		return 8;
-	}
 }
 
 static int msg_eq(const ProtobufCMessage *a, const ProtobufCMessage *b);
@@ -65,7 +43,7 @@ static int value_eq(const ProtobufCFieldDescriptor *f, const void *a,
 		              *(ProtobufCMessage *const *)b);
 	default:
 		/* Bits, not ==: -0.0 and 0.0 are stored differently. */
-		return !memcmp(a, b, scalar_size(f->type));
+		return !memcmp(a, b, cd_pb_elem_size(f->type));
 	}
 }
 
@@ -82,7 +60,7 @@ static int field_eq(const ProtobufCFieldDescriptor *f,
 	const char *pb = (const char *)b + f->offset;
 
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-		size_t n = count_of(f, a), sz = scalar_size(f->type);
+		size_t n = count_of(f, a), sz = cd_pb_elem_size(f->type);
 		if (n != count_of(f, b))
 			return 0;
 		const char *xa = *(char *const *)pa, *xb = *(char *const *)pb;
