@@ -41,6 +41,22 @@ static int check_definition(srv_env_t *env, const Clusters__V1__Competition *def
 	return CD_OK;
 }
 
+/* validate_only: the create would fail with ALREADY_EXISTS. */
+static int check_absent(srv_env_t *env, const char *id, char *err,
+                        size_t errlen)
+{
+	store_competition_t *cur = NULL;
+	char e2[256];
+	int rc = store_competition_get(env->store, id, &cur, e2, sizeof(e2));
+	store_competition_free(cur);
+	if (rc == CD_ENOTFOUND)
+		return CD_OK;
+	if (rc)
+		return cd_fail(err, errlen, rc, "%s", e2);
+	return cd_fail(err, errlen, CD_EEXISTS, "competition \"%s\" already "
+	               "exists", id);
+}
+
 void rpc_competition_create(rpc_call_t *c)
 {
 	srv_env_t *env = rpc_call_env(c);
@@ -55,8 +71,16 @@ void rpc_competition_create(rpc_call_t *c)
 	                               "competition: required");
 	if (!rc)
 		rc = check_definition(env, def, err, sizeof(err));
+	if (!rc && req->validate_only)
+		rc = check_absent(env, def->id, err, sizeof(err));
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
+	if (req->validate_only) {
+		/* AIP-163: every check a create makes, nothing stored. */
+		rpc_call_reply(c, &def->base);
+		protobuf_c_message_free_unpacked(&req->base, NULL);
+		return;
+	}
 	store_op_t op;
 	memset(&op, 0, sizeof(op));
 	op.kind = STORE_COMPETITION_CREATE;
@@ -115,6 +139,14 @@ void rpc_competition_update(rpc_call_t *c)
 		                             &merged, err, sizeof(err));
 	if (!rc)
 		rc = check_definition(env, &merged, err, sizeof(err));
+	if (!rc && req->validate_only) {
+		/* AIP-163: the definition the update would store, unstored
+		 * (its etag and times those of the stored one). */
+		rpc_call_reply(c, &merged.base);
+		store_competition_free(cur);
+		protobuf_c_message_free_unpacked(&req->base, NULL);
+		return;
+	}
 	/* The precondition outlives cur: the call keeps it until the
 	 * write's reply is sent. */
 	char *checked = rc ? NULL : strdup(cur->etag);

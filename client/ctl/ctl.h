@@ -165,5 +165,11 @@ int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);
+/* competition validate|evaluate (ctl_iterate.c). */
+int ctl_comp_validate(ctl_t *ctl, int argc, char **argv);
+int ctl_comp_evaluate(ctl_t *ctl, int argc, char **argv);
+/* --samples (which 0), --jitter (1), --seed (2) into so. */
+int ctl_sens_opt(const char *cmd, int which, const char *arg,
+                 Clusters__V1__SensitivityOptions *so);
 
 #endif

@@ -18,6 +18,9 @@ static const char ctl_comp_help[] =
 	"                       included: it is checked like a new one), or\n"
 	"                       those in --mask ('*': replace the definition)\n"
 	"  delete ID [--etag E]\n"
+	"  validate FILE        check definitions, store nothing\n"
+	"  evaluate FILE [--cluster ID]... [--samples N] [--jitter PCT]\n"
+	"                       run a definition inline, store nothing\n"
 	"  run ID [--samples N] [--jitter PCT] [--seed S]\n"
 	"                       run it and show the standings; --samples\n"
 	"                       adds a Monte Carlo sensitivity analysis with\n"
@@ -377,6 +380,8 @@ int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
 		{ "create", ctl_comp_create }, { "get", ctl_comp_get },
 		{ "list", ctl_comp_list },     { "delete", ctl_comp_delete },
 		{ "run", ctl_comp_run },       { "update", ctl_comp_update },
+		{ "validate", ctl_comp_validate },
+		{ "evaluate", ctl_comp_evaluate },
 	};
 	return ctl_dispatch(ctl, "competition", ctl_comp_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);

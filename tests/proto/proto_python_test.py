@@ -11,7 +11,8 @@ import unittest
 
 PROTO_DIR = os.environ["CLUSTERD_PROTO_DIR"]
 FILES = ["clusters/v1/clusters.proto", "clusters/v1/competitions.proto",
-         "clusters/v1/plugins.proto", "clusters/v1/audit.proto"]
+         "clusters/v1/plugins.proto", "clusters/v1/audit.proto",
+         "google/rpc/status.proto"]
 
 
 class ProtoPython(unittest.TestCase):
@@ -55,7 +56,9 @@ class ProtoPython(unittest.TestCase):
                          {"CreateCompetition", "GetCompetition",
                           "ListCompetitions", "DeleteCompetition",
                           "RunCompetition", "GetRun", "ListRuns",
-                          "Evaluate", "UpdateCompetition", "DeleteRun"})
+                          "Evaluate", "UpdateCompetition", "DeleteRun",
+                          "StartRun", "WatchRun", "CancelRun",
+                          "ListStandings", "ExplainStanding"})
         self.assertEqual(set(self.methods(self.service("PluginService"))),
                          {"ListPlugins", "ReloadPlugins"})
 
@@ -102,6 +105,13 @@ class ProtoPython(unittest.TestCase):
         self.assertEqual(shapes["ImportClusters"], (True, False))
         self.assertEqual(shapes["ExportClusters"], (False, True))
         self.assertEqual(shapes["GetCluster"], (False, False))
+        fd = descriptor_pb2.FileDescriptorProto()
+        self.mods["clusters/v1/competitions.proto"].DESCRIPTOR.CopyToProto(fd)
+        shapes = {m.name: (m.client_streaming, m.server_streaming)
+                  for m in fd.service[0].method}
+        self.assertEqual(shapes["RunCompetition"], (False, True))
+        self.assertEqual(shapes["WatchRun"], (False, True))
+        self.assertEqual(shapes["StartRun"], (False, False))
 
 
 class GoogleRpcPython(unittest.TestCase):
