@@ -58,6 +58,9 @@ typedef struct wfield {
 static int rd_field(const uint8_t **p, const uint8_t *end, wfield_t *f)
 {
 	uint64_t key, n;
+	f->v = 0;
+	f->data = NULL;
+	f->len = 0;
 	if (!rd_varint(p, end, &key) || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
 		return 0;
 	f->num = (uint32_t)(key >> 3);
