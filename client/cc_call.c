@@ -353,21 +353,29 @@ static grpc_byte_buffer *cc_encode(const ProtobufCMessage *m)
 	return bb;
 }
 
-/* Consumes bb. NULL when it does not decode as desc. */
-static ProtobufCMessage *cc_decode(grpc_byte_buffer *bb,
-                                   const ProtobufCMessageDescriptor *desc)
+/* Consumes bb. NULL when it does not decode as desc. alloc NULL = the
+ * default allocator. */
+static ProtobufCMessage *cc_decode_alloc(grpc_byte_buffer *bb,
+                                         const ProtobufCMessageDescriptor *desc,
+                                         ProtobufCAllocator *alloc)
 {
 	grpc_byte_buffer_reader r;
 	ProtobufCMessage *m = NULL;
 	if (grpc_byte_buffer_reader_init(&r, bb)) {
 		grpc_slice s = grpc_byte_buffer_reader_readall(&r);
 		grpc_byte_buffer_reader_destroy(&r);
-		m = protobuf_c_message_unpack(desc, NULL, GRPC_SLICE_LENGTH(s),
+		m = protobuf_c_message_unpack(desc, alloc, GRPC_SLICE_LENGTH(s),
 		                              GRPC_SLICE_START_PTR(s));
 		grpc_slice_unref(s);
 	}
 	grpc_byte_buffer_destroy(bb);
 	return m;
+}
+
+static ProtobufCMessage *cc_decode(grpc_byte_buffer *bb,
+                                   const ProtobufCMessageDescriptor *desc)
+{
+	return cc_decode_alloc(bb, desc, NULL);
 }
 
 /* ---- unary ---- */
@@ -376,6 +384,16 @@ int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
                   const ProtobufCMessage *req,
                   const ProtobufCMessageDescriptor *resp_desc,
                   ProtobufCMessage **resp, cc_status_t *st)
+{
+	return cc_call_unary_alloc(c, o, method, req, resp_desc, NULL, resp,
+	                           st);
+}
+
+int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
+                        const char *method, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc,
+                        ProtobufCAllocator *alloc, ProtobufCMessage **resp,
+                        cc_status_t *st)
 {
 	*resp = NULL;
 	cc_call_t *k = cc_call_start(c, o, method, 1, st);
@@ -410,7 +428,7 @@ int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
 		if (!in)
 			rc = cc_st_set(st, CC_INTERNAL,
 			               "%s: OK status without a response", method);
-		else if (!(*resp = cc_decode(in, resp_desc)))
+		else if (!(*resp = cc_decode_alloc(in, resp_desc, alloc)))
 			rc = cc_st_set(st, CC_INTERNAL,
 			               "%s: response is not a valid %s", method,
 			               resp_desc->name);

@@ -23,4 +23,12 @@ int cc_st_set(cc_status_t *st, int code, const char *fmt, ...)
 int cc_conn_setup(const cc_conn_opts_t *o, grpc_channel_credentials **creds,
                   char **bearer, char *err, size_t errlen);
 
+/* cc_call_unary decoding the response with alloc (NULL = protobuf-c's
+ * default); free it the way alloc wants. */
+int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
+                        const char *method, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc,
+                        ProtobufCAllocator *alloc, ProtobufCMessage **resp,
+                        cc_status_t *st);
+
 #endif

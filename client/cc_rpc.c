@@ -69,6 +69,11 @@ CC_UNARY(cc_delete_run, Clusters__V1__DeleteRunRequest,
          clusters__v1__delete_run_response__descriptor,
          CC_COMPETITIONS "DeleteRun")
 
+CC_UNARY(cc_list_standings, Clusters__V1__ListStandingsRequest,
+         Clusters__V1__ListStandingsResponse,
+         clusters__v1__list_standings_response__descriptor,
+         CC_COMPETITIONS "ListStandings")
+
 CC_UNARY(cc_list_plugins, Clusters__V1__ListPluginsRequest,
          Clusters__V1__ListPluginsResponse,
          clusters__v1__list_plugins_response__descriptor,

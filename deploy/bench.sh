@@ -19,6 +19,11 @@
 #           memory of clusterd and its plugin workers, Evaluate and
 #           GetCluster latency at one call in flight; settings via its
 #           environment)
+#   standings [N] [rounds] [page_size]  tests/bench/bench_standings.c (every
+#           standing of an N-cluster run, default 1,000,000, through
+#           ListStandings and the C client against an in-process LMDB scan
+#           and decode of the same chunks; the data directory is made once
+#           under build/bench and kept)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -55,7 +60,16 @@ case "$which" in
           clusterctl clusterd_plugins bench_competition bench_isolation
     BENCH_COMMAND="./deploy/bench.sh isolation $*" \
       "$ROOT/tests/bench/bench_isolation.sh" "$BUILD" "$@" ;;
+  standings)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_standings
+    n="${1:-1000000}"
+    data="$BUILD/standings-$n"
+    [ -d "$data" ] || "$BUILD/tests/bench/bench_standings" load "$data" "$n"
+    echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
+         "command: ./deploy/bench.sh standings $*"
+    "$BUILD/tests/bench/bench_standings" run "$BUILD/service/clusterd" \
+      "$data" "$n" "${2:-5}" "${3:-10000}" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, standings)" >&2
     exit 2 ;;
 esac

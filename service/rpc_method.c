@@ -8,6 +8,7 @@
 #include "rpc_plugins.h"
 #include "rpc_registry.h"
 #include "rpc_run.h"
+#include "rpc_standings.h"
 
 #define REG "/clusters.v1.ClusterRegistry/"
 #define COMP "/clusters.v1.CompetitionService/"
@@ -56,6 +57,7 @@ static const rpc_method_t methods[] = {
 	{COMP "UpdateCompetition", COMP_SVC, RPC_UNARY,
 	 rpc_competition_update, 0, E},
 	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete, 0, A},
+	{COMP "ListStandings", COMP_SVC, RPC_UNARY, rpc_standings_list, 0, R},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list, 0, R},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload, 0, A},

@@ -103,6 +103,7 @@ static int open_dbis(store_t *st, char *err, size_t errlen)
 		{"runs", offsetof(store_t, runs)},
 		{"run_heads", offsetof(store_t, run_heads)},
 		{"run_idx", offsetof(store_t, run_idx)},
+		{"standings", offsetof(store_t, standings)},
 		{"meta", offsetof(store_t, meta)},
 		{"audit", offsetof(store_t, audit)},
 	};

@@ -264,6 +264,8 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 		if ((rc = mdb_del(w->txn, w->st->run_heads, &k, NULL)) ||
 		    (rc = mdb_del(w->txn, w->st->runs, &k, NULL)))
 			return rc;
+		if ((rc = store_standings_delete(w, op->id)))
+			return rc;
 		return store_audit_write(w, op, "runs", op->id, NULL, NULL,
 		                         NULL, NULL, detail);
 	}
@@ -277,6 +279,14 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 	}
 	if (rc != MDB_NOTFOUND)
 		return rc;
+	store_run_t whole = *r;
+	whole.standings_total = (int64_t)r->n_standings;
+	if (op->standings &&
+	    ((rc = store_standings_write(w, op, r->id, op->standings,
+	                                 &whole.standings_total)) ||
+	     op->rc != CD_OK))
+		return rc;
+	r = &whole;
 	store_run_t head = *r;
 	head.n_standings = 0;
 	head.standings = NULL;

@@ -29,6 +29,9 @@ struct store {
 	MDB_dbi runs;         /* id -> packed Run (with standings) */
 	MDB_dbi run_heads;    /* id -> packed Run without standings */
 	MDB_dbi run_idx;      /* competition_id|0|run_id -> "" */
+	MDB_dbi standings;    /* run_id|0|be32 chunk -> standings, each as
+	                       * ListStandingsResponse field 1
+	                       * (store_standings.c) */
 	MDB_dbi meta;         /* "seq": u64 etag sequence; "dver": u64 data
 	                       * version, advanced by cluster writes */
 	MDB_dbi audit;        /* be64 time ns|be64 sequence -> packed
@@ -205,6 +208,15 @@ void store_next_etag(store_wctx_t *w, char buf[17]);
 int store_cluster_op(store_wctx_t *w, store_op_t *op);
 int store_competition_op(store_wctx_t *w, store_op_t *op);
 int store_run_op(store_wctx_t *w, store_op_t *op);
+
+/* The standings table (store_standings.c), called by the run ops. write
+ * pulls every chunk of src and stores it under run_id, *total the number
+ * of standings; a source that fails or lies about its chunks fails op
+ * (op->rc, with what was written removed again). delete removes every
+ * chunk of run_id (none is fine). Both return 0 or an LMDB error. */
+int store_standings_write(store_wctx_t *w, store_op_t *op, const char *run_id,
+                          const store_standings_src_t *src, int64_t *total);
+int store_standings_delete(store_wctx_t *w, const char *run_id);
 
 /* Audit trail (store_audit.c). Appends the event of op, which has just
  * succeeded in this transaction: resource "<coll>/<id>" (or id alone when

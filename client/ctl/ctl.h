@@ -162,6 +162,11 @@ const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v,
 int ctl_cmd_cluster(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
+/* A number for a cell (ctl_print_run.c): exact (CSV) the shortest form
+ * that reads back to the same double, else a short precision. */
+void ctl_num(char *buf, size_t len, double v, int exact);
+/* clusterctl run standings (ctl_standings.c). */
+int ctl_run_standings(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);

@@ -31,7 +31,10 @@ static const char ctl_run_help[] =
 	"\n"
 	"  get ID                      show a stored run\n"
 	"  list [--competition ID] [--page-size N] [--page-token T] [--all]\n"
-	"  delete ID                   delete a stored run\n";
+	"  delete ID                   delete a stored run\n"
+	"  standings RUN [filters] [--all] [--json|--csv]\n"
+	"                              every standing of a run, in pages\n"
+	"                              (clusterctl run standings --help)\n";
 
 enum { OPT_PAGE_SIZE = 1, OPT_PAGE_TOKEN, OPT_ALL, OPT_SAMPLES, OPT_JITTER,
        OPT_SEED, OPT_COMPETITION, OPT_MASK, OPT_ETAG };
@@ -492,6 +495,7 @@ int ctl_cmd_run(ctl_t *ctl, int argc, char **argv)
 		{ "get", ctl_run_get },
 		{ "list", ctl_run_list },
 		{ "delete", ctl_run_delete },
+		{ "standings", ctl_run_standings },
 	};
 	return ctl_dispatch(ctl, "run", ctl_run_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -19,7 +19,7 @@ const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v, char *buf,
 
 /* exact (CSV, data for other programs): the shortest form that reads back
  * to the same double. Else, for people, a short precision. */
-static void ctl_num(char *buf, size_t len, double v, int exact)
+void ctl_num(char *buf, size_t len, double v, int exact)
 {
 	if (!exact) {
 		snprintf(buf, len, "%.4g", v);

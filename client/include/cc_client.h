@@ -230,6 +230,36 @@ int cc_update_competition(cc_client_t *c, const cc_opts_t *o,
 int cc_delete_run(cc_client_t *c, const cc_opts_t *o,
                   const Clusters__V1__DeleteRunRequest *req,
                   Clusters__V1__DeleteRunResponse **resp, cc_status_t *st);
+/* One page of a run's standings (free with cc_msg_free). A filtered page
+ * may hold fewer standings than page_size, even none, while
+ * next_page_token is set: page on until it is empty. */
+int cc_list_standings(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__ListStandingsRequest *req,
+                      Clusters__V1__ListStandingsResponse **resp,
+                      cc_status_t *st);
+
+/* Every page of ListStandings in turn, for reading a whole run: each page
+ * is decoded into an arena the pager owns and reuses (no malloc per
+ * field, nothing to free), so a page lives until the next call.
+ *
+ *   cc_standings_pager_t *p = cc_standings_pager_open(c, o, &req);
+ *   const Clusters__V1__ListStandingsResponse *page;
+ *   while ((rc = cc_standings_pager_next(p, &page, &st)) == CC_OK && page)
+ *           ... page->standings[0 .. n_standings) ...
+ *   cc_standings_pager_close(p);
+ *
+ * req is copied (its page_token is ignored: the pager starts at the first
+ * page) and must outlive the pager. NULL when out of memory. */
+typedef struct cc_standings_pager cc_standings_pager_t;
+cc_standings_pager_t *cc_standings_pager_open(
+	cc_client_t *c, const cc_opts_t *o,
+	const Clusters__V1__ListStandingsRequest *req);
+/* CC_OK and the next page in *page (borrowed), or CC_OK and NULL after
+ * the last one, or the call's status (then *page is NULL). */
+int cc_standings_pager_next(cc_standings_pager_t *p,
+                            const Clusters__V1__ListStandingsResponse **page,
+                            cc_status_t *st);
+void cc_standings_pager_close(cc_standings_pager_t *p);
 
 /* ---- clusters.v1.AuditService ---- */
 /* The audit trail, oldest first, one page (docs/audit.md); for the admin

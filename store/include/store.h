@@ -114,6 +114,96 @@ int store_stats(store_t *st, store_stats_t *out);
  * or be empty); the copy opens with store_open. Safe while serving. */
 int store_backup(store_t *st, const char *dir, char *err, size_t errlen);
 
+/* ------------------------------------------------------------- standings */
+
+/* Every standing of a run lives in the `standings` table in chunks of
+ * consecutive standings (docs/store.md): key run id, 0x00, big-endian
+ * uint32 chunk number; value the chunk's standings, each encoded as
+ * field 1 of clusters.v1.ListStandingsResponse (0x0a, varint length,
+ * packed Standing), so that chunks laid end to end parse as a
+ * ListStandingsResponse. */
+
+/* Where a run write pulls its standings from, one chunk at a time, inside
+ * the write transaction: a million standings never sit packed in memory
+ * at once. next gives the following chunk (data, len bytes, count
+ * standings; valid until the next call) and returns CD_OK, or CD_OK with
+ * *len 0 after the last one, or a cd_err code with err filled, which
+ * fails the op with that code and message. A batch the store replays
+ * (after growing its map) pulls the chunks again: rewind starts over.
+ * total: how many standings next will give in all (checked). */
+typedef struct store_standings_src {
+	size_t total;
+	int (*next)(void *arg, const uint8_t **data, size_t *len,
+	            size_t *count, char *err, size_t errlen);
+	int (*rewind)(void *arg);   /* CD_OK, or a cd_err code */
+	void *arg;
+} store_standings_src_t;
+
+/* Chunks the writer takes: 1 .. STORE_STANDINGS_CHUNK_BYTES bytes. */
+#define STORE_STANDINGS_CHUNK_BYTES (16u << 20)
+/* What producers should aim for (engine_standings_pack, the benchmark). */
+#define STORE_STANDINGS_CHUNK_COUNT 1024
+#define STORE_STANDINGS_CHUNK_TARGET (256u << 10)
+
+/* ListStandings pages: page_size 0 = 1000, at most 10000, and at most
+ * STORE_STANDINGS_PAGE_BYTES of standings (one standing always goes, so
+ * a page holds at least one), which keeps a page under gRPC's default
+ * 4 MiB receive limit with room for the token. A filtered page examines
+ * at most STORE_STANDINGS_SCAN_MAX standings and may come back short (even
+ * empty) with a token to go on from. */
+#define STORE_STANDINGS_PAGE_DEFAULT 1000
+#define STORE_STANDINGS_PAGE_MAX 10000
+#define STORE_STANDINGS_PAGE_BYTES (3u << 20)
+#define STORE_STANDINGS_SCAN_MAX 262144
+
+typedef struct store_standings_filter {
+	/* Candidates of that round: their RoundStanding for it is not
+	 * EXCLUDED_EARLIER (standings without `rounds`: their `round` is this
+	 * one or a later one). NULL or "" = any. */
+	const char *round;
+	/* -1 = any; 1 / 0 = selected / not selected by the final round, or
+	 * by `round` when given. */
+	int selected;
+	const char *economy;   /* equal, or one of its '/' parts; NULL/"" any */
+	const char *region;
+	const char *industry;
+	int32_t min_rank;      /* overall rank, inclusive; 0 = no bound */
+	int32_t max_rank;      /* excluded clusters have rank 0 */
+} store_standings_filter_t;
+
+typedef struct store_standings_page {
+	/* The page's standings as they are stored: each 0x0a, varint length,
+	 * packed Standing (ListStandingsResponse field 1); free() */
+	uint8_t *data;
+	size_t len;
+	size_t n;              /* standings in data */
+	char *next_token;      /* "" on the last page; never NULL after success */
+} store_standings_page_t;
+
+/* Checks f (NULL = no filter): negative ranks, min_rank above a max_rank,
+ * text too long are CD_EINVAL naming the field ("min_rank: ..."). */
+int store_standings_filter_check(const store_standings_filter_t *f,
+                                 char *err, size_t errlen);
+
+/* One page of a run's standings in standings order, matching f (NULL =
+ * all). A run stored before the standings table (no chunks) pages through
+ * the standings inline in its record. CD_ENOTFOUND for an unknown run;
+ * CD_EPAGETOKEN for a token of another run or query, or a tampered one. */
+int store_standings_list(store_t *st, const char *run_id,
+                         const store_standings_filter_t *f, size_t page_size,
+                         const char *page_token,
+                         store_standings_page_t *out, char *err,
+                         size_t errlen);
+void store_standings_page_free(store_standings_page_t *page);
+
+/* The standing of one cluster in a run (free with
+ * clusters__v1__standing__free_unpacked(s, NULL)); only that standing is
+ * decoded. CD_ENOTFOUND for an unknown run or a cluster not in it. */
+int store_standing_find(store_t *st, const char *run_id,
+                        const char *cluster_id,
+                        Clusters__V1__Standing **out, char *err,
+                        size_t errlen);
+
 /* ---------------------------------------------------------------- writes */
 
 typedef enum store_op_kind {
@@ -140,6 +230,10 @@ typedef struct store_op {
 	const store_cluster_t *cluster;         /* cluster create/update/upsert */
 	const store_competition_t *competition; /* competition create/update */
 	const store_run_t *run;                 /* run put */
+	/* Run put: every standing of the run, written to the standings
+	 * table; the run's standings_total is set to their number (without
+	 * it, to run->n_standings). NULL = none but the inline ones. */
+	const store_standings_src_t *standings;
 	const char *id;            /* the deletes */
 	const char *etag;          /* precondition; NULL or "" = none */
 	/* Updates (AIP-134): the top-level field names to take from the

@@ -1,0 +1,172 @@
+/* clusterctl run standings RUN ...: ListStandings, every standing of a
+ * run in pages, filtered by round, selection, economy, region, industry
+ * and rank. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "ctl_table.h"
+#include "google/protobuf/wrappers.pb-c.h"
+
+static const char ctl_standings_help[] =
+	"Usage: clusterctl run standings RUN [--round R] [--selected|--not-selected]\n"
+	"                                [--economy E] [--region R] [--industry I]\n"
+	"                                [--min-rank N] [--max-rank N]\n"
+	"                                [--page-size N] [--page-token T] [--all]\n"
+	"                                [--json|--csv]\n"
+	"\n"
+	"  every standing of a stored run, in standings order (a run keeps all\n"
+	"  of them, not only the few thousand GetRun shows)\n"
+	"\n"
+	"  --round R       the candidates of round R (and --selected refers to R)\n"
+	"  --selected      selected by the final round (or by --round)\n"
+	"  --not-selected  not selected\n"
+	"  --economy E     E or a cross-border economy with E in it (CN: CN/HK)\n"
+	"  --min-rank N    overall rank N or below (excluded clusters: rank 0)\n"
+	"  --max-rank N    overall rank N or above\n"
+	"  --page-size N   standings per page (server default 1000, at most 10000)\n"
+	"  --all           every page (else the first; the next page's token\n"
+	"                  goes to stderr)\n";
+
+enum { OPT_ROUND = 1, OPT_SELECTED, OPT_NOT_SELECTED, OPT_ECONOMY,
+       OPT_REGION, OPT_INDUSTRY, OPT_MIN_RANK, OPT_MAX_RANK, OPT_PAGE_SIZE,
+       OPT_PAGE_TOKEN, OPT_ALL };
+
+typedef struct st_opts {
+	Clusters__V1__ListStandingsRequest req;
+	Google__Protobuf__BoolValue sel;
+	int all;
+} st_opts_t;
+
+/* -1 after --help, else CTL_OK or the usage error. */
+static int st_parse(ctl_t *ctl, int argc, char **argv, st_opts_t *a)
+{
+	static const struct option o[] = {
+		{ "round", required_argument, NULL, OPT_ROUND },
+		{ "selected", no_argument, NULL, OPT_SELECTED },
+		{ "not-selected", no_argument, NULL, OPT_NOT_SELECTED },
+		{ "economy", required_argument, NULL, OPT_ECONOMY },
+		{ "region", required_argument, NULL, OPT_REGION },
+		{ "industry", required_argument, NULL, OPT_INDUSTRY },
+		{ "min-rank", required_argument, NULL, OPT_MIN_RANK },
+		{ "max-rank", required_argument, NULL, OPT_MAX_RANK },
+		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+		{ "page-token", required_argument, NULL, OPT_PAGE_TOKEN },
+		{ "all", no_argument, NULL, OPT_ALL },
+		CTL_COMMON_OPTS, { 0 } };
+	const char *cmd = "run standings";
+	int c, rc = CTL_OK;
+	long v;
+	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
+		switch (c) {
+		case 'h': fputs(ctl_standings_help, stdout); return -1;
+		case '?': return rc;
+		case OPT_ROUND: a->req.round = optarg; break;
+		case OPT_SELECTED:
+		case OPT_NOT_SELECTED:
+			if (a->req.selected)
+				return ctl_usage(cmd, "%s: --selected and "
+				                 "--not-selected: one at most",
+				                 cmd);
+			a->sel.value = c == OPT_SELECTED;
+			a->req.selected = &a->sel;
+			break;
+		case OPT_ECONOMY: a->req.economy = optarg; break;
+		case OPT_REGION: a->req.region = optarg; break;
+		case OPT_INDUSTRY: a->req.industry = optarg; break;
+		case OPT_PAGE_TOKEN: a->req.page_token = optarg; break;
+		case OPT_ALL: a->all = 1; break;
+		case OPT_MIN_RANK:
+		case OPT_MAX_RANK:
+			if ((rc = ctl_parse_int(cmd, c == OPT_MIN_RANK
+			                        ? "--min-rank" : "--max-rank",
+			                        optarg, 1, 2147483647, &v)))
+				return rc;
+			if (c == OPT_MIN_RANK)
+				a->req.min_rank = (int32_t)v;
+			else
+				a->req.max_rank = (int32_t)v;
+			break;
+		case OPT_PAGE_SIZE:
+			if ((rc = ctl_parse_int(cmd, "--page-size", optarg, 1,
+			                        10000, &v)))
+				return rc;
+			a->req.page_size = (int32_t)v;
+			break;
+		}
+	}
+	if (optind >= argc)
+		return ctl_usage(cmd, "%s: the run id is missing", cmd);
+	a->req.run_id = argv[optind++];
+	if (optind < argc)
+		return ctl_usage(cmd, "%s: unexpected argument '%s'", cmd,
+		                 argv[optind]);
+	return CTL_OK;
+}
+
+static void st_row(ctl_table_t *t, const Clusters__V1__Standing *s, int exact)
+{
+	char num[40];
+	if (s->rank)
+		ctl_table_cell(t, "%d", s->rank);
+	else
+		ctl_table_cell(t, "-");
+	ctl_table_cell(t, "%s", s->cluster_id);
+	ctl_table_cell(t, "%s", s->name);
+	ctl_table_cell(t, "%s", s->economy);
+	ctl_table_cell(t, "%s", s->region);
+	ctl_table_cell(t, "%s", s->industry);
+	ctl_num(num, sizeof(num), s->score, exact);
+	ctl_table_cell(t, "%s", s->rank ? num : "");
+	ctl_table_cell(t, "%s", s->selected ? "yes" : "no");
+	ctl_table_cell(t, "%s", s->round);
+	ctl_table_end_row(t);
+}
+
+int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
+{
+	st_opts_t a;
+	memset(&a, 0, sizeof(a));
+	clusters__v1__list_standings_request__init(&a.req);
+	google__protobuf__bool_value__init(&a.sel);
+	int rc = st_parse(ctl, argc, argv, &a);
+	if (rc)
+		return rc < 0 ? CTL_OK : rc;
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	static const char *const hdr[] = { "RANK", "CLUSTER", "NAME", "ECONOMY",
+	                                   "REGION", "INDUSTRY", "SCORE",
+	                                   "SELECTED", "ROUND" };
+	ctl_table_t *t = ctl_table_create(9, hdr);
+	if (!t)
+		return ctl_fail(CTL_FAIL, "out of memory");
+	char *token = NULL;
+	do {
+		Clusters__V1__ListStandingsResponse *resp;
+		cc_status_t st;
+		if (cc_list_standings(cli, ctl_opts(ctl), &a.req, &resp, &st)) {
+			rc = ctl_rpc_fail(&st);
+			break;
+		}
+		if (ctl->fmt == CTL_JSON)
+			ctl_print_json((const ProtobufCMessage *)resp);
+		else
+			for (size_t i = 0; i < resp->n_standings; i++)
+				st_row(t, resp->standings[i],
+				       ctl->fmt == CTL_CSV);
+		free(token);
+		token = resp->next_page_token[0]
+		                ? strdup(resp->next_page_token) : NULL;
+		cc_msg_free(resp);
+		a.req.page_token = token ? token : "";
+	} while (a.all && token);
+	if (!rc && ctl->fmt != CTL_JSON) {
+		ctl_print_table(ctl, t);
+		if (token && !a.all)
+			fprintf(stderr, "more: --page-token %s\n", token);
+	}
+	free(token);
+	ctl_table_destroy(t);
+	return rc;
+}

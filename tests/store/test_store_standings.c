@@ -1,0 +1,732 @@
+/* The standings table: chunked writes through a source, paging across
+ * chunk boundaries, every filter, page tokens, finds, deletes, runs stored
+ * before the table (inline standings), and every error path. */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static char err[256];
+static char *dir;
+static store_t *st;
+
+static int setup(void **state)
+{
+	(void)state;
+	dir = fx_tmpdir();
+	st = fx_open(dir, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	store_close(st);
+	fx_rmdir(dir);
+	return 0;
+}
+
+/* ------------------------------------------------------ synthetic standings
+ *
+ * Standing i (0-based) of a run of n: cluster "c%06u"; economies cycle
+ * CN, CN/HK, JP; regions r0..r4; industries "bio" / "ict"; two rounds r1
+ * and r2. The first half reach r2 (selected in r1); of them the first
+ * quarter of all are selected in r2 (the final round). Ranks: 1..n/2 for
+ * the first half (their r2 rank), 0 for the rest (excluded in r1 when
+ * i % 3 == 0, ranked in r1 but not selected otherwise — then rank is 0
+ * overall all the same: they did not reach the final round). */
+
+static const char *econ_of(unsigned i)
+{
+	static const char *e[] = {"CN", "CN/HK", "JP"};
+	return e[i % 3];
+}
+
+typedef struct gen {
+	unsigned n, per, i;   /* standings, per chunk, next */
+	int with_rounds;      /* RoundStandings (new) or `round` only (old) */
+	size_t pad;           /* bytes of name */
+	uint8_t *buf;
+	size_t cap;
+	unsigned rewinds, fail_at;  /* fail_at: chunk number that fails + 1 */
+	int lie_count, lie_total;
+} gen_t;
+
+static void standing_build(unsigned i, unsigned n, int with_rounds,
+                           size_t pad, uint8_t *out, size_t *len)
+{
+	Clusters__V1__Standing s = CLUSTERS__V1__STANDING__INIT;
+	Clusters__V1__RoundStanding r1 = CLUSTERS__V1__ROUND_STANDING__INIT;
+	Clusters__V1__RoundStanding r2 = CLUSTERS__V1__ROUND_STANDING__INIT;
+	Clusters__V1__RoundStanding *rp[2] = {&r1, &r2};
+	Clusters__V1__Decision d1 = CLUSTERS__V1__DECISION__INIT;
+	Clusters__V1__Decision d2 = CLUSTERS__V1__DECISION__INIT;
+	Clusters__V1__CriterionScore cs[5], *csp[5];
+	char id[16], region[8], name[4096];
+	int reached = i < n / 2, sel = i < n / 4;
+
+	snprintf(id, sizeof(id), "c%06u", i);
+	snprintf(region, sizeof(region), "r%u", i % 5);
+	memset(name, 'x', pad);
+	name[pad] = 0;
+	s.cluster_id = id;
+	s.name = name;
+	s.economy = (char *)econ_of(i);
+	s.region = region;
+	s.industry = i % 2 ? "ict" : "bio";
+	s.rank = reached ? (int)i + 1 : 0;
+	s.score = reached ? 100.0 - i * 0.001 : 0;
+	s.selected = sel;
+	s.round = reached ? "r2" : "r1";
+	for (int k = 0; k < 5; k++) {
+		clusters__v1__criterion_score__init(&cs[k]);
+		cs[k].criterion = "crit";
+		cs[k].raw = i + k;
+		cs[k].normalized = 0.5;
+		cs[k].weighted = 0.1;
+		csp[k] = &cs[k];
+	}
+	r1.round = "r1";
+	r1.rank = i % 3 == 0 && !reached ? 0 : (int)i + 1;
+	r1.selected = reached;
+	r1.scores = csp;
+	r1.n_scores = 5;
+	r1.decision = &d1;
+	d1.code = reached ? CLUSTERS__V1__DECISION_CODE__DECISION_CODE_SELECTED_BY_SCORE
+	                  : (i % 3 == 0
+	                     ? CLUSTERS__V1__DECISION_CODE__DECISION_CODE_NOT_ELIGIBLE
+	                     : CLUSTERS__V1__DECISION_CODE__DECISION_CODE_OUTSIDE_TOP_N);
+	r2.round = "r2";
+	r2.rank = reached ? (int)i + 1 : 0;
+	r2.selected = sel;
+	r2.decision = &d2;
+	d2.code = !reached
+	          ? CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER
+	          : sel ? CLUSTERS__V1__DECISION_CODE__DECISION_CODE_SELECTED_BY_SCORE
+	                : CLUSTERS__V1__DECISION_CODE__DECISION_CODE_OUTSIDE_TOP_N;
+	if (reached) {
+		r2.scores = csp;
+		r2.n_scores = 5;
+	}
+	if (with_rounds) {
+		s.rounds = rp;
+		s.n_rounds = 2;
+	}
+	*len = clusters__v1__standing__pack(&s, out);
+}
+
+static int gen_rewind(void *arg)
+{
+	gen_t *g = arg;
+	g->i = 0;
+	g->rewinds++;
+	return CD_OK;
+}
+
+static int gen_next(void *arg, const uint8_t **data, size_t *len,
+                    size_t *count, char *e, size_t elen)
+{
+	gen_t *g = arg;
+	unsigned chunk = g->i / g->per;
+	if (g->fail_at && chunk + 1 == g->fail_at) {
+		snprintf(e, elen, "the engine gave up at chunk %u", chunk);
+		return CD_EINTERNAL;
+	}
+	*len = 0;
+	*count = 0;
+	while (g->i < g->n && *count < g->per) {
+		if (g->cap - *len < 8192) {
+			g->cap = g->cap ? g->cap * 2 : 65536;
+			g->buf = realloc(g->buf, g->cap);
+		}
+		uint8_t tmp[8192];
+		size_t sl;
+		standing_build(g->i, g->n, g->with_rounds, g->pad, tmp, &sl);
+		g->buf[(*len)++] = 0x0a;
+		size_t v = sl;
+		while (v >= 0x80) {
+			g->buf[(*len)++] = (uint8_t)(v | 0x80);
+			v >>= 7;
+		}
+		g->buf[(*len)++] = (uint8_t)v;
+		memcpy(g->buf + *len, tmp, sl);
+		*len += sl;
+		(*count)++;
+		g->i++;
+	}
+	if (g->lie_count && *count)
+		(*count)++;
+	*data = g->buf;
+	return CD_OK;
+}
+
+static void gen_src(gen_t *g, store_standings_src_t *src)
+{
+	src->total = g->n + (g->lie_total ? 1 : 0);
+	src->next = gen_next;
+	src->rewind = gen_rewind;
+	src->arg = g;
+}
+
+static Clusters__V1__RoundStats rs1, rs2, *rsp[2] = {&rs1, &rs2};
+
+/* A run of competition "comp"; inline the first n_inline standings. */
+static int put_run(const char *id, gen_t *g, unsigned n_inline,
+                   int with_round_stats, store_op_t *op_out)
+{
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	Clusters__V1__Standing **in = calloc(n_inline + 1, sizeof(*in));
+	uint8_t buf[8192];
+	size_t len;
+	store_standings_src_t src;
+	store_op_t op;
+
+	r.id = (char *)id;
+	r.competition_id = "comp";
+	for (unsigned i = 0; i < n_inline; i++) {
+		standing_build(i, g->n, g->with_rounds, g->pad, buf, &len);
+		in[i] = clusters__v1__standing__unpack(NULL, len, buf);
+	}
+	r.standings = in;
+	r.n_standings = n_inline;
+	clusters__v1__round_stats__init(&rs1);
+	clusters__v1__round_stats__init(&rs2);
+	rs1.round = "r1";
+	rs2.round = "r2";
+	if (with_round_stats) {
+		r.rounds = rsp;
+		r.n_rounds = 2;
+	}
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_PUT;
+	op.run = &r;
+	if (g->per) {
+		gen_src(g, &src);
+		op.standings = &src;
+	}
+	int rc = store_apply(st, &op, 1);
+	for (unsigned i = 0; i < n_inline; i++)
+		clusters__v1__standing__free_unpacked(in[i], NULL);
+	free(in);
+	if (op_out)
+		*op_out = op;
+	return rc == CD_OK ? op.rc : rc;
+}
+
+/* Does standing i pass f (as the contract defines it)? */
+static int expect_match(unsigned i, unsigned n,
+                        const store_standings_filter_t *f)
+{
+	int reached = i < n / 2, sel = i < n / 4;
+	int rank = reached ? (int)i + 1 : 0;
+	char region[8];
+	snprintf(region, sizeof(region), "r%u", i % 5);
+	if (f->economy && *f->economy) {
+		const char *e = econ_of(i);
+		if (strcmp(e, f->economy) &&
+		    !(!strcmp(e, "CN/HK") && (!strcmp(f->economy, "CN") ||
+		                              !strcmp(f->economy, "HK"))))
+			return 0;
+	}
+	if (f->region && *f->region && strcmp(region, f->region))
+		return 0;
+	if (f->industry && *f->industry &&
+	    strcmp(i % 2 ? "ict" : "bio", f->industry))
+		return 0;
+	if (f->min_rank && rank < f->min_rank)
+		return 0;
+	if (f->max_rank && rank > f->max_rank)
+		return 0;
+	int s = sel;
+	if (f->round && !strcmp(f->round, "r1"))
+		s = reached;       /* everyone was a candidate of r1 */
+	else if (f->round && !strcmp(f->round, "r2")) {
+		if (!reached)
+			return 0;
+	} else if (f->round && *f->round)
+		return 0;          /* no such round */
+	return f->selected < 0 || s == f->selected;
+}
+
+/* Pages through run_id with f and page_size; checks the ids against
+ * expect_match; returns how many came and how many pages. */
+static size_t page_all(const char *run_id, unsigned n,
+                       const store_standings_filter_t *f, size_t page_size,
+                       size_t *pages)
+{
+	char *tok = strdup("");
+	size_t got = 0;
+	unsigned next = 0;
+	*pages = 0;
+	for (;;) {
+		store_standings_page_t pg;
+		assert_int_equal(store_standings_list(st, run_id, f, page_size,
+		                                      tok, &pg, err,
+		                                      sizeof(err)),
+		                 CD_OK);
+		(*pages)++;
+		Clusters__V1__ListStandingsResponse *r =
+			clusters__v1__list_standings_response__unpack(
+				NULL, pg.len, pg.data);
+		assert_non_null(r);
+		assert_int_equal(r->n_standings, pg.n);
+		for (size_t k = 0; k < r->n_standings; k++) {
+			while (next < n && f && !expect_match(next, n, f))
+				next++;
+			char id[16];
+			snprintf(id, sizeof(id), "c%06u", next++);
+			assert_string_equal(r->standings[k]->cluster_id, id);
+		}
+		got += r->n_standings;
+		clusters__v1__list_standings_response__free_unpacked(r, NULL);
+		free(tok);
+		tok = strdup(pg.next_token);
+		store_standings_page_free(&pg);
+		if (!*tok)
+			break;
+		assert_true(*pages < 100000);
+	}
+	while (next < n && f && !expect_match(next, n, f))
+		next++;
+	assert_int_equal(next, n);
+	free(tok);
+	return got;
+}
+
+/* The store's own token functions (store_internal.h), to forge tokens
+ * of a real query that point where the store never would. */
+uint32_t store_token_hash(const char *const *parts, size_t n);
+int store_token_encode(char kind, uint32_t qhash, const char *last,
+                       char **out);
+
+static store_standings_filter_t nof = {.selected = -1};
+
+static void test_write_and_page(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 2500, .per = 1000, .with_rounds = 1};
+	store_run_t *run = NULL;
+	size_t pages;
+
+	assert_int_equal(put_run("run-a", &g, 10, 1, NULL), CD_OK);
+	assert_true(g.rewinds >= 1);
+	assert_int_equal(store_run_get(st, "run-a", 0, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(run->standings_total, 2500);
+	store_run_free(run);
+	assert_int_equal(store_run_get(st, "run-a", 1, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(run->standings_total, 2500);
+	assert_int_equal(run->n_standings, 10);
+	store_run_free(run);
+
+	/* Pages that end inside chunks, on their ends, and span them. */
+	assert_int_equal(page_all("run-a", 2500, NULL, 700, &pages), 2500);
+	assert_int_equal(pages, 4);
+	assert_int_equal(page_all("run-a", 2500, &nof, 1000, &pages), 2500);
+	assert_int_equal(pages, 3);
+	assert_int_equal(page_all("run-a", 2500, NULL, 0, &pages), 2500);
+	assert_int_equal(page_all("run-a", 2500, NULL, 1, &pages), 2500);
+	assert_int_equal(pages, 2500);
+	assert_int_equal(page_all("run-a", 2500, NULL, 99999, &pages), 2500);
+	assert_int_equal(pages, 1);
+	free(g.buf);
+}
+
+static void check_filters(const char *run_id, unsigned n)
+{
+	const char *econ[] = {NULL, "CN", "HK", "CN/HK", "JP", "US"};
+	const char *rounds[] = {NULL, "r1", "r2", "nope"};
+	size_t pages;
+	for (size_t e = 0; e < 6; e++)
+		for (size_t r = 0; r < 4; r++)
+			for (int sel = -1; sel <= 1; sel++) {
+				store_standings_filter_t f = {
+					.round = rounds[r], .selected = sel,
+					.economy = econ[e]};
+				size_t want = 0;
+				for (unsigned i = 0; i < n; i++)
+					want += expect_match(i, n, &f);
+				assert_int_equal(page_all(run_id, n, &f, 333,
+				                          &pages), want);
+			}
+	store_standings_filter_t f = {.selected = -1, .region = "r3",
+	                              .industry = "ict"};
+	size_t want = 0;
+	for (unsigned i = 0; i < n; i++)
+		want += expect_match(i, n, &f);
+	assert_true(want > 0);
+	assert_int_equal(page_all(run_id, n, &f, 100, &pages), want);
+	store_standings_filter_t rk = {.selected = -1, .min_rank = 10,
+	                               .max_rank = 20};
+	assert_int_equal(page_all(run_id, n, &rk, 4, &pages), 11);
+	store_standings_filter_t lo = {.selected = -1, .min_rank = n / 2 - 5};
+	assert_int_equal(page_all(run_id, n, &lo, 4, &pages), 6);
+	store_standings_filter_t hi = {.selected = 1, .max_rank = 7};
+	assert_int_equal(page_all(run_id, n, &hi, 0, &pages), 7);
+}
+
+static void test_filters(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 2100, .per = 500, .with_rounds = 1};
+	assert_int_equal(put_run("run-f", &g, 0, 1, NULL), CD_OK);
+	check_filters("run-f", 2100);
+	free(g.buf);
+}
+
+/* Standings without `rounds`: the round filter goes by `round` and the
+ * order of the run's rounds (RoundStats). */
+static void test_filters_without_rounds(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 1200, .per = 256, .with_rounds = 0};
+	assert_int_equal(put_run("run-o", &g, 0, 1, NULL), CD_OK);
+	check_filters("run-o", 1200);
+	free(g.buf);
+}
+
+/* A run stored before the table: its inline standings, paged and
+ * filtered the same way; without RoundStats the order of the
+ * competition's rounds. */
+static void test_old_format(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 900, .per = 0, .with_rounds = 0};
+	Clusters__V1__Competition c = CLUSTERS__V1__COMPETITION__INIT;
+	Clusters__V1__Round r1 = CLUSTERS__V1__ROUND__INIT, r2 = r1;
+	Clusters__V1__Round *rp[2] = {&r1, &r2};
+	Clusters__V1__Standing *s = NULL;
+	store_run_t *run = NULL;
+	size_t pages;
+
+	c.id = "comp";
+	c.title = "t";
+	r1.name = "r1";
+	r2.name = "r2";
+	c.rounds = rp;
+	c.n_rounds = 2;
+	assert_int_equal(store_competition_create(st, &c, NULL, err,
+	                                          sizeof(err)), CD_OK);
+	assert_int_equal(put_run("old", &g, 900, 0, NULL), CD_OK);
+	assert_int_equal(store_run_get(st, "old", 0, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(run->standings_total, 900);
+	store_run_free(run);
+	assert_int_equal(page_all("old", 900, NULL, 250, &pages), 900);
+	assert_int_equal(pages, 4);
+	check_filters("old", 900);
+	assert_int_equal(store_standing_find(st, "old", "c000899", &s, err,
+	                                     sizeof(err)), CD_OK);
+	assert_string_equal(s->cluster_id, "c000899");
+	clusters__v1__standing__free_unpacked(s, NULL);
+	assert_int_equal(store_standing_find(st, "old", "c000900", &s, err,
+	                                     sizeof(err)), CD_ENOTFOUND);
+	assert_null(s);
+
+	/* A run with no standings at all: one empty page. */
+	gen_t none = {.n = 0};
+	store_standings_page_t pg;
+	assert_int_equal(put_run("empty", &none, 0, 0, NULL), CD_OK);
+	assert_int_equal(store_standings_list(st, "empty", NULL, 0, "", &pg,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(pg.n, 0);
+	assert_string_equal(pg.next_token, "");
+	store_standings_page_free(&pg);
+}
+
+static void test_tokens(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 300, .per = 100, .with_rounds = 1};
+	gen_t h = {.n = 300, .per = 100, .with_rounds = 1};
+	store_standings_page_t pg, p2;
+	store_standings_filter_t f = {.selected = 1};
+
+	assert_int_equal(put_run("run-t", &g, 0, 1, NULL), CD_OK);
+	assert_int_equal(put_run("run-u", &h, 0, 1, NULL), CD_OK);
+	assert_int_equal(store_standings_list(st, "run-t", NULL, 150, NULL,
+	                                      &pg, err, sizeof(err)), CD_OK);
+	assert_string_not_equal(pg.next_token, "");
+	/* Another run, other filters. */
+	assert_int_equal(store_standings_list(st, "run-u", NULL, 150,
+	                                      pg.next_token, &p2, err,
+	                                      sizeof(err)), CD_EPAGETOKEN);
+	assert_non_null(strstr(err, "page_token"));
+	assert_int_equal(store_standings_list(st, "run-t", &f, 150,
+	                                      pg.next_token, &p2, err,
+	                                      sizeof(err)), CD_EPAGETOKEN);
+	/* Tampered: every single character changed. */
+	char *t = strdup(pg.next_token);
+	for (size_t i = 0; t[i]; i++) {
+		char o = t[i];
+		t[i] = o == 'A' ? 'B' : 'A';
+		int rc = store_standings_list(st, "run-t", NULL, 150, t, &p2,
+		                              err, sizeof(err));
+		if (rc == CD_OK) /* another position of this query */
+			store_standings_page_free(&p2);
+		else
+			assert_int_equal(rc, CD_EPAGETOKEN);
+		t[i] = o;
+	}
+	free(t);
+	assert_int_equal(store_standings_list(st, "run-t", NULL, 150, "!!",
+	                                      &p2, err, sizeof(err)),
+	                 CD_EPAGETOKEN);
+	/* Forged positions of this very query: past the end of a chunk, a
+	 * chunk that does not exist, not the encoder's spelling. */
+	const char *forged[] = {"0.64", "0.65", "7.0", "00.1", "0.01", "0x1.2",
+	                        "1", ".", "1.", "-1.0", "0.-1", "100000000.0"};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		char *tok = NULL;
+		/* The parts the store hashes for this query. */
+		const char *parts[8] = {"run-t", "", "-1", "", "", "", "0", "0"};
+		assert_int_equal(store_token_encode('s',
+		                                    store_token_hash(parts, 8),
+		                                    forged[i], &tok), CD_OK);
+		assert_int_equal(store_standings_list(st, "run-t", NULL, 150,
+		                                      tok, &p2, err,
+		                                      sizeof(err)),
+		                 CD_EPAGETOKEN);
+		free(tok);
+	}
+	store_standings_page_free(&pg);
+	free(g.buf);
+	free(h.buf);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	store_standings_page_t pg;
+	Clusters__V1__Standing *s = NULL;
+	gen_t g = {.n = 10, .per = 4, .with_rounds = 1};
+	assert_int_equal(put_run("run-e", &g, 0, 1, NULL), CD_OK);
+
+	assert_int_equal(store_standings_list(st, "nope", NULL, 0, "", &pg,
+	                                      err, sizeof(err)), CD_ENOTFOUND);
+	assert_non_null(strstr(err, "nope"));
+	assert_int_equal(store_standings_list(st, "Bad Id", NULL, 0, "", &pg,
+	                                      err, sizeof(err)), CD_EV_ID);
+	assert_non_null(strstr(err, "run_id"));
+	store_standings_filter_t f = {.selected = -1, .min_rank = 5,
+	                              .max_rank = 4};
+	assert_int_equal(store_standings_list(st, "run-e", &f, 0, "", &pg,
+	                                      err, sizeof(err)), CD_EINVAL);
+	assert_non_null(strstr(err, "min_rank"));
+	f.min_rank = -1;
+	f.max_rank = 0;
+	assert_int_equal(store_standings_filter_check(&f, err, sizeof(err)),
+	                 CD_EINVAL);
+	assert_non_null(strstr(err, "min_rank"));
+	f.min_rank = 0;
+	f.max_rank = -3;
+	assert_int_equal(store_standings_filter_check(&f, err, sizeof(err)),
+	                 CD_EINVAL);
+	assert_non_null(strstr(err, "max_rank"));
+	f.max_rank = 0;
+	f.selected = 2;
+	assert_int_equal(store_standings_filter_check(&f, err, sizeof(err)),
+	                 CD_EINVAL);
+	f.selected = -1;
+	char big[200];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	f.region = big;
+	assert_int_equal(store_standings_filter_check(&f, err, sizeof(err)),
+	                 CD_EINVAL);
+	assert_non_null(strstr(err, "region"));
+	assert_int_equal(store_standings_filter_check(NULL, err, sizeof(err)),
+	                 CD_OK);
+
+	assert_int_equal(store_standing_find(st, "nope", "c000001", &s, err,
+	                                     sizeof(err)), CD_ENOTFOUND);
+	assert_int_equal(store_standing_find(st, "run-e", "Bad Id", &s, err,
+	                                     sizeof(err)), CD_EV_ID);
+	free(g.buf);
+}
+
+static void test_find(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 3000, .per = 1000, .with_rounds = 1, .pad = 200};
+	Clusters__V1__Standing *s = NULL;
+	assert_int_equal(put_run("run-x", &g, 0, 1, NULL), CD_OK);
+	const char *ids[] = {"c000000", "c000999", "c001000", "c002999",
+	                     "c001500"};
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(store_standing_find(st, "run-x", ids[i], &s,
+		                                     err, sizeof(err)), CD_OK);
+		assert_string_equal(s->cluster_id, ids[i]);
+		assert_int_equal(s->n_rounds, 2);
+		assert_int_equal(s->rounds[0]->n_scores, 5);
+		clusters__v1__standing__free_unpacked(s, NULL);
+	}
+	/* A prefix of an id, an id past the end. */
+	assert_int_equal(store_standing_find(st, "run-x", "c00000", &s, err,
+	                                     sizeof(err)), CD_ENOTFOUND);
+	assert_non_null(strstr(err, "c00000"));
+	assert_int_equal(store_standing_find(st, "run-x", "c003000", &s, err,
+	                                     sizeof(err)), CD_ENOTFOUND);
+	free(g.buf);
+}
+
+/* Deleting a run removes its chunks: a new run of the same id without
+ * standings reads its own (inline) ones. Neighbours keep theirs. */
+static void test_delete(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 2000, .per = 300, .with_rounds = 1};
+	gen_t n2 = {.n = 2000, .per = 300, .with_rounds = 1};
+	gen_t inl = {.n = 5, .per = 0, .with_rounds = 1};
+	size_t pages;
+	assert_int_equal(put_run("run-d", &g, 0, 1, NULL), CD_OK);
+	assert_int_equal(put_run("run-d2", &n2, 0, 1, NULL), CD_OK);
+	assert_int_equal(put_run("run-d", &g, 0, 1, NULL), CD_EEXISTS);
+	assert_int_equal(store_run_delete(st, "run-d", err, sizeof(err)),
+	                 CD_OK);
+	store_standings_page_t pg;
+	assert_int_equal(store_standings_list(st, "run-d", NULL, 0, "", &pg,
+	                                      err, sizeof(err)), CD_ENOTFOUND);
+	assert_int_equal(put_run("run-d", &inl, 5, 1, NULL), CD_OK);
+	assert_int_equal(page_all("run-d", 5, NULL, 2, &pages), 5);
+	assert_int_equal(page_all("run-d2", 2000, NULL, 1000, &pages), 2000);
+	assert_int_equal(store_run_delete(st, "run-d2", err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(store_run_delete(st, "run-d", err, sizeof(err)),
+	                 CD_OK);
+	free(g.buf);
+	free(n2.buf);
+}
+
+/* A source that fails, lies about a chunk's count or the total, or
+ * cannot rewind: the op fails, nothing of the run is written. */
+static void test_source_errors(void **state)
+{
+	(void)state;
+	store_op_t op;
+	store_standings_page_t pg;
+	gen_t a = {.n = 500, .per = 100, .with_rounds = 1, .fail_at = 3};
+	assert_int_equal(put_run("bad", &a, 0, 1, &op), CD_EINTERNAL);
+	assert_non_null(strstr(op.err, "gave up at chunk 2"));
+	gen_t b = {.n = 500, .per = 100, .with_rounds = 1, .lie_count = 1};
+	assert_int_equal(put_run("bad", &b, 0, 1, &op), CD_EINTERNAL);
+	assert_non_null(strstr(op.err, "claims"));
+	gen_t c = {.n = 500, .per = 100, .with_rounds = 1, .lie_total = 1};
+	assert_int_equal(put_run("bad", &c, 0, 1, &op), CD_EINTERNAL);
+	assert_non_null(strstr(op.err, "announced"));
+	assert_int_equal(store_standings_list(st, "bad", NULL, 0, "", &pg,
+	                                      err, sizeof(err)), CD_ENOTFOUND);
+
+	/* No rewind. */
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	store_standings_src_t src = {.total = 0, .next = gen_next};
+	r.id = "bad";
+	r.competition_id = "comp";
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_PUT;
+	op.run = &r;
+	op.standings = &src;
+	assert_int_equal(store_apply(st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_EINVAL);
+
+	free(a.buf);
+	free(b.buf);
+	free(c.buf);
+
+	/* Then a good write of the same id works. */
+	gen_t ok = {.n = 500, .per = 100, .with_rounds = 1};
+	size_t pages;
+	assert_int_equal(put_run("bad", &ok, 0, 1, NULL), CD_OK);
+	assert_int_equal(page_all("bad", 500, NULL, 0, &pages), 500);
+	free(ok.buf);
+}
+
+static int junk_next(void *arg, const uint8_t **data, size_t *len,
+                     size_t *count, char *e, size_t elen)
+{
+	static const uint8_t junk[] = {0x0a, 0x05, 'x'};
+	int *done = arg;
+	(void)e;
+	(void)elen;
+	*data = junk;
+	*len = (*done)++ ? 0 : sizeof(junk);
+	*count = 1;
+	return CD_OK;
+}
+
+static int junk_rewind(void *arg)
+{
+	*(int *)arg = 0;
+	return CD_OK;
+}
+
+static void test_malformed_chunk(void **state)
+{
+	(void)state;
+	int done = 0;
+	store_standings_src_t src = {1, junk_next, junk_rewind, &done};
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	store_op_t op;
+	r.id = "junk";
+	r.competition_id = "comp";
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_PUT;
+	op.run = &r;
+	op.standings = &src;
+	assert_int_equal(store_apply(st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_EINTERNAL);
+	assert_non_null(strstr(op.err, "chunk 0"));
+}
+
+/* Big standings: a page stops at STORE_STANDINGS_PAGE_BYTES; the map
+ * grows under the write (the batch is replayed: the source rewinds). */
+static void test_page_bytes(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 6000, .per = 1024, .with_rounds = 1, .pad = 1000};
+	store_standings_page_t pg;
+	store_stats_t stats;
+	size_t pages;
+	store_close(st);
+	fx_rmdir(dir);
+	dir = fx_tmpdir();
+	st = fx_open(dir, 1 << 20);
+	assert_int_equal(put_run("run-b", &g, 0, 1, NULL), CD_OK);
+	assert_true(g.rewinds > 1);
+	assert_int_equal(store_stats(st, &stats), CD_OK);
+	assert_true(stats.grow_count > 0);
+	assert_int_equal(store_standings_list(st, "run-b", NULL, 10000, "",
+	                                      &pg, err, sizeof(err)), CD_OK);
+	assert_true(pg.len <= STORE_STANDINGS_PAGE_BYTES);
+	assert_true(pg.n < 6000 && pg.n > 1000);
+	assert_string_not_equal(pg.next_token, "");
+	store_standings_page_free(&pg);
+	assert_int_equal(page_all("run-b", 6000, NULL, 10000, &pages), 6000);
+	assert_true(pages >= 2);
+	free(g.buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_and_page, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters_without_rounds,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_format, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_errors, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_chunk, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_page_bytes, setup,
+		                                teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
