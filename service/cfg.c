@@ -175,12 +175,27 @@ static int parse_duration_ms(const char *s, unsigned max, unsigned *out)
 		return -1;
 	unsigned long long mul = !*end || !strcmp(end, "ms") ? 1
 	                       : !strcmp(end, "s") ? 1000
-	                       : !strcmp(end, "m") ? 60000
-	                       : !strcmp(end, "h") ? 3600000 : 0;
+	                       : !strcmp(end, "m") ? 60000 : 0;
 	if (!mul || v > max / mul)
 		return -1;
 	*out = (unsigned)(v * mul);
 	return 0;
+}
+
+/* As parse_duration_ms, also taking hours ("2h"): run time limits. */
+static int parse_long_duration_ms(const char *s, unsigned max, unsigned *out)
+{
+	size_t n = strlen(s);
+	if (n >= 2 && s[n - 1] == 'h' && s[0] >= '0' && s[0] <= '9') {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno || end != s + n - 1 || v > max / 3600000u)
+			return -1;
+		*out = (unsigned)(v * 3600000u);
+		return 0;
+	}
+	return parse_duration_ms(s, max, out);
 }
 
 void cfg_usage(FILE *out)
@@ -338,7 +353,7 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_RUN_TIMEOUT:
 	case OPT_RUN_TIMEOUT_MAX: {
 		unsigned ms;
-		if (parse_duration_ms(v, CFG_RUN_TIMEOUT_MAX, &ms) || !ms)
+		if (parse_long_duration_ms(v, CFG_RUN_TIMEOUT_MAX, &ms) || !ms)
 			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
 			               "a duration in 1ms..168h (90s, 30m, 2h)",
 			               name, v);

@@ -964,7 +964,7 @@ void srv_jobs_start(srv_jobs_t *J, rpc_call_t *c, const char *competition_id,
 	s->op.kind = STORE_RUN_PUT;
 	s->op.run = &s->head;
 	s->op.principal = j->principal;
-	s->op.method = "StartRun";
+	s->op.method = follow == SRV_JOBS_RUN ? "RunCompetition" : "StartRun";
 	s->cj = (srv_commit_job_t){.ops = &s->op, .n = 1, .done = start_done,
 	                           .arg = s};
 	rpc_call_ref(c);

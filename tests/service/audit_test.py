@@ -180,7 +180,10 @@ class Trail(unittest.TestCase):
                           timeout=60))
         run = events[-1].run
         assert run.id, events[-1]
+        # A run is a job: queued (the call's method), started, finished.
         exp.append(("RunCompetition", "runs/" + run.id, "", "", []))
+        exp.append(("RunStarted", "runs/" + run.id, "", "", []))
+        exp.append(("RunFinished", "runs/" + run.id, "", "", []))
         rdelete(cpb.DeleteRunRequest(id=run.id), timeout=t)
         exp.append(("DeleteRun", "runs/" + run.id, "", "", []))
         cdelete(cpb.DeleteCompetitionRequest(id="k"), timeout=t)
@@ -212,7 +215,7 @@ class Trail(unittest.TestCase):
                           "DeleteCluster"])
         self.assertEqual(len(list_all(self.srv, resource="clusters")), 7)
         self.assertEqual(len(list_all(self.srv, resource="competitions")), 3)
-        self.assertEqual(len(list_all(self.srv, resource="runs")), 2)
+        self.assertEqual(len(list_all(self.srv, resource="runs")), 4)
         self.assertEqual(len(list_all(self.srv, resource="plugins")), 1)
         self.assertEqual(len(list_all(self.srv, principal="anonymous")),
                          len(evs))
