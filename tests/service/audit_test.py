@@ -203,9 +203,12 @@ class Trail(unittest.TestCase):
             if i:
                 self.assertGreaterEqual(ns_of(e.time), ns_of(evs[i - 1].time))
         self.assertEqual(evs[9].detail, "competition k")
-        self.assertEqual(evs[10].detail, "competition k")
-        self.assertIn("generation 1 -> 2", evs[12].detail)
-        self.assertIn("indicator", evs[12].detail)
+        self.assertEqual(evs[10].detail, "competition k; QUEUED -> RUNNING")
+        self.assertEqual(evs[11].detail,
+                         "competition k; RUNNING -> SUCCEEDED")
+        self.assertEqual(evs[12].detail, "competition k")  # DeleteRun
+        self.assertIn("generation 1 -> 2", evs[14].detail)
+        self.assertIn("indicator", evs[14].detail)
 
     def test_filters(self):
         evs = list_all(self.srv)
@@ -312,7 +315,7 @@ class Trail(unittest.TestCase):
         self.assertIn("ReloadPlugins", lines[-1])
         p = self.ctl("--csv", "--resource", "runs")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(len(p.stdout.splitlines()), 3)
+        self.assertEqual(len(p.stdout.splitlines()), 5)
         p = self.ctl("--since", "2030-01-01T00:00:00Z", "--until",
                      "2020-01-01T00:00:00Z")
         self.assertEqual(p.returncode, 1)
