@@ -460,8 +460,8 @@ static void job_end(srv_jobs_t *J, job_t *j)
 	/* Watchers with a send outstanding answer from on_sent. */
 	pump_all(J, j);
 	pthread_mutex_lock(&J->mu);
+	j->refs--;                  /* the registry's (ours keeps j) */
 	job_unref_locked(j);        /* ours */
-	job_unref_locked(j);        /* the registry's */
 	pthread_cond_broadcast(&J->idle);
 	pthread_mutex_unlock(&J->mu);
 }

@@ -136,11 +136,15 @@ class Jobs(unittest.TestCase):
         first = next(stream)
         self.assertEqual(first.WhichOneof("event"), "progress")
         stream.cancel()
-        runs = self.u("ListRuns", cpb.ListRunsRequest,
-                      cpb.ListRunsResponse)(cpb.ListRunsRequest(
-                          competition_id="slow",
-                          state=cpb.RUN_STATE_RUNNING), timeout=30).runs
-        self.assertTrue(runs)
+        end = time.time() + 30
+        runs = []
+        while not runs and time.time() < end:
+            runs = self.u("ListRuns", cpb.ListRunsRequest,
+                          cpb.ListRunsResponse)(cpb.ListRunsRequest(
+                              competition_id="slow",
+                              state=cpb.RUN_STATE_RUNNING), timeout=30).runs
+            time.sleep(0.05)
+        self.assertEqual(len(runs), 1)
         # The run ends on its time limit, not with the client.
         r = self.wait_state(runs[-1].id, (cpb.RUN_STATE_FAILED,))
         self.assertEqual(r.error.code, grpc.StatusCode.DEADLINE_EXCEEDED
