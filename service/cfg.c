@@ -16,6 +16,9 @@
 #define CFG_GRACE_MAX 3600000u
 #define CFG_CONN_MAX 1000000u
 #define CFG_PLUGIN_TIMEOUT_MAX 86400000u   /* a day */
+#define CFG_RUN_WORKERS_MAX 64
+#define CFG_RUN_QUEUE_MAX 100000
+#define CFG_RUN_TIMEOUT_MAX 604800000u     /* a week */
 #define CFG_PLUGIN_MEMORY_MIN (64ull << 20)
 #define CFG_PLUGIN_MEMORY_MAX (1ull << 40)
 
@@ -35,6 +38,10 @@ typedef enum opt_id {
 	OPT_PLUGIN_TIMEOUT,
 	OPT_PLUGIN_TIMEOUT_MAX,
 	OPT_PLUGIN_MEMORY,
+	OPT_RUN_WORKERS,
+	OPT_RUN_QUEUE,
+	OPT_RUN_TIMEOUT,
+	OPT_RUN_TIMEOUT_MAX,
 	OPT_PLUGIN_DIR_INSECURE,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
@@ -90,6 +97,16 @@ static const opt_t opts[] = {
 	 OPT_PLUGIN_TIMEOUT_MAX, 1,
 	 "T  the most a competition's plugin_timeout may ask for "
 	 "(default 10m)"},
+	{"--run-workers", "CLUSTERD_RUN_WORKERS", OPT_RUN_WORKERS, 1,
+	 "N  runs evaluated at once (1..64, default 2)"},
+	{"--run-queue", "CLUSTERD_RUN_QUEUE", OPT_RUN_QUEUE, 1,
+	 "N  runs that may wait for a worker (1..100000, default 32); more "
+	 "are RESOURCE_EXHAUSTED"},
+	{"--run-timeout", "CLUSTERD_RUN_TIMEOUT", OPT_RUN_TIMEOUT, 1,
+	 "T  time limit of a run that asks for none: 90s, 30m, 2h (default "
+	 "1h)"},
+	{"--run-timeout-max", "CLUSTERD_RUN_TIMEOUT_MAX", OPT_RUN_TIMEOUT_MAX,
+	 1, "T  the most a run's time_limit may ask for (default 24h)"},
 	{"--plugin-memory", "CLUSTERD_PLUGIN_MEMORY", OPT_PLUGIN_MEMORY, 1,
 	 "N  address space of a plugin worker; k/M/G suffixes (default 4G)"},
 	{"--plugin-dir-insecure", "CLUSTERD_PLUGIN_DIR_INSECURE",
@@ -138,6 +155,10 @@ void cfg_defaults(cfg_t *cfg)
 	cfg->plugin_isolation = 1;   /* PLUGIN_ISOLATION_PROCESS */
 	cfg->plugin_timeout_ms = 30000;
 	cfg->plugin_timeout_max_ms = 600000;
+	cfg->run_workers = 2;
+	cfg->run_queue = 32;
+	cfg->run_timeout_ms = 3600000u;
+	cfg->run_timeout_max_ms = 86400000u;
 	cfg->plugin_memory = 4ull << 30;
 	cfg->insecure_warn_ms = 10 * 60 * 1000;
 }
@@ -159,6 +180,22 @@ static int parse_duration_ms(const char *s, unsigned max, unsigned *out)
 		return -1;
 	*out = (unsigned)(v * mul);
 	return 0;
+}
+
+/* As parse_duration_ms, also taking hours ("2h"): run time limits. */
+static int parse_long_duration_ms(const char *s, unsigned max, unsigned *out)
+{
+	size_t n = strlen(s);
+	if (n >= 2 && s[n - 1] == 'h' && s[0] >= '0' && s[0] <= '9') {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno || end != s + n - 1 || v > max / 3600000u)
+			return -1;
+		*out = (unsigned)(v * 3600000u);
+		return 0;
+	}
+	return parse_duration_ms(s, max, out);
 }
 
 void cfg_usage(FILE *out)
@@ -299,6 +336,33 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 			cfg->plugin_timeout_max_ms = ms;
 		return CD_OK;
 	}
+	case OPT_RUN_WORKERS:
+		if (parse_uint(v, CFG_RUN_WORKERS_MAX, 0, &n) || n == 0)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a number of run workers in 1..%d", name, v,
+			               CFG_RUN_WORKERS_MAX);
+		cfg->run_workers = (unsigned)n;
+		return CD_OK;
+	case OPT_RUN_QUEUE:
+		if (parse_uint(v, CFG_RUN_QUEUE_MAX, 0, &n) || n == 0)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a queue length in 1..%d", name, v,
+			               CFG_RUN_QUEUE_MAX);
+		cfg->run_queue = (unsigned)n;
+		return CD_OK;
+	case OPT_RUN_TIMEOUT:
+	case OPT_RUN_TIMEOUT_MAX: {
+		unsigned ms;
+		if (parse_long_duration_ms(v, CFG_RUN_TIMEOUT_MAX, &ms) || !ms)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a duration in 1ms..168h (90s, 30m, 2h)",
+			               name, v);
+		if (o->id == OPT_RUN_TIMEOUT)
+			cfg->run_timeout_ms = ms;
+		else
+			cfg->run_timeout_max_ms = ms;
+		return CD_OK;
+	}
 	case OPT_PLUGIN_MEMORY:
 		if (parse_uint(v, CFG_PLUGIN_MEMORY_MAX, 1, &n) ||
 		    n < CFG_PLUGIN_MEMORY_MIN)
@@ -414,6 +478,10 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		return cd_fail(err, errlen, CD_EINVAL, "--plugin-timeout (%u ms) "
 		               "is above --plugin-timeout-max (%u ms)",
 		               cfg->plugin_timeout_ms, cfg->plugin_timeout_max_ms);
+	if (cfg->run_timeout_ms > cfg->run_timeout_max_ms)
+		return cd_fail(err, errlen, CD_EINVAL, "--run-timeout (%u ms) "
+		               "is above --run-timeout-max (%u ms)",
+		               cfg->run_timeout_ms, cfg->run_timeout_max_ms);
 	const char *lacks = cfg_exposed(cfg);
 	if (*action == CFG_RUN && lacks && !cfg->insecure)
 		return cd_fail(err, errlen, CD_EINVAL, "--listen %s is not a "

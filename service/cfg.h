@@ -38,6 +38,11 @@ typedef struct cfg {
 	                                  says otherwise */
 	unsigned plugin_timeout_max_ms; /* what a competition may ask for */
 	unsigned long long plugin_memory; /* a worker's address space */
+	/* Runs as jobs (docs/service.md, "Runs"). */
+	unsigned run_workers;          /* runs evaluated at once */
+	unsigned run_queue;            /* runs that may wait */
+	unsigned run_timeout_ms;       /* a run's limit unless it asks */
+	unsigned run_timeout_max_ms;   /* the most a run may ask for */
 	int plugin_dir_insecure;
 	/* Authentication (docs/security.md). "" = none: every call is
 	 * "anonymous", and the server must listen on loopback only. */

@@ -57,6 +57,9 @@ static const rpc_method_t methods[] = {
 	{COMP "UpdateCompetition", COMP_SVC, RPC_UNARY,
 	 rpc_competition_update, 0, E},
 	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete, 0, A},
+	{COMP "StartRun", COMP_SVC, RPC_UNARY, rpc_run_start, 0, E},
+	{COMP "WatchRun", COMP_SVC, RPC_SERVER_STREAM, rpc_run_watch, 0, R},
+	{COMP "CancelRun", COMP_SVC, RPC_UNARY, rpc_run_cancel, 0, E},
 	{COMP "ListStandings", COMP_SVC, RPC_UNARY, rpc_standings_list, 0, R},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list, 0, R},

@@ -22,6 +22,7 @@
 #include "rpc_write.h"
 #include "srv_env.h"
 #include "srv_eval.h"
+#include "srv_jobs.h"
 
 /* Evaluations running at once; more are refused (RESOURCE_EXHAUSTED). */
 #define RUN_MAX_RUNNING 16
@@ -393,29 +394,62 @@ void rpc_runs_destroy(rpc_runs_t *r)
 
 void rpc_run_competition(rpc_call_t *c)
 {
-	char err[256] = "";
+	srv_env_t *env = rpc_call_env(c);
 	Clusters__V1__RunCompetitionRequest *req =
 		(Clusters__V1__RunCompetitionRequest *)rpc_call_decode(
 			c, &clusters__v1__run_competition_request__descriptor);
 	if (!req)
 		return;
-	int rc = store_validate_id(req->competition_id, "competition_id", err,
-	                           sizeof(err));
-	if (!rc)
-		rc = srv_eval_check_sensitivity(req->sensitivity, "sensitivity",
-		                                err, sizeof(err));
-	run_job_t *j = rc ? NULL : calloc(1, sizeof(*j));
-	if (!j) {
-		if (!rc)
-			rc = cd_fail(err, sizeof(err), CD_ENOMEM,
-			             "out of memory");
-		rpc_call_fail(c, rc, err);
-		clusters__v1__run_competition_request__free_unpacked(req, NULL);
+	srv_jobs_start(env->jobs, c, req->competition_id, req->sensitivity,
+	               req->time_limit, SRV_JOBS_RUN);
+	clusters__v1__run_competition_request__free_unpacked(req, NULL);
+}
+
+void rpc_run_start(rpc_call_t *c)
+{
+	srv_env_t *env = rpc_call_env(c);
+	Clusters__V1__StartRunRequest *req =
+		(Clusters__V1__StartRunRequest *)rpc_call_decode(
+			c, &clusters__v1__start_run_request__descriptor);
+	if (!req)
 		return;
-	}
-	j->stream = 1;
-	j->rreq = req;
-	start(c, j);
+	srv_jobs_start(env->jobs, c, req->competition_id, req->sensitivity,
+	               req->time_limit, SRV_JOBS_REPLY_HEAD);
+	clusters__v1__start_run_request__free_unpacked(req, NULL);
+}
+
+void rpc_run_watch(rpc_call_t *c)
+{
+	srv_env_t *env = rpc_call_env(c);
+	char err[256] = "";
+	Clusters__V1__WatchRunRequest *req =
+		(Clusters__V1__WatchRunRequest *)rpc_call_decode(
+			c, &clusters__v1__watch_run_request__descriptor);
+	if (!req)
+		return;
+	int rc = store_validate_id(req->id, "id", err, sizeof(err));
+	if (rc)
+		rpc_call_fail(c, rc, err);
+	else
+		srv_jobs_watch(env->jobs, c, req->id);
+	clusters__v1__watch_run_request__free_unpacked(req, NULL);
+}
+
+void rpc_run_cancel(rpc_call_t *c)
+{
+	srv_env_t *env = rpc_call_env(c);
+	char err[256] = "";
+	Clusters__V1__CancelRunRequest *req =
+		(Clusters__V1__CancelRunRequest *)rpc_call_decode(
+			c, &clusters__v1__cancel_run_request__descriptor);
+	if (!req)
+		return;
+	int rc = store_validate_id(req->id, "id", err, sizeof(err));
+	if (rc)
+		rpc_call_fail(c, rc, err);
+	else
+		srv_jobs_cancel(env->jobs, c, req->id);
+	clusters__v1__cancel_run_request__free_unpacked(req, NULL);
 }
 
 void rpc_run_evaluate(rpc_call_t *c)
@@ -475,10 +509,20 @@ void rpc_run_get(rpc_call_t *c)
 	if (!rc)
 		rc = store_run_get(env->store, req->id, 1, &run, err,
 		                   sizeof(err));
-	if (rc)
-		rpc_call_fail(c, rc, err);
-	else
+	Clusters__V1__Progress p;
+	srv_jobs_progress_buf_t pb;
+	if (!rc && !store_run_state_terminal(run->state) &&
+	    srv_jobs_progress(env->jobs, run->id, &p, &pb)) {
+		/* A live run: where it is now (kept in memory only). */
+		Clusters__V1__Progress *old = run->progress;
+		run->progress = &p;
 		rpc_call_reply(c, &run->base);
+		run->progress = old;
+	} else if (rc) {
+		rpc_call_fail(c, rc, err);
+	} else {
+		rpc_call_reply(c, &run->base);
+	}
 	store_run_free(run);
 	clusters__v1__get_run_request__free_unpacked(req, NULL);
 }
@@ -505,7 +549,8 @@ void rpc_run_list(rpc_call_t *c)
 	store_run_page_t page;
 	memset(&page, 0, sizeof(page));
 	if (!rc)
-		rc = store_run_list(env->store, req->competition_id,
+		rc = store_run_list_state(env->store, req->competition_id,
+		                    (int)req->state,
 		                    (size_t)req->page_size, req->page_token,
 		                    req->view == CLUSTERS__V1__RUN_VIEW__RUN_VIEW_FULL,
 		                    &page, err, sizeof(err));

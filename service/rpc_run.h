@@ -44,5 +44,9 @@ void rpc_run_evaluate(rpc_call_t *c);
 void rpc_run_get(rpc_call_t *c);
 void rpc_run_list(rpc_call_t *c);
 void rpc_run_delete(rpc_call_t *c);
+/* Runs as jobs (srv_jobs.h). */
+void rpc_run_start(rpc_call_t *c);
+void rpc_run_watch(rpc_call_t *c);
+void rpc_run_cancel(rpc_call_t *c);
 
 #endif

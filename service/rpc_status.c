@@ -34,6 +34,27 @@ grpc_status_code rpc_status_from_cd(int code)
 	}
 }
 
+int rpc_status_to_cd(int code)
+{
+	switch (code) {
+	case GRPC_STATUS_OK: return CD_OK;
+	case GRPC_STATUS_CANCELLED: return CD_ECANCELLED;
+	case GRPC_STATUS_INVALID_ARGUMENT: return CD_EINVAL;
+	case GRPC_STATUS_DEADLINE_EXCEEDED: return CD_EDEADLINE;
+	case GRPC_STATUS_NOT_FOUND: return CD_ENOTFOUND;
+	case GRPC_STATUS_ALREADY_EXISTS: return CD_EEXISTS;
+	case GRPC_STATUS_PERMISSION_DENIED: return CD_EPERM;
+	case GRPC_STATUS_RESOURCE_EXHAUSTED: return CD_ELIMIT;
+	case GRPC_STATUS_FAILED_PRECONDITION: return CD_EPRECONDITION;
+	case GRPC_STATUS_ABORTED: return CD_ECONFLICT;
+	case GRPC_STATUS_UNIMPLEMENTED: return CD_EUNIMPL;
+	case GRPC_STATUS_UNAVAILABLE: return CD_EUNAVAIL;
+	case GRPC_STATUS_DATA_LOSS: return CD_ECORRUPT;
+	case GRPC_STATUS_UNAUTHENTICATED: return CD_EUNAUTH;
+	default: return CD_EINTERNAL;
+	}
+}
+
 const char *rpc_status_name(grpc_status_code code)
 {
 	const char *n = cd_status_name((int)code);

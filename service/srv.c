@@ -288,6 +288,29 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = rpc_runs_create(&s->env.runs, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
+	/* Runs a stopped server left unfinished can never finish. */
+	size_t swept = 0;
+	rc = store_run_fail_unfinished(s->env.store, "clusterd", &swept, err,
+	                               errlen);
+	if (rc != CD_OK)
+		goto fail;
+	if (swept)
+		log_msg(LOG_WARN, "runs: %zu runs left unfinished by the last "
+		        "server marked FAILED (server restarted)", swept);
+	srv_jobs_opts_t jo = {
+		.workers = cfg->run_workers,
+		.queue_max = cfg->run_queue,
+		.timeout_ms = cfg->run_timeout_ms,
+		.timeout_max_ms = cfg->run_timeout_max_ms,
+		.plugin_timeout_ms = cfg->plugin_timeout_ms,
+		.plugin_timeout_max_ms = cfg->plugin_timeout_max_ms,
+		.store = s->env.store,
+		.commit = s->env.commit,
+		.plugins = s->env.plugins,
+	};
+	rc = srv_jobs_create(&s->env.jobs, &jo, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
 
 	grpc_init();
 	s->grpc_inited = 1;
@@ -436,6 +459,10 @@ void srv_shutdown(srv_t *s)
 	        s->cfg.grace_ms);
 	/* Watchers learn of NOT_SERVING while their streams still work. */
 	rpc_health_shutdown(s->env.health);
+	/* Queued runs are cancelled and running ones told to stop, so that
+	 * they are stored CANCELLED and their watchers answered within the
+	 * grace period. */
+	srv_jobs_shutdown(s->env.jobs);
 	rpc_server_shutdown(s->rpc, s->cfg.grace_ms);
 }
 
@@ -453,6 +480,7 @@ void srv_destroy(srv_t *s)
 	/* Evaluation threads end (cancelled if still running) while the
 	 * committer and the store they use are still there. */
 	rpc_runs_drain(s->env.runs);
+	srv_jobs_drain(s->env.jobs);
 	/* Writes queued by calls still answer them before the queues
 	 * close. */
 	if (s->env.commit) {
@@ -473,6 +501,7 @@ void srv_destroy(srv_t *s)
 	rpc_health_destroy(s->env.health);
 	/* After the server: no handler can start an evaluation any more. */
 	rpc_runs_destroy(s->env.runs);
+	srv_jobs_destroy(s->env.jobs);
 	/* After the server: no call looks a token up any more. */
 	rpc_auth_destroy(s->auth);
 	store_close(s->env.store);

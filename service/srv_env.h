@@ -15,6 +15,7 @@
 #include "rpc_health.h"
 #include "rpc_run.h"
 #include "srv_commit.h"
+#include "srv_jobs.h"
 #include "store.h"
 
 typedef struct srv_env {
@@ -22,7 +23,8 @@ typedef struct srv_env {
 	srv_commit_t *commit;
 	rpc_health_t *health;
 	plugin_registry_t *plugins;
-	rpc_runs_t *runs;
+	rpc_runs_t *runs;          /* Evaluate's threads */
+	srv_jobs_t *jobs;          /* stored runs: queue, workers, watchers */
 	/* Plugin time limits: the default per criterion and the most a
 	 * competition may ask for. */
 	unsigned plugin_timeout_ms, plugin_timeout_max_ms;

@@ -368,7 +368,8 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	engine_plugin_use_t *uses = NULL;
 	size_t nuses = 0;
 	srv_scorer_t sc = {.def = r->def, .gen = r->gen,
-	                   .timeout_ms = r->plugin_timeout_ms};
+	                   .timeout_ms = r->plugin_timeout_ms,
+	                   .cancel_fd = r->cancel_fd > 0 ? r->cancel_fd : -1};
 
 	int rc = srv_fill_cohorts(r, &ec, &pc, err, errlen);
 	if (!rc) {

@@ -73,6 +73,10 @@ typedef struct srv_eval_req {
 	/* Threads reading the snapshot: 1 or 2; 0 = 2 for large cohorts. */
 	int fill_threads;
 	unsigned plugin_timeout_ms;            /* per criterion; 0 = none */
+	/* Readable once the run is to stop: wakes a plugin call waiting on
+	 * its worker (plugin_instance_set_cancel_fd). 0 or -1 = none (0 so
+	 * that an initializer that leaves it out means none). */
+	int cancel_fd;
 } srv_eval_req_t;
 
 /* Evaluates r->def. On success *out is the Run (free: engine_run_free).

@@ -29,7 +29,8 @@ static int run_code(int rc)
 	if (rc == CD_ENOTFOUND || cd_err_is_invalid(rc))
 		return CD_EPRECONDITION;
 	/* A time limit and a shutdown say so in their codes. */
-	if (rc == CD_ENOMEM || rc == CD_EDEADLINE || rc == CD_EUNAVAIL)
+	if (rc == CD_ENOMEM || rc == CD_EDEADLINE || rc == CD_EUNAVAIL ||
+	    rc == CD_ECANCELLED)
 		return rc;
 	return CD_EPLUGIN;
 }
@@ -106,6 +107,7 @@ static int round_score(srv_scorer_t *s, const engine_score_req_t *req,
 			break;
 		}
 		plugin_instance_set_timeout(b->inst[open], s->timeout_ms);
+		plugin_instance_set_cancel_fd(b->inst[open], s->cancel_fd);
 	}
 	size_t done = 0;
 	char err[512];

@@ -34,6 +34,7 @@ typedef struct srv_scorer {
 	plugin_generation_t *gen;        /* may be NULL: no plugins */
 	const plugin_cohort_t *pc;       /* the sealed whole cohort */
 	unsigned timeout_ms;             /* per criterion; 0 = none */
+	int cancel_fd;                   /* plugin_instance_set_cancel_fd */
 	srv_score_round_t *round;        /* the batch in hand */
 } srv_scorer_t;
 

@@ -81,6 +81,7 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 			rc = store_competition_op(w, &ops[i]);
 			break;
 		case STORE_RUN_PUT:
+		case STORE_RUN_UPDATE:
 		case STORE_RUN_DELETE:
 			rc = store_run_op(w, &ops[i]);
 			break;
@@ -168,6 +169,7 @@ static void prevalidate(store_op_t *op)
 			                           sizeof(op->err));
 		break;
 	case STORE_RUN_PUT:
+	case STORE_RUN_UPDATE:
 		if (!op->run)
 			what = "run";
 		else if ((op->rc = store_validate_id(op->run->id, "run.id",
@@ -363,5 +365,14 @@ int store_run_put(store_t *st, const store_run_t *run, char *err,
 int store_run_delete(store_t *st, const char *id, char *err, size_t errlen)
 {
 	store_op_t op = {.kind = STORE_RUN_DELETE, .id = id};
+	return apply_one(st, &op, err, errlen);
+}
+
+int store_run_update(store_t *st, const store_run_t *run,
+                     const char *principal, const char *method, char *err,
+                     size_t errlen)
+{
+	store_op_t op = {.kind = STORE_RUN_UPDATE, .run = run,
+	                 .principal = principal, .method = method};
 	return apply_one(st, &op, err, errlen);
 }

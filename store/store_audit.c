@@ -43,6 +43,7 @@ static const char *default_method(store_op_kind k)
 	case STORE_COMPETITION_DELETE: return "DeleteCompetition";
 	case STORE_RUN_PUT: return "RunCompetition";
 	case STORE_RUN_DELETE: return "DeleteRun";
+	case STORE_RUN_UPDATE: return "RunFinished";
 	default: return "";
 	}
 }

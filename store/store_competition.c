@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static MDB_val key_of(const char *id)
 {
@@ -228,6 +229,85 @@ static int put_packed_run(store_wctx_t *w, MDB_dbi dbi, const store_run_t *r)
 	return 0;
 }
 
+int store_run_state_terminal(int state)
+{
+	return state != CLUSTERS__V1__RUN_STATE__RUN_STATE_QUEUED &&
+	       state != CLUSTERS__V1__RUN_STATE__RUN_STATE_RUNNING;
+}
+
+const char *store_run_state_name(int state)
+{
+	switch (state) {
+	case CLUSTERS__V1__RUN_STATE__RUN_STATE_QUEUED: return "QUEUED";
+	case CLUSTERS__V1__RUN_STATE__RUN_STATE_RUNNING: return "RUNNING";
+	case CLUSTERS__V1__RUN_STATE__RUN_STATE_FAILED: return "FAILED";
+	case CLUSTERS__V1__RUN_STATE__RUN_STATE_CANCELLED: return "CANCELLED";
+	default: return "SUCCEEDED";
+	}
+}
+
+/* STORE_RUN_UPDATE: a run job's state transition. The stored head says
+ * whether the run may still change; the new run replaces both copies. */
+static int run_update(store_wctx_t *w, store_op_t *op)
+{
+	const store_run_t *r = op->run;
+	MDB_val v;
+	int rc = exists(w->txn, w->st->run_heads, r->id, &v);
+	if (rc == MDB_NOTFOUND) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+		                 "run \"%s\" not found", r->id);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	store_run_t *old = clusters__v1__run__unpack(NULL, v.mv_size,
+	                                             v.mv_data);
+	if (!old) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+		                 "stored run \"%s\" does not decode", r->id);
+		return 0;
+	}
+	int from = old->state;
+	int same_comp = !strcmp(old->competition_id, r->competition_id);
+	store_run_free(old);
+	if (store_run_state_terminal(from)) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EPRECONDITION,
+		                 "run \"%s\" has already ended (%s)", r->id,
+		                 store_run_state_name(from));
+		return 0;
+	}
+	if (!same_comp) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EINVAL,
+		                 "run.competition_id: differs from the stored "
+		                 "run's");
+		return 0;
+	}
+	store_run_t head = *r;
+	head.n_standings = 0;
+	head.standings = NULL;
+	if ((rc = put_packed_run(w, w->st->runs, r)) ||
+	    (rc = put_packed_run(w, w->st->run_heads, &head)))
+		return rc;
+	/* STANDINGS: a run that finished with its results is where its
+	 * standings pages belong, in this same transaction: when
+	 * r->state == SUCCEEDED and op->standings is set, write them here
+	 * (store_standings_write(w, r->id, op->standings)); the delete
+	 * above (STORE_RUN_DELETE) is where store_standings_delete goes. */
+	char detail[2 * STORE_ID_MAX + 64];
+	snprintf(detail, sizeof(detail), "competition %s; %s -> %s",
+	         r->competition_id, store_run_state_name(from),
+	         store_run_state_name(r->state));
+	if (r->error && r->error->message && *r->error->message) {
+		size_t l = strlen(detail);
+		snprintf(detail + l, sizeof(detail) - l, ": %.*s",
+		         (int)(sizeof(detail) - l > 8 ? sizeof(detail) - l - 4
+		                                      : 0),
+		         r->error->message);
+	}
+	return store_audit_write(w, op, "runs", r->id, NULL, NULL, NULL, NULL,
+	                         detail);
+}
+
 int store_run_op(store_wctx_t *w, store_op_t *op)
 {
 	char ik[2 * STORE_ID_MAX + 2];
@@ -251,6 +331,14 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 			                 op->id);
 			return 0;
 		}
+		if (!store_run_state_terminal(head->state)) {
+			op->rc = cd_fail(op->err, sizeof(op->err),
+			                 CD_EPRECONDITION, "run \"%s\" is %s: "
+			                 "cancel it first (CancelRun)", op->id,
+			                 store_run_state_name(head->state));
+			store_run_free(head);
+			return 0;
+		}
 		char detail[STORE_ID_MAX + 16];
 		snprintf(detail, sizeof(detail), "competition %s",
 		         head->competition_id);
@@ -269,6 +357,9 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 		return store_audit_write(w, op, "runs", op->id, NULL, NULL,
 		                         NULL, NULL, detail);
 	}
+
+	if (op->kind == STORE_RUN_UPDATE)
+		return run_update(w, op);
 
 	const store_run_t *r = op->run;
 	rc = exists(w->txn, w->st->runs, r->id, NULL);
@@ -384,6 +475,8 @@ int store_run_get(store_t *st, const char *id, int with_standings,
  * followed. take returns non-zero on a record that does not decode. */
 typedef int (*take_fn)(void *arg, MDB_txn *txn, const MDB_val *k,
                        const MDB_val *v);
+/* take's answer for a record a filter leaves out (not counted). */
+#define TAKE_SKIP 1
 
 static int walk(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
                 const char *after, size_t want, take_fn take, void *arg,
@@ -416,7 +509,11 @@ static int walk(MDB_txn *txn, MDB_dbi dbi, const char *prefix, size_t plen,
 			*more = 1;
 			break;
 		}
-		if ((rc = take(arg, txn, &k, &v)))
+		if ((rc = take(arg, txn, &k, &v)) == TAKE_SKIP) {
+			rc = 0;
+			continue;
+		}
+		if (rc)
 			break;
 		(*taken)++;
 	}
@@ -506,7 +603,16 @@ typedef struct run_take {
 	store_run_page_t *page;
 	int with_standings;
 	size_t plen;   /* bytes of run_idx key before the run id; 0 = heads */
+	int state;     /* only runs in this state; 0 = all */
 } run_take_t;
+
+
+/* The state a filter sees: runs from before runs were jobs succeeded. */
+static int state_of(int s)
+{
+	return s == CLUSTERS__V1__RUN_STATE__RUN_STATE_UNSPECIFIED
+	       ? CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED : s;
+}
 
 static int take_run(void *arg, MDB_txn *txn, const MDB_val *k,
                     const MDB_val *v)
@@ -517,6 +623,21 @@ static int take_run(void *arg, MDB_txn *txn, const MDB_val *k,
 	if (rt->plen) {
 		rk.mv_data = (char *)k->mv_data + rt->plen;
 		rk.mv_size = k->mv_size - rt->plen;
+	}
+	if (rt->state) {
+		/* The head says the state; cheap whatever the run's size. */
+		MDB_val hv = rv;
+		if (rt->plen &&
+		    (rc = mdb_get(txn, rt->st->run_heads, &rk, &hv)))
+			return rc;
+		store_run_t *h = clusters__v1__run__unpack(NULL, hv.mv_size,
+		                                           hv.mv_data);
+		if (!h)
+			return -1;
+		int st = state_of(h->state);
+		store_run_free(h);
+		if (st != rt->state)
+			return TAKE_SKIP;
 	}
 	if (rt->plen || rt->with_standings) {
 		rc = mdb_get(txn, rt->with_standings ? rt->st->runs
@@ -536,17 +657,33 @@ int store_run_list(store_t *st, const char *competition_id, size_t page_size,
                    const char *page_token, int with_standings,
                    store_run_page_t *out, char *err, size_t errlen)
 {
+	return store_run_list_state(st, competition_id, 0, page_size,
+	                            page_token, with_standings, out, err,
+	                            errlen);
+}
+
+int store_run_list_state(store_t *st, const char *competition_id, int state,
+                         size_t page_size, const char *page_token,
+                         int with_standings, store_run_page_t *out,
+                         char *err, size_t errlen)
+{
 	char after[STORE_ID_MAX + 1] = "", prefix[STORE_ID_MAX + 2];
 	const char *comp = competition_id ? competition_id : "";
-	const char *parts[1] = {comp};
-	uint32_t qh = store_token_hash(parts, 1);
-	run_take_t rt = {st, out, with_standings, 0};
+	char sbuf[16];
+	snprintf(sbuf, sizeof(sbuf), "%d", state);
+	/* Tokens of unfiltered lists stay what they were. */
+	const char *parts[2] = {comp, sbuf};
+	uint32_t qh = store_token_hash(parts, state ? 2 : 1);
+	run_take_t rt = {st, out, with_standings, 0, state};
 	MDB_txn *txn;
 	size_t taken, plen = 0;
 	int more, rc;
 
 	memset(out, 0, sizeof(*out));
 	page_size = clamp_page(page_size);
+	if (state < 0 || state > CLUSTERS__V1__RUN_STATE__RUN_STATE_CANCELLED)
+		return cd_fail(err, errlen, CD_EINVAL, "state: %d is not a run "
+		               "state", state);
 	if (*comp && (rc = store_validate_id(comp, "competition_id", err,
 	                                     errlen)) != CD_OK)
 		return rc;
@@ -590,4 +727,125 @@ void store_run_page_free(store_run_page_t *page)
 	free(page->items);
 	free(page->next_token);
 	memset(page, 0, sizeof(*page));
+}
+
+/* ------------------------------------------------------ start-up sweep */
+
+int store_run_fail_unfinished(store_t *st, const char *principal,
+                              size_t *count, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	store_run_t **runs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*count = 0;
+	if ((rc = store_rtxn_begin(st, &txn)))
+		return store_mdb_err(rc, "read", err, errlen);
+	if ((rc = mdb_cursor_open(txn, st->run_heads, &cur))) {
+		store_rtxn_end(st, txn);
+		return store_mdb_err(rc, "read", err, errlen);
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		store_run_t *h = clusters__v1__run__unpack(NULL, v.mv_size,
+		                                           v.mv_data);
+		if (!h)
+			continue; /* GetRun reports it as DATA_LOSS */
+		int unfinished = !store_run_state_terminal(h->state);
+		store_run_t *whole = NULL;
+		if (unfinished) {
+			char e[256];
+			/* The whole run: an unfinished one has no standings,
+			 * but it is the copy GetRun reads. */
+			if (store_run_read(st, txn, h->id, 1, &whole, e,
+			                   sizeof(e)) != CD_OK)
+				whole = NULL;
+		}
+		store_run_free(h);
+		if (!whole)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			store_run_t **nr = realloc(runs, nc * sizeof(*nr));
+			if (!nr) {
+				store_run_free(whole);
+				rc = ENOMEM;
+				break;
+			}
+			runs = nr;
+			cap = nc;
+		}
+		runs[n++] = whole;
+	}
+	mdb_cursor_close(cur);
+	store_rtxn_end(st, txn);
+	if (rc == ENOMEM)
+		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	else if (rc != MDB_NOTFOUND)
+		rc = store_mdb_err(rc, "read", err, errlen);
+	else
+		rc = CD_OK;
+
+	store_op_t *ops = rc || !n ? NULL : calloc(n, sizeof(*ops));
+	Google__Rpc__Status status = GOOGLE__RPC__STATUS__INIT;
+	status.code = 14; /* UNAVAILABLE */
+	status.message = "server restarted before the run finished";
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	Google__Protobuf__Timestamp end = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	end.seconds = now.tv_sec;
+	end.nanos = (int32_t)now.tv_nsec;
+	if (!rc && n && !ops)
+		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if (!rc && n) {
+		for (size_t i = 0; i < n; i++) {
+			/* Fields the unpacked run owns are only borrowed
+			 * over; restored before it is freed. */
+			runs[i]->state = CLUSTERS__V1__RUN_STATE__RUN_STATE_FAILED;
+			ops[i].kind = STORE_RUN_UPDATE;
+			ops[i].run = runs[i];
+			ops[i].principal = principal;
+			ops[i].method = "RunFinished";
+		}
+		/* The runs' own error, end_time and progress are set
+		 * aside (the unpacked runs own them) and put back before
+		 * the runs are freed. */
+		struct kept {
+			Google__Rpc__Status *error;
+			Google__Protobuf__Timestamp *end;
+			Clusters__V1__Progress *progress;
+		} *kept = calloc(n, sizeof(*kept));
+		if (!kept) {
+			rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				kept[i].error = runs[i]->error;
+				kept[i].end = runs[i]->end_time;
+				kept[i].progress = runs[i]->progress;
+				runs[i]->error = &status;
+				runs[i]->end_time = &end;
+				runs[i]->progress = NULL;
+			}
+			rc = store_apply(st, ops, n);
+			if (rc)
+				cd_fail(err, errlen, rc, "marking unfinished "
+				        "runs failed: %s", ops[0].err);
+			for (size_t i = 0; i < n; i++) {
+				if (!rc && ops[i].rc == CD_OK)
+					(*count)++;
+				runs[i]->error = kept[i].error;
+				runs[i]->end_time = kept[i].end;
+				runs[i]->progress = kept[i].progress;
+			}
+			free(kept);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		store_run_free(runs[i]);
+	free(runs);
+	free(ops);
+	return rc;
 }

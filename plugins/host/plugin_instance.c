@@ -18,6 +18,7 @@ struct plugin_instance {
 	plugin_kv_t *kv;
 	size_t nkv;
 	unsigned timeout_ms;
+	int cancel_fd;         /* -1: none */
 	plugin_params_t *params;
 	void *state;
 	cp_host_t host;
@@ -73,6 +74,11 @@ void plugin_instance_set_timeout(plugin_instance_t *inst, unsigned ms)
 	inst->timeout_ms = ms;
 }
 
+void plugin_instance_set_cancel_fd(plugin_instance_t *inst, int fd)
+{
+	inst->cancel_fd = fd;
+}
+
 int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
                          const char *name, const plugin_kv_t *kv, size_t n,
                          char *err, size_t errlen)
@@ -85,6 +91,7 @@ int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
 	plugin_instance_t *inst = calloc(1, sizeof(*inst));
 	if (!inst)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	inst->cancel_fd = -1;
 	char prefix[96];
 	snprintf(prefix, sizeof(prefix), "plugin '%s': ", pl->info.name);
 	int rc = plugin_params_build(&inst->params, pl->info.params,
@@ -273,6 +280,7 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 			.kv = in->kv,
 			.nkv = in->nkv,
 			.timeout_ms = in->timeout_ms,
+			.cancel_fd = in->cancel_fd,
 			.out = out[j],
 			.reasons = r,
 			.save = save_reason,

@@ -176,13 +176,15 @@ static void forward_log(const plugin_proc_cfg_t *cfg, const uint8_t *p,
 /* Reads frames until one that is not a log line. A fault report is
  * remembered in *fault and reading goes on to the end of the stream. */
 static int next_frame(const plugin_proc_cfg_t *cfg, worker_t *w,
-                      int64_t deadline, size_t max, uint32_t *type,
-                      uint8_t **p, size_t *len, long *fault, int *eof)
+                      int64_t deadline, int cancel_fd, size_t max,
+                      uint32_t *type, uint8_t **p, size_t *len, long *fault,
+                      int *eof)
 {
 	unsigned logs = 0;
 	for (;;) {
-		int rc = pw_recv(w->sock, deadline, cfg->stop_fd, max, type, p,
-		                 len, NULL, NULL, eof);
+		int rc = pw_recv_cancel(w->sock, deadline, cfg->stop_fd,
+		                        cancel_fd, max, type, p, len, NULL, NULL,
+		                        eof);
 		if (rc)
 			return rc;
 		if (*type == PW_W_LOG) {
@@ -216,6 +218,10 @@ static int call_failed(worker_t *w, int rc, int eof, long fault,
 		finish(w, 1);
 		return cd_fail(err, errlen, CD_EUNAVAIL, "%s was stopped %s: "
 		               "the server is shutting down", who, phase);
+	case CD_ECANCELLED:
+		finish(w, 1);
+		return cd_fail(err, errlen, CD_ECANCELLED, "%s was stopped %s: "
+		               "its run was cancelled", who, phase);
 	case CD_ENOMEM:
 		finish(w, 1);
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory reading "
@@ -254,7 +260,7 @@ int plugin_proc_probe(const plugin_proc_cfg_t *cfg, const char *path,
 	size_t len;
 	long fault = -1;
 	int eof;
-	rc = next_frame(cfg, w, deadline, 1u << 20, &type, &p, &len, &fault,
+	rc = next_frame(cfg, w, deadline, -1, 1u << 20, &type, &p, &len, &fault,
 	                &eof);
 	if (rc) {
 		rc = call_failed(w, rc, eof, fault, cfg->probe_ms, "the plugin",
@@ -366,7 +372,7 @@ static int start(plugin_pool_t *pool, worker_t **out, char *err,
 	size_t len;
 	long fault = -1;
 	int eof;
-	rc = next_frame(cfg, w, pw_now_ms() + cfg->probe_ms, 1u << 20, &type,
+	rc = next_frame(cfg, w, pw_now_ms() + cfg->probe_ms, -1, 1u << 20, &type,
 	                &p, &len, &fault, &eof);
 	if (rc)
 		return call_failed(w, rc, eof, fault, cfg->probe_ms, "a plugin "
@@ -618,7 +624,8 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 		size_t len;
 		long fault = -1;
 		int eof;
-		rc = next_frame(pool->cfg, w, deadline, max, &type, &p, &len,
+		rc = next_frame(pool->cfg, w, deadline, it->cancel_fd, max,
+		                &type, &p, &len,
 		                &fault, &eof);
 		if (rc) {
 			rc = call_failed(w, rc, eof, fault, it->timeout_ms, who,

@@ -59,6 +59,7 @@ typedef struct plugin_proc_item {
 	const plugin_kv_t *kv;
 	size_t nkv;
 	unsigned timeout_ms;           /* 0 = none */
+	int cancel_fd;                 /* readable = stop this call; -1 none */
 	double *out;                   /* n scores */
 	const char **reasons;          /* n; NULL or copies via save */
 	/* Copies a reason into memory that lives as long as the caller

@@ -218,7 +218,8 @@ int pw_send(int sock, uint32_t type, const void *payload, size_t len,
  * it looks again for a moment (PW_SPIN_NS) before sleeping: a sleep and a
  * wake-up cost more than the looks (on virtual machines many times
  * more). */
-static int wait_readable(int sock, int64_t deadline_ms, int stop_fd)
+static int wait_readable(int sock, int64_t deadline_ms, int stop_fd,
+                         int cancel_fd)
 {
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -236,15 +237,19 @@ static int wait_readable(int sock, int64_t deadline_ms, int stop_fd)
 			spinning = (t.tv_sec - t0.tv_sec) * 1000000000L +
 			           t.tv_nsec - t0.tv_nsec < PW_SPIN_NS;
 		}
-		struct pollfd p[2] = {
+		/* A negative fd is ignored by poll. */
+		struct pollfd p[3] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = stop_fd, .events = POLLIN },
+			{ .fd = cancel_fd, .events = POLLIN },
 		};
-		int n = poll(p, stop_fd >= 0 ? 2 : 1, spinning ? 0 : timeout);
+		int n = poll(p, 3, spinning ? 0 : timeout);
 		if (n < 0 && errno != EINTR)
 			return CD_EIO;
 		if (n > 0 && stop_fd >= 0 && p[1].revents)
 			return CD_EUNAVAIL;
+		if (n > 0 && cancel_fd >= 0 && p[2].revents)
+			return CD_ECANCELLED;
 		if (n > 0 && p[0].revents)
 			return CD_OK;
 	}
@@ -252,11 +257,11 @@ static int wait_readable(int sock, int64_t deadline_ms, int stop_fd)
 
 /* Reads exactly len bytes (the rest of a frame). */
 static int read_full(int sock, void *dst, size_t len, int64_t deadline_ms,
-                     int stop_fd)
+                     int stop_fd, int cancel_fd)
 {
 	size_t got = 0;
 	while (got < len) {
-		int rc = wait_readable(sock, deadline_ms, stop_fd);
+		int rc = wait_readable(sock, deadline_ms, stop_fd, cancel_fd);
 		if (rc)
 			return rc;
 		ssize_t n = recv(sock, (char *)dst + got, len - got, MSG_DONTWAIT);
@@ -293,6 +298,14 @@ int pw_recv(int sock, int64_t deadline_ms, int stop_fd, size_t max,
             uint32_t *type, uint8_t **payload, size_t *len, int *fds,
             size_t *nfds, int *eof)
 {
+	return pw_recv_cancel(sock, deadline_ms, stop_fd, -1, max, type,
+	                      payload, len, fds, nfds, eof);
+}
+
+int pw_recv_cancel(int sock, int64_t deadline_ms, int stop_fd, int cancel_fd,
+                   size_t max, uint32_t *type, uint8_t **payload,
+                   size_t *len, int *fds, size_t *nfds, int *eof)
+{
 	*payload = NULL;
 	*len = 0;
 	*eof = 0;
@@ -308,7 +321,8 @@ int pw_recv(int sock, int64_t deadline_ms, int stop_fd, size_t max,
 	} ctl;
 	int rc = CD_OK;
 	while (got < sizeof(hdr)) {
-		if ((rc = wait_readable(sock, deadline_ms, stop_fd)))
+		if ((rc = wait_readable(sock, deadline_ms, stop_fd,
+		                        cancel_fd)))
 			goto fail;
 		struct iovec iov = { .iov_base = (char *)hdr + got,
 		                     .iov_len = sizeof(hdr) - got };
@@ -337,7 +351,8 @@ int pw_recv(int sock, int64_t deadline_ms, int stop_fd, size_t max,
 	}
 	if (hdr[1]) {
 		uint8_t *p = malloc(hdr[1]);
-		rc = p ? read_full(sock, p, hdr[1], deadline_ms, stop_fd)
+		rc = p ? read_full(sock, p, hdr[1], deadline_ms, stop_fd,
+		                   cancel_fd)
 		       : CD_ENOMEM;
 		if (rc) {
 			free(p);

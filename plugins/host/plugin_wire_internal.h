@@ -87,6 +87,11 @@ int pw_send(int sock, uint32_t type, const void *payload, size_t len,
 int pw_recv(int sock, int64_t deadline_ms, int stop_fd, size_t max,
             uint32_t *type, uint8_t **payload, size_t *len, int *fds,
             size_t *nfds, int *eof);
+/* As pw_recv, also waking when cancel_fd (-1 = none; one caller's own
+ * stop, e.g. a run that was cancelled) becomes readable: CD_ECANCELLED. */
+int pw_recv_cancel(int sock, int64_t deadline_ms, int stop_fd, int cancel_fd,
+                   size_t max, uint32_t *type, uint8_t **payload,
+                   size_t *len, int *fds, size_t *nfds, int *eof);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t pw_now_ms(void);

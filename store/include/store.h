@@ -222,6 +222,14 @@ typedef enum store_op_kind {
 	STORE_AUDIT_NOTE,          /* only an audit event: resource `id`,
 	                            * `detail`, `paths` (a write that keeps
 	                            * nothing in the store, e.g. ReloadPlugins) */
+	STORE_RUN_UPDATE,          /* a state transition of a run job: `run`
+	                            * replaces the stored run (whole and head)
+	                            * when the stored one is not finished;
+	                            * CD_ENOTFOUND, CD_EPRECONDITION when the
+	                            * stored state is SUCCEEDED, FAILED or
+	                            * CANCELLED (the message names it), CD_EINVAL
+	                            * for another competition_id. Audit method
+	                            * default "RunFinished" */
 } store_op_kind;
 
 typedef struct store_op {
@@ -229,7 +237,7 @@ typedef struct store_op {
 	/* Inputs, borrowed until store_apply returns. */
 	const store_cluster_t *cluster;         /* cluster create/update/upsert */
 	const store_competition_t *competition; /* competition create/update */
-	const store_run_t *run;                 /* run put */
+	const store_run_t *run;                 /* run put / update */
 	/* Run put: every standing of the run, written to the standings
 	 * table; the run's standings_total is set to their number (without
 	 * it, to run->n_standings). NULL = none but the inline ones. */
@@ -305,7 +313,28 @@ int store_competition_delete(store_t *st, const char *id, const char *etag,
                              char *err, size_t errlen);
 int store_run_put(store_t *st, const store_run_t *run, char *err,
                   size_t errlen);
+/* DeleteRun: CD_EPRECONDITION for a QUEUED or RUNNING run ("cancel it
+ * first"). */
 int store_run_delete(store_t *st, const char *id, char *err, size_t errlen);
+/* STORE_RUN_UPDATE of one run. */
+int store_run_update(store_t *st, const store_run_t *run,
+                     const char *principal, const char *method, char *err,
+                     size_t errlen);
+
+/* Run states (Run.state): a run stored before runs were jobs has
+ * RUN_STATE_UNSPECIFIED and counts as SUCCEEDED. */
+int store_run_state_terminal(int state);
+/* "QUEUED", "RUNNING", "SUCCEEDED" (also for UNSPECIFIED), "FAILED",
+ * "CANCELLED". */
+const char *store_run_state_name(int state);
+
+/* The start-up sweep: every QUEUED or RUNNING run (left by a server that
+ * stopped without finishing it) becomes FAILED with status UNAVAILABLE
+ * "server restarted before the run finished" and end_time now, each with
+ * an audit event (method "RunFinished", principal `principal`), in one
+ * transaction. *count: how many. Call once, before serving. */
+int store_run_fail_unfinished(store_t *st, const char *principal,
+                              size_t *count, char *err, size_t errlen);
 
 /* ----------------------------------------------------------------- reads */
 
@@ -370,6 +399,13 @@ typedef struct store_run_page {
 int store_run_list(store_t *st, const char *competition_id, size_t page_size,
                    const char *page_token, int with_standings,
                    store_run_page_t *out, char *err, size_t errlen);
+/* As store_run_list, only runs in `state` (a Clusters__V1__RunState; 0 =
+ * every state). A run stored without a state counts as SUCCEEDED. A page
+ * may hold fewer runs than asked while more follow. */
+int store_run_list_state(store_t *st, const char *competition_id, int state,
+                         size_t page_size, const char *page_token,
+                         int with_standings, store_run_page_t *out,
+                         char *err, size_t errlen);
 void store_run_page_free(store_run_page_t *page);
 
 void store_cluster_free(store_cluster_t *c);

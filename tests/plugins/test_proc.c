@@ -683,6 +683,7 @@ static void test_pool_view(void **st)
 	double out[6];
 	plugin_proc_item_t item = {
 		.plugin = 0, .info = plugin_generation_info(g, 0), .out = out,
+		.cancel_fd = -1,
 	};
 	plugin_proc_call_t call = {
 		.cohort = v, .n = n, .items = &item, .k = 1,

@@ -180,7 +180,10 @@ class Trail(unittest.TestCase):
                           timeout=60))
         run = events[-1].run
         assert run.id, events[-1]
+        # A run is a job: queued (the call's method), started, finished.
         exp.append(("RunCompetition", "runs/" + run.id, "", "", []))
+        exp.append(("RunStarted", "runs/" + run.id, "", "", []))
+        exp.append(("RunFinished", "runs/" + run.id, "", "", []))
         rdelete(cpb.DeleteRunRequest(id=run.id), timeout=t)
         exp.append(("DeleteRun", "runs/" + run.id, "", "", []))
         cdelete(cpb.DeleteCompetitionRequest(id="k"), timeout=t)
@@ -200,9 +203,12 @@ class Trail(unittest.TestCase):
             if i:
                 self.assertGreaterEqual(ns_of(e.time), ns_of(evs[i - 1].time))
         self.assertEqual(evs[9].detail, "competition k")
-        self.assertEqual(evs[10].detail, "competition k")
-        self.assertIn("generation 1 -> 2", evs[12].detail)
-        self.assertIn("indicator", evs[12].detail)
+        self.assertEqual(evs[10].detail, "competition k; QUEUED -> RUNNING")
+        self.assertEqual(evs[11].detail,
+                         "competition k; RUNNING -> SUCCEEDED")
+        self.assertEqual(evs[12].detail, "competition k")  # DeleteRun
+        self.assertIn("generation 1 -> 2", evs[14].detail)
+        self.assertIn("indicator", evs[14].detail)
 
     def test_filters(self):
         evs = list_all(self.srv)
@@ -212,7 +218,7 @@ class Trail(unittest.TestCase):
                           "DeleteCluster"])
         self.assertEqual(len(list_all(self.srv, resource="clusters")), 7)
         self.assertEqual(len(list_all(self.srv, resource="competitions")), 3)
-        self.assertEqual(len(list_all(self.srv, resource="runs")), 2)
+        self.assertEqual(len(list_all(self.srv, resource="runs")), 4)
         self.assertEqual(len(list_all(self.srv, resource="plugins")), 1)
         self.assertEqual(len(list_all(self.srv, principal="anonymous")),
                          len(evs))
@@ -309,7 +315,7 @@ class Trail(unittest.TestCase):
         self.assertIn("ReloadPlugins", lines[-1])
         p = self.ctl("--csv", "--resource", "runs")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertEqual(len(p.stdout.splitlines()), 3)
+        self.assertEqual(len(p.stdout.splitlines()), 5)
         p = self.ctl("--since", "2030-01-01T00:00:00Z", "--until",
                      "2020-01-01T00:00:00Z")
         self.assertEqual(p.returncode, 1)

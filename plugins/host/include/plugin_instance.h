@@ -50,6 +50,13 @@ int plugin_instance_open(plugin_instance_t **out, plugin_generation_t *gen,
  * fails with CD_EDEADLINE. In-process plugins cannot be stopped. */
 void plugin_instance_set_timeout(plugin_instance_t *inst, unsigned ms);
 
+/* A descriptor that becomes readable when the caller wants its calls
+ * stopped (a cancelled run; -1, the default, = none). With process
+ * isolation a score call waiting on its worker then ends at once with
+ * CD_ECANCELLED and the worker is killed. Not owned; must stay open while
+ * the instance scores. In-process plugins cannot be stopped. */
+void plugin_instance_set_cancel_fd(plugin_instance_t *inst, int fd);
+
 /* Calls fini and drops the generation reference. NULL is a no-op. */
 void plugin_instance_close(plugin_instance_t *inst);
 
