@@ -55,7 +55,9 @@ class ProtoPython(unittest.TestCase):
                          {"CreateCompetition", "GetCompetition",
                           "ListCompetitions", "DeleteCompetition",
                           "RunCompetition", "GetRun", "ListRuns",
-                          "Evaluate", "UpdateCompetition", "DeleteRun"})
+                          "Evaluate", "UpdateCompetition", "DeleteRun",
+                          "StartRun", "WatchRun", "CancelRun",
+                          "ListStandings", "ExplainStanding"})
         self.assertEqual(set(self.methods(self.service("PluginService"))),
                          {"ListPlugins", "ReloadPlugins"})
 

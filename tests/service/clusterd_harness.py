@@ -39,6 +39,7 @@ def stubs():
                     "clusters/v1/competitions.proto",
                     "clusters/v1/plugins.proto",
                     "clusters/v1/audit.proto",
+                    "google/rpc/status.proto",
                     "health_v1/health.proto"], check=True)
     sys.path.insert(0, gen)
     from clusters.v1 import clusters_pb2, competitions_pb2, plugins_pb2
