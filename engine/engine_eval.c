@@ -32,8 +32,18 @@ static int round_alloc(engine_result_t *res, size_t r, const uint32_t *member,
 	rr->selected = calloc(m, 1);
 	rr->order = malloc(m * sizeof(*rr->order));
 	rr->notes = calloc(nc, sizeof(*rr->notes));
+	rr->cstats = calloc(nc, sizeof(*rr->cstats));
+	const Clusters__V1__Selection *sel = rd->selection;
+	if (sel && (sel->industry_leaders || sel->max_per_economy > 0 ||
+	            sel->max_per_region > 0 || sel->max_per_city > 0))
+		rr->selinfo = calloc(m, sizeof(*rr->selinfo));
 	if (!rr->member || !rr->wn || !rr->raw || !rr->norm || !rr->score ||
-	    !rr->rank || !rr->excl || !rr->selected || !rr->order || !rr->notes)
+	    !rr->rank || !rr->excl || !rr->selected || !rr->order ||
+	    !rr->notes || !rr->cstats ||
+	    (!rr->selinfo && sel && (sel->industry_leaders ||
+	                             sel->max_per_economy > 0 ||
+	                             sel->max_per_region > 0 ||
+	                             sel->max_per_city > 0)))
 		return CD_ENOMEM;
 	if (n)
 		memcpy(rr->member, member, n * sizeof(*member));
@@ -76,11 +86,14 @@ static int note_infinities(engine_notes_t *notes, const uint32_t *E,
 	return rc;
 }
 
-static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
-                          size_t nE, const engine_opts_t *o,
-                          engine_progress_t *prog, char *err, size_t errlen)
+/* Scores rr's eligible positions E for every criterion. rr is round r
+ * or, for sensitivity, a round of other candidates; prog NULL = no
+ * reports. */
+int engine_score_round(engine_result_t *res, engine_round_res_t *rr,
+                       size_t r, const uint32_t *E, size_t nE,
+                       const engine_opts_t *o, engine_progress_t *prog,
+                       char *err, size_t errlen)
 {
-	engine_round_res_t *rr = &res->rounds[r];
 	size_t m = nE ? nE : 1;
 	double *buf = malloc(m * sizeof(*buf));
 	uint32_t *ci = malloc(m * sizeof(*ci));
@@ -91,7 +104,7 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 	}
 	for (size_t i = 0; i < nE; i++)
 		ci[i] = rr->member[E[i]];
-	int rc = engine_progress_stage(prog, "scoring", rr->ncrit);
+	int rc = prog ? engine_progress_stage(prog, "scoring", rr->ncrit) : 0;
 	if (rc)
 		cd_fail(err, errlen, rc, "cancelled while scoring");
 	for (size_t k = 0; k < rr->ncrit && !rc; k++) {
@@ -122,7 +135,7 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 		}
 		rr->notes[k].map = NULL;
 		rr->notes[k].nmap = 0;
-		if ((rc = engine_progress_tick(prog, k + 1)))
+		if (prog && (rc = engine_progress_tick(prog, k + 1)))
 			cd_fail(err, errlen, rc, "cancelled while scoring");
 	}
 	free(buf);
@@ -131,7 +144,7 @@ static int score_criteria(engine_result_t *res, size_t r, const uint32_t *E,
 }
 
 /* Candidates kept for ranking after the missing-score policy. */
-static size_t apply_missing(engine_round_res_t *rr, const uint32_t *E,
+size_t engine_apply_missing(engine_round_res_t *rr, const uint32_t *E,
                             size_t nE, uint32_t *R)
 {
 	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
@@ -153,7 +166,7 @@ static size_t apply_missing(engine_round_res_t *rr, const uint32_t *E,
 /* Excludes the candidates with a normalised score that is not finite
  * (NORMALIZATION_SHARE of a total that nearly cancels): a NaN or infinity
  * never reaches the ranking. Returns the candidates kept in R. */
-static size_t drop_nonfinite_norm(engine_round_res_t *rr, uint32_t *R,
+size_t engine_drop_nonfinite_norm(engine_round_res_t *rr, uint32_t *R,
                                   size_t nR)
 {
 	size_t w = 0;
@@ -190,11 +203,12 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	for (size_t p = 0; p < n; p++)
 		if (!rr->excl[p])
 			E[nE++] = (uint32_t)p;
-	rc = score_criteria(res, r, E, nE, o, prog, err, errlen);
+	rr->neligible = nE;
+	rc = engine_score_round(res, rr, r, E, nE, o, prog, err, errlen);
 	uint32_t *R = rr->order;
 	size_t nR = 0;
 	if (!rc) {
-		nR = apply_missing(rr, E, nE, R);
+		nR = engine_apply_missing(rr, E, nE, R);
 		rc = engine_progress_stage(prog, "normalising", rr->ncrit);
 		if (rc)
 			cd_fail(err, errlen, rc, "cancelled");
@@ -203,11 +217,12 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	int zero = rr->def->missing == CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO;
 	for (size_t k = 0; k < rr->ncrit && !rc; k++)
 		if ((rc = engine_normalize(rr->def->criteria[k], rr->raw + k * n,
-		                           rr->norm + k * n, R, nR, zero, s)))
+		                           rr->norm + k * n, R, nR, zero, s,
+		                           &rr->cstats[k])))
 			cd_fail(err, errlen, rc, "normalising: out of memory");
 	if (rc)
 		return rc;
-	nR = drop_nonfinite_norm(rr, R, nR);
+	nR = engine_drop_nonfinite_norm(rr, R, nR);
 	if ((rc = engine_progress_stage(prog, "ranking", nR)))
 		return cd_fail(err, errlen, rc, "cancelled");
 	engine_aggregate(rr, rr->wn, R, nR, rr->score);
@@ -228,7 +243,10 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	engine_assign_ranks(R, nR, rr->score, rr->def->shared_ranks, rr->rank);
 	rr->nselected = engine_select(sel, rr->def->selection, res->cohort,
 	                              rr->member, R, nR, rr->score,
-	                              rr->selected);
+	                              rr->selected, rr->selinfo);
+	for (size_t i = 0; i < nR && rr->nunsel_head < ENGINE_PASSED_MAX; i++)
+		if (!rr->selected[R[i]])
+			rr->unsel_head[rr->nunsel_head++] = R[i];
 	return engine_progress_done(prog);
 }
 
@@ -288,16 +306,15 @@ int engine_evaluate(const Clusters__V1__Competition *def,
 		}
 		if ((rc = eval_round(res, r, o, &prog, &s, &sel, err, errlen)))
 			goto out;
-		if (o->samples && (rc = engine_sens_round(res, r, o->samples,
-		                                          o->jitter_pct, o->seed,
-		                                          &prog, err, errlen)))
-			goto out;
 		engine_round_res_t *rr = &res->rounds[r];
 		nm = 0;
 		for (size_t p = 0; p < rr->n; p++)
 			if (rr->selected[p])
 				member[nm++] = rr->member[p];
 	}
+	/* Samples chain the rounds, so they run once every round is done. */
+	if (o->samples && (rc = engine_sens_run(res, o, &prog, err, errlen)))
+		goto out;
 	if ((rc = engine_progress_stage(&prog, "results", n))) {
 		cd_fail(err, errlen, rc, "cancelled");
 		goto out;
@@ -338,6 +355,11 @@ void engine_result_destroy(engine_result_t *res)
 		for (size_t k = 0; rr->notes && k < rr->ncrit; k++)
 			free(rr->notes[k].v);
 		free(rr->notes);
+		free(rr->cstats);
+		free(rr->selinfo);
+		free(rr->su);
+		free(rr->su_reach);
+		free(rr->su_sel);
 		free(rr->p5);
 		free(rr->p50);
 		free(rr->p95);

@@ -91,6 +91,12 @@ uint32_t engine_notes_get(const engine_notes_t *n, uint32_t pos);
 uint32_t engine_notes_get_n(const engine_notes_t *n, size_t count,
                             uint32_t pos);
 
+/* The value of cohort cluster i that filter f tested ("" when absent;
+ * cities joined by ", "). Returns buf. */
+const char *engine_filter_value(const engine_cohort_t *c,
+                                const Clusters__V1__Filter *f, uint32_t i,
+                                char *buf, size_t len);
+
 /* x in the fewest digits (15 to 17) that read back as x. Returns buf. */
 const char *engine_fmt_double(char *buf, size_t len, double x);
 
@@ -125,7 +131,8 @@ int engine_filter_round(engine_round_res_t *rr, const engine_cohort_t *c,
  * zero_missing, a missing raw score normalises to 0. */
 int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
                      double *norm, const uint32_t *R, size_t nR,
-                     int zero_missing, engine_sorter_t *s);
+                     int zero_missing, engine_sorter_t *s,
+                     engine_crit_stats_t *out);
 
 /* score[pos] for pos in R from the normalised columns and weights wn. */
 void engine_aggregate(const engine_round_res_t *rr, const double *wn,
@@ -149,11 +156,12 @@ typedef struct engine_selector {
 
 int engine_selector_init(engine_selector_t *s, const engine_cohort_t *c);
 void engine_selector_fini(engine_selector_t *s);
-/* Sets selected[pos] for the chosen of order[0..n); returns how many. */
+/* Sets selected[pos] for the chosen of order[0..n); returns how many.
+ * info (NULL = not recorded): ENGINE_SEL_* per position of order. */
 size_t engine_select(engine_selector_t *s, const Clusters__V1__Selection *sel,
                      const engine_cohort_t *c, const uint32_t *member,
                      const uint32_t *order, size_t n, const double *score,
-                     uint8_t *selected);
+                     uint8_t *selected, uint32_t *info);
 
 /* Standings, rank change and summary, once every round is done. */
 int engine_standings_build(engine_result_t *res,
@@ -166,9 +174,20 @@ int engine_warnings_build(engine_result_t *res, char *err, size_t errlen);
 int engine_warn(engine_result_t *res, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Sensitivity of round r (its base results must be complete). */
-int engine_sens_round(engine_result_t *res, size_t r, uint32_t samples,
-                      double jitter_pct, uint64_t seed, engine_progress_t *p,
-                      char *err, size_t errlen);
+/* Sensitivity of every round, samples chaining the rounds (the base
+ * results of every round must be complete). Calls o->scorer again for
+ * clusters that reach a round in some sample but not in the base run. */
+int engine_sens_run(engine_result_t *res, const engine_opts_t *o,
+                    engine_progress_t *p, char *err, size_t errlen);
+
+/* Round pipeline parts shared with sensitivity. */
+int engine_score_round(engine_result_t *res, engine_round_res_t *rr,
+                       size_t r, const uint32_t *E, size_t nE,
+                       const engine_opts_t *o, engine_progress_t *prog,
+                       char *err, size_t errlen);
+size_t engine_apply_missing(engine_round_res_t *rr, const uint32_t *E,
+                            size_t nE, uint32_t *R);
+size_t engine_drop_nonfinite_norm(engine_round_res_t *rr, uint32_t *R,
+                                  size_t nR);
 
 #endif

@@ -98,7 +98,7 @@ typedef struct stats {
 } stats_t;
 
 static void stats(const Clusters__V1__Criterion *cr, const double *raw,
-                  const uint32_t *R, size_t nR, stats_t *st)
+                  const uint32_t *R, size_t nR, int all, stats_t *st)
 {
 	st->m = 0;
 	st->min = INFINITY;
@@ -120,8 +120,8 @@ static void stats(const Clusters__V1__Criterion *cr, const double *raw,
 	st->lo = sc(st->s, st->min);
 	st->hi = sc(st->s, st->max);
 	st->sum = st->mean = st->sd = 0;
-	int share = cr->normalization == NORM(SHARE);
-	int z = cr->normalization == NORM(Z_SCORE);
+	int share = all || cr->normalization == NORM(SHARE);
+	int z = all || cr->normalization == NORM(Z_SCORE);
 	if (!st->m || (!share && !z))
 		return;
 	ksum_t k = { 0, 0 };
@@ -131,8 +131,10 @@ static void stats(const Clusters__V1__Criterion *cr, const double *raw,
 	st->sum = ksum_get(&k);
 	/* All equal (or one value): no spread, whatever the rounding of the
 	 * mean says. */
-	if (!z || st->min == st->max)
+	if (!z || st->min == st->max) {
+		st->mean = st->lo;
 		return;
+	}
 	double mean = st->sum / (double)st->m;
 	ksum_t d = { 0, 0 }, q = { 0, 0 };
 	for (size_t i = 0; i < nR; i++) {
@@ -157,10 +159,23 @@ static double clamp100(double y)
 
 int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
                      double *norm, const uint32_t *R, size_t nR,
-                     int zero_missing, engine_sorter_t *s)
+                     int zero_missing, engine_sorter_t *s,
+                     engine_crit_stats_t *out)
 {
 	stats_t st;
-	stats(cr, raw, R, nR, &st);
+	stats(cr, raw, R, nR, out != NULL, &st);
+	if (out) {
+		/* Unscaled, for explanations; the formulas below keep the
+		 * scaled values. */
+		*out = (engine_crit_stats_t){ .m = st.m };
+		if (st.m) {
+			out->min = st.min;
+			out->max = st.max;
+			out->mean = ldexp(st.mean, st.s.e);
+			out->sd = ldexp(st.sd, st.s.e);
+			out->sum = ldexp(st.sum, st.s.e);
+		}
+	}
 	double glo = sc(st.s, cr->goalpost_lower);
 	double ghi = sc(st.s, cr->goalpost_upper);
 

@@ -203,3 +203,43 @@ double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
 		return w == 0 ? 1.0 : v > 0 ? pow(v, w) : 0.0;
 	return w * v;
 }
+
+const char *engine_filter_value(const engine_cohort_t *c,
+                                const Clusters__V1__Filter *f, uint32_t i,
+                                char *buf, size_t len)
+{
+	out_t o = { buf, len, 0 };
+	if (len)
+		buf[0] = '\0';
+	switch (f->field) {
+	case FF(ECONOMY):
+		put(&o, "%s", engine_cohort_economy(c, i));
+		break;
+	case FF(REGION):
+		put(&o, "%s", engine_cohort_region(c, i));
+		break;
+	case FF(INDUSTRY):
+		put(&o, "%s", engine_cohort_industry(c, i));
+		break;
+	case FF(CITY):
+		for (size_t j = 0; j < engine_cohort_city_count(c, i); j++)
+			put(&o, "%s%s", j ? ", " : "", engine_cohort_city(c, i, j));
+		break;
+	case FF(LABEL): {
+		const engine_label_col_t *l = engine_cohort_label_col(c, f->key);
+		uint32_t v = l ? l->val[i] : ENGINE_SID_NONE;
+		if (v != ENGINE_SID_NONE)
+			put(&o, "%s", engine_cohort_str(c, v));
+		break;
+	}
+	default: {
+		const engine_ind_col_t *col = engine_cohort_ind_col(c, f->key,
+		                                                    f->year);
+		double x = col ? col->val[i] : NAN;
+		if (!isnan(x))
+			engine_fmt_double(buf, len, x);
+		break;
+	}
+	}
+	return buf;
+}

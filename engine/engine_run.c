@@ -1,6 +1,7 @@
 /* Run message builder. Every part of the message comes from one arena, so
- * a run with a hundred thousand standings costs a handful of mallocs. */
-#include "engine_run.h"
+ * a run with a hundred thousand standings costs a handful of mallocs. The
+ * standings themselves are engine_run_standing.c's. */
+#include "engine_run_internal.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -11,46 +12,70 @@
 #include "cd_error.h"
 #include "engine_internal.h"
 
-typedef struct block {
-	struct block *next;
-	size_t used, cap;
-	max_align_t data[];
-} block_t;
-
 typedef struct run_msg {
 	Clusters__V1__Run run;          /* first: the public pointer */
-	block_t *blocks;
+	engine_arena_t arena;
 } run_msg_t;
 
 #define BLOCK_MIN (256u << 10)
 
-static void *alloc(run_msg_t *m, size_t size)
+void *engine_arena_alloc(engine_arena_t *a, size_t size)
 {
 	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	block_t *b = m->blocks;
+	engine_block_t *b = a->blocks;
 	if (!b || b->cap - b->used < size) {
 		size_t cap = size > BLOCK_MIN ? size : BLOCK_MIN;
 		if (!(b = malloc(sizeof(*b) + cap)))
 			return NULL;
-		b->next = m->blocks;
+		b->next = a->blocks;
 		b->used = 0;
 		b->cap = cap;
-		m->blocks = b;
+		a->blocks = b;
 	}
 	void *p = (char *)b->data + b->used;
 	b->used += size;
 	return p;
 }
 
-static char *dup(run_msg_t *m, const char *s)
+char *engine_arena_dup(engine_arena_t *a, const char *s)
 {
 	if (!s || !*s)
 		return (char *)protobuf_c_empty_string;
 	size_t n = strlen(s) + 1;
-	char *d = alloc(m, n);
+	char *d = engine_arena_alloc(a, n);
 	if (d)
 		memcpy(d, s, n);
 	return d;
+}
+
+void engine_arena_reset(engine_arena_t *a)
+{
+	engine_block_t *b = a->blocks;
+	if (!b)
+		return;
+	engine_arena_t rest = { b->next };
+	engine_arena_fini(&rest);
+	b->next = NULL;
+	b->used = 0;
+}
+
+void engine_arena_fini(engine_arena_t *a)
+{
+	for (engine_block_t *b = a->blocks, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blocks = NULL;
+}
+
+static void *alloc(run_msg_t *m, size_t size)
+{
+	return engine_arena_alloc(&m->arena, size);
+}
+
+static char *dup(run_msg_t *m, const char *s)
+{
+	return engine_arena_dup(&m->arena, s);
 }
 
 static Clusters__V1__GroupCount **group_list(run_msg_t *m,
@@ -108,78 +133,9 @@ static int summary(run_msg_t *m, const engine_summary_t *s,
 	return CD_OK;
 }
 
-static int scores(run_msg_t *m, const engine_result_t *res,
-                  const engine_standing_t *st, Clusters__V1__Standing *s)
-{
-	const engine_round_res_t *rr = &res->rounds[st->round];
-	size_t nc = rr->ncrit;
-	Clusters__V1__CriterionScore **pp = alloc(m, nc * sizeof(*pp));
-	Clusters__V1__CriterionScore *cs = alloc(m, nc * sizeof(*cs));
-	if (!pp || !cs)
-		return CD_ENOMEM;
-	char note[512];
-	for (size_t k = 0; k < nc; k++) {
-		clusters__v1__criterion_score__init(&cs[k]);
-		cs[k].criterion = dup(m, rr->def->criteria[k]->id);
-		cs[k].raw = rr->raw[k * rr->n + st->pos];
-		cs[k].normalized = rr->norm[k * rr->n + st->pos];
-		cs[k].weighted = engine_result_weighted(res, st->round, k, st->pos);
-		cs[k].note = dup(m, engine_result_note(res, st->round, k, st->pos,
-		                                       note, sizeof(note)));
-		if (!cs[k].criterion || !cs[k].note)
-			return CD_ENOMEM;
-		pp[k] = &cs[k];
-	}
-	s->n_scores = nc;
-	s->scores = pp;
-	return CD_OK;
-}
-
-static int standing(run_msg_t *m, const engine_result_t *res,
-                    const engine_standing_t *st, const engine_run_opts_t *o,
-                    Clusters__V1__Standing *s)
-{
-	const engine_cohort_t *c = res->cohort;
-	const engine_round_res_t *rr = &res->rounds[st->round];
-	char why[512];
-	clusters__v1__standing__init(s);
-	s->cluster_id = dup(m, engine_cohort_id(c, st->cluster));
-	s->name = dup(m, engine_cohort_name(c, st->cluster));
-	s->economy = dup(m, engine_cohort_economy(c, st->cluster));
-	s->round = dup(m, rr->name);
-	s->excluded_reason = dup(m, engine_result_reason(res, st->round, st->pos,
-	                                                 why, sizeof(why)));
-	if (!s->cluster_id || !s->name || !s->economy || !s->round ||
-	    !s->excluded_reason)
-		return CD_ENOMEM;
-	s->rank = (int32_t)st->rank;
-	s->score = st->rank ? rr->score[st->pos] : 0.0;
-	s->selected = st->selected;
-	if (st->has_change) {
-		Google__Protobuf__Int32Value *v = alloc(m, sizeof(*v));
-		if (!v)
-			return CD_ENOMEM;
-		google__protobuf__int32_value__init(v);
-		v->value = st->rank_change;
-		s->rank_change = v;
-	}
-	if (rr->p5 && st->rank) {
-		Clusters__V1__SensitivityStats *x = alloc(m, sizeof(*x));
-		if (!x)
-			return CD_ENOMEM;
-		clusters__v1__sensitivity_stats__init(x);
-		x->rank_p5 = (int32_t)rr->p5[st->pos];
-		x->rank_p50 = (int32_t)rr->p50[st->pos];
-		x->rank_p95 = (int32_t)rr->p95[st->pos];
-		x->selected_share = rr->sel_share[st->pos];
-		s->sensitivity = x;
-	}
-	return o->without_scores ? CD_OK : scores(m, res, st, s);
-}
-
 /* The result's warnings, then what the options left out. */
 static int warnings(run_msg_t *m, const engine_result_t *res,
-                    const engine_run_opts_t *o, size_t keep)
+                    const engine_run_opts_t *o, size_t keep, size_t extra)
 {
 	Clusters__V1__Run *run = &m->run;
 	size_t n = res->nwarnings + (keep < res->n) + (o->without_scores != 0);
@@ -190,11 +146,12 @@ static int warnings(run_msg_t *m, const engine_result_t *res,
 	for (size_t i = 0; i < res->nwarnings; i++)
 		if (!(run->warnings[run->n_warnings++] = dup(m, res->warnings[i])))
 			return CD_ENOMEM;
-	char buf[160];
+	char buf[256];
 	if (keep < res->n) {
-		snprintf(buf, sizeof(buf), "standings: %zu of %zu kept (the first "
-		         "%zu and every selected cluster)", keep, res->n,
-		         o->max_standings);
+		snprintf(buf, sizeof(buf), "standings: %zu of %zu inline (the "
+		         "first %zu and %zu selected clusters after them); "
+		         "ListStandings pages through all %zu", keep, res->n,
+		         keep - extra, extra, res->n);
 		if (!(run->warnings[run->n_warnings++] = dup(m, buf)))
 			return CD_ENOMEM;
 	}
@@ -268,11 +225,17 @@ static int build(run_msg_t *m, const engine_result_t *res,
 				return CD_ENOMEM;
 		run->n_new_entrants = res->nnew;
 	}
-	size_t keep = 0;
-	for (size_t i = 0; i < res->n; i++)
-		keep += !o->max_standings || i < o->max_standings ||
-		        res->standings[i].selected;
-	if (warnings(m, res, o, keep))
+	run->standings_total = (int64_t)res->n;
+	if (engine_run_round_stats(&m->arena, res, run))
+		return CD_ENOMEM;
+	/* The first N, then selected clusters up to N more: a run that
+	 * selects a million clusters stays bounded. */
+	size_t N = o->max_standings, keep = N && N < res->n ? N : res->n;
+	size_t extra = 0;
+	for (size_t i = keep; N && i < res->n && extra < N; i++)
+		extra += res->standings[i].selected;
+	keep += extra;
+	if (warnings(m, res, o, keep, extra))
 		return CD_ENOMEM;
 	if (!keep)
 		return CD_OK;
@@ -281,11 +244,11 @@ static int build(run_msg_t *m, const engine_result_t *res,
 	if (!pp || !s)
 		return CD_ENOMEM;
 	size_t w = 0;
-	for (size_t i = 0; i < res->n; i++) {
-		if (o->max_standings && i >= o->max_standings &&
-		    !res->standings[i].selected)
+	for (size_t i = 0; i < res->n && w < keep; i++) {
+		if (N && i >= N && !res->standings[i].selected)
 			continue;
-		int rc = standing(m, res, &res->standings[i], o, &s[w]);
+		int rc = engine_run_standing(&m->arena, res, &res->standings[i],
+		                             o, &s[w]);
 		if (rc)
 			return rc;
 		pp[w] = &s[w];
@@ -318,9 +281,6 @@ void engine_run_free(Clusters__V1__Run *run)
 	if (!run)
 		return;
 	run_msg_t *m = (run_msg_t *)run;
-	for (block_t *b = m->blocks, *next; b; b = next) {
-		next = b->next;
-		free(b);
-	}
+	engine_arena_fini(&m->arena);
 	free(m);
 }

@@ -29,15 +29,33 @@ void ctl_num(char *buf, size_t len, double v, int exact)
 	cc_fmt_double(buf, len, v);
 }
 
+/* A standing's criterion scores: Standing.scores in runs stored before
+ * per-round standings, else those of the last round it took part in. */
+static Clusters__V1__CriterionScore *const *
+ctl_scores(const Clusters__V1__Standing *s, size_t *n)
+{
+	*n = s->n_scores;
+	if (s->n_scores)
+		return s->scores;
+	for (size_t r = s->n_rounds; r-- > 0;)
+		if (s->rounds[r]->n_scores) {
+			*n = s->rounds[r]->n_scores;
+			return s->rounds[r]->scores;
+		}
+	return NULL;
+}
+
 /* Criterion ids in order of first appearance. */
 static size_t ctl_criteria(const Clusters__V1__Run *run, const char ***out)
 {
 	size_t n = 0, cap = 0;
 	const char **v = NULL;
 	for (size_t i = 0; i < run->n_standings; i++) {
-		const Clusters__V1__Standing *s = run->standings[i];
-		for (size_t k = 0; k < s->n_scores; k++) {
-			const char *id = s->scores[k]->criterion;
+		size_t ns;
+		Clusters__V1__CriterionScore *const *sc =
+			ctl_scores(run->standings[i], &ns);
+		for (size_t k = 0; k < ns; k++) {
+			const char *id = sc[k]->criterion;
 			size_t j = 0;
 			while (j < n && strcmp(v[j], id))
 				j++;
@@ -91,11 +109,13 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 		ctl_table_cell(t, "%s", s->economy);
 		ctl_num(num, sizeof(num), s->score, exact);
 		ctl_table_cell(t, "%s", s->rank ? num : "");
+		size_t ns;
+		Clusters__V1__CriterionScore *const *sc = ctl_scores(s, &ns);
 		for (size_t k = 0; k < ncrit; k++) {
 			const Clusters__V1__CriterionScore *cs = NULL;
-			for (size_t j = 0; j < s->n_scores && !cs; j++)
-				if (!strcmp(s->scores[j]->criterion, crit[k]))
-					cs = s->scores[j];
+			for (size_t j = 0; j < ns && !cs; j++)
+				if (!strcmp(sc[j]->criterion, crit[k]))
+					cs = sc[j];
 			if (cs)
 				ctl_num(num, sizeof(num), cs->normalized,
 				        exact);

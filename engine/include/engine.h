@@ -12,6 +12,7 @@
 #include "engine_cohort.h"
 #include "engine_def.h"
 #include "engine_eval.h"
+#include "engine_explain.h"
 #include "engine_progress.h"
 #include "engine_result.h"
 #include "engine_run.h"

@@ -31,6 +31,30 @@
 #define ENGINE_EXCL_KIND(c) ((c) & 0xff000000u)
 #define ENGINE_EXCL_INDEX(c) ((c) & 0x00ffffffu)
 
+/* What engine_select recorded about a position (engine_round_res_t.selinfo):
+ * the kind in the top 3 bits, a value in the low 29. For a quota, the
+ * group that was full (an economy part id of the cohort's parts dictionary,
+ * or a region or city sid of the plugin cohort); for an industry leader,
+ * how many ranked above it were not selected. */
+#define ENGINE_SEL_NONE 0u
+#define ENGINE_SEL_ECONOMY (1u << 29)
+#define ENGINE_SEL_REGION (2u << 29)
+#define ENGINE_SEL_CITY (3u << 29)
+#define ENGINE_SEL_LEADER (4u << 29)
+#define ENGINE_SEL_KIND(c) ((c) & 0xe0000000u)
+#define ENGINE_SEL_VALUE(c) ((c) & 0x1fffffffu)
+/* Ranks listed for a leader's passed-over clusters. */
+#define ENGINE_PASSED_MAX 16
+
+/* The statistics one criterion's normalisation used: over the raw scores
+ * of the round's ranked candidates (before the total), scored ones only.
+ * Sums are compensated; at the ends of the double range mean, sd and sum
+ * may be ±Inf where the normalisation itself (which scales) was not. */
+typedef struct engine_crit_stats {
+	size_t m;                 /* scored values */
+	double min, max, mean, sd, sum;   /* 0 when m = 0 */
+} engine_crit_stats_t;
+
 typedef struct engine_round_res {
 	const Clusters__V1__Round *def;
 	char name[64];            /* as shown in standings */
@@ -45,12 +69,28 @@ typedef struct engine_round_res {
 	uint32_t *excl;           /* [pos]; ENGINE_EXCL_* */
 	uint8_t *selected;        /* [pos] */
 	uint32_t *order;          /* positions of ranked candidates, best first */
-	size_t nranked, nselected;
+	size_t neligible, nranked, nselected;
 	engine_notes_t *notes;    /* ncrit note sets, by position */
-	/* Sensitivity (NULL when off). Percentile ranks are 0 for clusters
-	 * beyond the tracked ones (see ENGINE_SENS_BUDGET). */
+	engine_crit_stats_t *cstats;   /* ncrit */
+	/* [pos] ENGINE_SEL_*, NULL when the round has neither quotas nor
+	 * industry_leaders (nothing to record). */
+	uint32_t *selinfo;
+	/* The first unselected ranked candidates, best first: the clusters
+	 * an industry leader with passed-over count c was taken ahead of are
+	 * the first c of them. */
+	uint32_t unsel_head[ENGINE_PASSED_MAX];
+	size_t nunsel_head;
+	/* Sensitivity (NULL when off), by position: rank percentiles in this
+	 * round over the samples that ranked the cluster in it (0 beyond the
+	 * tracked ones, see ENGINE_SENS_BUDGET), and the share of samples
+	 * that selected it in this round. */
 	uint32_t *p5, *p50, *p95;
 	double *sel_share;
+	/* Every cluster that was a candidate of this round in some sample,
+	 * ascending cohort indexes, with the number of samples in which it
+	 * was a candidate and in which this round selected it. */
+	uint32_t *su, *su_reach, *su_sel;
+	size_t nsu;
 } engine_round_res_t;
 
 typedef struct engine_standing {
@@ -118,6 +158,46 @@ const char *engine_result_note(const engine_result_t *res, size_t r,
  * normalised ^ wn (geometric mean; 0 for a non-positive value). */
 double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
                               size_t pos);
+/* Why candidate pos of round r was or was not selected: the code and
+ * the facts behind it (Clusters__V1__Decision without the words). */
+typedef struct engine_decision {
+	Clusters__V1__DecisionCode code;
+	/* SELECTED_AS_INDUSTRY_LEADER: passed[0..npassed) are round ranks,
+	 * best first, of passed_total clusters ranked above and not
+	 * selected. */
+	const char *industry;
+	uint32_t passed[ENGINE_PASSED_MAX];
+	size_t npassed, passed_total;
+	/* PASSED_OVER_BY_QUOTA: the full group and its count (= the limit:
+	 * a group is refused once it holds limit clusters). */
+	Clusters__V1__QuotaKind quota;
+	const char *group;
+	uint32_t group_count, limit;
+	double min_score, score;  /* BELOW_MIN_SCORE */
+	int32_t top_n;            /* OUTSIDE_TOP_N */
+	size_t index;             /* NOT_ELIGIBLE: filter; MISSING_SCORE,
+	                             NOT_FINITE: criterion (SIZE_MAX: the
+	                             total) */
+} engine_decision_t;
+
+/* Fills *d for candidate pos of round r. */
+void engine_result_decide(const engine_result_t *res, size_t r, size_t pos,
+                          engine_decision_t *d);
+/* The decision in words, e.g. "outside top_n 25"; the exclusions read as
+ * engine_result_reason. Returns buf. */
+const char *engine_result_decision_text(const engine_result_t *res, size_t r,
+                                        size_t pos,
+                                        const engine_decision_t *d,
+                                        char *buf, size_t len);
+/* The position of cohort cluster ci among round r's candidates, or -1
+ * when it was not one. Bisects. */
+long engine_result_pos(const engine_result_t *res, size_t r, uint32_t ci);
+/* Sensitivity shares of cohort cluster ci in round r: of samples in which
+ * it was a candidate, and in which round r selected it. 0 without
+ * sensitivity. */
+void engine_result_shares(const engine_result_t *res, size_t r, uint32_t ci,
+                          double *reached, double *selected);
+
 /* The standing of a cluster by id, or NULL. Linear: for tests and tools. */
 const engine_standing_t *engine_result_find(const engine_result_t *res,
                                             const char *id);

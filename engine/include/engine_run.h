@@ -30,14 +30,32 @@ typedef struct engine_run_opts {
 	int32_t create_nanos;
 	const engine_plugin_use_t *plugins;
 	size_t nplugins;
-	/* Standings kept: the first max_standings in standings order plus every
-	 * selected cluster; 0 = all. */
+	/* Standings inline in the Run: the first max_standings in standings
+	 * order, then selected clusters up to max_standings more (a warning
+	 * says how many); 0 = all. Every standing is in engine_standings_pack's
+	 * output whatever this says. */
 	size_t max_standings;
 	int without_scores;             /* 1 = no per-criterion scores */
 } engine_run_opts_t;
 
+/* The Run: summary, Run.rounds (RoundStats), standings (each with one
+ * RoundStanding per round; Standing.scores left empty, the field of runs
+ * stored before), warnings. standings_total = every cluster's. */
 int engine_run_build(const engine_result_t *res, const engine_run_opts_t *o,
                      Clusters__V1__Run **out, char *err, size_t errlen);
 void engine_run_free(Clusters__V1__Run *run);
+
+/* Appends standings [from, to) of res, in standings order, to *buf (*len
+ * bytes used of *cap, grown with realloc; *buf may be NULL with *cap 0),
+ * each as field 1 of clusters.v1.ListStandingsResponse (tag 0x0a, varint
+ * length, the packed Standing): the concatenation of chunks parses as one
+ * ListStandingsResponse. The standings are byte for byte those of
+ * engine_run_build with the same o (NULL = defaults: with scores). One
+ * arena block is reused for every standing. CD_EINVAL (range or buffer not
+ * valid), CD_ENOMEM: *buf keeps the whole standings appended before. */
+int engine_standings_pack(const engine_result_t *res,
+                          const engine_run_opts_t *o, size_t from, size_t to,
+                          uint8_t **buf, size_t *len, size_t *cap, char *err,
+                          size_t errlen);
 
 #endif

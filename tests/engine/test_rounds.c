@@ -334,10 +334,14 @@ static void t_run_message(void **st)
 	assert_string_equal(s->round, "final");
 	assert_non_null(s->rank_change);
 	assert_int_equal(s->rank_change->value, 3);
-	assert_int_equal(s->n_scores, 1);
-	assert_string_equal(s->scores[0]->criterion, "x");
-	TH_NEAR(s->scores[0]->raw, 3, 0);
-	TH_NEAR(s->scores[0]->weighted, 3, 0);
+	/* Criterion scores are per round now; the old field stays empty. */
+	assert_int_equal(s->n_scores, 0);
+	assert_int_equal(s->n_rounds, 2);
+	Clusters__V1__RoundStanding *last = s->rounds[1];
+	assert_int_equal(last->n_scores, 1);
+	assert_string_equal(last->scores[0]->criterion, "x");
+	TH_NEAR(last->scores[0]->raw, 3, 0);
+	TH_NEAR(last->scores[0]->weighted, 3, 0);
 	TH_NEAR(s->score, 3, 0);
 	assert_string_equal(s->excluded_reason, "");
 	s = r->standings[1];
@@ -350,8 +354,9 @@ static void t_run_message(void **st)
 	assert_string_equal(s->excluded_reason,
 	                    "criterion \"q\" (plugin \"fixed\"): no score: "
 	                    "no data");
-	assert_true(isnan(s->scores[0]->raw));
-	assert_string_equal(s->scores[0]->note, "no score: no data");
+	assert_int_equal(s->n_rounds, 2);
+	assert_true(isnan(s->rounds[0]->scores[0]->raw));
+	assert_string_equal(s->rounds[0]->scores[0]->note, "no score: no data");
 	assert_int_equal(r->n_new_entrants, 2);
 	assert_string_equal(r->new_entrants[1], "p5");
 	Clusters__V1__Summary *m = r->summary;
@@ -379,13 +384,14 @@ static void t_run_limits(void **st)
 	                 CD_OK);
 	assert_int_equal(run->n_standings, 2);
 	assert_string_equal(run->standings[1]->cluster_id, "p3");
-	assert_int_equal(run->standings[0]->n_scores, 0);
+	assert_int_equal(run->standings[0]->rounds[0]->n_scores, 0);
 	assert_string_equal(run->id, "");
 	assert_null(run->create_time);
 	/* What was left out is said in the run. */
 	assert_int_equal(run->n_warnings, 2);
-	assert_string_equal(run->warnings[0], "standings: 2 of 6 kept (the "
-	                    "first 1 and every selected cluster)");
+	assert_string_equal(run->warnings[0], "standings: 2 of 6 inline (the "
+	                    "first 1 and 1 selected clusters after them); "
+	                    "ListStandings pages through all 6");
 	assert_string_equal(run->warnings[1], "standings: without "
 	                    "per-criterion scores, to keep the run small");
 	engine_run_free(run);

@@ -273,6 +273,143 @@ static void t_cancel_mid_stage(void **st)
 	free(ids);
 }
 
+/* Two rounds: the prelim takes one of a (k1 only) and b (k2 only) by
+ * the jittered weights; the final takes its one candidate. */
+typedef struct chain {
+	Clusters__V1__Competition *def;
+	engine_cohort_t *c;
+	th_scores_t s;
+} chain_t;
+
+static engine_result_t *chain_eval(chain_t *f, uint32_t samples,
+                                   double jitter, uint64_t seed)
+{
+	static const th_cluster_t v[] = { { .id = "a" }, { .id = "b" },
+	                                  { .id = "c" } };
+	memset(f, 0, sizeof(*f));
+	f->def = th_comp("c");
+	Clusters__V1__Round *r = th_round(f->def, "prelim");
+	th_crit(r, "k1", 1, NORM(NONE));
+	th_crit(r, "k2", 1, NORM(NONE));
+	th_sel(r)->top_n = 1;
+	r = th_round(f->def, "final");
+	th_crit(r, "k3", 1, NORM(MIN_MAX));
+	th_sel(r)->top_n = 1;
+	f->c = th_cohort(f->def, v, 3);
+	f->s.crit[0] = "k1";
+	f->s.spec[0] = "a=10;b=0;c=0";
+	f->s.crit[1] = "k2";
+	f->s.spec[1] = "a=0;b=10;c=0";
+	f->s.crit[2] = "k3";
+	f->s.spec[2] = "a=1;b=2;c=3";
+	engine_opts_t o = { .scorer = th_scorer, .scorer_arg = &f->s,
+	                    .samples = samples, .jitter_pct = jitter,
+	                    .seed = seed };
+	engine_result_t *res;
+	char err[256];
+	assert_int_equal(engine_evaluate(f->def, f->c, &o, &res, err,
+	                                 sizeof(err)), CD_OK);
+	return res;
+}
+
+static void chain_done(chain_t *f, engine_result_t *res)
+{
+	engine_result_destroy(res);
+	th_cohort_free(f->c);
+	th_comp_free(f->def);
+}
+
+static uint32_t cid(const engine_result_t *res, const char *id)
+{
+	return engine_result_find(res, id)->cluster;
+}
+
+/* No jitter: every sample is the base run, shares are 0 or 1, and the
+ * scorer is not called again. Base: a and b tie at 5, a wins by id. */
+static void t_chain_no_jitter(void **st)
+{
+	(void)st;
+	chain_t f;
+	engine_result_t *res = chain_eval(&f, 10, 0, 3);
+	assert_int_equal(f.s.calls, 3);
+	double reach, sel;
+	engine_result_shares(res, 1, cid(res, "a"), &reach, &sel);
+	TH_NEAR(reach, 1, 0);
+	TH_NEAR(sel, 1, 0);
+	engine_result_shares(res, 1, cid(res, "b"), &reach, &sel);
+	TH_NEAR(reach, 0, 0);
+	TH_NEAR(sel, 0, 0);
+	engine_result_shares(res, 0, cid(res, "b"), &reach, &sel);
+	TH_NEAR(reach, 1, 0);
+	TH_NEAR(sel, 0, 0);
+	Clusters__V1__Run *run;
+	char err[64];
+	assert_int_equal(engine_run_build(res, NULL, &run, err, sizeof(err)),
+	                 CD_OK);
+	const Clusters__V1__Standing *s = run->standings[0];
+	assert_string_equal(s->cluster_id, "a");
+	TH_NEAR(s->sensitivity->selected_share, 1, 0);
+	TH_NEAR(s->rounds[1]->sensitivity->reached_share, 1, 0);
+	assert_int_equal(s->rounds[1]->sensitivity->rank_p50, 1);
+	engine_run_free(run);
+	chain_done(&f, res);
+}
+
+/* With jitter, a reaches the final in the samples whose k1 factor beats
+ * k2's (u1 > u2 in the prelim's stream; a tie goes to a by id), b in the
+ * others: the test draws the same numbers. b, not a base finalist, makes
+ * the final scored once more over {a, b}. */
+static void t_chain_split(void **st)
+{
+	(void)st;
+	chain_t f;
+	uint32_t S = 400;
+	uint64_t seed = 11;
+	engine_result_t *res = chain_eval(&f, S, 50, seed);
+	engine_rng_t g;
+	engine_rng_seed(&g, seed ^ 0x9e3779b97f4a7c15ull);
+	uint32_t a_wins = 0;
+	for (uint32_t i = 0; i < S; i++) {
+		double u1 = engine_rng_unit(&g), u2 = engine_rng_unit(&g);
+		a_wins += u1 >= u2;
+	}
+	assert_true(a_wins > S / 4 && a_wins < 3 * S / 4);
+	/* Three base criteria, and k3 again over the union of 2. */
+	assert_int_equal(f.s.calls, 4);
+	assert_int_equal(f.s.last_n, 2);
+	double reach, sel;
+	engine_result_shares(res, 0, cid(res, "a"), &reach, &sel);
+	TH_NEAR(reach, 1, 0);
+	TH_NEAR(sel, (double)a_wins / S, 1e-12);
+	engine_result_shares(res, 1, cid(res, "a"), &reach, &sel);
+	TH_NEAR(reach, (double)a_wins / S, 1e-12);
+	TH_NEAR(sel, (double)a_wins / S, 1e-12);
+	engine_result_shares(res, 1, cid(res, "b"), &reach, &sel);
+	TH_NEAR(reach, (double)(S - a_wins) / S, 1e-12);
+	TH_NEAR(sel, (double)(S - a_wins) / S, 1e-12);
+	engine_result_shares(res, 1, cid(res, "c"), &reach, &sel);
+	TH_NEAR(reach, 0, 0);
+	/* In the Run: b stopped in the prelim yet won some samples. */
+	Clusters__V1__Run *run;
+	char err[64];
+	assert_int_equal(engine_run_build(res, NULL, &run, err, sizeof(err)),
+	                 CD_OK);
+	const Clusters__V1__Standing *b = run->standings[1];
+	assert_string_equal(b->cluster_id, "b");
+	TH_NEAR(b->sensitivity->selected_share, (double)(S - a_wins) / S,
+	        1e-12);
+	TH_NEAR(b->rounds[1]->sensitivity->reached_share,
+	        (double)(S - a_wins) / S, 1e-12);
+	assert_int_equal(b->rounds[1]->decision->code,
+	                 CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER);
+	/* a ranked 1st in every final it reached. */
+	const Clusters__V1__Standing *a = run->standings[0];
+	assert_int_equal(a->rounds[1]->sensitivity->rank_p5, 1);
+	assert_int_equal(a->rounds[1]->sensitivity->rank_p95, 1);
+	engine_run_free(run);
+	chain_done(&f, res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +419,8 @@ int main(void)
 		cmocka_unit_test(t_progress_stages),
 		cmocka_unit_test(t_cancel),
 		cmocka_unit_test(t_cancel_mid_stage),
+		cmocka_unit_test(t_chain_no_jitter),
+		cmocka_unit_test(t_chain_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

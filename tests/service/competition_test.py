@@ -279,7 +279,7 @@ class National(unittest.TestCase):
         # Those that stopped in round 1 stand below every finalist.
         self.assertGreater(st["n-c"].rank, 4)
         self.assertGreater(st["n-f"].rank, st["n-c"].rank)
-        q = st["n-b"].scores[0]
+        q = st["n-b"].rounds[-1].scores[0]
         self.assertEqual((q.criterion, q.raw, q.normalized, q.weighted),
                          ("quality", 9.0, 9.0, 9.0))
         # Clusters of other tests are excluded by the label filter.

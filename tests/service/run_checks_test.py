@@ -180,7 +180,7 @@ class Range(unittest.TestCase):
             ["x-lo", "x-mid", "x-hi"])
         for s in r.standings:
             self.assertAlmostEqual(s.score, 100.0 / 3, places=12)
-            self.assertEqual(s.scores[0].raw, DBL_MAX)
+            self.assertEqual(s.rounds[-1].scores[0].raw, DBL_MAX)
         r = evaluate(one_round(
             "mean",
             criterion("a", "indicator", indicator="big"),

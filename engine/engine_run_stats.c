@@ -1,0 +1,133 @@
+/* Run.rounds: per round the funnel (candidates, eligible, ranked,
+ * selected), the decisions counted by code, what each criterion's
+ * normalisation saw, and the scores at the selection line, which is what
+ * an explanation needs from a stored run. */
+#include "engine_run_internal.h"
+
+#include <string.h>
+
+#include "cd_error.h"
+#include "engine_internal.h"
+
+#define NCODES (CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER + 1)
+
+static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
+                    Clusters__V1__RoundStats *x)
+{
+	size_t nc = rr->ncrit;
+	Clusters__V1__CriterionStats **pp = engine_arena_alloc(a, nc * sizeof(*pp));
+	Clusters__V1__CriterionStats *v = engine_arena_alloc(a, nc * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t k = 0; k < nc; k++) {
+		const Clusters__V1__Criterion *cr = rr->def->criteria[k];
+		const engine_crit_stats_t *st = &rr->cstats[k];
+		clusters__v1__criterion_stats__init(&v[k]);
+		v[k].criterion = engine_arena_dup(a, cr->id);
+		v[k].plugin = engine_arena_dup(a, cr->plugin);
+		if (!v[k].criterion || !v[k].plugin)
+			return CD_ENOMEM;
+		v[k].weight = cr->weight;
+		v[k].weight_share = rr->wn[k];
+		v[k].normalization = cr->normalization;
+		v[k].scored = (int32_t)st->m;
+		v[k].min = st->min;
+		v[k].max = st->max;
+		v[k].mean = st->mean;
+		v[k].sd = st->sd;
+		v[k].sum = st->sum;
+		v[k].goalpost_lower = cr->goalpost_lower;
+		v[k].goalpost_upper = cr->goalpost_upper;
+		pp[k] = &v[k];
+	}
+	x->criteria = pp;
+	x->n_criteria = nc;
+	return CD_OK;
+}
+
+static int decisions(engine_arena_t *a, const engine_result_t *res, size_t r,
+                     Clusters__V1__RoundStats *x)
+{
+	const engine_round_res_t *rr = &res->rounds[r];
+	size_t cnt[NCODES] = { 0 }, nd = 0;
+	for (size_t p = 0; p < rr->n; p++) {
+		engine_decision_t d;
+		engine_result_decide(res, r, p, &d);
+		cnt[d.code]++;
+	}
+	cnt[CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER] =
+		res->n - rr->n;
+	for (size_t c = 0; c < NCODES; c++)
+		nd += cnt[c] != 0;
+	if (!nd)
+		return CD_OK;
+	Clusters__V1__DecisionCount **pp = engine_arena_alloc(a, nd * sizeof(*pp));
+	Clusters__V1__DecisionCount *v = engine_arena_alloc(a, nd * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t c = 0; c < NCODES; c++) {
+		if (!cnt[c])
+			continue;
+		clusters__v1__decision_count__init(v);
+		v->code = (Clusters__V1__DecisionCode)c;
+		v->count = (int32_t)cnt[c];
+		pp[x->n_decisions++] = v++;
+	}
+	x->decisions = pp;
+	return CD_OK;
+}
+
+static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
+                       Clusters__V1__RoundStats *x)
+{
+	const engine_round_res_t *rr = &res->rounds[r];
+	clusters__v1__round_stats__init(x);
+	if (!(x->round = engine_arena_dup(a, rr->name)))
+		return CD_ENOMEM;
+	x->candidates = (int32_t)rr->n;
+	x->eligible = (int32_t)rr->neligible;
+	x->ranked = (int32_t)rr->nranked;
+	x->selected = (int32_t)rr->nselected;
+	x->aggregation = rr->def->aggregation;
+	/* The selection line: the lowest-ranked selected, the best not. */
+	for (size_t i = rr->nranked; i-- > 0;) {
+		uint32_t p = rr->order[i];
+		if (!rr->selected[p])
+			continue;
+		x->last_selected_cluster_id = engine_arena_dup(
+			a, engine_cohort_id(res->cohort, rr->member[p]));
+		x->last_selected_score = rr->score[p];
+		break;
+	}
+	if (rr->nunsel_head) {
+		uint32_t p = rr->unsel_head[0];
+		x->best_unselected_cluster_id = engine_arena_dup(
+			a, engine_cohort_id(res->cohort, rr->member[p]));
+		x->best_unselected_score = rr->score[p];
+	}
+	if (!x->last_selected_cluster_id || !x->best_unselected_cluster_id)
+		return CD_ENOMEM;
+	int rc = criteria(a, rr, x);
+	return rc ? rc : decisions(a, res, r, x);
+}
+
+int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
+                           Clusters__V1__Run *run)
+{
+	size_t nr = res->nrounds;
+	if (!nr)
+		return CD_OK;
+	Clusters__V1__RoundStats **pp = engine_arena_alloc(a, nr * sizeof(*pp));
+	Clusters__V1__RoundStats *v = engine_arena_alloc(a, nr * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t r = 0; r < nr; r++) {
+		int rc = round_stats(a, res, r, &v[r]);
+		if (rc)
+			return rc;
+		pp[r] = &v[r];
+	}
+	run->rounds = pp;
+	run->n_rounds = nr;
+	return CD_OK;
+}
