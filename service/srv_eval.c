@@ -358,10 +358,75 @@ static int build_run(const engine_result_t *res, engine_run_opts_t *o,
 	}
 }
 
+struct srv_eval_kept {
+	engine_result_t *res;
+	engine_cohort_t *ec;
+	plugin_cohort_t *pc;
+	engine_run_opts_t ro;          /* without plugins: packing ignores them */
+	store_standings_src_t src;
+	size_t next;                   /* the next standing to pack */
+	uint8_t *buf;                  /* the chunk handed out last */
+	size_t len, cap;
+};
+
+static int kept_next(void *arg, const uint8_t **data, size_t *len,
+                     size_t *count, char *err, size_t errlen)
+{
+	srv_eval_kept_t *k = arg;
+	size_t n = k->res->n, from = k->next;
+	size_t to = n - from > SRV_EVAL_CHUNK ? from + SRV_EVAL_CHUNK : n;
+	*data = NULL;
+	*len = *count = 0;
+	if (from >= n)
+		return CD_OK;
+	k->len = 0;
+	int rc = engine_standings_pack(k->res, &k->ro, from, to, &k->buf,
+	                               &k->len, &k->cap, err, errlen);
+	if (rc)
+		return rc;
+	k->next = to;
+	*data = k->buf;
+	*len = k->len;
+	*count = to - from;
+	return CD_OK;
+}
+
+static int kept_rewind(void *arg)
+{
+	((srv_eval_kept_t *)arg)->next = 0;
+	return CD_OK;
+}
+
+const store_standings_src_t *srv_eval_kept_standings(srv_eval_kept_t *k)
+{
+	return &k->src;
+}
+
+void srv_eval_kept_destroy(srv_eval_kept_t *k)
+{
+	if (!k)
+		return;
+	engine_result_destroy(k->res);
+	/* The engine cohort reads the plugin cohort's clusters: it goes
+	 * first. */
+	engine_cohort_destroy(k->ec);
+	plugin_cohort_destroy(k->pc);
+	free(k->buf);
+	free(k);
+}
+
 int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
                  size_t errlen)
 {
+	return srv_eval_run_keep(r, out, NULL, err, errlen);
+}
+
+int srv_eval_run_keep(const srv_eval_req_t *r, Clusters__V1__Run **out,
+                      srv_eval_kept_t **kept, char *err, size_t errlen)
+{
 	*out = NULL;
+	if (kept)
+		*kept = NULL;
 	engine_cohort_t *ec = NULL;
 	plugin_cohort_t *pc = NULL;
 	engine_result_t *res = NULL;
@@ -392,25 +457,46 @@ int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
 	srv_score_fini(&sc);
 	if (!rc && plugins_used(r->def, r->gen, &uses, &nuses))
 		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	engine_run_opts_t ro;
+	memset(&ro, 0, sizeof(ro));
 	if (!rc) {
 		size_t n = engine_cohort_size(ec);
-		engine_run_opts_t ro = {
-			.run_id = r->run_id,
-			.data_version = store_snap_version(r->snap),
-			.create_seconds = r->create_seconds,
-			.create_nanos = r->create_nanos,
-			.plugins = uses,
-			.nplugins = nuses,
-			.max_standings = n > SRV_EVAL_MAX_STANDINGS
-				? SRV_EVAL_MAX_STANDINGS : 0,
-		};
-		rc = build_run(res, &ro, out, err, errlen);
+		ro.run_id = r->run_id;
+		ro.data_version = store_snap_version(r->snap);
+		ro.create_seconds = r->create_seconds;
+		ro.create_nanos = r->create_nanos;
+		ro.plugins = uses;
+		ro.nplugins = nuses;
+		ro.max_standings = n > SRV_EVAL_MAX_STANDINGS
+			? SRV_EVAL_MAX_STANDINGS : 0;
+		engine_run_opts_t bo = ro;
+		rc = build_run(res, &bo, out, err, errlen);
 	}
 	free(uses);
-	engine_result_destroy(res);
-	/* The engine cohort reads the plugin cohort's clusters: it goes
-	 * first. */
-	engine_cohort_destroy(ec);
-	plugin_cohort_destroy(pc);
-	return rc;
+	srv_eval_kept_t *k = NULL;
+	if (!rc && kept && !(k = calloc(1, sizeof(*k))))
+		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if (rc || !k) {
+		if (rc) {
+			engine_run_free(*out);
+			*out = NULL;
+		}
+		engine_result_destroy(res);
+		engine_cohort_destroy(ec);
+		plugin_cohort_destroy(pc);
+		return rc;
+	}
+	k->res = res;
+	k->ec = ec;
+	k->pc = pc;
+	k->ro = ro;
+	k->ro.plugins = NULL;
+	k->ro.nplugins = 0;
+	k->ro.max_standings = 0;
+	k->src.total = res->n;
+	k->src.next = kept_next;
+	k->src.rewind = kept_rewind;
+	k->src.arg = k;
+	*kept = k;
+	return CD_OK;
 }

@@ -91,4 +91,20 @@ typedef struct srv_eval_req {
 int srv_eval_run(const srv_eval_req_t *r, Clusters__V1__Run **out, char *err,
                  size_t errlen);
 
+/* What an evaluation keeps past srv_eval_run_keep for writing every
+ * standing (the result, its cohorts): owned by the caller, freed with
+ * srv_eval_kept_destroy. It does not use the snapshot. */
+typedef struct srv_eval_kept srv_eval_kept_t;
+
+/* srv_eval_run, keeping the result: *kept (on success) is a source of
+ * every standing in chunks of SRV_EVAL_CHUNK standings, for a run write
+ * (store_op_t.standings). */
+int srv_eval_run_keep(const srv_eval_req_t *r, Clusters__V1__Run **out,
+                      srv_eval_kept_t **kept, char *err, size_t errlen);
+const store_standings_src_t *srv_eval_kept_standings(srv_eval_kept_t *k);
+void srv_eval_kept_destroy(srv_eval_kept_t *k);
+
+/* Standings per stored chunk: about 400 KiB of packed standings. */
+#define SRV_EVAL_CHUNK 1024
+
 #endif

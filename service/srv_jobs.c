@@ -469,6 +469,7 @@ static void job_end(srv_jobs_t *J, job_t *j)
 /* Stores j's final state: code (a gRPC status code) and message for
  * FAILED and CANCELLED, or run (the results) for SUCCEEDED. */
 static int store_final(srv_jobs_t *J, job_t *j, Clusters__V1__Run *run,
+                       const store_standings_src_t *standings,
                        int state, int code, const char *msg,
                        const char *principal, const char *method)
 {
@@ -503,9 +504,8 @@ static int store_final(srv_jobs_t *J, job_t *j, Clusters__V1__Run *run,
 	op.run = run;
 	op.principal = principal;
 	op.method = method;
-	/* STANDINGS: when state is SUCCEEDED, the run's standings pages go
-	 * with this op (op.standings), written by STORE_RUN_UPDATE in the
-	 * same transaction (store_competition.c, run_update). */
+	/* Every standing, in pages, in the same transaction. */
+	op.standings = standings;
 	int rc = commit_sync(J, &op);
 	if (rc)
 		log_msg(rc == CD_EPRECONDITION ? LOG_INFO : LOG_ERROR,
@@ -592,8 +592,11 @@ static void limit_words(unsigned ms, char *buf, size_t len)
 		snprintf(buf, len, "%u.%03us", ms / 1000, ms % 1000);
 }
 
-/* Evaluates j over one snapshot and one plugin generation. */
+/* Evaluates j over one snapshot and one plugin generation. *kept (every
+ * standing) reads the definition *comp: the caller frees both, kept
+ * first. */
 static int evaluate(srv_jobs_t *J, job_t *j, Clusters__V1__Run **run,
+                    srv_eval_kept_t **kept, store_competition_t **compp,
                     char *err, size_t errlen)
 {
 	store_snap_t *snap = NULL;
@@ -646,11 +649,11 @@ static int evaluate(srv_jobs_t *J, job_t *j, Clusters__V1__Run **run,
 			.create_nanos = j->create.nanos,
 			.cancel_fd = j->efd,
 		};
-		rc = srv_eval_run(&r, run, err, errlen);
+		rc = srv_eval_run_keep(&r, run, kept, err, errlen);
 	}
 	plugin_generation_release(gen);
 	store_run_free(base);
-	store_competition_free(comp);
+	*compp = comp;
 	/* The store cannot grow its map under an open snapshot: closed
 	 * before the result is written. */
 	store_snap_close(snap);
@@ -682,28 +685,33 @@ static void run_job(srv_jobs_t *J, job_t *j)
 		 * store refused: nothing more to do for it. */
 		log_msg(LOG_WARN, "run %s: not started: %s", j->id, op.err);
 		if (op.rc != CD_EPRECONDITION)
-			store_final(J, j, NULL, ST(FAILED),
+			store_final(J, j, NULL, NULL, ST(FAILED),
 			            rpc_status_from_cd(op.rc), op.err, j->principal,
 			            "RunFinished");
 		job_end(J, j);
 		return;
 	}
 	Clusters__V1__Run *run = NULL;
-	int rc = evaluate(J, j, &run, err, sizeof(err));
+	srv_eval_kept_t *kept = NULL;
+	store_competition_t *comp = NULL;
+	int rc = evaluate(J, j, &run, &kept, &comp, err, sizeof(err));
 	pthread_mutex_lock(&J->mu);
 	int stop = j->stop;
 	char by[256];
 	snprintf(by, sizeof(by), "%s", j->stop_by);
 	pthread_mutex_unlock(&J->mu);
 	if (!rc && !stop) {
-		store_final(J, j, run, ST(SUCCEEDED), 0, NULL, j->principal,
+		store_final(J, j, run, kept ? srv_eval_kept_standings(kept)
+		                              : NULL,
+		            ST(SUCCEEDED), 0, NULL, j->principal,
 		            "RunFinished");
 	} else if (stop == STOP_USER) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cancelled by %s", by);
-		store_final(J, j, NULL, ST(CANCELLED), 1, msg, by, "CancelRun");
+		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, msg, by,
+		            "CancelRun");
 	} else if (stop == STOP_SHUTDOWN) {
-		store_final(J, j, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 	} else if (stop == STOP_TIMEOUT) {
 		char lim[32], max[32], msg[512];
@@ -713,13 +721,16 @@ static void run_job(srv_jobs_t *J, job_t *j)
 		         "of %s and was stopped; start it with a longer "
 		         "time_limit (this server allows up to %s: "
 		         "--run-timeout-max)", lim, max);
-		store_final(J, j, NULL, ST(FAILED), 4, msg, j->principal,
+		store_final(J, j, NULL, NULL, ST(FAILED), 4, msg, j->principal,
 		            "RunFinished");
 	} else {
-		store_final(J, j, NULL, ST(FAILED), rpc_status_from_cd(rc), err,
+		store_final(J, j, NULL, NULL, ST(FAILED),
+		            rpc_status_from_cd(rc), err,
 		            j->principal, "RunFinished");
 	}
 	engine_run_free(run);
+	srv_eval_kept_destroy(kept);
+	store_competition_free(comp);
 	job_end(J, j);
 }
 
@@ -828,7 +839,7 @@ static void start_done(srv_commit_job_t *cj, int txn_rc)
 		rpc_call_fail(c, CD_ENOMEM, "out of memory");
 	if (stopped) {
 		/* Stopping began while the head was written. */
-		store_final(J, j, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 		job_end(J, j);
 	} else if (w) {
@@ -1051,7 +1062,7 @@ void srv_jobs_cancel(srv_jobs_t *J, rpc_call_t *c, const char *id)
 	if (j && queued) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cancelled by %s", who);
-		int rc = store_final(J, j, NULL, ST(CANCELLED), 1, msg, who,
+		int rc = store_final(J, j, NULL, NULL, ST(CANCELLED), 1, msg, who,
 		                     "CancelRun");
 		job_end(J, j);
 		pthread_mutex_lock(&J->mu);
@@ -1207,7 +1218,7 @@ void srv_jobs_shutdown(srv_jobs_t *J)
 		job_t *j = queued;
 		queued = j->qnext;
 		j->qnext = NULL;
-		store_final(J, j, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 		job_end(J, j);
 		pthread_mutex_lock(&J->mu);

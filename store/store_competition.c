@@ -282,17 +282,22 @@ static int run_update(store_wctx_t *w, store_op_t *op)
 		                 "run's");
 		return 0;
 	}
+	/* A run that finished with its results: every standing, in pages,
+	 * in this same transaction. */
+	store_run_t whole = *r;
+	if (!op->standings)
+		whole.standings_total = (int64_t)r->n_standings;
+	else if ((rc = store_standings_write(w, op, r->id, op->standings,
+	                                     &whole.standings_total)) ||
+	         op->rc != CD_OK)
+		return rc;
+	r = &whole;
 	store_run_t head = *r;
 	head.n_standings = 0;
 	head.standings = NULL;
 	if ((rc = put_packed_run(w, w->st->runs, r)) ||
 	    (rc = put_packed_run(w, w->st->run_heads, &head)))
 		return rc;
-	/* STANDINGS: a run that finished with its results is where its
-	 * standings pages belong, in this same transaction: when
-	 * r->state == SUCCEEDED and op->standings is set, write them here
-	 * (store_standings_write(w, r->id, op->standings)); the delete
-	 * above (STORE_RUN_DELETE) is where store_standings_delete goes. */
 	char detail[2 * STORE_ID_MAX + 64];
 	snprintf(detail, sizeof(detail), "competition %s; %s -> %s",
 	         r->competition_id, store_run_state_name(from),

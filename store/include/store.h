@@ -238,9 +238,10 @@ typedef struct store_op {
 	const store_cluster_t *cluster;         /* cluster create/update/upsert */
 	const store_competition_t *competition; /* competition create/update */
 	const store_run_t *run;                 /* run put / update */
-	/* Run put: every standing of the run, written to the standings
-	 * table; the run's standings_total is set to their number (without
-	 * it, to run->n_standings). NULL = none but the inline ones. */
+	/* Run put and update: every standing of the run, written to the
+	 * standings table; the run's standings_total is set to their number
+	 * (without it, to run->n_standings). NULL = none but the inline
+	 * ones. */
 	const store_standings_src_t *standings;
 	const char *id;            /* the deletes */
 	const char *etag;          /* precondition; NULL or "" = none */
