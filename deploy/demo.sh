@@ -10,8 +10,11 @@
 #      leaders) over the 25 real 2021 national advanced manufacturing
 #      clusters plus 45 illustrative candidates, with indicator values and
 #      expert scores that are SYNTHETIC (generated with a fixed seed by
-#      deploy/examples/gen_national_candidates.py), and prints the rounds,
-#      the result and its summary;
+#      deploy/examples/gen_national_candidates.py), as a server-side job,
+#      and prints each round's standings with the decisions and their
+#      reasons, the sensitivity band, the result and its summary, and an
+#      explanation of the finalist closest to selection — all from
+#      clusterctl and the API;
 # then stops the server. Idempotent; exit status 0 on success.
 # Usage: deploy/demo.sh BUILD_DIR
 set -euo pipefail
@@ -108,20 +111,44 @@ echo
 echo "== the competition ($EX/national2021_competition.json)"
 ctl competition create "$EX/national2021_competition.json" >/dev/null
 ctl competition get national-2021-demo
-# The preliminary round alone, as its own competition, to show every
-# candidate's round-1 standing (the full run keeps each cluster's last round).
-"$PY" "$EX/demo_report.py" prelim-def "$EX/national2021_competition.json" \
-  "$WORK/prelim.json"
-ctl competition create "$WORK/prelim.json" >/dev/null
-ctl competition run national-2021-demo-prelim --json >"$WORK/prelim-run.json"
-# The full run, with a weight-sensitivity analysis: 200 samples, every
-# weight perturbed by up to +/-20 %, seed 7.
-ctl competition run national-2021-demo --samples 200 --jitter 20 --seed 7 \
-  --json >"$WORK/national-run.json"
 echo
-"$PY" "$EX/demo_report.py" national "$WORK/prelim-run.json" \
-  "$WORK/national-run.json" "$WORK/national.jsonl" \
-  "$EX/national2021_competition.json" \
+echo "== checking the definition without storing anything"
+echo "   (clusterctl competition validate $EX/national2021_competition.json)"
+ctl competition validate "$EX/national2021_competition.json"
+# The run, with a weight-sensitivity analysis: 200 samples, every weight
+# perturbed by up to +/-20 %, seed 7. It is a job of the server: started,
+# then watched until it ends.
+NAT_RUN=$(ctl competition run national-2021-demo --samples 200 --jitter 20 \
+  --seed 7 --detach | awk '/^started run /{print $3}')
+[ -n "$NAT_RUN" ] || { echo "demo: the run did not start" >&2; exit 1; }
+ctl run watch "$NAT_RUN" --json >"$WORK/national-run.json"
+echo
+echo "== round 1, preliminary: every candidate with its normalised criterion"
+echo "   scores and the decision (clusterctl run standings $NAT_RUN --round preliminary --all)"
+echo "   (the GII clusters of the registry are candidates too; the dataset"
+echo "   label filter makes them not eligible)"
+ctl run standings "$NAT_RUN" --round preliminary --all
+echo
+echo "== round 2, final: the expert panel (SYNTHETIC scores), with the rank"
+echo "   band and the shares of the 200 samples in which each cluster reached"
+echo "   the final and was selected (clusterctl run standings $NAT_RUN --round final --all)"
+ctl run standings "$NAT_RUN" --round final --all
+echo
+echo "== the run: its rounds, decisions counted, the result and its summary"
+echo "   (clusterctl run get $NAT_RUN)"
+ctl run get "$NAT_RUN"
+# The finalist closest to being selected, as the run records it.
+NEAR=$("$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]));
+print(r["rounds"][-1].get("bestUnselectedClusterId", ""))' "$WORK/national-run.json")
+if [ -n "$NEAR" ]; then
+  echo
+  echo "== why $NEAR was not selected, and what would change that"
+  echo "   (clusterctl run explain $NAT_RUN $NEAR)"
+  ctl run explain "$NAT_RUN" "$NEAR"
+fi
+echo
+echo "== the selection by province beside the real 2021 result"
+"$PY" "$EX/demo_report.py" compare "$WORK/national-run.json" \
   "$EX/miit2021_advanced_manufacturing_clusters.csv"
 echo
 echo "== stored runs (clusterctl run list)"

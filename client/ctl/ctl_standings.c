@@ -104,22 +104,152 @@ static int st_parse(ctl_t *ctl, int argc, char **argv, st_opts_t *a)
 	return CTL_OK;
 }
 
-static void st_row(ctl_table_t *t, const Clusters__V1__Standing *s, int exact)
+/* The standing's entry for round name (NULL: its last entry that took
+ * part), or NULL. */
+static const Clusters__V1__RoundStanding *
+st_round(const Clusters__V1__Standing *s, const char *name)
+{
+	const Clusters__V1__RoundStanding *last = NULL;
+	for (size_t i = 0; i < s->n_rounds; i++) {
+		const Clusters__V1__RoundStanding *r = s->rounds[i];
+		if (name && !strcmp(r->round, name))
+			return r;
+		if (!name && (!r->decision || r->decision->code !=
+		              CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER))
+			last = r;
+	}
+	return name ? NULL : last;
+}
+
+/* What the table shows: the overall standing, or with --round that
+ * round's rank, score, normalised criterion scores, selection,
+ * sensitivity and decision. */
+typedef struct st_cols {
+	const char *round;
+	const char **crit;
+	size_t ncrit;
+	int sens;
+} st_cols_t;
+
+static int st_columns(st_cols_t *c, Clusters__V1__ListStandingsResponse **pg,
+                      size_t npg)
+{
+	for (size_t p = 0; p < npg; p++)
+		for (size_t i = 0; i < pg[p]->n_standings; i++) {
+			const Clusters__V1__RoundStanding *r =
+				st_round(pg[p]->standings[i], c->round);
+			if (!r)
+				continue;
+			c->sens |= r->sensitivity != NULL;
+			for (size_t k = 0; k < r->n_scores; k++) {
+				const char *id = r->scores[k]->criterion;
+				size_t j = 0;
+				while (j < c->ncrit && strcmp(c->crit[j], id))
+					j++;
+				if (j < c->ncrit)
+					continue;
+				const char **v = realloc(c->crit, (c->ncrit + 1) *
+				                         sizeof(*v));
+				if (!v)
+					return CTL_FAIL;
+				c->crit = v;
+				c->crit[c->ncrit++] = id;
+			}
+		}
+	return CTL_OK;
+}
+
+static ctl_table_t *st_table(const st_cols_t *c, int exact)
+{
+	static const char *const all[] = { "RANK", "CLUSTER", "NAME", "ECONOMY",
+	                                   "REGION", "INDUSTRY", "SCORE",
+	                                   "SELECTED", "ROUND", "DECISION" };
+	static const char *const one[] = { "ROUND RANK", "CLUSTER", "NAME",
+	                                   "REGION", "INDUSTRY", "SCORE" };
+	if (!c->round)
+		return ctl_table_create(10, all);
+	ctl_table_t *t = ctl_table_create(6, one);
+	for (size_t k = 0; t && k < c->ncrit; k++)
+		ctl_table_add_col(t, c->crit[k]);
+	if (t) {
+		ctl_table_add_col(t, "SELECTED");
+		if (c->sens) {
+			ctl_table_add_col(t, "RANK P5-P95");
+			ctl_table_add_col(t, exact ? "REACHED SHARE"
+			                            : "REACHED %");
+			ctl_table_add_col(t, exact ? "SELECTED SHARE"
+			                            : "SELECTED %");
+		}
+		ctl_table_add_col(t, "DECISION");
+	}
+	return t;
+}
+
+static void st_share(ctl_table_t *t, double v, int exact)
 {
 	char num[40];
-	if (s->rank)
-		ctl_table_cell(t, "%d", s->rank);
+	if (exact) {
+		ctl_num(num, sizeof(num), v, 1);
+		ctl_table_cell(t, "%s", num);
+	} else {
+		ctl_table_cell(t, "%.0f%%", v * 100);
+	}
+}
+
+static void st_row(ctl_table_t *t, const st_cols_t *c,
+                   const Clusters__V1__Standing *s, int exact)
+{
+	char num[40];
+	const Clusters__V1__RoundStanding *r = st_round(s, c->round);
+	const Clusters__V1__Decision *d = r ? r->decision : NULL;
+	int rank = c->round ? (r ? r->rank : 0) : s->rank;
+	double score = c->round ? (r ? r->score : 0) : s->score;
+	if (rank)
+		ctl_table_cell(t, "%d", rank);
 	else
 		ctl_table_cell(t, "-");
 	ctl_table_cell(t, "%s", s->cluster_id);
 	ctl_table_cell(t, "%s", s->name);
-	ctl_table_cell(t, "%s", s->economy);
+	if (!c->round)
+		ctl_table_cell(t, "%s", s->economy);
 	ctl_table_cell(t, "%s", s->region);
 	ctl_table_cell(t, "%s", s->industry);
-	ctl_num(num, sizeof(num), s->score, exact);
-	ctl_table_cell(t, "%s", s->rank ? num : "");
-	ctl_table_cell(t, "%s", s->selected ? "yes" : "no");
-	ctl_table_cell(t, "%s", s->round);
+	ctl_num(num, sizeof(num), score, exact);
+	ctl_table_cell(t, "%s", rank ? num : "");
+	if (!c->round) {
+		ctl_table_cell(t, "%s", s->selected ? "yes" : "no");
+		ctl_table_cell(t, "%s", s->round);
+		ctl_table_cell(t, "%s", d && d->text[0] ? d->text
+		                                         : s->excluded_reason);
+		ctl_table_end_row(t);
+		return;
+	}
+	for (size_t k = 0; k < c->ncrit; k++) {
+		const Clusters__V1__CriterionScore *cs = NULL;
+		for (size_t j = 0; r && j < r->n_scores && !cs; j++)
+			if (!strcmp(r->scores[j]->criterion, c->crit[k]))
+				cs = r->scores[j];
+		if (cs && rank)
+			ctl_num(num, sizeof(num), cs->normalized, exact);
+		ctl_table_cell(t, "%s", cs && rank ? num : "");
+	}
+	ctl_table_cell(t, "%s", r && r->selected ? "yes" : "");
+	if (c->sens) {
+		const Clusters__V1__SensitivityStats *x =
+			r ? r->sensitivity : NULL;
+		if (x && x->rank_p95)
+			ctl_table_cell(t, "%d-%d", x->rank_p5, x->rank_p95);
+		else
+			ctl_table_cell(t, "%s", "");
+		if (x) {
+			st_share(t, x->reached_share, exact);
+			st_share(t, x->selected_share, exact);
+		} else {
+			ctl_table_cell(t, "%s", "");
+			ctl_table_cell(t, "%s", "");
+		}
+	}
+	ctl_table_cell(t, "%s", d ? d->text : "");
 	ctl_table_end_row(t);
 }
 
@@ -135,12 +265,8 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 	cc_client_t *cli = ctl_client(ctl);
 	if (!cli)
 		return CTL_FAIL;
-	static const char *const hdr[] = { "RANK", "CLUSTER", "NAME", "ECONOMY",
-	                                   "REGION", "INDUSTRY", "SCORE",
-	                                   "SELECTED", "ROUND" };
-	ctl_table_t *t = ctl_table_create(9, hdr);
-	if (!t)
-		return ctl_fail(CTL_FAIL, "out of memory");
+	Clusters__V1__ListStandingsResponse **pg = NULL;
+	size_t npg = 0;
 	char *token = NULL;
 	do {
 		Clusters__V1__ListStandingsResponse *resp;
@@ -149,24 +275,43 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 			rc = ctl_rpc_fail(&st);
 			break;
 		}
-		if (ctl->fmt == CTL_JSON)
-			ctl_print_json((const ProtobufCMessage *)resp);
-		else
-			for (size_t i = 0; i < resp->n_standings; i++)
-				st_row(t, resp->standings[i],
-				       ctl->fmt == CTL_CSV);
 		free(token);
 		token = resp->next_page_token[0]
 		                ? strdup(resp->next_page_token) : NULL;
-		cc_msg_free(resp);
 		a.req.page_token = token ? token : "";
+		if (ctl->fmt == CTL_JSON) {
+			ctl_print_json((const ProtobufCMessage *)resp);
+			cc_msg_free(resp);
+			continue;
+		}
+		void *v = realloc(pg, (npg + 1) * sizeof(*pg));
+		if (!v) {
+			cc_msg_free(resp);
+			rc = ctl_fail(CTL_FAIL, "out of memory");
+			break;
+		}
+		pg = v;
+		pg[npg++] = resp;
 	} while (a.all && token);
-	if (!rc && ctl->fmt != CTL_JSON) {
+	st_cols_t c = { a.req.round[0] ? a.req.round : NULL, NULL, 0, 0 };
+	ctl_table_t *t = NULL;
+	if (!rc && ctl->fmt != CTL_JSON &&
+	    (st_columns(&c, pg, npg) ||
+	     !(t = st_table(&c, ctl->fmt == CTL_CSV))))
+		rc = ctl_fail(CTL_FAIL, "out of memory");
+	for (size_t p = 0; t && p < npg; p++)
+		for (size_t i = 0; i < pg[p]->n_standings; i++)
+			st_row(t, &c, pg[p]->standings[i], ctl->fmt == CTL_CSV);
+	if (!rc && t) {
 		ctl_print_table(ctl, t);
 		if (token && !a.all)
 			fprintf(stderr, "more: --page-token %s\n", token);
 	}
 	free(token);
+	free(c.crit);
 	ctl_table_destroy(t);
+	for (size_t p = 0; p < npg; p++)
+		cc_msg_free(pg[p]);
+	free(pg);
 	return rc;
 }

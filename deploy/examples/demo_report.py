@@ -1,21 +1,20 @@
 #!/usr/bin/python3
 """Helpers of the demo (deploy/demo.sh): turn the published sample tables
 into clusterctl's CSV (the import-ready *.clusters.csv files next to them
-are made so), and print the runs that clusterctl returns as JSON
-(`clusterctl ... --json`) as reports a reader can check: computed against
-published GII ranks, and the national-style competition's rounds with the
-reason behind each selection decision. Python 3 standard library only.
+are made so), and set a run that clusterctl returns as JSON (`clusterctl
+... --json`) beside published results: computed against published GII
+ranks, and the national-style competition's selection by province against
+the real 2021 list. Formatting and comparison only: every rank, decision
+and reason comes from clusterd. Python 3 standard library only.
 
 Usage:
   demo_report.py gii-csv SAMPLE.csv OUT.csv
   demo_report.py miit-csv WINNERS.csv OUT.csv
   demo_report.py gii RUN.json SAMPLE.csv
-  demo_report.py prelim-def COMPETITION.json OUT.json
-  demo_report.py national PRELIM_RUN.json RUN.json CLUSTERS.jsonl COMPETITION.json WINNERS.csv
+  demo_report.py compare RUN.json WINNERS.csv
 
 Exit status 1 when a check fails (a computed GII rank differs from the
-published one, or the preliminary-only run selects other finalists than the
-full run).
+published one).
 """
 import csv
 import json
@@ -64,10 +63,6 @@ def num(v):
     if v is None:
         return 0.0
     return float(v)
-
-
-def plural(n, word):
-    return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
 def load_run(path):
@@ -149,160 +144,13 @@ def cmd_gii(run_path, src):
 
 # -------------------------------------------------------- national (synthetic)
 
-def cmd_prelim_def(comp_path, out_path):
-    """The competition's first round alone, as its own competition, so the
-    preliminary standings of every candidate can be shown."""
-    with open(comp_path, encoding="utf-8") as f:
-        c = json.load(f)
-    c["id"] = c["id"] + "-prelim"
-    c["title"] = c["title"] + " - preliminary round only"
-    c["rounds"] = c["rounds"][:1]
-    with open(out_path, "w", encoding="utf-8") as f:
-        json.dump(c, f, ensure_ascii=False, indent=1)
-
-
-def explain_selection(ranked, sel, clusters):
-    """Replays the selection rules (docs/engine.md, "Selection") over the
-    ranked candidates to say why each was or was not taken: a first pass
-    for industry leaders when asked, then rank order, with the per-region
-    quota. Returns ({id: note}, set of ids this replay selects)."""
-    top_n = sel.get("topN", 0)
-    quota = sel.get("maxPerRegion", 0)
-    taken, per_region, note = [], Counter(), {}
-
-    def fits(cid):
-        region = clusters[cid]["region"]
-        return not quota or not region or per_region[region] < quota
-
-    def take(cid, why):
-        taken.append(cid)
-        per_region[clusters[cid]["region"]] += 1
-        note[cid] = why
-
-    if sel.get("industryLeaders"):
-        led = set()
-        for cid in ranked:
-            if top_n and len(taken) >= top_n:
-                break
-            ind = clusters[cid]["industry"]
-            if not ind or ind in led or not fits(cid):
-                continue
-            led.add(ind)
-            take(cid, "leader of its industry")
-    for cid in ranked:
-        if top_n and len(taken) >= top_n:
-            break
-        if cid in note:
-            continue
-        if fits(cid):
-            take(cid, "")
-        else:
-            note[cid] = "quota: %s already has %d" % (
-                clusters[cid]["region"], quota)
-    return note, set(taken)
-
-
-def cmd_national(prelim_path, run_path, clusters_path, comp_path, winners_path):
-    prelim, run = load_run(prelim_path), load_run(run_path)
-    clusters = {}
-    for line in open(clusters_path, encoding="utf-8"):
-        c = json.loads(line)
-        clusters[c["id"]] = c
-    with open(comp_path, encoding="utf-8") as f:
-        comp = json.load(f)
-    rounds = comp["rounds"]
+def cmd_compare(run_path, winners_path):
+    """The run's selection by province (its summary) beside the real 2021
+    winners, and how many of the real winners the run selected."""
+    run = load_run(run_path)
     winners = commented_csv(winners_path)
-    real = lambda cid: clusters[cid]["labels"].get("entry") == "miit2021-winner"
-
-    # Round 1, from the preliminary-only run: every candidate.
-    # Other clusters of the registry (the GII sample) are not of this
-    # dataset: the competition's label filter excludes them; leave them out.
-    st1 = [s for s in prelim.get("standings", []) if s["clusterId"] in clusters]
-    others = len(prelim.get("standings", [])) - len(st1)
-    ranked1 = [s["clusterId"] for s in st1 if s.get("rank")]
-    why1, replay1 = explain_selection(ranked1, rounds[0].get("selection", {}), clusters)
-    sel1 = {s["clusterId"] for s in st1 if s.get("selected")}
-    crit1 = [c["id"] for c in rounds[0]["criteria"]]
-    print("== round 1, %s: %d candidates, %d ranked, %d selected for the final "
-          "(SYNTHETIC data)" % (rounds[0]["name"], len(st1), len(ranked1), len(sel1)))
-    if others:
-        print("(the %d other clusters in the registry are not of this dataset; "
-              "the label filter excludes them and they are not shown)" % others)
-    rows = []
-    for s in st1:
-        cid = s["clusterId"]
-        c = clusters[cid]
-        norm = {x["criterion"]: num(x.get("normalized")) for x in s.get("scores", [])}
-        rank = s.get("rank", 0)
-        rows.append([rank or "-", "%.1f" % num(s.get("score")) if rank else "",
-                     *[("%.0f" % norm[k]) if rank and k in norm else "" for k in crit1],
-                     "yes" if s.get("selected") else "", c["name"], c["region"],
-                     "*" if real(cid) else "",
-                     s.get("excludedReason") or why1.get(cid, "")])
-    table(["RANK", "SCORE", *crit1, "FINAL", "CLUSTER", "PROVINCE", "2021",
-           "NOTE"], rows, right=("RANK", "SCORE", *crit1))
-    print("(criteria columns: normalised 0-100; 2021 * = one of the 25 real "
-          "2021 winners)")
-
-    # Round 2 and the overall result, from the full run.
-    st = [s for s in run.get("standings", []) if s["clusterId"] in clusters]
-    final_name = rounds[-1]["name"]
-    finalists = [s for s in st if s.get("round") == final_name]
-    if {s["clusterId"] for s in finalists} != sel1:
-        die("the preliminary-only run selected other finalists than the "
-            "full run's round 1")
-    if replay1 != sel1:
-        print("note: the replay of the selection rules differs from the "
-              "engine's round-1 selection; the notes may be wrong")
-    ranked2 = [s["clusterId"] for s in finalists if s.get("rank")]
-    why2, replay2 = explain_selection(ranked2, rounds[-1].get("selection", {}), clusters)
-    order = {cid: i for i, cid in enumerate(ranked2)}
-    plain = [order[cid] for cid in replay2 if not why2.get(cid)]
-    leaders = [cid for cid in replay2 if why2.get(cid, "").startswith("leader")]
-    below = [cid for cid in leaders if plain and order[cid] > max(plain)]
-    for cid in below:
-        why2[cid] += ", taken ahead of higher-ranked clusters"
-    crit2 = [c["id"] for c in rounds[-1]["criteria"]]
-    sens = any(s.get("sensitivity") for s in finalists)
-    print("\n== round 2, %s: %d finalists judged by the expert panel "
-          "(SYNTHETIC scores)" % (final_name, len(finalists)))
-    rows = []
-    for s in finalists:
-        cid = s["clusterId"]
-        c = clusters[cid]
-        norm = {x["criterion"]: num(x.get("normalized")) for x in s.get("scores", [])}
-        rank = s.get("rank", 0)
-        row = [rank or "-", "%.2f" % num(s.get("score")) if rank else "",
-               *[("%.1f" % norm[k]) if rank and k in norm else "" for k in crit2],
-               "yes" if s.get("selected") else ""]
-        if sens:
-            se = s.get("sensitivity") or {}
-            row += ["%s-%s" % (se.get("rankP5", 0), se.get("rankP95", 0)),
-                    "%.0f%%" % (100 * num(se.get("selectedShare")))]
-        row += [c["name"], c["region"], c["industry"], "*" if real(cid) else "",
-                s.get("excludedReason") or why2.get(cid, "")]
-        rows.append(row)
-    hdr = ["RANK", "SCORE", *crit2, "SELECTED"]
-    if sens:
-        hdr += ["RANK P5-P95", "SELECTED %"]
-    hdr += ["CLUSTER", "PROVINCE", "INDUSTRY", "2021", "NOTE"]
-    table(hdr, rows, right=("RANK", "SCORE", *crit2, "RANK P5-P95", "SELECTED %"))
-    if sens:
-        o = run.get("sensitivity", {})
-        print("(RANK P5-P95, SELECTED %%: %s samples with every weight "
-              "perturbed by up to +/-%s%%, seed %s)"
-              % (o.get("samples"), o.get("weightJitterPct"), o.get("seed")))
-    if replay2 != {s["clusterId"] for s in finalists if s.get("selected")}:
-        print("note: the replay of the selection rules differs from the "
-              "engine's final selection; the notes may be wrong")
-
-    # The summary the engine computed.
     sm = run.get("summary", {})
     n = sm.get("selected", 0)
-    print("\n== result (SYNTHETIC data): %d clusters selected from %d cities in "
-          "%d provinces, %d industries"
-          % (n, sm.get("distinctCities", 0), sm.get("distinctRegions", 0),
-             sm.get("distinctIndustries", 0)))
     real_by = Counter(w["province"] for w in winners)
     got = {g["key"]: g.get("count", 0) for g in sm.get("byRegion", [])}
     rows = [[k, got.get(k, 0), real_by.get(k, 0)]
@@ -311,30 +159,21 @@ def cmd_national(prelim_path, run_path, clusters_path, comp_path, winners_path):
     table(["PROVINCE", "SELECTED (SYNTHETIC RUN)", "REAL 2021 WINNERS"], rows,
           right=("SELECTED (SYNTHETIC RUN)", "REAL 2021 WINNERS"))
     real_cities = {c for w in winners for c in w["cities"].split(";")}
-    print("real 2021 result, for comparison: %d clusters from %d cities in %d "
-          "provinces" % (len(winners), len(real_cities), len(real_by)))
-    print()
-    table(["INDUSTRY", "SELECTED"],
-          [[g["key"], g.get("count", 0)] for g in sm.get("byIndustry", [])],
-          right=("SELECTED",))
-    held = sum(1 for s in st if s.get("selected") and real(s["clusterId"]))
-    print("\n%d of the 25 real 2021 winners are among the %d selected in this "
+    print("run %s: %d clusters selected from %d cities in %d provinces; real "
+          "2021 result: %d clusters from %d cities in %d provinces"
+          % (run.get("id", ""), n, sm.get("distinctCities", 0),
+             sm.get("distinctRegions", 0), len(winners), len(real_cities),
+             len(real_by)))
+    held = sum(1 for s in run.get("standings", [])
+               if s.get("selected") and s["clusterId"].startswith("miit21-"))
+    print("%d of the 25 real 2021 winners are among the %d selected in this "
           "run on SYNTHETIC data (their synthetic profiles are drawn stronger; "
           "this is a demonstration, not a reconstruction)" % (held, n))
-    quota2 = [cid for cid, w in why2.items() if w.startswith("quota")]
-    quota1 = [cid for cid, w in why1.items() if w.startswith("quota")]
-    print("rules at work: in the final, %s taken first as industry leaders, "
-          "%d of them from below the last cluster taken on score alone, and "
-          "%s passed over by the provincial quota; in the preliminary, %s "
-          "passed over by the quota"
-          % (plural(len(leaders), "cluster"), len(below),
-             plural(len(quota2), "finalist"), plural(len(quota1), "candidate")))
 
 
 def main(argv):
     cmds = {"gii-csv": (cmd_gii_csv, 2), "miit-csv": (cmd_miit_csv, 2),
-            "gii": (cmd_gii, 2),
-            "prelim-def": (cmd_prelim_def, 2), "national": (cmd_national, 5)}
+            "gii": (cmd_gii, 2), "compare": (cmd_compare, 2)}
     if len(argv) < 2 or argv[1] not in cmds or len(argv) - 2 != cmds[argv[1]][1]:
         sys.exit(__doc__)
     fn, _ = cmds[argv[1]]
