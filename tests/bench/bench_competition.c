@@ -14,6 +14,13 @@
  *       one RunCompetition, timed from the request to the final Run
  *       (progress events included); writes the first TOP (default 100)
  *       ranked standings to TOPFILE as "rank,cluster_id,score" (%.17g).
+ *   standings ADDR RUN_ID [PAGE_SIZE]
+ *       reads every standing of a stored run through ListStandings (the
+ *       client's pager, PAGE_SIZE per page, default 10000), timed; checks
+ *       that there are as many as the run's candidates, each cluster once
+ *       (ids ascend within no order, so a count of distinct ids is kept in
+ *       a hash set), ranks ascending with every ranked cluster before the
+ *       excluded ones, and as many selected as the run's summary says.
  *
  * Prints one line of figures per command; exit status 1 on any failure.
  */
@@ -204,13 +211,94 @@ static int cmd_run(cc_client_t *cl, int argc, char **argv)
 	return written == top ? 0 : 1;
 }
 
+/* A set of cluster ids, open addressing on a 64-bit hash: distinctness
+ * of a million ids without keeping their text. */
+static uint64_t id_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return mix(h) | 1; /* 0 marks an empty slot */
+}
+
+static int cmd_standings(cc_client_t *cl, int argc, char **argv)
+{
+	if (argc < 1)
+		return 2;
+	Clusters__V1__GetRunRequest greq = CLUSTERS__V1__GET_RUN_REQUEST__INIT;
+	Clusters__V1__Run *run = NULL;
+	cc_status_t st;
+	greq.id = argv[0];
+	if (cc_get_run(cl, NULL, &greq, &run, &st)) {
+		fprintf(stderr, "bench_competition: GetRun: %s %s\n",
+		        cc_status_name(st.code), st.message);
+		return 1;
+	}
+	size_t want = (size_t)run->candidates, total =
+		(size_t)run->standings_total;
+	size_t want_sel = run->summary ? (size_t)run->summary->selected : 0;
+	cc_msg_free(run);
+	size_t cap = 1;
+	while (cap < 2 * want + 2)
+		cap <<= 1;
+	uint64_t *set = calloc(cap, sizeof(*set));
+	if (!set)
+		return 1;
+	Clusters__V1__ListStandingsRequest req =
+		CLUSTERS__V1__LIST_STANDINGS_REQUEST__INIT;
+	req.run_id = argv[0];
+	req.page_size = argc > 1 ? atoi(argv[1]) : 10000;
+	double t0 = now();
+	cc_standings_pager_t *p = cc_standings_pager_open(cl, NULL, &req);
+	const Clusters__V1__ListStandingsResponse *page;
+	size_t n = 0, pages = 0, dups = 0, sel = 0, disorder = 0;
+	int32_t last = 1;
+	int rc = p ? CC_OK : CC_INTERNAL;
+	while (p && (rc = cc_standings_pager_next(p, &page, &st)) == CC_OK &&
+	       page) {
+		pages++;
+		for (size_t i = 0; i < page->n_standings; i++) {
+			const Clusters__V1__Standing *s = page->standings[i];
+			uint64_t h = id_hash(s->cluster_id);
+			size_t k = (size_t)h & (cap - 1);
+			while (set[k] && set[k] != h)
+				k = (k + 1) & (cap - 1);
+			dups += set[k] == h;
+			set[k] = h;
+			/* Ranked ones ascend, then the excluded (rank 0). */
+			if (s->rank ? (last == 0 || s->rank < last) : 0)
+				disorder++;
+			last = s->rank;
+			sel += s->selected;
+			n++;
+		}
+	}
+	double dt = now() - t0;
+	cc_standings_pager_close(p);
+	free(set);
+	if (rc != CC_OK) {
+		fprintf(stderr, "bench_competition: ListStandings: %s %s\n",
+		        cc_status_name(st.code), st.message);
+		return 1;
+	}
+	printf("standings: %.4f s, %zu standings in %zu pages (%.0f/s); run "
+	       "candidates %zu, standings_total %zu, selected %zu of %zu, "
+	       "duplicate ids %zu, out of order %zu\n", dt, n, pages,
+	       dt > 0 ? (double)n / dt : 0, want, total, sel, want_sel, dups,
+	       disorder);
+	return n == want && n == total && sel == want_sel && !dups &&
+	       !disorder ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench_competition load ADDR FIRST COUNT "
 		        "[PER_STREAM]\n"
 		        "       bench_competition run ADDR COMPETITION_ID TOPFILE "
-		        "[TOP]\n");
+		        "[TOP]\n"
+		        "       bench_competition standings ADDR RUN_ID "
+		        "[PAGE_SIZE]\n");
 		return 2;
 	}
 	char err[256];
@@ -225,6 +313,8 @@ int main(int argc, char **argv)
 		rc = cmd_load(cl, argc - 3, argv + 3);
 	else if (!strcmp(argv[1], "run"))
 		rc = cmd_run(cl, argc - 3, argv + 3);
+	else if (!strcmp(argv[1], "standings"))
+		rc = cmd_standings(cl, argc - 3, argv + 3);
 	if (rc == 2)
 		fprintf(stderr, "bench_competition: bad arguments\n");
 	cc_client_close(cl);

@@ -7,7 +7,10 @@
 #      database reading every value byte (bench_scan); peak resident memory
 #      of clusterd (VmHWM) after the runs;
 #   2. cost growth from SMALL to LARGE clusters;
-#   3. the same ranking computed by pandas (bench_pandas_rank.py) from a CSV
+#   3. every standing of the last LARGE run read back through ListStandings
+#      with the C client (bench_competition standings), counted and checked
+#      against the run's candidates, ROUNDS times;
+#   4. the same ranking computed by pandas (bench_pandas_rank.py) from a CSV
 #      export (`clusterctl cluster export --csv`), timed end to end (export +
 #      interpreter + pandas), and checked to give the same top 100.
 # The clusters are synthetic (bench_competition load). clusterd listens on a
@@ -122,7 +125,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); se
 echo "RunCompetition: one round, 5 criteria (indicator plugin, NORMALIZATION_MIN_MAX), weighted sum, top 100"
 echo "rounds: $ROUNDS per size, after one untimed warm-up run; scan and run alternate which goes first"
 
-declare -A RUN SCANT FIRST HWM ANON FILE MAP PANON PFILE EXPORT PANDAS E2E
+declare -A STAND RUN SCANT FIRST HWM ANON FILE MAP PANON PFILE EXPORT PANDAS E2E
 phase() { # N: measure the registry as it is (N clusters)
   local n=$1
   start_server
@@ -142,6 +145,7 @@ phase() { # N: measure the registry as it is (N clusters)
     for what in $order; do
       if [ "$what" = run ]; then
         out=$(timeout 600 "$COMP" run "$ADDR" bench "$TMP/top.clusterd")
+        runout=$out
         echo "  round $r: $out"
         echo "$out" | awk '{print $2}' >>"$TMP/run.$n"
       else
@@ -153,6 +157,17 @@ phase() { # N: measure the registry as it is (N clusters)
     done
   done
   HWM[$n]=$(status_kb "$PID" VmHWM); ANON[$n]=$(status_kb "$PID" RssAnon); FILE[$n]=$(status_kb "$PID" RssFile)
+  # Every standing of the last run, read back in full (after VmHWM: the
+  # reads are not what the memory target is about).
+  local rid
+  rid=$(echo "$runout" | awk '{print $NF}')
+  : >"$TMP/st.$n"
+  for r in $(seq "$ROUNDS"); do
+    so=$(timeout 600 "$COMP" standings "$ADDR" "$rid") || { echo "$so" >&2; exit 1; }
+    echo "  standings round $r: $so"
+    echo "$so" | awk '{print $2}' >>"$TMP/st.$n"
+  done
+  STAND[$n]=$(median <"$TMP/st.$n")
   MAP[$n]=$(map_rss "$PID")
   echo "  clusterd after the runs: VmHWM ${HWM[$n]} kB; now RssAnon ${ANON[$n]} kB, RssFile ${FILE[$n]} kB of which the LMDB map ${MAP[$n]} kB"
   RUN[$n]=$(median <"$TMP/run.$n"); SCANT[$n]=$(median <"$TMP/scan.$n")
@@ -228,3 +243,4 @@ s=$(ratio "${E2E[$LARGE]}" "${RUN[$LARGE]}")
 m=$(yes_if "${RUN[$LARGE]} < ${E2E[$LARGE]}")
 echo "pandas end to end at $LARGE: ${E2E[$LARGE]} s (export ${EXPORT[$LARGE]} s + script ${PANDAS[$LARGE]} s) vs RunCompetition ${RUN[$LARGE]} s: clusterd $s x faster (target: faster): $m"
 echo "pandas script alone (no export) at $LARGE: ${PANDAS[$LARGE]} s"
+echo "every standing of a $LARGE-cluster run through ListStandings: ${STAND[$LARGE]} s, $(awk -v n="$LARGE" -v t="${STAND[$LARGE]}" 'BEGIN{printf "%.0f", n / t}') standings/s (target >= 1000000/s; $SMALL: ${STAND[$SMALL]} s)"
