@@ -75,6 +75,25 @@ static size_t ctl_criteria(const Clusters__V1__Run *run, const char ***out)
 	return n;
 }
 
+/* What to say of a standing: the decision of the last round it took part
+ * in when it is more than "selected by score" (a quota passed it over, it
+ * led its industry, ...), else the exclusion reason of runs stored before
+ * decisions. */
+static const char *ctl_note(const Clusters__V1__Standing *s)
+{
+	const Clusters__V1__Decision *d = NULL;
+	for (size_t i = 0; i < s->n_rounds; i++)
+		if (s->rounds[i]->decision && s->rounds[i]->decision->code !=
+		    CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER)
+			d = s->rounds[i]->decision;
+	if (!d)
+		return s->excluded_reason;
+	if (d->code ==
+	    CLUSTERS__V1__DECISION_CODE__DECISION_CODE_SELECTED_BY_SCORE)
+		return "";
+	return d->text;
+}
+
 static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 {
 	static const char *const hdr[] = { "RANK", "CLUSTER", "NAME",
@@ -92,8 +111,9 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 		ctl_table_add_col(t, "CHANGE");
 		if (sens) {
 			ctl_table_add_col(t, "RANK P5-P95");
-			ctl_table_add_col(t, exact ? "SELECTED SHARE"
-			                            : "SELECTED %");
+			/* The share of samples in which the final round
+			 * selected it; per round: run standings --round. */
+			ctl_table_add_col(t, exact ? "WON SHARE" : "WON %");
 		}
 		ctl_table_add_col(t, "NOTE");
 	}
@@ -142,7 +162,7 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 			ctl_table_cell(t, "%s", "");
 			ctl_table_cell(t, "%s", "");
 		}
-		ctl_table_cell(t, "%s", s->excluded_reason);
+		ctl_table_cell(t, "%s", ctl_note(s));
 		ctl_table_end_row(t);
 	}
 	free(crit);

@@ -592,11 +592,11 @@ static void test_competition_input(void **state)
 	assert_int_equal(ctl("competition", "run", "emp", "--samples", "20",
 	                     "--jitter", "10", "--seed", "1", "--csv", NULL),
 	                 0);
-	has(out, ",RANK P5-P95,SELECTED SHARE,NOTE\n");
+	has(out, ",RANK P5-P95,WON SHARE,NOTE\n");
 	assert_null(strchr(out, '%'));
 	assert_int_equal(ctl("competition", "run", "emp", "--samples", "20",
 	                     "--jitter", "10", "--seed", "1", NULL), 0);
-	has(out, "SELECTED %");
+	has(out, "WON %");
 	free(score);
 	free(norm);
 	free(run);
