@@ -85,8 +85,10 @@ def setup_data(srv):
         create(pb.CreateClusterRequest(cluster=c), timeout=30)
     cc = srv.unary(COMP + "CreateCompetition", cpb.CreateCompetitionRequest,
                    cpb.Competition)
+    stopped = one_round("stopped", "bk_loop")
+    stopped.plugin_timeout.seconds = 1  # the plugin is stopped: FAILED
     for comp in [explain_def(), one_round("fast", "indicator", indicator="x"),
-                 one_round("slow", "bk_loop"),
+                 one_round("slow", "bk_loop"), stopped,
                  one_round("survive", "indicator", indicator="y")]:
         cc(cpb.CreateCompetitionRequest(competition=comp), timeout=30)
 
@@ -400,6 +402,24 @@ class Runs(Base):
         self.assertIn(r.id, ls.stdout)
         ok = self.ctl("run", "list", "--state", "succeeded")
         self.assertNotIn(r.id, ok.stdout)
+
+    def test_competition_run_failures(self):
+        p = self.ctl("competition", "run", "stopped")
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stderr, r"clusterctl: DEADLINE_EXCEEDED: run "
+                         r"stopped-\S+ failed: ")
+        self.assertEqual(p.stdout, "")
+        p = self.ctl("competition", "run", "nope")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("clusterctl: NOT_FOUND: ", p.stderr)
+        self.assertNotIn("run watch", p.stderr)
+        # A deadline too short for StartRun itself: the run may exist.
+        p = self.ctl("--timeout", "1ms", "competition", "run", "fast")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("clusterctl: DEADLINE_EXCEEDED", p.stderr)
+        self.assertIn("the run may have started on the server: look for "
+                      "it with 'clusterctl run list --competition fast "
+                      "--state running'", p.stderr)
 
     def test_list_state_refused(self):
         p = self.ctl("run", "list", "--state", "done")
