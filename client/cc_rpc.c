@@ -69,6 +69,14 @@ CC_UNARY(cc_delete_run, Clusters__V1__DeleteRunRequest,
          clusters__v1__delete_run_response__descriptor,
          CC_COMPETITIONS "DeleteRun")
 
+CC_UNARY(cc_start_run, Clusters__V1__StartRunRequest, Clusters__V1__Run,
+         clusters__v1__run__descriptor, CC_COMPETITIONS "StartRun")
+CC_UNARY(cc_cancel_run, Clusters__V1__CancelRunRequest, Clusters__V1__Run,
+         clusters__v1__run__descriptor, CC_COMPETITIONS "CancelRun")
+CC_UNARY(cc_explain_standing, Clusters__V1__ExplainStandingRequest,
+         Clusters__V1__Explanation, clusters__v1__explanation__descriptor,
+         CC_COMPETITIONS "ExplainStanding")
+
 CC_UNARY(cc_list_standings, Clusters__V1__ListStandingsRequest,
          Clusters__V1__ListStandingsResponse,
          clusters__v1__list_standings_response__descriptor,
@@ -151,16 +159,11 @@ int cc_run_competition_open(cc_client_t *c, const cc_opts_t *o,
 	                      &clusters__v1__run_event__descriptor, out, st);
 }
 
-int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
-                       const Clusters__V1__RunCompetitionRequest *req,
-                       cc_progress_cb cb, void *ud,
-                       Clusters__V1__Run **run, cc_status_t *st)
+/* Reads a stream of RunEvent: progress to cb (may be NULL), the one Run
+ * into *run; frees r. A stream that ends OK without a Run is INTERNAL. */
+static int cc_run_events(cc_reader_t *r, cc_progress_cb cb, void *ud,
+                         Clusters__V1__Run **run, cc_status_t *st)
 {
-	*run = NULL;
-	cc_reader_t *r;
-	int rc = cc_run_competition_open(c, o, req, &r, st);
-	if (rc)
-		return rc;
 	ProtobufCMessage *m;
 	while (cc_reader_next(r, &m)) {
 		Clusters__V1__RunEvent *ev = (Clusters__V1__RunEvent *)m;
@@ -176,7 +179,7 @@ int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
 		}
 		cc_msg_free(m);
 	}
-	rc = cc_reader_close(r, st);
+	int rc = cc_reader_close(r, st);
 	if (rc == CC_OK && !*run)
 		rc = cc_st_set(st, CC_INTERNAL,
 		               "the run stream ended without a run");
@@ -185,6 +188,36 @@ int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
 		*run = NULL;
 	}
 	return rc;
+}
+
+int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
+                       const Clusters__V1__RunCompetitionRequest *req,
+                       cc_progress_cb cb, void *ud,
+                       Clusters__V1__Run **run, cc_status_t *st)
+{
+	*run = NULL;
+	cc_reader_t *r;
+	int rc = cc_run_competition_open(c, o, req, &r, st);
+	return rc ? rc : cc_run_events(r, cb, ud, run, st);
+}
+
+int cc_watch_run_open(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__WatchRunRequest *req,
+                      cc_reader_t **out, cc_status_t *st)
+{
+	return cc_reader_open(c, o, CC_COMPETITIONS "WatchRun",
+	                      (const ProtobufCMessage *)req,
+	                      &clusters__v1__run_event__descriptor, out, st);
+}
+
+int cc_watch_run(cc_client_t *c, const cc_opts_t *o,
+                 const Clusters__V1__WatchRunRequest *req, cc_progress_cb cb,
+                 void *ud, Clusters__V1__Run **run, cc_status_t *st)
+{
+	*run = NULL;
+	cc_reader_t *r;
+	int rc = cc_watch_run_open(c, o, req, &r, st);
+	return rc ? rc : cc_run_events(r, cb, ud, run, st);
 }
 
 int cc_health_watch_open(cc_client_t *c, const cc_opts_t *o,

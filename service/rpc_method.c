@@ -2,6 +2,7 @@
 
 #include "rpc_audit.h"
 #include "rpc_competition.h"
+#include "rpc_explain.h"
 #include "rpc_export.h"
 #include "rpc_health.h"
 #include "rpc_import.h"
@@ -61,6 +62,9 @@ static const rpc_method_t methods[] = {
 	{COMP "WatchRun", COMP_SVC, RPC_SERVER_STREAM, rpc_run_watch, 0, R},
 	{COMP "CancelRun", COMP_SVC, RPC_UNARY, rpc_run_cancel, 0, E},
 	{COMP "ListStandings", COMP_SVC, RPC_UNARY, rpc_standings_list, 0, R},
+	/* Reader, judges included: runs are results (docs/security.md). */
+	{COMP "ExplainStanding", COMP_SVC, RPC_UNARY, rpc_explain_standing, 0,
+	 R},
 
 	{PLUG "ListPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_list, 0, R},
 	{PLUG "ReloadPlugins", PLUG_SVC, RPC_UNARY, rpc_plugins_reload, 0, A},

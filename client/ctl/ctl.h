@@ -42,6 +42,8 @@ typedef struct ctl {
 	const char *tls_ca, *tls_cert, *tls_key, *tls_server_name;
 	const char *token, *token_file;
 	cc_client_t *cli;    /* opened on first use */
+	char progress_last[160]; /* the stage and round last shown as a
+	                          * plain line (stderr not a terminal) */
 } ctl_t;
 
 /* Options every command accepts after its name, as well as before it. */
@@ -115,13 +117,19 @@ int ctl_print_json(const ProtobufCMessage *m);
 struct ctl_table;
 void ctl_print_table(const ctl_t *ctl, const struct ctl_table *t);
 
-/* Progress on stderr when it is a terminal: a line ("importing 10/100") or
- * a bar. ctl_progress_end clears it. */
+/* Progress on stderr when it is a terminal: a line ("importing 10/100").
+ * ctl_progress_end clears it. */
 void ctl_progress_line(ctl_t *ctl, const char *what, size_t done,
                        size_t total);
-void ctl_progress_bar(ctl_t *ctl, const char *stage, int64_t done,
-                      int64_t total);
+/* A run's progress: on a terminal a bar redrawn in place (the stage,
+ * done/total, elapsed, the time left); else one plain line on stderr each
+ * time the stage or the round changes. */
+void ctl_progress_run(ctl_t *ctl, const Clusters__V1__Progress *p);
 void ctl_progress_end(ctl_t *ctl);
+/* A duration for people: "850ms", "12.3s", "4m05s", "2h03m". */
+void ctl_fmt_ms(char *buf, size_t len, int64_t ms);
+/* A google.protobuf.Duration in milliseconds (0 for NULL). */
+int64_t ctl_dur_ms(const void *duration);
 
 /* "2023-05-01 10:00:00" (UTC) or "" for an absent time. */
 void ctl_fmt_time(char *buf, size_t len, const void *timestamp);
@@ -157,6 +165,27 @@ int ctl_print_competition(ctl_t *ctl, const Clusters__V1__Competition *c);
 /* Name of an enum value, or its number. buf holds 16 bytes. */
 const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v,
                           char *buf, size_t len);
+/* The same without the enum's prefix: "SUCCEEDED" for RUN_STATE_SUCCEEDED,
+ * "OUTSIDE_TOP_N" for DECISION_CODE_OUTSIDE_TOP_N. */
+const char *ctl_enum_short(const ProtobufCEnumDescriptor *d, int v,
+                           char *buf, size_t len);
+
+/* A command's options when it has only the common ones and one positional
+ * argument (into *id). CTL_OK, a usage error, or -1 after --help. */
+int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
+               const char *help, const char **id);
+
+/* Paging options of "competition list" and "run list" (with_comp: also
+ * --competition and --state). CTL_OK, a usage error, or -1 after --help. */
+typedef struct ctl_paging {
+	int32_t page_size;
+	const char *page_token;
+	int all;
+	const char *competition;
+	const char *state;
+} ctl_paging_t;
+int ctl_paging_opts(ctl_t *ctl, const char *cmd, int argc, char **argv,
+                    const char *help, int with_comp, ctl_paging_t *p);
 
 /* Commands. argv[0] is the command name ("cluster", ...). */
 int ctl_cmd_cluster(ctl_t *ctl, int argc, char **argv);
@@ -167,6 +196,16 @@ int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
 void ctl_num(char *buf, size_t len, double v, int exact);
 /* clusterctl run standings (ctl_standings.c). */
 int ctl_run_standings(ctl_t *ctl, int argc, char **argv);
+/* Watches run id (ctl_run.c) with the deadline timeout_ms (< 0 = none):
+ * the progress, then the run. Returns CTL_OK with *run for a run that
+ * SUCCEEDED; CTL_FAIL otherwise, having printed why: the run's status for
+ * a FAILED or CANCELLED run (*run set, so the caller may print it too),
+ * the call's status, and when the deadline ended the watch, how to
+ * follow the run, which goes on on the server. */
+int ctl_run_follow(ctl_t *ctl, const char *id, int64_t timeout_ms,
+                   Clusters__V1__Run **run);
+/* Monotonic milliseconds. */
+int64_t ctl_now_ms(void);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);

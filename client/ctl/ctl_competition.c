@@ -1,4 +1,5 @@
-/* clusterctl competition ... and run ...: the CompetitionService. */
+/* clusterctl competition ...: the CompetitionService's competitions (the
+ * run commands are in ctl_run.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,26 +22,18 @@ static const char ctl_comp_help[] =
 	"  validate FILE        check definitions, store nothing\n"
 	"  evaluate FILE [--cluster ID]... [--samples N] [--jitter PCT]\n"
 	"                       run a definition inline, store nothing\n"
-	"  run ID [--samples N] [--jitter PCT] [--seed S]\n"
+	"  run ID [--samples N] [--jitter PCT] [--seed S] [--detach]\n"
 	"                       run it and show the standings; --samples\n"
 	"                       adds a Monte Carlo sensitivity analysis with\n"
-	"                       weights jittered by up to PCT percent\n";
-
-static const char ctl_run_help[] =
-	"Usage: clusterctl run SUBCOMMAND ...\n"
-	"\n"
-	"  get ID                      show a stored run\n"
-	"  list [--competition ID] [--page-size N] [--page-token T] [--all]\n"
-	"  delete ID                   delete a stored run\n"
-	"  standings RUN [filters] [--all] [--json|--csv]\n"
-	"                              every standing of a run, in pages\n"
-	"                              (clusterctl run standings --help)\n";
+	"                       weights jittered by up to PCT percent. The\n"
+	"                       run is the server's: when --timeout ends the\n"
+	"                       wait it goes on (clusterctl run watch ID).\n"
+	"                       --detach: start it, print its id, return\n";
 
 enum { OPT_PAGE_SIZE = 1, OPT_PAGE_TOKEN, OPT_ALL, OPT_SAMPLES, OPT_JITTER,
-       OPT_SEED, OPT_COMPETITION, OPT_MASK, OPT_ETAG };
+       OPT_SEED, OPT_COMPETITION, OPT_MASK, OPT_ETAG, OPT_STATE, OPT_DETACH };
 
-/* Options: only the common ones; one positional argument. */
-static int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
+int ctl_id_arg(ctl_t *ctl, const char *cmd, int argc, char **argv,
                       const char *help, const char **id)
 {
 	static const struct option o[] = { CTL_COMMON_OPTS, { 0 } };
@@ -203,23 +196,15 @@ static int ctl_comp_delete(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* Shared by "competition list" and "run list": paging options. */
-typedef struct ctl_paging {
-	int32_t page_size;
-	const char *page_token;
-	int all;
-	const char *competition;
-} ctl_paging_t;
-
-static int ctl_paging_opts(ctl_t *ctl, const char *cmd, int argc,
-                           char **argv, const char *help, int with_comp,
-                           ctl_paging_t *p)
+int ctl_paging_opts(ctl_t *ctl, const char *cmd, int argc, char **argv,
+                    const char *help, int with_comp, ctl_paging_t *p)
 {
 	static const struct option o[] = {
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "page-token", required_argument, NULL, OPT_PAGE_TOKEN },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "competition", required_argument, NULL, OPT_COMPETITION },
+		{ "state", required_argument, NULL, OPT_STATE },
 		CTL_COMMON_OPTS, { 0 } };
 	int c, rc = CTL_OK;
 	long v;
@@ -235,6 +220,12 @@ static int ctl_paging_opts(ctl_t *ctl, const char *cmd, int argc,
 				return ctl_usage(cmd, "unknown option "
 				                 "'--competition'");
 			p->competition = optarg;
+			break;
+		case OPT_STATE:
+			if (!with_comp)
+				return ctl_usage(cmd, "unknown option "
+				                 "'--state'");
+			p->state = optarg;
 			break;
 		case OPT_PAGE_SIZE:
 			if ((rc = ctl_parse_int(cmd, "--page-size", optarg, 1,
@@ -306,9 +297,56 @@ static int ctl_comp_list(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-static void ctl_on_progress(const Clusters__V1__Progress *p, void *ud)
+/* StartRun with --timeout's deadline (the client default without one),
+ * then, unless detach, a watch with what is left of it. */
+static int ctl_comp_start(ctl_t *ctl, Clusters__V1__StartRunRequest *req,
+                          int detach)
 {
-	ctl_progress_bar(ud, p->stage, p->done, p->total);
+	cc_client_t *cli = ctl_client(ctl);
+	if (!cli)
+		return CTL_FAIL;
+	int64_t budget = !ctl->timeout_set ? CC_DEFAULT_TIMEOUT_MS
+	                 : ctl->timeout_ms;
+	int64_t t0 = ctl_now_ms();
+	cc_opts_t o = { budget };
+	Clusters__V1__Run *run;
+	cc_status_t st;
+	int rc = cc_start_run(cli, &o, req, &run, &st);
+	if (rc == CC_DEADLINE_EXCEEDED) {
+		ctl_rpc_fail(&st);
+		return ctl_fail(CTL_FAIL, "the run may have started on the "
+		                "server: look for it with 'clusterctl run list "
+		                "--competition %s --state running', or give a "
+		                "larger --timeout", req->competition_id);
+	}
+	if (rc)
+		return ctl_rpc_fail(&st);
+	if (detach) {
+		if (ctl->fmt == CTL_JSON) {
+			rc = ctl_print_json((const ProtobufCMessage *)run);
+		} else {
+			/* The id alone on stdout, for scripts. */
+			printf("%s\n", run->id);
+			fprintf(stderr, "started run %s; follow it with "
+			        "'clusterctl run watch %s'\n", run->id,
+			        run->id);
+		}
+		cc_msg_free(run);
+		return rc;
+	}
+	char id[256];
+	snprintf(id, sizeof(id), "%s", run->id);
+	cc_msg_free(run);
+	if (budget > 0) {
+		budget -= ctl_now_ms() - t0;
+		if (budget < 1)
+			budget = 1;
+	}
+	rc = ctl_run_follow(ctl, id, budget, &run);
+	if (!rc)
+		rc = ctl_print_run(ctl, run);
+	cc_msg_free(run);
+	return rc;
 }
 
 static int ctl_comp_run(ctl_t *ctl, int argc, char **argv)
@@ -317,16 +355,18 @@ static int ctl_comp_run(ctl_t *ctl, int argc, char **argv)
 		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "jitter", required_argument, NULL, OPT_JITTER },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "detach", no_argument, NULL, OPT_DETACH },
 		CTL_COMMON_OPTS, { 0 } };
 	const char *cmd = "competition run";
 	Clusters__V1__SensitivityOptions so =
 		CLUSTERS__V1__SENSITIVITY_OPTIONS__INIT;
-	int c, rc = CTL_OK, sens = 0;
+	int c, rc = CTL_OK, sens = 0, detach = 0;
 	long v;
 	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
 		switch (c) {
 		case 'h': fputs(ctl_comp_help, stdout); return CTL_OK;
 		case '?': return rc;
+		case OPT_DETACH: detach = 1; break;
 		case OPT_SAMPLES:
 			if ((rc = ctl_parse_int(cmd, "--samples", optarg, 0,
 			                        1000000, &v)))
@@ -357,24 +397,11 @@ static int ctl_comp_run(ctl_t *ctl, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ctl_usage(cmd, "%s: expected one competition id", cmd);
-	cc_client_t *cli = ctl_client(ctl);
-	if (!cli)
-		return CTL_FAIL;
-	Clusters__V1__RunCompetitionRequest req =
-		CLUSTERS__V1__RUN_COMPETITION_REQUEST__INIT;
+	Clusters__V1__StartRunRequest req = CLUSTERS__V1__START_RUN_REQUEST__INIT;
 	req.competition_id = argv[optind];
 	if (sens)
 		req.sensitivity = &so;
-	Clusters__V1__Run *run;
-	cc_status_t st;
-	rc = cc_run_competition(cli, ctl_opts(ctl), &req, ctl_on_progress, ctl,
-	                        &run, &st);
-	ctl_progress_end(ctl);
-	if (rc)
-		return ctl_rpc_fail(&st);
-	rc = ctl_print_run(ctl, run);
-	cc_msg_free(run);
-	return rc;
+	return ctl_comp_start(ctl, &req, detach);
 }
 
 int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
@@ -387,116 +414,5 @@ int ctl_cmd_competition(ctl_t *ctl, int argc, char **argv)
 		{ "evaluate", ctl_comp_evaluate },
 	};
 	return ctl_dispatch(ctl, "competition", ctl_comp_help, subs,
-	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
-}
-
-static int ctl_run_get(ctl_t *ctl, int argc, char **argv)
-{
-	const char *id = NULL;
-	int rc = ctl_id_arg(ctl, "run get", argc, argv, ctl_run_help, &id);
-	if (rc)
-		return rc < 0 ? CTL_OK : rc;
-	cc_client_t *cli = ctl_client(ctl);
-	if (!cli)
-		return CTL_FAIL;
-	Clusters__V1__GetRunRequest req = CLUSTERS__V1__GET_RUN_REQUEST__INIT;
-	Clusters__V1__Run *run;
-	cc_status_t st;
-	req.id = (char *)id;
-	if (cc_get_run(cli, ctl_opts(ctl), &req, &run, &st))
-		return ctl_rpc_fail(&st);
-	rc = ctl_print_run(ctl, run);
-	cc_msg_free(run);
-	return rc;
-}
-
-static int ctl_run_list(ctl_t *ctl, int argc, char **argv)
-{
-	ctl_paging_t p;
-	int rc = ctl_paging_opts(ctl, "run list", argc, argv, ctl_run_help, 1,
-	                         &p);
-	if (rc)
-		return rc < 0 ? CTL_OK : rc;
-	cc_client_t *cli = ctl_client(ctl);
-	if (!cli)
-		return CTL_FAIL;
-	static const char *const hdr[] = { "ID", "COMPETITION", "CREATED",
-	                                   "CANDIDATES", "SELECTED" };
-	ctl_table_t *t = ctl_table_create(5, hdr);
-	Clusters__V1__ListRunsRequest req = CLUSTERS__V1__LIST_RUNS_REQUEST__INIT;
-	req.page_size = p.page_size;
-	req.page_token = (char *)(p.page_token ? p.page_token : "");
-	req.competition_id = (char *)(p.competition ? p.competition : "");
-	char *token = NULL;
-	do {
-		Clusters__V1__ListRunsResponse *resp;
-		cc_status_t st;
-		if (cc_list_runs(cli, ctl_opts(ctl), &req, &resp, &st)) {
-			rc = ctl_rpc_fail(&st);
-			break;
-		}
-		if (ctl->fmt == CTL_JSON)
-			ctl_print_json((const ProtobufCMessage *)resp);
-		for (size_t i = 0; t && i < resp->n_runs; i++) {
-			const Clusters__V1__Run *r = resp->runs[i];
-			char when[32];
-			ctl_fmt_time(when, sizeof(when), r->create_time);
-			ctl_table_cell(t, "%s", r->id);
-			ctl_table_cell(t, "%s", r->competition_id);
-			ctl_table_cell(t, "%s", when);
-			ctl_table_cell(t, "%d", r->candidates);
-			ctl_table_cell(t, "%d",
-			               r->summary ? r->summary->selected : 0);
-			ctl_table_end_row(t);
-		}
-		free(token);
-		token = resp->next_page_token[0]
-		                ? strdup(resp->next_page_token) : NULL;
-		cc_msg_free(resp);
-		req.page_token = token;
-	} while (p.all && token);
-	if (!rc && t && ctl->fmt != CTL_JSON) {
-		ctl_print_table(ctl, t);
-		if (token && !p.all)
-			fprintf(stderr, "more: --page-token %s\n", token);
-	}
-	free(token);
-	ctl_table_destroy(t);
-	return rc;
-}
-
-static int ctl_run_delete(ctl_t *ctl, int argc, char **argv)
-{
-	const char *id = NULL;
-	int rc = ctl_id_arg(ctl, "run delete", argc, argv, ctl_run_help, &id);
-	if (rc)
-		return rc < 0 ? CTL_OK : rc;
-	cc_client_t *cli = ctl_client(ctl);
-	if (!cli)
-		return CTL_FAIL;
-	Clusters__V1__DeleteRunRequest req =
-		CLUSTERS__V1__DELETE_RUN_REQUEST__INIT;
-	Clusters__V1__DeleteRunResponse *resp;
-	cc_status_t st;
-	req.id = (char *)id;
-	if (cc_delete_run(cli, ctl_opts(ctl), &req, &resp, &st))
-		return ctl_rpc_fail(&st);
-	if (ctl->fmt == CTL_JSON)
-		rc = ctl_print_json((const ProtobufCMessage *)resp);
-	else if (ctl->fmt == CTL_TABLE)
-		printf("deleted %s\n", id);
-	cc_msg_free(resp);
-	return rc;
-}
-
-int ctl_cmd_run(ctl_t *ctl, int argc, char **argv)
-{
-	static const ctl_sub_t subs[] = {
-		{ "get", ctl_run_get },
-		{ "list", ctl_run_list },
-		{ "delete", ctl_run_delete },
-		{ "standings", ctl_run_standings },
-	};
-	return ctl_dispatch(ctl, "run", ctl_run_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cc_json.h"
 #include "ctl.h"
 #include "ctl_table.h"
+#include "google/protobuf/duration.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
 #define CTL_DEFAULT_SERVER "127.0.0.1:50051"
@@ -20,7 +22,8 @@ static const char ctl_help[] =
 	"Options (also accepted after the command):\n"
 	"  --server ADDR     server address (default " CTL_DEFAULT_SERVER
 	", env CLUSTERD_SERVER)\n"
-	"  --timeout SECONDS deadline of each call (default 30; 0 = none)\n"
+	"  --timeout SECONDS deadline of each call (default 30; 0 = none;\n"
+	"                    units allowed: 500ms, 90s, 5m, 1h)\n"
 	"  --tls             connect with TLS, verifying the server with the\n"
 	"                    system's CAs (env CLUSTERCTL_TLS=1)\n"
 	"  --tls-ca FILE     TLS, verifying the server with these PEM CAs\n"
@@ -43,7 +46,7 @@ static const char ctl_help[] =
 	"Commands:\n"
 	"  cluster create|get|list|update|delete|import|export\n"
 	"  competition create|get|list|update|delete|run\n"
-	"  run get|list|delete\n"
+	"  run get|list|watch|cancel|explain|standings|delete\n"
 	"  plugin list|reload\n"
 	"  health [SERVICE]\n"
 	"  audit list\n"
@@ -182,6 +185,15 @@ int ctl_common_opt(ctl_t *ctl, int code, const char *arg)
 		char *end;
 		errno = 0;
 		double s = strtod(arg, &end);
+		/* Seconds, or with a unit: 500ms, 90s, 5m, 1h. */
+		if (!strcmp(end, "ms"))
+			s /= 1000, end += 2;
+		else if (!strcmp(end, "s"))
+			end++;
+		else if (!strcmp(end, "m"))
+			s *= 60, end++;
+		else if (!strcmp(end, "h"))
+			s *= 3600, end++;
 		if (!*arg || *end || errno || !(s >= 0) || s > 1e7)
 			return ctl_usage(NULL, "--timeout: '%s' is not a number "
 			                 "of seconds", arg);
@@ -305,21 +317,73 @@ void ctl_progress_line(ctl_t *ctl, const char *what, size_t done,
 	fflush(stderr);
 }
 
-void ctl_progress_bar(ctl_t *ctl, const char *stage, int64_t done,
-                      int64_t total)
+int64_t ctl_now_ms(void)
 {
-	if (!ctl->progress)
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int64_t ctl_dur_ms(const void *duration)
+{
+	const Google__Protobuf__Duration *d = duration;
+	return d ? d->seconds * 1000 + d->nanos / 1000000 : 0;
+}
+
+void ctl_fmt_ms(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 1000)
+		snprintf(buf, len, "%lldms", (long long)ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lldm%02llds", (long long)(ms / 60000),
+		         (long long)(ms / 1000 % 60));
+	else
+		snprintf(buf, len, "%lldh%02lldm", (long long)(ms / 3600000),
+		         (long long)(ms / 60000 % 60));
+}
+
+void ctl_progress_run(ctl_t *ctl, const Clusters__V1__Progress *p)
+{
+	char el[32], left[64] = "", what[160];
+	const char *stage = p->stage && p->stage[0] ? p->stage : "running";
+	ctl_fmt_ms(el, sizeof(el), ctl_dur_ms(p->elapsed));
+	if (p->time_left) {
+		char t[24];
+		ctl_fmt_ms(t, sizeof(t), ctl_dur_ms(p->time_left));
+		snprintf(left, sizeof(left), ", about %s left", t);
+	}
+	snprintf(what, sizeof(what), "%s%s%s", stage,
+	         p->round && p->round[0] ? " " : "",
+	         p->round && p->round[0] ? p->round : "");
+	if (!ctl->progress) {
+		/* A log, not a display: a line when the stage changes. */
+		if (!strcmp(what, ctl->progress_last))
+			return;
+		snprintf(ctl->progress_last, sizeof(ctl->progress_last), "%s",
+		         what);
+		fprintf(stderr, "progress: %s %lld/%lld, %s elapsed%s\n", what,
+		        (long long)p->done, (long long)p->total, el, left);
+		fflush(stderr);
 		return;
+	}
 	const int width = 30;
-	int fill = total > 0 ? (int)(done * width / total) : 0;
+	double f = p->fraction > 0 ? p->fraction
+	           : p->total > 0 ? (double)p->done / (double)p->total : 0;
+	int fill = (int)(f * width);
 	if (fill > width)
 		fill = width;
+	if (fill < 0)
+		fill = 0;
 	fputc('\r', stderr);
 	fputc('[', stderr);
 	for (int i = 0; i < width; i++)
 		fputc(i < fill ? '#' : '.', stderr);
-	fprintf(stderr, "] %s %lld/%lld\033[K", stage ? stage : "",
-	        (long long)done, (long long)total);
+	fprintf(stderr, "] %s %lld/%lld, %s elapsed%s\033[K", what,
+	        (long long)p->done, (long long)p->total, el, left);
 	fflush(stderr);
 }
 

@@ -17,6 +17,23 @@ const char *ctl_enum_name(const ProtobufCEnumDescriptor *d, int v, char *buf,
 	return buf;
 }
 
+const char *ctl_enum_short(const ProtobufCEnumDescriptor *d, int v,
+                           char *buf, size_t len)
+{
+	const char *n = ctl_enum_name(d, v, buf, len);
+	/* The prefix is the common start of the first two names. */
+	if (d->n_values < 2 || n == buf)
+		return n;
+	const char *a = d->values[0].name, *b = d->values[1].name;
+	size_t k = 0, cut = 0;
+	while (a[k] && a[k] == b[k]) {
+		if (a[k] == '_')
+			cut = k + 1;
+		k++;
+	}
+	return strncmp(n, a, cut) ? n : n + cut;
+}
+
 /* exact (CSV, data for other programs): the shortest form that reads back
  * to the same double. Else, for people, a short precision. */
 void ctl_num(char *buf, size_t len, double v, int exact)
@@ -188,6 +205,89 @@ static void ctl_groups(const char *title, Clusters__V1__GroupCount **g,
 	ctl_table_destroy(t);
 }
 
+/* A decision code in words, for counts ("3 outside the top n"). */
+static const char *ctl_decision_words(int code)
+{
+	switch (code) {
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_SELECTED_BY_SCORE:
+		return "selected by score";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_SELECTED_AS_INDUSTRY_LEADER:
+		return "selected as industry leader";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_PASSED_OVER_BY_QUOTA:
+		return "passed over by a quota";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_BELOW_MIN_SCORE:
+		return "below the minimum score";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_OUTSIDE_TOP_N:
+		return "outside the top n";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_NOT_ELIGIBLE:
+		return "not eligible";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_MISSING_SCORE:
+		return "missing a score";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_NOT_FINITE:
+		return "without a finite score";
+	case CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER:
+		return "out in an earlier round";
+	default:
+		return "undecided";
+	}
+}
+
+/* State, error, times, live progress and the rounds' funnels. */
+static void ctl_run_head(const Clusters__V1__Run *run)
+{
+	char b[16], t1[32], t2[32], d[32];
+	if (run->state) {
+		printf("state: %s", ctl_enum_short(
+			&clusters__v1__run_state__descriptor, run->state, b,
+			sizeof(b)));
+		ctl_fmt_time(t1, sizeof(t1), run->start_time);
+		ctl_fmt_time(t2, sizeof(t2), run->end_time);
+		if (t1[0])
+			printf(", started %s UTC", t1);
+		if (t2[0])
+			printf(", ended %s UTC", t2);
+		if (run->start_time && run->end_time) {
+			int64_t ms = (run->end_time->seconds -
+			              run->start_time->seconds) * 1000 +
+			             (run->end_time->nanos -
+			              run->start_time->nanos) / 1000000;
+			ctl_fmt_ms(d, sizeof(d), ms);
+			printf(" (took %s)", d);
+		}
+		if (run->principal[0])
+			printf(", by %s", run->principal);
+		fputc('\n', stdout);
+	}
+	if (run->error && run->error->code)
+		printf("error: %s: %s\n", cc_status_name(run->error->code),
+		       run->error->message);
+	const Clusters__V1__Progress *p = run->progress;
+	if (p && (run->state == CLUSTERS__V1__RUN_STATE__RUN_STATE_QUEUED ||
+	          run->state == CLUSTERS__V1__RUN_STATE__RUN_STATE_RUNNING)) {
+		ctl_fmt_ms(d, sizeof(d), ctl_dur_ms(p->elapsed));
+		printf("progress: %.0f%%, %s%s%s %lld/%lld, %s elapsed",
+		       p->fraction * 100, p->stage,
+		       p->round[0] ? " round " : "", p->round,
+		       (long long)p->done, (long long)p->total, d);
+		if (p->time_left) {
+			ctl_fmt_ms(d, sizeof(d), ctl_dur_ms(p->time_left));
+			printf(", about %s left", d);
+		}
+		fputc('\n', stdout);
+	}
+	for (size_t i = 0; i < run->n_rounds; i++) {
+		const Clusters__V1__RoundStats *r = run->rounds[i];
+		printf("round %s: %d candidates -> %d eligible -> %d ranked -> "
+		       "%d selected", r->round, r->candidates, r->eligible,
+		       r->ranked, r->selected);
+		for (size_t k = 0; k < r->n_decisions; k++)
+			printf("%s%d %s", k ? ", " : "; ",
+			       r->decisions[k]->count,
+			       ctl_decision_words(r->decisions[k]->code));
+		fputc('\n', stdout);
+	}
+}
+
 int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 {
 	if (ctl->fmt == CTL_JSON)
@@ -211,6 +311,7 @@ int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 		printf(", %s UTC", when);
 	printf(", data version %llu, %d candidates\n",
 	       (unsigned long long)run->data_version, run->candidates);
+	ctl_run_head(run);
 	if (run->baseline_run_id[0])
 		printf("rank change against run %s\n", run->baseline_run_id);
 	for (size_t i = 0; i < run->n_plugins; i++)

@@ -203,7 +203,13 @@ int cc_delete_competition(cc_client_t *c, const cc_opts_t *o,
                           Clusters__V1__DeleteCompetitionResponse **resp,
                           cc_status_t *st);
 /* RunCompetition: a stream of Clusters__V1__RunEvent. The callback form
- * hands progress events to cb (may be NULL) and returns the final Run. */
+ * hands progress events to cb (may be NULL) and returns the final Run.
+ * The run is the server's job: it goes on when the call ends early (the
+ * deadline, a cancelled call); cc_watch_run or cc_get_run find it. Progress
+ * events do not carry the run's id: a caller that must be able to follow
+ * the run after its own deadline starts it with cc_start_run and watches it
+ * with cc_watch_run. A run that fails or is cancelled ends the call with
+ * the run's status. */
 int cc_run_competition_open(cc_client_t *c, const cc_opts_t *o,
                             const Clusters__V1__RunCompetitionRequest *req,
                             cc_reader_t **out, cc_status_t *st);
@@ -212,9 +218,31 @@ int cc_run_competition(cc_client_t *c, const cc_opts_t *o,
                        const Clusters__V1__RunCompetitionRequest *req,
                        cc_progress_cb cb, void *ud,
                        Clusters__V1__Run **run, cc_status_t *st);
+/* StartRun: queues a run and answers its head at once (state QUEUED or
+ * RUNNING; id set). */
+int cc_start_run(cc_client_t *c, const cc_opts_t *o,
+                 const Clusters__V1__StartRunRequest *req,
+                 Clusters__V1__Run **resp, cc_status_t *st);
+/* WatchRun: a stream of Clusters__V1__RunEvent of any run, from any point.
+ * The callback form hands progress events to cb (may be NULL) and returns
+ * the Run in its final state: CC_OK whatever that state is (look at
+ * run->state and run->error). An unknown id is CC_NOT_FOUND. Ending the
+ * call early (the deadline) leaves the run running. */
+int cc_watch_run_open(cc_client_t *c, const cc_opts_t *o,
+                      const Clusters__V1__WatchRunRequest *req,
+                      cc_reader_t **out, cc_status_t *st);
+int cc_watch_run(cc_client_t *c, const cc_opts_t *o,
+                 const Clusters__V1__WatchRunRequest *req, cc_progress_cb cb,
+                 void *ud, Clusters__V1__Run **run, cc_status_t *st);
+/* CancelRun: the Run as stored CANCELLED; CC_FAILED_PRECONDITION once it
+ * ended, CC_NOT_FOUND for an unknown id. */
+int cc_cancel_run(cc_client_t *c, const cc_opts_t *o,
+                  const Clusters__V1__CancelRunRequest *req,
+                  Clusters__V1__Run **resp, cc_status_t *st);
 int cc_get_run(cc_client_t *c, const cc_opts_t *o,
                const Clusters__V1__GetRunRequest *req,
                Clusters__V1__Run **resp, cc_status_t *st);
+/* req->state (RUN_STATE_UNSPECIFIED = every state) filters by state. */
 int cc_list_runs(cc_client_t *c, const cc_opts_t *o,
                  const Clusters__V1__ListRunsRequest *req,
                  Clusters__V1__ListRunsResponse **resp, cc_status_t *st);
@@ -237,6 +265,15 @@ int cc_list_standings(cc_client_t *c, const cc_opts_t *o,
                       const Clusters__V1__ListStandingsRequest *req,
                       Clusters__V1__ListStandingsResponse **resp,
                       cc_status_t *st);
+
+/* ExplainStanding: one cluster's standing in a round of a SUCCEEDED run
+ * (req->round "" = the last round it reached), criterion by criterion.
+ * CC_NOT_FOUND for an unknown run or a cluster without a standing in it,
+ * CC_FAILED_PRECONDITION for a run that did not succeed,
+ * CC_INVALID_ARGUMENT for bad ids or a round the run does not have. */
+int cc_explain_standing(cc_client_t *c, const cc_opts_t *o,
+                        const Clusters__V1__ExplainStandingRequest *req,
+                        Clusters__V1__Explanation **resp, cc_status_t *st);
 
 /* Every page of ListStandings in turn, for reading a whole run: each page
  * is decoded into an arena the pager owns and reuses (no malloc per

@@ -48,6 +48,35 @@ class Flags(unittest.TestCase):
                 self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
                 self.assertTrue(r.stderr.startswith("clusterd: "))
 
+    def test_run_flags_refused_exit_2_with_one_line(self):
+        """--run-workers, --run-queue, --run-timeout, --run-timeout-max:
+        a bad value is one line naming the flag, exit status 2, nothing
+        created."""
+        cases = [(["--run-workers", "0"], "--run-workers: '0'"),
+                 (["--run-workers", "65"], "in 1..64"),
+                 (["--run-workers", "many"], "--run-workers"),
+                 (["--run-queue", "0"], "--run-queue: '0'"),
+                 (["--run-queue", "100001"], "in 1..100000"),
+                 (["--run-timeout", "0s"], "--run-timeout: '0s'"),
+                 (["--run-timeout", "soon"], "1ms..168h"),
+                 (["--run-timeout-max", "169h"], "--run-timeout-max"),
+                 (["--run-timeout-max", "30m"],
+                  "--run-timeout (3600000 ms) is above --run-timeout-max"),
+                 (["--run-timeout", "2h", "--run-timeout-max", "1h"],
+                  "is above --run-timeout-max"),
+                 (["--run-queue"], "needs a value")]
+        for args, want in cases:
+            with self.subTest(args=args):
+                r = run(*args)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+                self.assertTrue(r.stderr.startswith("clusterd: "))
+                self.assertIn(want, r.stderr)
+        r = run(env={"CLUSTERD_RUN_QUEUE": "none"})
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.stderr.count("\n"), 1, r.stderr)
+        self.assertIn("CLUSTERD_RUN_QUEUE", r.stderr)
+
     def test_listen_failure_exit_1(self):
         srv = Server()
         try:

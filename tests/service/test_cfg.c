@@ -21,7 +21,8 @@ static const char *const envs[] = {
 	"CLUSTERD_PLUGIN_TIMEOUT_MAX", "CLUSTERD_PLUGIN_MEMORY",
 	"CLUSTERD_PLUGIN_DIR_INSECURE", "CLUSTERD_AUTH_TOKENS",
 	"CLUSTERD_INSECURE", "CLUSTERD_TLS_CERT", "CLUSTERD_TLS_KEY",
-	"CLUSTERD_TLS_CLIENT_CA",
+	"CLUSTERD_TLS_CLIENT_CA", "CLUSTERD_RUN_WORKERS", "CLUSTERD_RUN_QUEUE",
+	"CLUSTERD_RUN_TIMEOUT", "CLUSTERD_RUN_TIMEOUT_MAX",
 };
 
 static int clear_env(void **state)
@@ -361,6 +362,63 @@ static void expect_bad(const char *flag, const char *value,
 	assert_null(strchr(err, '\n')); /* one line */
 }
 
+/* The run flags (docs/service.md, "Runs"): accepted values, each refusal
+ * one line naming the flag, and --run-timeout above --run-timeout-max. */
+static void test_run_flags(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 8, "--run-workers",
+	                      "64", "--run-queue", "100000", "--run-timeout",
+	                      "90s", "--run-timeout-max", "168h"), CD_OK);
+	assert_int_equal(c.run_workers, 64);
+	assert_int_equal(c.run_queue, 100000);
+	assert_int_equal(c.run_timeout_ms, 90000);
+	assert_int_equal(c.run_timeout_max_ms, 604800000u);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--run-workers",
+	                      "1", "--run-queue", "1"), CD_OK);
+	assert_int_equal(c.run_workers, 1);
+	assert_int_equal(c.run_queue, 1);
+	static const char *const bad_workers[] = { "0", "65", "-1", "x", "",
+	                                           "2x", "1.5" };
+	for (size_t i = 0; i < sizeof(bad_workers) / sizeof(*bad_workers);
+	     i++)
+		expect_bad("--run-workers", bad_workers[i],
+		           "is not a number of run workers in 1..64");
+	static const char *const bad_queue[] = { "0", "100001", "-1", "lots",
+	                                         "" };
+	for (size_t i = 0; i < sizeof(bad_queue) / sizeof(*bad_queue); i++)
+		expect_bad("--run-queue", bad_queue[i],
+		           "is not a queue length in 1..100000");
+	static const char *const bad_durations[] = { "0", "0s", "-1", "169h",
+	                                             "5 s", "soon", "",
+	                                             "1.5h", "10sec" };
+	for (size_t i = 0; i < sizeof(bad_durations) / sizeof(*bad_durations);
+	     i++) {
+		expect_bad("--run-timeout", bad_durations[i],
+		           "--run-timeout: ");
+		expect_bad("--run-timeout-max", bad_durations[i],
+		           "is not a duration in 1ms..168h");
+	}
+	expect_bad("--run-workers", NULL, "needs a value");
+	/* The default limit (1h) above a lower maximum; equal is fine. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+	                      "--run-timeout-max", "30m"), CD_EINVAL);
+	assert_non_null(strstr(err, "--run-timeout (3600000 ms) is above "
+	                            "--run-timeout-max (1800000 ms)"));
+	assert_null(strchr(err, '\n'));
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4,
+	                      "--run-timeout-max", "30m", "--run-timeout",
+	                      "30m"), CD_OK);
+	/* The environment twins are refused the same way. */
+	setenv("CLUSTERD_RUN_WORKERS", "0", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	assert_non_null(strstr(err, "CLUSTERD_RUN_WORKERS"));
+	unsetenv("CLUSTERD_RUN_WORKERS");
+}
+
 static void test_bad_flags(void **state)
 {
 	(void)state;
@@ -529,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plugin_env, clear_env),
 		cmocka_unit_test_setup(test_plugin_memory, clear_env),
 		cmocka_unit_test_setup(test_plugin_timeout_above_max, clear_env),
+		cmocka_unit_test_setup(test_run_flags, clear_env),
 		cmocka_unit_test_setup(test_loopback, clear_env),
 		cmocka_unit_test_setup(test_exposure, clear_env),
 		cmocka_unit_test_setup(test_tls_flags, clear_env),
