@@ -119,8 +119,10 @@ ctl competition validate "$EX/national2021_competition.json"
 # perturbed by up to +/-20 %, seed 7. It is a job of the server: started,
 # then watched until it ends.
 NAT_RUN=$(ctl competition run national-2021-demo --samples 200 --jitter 20 \
-  --seed 7 --detach | awk '/^started run /{print $3}')
+  --seed 7 --detach 2>/dev/null)
 [ -n "$NAT_RUN" ] || { echo "demo: the run did not start" >&2; exit 1; }
+echo
+echo "== run $NAT_RUN started on the server; watching it (clusterctl run watch $NAT_RUN)"
 ctl run watch "$NAT_RUN" --json >"$WORK/national-run.json"
 echo
 echo "== round 1, preliminary: every candidate with its normalised criterion"

@@ -153,10 +153,12 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 			for (size_t j = 0; j < ns && !cs; j++)
 				if (!strcmp(sc[j]->criterion, crit[k]))
 					cs = sc[j];
-			if (cs)
+			/* An excluded cluster's scores are in its
+			 * decision, not in numbers (often NaN). */
+			if (cs && s->rank)
 				ctl_num(num, sizeof(num), cs->normalized,
 				        exact);
-			ctl_table_cell(t, "%s", cs ? num : "");
+			ctl_table_cell(t, "%s", cs && s->rank ? num : "");
 		}
 		ctl_table_cell(t, "%s", s->selected ? "yes" : "");
 		if (!s->rank_change)
@@ -165,8 +167,12 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 		else
 			ctl_table_cell(t, "%+d", s->rank_change->value);
 		if (sens && s->sensitivity) {
-			ctl_table_cell(t, "%d-%d", s->sensitivity->rank_p5,
-			               s->sensitivity->rank_p95);
+			if (s->sensitivity->rank_p95)
+				ctl_table_cell(t, "%d-%d",
+				               s->sensitivity->rank_p5,
+				               s->sensitivity->rank_p95);
+			else /* not ranked, or not tracked */
+				ctl_table_cell(t, "%s", "");
 			ctl_num(num, sizeof(num),
 			        s->sensitivity->selected_share, 1);
 			if (exact)

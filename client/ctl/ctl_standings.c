@@ -253,6 +253,26 @@ static void st_row(ctl_table_t *t, const st_cols_t *c,
 	ctl_table_end_row(t);
 }
 
+/* qsort has no argument for the round: one command per process. */
+static const char *st_sort_round;
+
+typedef struct st_item {
+	const Clusters__V1__Standing *s;
+	size_t pos;        /* in standings order */
+} st_item_t;
+
+static int st_by_round_rank(const void *a, const void *b)
+{
+	const st_item_t *x = a, *y = b;
+	const Clusters__V1__RoundStanding *rx = st_round(x->s, st_sort_round);
+	const Clusters__V1__RoundStanding *ry = st_round(y->s, st_sort_round);
+	uint32_t kx = rx && rx->rank ? (uint32_t)rx->rank : UINT32_MAX;
+	uint32_t ky = ry && ry->rank ? (uint32_t)ry->rank : UINT32_MAX;
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 {
 	st_opts_t a;
@@ -299,9 +319,24 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 	    (st_columns(&c, pg, npg) ||
 	     !(t = st_table(&c, ctl->fmt == CTL_CSV))))
 		rc = ctl_fail(CTL_FAIL, "out of memory");
-	for (size_t p = 0; t && p < npg; p++)
-		for (size_t i = 0; i < pg[p]->n_standings; i++)
-			st_row(t, &c, pg[p]->standings[i], ctl->fmt == CTL_CSV);
+	st_item_t *rows = NULL;
+	size_t nrows = 0;
+	for (size_t p = 0; p < npg; p++)
+		nrows += pg[p]->n_standings;
+	if (t && nrows && !(rows = malloc(nrows * sizeof(*rows))))
+		rc = ctl_fail(CTL_FAIL, "out of memory");
+	for (size_t p = 0, k = 0; rows && p < npg; p++)
+		for (size_t i = 0; i < pg[p]->n_standings; i++, k++)
+			rows[k] = (st_item_t){ pg[p]->standings[i], k };
+	/* One round's view reads in that round's order: its ranks, then
+	 * the unranked in standings order. */
+	if (rows && c.round) {
+		st_sort_round = c.round;
+		qsort(rows, nrows, sizeof(*rows), st_by_round_rank);
+	}
+	for (size_t i = 0; rows && i < nrows; i++)
+		st_row(t, &c, rows[i].s, ctl->fmt == CTL_CSV);
+	free(rows);
 	if (!rc && t) {
 		ctl_print_table(ctl, t);
 		if (token && !a.all)
