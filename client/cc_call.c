@@ -389,16 +389,22 @@ int cc_call_unary(cc_client_t *c, const cc_opts_t *o, const char *method,
 	                           st);
 }
 
-int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
-                        const char *method, const ProtobufCMessage *req,
-                        const ProtobufCMessageDescriptor *resp_desc,
-                        ProtobufCAllocator *alloc, ProtobufCMessage **resp,
-                        cc_status_t *st)
+int cc_call_unary_raw(cc_client_t *c, const cc_opts_t *o, const char *method,
+                      const ProtobufCMessage *req, cc_inflight_t *fl,
+                      grpc_byte_buffer **resp, cc_status_t *st)
 {
 	*resp = NULL;
 	cc_call_t *k = cc_call_start(c, o, method, 1, st);
 	if (!k)
 		return st ? st->code : CC_INTERNAL;
+	if (fl) {
+		pthread_mutex_lock(&fl->mu);
+		if (fl->cancelled)
+			grpc_call_cancel(k->call, NULL);
+		else
+			fl->call = k->call;
+		pthread_mutex_unlock(&fl->mu);
+	}
 	grpc_byte_buffer *out = cc_encode(req), *in = NULL;
 	grpc_op ops[6];
 	memset(ops, 0, sizeof(ops));
@@ -417,6 +423,11 @@ int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
 	ops[5].data.recv_status_on_client.error_string = &k->error_string;
 	int ok = cc_batch(k, ops, 6);
 	grpc_byte_buffer_destroy(out);
+	if (fl) {
+		pthread_mutex_lock(&fl->mu);
+		fl->call = NULL;
+		pthread_mutex_unlock(&fl->mu);
+	}
 	int rc;
 	if (!ok) {
 		rc = cc_st_set(st, CC_INTERNAL, "call to %s failed", method);
@@ -424,19 +435,70 @@ int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
 		k->status_done = 1;
 		rc = cc_status_finish(k, st);
 	}
-	if (rc == CC_OK) {
-		if (!in)
-			rc = cc_st_set(st, CC_INTERNAL,
-			               "%s: OK status without a response", method);
-		else if (!(*resp = cc_decode_alloc(in, resp_desc, alloc)))
-			rc = cc_st_set(st, CC_INTERNAL,
-			               "%s: response is not a valid %s", method,
-			               resp_desc->name);
-		in = NULL;
-	}
-	if (in)
+	if (rc == CC_OK && !in)
+		rc = cc_st_set(st, CC_INTERNAL,
+		               "%s: OK status without a response", method);
+	if (rc == CC_OK)
+		*resp = in;
+	else if (in)
 		grpc_byte_buffer_destroy(in);
 	cc_call_destroy(k);
+	return rc;
+}
+
+void cc_inflight_cancel(cc_inflight_t *fl)
+{
+	pthread_mutex_lock(&fl->mu);
+	fl->cancelled = 1;
+	if (fl->call)
+		grpc_call_cancel(fl->call, NULL);
+	pthread_mutex_unlock(&fl->mu);
+}
+
+int cc_bb_copy(grpc_byte_buffer *bb, uint8_t **buf, size_t *cap,
+               size_t *len)
+{
+	grpc_byte_buffer_reader r;
+	grpc_slice s;
+	size_t need = grpc_byte_buffer_length(bb), n = 0;
+	*len = 0;
+	if (need > *cap) {
+		uint8_t *nb = realloc(*buf, need);
+		if (!nb)
+			return -1;
+		*buf = nb;
+		*cap = need;
+	}
+	if (!grpc_byte_buffer_reader_init(&r, bb))
+		return -1;
+	while (grpc_byte_buffer_reader_next(&r, &s)) {
+		size_t l = GRPC_SLICE_LENGTH(s);
+		if (l > need - n) {
+			grpc_slice_unref(s);
+			grpc_byte_buffer_reader_destroy(&r);
+			return -1;
+		}
+		memcpy(*buf + n, GRPC_SLICE_START_PTR(s), l);
+		n += l;
+		grpc_slice_unref(s);
+	}
+	grpc_byte_buffer_reader_destroy(&r);
+	*len = n;
+	return 0;
+}
+
+int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
+                        const char *method, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc,
+                        ProtobufCAllocator *alloc, ProtobufCMessage **resp,
+                        cc_status_t *st)
+{
+	grpc_byte_buffer *in = NULL;
+	*resp = NULL;
+	int rc = cc_call_unary_raw(c, o, method, req, NULL, &in, st);
+	if (rc == CC_OK && !(*resp = cc_decode_alloc(in, resp_desc, alloc)))
+		rc = cc_st_set(st, CC_INTERNAL, "%s: response is not a valid %s",
+		               method, resp_desc->name);
 	return rc;
 }
 

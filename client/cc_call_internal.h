@@ -6,7 +6,9 @@
 #ifndef CC_CALL_INTERNAL_H
 #define CC_CALL_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include <grpc/grpc.h>
@@ -30,5 +32,25 @@ int cc_call_unary_alloc(cc_client_t *c, const cc_opts_t *o,
                         const ProtobufCMessageDescriptor *resp_desc,
                         ProtobufCAllocator *alloc, ProtobufCMessage **resp,
                         cc_status_t *st);
+
+/* A call another thread may cancel (cc_standings.c: the pager's fetch
+ * thread, cancelled by close). Initialise mu; call and cancelled 0. */
+typedef struct cc_inflight {
+	pthread_mutex_t mu;
+	grpc_call *call;     /* the call under way, or NULL */
+	int cancelled;       /* cancels the current call and any later one */
+} cc_inflight_t;
+void cc_inflight_cancel(cc_inflight_t *fl);
+
+/* The unary call, the response left undecoded: CC_OK and *resp (a byte
+ * buffer to destroy) or the status. fl NULL = not cancellable. */
+int cc_call_unary_raw(cc_client_t *c, const cc_opts_t *o, const char *method,
+                      const ProtobufCMessage *req, cc_inflight_t *fl,
+                      grpc_byte_buffer **resp, cc_status_t *st);
+
+/* Copies bb's bytes into *buf (grown as needed, *cap its size, kept from
+ * call to call); *len the bytes. 0, or -1 when out of memory. */
+int cc_bb_copy(grpc_byte_buffer *bb, uint8_t **buf, size_t *cap,
+               size_t *len);
 
 #endif

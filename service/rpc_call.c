@@ -1,5 +1,8 @@
 #include "rpc_call.h"
 
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,15 +355,17 @@ int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
 	return rpc_call_send(c, buf, len, fn);
 }
 
-void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
-                  uint8_t *resp, size_t len)
+/* rpc_call_end with the response as a byte buffer (taken; NULL = none). */
+static void end_bb(rpc_call_t *c, int cd_code, const char *msg,
+                   grpc_byte_buffer *resp)
 {
 	grpc_status_code code = rpc_status_from_cd(cd_code);
 	grpc_op ops[4];
 	size_t n = 0;
 
 	if (c->finished) {
-		free(resp);
+		if (resp)
+			grpc_byte_buffer_destroy(resp);
 		return;
 	}
 	c->finished = 1;
@@ -369,8 +374,8 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 		ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
 		c->md_sent = 1;
 	}
-	if (has_resp) {
-		c->fin_buf = buffer_take(resp, len);
+	if (resp) {
+		c->fin_buf = resp;
 		ops[n].op = GRPC_OP_SEND_MESSAGE;
 		ops[n++].data.send_message.send_message = c->fin_buf;
 	}
@@ -397,6 +402,98 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 		c->close_posted = 1;
 	}
 	start(c, ops, n, &c->t_finish);
+}
+
+void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
+                  uint8_t *resp, size_t len)
+{
+	if (has_resp && c->finished) {
+		free(resp);
+		return;
+	}
+	end_bb(c, cd_code, msg, has_resp ? buffer_take(resp, len) : NULL);
+}
+
+/* ------------------------------------------------------- pooled replies */
+
+/* Large replies built in place (ListStandings pages, a few MiB each) take
+ * their memory from a few blocks kept from call to call: a fresh buffer
+ * that large is mmap'd by malloc, and every one of its pages faults in
+ * (and is zeroed by the kernel) as the reply is written. */
+#define POOL_KEEP 4                  /* blocks kept when idle */
+#define POOL_BLOCK_MAX (32u << 20)   /* larger blocks are not kept */
+#define POOL_ROUND (1u << 20)
+
+typedef struct pool_block {
+	struct pool_block *next;
+	size_t cap;
+	max_align_t data[];
+} pool_block_t;
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pool_block_t *pool_free;
+static unsigned pool_n;
+
+static pool_block_t *pool_block_of(uint8_t *p)
+{
+	return (pool_block_t *)(void *)(p - offsetof(pool_block_t, data));
+}
+
+uint8_t *rpc_call_buf_alloc(size_t len)
+{
+	pool_block_t *b = NULL, **pp;
+	pthread_mutex_lock(&pool_mu);
+	for (pp = &pool_free; *pp; pp = &(*pp)->next)
+		if ((*pp)->cap >= len) {
+			b = *pp;
+			*pp = b->next;
+			pool_n--;
+			break;
+		}
+	pthread_mutex_unlock(&pool_mu);
+	if (!b) {
+		if (len > SIZE_MAX - POOL_ROUND - sizeof(*b))
+			return NULL;
+		size_t cap = (len + POOL_ROUND - 1) / POOL_ROUND * POOL_ROUND;
+		if (!(b = malloc(sizeof(*b) + (cap ? cap : POOL_ROUND))))
+			return NULL;
+		b->cap = cap ? cap : POOL_ROUND;
+	}
+	return (uint8_t *)b->data;
+}
+
+void rpc_call_buf_free(uint8_t *buf)
+{
+	if (!buf)
+		return;
+	pool_block_t *b = pool_block_of(buf);
+	pthread_mutex_lock(&pool_mu);
+	if (pool_n < POOL_KEEP && b->cap <= POOL_BLOCK_MAX) {
+		b->next = pool_free;
+		pool_free = b;
+		pool_n++;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	free(b);
+}
+
+static void pool_slice_free(void *buf)
+{
+	rpc_call_buf_free(buf);
+}
+
+void rpc_call_reply_buf(rpc_call_t *c, uint8_t *buf, size_t len)
+{
+	grpc_slice s = len ? grpc_slice_new_with_user_data(buf, len,
+	                                                   pool_slice_free,
+	                                                   buf)
+	                   : grpc_empty_slice();
+	if (!len)
+		rpc_call_buf_free(buf);
+	grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	end_bb(c, CD_OK, NULL, bb);
 }
 
 void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len)

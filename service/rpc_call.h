@@ -104,6 +104,15 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 void rpc_call_reply(rpc_call_t *c, const ProtobufCMessage *m);
 /* OK with already packed bytes (taken). */
 void rpc_call_reply_packed(rpc_call_t *c, uint8_t *resp, size_t len);
+/* A large reply built in place: rpc_call_buf_alloc gives room for len
+ * bytes from a small pool of blocks the server keeps mapped from call to
+ * call (NULL when out of memory); rpc_call_reply_buf sends the first len
+ * bytes as the OK response without copying them, and the block goes back
+ * to the pool once gRPC has written it. rpc_call_buf_free returns a block
+ * that is not sent. Any thread. */
+uint8_t *rpc_call_buf_alloc(size_t len);
+void rpc_call_buf_free(uint8_t *buf);
+void rpc_call_reply_buf(rpc_call_t *c, uint8_t *buf, size_t len);
 /* The status for a cd_err code (rpc_status_from_cd), msg as the details,
  * cleaned to valid UTF-8 ("failed (CODE)" when msg is empty). */
 void rpc_call_fail(rpc_call_t *c, int cd_code, const char *msg);

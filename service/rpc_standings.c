@@ -1,5 +1,6 @@
 #include "rpc_standings.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,28 +8,34 @@
 #include "rpc_call.h"
 #include "srv_env.h"
 
-/* Appends field 2 (next_page_token) to the page's bytes; the result is a
- * packed ListStandingsResponse, taken by the reply. NULL when out of
- * memory. */
-static uint8_t *finish_page(store_standings_page_t *pg, size_t *len)
+/* The reply: the page's bytes (ListStandingsResponse field 1 entries, as
+ * stored), then field 2 (next_page_token), built in one pooled block
+ * that is sent as it is. */
+typedef struct reply {
+	uint8_t *buf;
+	size_t len;
+} reply_t;
+
+static uint8_t *reply_alloc(void *arg, size_t len, const char *next_token)
 {
-	size_t tl = strlen(pg->next_token), n = pg->len;
-	uint8_t *b = realloc(pg->data, n + (tl ? 1 + 10 + tl : 0) + 1);
-	if (!b)
+	reply_t *r = arg;
+	size_t tl = strlen(next_token), n = len;
+	if (len > SIZE_MAX - 16 - tl ||
+	    !(r->buf = rpc_call_buf_alloc(len + (tl ? 1 + 10 + tl : 0))))
 		return NULL;
-	pg->data = NULL;
 	if (tl) {
-		b[n++] = 0x12;
+		r->buf[n++] = 0x12;
 		for (size_t v = tl; ; v >>= 7) {
-			b[n++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
+			r->buf[n++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
 			if (v < 0x80)
 				break;
 		}
-		memcpy(b + n, pg->next_token, tl);
+		memcpy(r->buf + n, next_token, tl);
 		n += tl;
 	}
-	*len = n;
-	return b;
+	/* The store writes the page's len bytes in front of it. */
+	r->len = n;
+	return r->buf;
 }
 
 void rpc_standings_list(rpc_call_t *c)
@@ -55,17 +62,16 @@ void rpc_standings_list(rpc_call_t *c)
 	if (rpc_call_refuse(c, rc, err, &req->base))
 		return;
 	store_standings_page_t pg;
-	rc = store_standings_list(env->store, req->run_id, &f,
-	                          (size_t)req->page_size, req->page_token, &pg,
-	                          err, sizeof(err));
-	if (rpc_call_refuse(c, rc, err, &req->base))
-		return;
-	size_t len = 0;
-	uint8_t *resp = finish_page(&pg, &len);
+	reply_t r = {NULL, 0};
+	rc = store_standings_list_to(env->store, req->run_id, &f,
+	                             (size_t)req->page_size, req->page_token,
+	                             reply_alloc, &r, &pg, err, sizeof(err));
 	store_standings_page_free(&pg);
-	if (!resp)
-		rpc_call_fail(c, CD_ENOMEM, "out of memory");
-	else
-		rpc_call_reply_packed(c, resp, len);
+	if (rc != CD_OK) {
+		rpc_call_buf_free(r.buf);
+		rpc_call_refuse(c, rc, err, &req->base);
+		return;
+	}
+	rpc_call_reply_buf(c, r.buf, r.len);
 	protobuf_c_message_free_unpacked(&req->base, NULL);
 }

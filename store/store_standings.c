@@ -120,17 +120,6 @@ static int next_entry(const uint8_t **p, const uint8_t *end, uint8_t tag,
 	return 0;
 }
 
-static size_t put_varint(uint8_t *o, uint64_t v)
-{
-	size_t n = 0;
-	while (v >= 0x80) {
-		o[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	o[n++] = (uint8_t)v;
-	return n;
-}
-
 /* ------------------------------------------------------------------ keys */
 
 static size_t chunk_key(uint8_t *buf, const char *run_id, uint32_t chunk)
@@ -531,9 +520,20 @@ static uint32_t query_hash(const char *run_id,
 	return store_token_hash(parts, sizeof(parts) / sizeof(parts[0]));
 }
 
+/* A piece of the page: bytes of the map (valid while the read
+ * transaction is), copied once the page is known. retag: the first byte
+ * is Run field 5's tag (0x2a), to be written as field 1's (0x0a); both
+ * are one byte, so the entry keeps its length. */
+typedef struct piece {
+	const uint8_t *p;
+	size_t len;
+	int retag;
+} piece_t;
+
 typedef struct pager {
 	store_standings_page_t *out;
-	size_t cap;          /* bytes allocated for out->data */
+	piece_t *pieces;
+	size_t npieces, cap;
 	size_t want;         /* page size */
 	size_t examined;
 	const fctx_t *fx;    /* NULL = no filter */
@@ -543,33 +543,42 @@ typedef struct pager {
 	uint64_t stop_idx;
 } pager_t;
 
-static int page_append(pager_t *pg, const uint8_t *hdr, size_t elen,
-                       const uint8_t *s, size_t slen)
+/* Notes an entry for the page: consecutive entries of a chunk make one
+ * piece, so an unfiltered page is a few pieces (one per chunk). */
+static int page_append(pager_t *pg, const uint8_t *hdr, size_t elen)
 {
 	store_standings_page_t *o = pg->out;
-	size_t need = o->len + elen;
-	if (need > pg->cap) {
-		size_t nc = pg->cap ? pg->cap : 64 * 1024;
-		while (nc < need)
-			nc *= 2;
-		uint8_t *nd = realloc(o->data, nc);
-		if (!nd)
-			return ENOMEM;
-		o->data = nd;
-		pg->cap = nc;
-	}
-	if (pg->inline_fmt) {
-		/* Same length, field 1 instead of Run's field 5. */
-		o->data[o->len] = 0x0a;
-		o->len += 1 + put_varint(o->data + o->len + 1, slen);
-		memcpy(o->data + o->len, s, slen);
-		o->len += slen;
+	piece_t *last = pg->npieces ? &pg->pieces[pg->npieces - 1] : NULL;
+	if (!pg->inline_fmt && last && !last->retag &&
+	    last->p + last->len == hdr) {
+		last->len += elen;
 	} else {
-		memcpy(o->data + o->len, hdr, elen);
-		o->len += elen;
+		if (pg->npieces == pg->cap) {
+			size_t nc = pg->cap ? pg->cap * 2 : 64;
+			piece_t *np = realloc(pg->pieces, nc * sizeof(*np));
+			if (!np)
+				return ENOMEM;
+			pg->pieces = np;
+			pg->cap = nc;
+		}
+		pg->pieces[pg->npieces++] =
+			(piece_t){hdr, elen, pg->inline_fmt};
 	}
+	o->len += elen;
 	o->n++;
 	return 0;
+}
+
+/* Copies the pieces to dst (o->len bytes). */
+static void page_copy(const pager_t *pg, uint8_t *dst)
+{
+	for (size_t i = 0; i < pg->npieces; i++) {
+		const piece_t *pc = &pg->pieces[i];
+		memcpy(dst, pc->p, pc->len);
+		if (pc->retag)
+			dst[0] = 0x0a;
+		dst += pc->len;
+	}
 }
 
 /* Takes the entries of one chunk from index `from`. Returns 0, -1 for a
@@ -602,7 +611,7 @@ static int page_chunk(pager_t *pg, uint32_t chunk, const uint8_t *d, size_t n,
 			if (!m)
 				continue;
 		}
-		if ((r = page_append(pg, h, el, s, sl)))
+		if ((r = page_append(pg, h, el)))
 			return r;
 	}
 	if (r < 0 || idx < from || (from && idx == from))
@@ -630,11 +639,34 @@ static int parse_pos(const char *s, uint32_t *chunk, uint64_t *idx)
 	return 1;
 }
 
+static uint8_t *page_malloc(void *arg, size_t len, const char *next_token)
+{
+	(void)next_token;
+	return *(uint8_t **)arg = malloc(len ? len : 1);
+}
+
 int store_standings_list(store_t *st, const char *run_id,
                          const store_standings_filter_t *f, size_t page_size,
                          const char *page_token,
                          store_standings_page_t *out, char *err,
                          size_t errlen)
+{
+	uint8_t *data = NULL;
+	int rc = store_standings_list_to(st, run_id, f, page_size, page_token,
+	                                 page_malloc, &data, out, err, errlen);
+	if (rc == CD_OK)
+		out->data = data;
+	else
+		free(data);
+	return rc;
+}
+
+int store_standings_list_to(store_t *st, const char *run_id,
+                            const store_standings_filter_t *f,
+                            size_t page_size, const char *page_token,
+                            store_page_alloc_fn alloc, void *alloc_arg,
+                            store_standings_page_t *out, char *err,
+                            size_t errlen)
 {
 	char last[64] = "";
 	uint8_t key[CHUNK_KEY_MAX];
@@ -730,7 +762,6 @@ int store_standings_list(store_t *st, const char *run_id,
 done:
 	if (cur)
 		mdb_cursor_close(cur);
-	store_rtxn_end(st, txn);
 	round_order_free(&order);
 	if (rc == 0) {
 		if (pg.full) {
@@ -740,11 +771,22 @@ done:
 		} else {
 			rc = (out->next_token = strdup("")) ? CD_OK : CD_ENOMEM;
 		}
-		if (rc == CD_OK)
+		/* The pieces point into the map: copy them before the
+		 * transaction ends. */
+		uint8_t *dst = rc == CD_OK
+			? alloc(alloc_arg, out->len, out->next_token)
+			: NULL;
+		if (dst)
+			page_copy(&pg, dst);
+		store_rtxn_end(st, txn);
+		free(pg.pieces);
+		if (dst)
 			return CD_OK;
 		store_standings_page_free(out);
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
+	store_rtxn_end(st, txn);
+	free(pg.pieces);
 	store_standings_page_free(out);
 	if (rc == -2)
 		return cd_fail(err, errlen, CD_EPAGETOKEN,

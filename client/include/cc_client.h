@@ -277,7 +277,12 @@ int cc_explain_standing(cc_client_t *c, const cc_opts_t *o,
 
 /* Every page of ListStandings in turn, for reading a whole run: each page
  * is decoded into an arena the pager owns and reuses (no malloc per
- * field, nothing to free), so a page lives until the next call.
+ * field, nothing to free), so a page lives until the next call. From the
+ * first next on, a thread of the pager's makes the calls, asking for the
+ * following page as soon as a page's bytes are in (at most two pages
+ * ahead of the caller), so the server works on the next page while the
+ * caller decodes this one; close cancels a call under way and joins it.
+ * One thread at a time per pager; close it before the client.
  *
  *   cc_standings_pager_t *p = cc_standings_pager_open(c, o, &req);
  *   const Clusters__V1__ListStandingsResponse *page;

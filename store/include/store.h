@@ -194,6 +194,22 @@ int store_standings_list(store_t *st, const char *run_id,
                          const char *page_token,
                          store_standings_page_t *out, char *err,
                          size_t errlen);
+/* As store_standings_list, the page's bytes going to memory the caller
+ * gives instead of a malloc'd buffer: once the page is known, and before
+ * the read transaction ends, alloc(arg, len, next_token) returns room for
+ * the page's len bytes (len may be 0; NULL = out of memory, the call then
+ * fails with CD_ENOMEM), and the store copies the standings there straight
+ * from the map, once. The caller owns that memory whatever the outcome;
+ * out->data stays NULL. The service builds its reply this way, reserving
+ * room after the page for the token (rpc_standings.c). */
+typedef uint8_t *(*store_page_alloc_fn)(void *arg, size_t len,
+                                        const char *next_token);
+int store_standings_list_to(store_t *st, const char *run_id,
+                            const store_standings_filter_t *f,
+                            size_t page_size, const char *page_token,
+                            store_page_alloc_fn alloc, void *alloc_arg,
+                            store_standings_page_t *out, char *err,
+                            size_t errlen);
 void store_standings_page_free(store_standings_page_t *page);
 
 /* The standing of one cluster in a run (free with

@@ -15,6 +15,12 @@
  *       - client: every page through the C client library
  *         (cc_standings_pager, PAGE_SIZE per page, default 10000);
  *       then prints medians, min-max and the ratio client / baseline.
+ *   bench_standings page ADDR N [PAGE_SIZE]
+ *       one pass of the client against a clusterd already serving the
+ *       data at ADDR (for instruction counts: valgrind --tool=callgrind on
+ *       this, or on that clusterd, minus a run with N = 0 pages read).
+ *   bench_standings scan DIR N
+ *       one pass of the baseline (the same, for its instruction count).
  *
  * Both sides check they saw N standings and the same sum of ranks.
  * Thread-safety: single-threaded program (clusterd is a child process).
@@ -434,11 +440,37 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "load"))
 		return load(argv[2], (unsigned)strtoul(argv[3], NULL, 10));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "page")) {
+		cc_client_t *c;
+		char err[256];
+		uint64_t cnt = 0, rk = 0;
+		size_t pages = 0;
+		unsigned n = (unsigned)strtoul(argv[3], NULL, 10);
+		if (cc_client_open(&c, argv[2], err, sizeof(err)) != CC_OK) {
+			fprintf(stderr, "bench_standings: %s\n", err);
+			return 1;
+		}
+		cc_client_set_timeout(c, 600000);
+		int rc = n ? client(c, argc == 5 ? atoi(argv[4]) : 10000, &cnt,
+		                    &rk, &pages) : CC_OK;
+		cc_client_close(c);
+		printf("%" PRIu64 " standings, %zu pages\n", cnt, pages);
+		return rc != CC_OK || cnt != n;
+	}
+	if (argc == 4 && !strcmp(argv[1], "scan")) {
+		uint64_t cnt, rk;
+		if (baseline(argv[2], &cnt, &rk))
+			return 1;
+		printf("%" PRIu64 " standings\n", cnt);
+		return cnt != strtoul(argv[3], NULL, 10);
+	}
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "run"))
 		return run(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10),
 		           atoi(argv[5]), argc == 7 ? atoi(argv[6]) : 10000);
 	fprintf(stderr, "usage: bench_standings load DIR N\n"
 	                "       bench_standings run CLUSTERD DIR N ROUNDS "
-	                "[PAGE_SIZE]\n");
+	                "[PAGE_SIZE]\n"
+	                "       bench_standings page ADDR N [PAGE_SIZE]\n"
+	                "       bench_standings scan DIR N\n");
 	return 2;
 }
