@@ -25,7 +25,9 @@ BUILD=$(cd "$BUILD" && pwd)
 CTL="$BUILD/client/clusterctl"
 EX="$ROOT/deploy/examples"
 PY=/usr/bin/python3
-DATA="$ROOT/var/demo"
+# DEMO_DATA: another data directory (tests/deploy runs the demo on one in
+# the build tree); it is emptied first.
+DATA="${DEMO_DATA:-$ROOT/var/demo}"
 WORK=$(mktemp -d)
 SERVER_PID=""
 
@@ -39,7 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 rm -rf "$DATA"
-mkdir -p "$ROOT/var"
+mkdir -p "$(dirname "$DATA")"
 "$BUILD/service/clusterd" --listen 127.0.0.1:0 --port-file "$WORK/port" \
   --data-dir "$DATA" --plugin-dir "$BUILD/plugins/lib" 2>"$WORK/clusterd.log" &
 SERVER_PID=$!
