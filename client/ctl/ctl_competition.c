@@ -361,38 +361,20 @@ static int ctl_comp_run(ctl_t *ctl, int argc, char **argv)
 	Clusters__V1__SensitivityOptions so =
 		CLUSTERS__V1__SENSITIVITY_OPTIONS__INIT;
 	int c, rc = CTL_OK, sens = 0, detach = 0;
-	long v;
 	while ((c = ctl_getopt(ctl, cmd, argc, argv, "h", o, &rc)) != -1) {
 		switch (c) {
 		case 'h': fputs(ctl_comp_help, stdout); return CTL_OK;
 		case '?': return rc;
 		case OPT_DETACH: detach = 1; break;
 		case OPT_SAMPLES:
-			if ((rc = ctl_parse_int(cmd, "--samples", optarg, 0,
-			                        1000000, &v)))
+		case OPT_JITTER:
+		case OPT_SEED:
+			if ((rc = ctl_sens_opt(cmd, c == OPT_SAMPLES ? 0
+			                       : c == OPT_JITTER ? 1 : 2,
+			                       optarg, &so)))
 				return rc;
-			so.samples = (int32_t)v;
 			sens = 1;
 			break;
-		case OPT_JITTER: {
-			char *end;
-			so.weight_jitter_pct = strtod(optarg, &end);
-			if (!*optarg || *end || !(so.weight_jitter_pct >= 0) ||
-			    so.weight_jitter_pct > 100)
-				return ctl_usage(cmd, "--jitter: '%s' is not a "
-				                 "percentage in 0..100", optarg);
-			sens = 1;
-			break;
-		}
-		case OPT_SEED: {
-			char *end;
-			so.seed = strtoull(optarg, &end, 10);
-			if (!*optarg || *end || *optarg == '-')
-				return ctl_usage(cmd, "--seed: '%s' is not a "
-				                 "whole number", optarg);
-			sens = 1;
-			break;
-		}
 		}
 	}
 	if (optind + 1 != argc)
