@@ -278,6 +278,16 @@ static int explain(expl_msg_t *m, const Clusters__V1__Run *run,
 		put(t, ".\nTarget: %s, the %s, at %g; gap %g.", tid,
 		    sel ? "best unselected cluster" : "last selected cluster",
 		    x->target_score, x->gap);
+		/* A score on the wrong side of the target: the selection
+		 * rules, not the score, decided. */
+		if (!sel && x->gap < 0)
+			put(t, "\nIts score is above the last selected "
+			    "cluster's: the decision above, not its score, "
+			    "kept it out.");
+		else if (sel && x->gap > 0)
+			put(t, "\nIts score is below the best unselected "
+			    "cluster's: the decision above, not its score, "
+			    "took it in.");
 	} else {
 		put(t, ".\nNo gap to close: %s.", why_none);
 	}

@@ -326,6 +326,14 @@ static void ctl_explain_print(ctl_t *ctl, const Clusters__V1__Explanation *x)
 	else
 		printf("target: none (no cluster on the other side of the "
 		       "line)\n");
+	/* When the rules, not the score, decided (a quota, a leader). */
+	if (x->target_cluster_id[0] && rs &&
+	    (rs->selected ? x->gap > 0 : x->gap < 0))
+		printf("%s\n", rs->selected
+		       ? "its score is below the best not selected: the "
+		         "decision, not its score, took it in"
+		       : "its score is above the last selected: the decision, "
+		         "not its score, kept it out");
 	if (t && ctl_table_rows(t)) {
 		fputc('\n', stdout);
 		ctl_table_print(t, stdout);
