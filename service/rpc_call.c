@@ -467,6 +467,9 @@ void rpc_call_buf_free(uint8_t *buf)
 	if (!buf)
 		return;
 	pool_block_t *b = pool_block_of(buf);
+	/* Freed by gRPC's thread that drops the slice: the writes of the
+	 * thread that filled it happened before (rpc_call_reply_buf). */
+	TAG_ACQUIRE(b);
 	pthread_mutex_lock(&pool_mu);
 	if (pool_n < POOL_KEEP && b->cap <= POOL_BLOCK_MAX) {
 		b->next = pool_free;
@@ -485,6 +488,10 @@ static void pool_slice_free(void *buf)
 
 void rpc_call_reply_buf(rpc_call_t *c, uint8_t *buf, size_t len)
 {
+	/* gRPC hands the slice to the thread that frees it through
+	 * synchronisation TSan cannot see. */
+	if (buf)
+		TAG_RELEASE(pool_block_of(buf));
 	grpc_slice s = len ? grpc_slice_new_with_user_data(buf, len,
 	                                                   pool_slice_free,
 	                                                   buf)
