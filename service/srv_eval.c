@@ -365,6 +365,7 @@ struct srv_eval_kept {
 	engine_run_opts_t ro;          /* without plugins: packing ignores them */
 	store_standings_src_t src;
 	size_t next;                   /* the next standing to pack */
+	size_t from, to;               /* the standings the source gives */
 	uint8_t *buf;                  /* the chunk handed out last */
 	size_t len, cap;
 };
@@ -373,7 +374,7 @@ static int kept_next(void *arg, const uint8_t **data, size_t *len,
                      size_t *count, char *err, size_t errlen)
 {
 	srv_eval_kept_t *k = arg;
-	size_t n = k->res->n, from = k->next;
+	size_t n = k->to, from = k->next;
 	size_t to = n - from > SRV_EVAL_CHUNK ? from + SRV_EVAL_CHUNK : n;
 	*data = NULL;
 	*len = *count = 0;
@@ -393,12 +394,37 @@ static int kept_next(void *arg, const uint8_t **data, size_t *len,
 
 static int kept_rewind(void *arg)
 {
-	((srv_eval_kept_t *)arg)->next = 0;
+	srv_eval_kept_t *k = arg;
+	k->next = k->from;
 	return CD_OK;
+}
+
+size_t srv_eval_kept_count(const srv_eval_kept_t *k)
+{
+	return k->res->n;
+}
+
+const store_standings_src_t *srv_eval_kept_batch(srv_eval_kept_t *k,
+                                                 size_t first, size_t n)
+{
+	size_t all = k->res->n;
+	size_t from = first <= all / SRV_EVAL_CHUNK ? first * SRV_EVAL_CHUNK
+	                                            : all;
+	if (from > all)
+		from = all;
+	size_t left = (all - from + SRV_EVAL_CHUNK - 1) / SRV_EVAL_CHUNK;
+	size_t to = n >= left ? all : from + n * SRV_EVAL_CHUNK;
+	k->from = k->next = from;
+	k->to = to;
+	k->src.total = to - from;
+	return &k->src;
 }
 
 const store_standings_src_t *srv_eval_kept_standings(srv_eval_kept_t *k)
 {
+	k->from = k->next = 0;
+	k->to = k->res->n;
+	k->src.total = k->res->n;
 	return &k->src;
 }
 
@@ -494,6 +520,7 @@ int srv_eval_run_keep(const srv_eval_req_t *r, Clusters__V1__Run **out,
 	k->ro.nplugins = 0;
 	k->ro.max_standings = 0;
 	k->src.total = res->n;
+	k->to = res->n;
 	k->src.next = kept_next;
 	k->src.rewind = kept_rewind;
 	k->src.arg = k;

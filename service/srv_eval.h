@@ -102,9 +102,19 @@ typedef struct srv_eval_kept srv_eval_kept_t;
 int srv_eval_run_keep(const srv_eval_req_t *r, Clusters__V1__Run **out,
                       srv_eval_kept_t **kept, char *err, size_t errlen);
 const store_standings_src_t *srv_eval_kept_standings(srv_eval_kept_t *k);
+/* How many standings the result has. */
+size_t srv_eval_kept_count(const srv_eval_kept_t *k);
+/* A source of the standings in chunks [first, first + n) only (the same
+ * source object, re-aimed: one batch at a time), for STORE_RUN_STANDINGS
+ * batches. */
+const store_standings_src_t *srv_eval_kept_batch(srv_eval_kept_t *k,
+                                                 size_t first, size_t n);
 void srv_eval_kept_destroy(srv_eval_kept_t *k);
 
 /* Standings per stored chunk: about 400 KiB of packed standings. */
 #define SRV_EVAL_CHUNK 1024
+/* Chunks per STORE_RUN_STANDINGS transaction: about 25 MiB of dirty
+ * pages, which LMDB holds in memory until the commit. */
+#define SRV_EVAL_BATCH_CHUNKS 64
 
 #endif

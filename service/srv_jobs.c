@@ -469,8 +469,7 @@ static void job_end(srv_jobs_t *J, job_t *j)
 /* Stores j's final state: code (a gRPC status code) and message for
  * FAILED and CANCELLED, or run (the results) for SUCCEEDED. */
 static int store_final(srv_jobs_t *J, job_t *j, Clusters__V1__Run *run,
-                       const store_standings_src_t *standings,
-                       int state, int code, const char *msg,
+                       int64_t written, int state, int code, const char *msg,
                        const char *principal, const char *method)
 {
 	Clusters__V1__Run head;
@@ -504,8 +503,8 @@ static int store_final(srv_jobs_t *J, job_t *j, Clusters__V1__Run *run,
 	op.run = run;
 	op.principal = principal;
 	op.method = method;
-	/* Every standing, in pages, in the same transaction. */
-	op.standings = standings;
+	/* How many standings the batches before wrote (write_standings). */
+	op.standings_written = written;
 	int rc = commit_sync(J, &op);
 	if (rc)
 		log_msg(rc == CD_EPRECONDITION ? LOG_INFO : LOG_ERROR,
@@ -531,7 +530,7 @@ static double fraction_of(job_t *j, const char *stage, uint64_t done,
 		return 0.05 * in;
 	if (!strcmp(stage, "sensitivity"))
 		return 0.05 + rounds + 0.3 * in;
-	if (!strcmp(stage, "results"))
+	if (!strcmp(stage, "results") || !strcmp(stage, "storing"))
 		return 0.95 + 0.05 * in;
 	double lo = 0, w = 0.1;
 	if (!strcmp(stage, "scoring"))
@@ -590,6 +589,42 @@ static void limit_words(unsigned ms, char *buf, size_t len)
 		snprintf(buf, len, "%us", ms / 1000);
 	else
 		snprintf(buf, len, "%u.%03us", ms / 1000, ms % 1000);
+}
+
+/* Every standing of a finished evaluation, in STORE_RUN_STANDINGS batches
+ * while the run is still RUNNING (each batch one transaction of bounded
+ * size; the run's end, stored next, makes them its own). A cancel or time
+ * limit between batches stops it: the run's end then removes them. */
+static int write_standings(srv_jobs_t *J, job_t *j, srv_eval_kept_t *kept,
+                           int64_t *written, char *err, size_t errlen)
+{
+	prog_ctx_t pc = {J, j};
+	size_t n = srv_eval_kept_count(kept), done = 0;
+	*written = 0;
+	for (size_t chunk = 0; done < n || chunk == 0;
+	     chunk += SRV_EVAL_BATCH_CHUNKS) {
+		int rc = on_progress(&pc, "storing", done, n);
+		if (rc)
+			return cd_fail(err, errlen, rc, "stopped while storing "
+			               "its standings");
+		store_op_t op;
+		memset(&op, 0, sizeof(op));
+		op.kind = STORE_RUN_STANDINGS;
+		op.id = j->id;
+		op.standings = srv_eval_kept_batch(kept, chunk,
+		                                   SRV_EVAL_BATCH_CHUNKS);
+		op.chunk_first = (uint32_t)chunk;
+		op.principal = j->principal;
+		size_t batch = op.standings->total;
+		if ((rc = commit_sync(J, &op)))
+			return cd_fail(err, errlen, rc, "storing its standings: "
+			               "%s", op.err);
+		done += batch;
+		if (!batch)
+			break;
+	}
+	*written = (int64_t)done;
+	return CD_OK;
 }
 
 /* Evaluates j over one snapshot and one plugin generation. *kept (every
@@ -685,7 +720,7 @@ static void run_job(srv_jobs_t *J, job_t *j)
 		 * store refused: nothing more to do for it. */
 		log_msg(LOG_WARN, "run %s: not started: %s", j->id, op.err);
 		if (op.rc != CD_EPRECONDITION)
-			store_final(J, j, NULL, NULL, ST(FAILED),
+			store_final(J, j, NULL, 0, ST(FAILED),
 			            rpc_status_from_cd(op.rc), op.err, j->principal,
 			            "RunFinished");
 		job_end(J, j);
@@ -695,23 +730,24 @@ static void run_job(srv_jobs_t *J, job_t *j)
 	srv_eval_kept_t *kept = NULL;
 	store_competition_t *comp = NULL;
 	int rc = evaluate(J, j, &run, &kept, &comp, err, sizeof(err));
+	int64_t written = 0;
+	if (!rc && kept)
+		rc = write_standings(J, j, kept, &written, err, sizeof(err));
 	pthread_mutex_lock(&J->mu);
 	int stop = j->stop;
 	char by[256];
 	snprintf(by, sizeof(by), "%s", j->stop_by);
 	pthread_mutex_unlock(&J->mu);
 	if (!rc && !stop) {
-		store_final(J, j, run, kept ? srv_eval_kept_standings(kept)
-		                              : NULL,
-		            ST(SUCCEEDED), 0, NULL, j->principal,
-		            "RunFinished");
+		store_final(J, j, run, written, ST(SUCCEEDED), 0, NULL,
+		            j->principal, "RunFinished");
 	} else if (stop == STOP_USER) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cancelled by %s", by);
-		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, msg, by,
+		store_final(J, j, NULL, 0, ST(CANCELLED), 1, msg, by,
 		            "CancelRun");
 	} else if (stop == STOP_SHUTDOWN) {
-		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, 0, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 	} else if (stop == STOP_TIMEOUT) {
 		char lim[32], max[32], msg[512];
@@ -721,10 +757,10 @@ static void run_job(srv_jobs_t *J, job_t *j)
 		         "of %s and was stopped; start it with a longer "
 		         "time_limit (this server allows up to %s: "
 		         "--run-timeout-max)", lim, max);
-		store_final(J, j, NULL, NULL, ST(FAILED), 4, msg, j->principal,
+		store_final(J, j, NULL, 0, ST(FAILED), 4, msg, j->principal,
 		            "RunFinished");
 	} else {
-		store_final(J, j, NULL, NULL, ST(FAILED),
+		store_final(J, j, NULL, 0, ST(FAILED),
 		            rpc_status_from_cd(rc), err,
 		            j->principal, "RunFinished");
 	}
@@ -839,7 +875,7 @@ static void start_done(srv_commit_job_t *cj, int txn_rc)
 		rpc_call_fail(c, CD_ENOMEM, "out of memory");
 	if (stopped) {
 		/* Stopping began while the head was written. */
-		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, 0, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 		job_end(J, j);
 	} else if (w) {
@@ -1062,7 +1098,7 @@ void srv_jobs_cancel(srv_jobs_t *J, rpc_call_t *c, const char *id)
 	if (j && queued) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "cancelled by %s", who);
-		int rc = store_final(J, j, NULL, NULL, ST(CANCELLED), 1, msg, who,
+		int rc = store_final(J, j, NULL, 0, ST(CANCELLED), 1, msg, who,
 		                     "CancelRun");
 		job_end(J, j);
 		pthread_mutex_lock(&J->mu);
@@ -1218,7 +1254,7 @@ void srv_jobs_shutdown(srv_jobs_t *J)
 		job_t *j = queued;
 		queued = j->qnext;
 		j->qnext = NULL;
-		store_final(J, j, NULL, NULL, ST(CANCELLED), 1, "server stopping",
+		store_final(J, j, NULL, 0, ST(CANCELLED), 1, "server stopping",
 		            j->principal, "RunFinished");
 		job_end(J, j);
 		pthread_mutex_lock(&J->mu);

@@ -83,6 +83,7 @@ static int run_ops(store_wctx_t *w, store_op_t *ops, size_t n,
 		case STORE_RUN_PUT:
 		case STORE_RUN_UPDATE:
 		case STORE_RUN_DELETE:
+		case STORE_RUN_STANDINGS:
 			rc = store_run_op(w, &ops[i]);
 			break;
 		case STORE_AUDIT_NOTE:
@@ -184,6 +185,13 @@ static void prevalidate(store_op_t *op)
 	case STORE_RUN_DELETE:
 		op->rc = store_validate_id(op->id, "id", op->err,
 		                           sizeof(op->err));
+		break;
+	case STORE_RUN_STANDINGS:
+		if (!op->standings)
+			what = "standings";
+		else
+			op->rc = store_validate_id(op->id, "id", op->err,
+			                           sizeof(op->err));
 		break;
 	case STORE_AUDIT_NOTE:
 		/* The resource; longer names would not fit the event. */

@@ -285,8 +285,14 @@ static int run_update(store_wctx_t *w, store_op_t *op)
 	/* A run that finished with its results: every standing, in pages,
 	 * in this same transaction. */
 	store_run_t whole = *r;
-	if (!op->standings)
+	if (r->state != CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED) {
+		/* Batches written before it failed or was cancelled. */
+		if ((rc = store_standings_delete(w, r->id)))
+			return rc;
 		whole.standings_total = (int64_t)r->n_standings;
+	} else if (!op->standings)
+		whole.standings_total = op->standings_written
+			? op->standings_written : (int64_t)r->n_standings;
 	else if ((rc = store_standings_write(w, op, r->id, op->standings,
 	                                     &whole.standings_total)) ||
 	         op->rc != CD_OK)
@@ -313,11 +319,46 @@ static int run_update(store_wctx_t *w, store_op_t *op)
 	                         detail);
 }
 
+/* STORE_RUN_STANDINGS: one batch of an unfinished run's standings. */
+static int run_standings(store_wctx_t *w, store_op_t *op)
+{
+	MDB_val v;
+	int rc = exists(w->txn, w->st->run_heads, op->id, &v);
+	if (rc == MDB_NOTFOUND) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+		                 "run \"%s\" not found", op->id);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	store_run_t *head = clusters__v1__run__unpack(NULL, v.mv_size,
+	                                              v.mv_data);
+	if (!head) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+		                 "stored run \"%s\" does not decode", op->id);
+		return 0;
+	}
+	int state = head->state;
+	store_run_free(head);
+	if (store_run_state_terminal(state)) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EPRECONDITION,
+		                 "run \"%s\" has already ended (%s)", op->id,
+		                 store_run_state_name(state));
+		return 0;
+	}
+	int64_t n;
+	return store_standings_append(w, op, op->id, op->chunk_first,
+	                              op->standings, &n);
+}
+
 int store_run_op(store_wctx_t *w, store_op_t *op)
 {
 	char ik[2 * STORE_ID_MAX + 2];
 	MDB_val k, v;
 	int rc;
+
+	if (op->kind == STORE_RUN_STANDINGS)
+		return run_standings(w, op);
 
 	if (op->kind == STORE_RUN_DELETE) {
 		rc = exists(w->txn, w->st->run_heads, op->id, &v);

@@ -217,6 +217,11 @@ int store_run_op(store_wctx_t *w, store_op_t *op);
 int store_standings_write(store_wctx_t *w, store_op_t *op, const char *run_id,
                           const store_standings_src_t *src, int64_t *total);
 int store_standings_delete(store_wctx_t *w, const char *run_id);
+/* Writes src's chunks from chunk number chunk_first on (0: after removing
+ * any under run_id); failures go to op->rc as in store_standings_write. */
+int store_standings_append(store_wctx_t *w, store_op_t *op,
+                           const char *run_id, uint32_t chunk_first,
+                           const store_standings_src_t *src, int64_t *total);
 
 /* Audit trail (store_audit.c). Appends the event of op, which has just
  * succeeded in this transaction: resource "<coll>/<id>" (or id alone when

@@ -182,12 +182,12 @@ static size_t chunk_count(const uint8_t *p, size_t len)
 }
 
 static int write_chunks(store_wctx_t *w, store_op_t *op, const char *run_id,
-                        const store_standings_src_t *src, int64_t *total)
+                        uint32_t chunk, const store_standings_src_t *src,
+                        int64_t *total)
 {
 	uint8_t key[CHUNK_KEY_MAX];
 	char err[sizeof(op->err)] = "";
 	uint64_t got = 0;
-	uint32_t chunk = 0;
 	int rc;
 
 	if ((rc = src->rewind(src->arg)) != CD_OK) {
@@ -252,7 +252,29 @@ int store_standings_write(store_wctx_t *w, store_op_t *op, const char *run_id,
 	/* Leftovers under this id would be read as this run's. */
 	if ((rc = store_standings_delete(w, run_id)))
 		return rc;
-	rc = write_chunks(w, op, run_id, src, total);
+	rc = write_chunks(w, op, run_id, 0, src, total);
+	if (rc == 0 && op->rc != CD_OK)
+		rc = store_standings_delete(w, run_id);
+	return rc;
+}
+
+int store_standings_append(store_wctx_t *w, store_op_t *op,
+                           const char *run_id, uint32_t chunk_first,
+                           const store_standings_src_t *src, int64_t *total)
+{
+	int rc;
+	*total = 0;
+	if (!src->next || !src->rewind) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_EINVAL,
+		                 "standings: the source has no next or rewind");
+		return 0;
+	}
+	/* The first batch: leftovers under this id would be read as this
+	 * run's. A failed batch leaves nothing of itself (the transaction
+	 * is the batch's op's; others' ops in it go on). */
+	if (chunk_first == 0 && (rc = store_standings_delete(w, run_id)))
+		return rc;
+	rc = write_chunks(w, op, run_id, chunk_first, src, total);
 	if (rc == 0 && op->rc != CD_OK)
 		rc = store_standings_delete(w, run_id);
 	return rc;
@@ -708,6 +730,19 @@ int store_standings_list_to(store_t *st, const char *run_id,
 			return cd_fail(err, errlen, CD_ENOTFOUND,
 			               "run \"%s\" not found", run_id);
 		return store_mdb_err(rc, "read", err, errlen);
+	}
+	/* A live run's standings are written in batches before it ends:
+	 * part of them is no answer. */
+	store_run_t *h = clusters__v1__run__unpack(NULL, head.mv_size,
+	                                           head.mv_data);
+	int state = h ? h->state : 0;
+	store_run_free(h);
+	if (state && !store_run_state_terminal(state)) {
+		store_rtxn_end(st, txn);
+		return cd_fail(err, errlen, CD_EPRECONDITION, "run \"%s\" is "
+		               "%s: its standings are stored when it ends "
+		               "(WatchRun)", run_id,
+		               store_run_state_name(state));
 	}
 	if (pg.fx && text_set(f->round)) {
 		if ((rc = load_order(st, txn, &head, &order)))

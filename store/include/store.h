@@ -245,7 +245,16 @@ typedef enum store_op_kind {
 	                            * stored state is SUCCEEDED, FAILED or
 	                            * CANCELLED (the message names it), CD_EINVAL
 	                            * for another competition_id. Audit method
-	                            * default "RunFinished" */
+	                            * default "RunFinished". A run that does not
+	                            * end SUCCEEDED loses any standings written
+	                            * for it */
+	STORE_RUN_STANDINGS,       /* a batch of an unfinished run's standings
+	                            * (run `id`, `standings`, first chunk number
+	                            * `chunk_first`; 0 removes leftovers first),
+	                            * so that a million standings never sit in
+	                            * one transaction's dirty pages. Not
+	                            * audited: the run's end is. CD_ENOTFOUND,
+	                            * CD_EPRECONDITION once the run ended */
 } store_op_kind;
 
 typedef struct store_op {
@@ -259,7 +268,11 @@ typedef struct store_op {
 	 * (without it, to run->n_standings). NULL = none but the inline
 	 * ones. */
 	const store_standings_src_t *standings;
-	const char *id;            /* the deletes */
+	uint32_t chunk_first;      /* STORE_RUN_STANDINGS */
+	/* STORE_RUN_UPDATE without `standings`: how many the run's
+	 * STORE_RUN_STANDINGS batches wrote (0 = run->n_standings). */
+	int64_t standings_written;
+	const char *id;            /* the deletes, STORE_RUN_STANDINGS */
 	const char *etag;          /* precondition; NULL or "" = none */
 	/* Updates (AIP-134): the top-level field names to take from the
 	 * patch, the rest staying as stored. mask_len 0 = the fields the

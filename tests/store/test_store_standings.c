@@ -50,6 +50,7 @@ typedef struct gen {
 	size_t cap;
 	unsigned rewinds, fail_at;  /* fail_at: chunk number that fails + 1 */
 	int lie_count, lie_total;
+	unsigned start, end;  /* a batch: standings [start, end); end 0 = n */
 } gen_t;
 
 static void standing_build(unsigned i, unsigned n, int with_rounds,
@@ -118,7 +119,7 @@ static void standing_build(unsigned i, unsigned n, int with_rounds,
 static int gen_rewind(void *arg)
 {
 	gen_t *g = arg;
-	g->i = 0;
+	g->i = g->start;
 	g->rewinds++;
 	return CD_OK;
 }
@@ -134,7 +135,7 @@ static int gen_next(void *arg, const uint8_t **data, size_t *len,
 	}
 	*len = 0;
 	*count = 0;
-	while (g->i < g->n && *count < g->per) {
+	while (g->i < (g->end ? g->end : g->n) && *count < g->per) {
 		if (g->cap - *len < 8192) {
 			g->cap = g->cap ? g->cap * 2 : 65536;
 			g->buf = realloc(g->buf, g->cap);
@@ -599,6 +600,103 @@ static void test_delete(void **state)
 	free(n2.buf);
 }
 
+static int run_update_state(const char *id, int state, int64_t written)
+{
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	r.id = (char *)id;
+	r.competition_id = "comp";
+	r.state = state;
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_UPDATE;
+	op.run = &r;
+	op.standings_written = written;
+	int rc = store_apply(st, &op, 1);
+	return rc == CD_OK ? op.rc : rc;
+}
+
+/* One STORE_RUN_STANDINGS batch: standings [from, to) of g as chunks
+ * first_chunk on. */
+static int run_batch(const char *id, gen_t *g, unsigned from, unsigned to,
+                     uint32_t first_chunk)
+{
+	store_standings_src_t src;
+	g->start = g->i = from;
+	g->end = to;
+	gen_src(g, &src);
+	src.total = to - from;
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_STANDINGS;
+	op.id = id;
+	op.standings = &src;
+	op.chunk_first = first_chunk;
+	int rc = store_apply(st, &op, 1);
+	return rc == CD_OK ? op.rc : rc;
+}
+
+/* A run job's standings in batches, one transaction each, while it runs;
+ * its end makes them its own, or (cancelled, failed) removes them. */
+static void test_batches(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 2500, .per = 300, .with_rounds = 1};
+	size_t pages;
+	store_standings_page_t pg;
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	r.id = "run-b";
+	r.competition_id = "comp";
+	r.state = CLUSTERS__V1__RUN_STATE__RUN_STATE_RUNNING;
+	assert_int_equal(store_run_put(st, &r, err, sizeof(err)), CD_OK);
+	/* 300 per chunk: 0..1199 are chunks 0-3, 1200..2399 4-7. */
+	assert_int_equal(run_batch("run-b", &g, 0, 1200, 0), CD_OK);
+	/* Half-written: no answer yet. */
+	assert_int_equal(store_standings_list(st, "run-b", NULL, 0, "", &pg,
+	                                      err, sizeof(err)),
+	                 CD_EPRECONDITION);
+	assert_non_null(strstr(err, "is RUNNING"));
+	assert_int_equal(run_batch("run-b", &g, 1200, 2400, 4), CD_OK);
+	assert_int_equal(run_batch("run-b", &g, 2400, 2500, 8), CD_OK);
+	assert_int_equal(run_update_state("run-b",
+	                 CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED, 2500),
+	                 CD_OK);
+	assert_int_equal(page_all("run-b", 2500, NULL, 700, &pages), 2500);
+	assert_int_equal(pages, 4);
+	store_run_t *got;
+	assert_int_equal(store_run_get(st, "run-b", 0, &got, err,
+	                               sizeof(err)), CD_OK);
+	assert_int_equal(got->standings_total, 2500);
+	store_run_free(got);
+	/* Ended: no more batches. */
+	assert_int_equal(run_batch("run-b", &g, 0, 300, 0), CD_EPRECONDITION);
+	assert_int_equal(run_batch("nosuch", &g, 0, 300, 0), CD_ENOTFOUND);
+
+	/* Cancelled after one batch: its standings go with the end; a
+	 * first batch (chunk 0) replaces leftovers. */
+	r.id = "run-c";
+	assert_int_equal(store_run_put(st, &r, err, sizeof(err)), CD_OK);
+	assert_int_equal(run_batch("run-c", &g, 0, 900, 0), CD_OK);
+	assert_int_equal(run_batch("run-c", &g, 0, 600, 0), CD_OK);
+	assert_int_equal(run_update_state("run-c",
+	                 CLUSTERS__V1__RUN_STATE__RUN_STATE_CANCELLED, 0),
+	                 CD_OK);
+	assert_int_equal(page_all("run-c", 0, NULL, 700, &pages), 0);
+	/* The batches of run-b are untouched. */
+	assert_int_equal(page_all("run-b", 2500, NULL, 2500, &pages), 2500);
+	/* A batch whose source fails leaves nothing of the run's. */
+	r.id = "run-f";
+	assert_int_equal(store_run_put(st, &r, err, sizeof(err)), CD_OK);
+	assert_int_equal(run_batch("run-f", &g, 0, 600, 0), CD_OK);
+	g.fail_at = 4;
+	assert_int_equal(run_batch("run-f", &g, 600, 1200, 2), CD_EINTERNAL);
+	g.fail_at = 0;
+	assert_int_equal(run_update_state("run-f",
+	                 CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED, 0),
+	                 CD_OK);
+	assert_int_equal(page_all("run-f", 0, NULL, 700, &pages), 0);
+	free(g.buf);
+}
+
 /* A source that fails, lies about a chunk's count or the total, or
  * cannot rewind: the op fails, nothing of the run is written. */
 static void test_source_errors(void **state)
@@ -723,6 +821,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_errors, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_chunk, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_page_bytes, setup,
