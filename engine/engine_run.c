@@ -48,6 +48,13 @@ char *engine_arena_dup(engine_arena_t *a, const char *s)
 	return d;
 }
 
+char *engine_arena_ref(engine_arena_t *a, const char *s)
+{
+	if (a->borrow && s && *s)
+		return (char *)s;
+	return engine_arena_dup(a, s);
+}
+
 void engine_arena_reset(engine_arena_t *a)
 {
 	engine_block_t *b = a->blocks;

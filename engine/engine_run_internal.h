@@ -20,11 +20,18 @@ typedef struct engine_block {
 
 typedef struct engine_arena {
 	engine_block_t *blocks;
+	/* The packer: its message is packed before the result changes, so
+	 * strings that live as long as the result (engine_arena_ref) are
+	 * pointed at, not copied. */
+	int borrow;
 } engine_arena_t;
 
 void *engine_arena_alloc(engine_arena_t *a, size_t size);
 /* "" for NULL or empty (protobuf-c's empty string, not copied). */
 char *engine_arena_dup(engine_arena_t *a, const char *s);
+/* A string that lives as long as the result (cohort strings, round and
+ * criterion names): copied, or with a->borrow the string itself. */
+char *engine_arena_ref(engine_arena_t *a, const char *s);
 /* Forgets everything, keeping the newest block for reuse. */
 void engine_arena_reset(engine_arena_t *a);
 void engine_arena_fini(engine_arena_t *a);

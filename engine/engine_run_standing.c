@@ -29,7 +29,7 @@ static int scores(engine_arena_t *m, const engine_result_t *res, size_t r,
 	char note[512];
 	for (size_t k = 0; k < nc; k++) {
 		clusters__v1__criterion_score__init(&cs[k]);
-		cs[k].criterion = engine_arena_dup(m, rr->def->criteria[k]->id);
+		cs[k].criterion = engine_arena_ref(m, rr->def->criteria[k]->id);
 		cs[k].raw = rr->raw[k * rr->n + pos];
 		cs[k].normalized = rr->norm[k * rr->n + pos];
 		cs[k].weighted = engine_result_weighted(res, r, k, pos);
@@ -54,7 +54,7 @@ static int decision_facts(engine_arena_t *m, const engine_result_t *res,
 	char buf[512];
 	switch (d->code) {
 	case DC(SELECTED_AS_INDUSTRY_LEADER):
-		x->industry = engine_arena_dup(m, d->industry);
+		x->industry = engine_arena_ref(m, d->industry);
 		x->passed_over_count = (int32_t)d->passed_total;
 		if (d->npassed) {
 			x->passed_over_ranks = engine_arena_alloc(m, d->npassed *
@@ -68,7 +68,7 @@ static int decision_facts(engine_arena_t *m, const engine_result_t *res,
 		return x->industry ? CD_OK : CD_ENOMEM;
 	case DC(PASSED_OVER_BY_QUOTA):
 		x->quota = d->quota;
-		x->group = engine_arena_dup(m, d->group);
+		x->group = engine_arena_ref(m, d->group);
 		x->group_count = (int32_t)d->group_count;
 		x->quota_limit = (int32_t)d->limit;
 		return x->group ? CD_OK : CD_ENOMEM;
@@ -82,7 +82,7 @@ static int decision_facts(engine_arena_t *m, const engine_result_t *res,
 		const Clusters__V1__Filter *f = rr->def->eligibility[d->index];
 		x->filter_index = (int32_t)d->index;
 		x->filter_field = f->field;
-		x->filter_key = engine_arena_dup(m, f->key);
+		x->filter_key = engine_arena_ref(m, f->key);
 		x->value = engine_arena_dup(m, engine_filter_value(
 			res->cohort, f, rr->member[pos], buf, sizeof(buf)));
 		return x->filter_key && x->value ? CD_OK : CD_ENOMEM;
@@ -92,12 +92,12 @@ static int decision_facts(engine_arena_t *m, const engine_result_t *res,
 		if (d->index == SIZE_MAX)
 			return CD_OK;
 		const Clusters__V1__Criterion *cr = rr->def->criteria[d->index];
-		x->criterion = engine_arena_dup(m, cr->id);
-		x->plugin = engine_arena_dup(m, cr->plugin);
+		x->criterion = engine_arena_ref(m, cr->id);
+		x->plugin = engine_arena_ref(m, cr->plugin);
 		uint32_t sid = engine_notes_get(&rr->notes[d->index],
 		                                (uint32_t)pos);
 		if (sid != ENGINE_SID_NONE)
-			x->note = engine_arena_dup(m, engine_dict_str(&res->note_text,
+			x->note = engine_arena_ref(m, engine_dict_str(&res->note_text,
 			                                             sid));
 		return x->criterion && x->plugin && x->note ? CD_OK : CD_ENOMEM;
 	}
@@ -150,7 +150,7 @@ static int round_standing(engine_arena_t *m, const engine_result_t *res,
 {
 	const engine_round_res_t *rr = &res->rounds[r];
 	clusters__v1__round_standing__init(s);
-	if (!(s->round = engine_arena_dup(m, rr->name)))
+	if (!(s->round = engine_arena_ref(m, rr->name)))
 		return CD_ENOMEM;
 	long pos = r == st->round ? (long)st->pos
 	           : r < st->round ? engine_result_pos(res, r, st->cluster) : -1;
@@ -167,7 +167,7 @@ static int round_standing(engine_arena_t *m, const engine_result_t *res,
 		snprintf(text, sizeof(text), "not a candidate: not selected in "
 		         "round \"%s\"", was);
 		x->code = DC(EXCLUDED_EARLIER);
-		x->earlier_round = engine_arena_dup(m, was);
+		x->earlier_round = engine_arena_ref(m, was);
 		x->text = engine_arena_dup(m, text);
 		s->decision = x;
 		return x->earlier_round && x->text ? CD_OK : CD_ENOMEM;
@@ -190,12 +190,12 @@ int engine_run_standing(engine_arena_t *m, const engine_result_t *res,
 	uint32_t ci = st->cluster;
 	char why[512];
 	clusters__v1__standing__init(s);
-	s->cluster_id = engine_arena_dup(m, engine_cohort_id(c, ci));
-	s->name = engine_arena_dup(m, engine_cohort_name(c, ci));
-	s->economy = engine_arena_dup(m, engine_cohort_economy(c, ci));
-	s->region = engine_arena_dup(m, engine_cohort_region(c, ci));
-	s->industry = engine_arena_dup(m, engine_cohort_industry(c, ci));
-	s->round = engine_arena_dup(m, rr->name);
+	s->cluster_id = engine_arena_ref(m, engine_cohort_id(c, ci));
+	s->name = engine_arena_ref(m, engine_cohort_name(c, ci));
+	s->economy = engine_arena_ref(m, engine_cohort_economy(c, ci));
+	s->region = engine_arena_ref(m, engine_cohort_region(c, ci));
+	s->industry = engine_arena_ref(m, engine_cohort_industry(c, ci));
+	s->round = engine_arena_ref(m, rr->name);
 	s->excluded_reason = engine_arena_dup(m, engine_result_reason(
 		res, st->round, st->pos, why, sizeof(why)));
 	if (!s->cluster_id || !s->name || !s->economy || !s->region ||
@@ -265,6 +265,7 @@ int engine_standings_pack(const engine_result_t *res,
 		               "not valid", from, to, res ? res->n : 0);
 	engine_arena_t a = { 0 };
 	int rc = CD_OK;
+	a.borrow = 1;
 	for (size_t i = from; i < to && !rc; i++) {
 		Clusters__V1__Standing s;
 		engine_arena_reset(&a);
