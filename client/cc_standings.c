@@ -208,9 +208,18 @@ static void *fetch_main(void *arg)
 			                   clusters__v1__list_standings_response__descriptor.name);
 		free(p->token);
 		p->token = NULL;
-		if (sl->rc == CC_OK && tl && !(p->token = strndup((const char *)tok, tl)))
-			sl->rc = cc_st_set(&sl->st, CC_RESOURCE_EXHAUSTED,
-			                   "out of memory");
+		/* Not strndup: the token ends the buffer, with no NUL after
+		 * it to find (strict string checks read for one). */
+		if (sl->rc == CC_OK && tl) {
+			if (!(p->token = malloc(tl + 1)))
+				sl->rc = cc_st_set(&sl->st,
+				                   CC_RESOURCE_EXHAUSTED,
+				                   "out of memory");
+			else {
+				memcpy(p->token, tok, tl);
+				p->token[tl] = '\0';
+			}
+		}
 		/* A token with a NUL in it is cut there, as protobuf-c would. */
 		sl->last = sl->rc != CC_OK || !p->token || !*p->token;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -69,6 +70,10 @@ int cc_server_start(cc_server_t *s, const char *binary,
 	}
 	s->pid = fork();
 	if (s->pid == 0) {
+		/* A test that aborts (a failed check, a sanitizer report) takes
+		 * its server along: an orphan would hold ctest's output pipe
+		 * open until the test's time-out. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(fd, STDERR_FILENO);
 		close(fd);
 		execv(binary, (char *const *)argv);
