@@ -246,27 +246,36 @@ const char *store_run_state_name(int state)
 	}
 }
 
+/* The stored head of run id, decoded (free with store_run_free), or NULL
+ * with op->rc set (CD_ENOTFOUND, CD_ECORRUPT). Returns an LMDB code. */
+static int head_of(store_wctx_t *w, store_op_t *op, const char *id,
+                   store_run_t **out)
+{
+	MDB_val v;
+	*out = NULL;
+	int rc = exists(w->txn, w->st->run_heads, id, &v);
+	if (rc == MDB_NOTFOUND) {
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
+		                 "run \"%s\" not found", id);
+		return 0;
+	}
+	if (rc)
+		return rc;
+	if (!(*out = clusters__v1__run__unpack(NULL, v.mv_size, v.mv_data)))
+		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
+		                 "stored run \"%s\" does not decode", id);
+	return 0;
+}
+
 /* STORE_RUN_UPDATE: a run job's state transition. The stored head says
  * whether the run may still change; the new run replaces both copies. */
 static int run_update(store_wctx_t *w, store_op_t *op)
 {
 	const store_run_t *r = op->run;
-	MDB_val v;
-	int rc = exists(w->txn, w->st->run_heads, r->id, &v);
-	if (rc == MDB_NOTFOUND) {
-		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
-		                 "run \"%s\" not found", r->id);
-		return 0;
-	}
-	if (rc)
+	store_run_t *old;
+	int rc = head_of(w, op, r->id, &old);
+	if (rc || !old)
 		return rc;
-	store_run_t *old = clusters__v1__run__unpack(NULL, v.mv_size,
-	                                             v.mv_data);
-	if (!old) {
-		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
-		                 "stored run \"%s\" does not decode", r->id);
-		return 0;
-	}
 	int from = old->state;
 	int same_comp = !strcmp(old->competition_id, r->competition_id);
 	store_run_free(old);
@@ -322,22 +331,10 @@ static int run_update(store_wctx_t *w, store_op_t *op)
 /* STORE_RUN_STANDINGS: one batch of an unfinished run's standings. */
 static int run_standings(store_wctx_t *w, store_op_t *op)
 {
-	MDB_val v;
-	int rc = exists(w->txn, w->st->run_heads, op->id, &v);
-	if (rc == MDB_NOTFOUND) {
-		op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
-		                 "run \"%s\" not found", op->id);
-		return 0;
-	}
-	if (rc)
+	store_run_t *head;
+	int rc = head_of(w, op, op->id, &head);
+	if (rc || !head)
 		return rc;
-	store_run_t *head = clusters__v1__run__unpack(NULL, v.mv_size,
-	                                              v.mv_data);
-	if (!head) {
-		op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
-		                 "stored run \"%s\" does not decode", op->id);
-		return 0;
-	}
 	int state = head->state;
 	store_run_free(head);
 	if (store_run_state_terminal(state)) {
@@ -361,22 +358,9 @@ int store_run_op(store_wctx_t *w, store_op_t *op)
 		return run_standings(w, op);
 
 	if (op->kind == STORE_RUN_DELETE) {
-		rc = exists(w->txn, w->st->run_heads, op->id, &v);
-		if (rc == MDB_NOTFOUND) {
-			op->rc = cd_fail(op->err, sizeof(op->err), CD_ENOTFOUND,
-			                 "run \"%s\" not found", op->id);
-			return 0;
-		}
-		if (rc)
+		store_run_t *head;
+		if ((rc = head_of(w, op, op->id, &head)) || !head)
 			return rc;
-		store_run_t *head =
-		        clusters__v1__run__unpack(NULL, v.mv_size, v.mv_data);
-		if (!head) {
-			op->rc = cd_fail(op->err, sizeof(op->err), CD_ECORRUPT,
-			                 "stored run \"%s\" does not decode",
-			                 op->id);
-			return 0;
-		}
 		if (!store_run_state_terminal(head->state)) {
 			op->rc = cd_fail(op->err, sizeof(op->err),
 			                 CD_EPRECONDITION, "run \"%s\" is %s: "
