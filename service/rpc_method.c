@@ -16,12 +16,14 @@
 #define PLUG "/clusters.v1.PluginService/"
 #define HEALTH "/grpc.health.v1.Health/"
 #define AUDIT "/clusters.v1.AuditService/"
+#define ADMIN "/clusters.v1.AdminService/"
 
 #define REG_SVC "clusters.v1.ClusterRegistry"
 #define COMP_SVC "clusters.v1.CompetitionService"
 #define PLUG_SVC "clusters.v1.PluginService"
 #define HEALTH_SVC "grpc.health.v1.Health"
 #define AUDIT_SVC "clusters.v1.AuditService"
+#define ADMIN_SVC "clusters.v1.AdminService"
 
 /* Roles: docs/security.md, "Roles", lists the same; auth_test.py checks
  * every method against that table. */
@@ -31,36 +33,36 @@
 #define OPEN RPC_ROLE_OPEN
 
 static const rpc_method_t methods[] = {
-	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create, 0, E},
+	{REG "CreateCluster", REG_SVC, RPC_UNARY, rpc_registry_create, 0, E, 0, 1},
 	{REG "GetCluster", REG_SVC, RPC_UNARY, rpc_registry_get, 0, R},
 	{REG "UpdateCluster", REG_SVC, RPC_UNARY, rpc_registry_update, 0, E,
-	 1},
-	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete, 0, E},
+	 1, 1},
+	{REG "DeleteCluster", REG_SVC, RPC_UNARY, rpc_registry_delete, 0, E, 0, 1},
 	{REG "ListClusters", REG_SVC, RPC_UNARY, rpc_registry_list, 0, R},
 	{REG "ImportClusters", REG_SVC, RPC_CLIENT_STREAM, rpc_import_clusters,
-	 0, E},
+	 0, E, 0, 1},
 	{REG "ExportClusters", REG_SVC, RPC_SERVER_STREAM, rpc_export_clusters,
 	 0, R},
 
 	{COMP "CreateCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_create, 0, E},
+	 rpc_competition_create, 0, E, 0, 1},
 	{COMP "GetCompetition", COMP_SVC, RPC_UNARY, rpc_competition_get, 0, R},
 	{COMP "ListCompetitions", COMP_SVC, RPC_UNARY, rpc_competition_list, 0,
 	 R},
 	{COMP "DeleteCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_delete, 0, A},
+	 rpc_competition_delete, 0, A, 0, 1},
 	{COMP "RunCompetition", COMP_SVC, RPC_SERVER_STREAM,
-	 rpc_run_competition, 0, E},
+	 rpc_run_competition, 0, E, 0, 1},
 	{COMP "GetRun", COMP_SVC, RPC_UNARY, rpc_run_get, 0, R},
 	{COMP "ListRuns", COMP_SVC, RPC_UNARY, rpc_run_list, 0, R},
 	/* Editor: it runs plugins, which costs the server work. */
 	{COMP "Evaluate", COMP_SVC, RPC_UNARY, rpc_run_evaluate, 1, E},
 	{COMP "UpdateCompetition", COMP_SVC, RPC_UNARY,
-	 rpc_competition_update, 0, E},
-	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete, 0, A},
-	{COMP "StartRun", COMP_SVC, RPC_UNARY, rpc_run_start, 0, E},
+	 rpc_competition_update, 0, E, 0, 1},
+	{COMP "DeleteRun", COMP_SVC, RPC_UNARY, rpc_run_delete, 0, A, 0, 1},
+	{COMP "StartRun", COMP_SVC, RPC_UNARY, rpc_run_start, 0, E, 0, 1},
 	{COMP "WatchRun", COMP_SVC, RPC_SERVER_STREAM, rpc_run_watch, 0, R},
-	{COMP "CancelRun", COMP_SVC, RPC_UNARY, rpc_run_cancel, 0, E},
+	{COMP "CancelRun", COMP_SVC, RPC_UNARY, rpc_run_cancel, 0, E, 0, 1},
 	{COMP "ListStandings", COMP_SVC, RPC_UNARY, rpc_standings_list, 0, R},
 	/* Reader, judges included: runs are results (docs/security.md). */
 	{COMP "ExplainStanding", COMP_SVC, RPC_UNARY, rpc_explain_standing, 0,
@@ -72,6 +74,11 @@ static const rpc_method_t methods[] = {
 	/* Admin: the trail names every principal and what it wrote
 	 * (docs/audit.md). */
 	{AUDIT "ListAuditEvents", AUDIT_SVC, RPC_UNARY, rpc_audit_list, 0, A},
+
+	/* Reader: clusterctl --version asks it. */
+	{ADMIN "GetServerInfo", ADMIN_SVC, RPC_UNARY, NULL, 0, R},
+	/* Admin: the copy holds every record and the audit trail. */
+	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, NULL, 0, A},
 
 	/* Open: load balancers and orchestrators probe without tokens. */
 	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check, 0, OPEN},
@@ -85,7 +92,7 @@ static const rpc_method_t methods[] = {
 #undef OPEN
 
 static const char *const services[] = {REG_SVC, COMP_SVC, PLUG_SVC,
-                                       AUDIT_SVC, HEALTH_SVC};
+                                       AUDIT_SVC, ADMIN_SVC, HEALTH_SVC};
 
 const rpc_method_t *rpc_method_table(size_t *n)
 {

@@ -55,6 +55,9 @@ typedef struct rpc_method {
 	/* 1: a judge without the role may call it for its own assessments
 	 * only (UpdateCluster; rpc_judge.h). */
 	int judge_own;
+	/* 1: the method changes the store; a read-only replica refuses it
+	 * with FAILED_PRECONDITION naming the primary (docs/operations.md). */
+	int writes;
 } rpc_method_t;
 
 /* The table, in a fixed order; *n gets its length. */

@@ -12,6 +12,7 @@ import unittest
 PROTO_DIR = os.environ["CLUSTERD_PROTO_DIR"]
 FILES = ["clusters/v1/clusters.proto", "clusters/v1/competitions.proto",
          "clusters/v1/plugins.proto", "clusters/v1/audit.proto",
+         "clusters/v1/admin.proto",
          "google/rpc/status.proto"]
 
 

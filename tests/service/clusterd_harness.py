@@ -39,6 +39,7 @@ def stubs():
                     "clusters/v1/competitions.proto",
                     "clusters/v1/plugins.proto",
                     "clusters/v1/audit.proto",
+                    "clusters/v1/admin.proto",
                     "google/rpc/status.proto",
                     "health_v1/health.proto"], check=True)
     sys.path.insert(0, gen)
