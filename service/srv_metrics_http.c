@@ -176,11 +176,12 @@ int srv_metrics_http_start(srv_metrics_http_t **out,
 	h->d = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 		MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, h,
+		/* First, or early messages go to stderr. */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
 		MHD_OPTION_CONNECTION_LIMIT, conns,
 		MHD_OPTION_CONNECTION_TIMEOUT, timeout,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADER_BYTES,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)NULL,
 		MHD_OPTION_END);
 	if (!h->d) {
 		/* Not closed here: whether libmicrohttpd closed the socket it
