@@ -298,6 +298,39 @@ class Metrics(unittest.TestCase):
         self.assertEqual(http_get(self.murl + "/metrics", timeout=20)[0],
                          200)
 
+    def sample(self, name):
+        """The value of an unlabelled series in a fresh scrape."""
+        for line in self.scrape().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        self.fail("no %s in the exposition" % name)
+
+    def test_2b_connections_counted_open_and_closed(self):
+        base = self.sample("clusterd_connections_open")
+        accepted = self.sample("clusterd_connections_accepted_total")
+        chans = [self.srv.make_channel() for _ in range(5)]
+        try:
+            for ch in chans:
+                ch.unary_unary(REG + "ListClusters",
+                               request_serializer=pb.ListClustersRequest
+                               .SerializeToString)(pb.ListClustersRequest(),
+                                                   timeout=10)
+            self.assertEqual(self.sample("clusterd_connections_open"),
+                             base + 5)
+            self.assertEqual(
+                self.sample("clusterd_connections_accepted_total"),
+                accepted + 5)
+        finally:
+            for ch in chans:
+                ch.close()
+        # gRPC closes their descriptors shortly after the clients go.
+        limit = time.monotonic() + 10
+        while self.sample("clusterd_connections_open") > base:
+            self.assertLess(time.monotonic(), limit, "still counted open")
+            time.sleep(0.1)
+        self.assertIn('\nclusterd_connections_refused_total{reason="cap"} 0\n',
+                      self.scrape())
+
     def test_3_prometheus_reads_what_was_driven(self):
         create = self.u(REG + "CreateCluster", pb.CreateClusterRequest,
                         pb.Cluster)
