@@ -13,6 +13,8 @@ PACKAGES=(
   liblmdb-dev libjansson-dev libcsv-dev
   # the plugin worker's system-call filter
   libseccomp-dev
+  # the metrics' HTTP listener (--metrics-listen, service/srv_metrics_http.c)
+  libmicrohttpd-dev
   # TLS: the server checks its certificate and key with libssl/libcrypto;
   # the tests and the TLS benchmark make certificates with openssl
   libssl-dev openssl
@@ -20,6 +22,9 @@ PACKAGES=(
   libcmocka-dev python3 python3-grpcio python3-protobuf valgrind
   # tests: libFuzzer targets (tests/fuzz) build with clang
   clang libclang-rt-14-dev
+  # tests: promtool checks the metrics exposition and the alert rules, and
+  # a real Prometheus scrapes clusterd (tests/service/metrics_test.py)
+  prometheus
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
   # npm tools pinned in deploy/tools (buf, for the proto lint test)

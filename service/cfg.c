@@ -48,10 +48,14 @@ typedef enum opt_id {
 	OPT_TLS_CLIENT_CA,
 	OPT_AUTH_TOKENS,
 	OPT_INSECURE,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_PORT_FILE,
 	OPT_HASH_TOKEN,
 	OPT_HELP,
 	OPT_VERSION,
 } opt_id;
+
+static int listen_is_port0(const char *listen);
 
 typedef struct opt {
 	const char *flag;
@@ -127,6 +131,12 @@ static const opt_t opts[] = {
 	{"--insecure", "CLUSTERD_INSECURE", OPT_INSECURE, 0,
 	 "         allow a non-loopback --listen without TLS or without "
 	 "--auth-tokens (warned about every 10 minutes)"},
+	{"--metrics-listen", "CLUSTERD_METRICS_LISTEN", OPT_METRICS_LISTEN, 1,
+	 "ADDR serve Prometheus metrics at http://ADDR/metrics (host:port; "
+	 "port 0 picks one; default off)"},
+	{"--metrics-port-file", "CLUSTERD_METRICS_PORT_FILE",
+	 OPT_METRICS_PORT_FILE, 1,
+	 "PATH write the bound metrics port to PATH once listening"},
 	{"--hash-token", NULL, OPT_HASH_TOKEN, 0,
 	 "       read a token on stdin, print its SHA-256 for the tokens "
 	 "file, exit"},
@@ -391,6 +401,24 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_INSECURE:
 		cfg->insecure = 1;
 		return CD_OK;
+	case OPT_METRICS_LISTEN: {
+		char host[CFG_ADDR_MAX];
+		unsigned port;
+		if (cfg_split_hostport(v, host, sizeof(host), &port))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "host:port (port 0..65535; an IPv6 address "
+			               "in brackets: [::1]:9090)", name, v);
+		return copy_str(cfg->metrics_listen,
+		                sizeof(cfg->metrics_listen), v, name, err,
+		                errlen);
+	}
+	case OPT_METRICS_PORT_FILE:
+		if (!*v)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "
+			               "empty", name);
+		return copy_str(cfg->metrics_port_file,
+		                sizeof(cfg->metrics_port_file), v, name, err,
+		                errlen);
 	case OPT_HASH_TOKEN:
 	case OPT_HELP:
 	case OPT_VERSION:
@@ -482,6 +510,14 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		return cd_fail(err, errlen, CD_EINVAL, "--run-timeout (%u ms) "
 		               "is above --run-timeout-max (%u ms)",
 		               cfg->run_timeout_ms, cfg->run_timeout_max_ms);
+	if (cfg->metrics_listen[0] && !strcmp(cfg->metrics_listen, cfg->listen) &&
+	    !listen_is_port0(cfg->listen))
+		return cd_fail(err, errlen, CD_EINVAL, "--metrics-listen %s is "
+		               "the gRPC address (--listen): give metrics a port "
+		               "of their own", cfg->metrics_listen);
+	if (cfg->metrics_port_file[0] && !cfg->metrics_listen[0])
+		return cd_fail(err, errlen, CD_EINVAL, "--metrics-port-file "
+		               "needs --metrics-listen");
 	const char *lacks = cfg_exposed(cfg);
 	if (*action == CFG_RUN && lacks && !cfg->insecure)
 		return cd_fail(err, errlen, CD_EINVAL, "--listen %s is not a "
@@ -489,6 +525,49 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		               "refusing to start (configure %s, or pass "
 		               "--insecure)", cfg->listen, lacks, lacks);
 	return CD_OK;
+}
+
+/* 1 when the port of host:port is 0 (each bind picks its own). */
+static int listen_is_port0(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	return colon && !strcmp(colon + 1, "0");
+}
+
+int cfg_split_hostport(const char *addr, char *host, size_t cap,
+                       unsigned *port)
+{
+	const char *colon = strrchr(addr, ':');
+	const char *h = addr;
+	size_t n = colon ? (size_t)(colon - addr) : 0;
+	if (!colon || !n)
+		return -1;
+	if (h[0] == '[') {
+		/* [v6]:port */
+		if (n < 3 || h[n - 1] != ']')
+			return -1;
+		h++;
+		n -= 2;
+	} else if (memchr(h, ':', n) || memchr(h, ']', n)) {
+		return -1;
+	}
+	if (n >= cap || memchr(h, '[', n))
+		return -1;
+	const char *p = colon + 1;
+	unsigned long v = 0;
+	if (!*p || strlen(p) > 5)
+		return -1;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (unsigned)v;
+	return 0;
 }
 
 int cfg_listen_is_loopback(const char *listen)

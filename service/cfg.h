@@ -60,6 +60,10 @@ typedef struct cfg {
 	char tls_client_ca[CFG_PATH_MAX];
 	log_level log_level;
 	log_format log_format;
+	/* Prometheus metrics over HTTP (docs/operations.md, "Observe"):
+	 * "" = off. */
+	char metrics_listen[CFG_ADDR_MAX];
+	char metrics_port_file[CFG_PATH_MAX]; /* gets the metrics port */
 } cfg_t;
 
 /* What main should do after cfg_load. */
@@ -85,6 +89,12 @@ int cfg_listen_is_loopback(const char *listen);
  * "TLS and authentication", "TLS", "authentication", or NULL when the
  * listen address is loopback or both are configured. */
 const char *cfg_exposed(const cfg_t *cfg);
+
+/* Splits "host:port" ("[::1]:9090" for IPv6) into host (brackets off)
+ * and port 0..65535. -1 when it is not that: no colon, an empty host, an
+ * IPv6 address without brackets, a port that is not a number in range. */
+int cfg_split_hostport(const char *addr, char *host, size_t cap,
+                       unsigned *port);
 
 /* The defaults alone; threads = online cores. */
 void cfg_defaults(cfg_t *cfg);

@@ -23,6 +23,7 @@
 #include "rpc_status.h"
 #include "rpc_tls_peer.h"
 #include "rpc_transport.h"
+#include "srv_metrics.h"
 
 /* gRPC orders a batch's start before its completion event, but Debian's
  * libgrpc is not instrumented and TSan cannot see that: without these,
@@ -79,6 +80,7 @@ struct rpc_call {
 	int close_posted;             /* RECV_CLOSE_ON_SERVER is under way */
 	int md_sent;
 	int finished;
+	int counted;                  /* in flight for the metrics */
 	struct timespec start;
 
 	rpc_tag_t t_request, t_close, t_send, t_recv, t_finish;
@@ -124,8 +126,20 @@ static double ms_since(const struct timespec *t0)
 	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+static uint64_t ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int64_t ns = (int64_t)(t.tv_sec - t0->tv_sec) * 1000000000 +
+	             (t.tv_nsec - t0->tv_nsec);
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
 static void call_free(rpc_call_t *c)
 {
+	/* A call that never finished (a batch refused) leaves the gauge. */
+	if (c->counted)
+		srv_metrics_call_gone(c->srv->metrics, c->midx);
 	if (c->ctx_free)
 		c->ctx_free(c->ctx);
 	if (c->call)
@@ -329,6 +343,7 @@ int rpc_call_send(rpc_call_t *c, uint8_t *msg, size_t len, rpc_sent_fn fn)
 		c->md_sent = 1;
 	}
 	c->send_buf = buffer_take(msg, len);
+	srv_metrics_msg_sent(c->srv->metrics, c->midx);
 	ops[n].op = GRPC_OP_SEND_MESSAGE;
 	ops[n++].data.send_message.send_message = c->send_buf;
 	c->on_sent = fn;
@@ -375,6 +390,7 @@ static void end_bb(rpc_call_t *c, int cd_code, const char *msg,
 		c->md_sent = 1;
 	}
 	if (resp) {
+		srv_metrics_msg_sent(c->srv->metrics, c->midx);
 		c->fin_buf = resp;
 		ops[n].op = GRPC_OP_SEND_MESSAGE;
 		ops[n++].data.send_message.send_message = c->fin_buf;
@@ -821,6 +837,12 @@ static void on_request(rpc_call_t *c, int ok)
 	clock_gettime(CLOCK_MONOTONIC, &c->start);
 	if (c->midx == RPC_CATCH_ALL)
 		c->deadline = c->details.deadline;
+	if (c->srv->metrics) {
+		c->counted = 1;
+		srv_metrics_call_start(c->srv->metrics, c->midx);
+		if (c->payload)
+			srv_metrics_msg_received(c->srv->metrics, c->midx);
+	}
 	/* Re-arm first, so the next call of this method does not wait for
 	 * this one's handler. */
 	if (!atomic_load(&c->srv->stopping))
@@ -863,6 +885,7 @@ static void on_recv(rpc_call_t *c, int ok)
 	grpc_slice s = grpc_byte_buffer_reader_readall(&r);
 	grpc_byte_buffer_reader_destroy(&r);
 	grpc_byte_buffer_destroy(bb);
+	srv_metrics_msg_received(c->srv->metrics, c->midx);
 	fn(c, RPC_RECV_MSG, GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
 	grpc_slice_unref(s);
 }
@@ -897,6 +920,13 @@ void rpc_call_event(void *tag, int ok)
 		break;
 	case TAG_FINISH:
 		log_finished(c, ok);
+		if (c->counted) {
+			c->counted = 0;
+			srv_metrics_call_end(c->srv->metrics, c->midx,
+			                     ok ? (int)c->status
+			                        : GRPC_STATUS_CANCELLED,
+			                     ns_since(&c->start));
+		}
 		break;
 	}
 	rpc_call_unref(c);

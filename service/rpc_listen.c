@@ -549,6 +549,14 @@ const char *rpc_listen_peer(rpc_listen_t *l, const char *grpc_peer,
 	return out;
 }
 
+void rpc_listen_stats_swept(rpc_listen_t *l, rpc_listen_stats_t *out)
+{
+	pthread_mutex_lock(&l->mu);
+	sweep(l);
+	pthread_mutex_unlock(&l->mu);
+	rpc_listen_stats(l, out);
+}
+
 void rpc_listen_stats(rpc_listen_t *l, rpc_listen_stats_t *out)
 {
 	pthread_mutex_lock(&l->mu);

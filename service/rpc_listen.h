@@ -82,5 +82,8 @@ typedef struct rpc_listen_stats {
 } rpc_listen_stats_t;
 
 void rpc_listen_stats(rpc_listen_t *l, rpc_listen_stats_t *out);
+/* As rpc_listen_stats, after forgetting the connections gRPC has closed
+ * (at most every 50 ms: a scrape's open count is exact to that). */
+void rpc_listen_stats_swept(rpc_listen_t *l, rpc_listen_stats_t *out);
 
 #endif

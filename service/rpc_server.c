@@ -79,6 +79,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->ncq = o->threads ? o->threads : 1;
 	s->env = o->env;
 	s->auth = o->auth;
+	s->metrics = o->metrics;
 	s->mtls = o->tls && rpc_tls_mutual(o->tls);
 	s->methods = rpc_method_table(&s->nmethods);
 	atomic_init(&s->stopping, 0);
@@ -166,6 +167,14 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 int rpc_server_port(const rpc_server_t *s)
 {
 	return s->port;
+}
+
+int rpc_server_listen_stats(rpc_server_t *s, rpc_listen_stats_t *out)
+{
+	if (!s->listen)
+		return 0;
+	rpc_listen_stats_swept(s->listen, out);
+	return 1;
 }
 
 void rpc_server_shutdown(rpc_server_t *s, unsigned grace_ms)

@@ -34,6 +34,9 @@ typedef struct rpc_server_opts {
 	struct rpc_auth *auth;
 	struct rpc_tls *tls;       /* NULL: plaintext; else TLS on gRPC's
 	                            * listener (must outlive the server) */
+	/* Told of every call (srv_metrics.h); NULL = metrics off. Must
+	 * outlive the server. */
+	struct srv_metrics *metrics;
 } rpc_server_opts_t;
 
 /* Binds, starts serving and returns. grpc_init must have been called. */
@@ -42,6 +45,12 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 
 /* The bound port (the chosen one when port 0 was asked for). */
 int rpc_server_port(const rpc_server_t *s);
+
+/* Our listener's connection counts (open ones swept first, so closed
+ * ones no longer count); 0 when gRPC's own listener serves (TLS), which
+ * keeps none. */
+struct rpc_listen_stats;
+int rpc_server_listen_stats(rpc_server_t *s, struct rpc_listen_stats *out);
 
 /* Stops accepting calls, lets in-flight ones run for grace_ms, cancels the
  * rest, and returns when no call is being served any more. Work that

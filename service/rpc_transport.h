@@ -35,6 +35,7 @@ struct rpc_server {
 	struct rpc_auth *auth;        /* NULL: no authentication */
 	int mtls;                     /* TLS with client certificates */
 	int port;
+	struct srv_metrics *metrics;  /* NULL: metrics off */
 	atomic_int stopping;
 	atomic_long live_calls;       /* calls taken, not yet freed */
 };

@@ -22,6 +22,12 @@
 #include "rpc_run.h"
 #include "rpc_server.h"
 #include "rpc_tls.h"
+#include "srv_metrics.h"
+#include "srv_metrics_http.h"
+
+#ifndef CLUSTERD_VERSION
+#define CLUSTERD_VERSION "0.0.0"
+#endif
 
 struct srv {
 	cfg_t cfg;
@@ -29,6 +35,8 @@ struct srv {
 	rpc_server_t *rpc;
 	rpc_auth_t *auth;   /* NULL: no --auth-tokens */
 	rpc_tls_t *tls;   /* NULL: plaintext */
+	srv_metrics_t *metrics;        /* NULL: --metrics-listen not given */
+	srv_metrics_http_t *metrics_http;
 	int wake[2];
 	int shut;
 	int grpc_inited;
@@ -83,6 +91,13 @@ static void find_plugin_host(const cfg_t *cfg, char *out, size_t len)
 	snprintf(out, len, "%s", CLUSTERD_DEFAULT_PLUGIN_HOST);
 }
 
+/* Every scoring call of a plugin into the metrics. */
+static void plugin_observe(void *ctx, const char *plugin, int outcome,
+                           double seconds)
+{
+	srv_metrics_plugin_call(ctx, plugin, outcome, seconds);
+}
+
 static int open_plugins(srv_t *s, char *err, size_t errlen)
 {
 	if (!s->cfg.plugin_dir[0]) {
@@ -116,6 +131,8 @@ static int open_plugins(srv_t *s, char *err, size_t errlen)
 		.host_path = host[0] ? host : NULL,
 		.memory_bytes = s->cfg.plugin_memory,
 		.insecure_dir = s->cfg.plugin_dir_insecure,
+		.observe = s->metrics ? plugin_observe : NULL,
+		.observe_ctx = s->metrics,
 	};
 	log_msg(LOG_INFO, "plugins run %s (worker %s, time limit %u ms, "
 	        "memory %llu MiB)", s->cfg.plugin_isolation ==
@@ -225,6 +242,51 @@ static void warn_insecure(const srv_t *s)
 		        : "tokens and data cross the network in clear");
 }
 
+static int render_metrics(void *arg, srv_metrics_buf_t *b)
+{
+	return srv_metrics_render(arg, b);
+}
+
+/* The metrics' HTTP listener (--metrics-listen), once everything it reads
+ * exists; its port file before the gRPC one, so that a test or a
+ * supervisor that waits for the latter finds both. */
+static int start_metrics(srv_t *s, char *err, size_t errlen)
+{
+	if (!s->metrics)
+		return CD_OK;
+	srv_metrics_src_t src = {
+		.store = s->env.store,
+		.jobs = s->env.jobs,
+		.rpc = s->rpc,
+		.plugins = s->env.plugins,
+		.version = CLUSTERD_VERSION,
+	};
+	srv_metrics_set_sources(s->metrics, &src);
+	srv_metrics_http_opts_t ho = {
+		.listen = s->cfg.metrics_listen,
+		.render = render_metrics,
+		.arg = s->metrics,
+	};
+	int rc = srv_metrics_http_start(&s->metrics_http, &ho, err, errlen);
+	if (rc != CD_OK)
+		return rc;
+	int port = srv_metrics_http_port(s->metrics_http);
+	if (s->cfg.metrics_port_file[0]) {
+		rc = write_port_file(s->cfg.metrics_port_file, port, err,
+		                     errlen);
+		if (rc != CD_OK)
+			return rc;
+	}
+	const char *colon = strrchr(s->cfg.metrics_listen, ':');
+	int hostlen = (int)(colon - s->cfg.metrics_listen);
+	log_msg(LOG_INFO, "metrics on http://%.*s:%d/metrics%s", hostlen,
+	        s->cfg.metrics_listen, port,
+	        cfg_listen_is_loopback(s->cfg.metrics_listen) ? ""
+	        : " (not loopback: anyone who reaches the port may read "
+	          "them; they hold no user data)");
+	return CD_OK;
+}
+
 int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -263,6 +325,13 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 			        cfg->max_connections);
 	}
 	raise_fd_limit();
+	if (cfg->metrics_listen[0]) {
+		size_t nm;
+		const rpc_method_t *mt = rpc_method_table(&nm);
+		rc = srv_metrics_create(&s->metrics, mt, nm, err, errlen);
+		if (rc != CD_OK)
+			goto fail;
+	}
 	rc = make_dirs(cfg->data_dir, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -275,6 +344,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = srv_commit_create(&s->env.commit, s->env.store, 0, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
+	srv_commit_set_metrics(s->env.commit, s->metrics);
 	rc = open_plugins(s, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -307,6 +377,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.store = s->env.store,
 		.commit = s->env.commit,
 		.plugins = s->env.plugins,
+		.metrics = s->metrics,
 	};
 	rc = srv_jobs_create(&s->env.jobs, &jo, err, errlen);
 	if (rc != CD_OK)
@@ -322,11 +393,15 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.env = &s->env,
 		.auth = s->auth,
 		.tls = s->tls,
+		.metrics = s->metrics,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	set_address(s);
+	rc = start_metrics(s, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
 	rpc_health_set_all(s->env.health, RPC_HEALTH_SERVING);
 	if (cfg->port_file[0]) {
 		rc = write_port_file(cfg->port_file, rpc_server_port(s->rpc),
@@ -470,6 +545,8 @@ void srv_destroy(srv_t *s)
 {
 	if (!s)
 		return;
+	/* First: a scrape reads the store, the runs and the server. */
+	srv_metrics_http_stop(s->metrics_http);
 	if (s->env.health)
 		rpc_health_shutdown(s->env.health);
 	if (s->rpc)
@@ -515,6 +592,8 @@ void srv_destroy(srv_t *s)
 		close(s->wake[0]);
 	if (s->wake[1] >= 0)
 		close(s->wake[1]);
+	/* Last: everything above may have told it something. */
+	srv_metrics_destroy(s->metrics);
 	/* A failed start says why in one line of its own (main). */
 	if (s->serving)
 		log_msg(LOG_INFO, "stopped");

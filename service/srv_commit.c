@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cd_error.h"
 #include "log.h"
+#include "srv_metrics.h"
 
 #define SRV_COMMIT_MAX_OPS 4096
 
@@ -20,7 +22,15 @@ struct srv_commit {
 	srv_commit_stats_t stats;
 	store_op_t *scratch;  /* contiguous ops of a multi-job batch */
 	size_t scratch_cap;
+	srv_metrics_t *metrics;  /* under mu */
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 /* Takes a batch off the queue: at least one job, then more while they fit
  * in max_ops. Called with mu held. */
@@ -93,9 +103,14 @@ static void *writer(void *arg)
 		size_t njobs = 0;
 		for (srv_commit_job_t *j = batch; j; j = j->next)
 			njobs++;
+		srv_metrics_t *metrics = cm->metrics;
 		pthread_mutex_unlock(&cm->mu);
 
+		uint64_t t0 = metrics ? now_ns() : 0;
 		int rc = apply(cm, batch, nops);
+		if (metrics)
+			srv_metrics_commit(metrics, nops, now_ns() - t0,
+			                   rc == CD_OK);
 		if (rc == CD_ENOMEM && batch->next)
 			fail_ops(batch, rc);
 		if (rc != CD_OK)
@@ -176,5 +191,12 @@ void srv_commit_stats(srv_commit_t *cm, srv_commit_stats_t *out)
 {
 	pthread_mutex_lock(&cm->mu);
 	*out = cm->stats;
+	pthread_mutex_unlock(&cm->mu);
+}
+
+void srv_commit_set_metrics(srv_commit_t *cm, struct srv_metrics *m)
+{
+	pthread_mutex_lock(&cm->mu);
+	cm->metrics = m;
 	pthread_mutex_unlock(&cm->mu);
 }

@@ -55,4 +55,10 @@ int srv_commit_submit(srv_commit_t *cm, srv_commit_job_t *job);
 
 void srv_commit_stats(srv_commit_t *cm, srv_commit_stats_t *out);
 
+/* Every transaction from now on is told to m (srv_metrics_commit): its
+ * operations, its time, whether it committed. NULL = none. Call before
+ * submitting. */
+struct srv_metrics;
+void srv_commit_set_metrics(srv_commit_t *cm, struct srv_metrics *m);
+
 #endif

@@ -16,6 +16,7 @@
 #include "rpc_run.h"
 #include "rpc_status.h"
 #include "srv_eval.h"
+#include "srv_metrics.h"
 
 #define ST(x) CLUSTERS__V1__RUN_STATE__RUN_STATE_##x
 #define TICK_MS (RPC_RUN_PROGRESS_MS / 4)
@@ -510,6 +511,9 @@ static int store_final(srv_jobs_t *J, job_t *j, Clusters__V1__Run *run,
 		log_msg(rc == CD_EPRECONDITION ? LOG_INFO : LOG_ERROR,
 		        "run %s: storing its end (%s) failed: %s", j->id,
 		        store_run_state_name(state), op.err);
+	else
+		srv_metrics_run_finished(J->o.metrics, state, j->start_ms
+		                         ? now_ms() - j->start_ms : -1);
 	return rc;
 }
 
@@ -1306,4 +1310,18 @@ void srv_jobs_destroy(srv_jobs_t *J)
 	pthread_cond_destroy(&J->idle);
 	pthread_mutex_destroy(&J->mu);
 	free(J);
+}
+
+void srv_jobs_counts(srv_jobs_t *J, unsigned *queued, unsigned *running,
+                     unsigned *queue_max)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&J->mu);
+	for (job_t *j = J->live; j; j = j->lnext)
+		if (j->state == ST(RUNNING) && !j->ended)
+			n++;
+	*queued = J->queued;
+	*running = n;
+	*queue_max = J->o.queue_max;
+	pthread_mutex_unlock(&J->mu);
 }

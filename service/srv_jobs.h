@@ -48,6 +48,9 @@ typedef struct srv_jobs_opts {
 	store_t *store;
 	srv_commit_t *commit;
 	plugin_registry_t *plugins; /* may be NULL */
+	/* Told of every run stored in its final state; NULL = metrics
+	 * off. */
+	struct srv_metrics *metrics;
 } srv_jobs_opts_t;
 
 int srv_jobs_create(srv_jobs_t **out, const srv_jobs_opts_t *o, char *err,
@@ -101,5 +104,10 @@ typedef struct srv_jobs_progress_buf {
 } srv_jobs_progress_buf_t;
 int srv_jobs_progress(srv_jobs_t *J, const char *id, Clusters__V1__Progress *p,
                       srv_jobs_progress_buf_t *buf);
+
+/* Runs waiting in the queue and running now, and the queue's bound
+ * (--run-queue), for metrics. */
+void srv_jobs_counts(srv_jobs_t *J, unsigned *queued, unsigned *running,
+                     unsigned *queue_max);
 
 #endif

@@ -357,6 +357,47 @@ void store_next_etag(store_wctx_t *w, char buf[17])
 	buf[16] = 0;
 }
 
+/* The tables as open_dbis opens them, for statistics. */
+static const struct {
+	const char *name;
+	size_t off;
+} stat_tables[STORE_TABLES] = {
+	{"clusters", offsetof(store_t, clusters)},
+	{"cluster_idx", offsetof(store_t, cluster_idx)},
+	{"competitions", offsetof(store_t, competitions)},
+	{"runs", offsetof(store_t, runs)},
+	{"run_heads", offsetof(store_t, run_heads)},
+	{"run_idx", offsetof(store_t, run_idx)},
+	{"standings", offsetof(store_t, standings)},
+	{"meta", offsetof(store_t, meta)},
+	{"audit", offsetof(store_t, audit)},
+};
+
+const char *store_table_name(size_t i)
+{
+	return i < STORE_TABLES ? stat_tables[i].name : NULL;
+}
+
+/* mdb_reader_list's lines: a header, then one per slot held, "pid
+ * thread txnid" with "-" for a slot whose transaction is reset (pooled),
+ * or "(no active readers)". */
+static int count_reader(const char *msg, void *arg)
+{
+	store_stats_t *out = arg;
+	const char *p = msg;
+	while (*p == ' ')
+		p++;
+	if (*p < '0' || *p > '9')
+		return 0;
+	out->readers_used++;
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	if (n && msg[n - 1] != '-')
+		out->readers_active++;
+	return 0;
+}
+
 int store_stats(store_t *st, store_stats_t *out)
 {
 	MDB_txn *txn;
@@ -367,6 +408,21 @@ int store_stats(store_t *st, store_stats_t *out)
 	memset(out, 0, sizeof(*out));
 	if ((rc = store_rtxn_begin(st, &txn)) != 0)
 		return store_mdb_err(rc, "read", NULL, 0);
+	for (size_t i = 0; i < STORE_TABLES; i++) {
+		MDB_dbi dbi = *(const MDB_dbi *)(const void *)
+			((const char *)st + stat_tables[i].off);
+		if (mdb_stat(txn, dbi, &ms) == 0)
+			out->table_entries[i] = ms.ms_entries;
+	}
+	/* While this read transaction holds its slot: it is counted. */
+	mdb_reader_list(st->env, count_reader, out);
+	if (mdb_env_info(st->env, &info) == 0)
+		out->readers_max = info.me_maxreaders;
+	char path[4200];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s/data.mdb", st->dir);
+	if (stat(path, &sb) == 0)
+		out->file_bytes = (uint64_t)sb.st_size;
 	if (mdb_stat(txn, st->clusters, &ms) == 0)
 		out->clusters = ms.ms_entries;
 	if (mdb_stat(txn, st->competitions, &ms) == 0)

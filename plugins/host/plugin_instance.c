@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cd_error.h"
 #include "plugin_cohort_internal.h"
@@ -26,6 +27,23 @@ struct plugin_instance {
 	const char **reasons;  /* used when the caller passes none */
 	size_t nreasons;
 };
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The registry's observer, if any, of one call of inst. */
+static void observe(const plugin_instance_t *inst, int outcome,
+                    double seconds)
+{
+	const plugin_generation_t *g = inst->gen;
+	if (g->observe)
+		g->observe(g->observe_ctx, inst->pl->info.name, outcome,
+		           seconds);
+}
 
 static const plugin_loaded_t *find(const plugin_generation_t *gen,
                                    const char *name)
@@ -204,9 +222,13 @@ int plugin_instance_score(plugin_instance_t *inst,
 		                                  &done, err, errlen);
 	}
 	char msg[512] = "";
+	double t0 = inst->gen->observe ? now_s() : 0;
 	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
 	                                reasons, n, msg, sizeof(msg) - 1);
 	msg[sizeof(msg) - 1] = '\0';
+	if (inst->gen->observe)
+		observe(inst, prc == CP_OK ? PLUGIN_CALL_OK : PLUGIN_CALL_ERROR,
+		        now_s() - t0);
 	if (prc != CP_OK)
 		return cd_fail(err, errlen, CD_EPLUGIN, "plugin '%s' failed: %s "
 		               "(%s, code %d)", pname, msg[0] ? msg : "no message",
@@ -256,8 +278,12 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 		               "cohort is not sealed", inst[0]->pl->info.name);
 	size_t n = plugin_cohort_size(cohort);
 	plugin_proc_item_t *items = calloc(k, sizeof(*items));
-	if (!items)
+	plugin_proc_result_t *res = calloc(k, sizeof(*res));
+	if (!items || !res) {
+		free(items);
+		free(res);
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	}
 	int rc = CD_OK;
 	for (size_t j = 0; j < k && !rc; j++) {
 		plugin_instance_t *in = inst[j];
@@ -295,11 +321,16 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 			.n = n,
 			.items = items,
 			.k = k,
+			.results = res,
 		};
 		rc = plugin_pool_score(pool, &call, done, err, errlen);
+		for (size_t j = 0; j < k; j++)
+			if (res[j].ran)
+				observe(inst[j], res[j].outcome, res[j].seconds);
 	} else if (!rc) {
 		*done = k;
 	}
 	free(items);
+	free(res);
 	return rc;
 }

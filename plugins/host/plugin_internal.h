@@ -51,6 +51,8 @@ struct plugin_generation {
 	size_t nr, capr;
 	plugin_log_fn log;
 	void *log_ctx;
+	plugin_observe_fn observe;   /* NULL = none */
+	void *observe_ctx;
 };
 
 /* Fills h with every host service; h->host_private = ctx. */

@@ -201,13 +201,43 @@ static int next_frame(const plugin_proc_cfg_t *cfg, worker_t *w,
 	}
 }
 
+/* What a worker's end says of the plugin (plugin_call_outcome_t): the
+ * sandbox or a resource limit stopped it, or it crashed. */
+static int end_outcome(int st, long fault)
+{
+	if (fault >= 0)
+		return PLUGIN_CALL_LIMIT;
+	if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGKILL ||
+	                        WTERMSIG(st) == SIGXCPU ||
+	                        WTERMSIG(st) == SIGXFSZ))
+		return PLUGIN_CALL_LIMIT;
+	return PLUGIN_CALL_CRASH;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* The failure of a call that ended on rc (not a result), worded for the
- * run's status; kills or reaps the worker. */
+ * run's status; kills or reaps the worker. *outcome (may be NULL) gets
+ * what it says of the plugin. */
 static int call_failed(worker_t *w, int rc, int eof, long fault,
                        unsigned timeout_ms, const char *who,
-                       const char *phase, char *err, size_t errlen)
+                       const char *phase, int *outcome, char *err,
+                       size_t errlen)
 {
 	char how[256];
+	int dummy;
+	if (!outcome)
+		outcome = &dummy;
+	*outcome = rc == CD_EDEADLINE ? PLUGIN_CALL_TIMEOUT
+	         : rc == CD_EUNAVAIL || rc == CD_ECANCELLED
+	           ? PLUGIN_CALL_CANCELLED
+	         : rc == CD_ENOMEM ? PLUGIN_CALL_ERROR
+	         : rc == CD_ELIMIT ? PLUGIN_CALL_LIMIT : PLUGIN_CALL_CRASH;
 	switch (rc) {
 	case CD_EDEADLINE:
 		finish(w, 1);
@@ -231,11 +261,14 @@ static int call_failed(worker_t *w, int rc, int eof, long fault,
 		return cd_fail(err, errlen, CD_EPLUGIN, "%s broke the worker "
 		               "protocol %s (a frame beyond the size limit); its "
 		               "worker was stopped", who, phase);
-	default:
+	default: {
 		(void)eof;
-		describe(finish(w, 0), fault, how, sizeof(how));
+		int st = finish(w, 0);
+		*outcome = end_outcome(st, fault);
+		describe(st, fault, how, sizeof(how));
 		return cd_fail(err, errlen, CD_EPLUGIN, "%s %s %s", who, how,
 		               phase);
+	}
 	}
 }
 
@@ -264,7 +297,7 @@ int plugin_proc_probe(const plugin_proc_cfg_t *cfg, const char *path,
 	                &eof);
 	if (rc) {
 		rc = call_failed(w, rc, eof, fault, cfg->probe_ms, "the plugin",
-		                 "while loading", reason, rlen);
+		                 "while loading", NULL, reason, rlen);
 		return rc == CD_EUNAVAIL || rc == CD_ENOMEM ? rc : CD_EPLUGIN;
 	}
 	pw_rd_t r = { .p = p, .len = len };
@@ -376,7 +409,8 @@ static int start(plugin_pool_t *pool, worker_t **out, char *err,
 	                &p, &len, &fault, &eof);
 	if (rc)
 		return call_failed(w, rc, eof, fault, cfg->probe_ms, "a plugin "
-		                   "worker", "while starting", err, errlen);
+		                   "worker", "while starting", NULL, err,
+		                   errlen);
 	pw_rd_t r = { .p = p, .len = len };
 	if (type == PW_W_HELLO) {
 		rc = pw_rd_u32(&r) == pool->nargv - 4 && !r.bad ? CD_OK
@@ -572,6 +606,9 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 	char who[160];
 	if (!c->k)
 		return CD_OK;
+	plugin_proc_result_t *res = c->results;
+	for (size_t j = 0; res && j < c->k; j++)
+		res[j] = (plugin_proc_result_t){0, PLUGIN_CALL_OK, 0};
 	snprintf(who, sizeof(who), "plugin '%s' %s", c->items[0].info->name,
 	         c->items[0].info->version);
 	size_t clen;
@@ -604,6 +641,11 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 	if (!w) {
 		if (out_fd >= 0)
 			close(out_fd);
+		if (res)
+			res[0] = (plugin_proc_result_t){1,
+				rc == CD_EUNAVAIL ? PLUGIN_CALL_CANCELLED
+				: rc == CD_EPLUGIN ? PLUGIN_CALL_CRASH
+				: PLUGIN_CALL_ERROR, 0};
 		return rc;
 	}
 	const double *outs = NULL;
@@ -614,6 +656,7 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 	size_t max = 64 + c->n * (sizeof(double) + 8) + MSG_MAX +
 	             (text < PW_REASON_BYTES ? text : PW_REASON_BYTES);
 	int64_t from = pw_now_ms();
+	double t0 = now_s();
 	for (size_t j = 0; j < c->k && !rc; j++) {
 		const plugin_proc_item_t *it = &c->items[j];
 		snprintf(who, sizeof(who), "plugin '%s' %s", it->info->name,
@@ -628,12 +671,21 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 		                &type, &p, &len,
 		                &fault, &eof);
 		if (rc) {
+			int outcome;
 			rc = call_failed(w, rc, eof, fault, it->timeout_ms, who,
-			                 "while scoring", err, errlen);
+			                 "while scoring", &outcome, err, errlen);
+			if (res)
+				res[j] = (plugin_proc_result_t){1, outcome,
+				                                now_s() - t0};
 			w = NULL;
 			break;
 		}
 		from = pw_now_ms();
+		if (res) {
+			double t = now_s();
+			res[j] = (plugin_proc_result_t){1, PLUGIN_CALL_OK, t - t0};
+			t0 = t;
+		}
 		int garbage = 0, reported = 0;
 		if (type != PW_W_RESULT) {
 			garbage = 1;
@@ -655,6 +707,9 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 				                 &reported, err, errlen);
 		}
 		free(p);
+		if (rc && res)
+			res[j].outcome = garbage ? PLUGIN_CALL_CRASH
+			                         : PLUGIN_CALL_ERROR;
 		/* Only a failure the worker reported leaves it between
 		 * requests; after any other, frames of later items may still
 		 * come, so the worker goes. */

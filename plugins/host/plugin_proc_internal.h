@@ -68,6 +68,15 @@ typedef struct plugin_proc_item {
 	void *save_arg;
 } plugin_proc_item_t;
 
+/* How an item's call went, for the registry's observer: items 0..done-1
+ * PLUGIN_CALL_OK, the one that failed its plugin_call_outcome_t; the time
+ * from the answer before (or the request) to its own. */
+typedef struct plugin_proc_result {
+	int ran;                       /* the item was sent to a worker */
+	int outcome;                   /* plugin_call_outcome_t */
+	double seconds;
+} plugin_proc_result_t;
+
 /* Criteria scored by one worker over the same clusters: the criteria of
  * a round share their candidates, so a round costs one request however
  * many criteria it has. */
@@ -77,6 +86,7 @@ typedef struct plugin_proc_call {
 	size_t n;                      /* members' count / cohort size */
 	const plugin_proc_item_t *items;
 	size_t k;
+	plugin_proc_result_t *results; /* k entries, filled; NULL = none */
 } plugin_proc_call_t;
 
 /* Runs init, score and fini of each item's plugin, in order, in one

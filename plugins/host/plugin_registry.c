@@ -21,6 +21,8 @@ struct plugin_registry {
 	char *dir;
 	plugin_log_fn log;
 	void *log_ctx;
+	plugin_observe_fn observe;
+	void *observe_ctx;
 	int isolation;
 	int insecure;
 	plugin_proc_cfg_t proc;      /* host_path NULL: no workers */
@@ -213,6 +215,8 @@ static int scan(plugin_registry_t *reg, plugin_generation_t **out, char *err,
 	atomic_init(&g->refs, 1);
 	g->log = reg->log;
 	g->log_ctx = reg->log_ctx;
+	g->observe = reg->observe;
+	g->observe_ctx = reg->observe_ctx;
 	for (size_t i = 0; i < n; i++) {
 		char path[4096], reason[1024];
 		snprintf(path, sizeof(path), "%s/%s", reg->dir, names[i]);
@@ -281,6 +285,8 @@ int plugin_registry_create(plugin_registry_t **out,
 		reg->dir[--len] = '\0';
 	reg->log = opts->log;
 	reg->log_ctx = opts->log_ctx;
+	reg->observe = opts->observe;
+	reg->observe_ctx = opts->observe_ctx;
 	reg->isolation = opts->isolation;
 	reg->insecure = opts->insecure_dir;
 	reg->proc.stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

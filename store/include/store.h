@@ -80,6 +80,9 @@ typedef struct store_opts {
 	void *log_ctx;
 } store_opts_t;
 
+/* The named tables of data.mdb (store_table_name). */
+#define STORE_TABLES 9
+
 typedef struct store_stats {
 	uint64_t clusters, competitions, runs;
 	uint64_t audit_events;   /* records of the audit trail */
@@ -92,7 +95,21 @@ typedef struct store_stats {
 	 * by the next one that commits). */
 	int disk_full;
 	uint64_t space_failures; /* such failed transactions since open */
+	/* Entries of every table (LMDB's own count: no scan), in the order
+	 * of store_table_name. The standings table counts chunks of up to
+	 * STORE_STANDINGS_CHUNK_COUNT standings, not standings. */
+	uint64_t table_entries[STORE_TABLES];
+	/* LMDB reader slots: held (by this process's pooled and open read
+	 * transactions, and any other process's), of them with a snapshot
+	 * open, and how many there are. A full table refuses new readers. */
+	unsigned readers_used, readers_active, readers_max;
+	uint64_t file_bytes;     /* data.mdb's size on disk */
 } store_stats_t;
+
+/* The name of table i < STORE_TABLES ("clusters", "cluster_idx",
+ * "competitions", "runs", "run_heads", "run_idx", "standings", "meta",
+ * "audit"), as LMDB names it in data.mdb. */
+const char *store_table_name(size_t i);
 
 /* The lock file in the data directory: held (flock, exclusive) by the one
  * store_open that owns the directory, for as long as it is open. */

@@ -75,12 +75,56 @@ static void capture(void *ctx, int level, const char *msg)
 
 static plugin_registry_t *none_reg, *proc_reg;
 
+/* What the registries' observer (plugin_registry_opts.observe) was told
+ * last, and how many times since the last look. */
+typedef struct seen {
+	pthread_mutex_t lock;
+	char plugin[64];
+	int outcome;
+	double seconds;
+	int calls;
+} seen_t;
+
+static seen_t seen = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void observe(void *ctx, const char *plugin, int outcome,
+                    double seconds)
+{
+	seen_t *s = ctx;
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->plugin, sizeof(s->plugin), "%s", plugin);
+	s->outcome = outcome;
+	s->seconds = seconds;
+	s->calls++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The last call observed was plugin's, with outcome; returns its time
+ * and forgets it. outcome -1: no call was observed. */
+static double expect_seen(const char *plugin, int outcome)
+{
+	pthread_mutex_lock(&seen.lock);
+	int calls = seen.calls;
+	double secs = seen.seconds;
+	if (outcome < 0 ? calls != 0
+	                : calls != 1 || strcmp(seen.plugin, plugin) ||
+	                  seen.outcome != outcome)
+		fail_msg("observed %d calls, the last %s outcome %d; want %s "
+		         "outcome %d", calls, seen.plugin, seen.outcome,
+		         plugin ? plugin : "none", outcome);
+	seen.calls = 0;
+	pthread_mutex_unlock(&seen.lock);
+	assert_true(secs >= 0 && secs < 60);
+	return secs;
+}
+
 static plugin_registry_t *open_reg(const char *dir, int isolation,
                                    const char *host, unsigned probe_ms)
 {
 	plugin_registry_opts_t o = {
 		.dir = dir, .log = capture, .log_ctx = &proc_log,
 		.isolation = isolation, .host_path = host, .probe_ms = probe_ms,
+		.observe = observe, .observe_ctx = &seen,
 	};
 	plugin_registry_t *reg = NULL;
 	char err[512];
@@ -512,30 +556,45 @@ static void test_pool_plugin_failure(void **st)
 	(void)st;
 	plugin_cohort_t *c = make_cohort(5);
 	static const char *const fail[] = { "mode=fail", NULL };
+	seen.calls = 0;
 	result_t r = score(proc_reg, "fx_good", fail, c, 10000);
 	assert_int_equal(r.rc, CD_EPLUGIN);
 	assert_non_null(strstr(r.err, "deliberate failure"));
 	result_free(&r);
-	/* A bad param never reaches a worker. */
+	expect_seen("fx_good", PLUGIN_CALL_ERROR);
+	/* A bad param never reaches a worker: no call to observe. */
 	static const char *const badp[] = { "factor=lots", NULL };
 	r = score(proc_reg, "fx_good", badp, c, 10000);
 	assert_int_equal(r.rc, CD_EV_DEFINITION);
 	assert_non_null(strstr(r.err, "factor"));
 	result_free(&r);
+	expect_seen(NULL, -1);
 	r = score(proc_reg, "fx_good", NULL, c, 10000);
 	assert_int_equal(r.rc, CD_OK);
 	result_free(&r);
+	expect_seen("fx_good", PLUGIN_CALL_OK);
+	/* In the server: the same outcomes. */
+	r = score(none_reg, "fx_good", fail, c, 10000);
+	assert_int_equal(r.rc, CD_EPLUGIN);
+	result_free(&r);
+	expect_seen("fx_good", PLUGIN_CALL_ERROR);
+	r = score(none_reg, "fx_good", NULL, c, 10000);
+	assert_int_equal(r.rc, CD_OK);
+	result_free(&r);
+	expect_seen("fx_good", PLUGIN_CALL_OK);
 	plugin_cohort_destroy(c);
 }
 
 static void expect_crash(const char *plugin, const char *sig)
 {
 	plugin_cohort_t *c = make_cohort(5);
+	seen.calls = 0;
 	result_t r = score(proc_reg, plugin, NULL, c, 10000);
 	if (r.rc != CD_EPLUGIN || !strstr(r.err, plugin) ||
 	    !crash_named(r.err, sig))
 		fail_msg("%s: %s: %s", plugin, cd_err_name(r.rc), r.err);
 	result_free(&r);
+	expect_seen(plugin, PLUGIN_CALL_CRASH);
 	/* The next call on the registry gets a sound worker. */
 	r = score(proc_reg, "fx_good", NULL, c, 10000);
 	assert_int_equal(r.rc, CD_OK);
@@ -557,6 +616,7 @@ static void test_pool_timeout(void **st)
 {
 	(void)st;
 	plugin_cohort_t *c = make_cohort(5);
+	seen.calls = 0;
 	int64_t t0 = pw_now_ms();
 	result_t r = score(proc_reg, "bk_loop", NULL, c, 300);
 	int64_t took = pw_now_ms() - t0;
@@ -565,6 +625,7 @@ static void test_pool_timeout(void **st)
 	assert_non_null(strstr(r.err, "timed out after 0.300 s"));
 	assert_true(took >= 290 && took < 15000);
 	result_free(&r);
+	assert_true(expect_seen("bk_loop", PLUGIN_CALL_TIMEOUT) >= 0.29);
 	r = score(proc_reg, "fx_good", NULL, c, 10000);
 	assert_int_equal(r.rc, CD_OK);
 	result_free(&r);
@@ -767,6 +828,7 @@ static void test_pool_stopped(void **st)
 	poke_t pk = { .reg = proc_reg, .ms = 300 };
 	pthread_t t;
 	assert_int_equal(pthread_create(&t, NULL, poke, &pk), 0);
+	seen.calls = 0;
 	int64_t t0 = pw_now_ms();
 	result_t r = score(proc_reg, "bk_loop", NULL, c, 0);   /* no limit */
 	int64_t took = pw_now_ms() - t0;
@@ -775,6 +837,7 @@ static void test_pool_stopped(void **st)
 	assert_non_null(strstr(r.err, "shutting down"));
 	assert_true(took < 15000);
 	result_free(&r);
+	expect_seen("bk_loop", PLUGIN_CALL_CANCELLED);
 	t0 = pw_now_ms();
 	r = score(proc_reg, "fx_good", NULL, c, 10000);
 	assert_int_equal(r.rc, CD_EUNAVAIL);

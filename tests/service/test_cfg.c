@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ static const char *const envs[] = {
 	"CLUSTERD_INSECURE", "CLUSTERD_TLS_CERT", "CLUSTERD_TLS_KEY",
 	"CLUSTERD_TLS_CLIENT_CA", "CLUSTERD_RUN_WORKERS", "CLUSTERD_RUN_QUEUE",
 	"CLUSTERD_RUN_TIMEOUT", "CLUSTERD_RUN_TIMEOUT_MAX",
+	"CLUSTERD_METRICS_LISTEN", "CLUSTERD_METRICS_PORT_FILE",
 };
 
 static int clear_env(void **state)
@@ -572,6 +574,120 @@ static void test_tls_flags(void **state)
 	assert_string_equal(err, "--tls-key needs a value");
 }
 
+/* --metrics-listen: off by default; host:port with port 0..65535, IPv6 in
+ * brackets; every refusal says what is wanted. */
+static void test_metrics_flags(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_string_equal(c.metrics_listen, "");
+	assert_string_equal(c.metrics_port_file, "");
+
+	static const char *const good[] = {
+		"127.0.0.1:0", "127.0.0.1:9090", "localhost:65535",
+		"0.0.0.0:9100", "[::1]:9090", "[::]:0", "metrics.example:80",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+		                      "--metrics-listen", good[i]), CD_OK);
+		assert_string_equal(c.metrics_listen, good[i]);
+	}
+	assert_int_equal(load(&c, &a, err, sizeof(err), 3,
+	                      "--metrics-listen=127.0.0.1:0",
+	                      "--metrics-port-file", "/tmp/mp"), CD_OK);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:0");
+	assert_string_equal(c.metrics_port_file, "/tmp/mp");
+
+	static const char *const bad[] = {
+		"", "9090", ":9090", "127.0.0.1:", "127.0.0.1:x",
+		"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+1",
+		"127.0.0.1:123456", "::1:9090", "[::1:9090", "[]:9090",
+		"::1]:9090", "[::1]x:9090", "127.0.0.1:90 ",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+		                      "--metrics-listen", bad[i]), CD_EINVAL);
+		char want[256];
+		snprintf(want, sizeof(want), "--metrics-listen: '%s' is not "
+		         "host:port (port 0..65535; an IPv6 address in "
+		         "brackets: [::1]:9090)", bad[i]);
+		assert_string_equal(err, want);
+	}
+	/* The gRPC address itself. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--listen",
+	                      "127.0.0.1:7000", "--metrics-listen",
+	                      "127.0.0.1:7000"), CD_EINVAL);
+	assert_string_equal(err, "--metrics-listen 127.0.0.1:7000 is the "
+	                    "gRPC address (--listen): give metrics a port of "
+	                    "their own");
+	/* Port 0 twice is two ports. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--listen",
+	                      "127.0.0.1:0", "--metrics-listen",
+	                      "127.0.0.1:0"), CD_OK);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2,
+	                      "--metrics-port-file", "/tmp/mp"), CD_EINVAL);
+	assert_string_equal(err, "--metrics-port-file needs --metrics-listen");
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--metrics-listen",
+	                      "127.0.0.1:0", "--metrics-port-file", ""),
+	                 CD_EINVAL);
+	assert_string_equal(err, "--metrics-port-file: must not be empty");
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1,
+	                      "--metrics-listen"), CD_EINVAL);
+	assert_string_equal(err, "--metrics-listen needs a value");
+}
+
+static void test_metrics_env(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	setenv("CLUSTERD_METRICS_LISTEN", "127.0.0.1:9101", 1);
+	setenv("CLUSTERD_METRICS_PORT_FILE", "/tmp/env-mp", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_string_equal(c.metrics_listen, "127.0.0.1:9101");
+	assert_string_equal(c.metrics_port_file, "/tmp/env-mp");
+	/* The flag wins. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--metrics-listen",
+	                      "[::1]:0"), CD_OK);
+	assert_string_equal(c.metrics_listen, "[::1]:0");
+	setenv("CLUSTERD_METRICS_LISTEN", "nope", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	assert_string_equal(err, "CLUSTERD_METRICS_LISTEN: 'nope' is not "
+	                    "host:port (port 0..65535; an IPv6 address in "
+	                    "brackets: [::1]:9090)");
+	/* A long value: refused by length, not truncated. */
+	char longv[CFG_ADDR_MAX + 16];
+	memset(longv, 'a', sizeof(longv));
+	strcpy(longv + sizeof(longv) - 6, ":9090");
+	setenv("CLUSTERD_METRICS_LISTEN", longv, 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	unsetenv("CLUSTERD_METRICS_LISTEN");
+}
+
+static void test_split_hostport(void **state)
+{
+	(void)state;
+	char host[64];
+	unsigned port = 1;
+	assert_int_equal(cfg_split_hostport("[::1]:9090", host, sizeof(host),
+	                                    &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 9090);
+	assert_int_equal(cfg_split_hostport("h:0", host, sizeof(host), &port),
+	                 0);
+	assert_string_equal(host, "h");
+	assert_int_equal(port, 0);
+	/* A host longer than the room for it. */
+	assert_int_equal(cfg_split_hostport("abcdefgh:1", host, 8, &port), -1);
+	assert_int_equal(cfg_split_hostport("abcdefg:1", host, 8, &port), 0);
+	assert_string_equal(host, "abcdefg");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -591,6 +707,9 @@ int main(void)
 		cmocka_unit_test_setup(test_loopback, clear_env),
 		cmocka_unit_test_setup(test_exposure, clear_env),
 		cmocka_unit_test_setup(test_tls_flags, clear_env),
+		cmocka_unit_test_setup(test_metrics_flags, clear_env),
+		cmocka_unit_test_setup(test_metrics_env, clear_env),
+		cmocka_unit_test_setup(test_split_hostport, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

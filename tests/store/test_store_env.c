@@ -190,12 +190,49 @@ static void test_map_grown_elsewhere(void **state)
 	fx_rmdir(dir);
 }
 
+/* What the metrics read: every table's entries, reader slots held and
+ * with a snapshot, the file's size. */
+static void test_stats_tables_and_readers(void **state)
+{
+	(void)state;
+	char *dir = fx_tmpdir();
+	store_t *st = fx_open(dir, 0);
+	store_stats_t s;
+	put(st, "a");
+	put(st, "b");
+	assert_int_equal(store_stats(st, &s), CD_OK);
+	assert_string_equal(store_table_name(0), "clusters");
+	assert_string_equal(store_table_name(STORE_TABLES - 1), "audit");
+	assert_null(store_table_name(STORE_TABLES));
+	assert_int_equal(s.table_entries[0], 2);
+	assert_int_equal(s.table_entries[0], s.clusters);
+	assert_int_equal(s.table_entries[STORE_TABLES - 1], s.audit_events);
+	assert_int_equal(s.readers_max, 512);
+	/* store_stats' own read transaction, active while it counts. */
+	assert_true(s.readers_used >= 1);
+	assert_int_equal(s.readers_active, 1);
+	assert_true(s.file_bytes > 0);
+	unsigned used = s.readers_used;
+	/* A snapshot holds a slot of its own, with its transaction open. */
+	store_snap_t *snap;
+	assert_int_equal(store_snap_open(st, &snap), CD_OK);
+	assert_int_equal(store_stats(st, &s), CD_OK);
+	assert_int_equal(s.readers_active, 2);
+	assert_true(s.readers_used >= used + 1);
+	store_snap_close(snap);
+	assert_int_equal(store_stats(st, &s), CD_OK);
+	assert_int_equal(s.readers_active, 1);
+	store_close(st);
+	fx_rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_second_open_refused),
 		cmocka_unit_test(test_lock_file_unusable),
 		cmocka_unit_test(test_map_grown_elsewhere),
+		cmocka_unit_test(test_stats_tables_and_readers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,27 @@ typedef struct plugin_refusal {
 	char *reason;
 } plugin_refusal_t;
 
+/* How one scoring call (one instance's score, init and fini included in
+ * a worker) ended, for plugin_registry_opts.observe. */
+typedef enum plugin_call_outcome {
+	PLUGIN_CALL_OK = 0,
+	PLUGIN_CALL_ERROR,      /* the plugin reported a failure (or the call
+	                         * could not be made) */
+	PLUGIN_CALL_CRASH,      /* its worker died or broke the protocol */
+	PLUGIN_CALL_TIMEOUT,    /* over its time limit: the worker was killed */
+	PLUGIN_CALL_LIMIT,      /* stopped by the sandbox (a forbidden system
+	                         * call) or a resource limit (killed by SIGKILL,
+	                         * SIGXCPU, SIGXFSZ; an answer over the size
+	                         * limit) */
+	PLUGIN_CALL_CANCELLED,  /* its run was stopped, or the registry */
+} plugin_call_outcome_t;
+
+/* Told of every scoring call as it ends: the plugin's name (valid during
+ * the call), a plugin_call_outcome_t, and how long it took. Called from
+ * the scoring thread; must be quick and thread-safe. */
+typedef void (*plugin_observe_fn)(void *ctx, const char *plugin,
+                                  int outcome, double seconds);
+
 /* Where plugin code runs (docs/plugin-isolation.md). */
 typedef enum plugin_isolation {
 	PLUGIN_ISOLATION_NONE = 0,     /* in the server (trusted plugins) */
@@ -86,6 +107,8 @@ typedef struct plugin_registry_opts {
 	/* Accept a directory or files that others than their owner may
 	 * write, or owned by someone other than root or this user. */
 	int insecure_dir;
+	plugin_observe_fn observe;   /* NULL = none */
+	void *observe_ctx;
 } plugin_registry_opts_t;
 
 /* Creates the registry and loads the first generation. Fails only when the
