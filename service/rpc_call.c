@@ -86,6 +86,8 @@ struct rpc_call {
 	rpc_recv_fn on_recv;
 	rpc_sent_fn on_sent;
 	rpc_close_fn on_close;
+	rpc_answer_fn answer;         /* rpc_call_answer_each */
+	uint64_t answered;            /* requests answered so far */
 
 	grpc_status_code status;
 	grpc_slice status_details;
@@ -190,7 +192,7 @@ int rpc_call_arm(struct rpc_server *s, size_t midx, unsigned cqi)
 		e = grpc_server_request_call(s->server, &c->call, &c->details,
 		                             &c->md, cq, cq, &c->t_request);
 	} else {
-		int payload = s->methods[midx].shape != RPC_CLIENT_STREAM;
+		int payload = !RPC_SHAPE_READS(s->methods[midx].shape);
 		TAG_RELEASE(&c->t_request);
 		e = grpc_server_request_registered_call(
 			s->server, s->handles[midx], &c->call, &c->deadline,
@@ -412,6 +414,76 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 		return;
 	}
 	end_bb(c, cd_code, msg, has_resp ? buffer_take(resp, len) : NULL);
+}
+
+/* --------------------------------------------- request, answer, repeat */
+
+static int deadline_passed(const rpc_call_t *c);
+
+/* Why the stream cannot go on: the client's cancellation (or a broken
+ * connection, or a message over the limit, which gRPC answered itself)
+ * or the deadline. */
+static void answer_stop(rpc_call_t *c)
+{
+	char msg[160];
+	if (deadline_passed(c)) {
+		snprintf(msg, sizeof(msg), "deadline passed after %llu "
+		         "requests answered", (unsigned long long)c->answered);
+		rpc_call_fail(c, CD_EDEADLINE, msg);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "stream cut off after %llu requests "
+	         "answered (cancelled by the client, the connection broke, or "
+	         "a request over the receive limit)",
+	         (unsigned long long)c->answered);
+	rpc_call_fail(c, CD_ECANCELLED, msg);
+}
+
+static void answer_recv(rpc_call_t *c, rpc_recv_result res,
+                        const uint8_t *buf, size_t len);
+
+static void answer_sent(rpc_call_t *c, int ok)
+{
+	if (!ok || rpc_call_cancelled(c)) {
+		answer_stop(c);
+		return;
+	}
+	c->answered++;
+	if (rpc_call_recv(c, answer_recv) != CD_OK)
+		rpc_call_fail(c, CD_EINTERNAL, "cannot receive the next "
+		              "request");
+}
+
+static void answer_recv(rpc_call_t *c, rpc_recv_result res,
+                        const uint8_t *buf, size_t len)
+{
+	if (res == RPC_RECV_END) {
+		rpc_call_end(c, CD_OK, NULL, 0, NULL, 0);
+		return;
+	}
+	if (res != RPC_RECV_MSG || rpc_call_cancelled(c)) {
+		answer_stop(c);
+		return;
+	}
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	char err[512] = "";
+	int rc = c->answer(c, buf, len, &resp, &rlen, err, sizeof(err));
+	if (rc != CD_OK) {
+		free(resp);
+		rpc_call_fail(c, rc, err);
+		return;
+	}
+	if (rpc_call_send(c, resp, rlen, answer_sent) != CD_OK)
+		rpc_call_fail(c, CD_EINTERNAL, "cannot send the answer");
+}
+
+void rpc_call_answer_each(rpc_call_t *c, rpc_answer_fn fn)
+{
+	c->answer = fn;
+	if (rpc_call_recv(c, answer_recv) != CD_OK)
+		rpc_call_fail(c, CD_EINTERNAL, "cannot receive the first "
+		              "request");
 }
 
 /* ------------------------------------------------------- pooled replies */
@@ -788,7 +860,7 @@ static void dispatch(rpc_call_t *c)
 		rpc_call_fail(c, CD_EUNIMPL, "not implemented yet");
 		return;
 	}
-	if (m->shape != RPC_CLIENT_STREAM) {
+	if (!RPC_SHAPE_READS(m->shape)) {
 		grpc_byte_buffer_reader r;
 		if (!c->payload) {
 			/* The client half-closed without a message, or the

@@ -109,10 +109,10 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->server = grpc_server_create(&cargs, NULL);
 
 	for (size_t m = 0; m < s->nmethods; m++) {
-		/* A client stream's first message is read by the handler, not
-		 * with the call. */
+		/* A client or bidirectional stream's first message is read
+		 * by the handler, not with the call. */
 		grpc_server_register_method_payload_handling ph =
-			s->methods[m].shape == RPC_CLIENT_STREAM
+			RPC_SHAPE_READS(s->methods[m].shape)
 				? GRPC_SRM_PAYLOAD_NONE
 				: GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER;
 		s->handles[m] = grpc_server_register_method(
