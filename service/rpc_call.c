@@ -420,23 +420,22 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 
 static int deadline_passed(const rpc_call_t *c);
 
-/* Why the stream cannot go on: the client's cancellation (or a broken
- * connection, or a message over the limit, which gRPC answered itself)
- * or the deadline. */
+/* Why the stream cannot go on: the client's cancellation, a broken
+ * connection, a message over the limit (gRPC answered those itself) or
+ * the deadline. gRPC core does not say which; the deadline is named only
+ * when it has certainly passed (gRPC's own timer may fire a moment before
+ * this clock says so). The call is over already, so the log line says
+ * CANCELLED; the message tells the rest. */
 static void answer_stop(rpc_call_t *c)
 {
-	char msg[160];
-	if (deadline_passed(c)) {
-		snprintf(msg, sizeof(msg), "deadline passed after %llu "
-		         "requests answered", (unsigned long long)c->answered);
-		rpc_call_fail(c, CD_EDEADLINE, msg);
-		return;
-	}
+	char msg[200];
+	int dl = deadline_passed(c);
 	snprintf(msg, sizeof(msg), "stream cut off after %llu requests "
-	         "answered (cancelled by the client, the connection broke, or "
-	         "a request over the receive limit)",
-	         (unsigned long long)c->answered);
-	rpc_call_fail(c, CD_ECANCELLED, msg);
+	         "answered: %s", (unsigned long long)c->answered, dl
+	         ? "the deadline passed" : "the client cancelled, the "
+	         "connection broke, the deadline passed or a request was over "
+	         "the receive limit");
+	rpc_call_fail(c, dl ? CD_EDEADLINE : CD_ECANCELLED, msg);
 }
 
 static void answer_recv(rpc_call_t *c, rpc_recv_result res,
