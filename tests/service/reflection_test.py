@@ -523,6 +523,49 @@ class Stream(unittest.TestCase):
         self.healthy()
 
 
+class Shutdown(unittest.TestCase):
+    def test_open_streams_end_at_shutdown(self):
+        """Streams a client keeps open end with UNAVAILABLE as soon as
+        the server shuts down, instead of holding it for the grace
+        period (30 s here); the server exits 0 at once."""
+        srv = Server("--grace-ms", "30000")
+        try:
+            calls = []
+            for i, path in enumerate([V1, V1ALPHA, V1]):
+                q = queue.Queue()
+
+                def gen(q=q):
+                    while True:
+                        item = q.get()
+                        if item is None:
+                            return
+                        yield item
+                call = stream(srv, path)(gen())
+                # An answer first: then the server is surely serving the
+                # stream (one that never arrived is the listener's
+                # business: its client sees the connection close).
+                for _ in range(i + 1):
+                    q.put(req(path, list_services=""))
+                    next(call)
+                calls.append((call, q))
+            t0 = time.monotonic()
+            srv.signal()
+            for call, q in calls:
+                with self.assertRaises(grpc.RpcError) as cm:
+                    list(call)
+                q.put(None)
+                self.assertEqual(cm.exception.code(),
+                                 grpc.StatusCode.UNAVAILABLE)
+                self.assertIn("shutting down", cm.exception.details())
+            self.assertEqual(srv.wait(60), 0)
+            self.assertLess(time.monotonic() - t0, 15)
+            log = srv.read_log()
+            self.assertNotIn("grace period of 30000 ms over", log)
+            self.assertNotIn("calls still referenced", log)
+        finally:
+            srv.cleanup()
+
+
 class ReflectedCall(unittest.TestCase):
     """GetCluster with request and reply types made from nothing but the
     descriptors reflection sent."""
