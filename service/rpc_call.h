@@ -103,11 +103,14 @@ int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
  * ends OK. When it cancels, the connection breaks, the deadline passes or
  * a request is over the receive limit (gRPC has then answered
  * RESOURCE_EXHAUSTED), the call ends CANCELLED or DEADLINE_EXCEEDED
- * without another message. fn returning a cd_err code other than CD_OK
- * ends the call with that status and its message from err (a failure of
- * the server, not of the request: a request the method cannot answer gets
- * an answer that says so). fn runs on the call's queue thread, never twice
- * at once for a call. Call it once, from the handler. */
+ * without another message. At shutdown the call ends UNAVAILABLE
+ * ("server is shutting down"): at once when it waits for a request, else
+ * once its answer has left (rpc_call_end_answering). fn returning a cd_err
+ * code other than CD_OK ends the call with that status and its message
+ * from err (a failure of the server, not of the request: a request the
+ * method cannot answer gets an answer that says so). fn runs on the
+ * call's queue thread, never twice at once for a call. Call it once, from
+ * the handler. */
 typedef int (*rpc_answer_fn)(rpc_call_t *c, const uint8_t *req, size_t len,
                              uint8_t **resp, size_t *resp_len, char *err,
                              size_t errlen);
