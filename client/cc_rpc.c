@@ -9,6 +9,7 @@
 #define CC_PLUGINS "/clusters.v1.PluginService/"
 #define CC_HEALTH "/grpc.health.v1.Health/"
 #define CC_AUDIT "/clusters.v1.AuditService/"
+#define CC_ADMIN "/clusters.v1.AdminService/"
 
 /* The casts are safe: every protobuf-c message starts with its base. */
 #define CC_UNARY(fn, req_t, resp_t, resp_desc, method)                      \
@@ -95,6 +96,10 @@ CC_UNARY(cc_list_audit_events, Clusters__V1__ListAuditEventsRequest,
          Clusters__V1__ListAuditEventsResponse,
          clusters__v1__list_audit_events_response__descriptor,
          CC_AUDIT "ListAuditEvents")
+
+CC_UNARY(cc_get_server_info, Clusters__V1__GetServerInfoRequest,
+         Clusters__V1__ServerInfo, clusters__v1__server_info__descriptor,
+         CC_ADMIN "GetServerInfo")
 
 CC_UNARY(cc_health_check, Grpc__Health__V1__HealthCheckRequest,
          Grpc__Health__V1__HealthCheckResponse,

@@ -27,7 +27,8 @@ PACKAGES=(
   prometheus
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
-  # npm tools pinned in deploy/tools (buf, for the proto lint test)
+  # npm tools pinned in deploy/tools (buf, for the proto lint test; the
+  # gRPC reflection client of the reflection test)
   nodejs npm
 )
 
@@ -46,12 +47,21 @@ for p in "${PACKAGES[@]}"; do
 done
 
 # The npm tools, exactly as locked in deploy/tools/package-lock.json.
+# Installed again whenever the lock file changed since the last install
+# (a stamp of its SHA-256 in node_modules), so a tool added to the lock is
+# installed on a machine that has the older ones; and when one is missing.
 npm_tools() {
-  local tools
+  local tools stamp want
   tools="$(cd "$(dirname "$0")" && pwd)/tools"
-  if [ ! -x "$tools/node_modules/.bin/buf" ]; then
+  stamp="$tools/node_modules/.clusterd-lock.sha256"
+  want="$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
+     [ ! -x "$tools/node_modules/.bin/buf" ] ||
+     [ ! -d "$tools/node_modules/grpc-js-reflection-client" ] ||
+     [ ! -d "$tools/node_modules/@grpc/grpc-js" ]; then
     echo "install-deps: npm ci in deploy/tools"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
   fi
 }
 

@@ -57,7 +57,7 @@ if [ $# -eq 0 ]; then
   CC=clang cmake -S "$ROOT" -B "$FUZZ" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCLUSTERD_FUZZ=ON -DCLUSTERD_TESTS=OFF -DCLUSTERD_BENCH=OFF >/dev/null
   cmake --build "$FUZZ" -j "$(nproc)" --target fuzz_rec_diff \
-        fuzz_json_input fuzz_csv_input fuzz_page_token
+        fuzz_json_input fuzz_csv_input fuzz_page_token fuzz_refl_answer
   "$ROOT/tests/fuzz/run_fuzz.sh" "$FUZZ" "${CLUSTERD_FUZZ_SECONDS:-20}"
 fi
 

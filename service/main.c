@@ -10,6 +10,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "rpc_auth.h"
+#include "rpc_info.h"
 #include "rpc_tls.h"
 #include "srv.h"
 
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (action == CFG_VERSION) {
-		printf("clusterd %s\n", CLUSTERD_VERSION);
+		rpc_info_print(stdout);
 		return 0;
 	}
 	if (action == CFG_HASH_TOKEN)

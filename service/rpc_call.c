@@ -88,6 +88,12 @@ struct rpc_call {
 	rpc_recv_fn on_recv;
 	rpc_sent_fn on_sent;
 	rpc_close_fn on_close;
+	rpc_answer_fn answer;         /* rpc_call_answer_each */
+	uint64_t answered;            /* requests answered so far */
+	/* On the server's list of streams being answered (answer_mu). */
+	struct rpc_call *an_prev, *an_next;
+	int an_listed;
+	int an_receiving;             /* a receive is posted (answer_mu) */
 
 	grpc_status_code status;
 	grpc_slice status_details;
@@ -204,7 +210,7 @@ int rpc_call_arm(struct rpc_server *s, size_t midx, unsigned cqi)
 		e = grpc_server_request_call(s->server, &c->call, &c->details,
 		                             &c->md, cq, cq, &c->t_request);
 	} else {
-		int payload = s->methods[midx].shape != RPC_CLIENT_STREAM;
+		int payload = !RPC_SHAPE_READS(s->methods[midx].shape);
 		TAG_RELEASE(&c->t_request);
 		e = grpc_server_request_registered_call(
 			s->server, s->handles[midx], &c->call, &c->deadline,
@@ -428,6 +434,163 @@ void rpc_call_end(rpc_call_t *c, int cd_code, const char *msg, int has_resp,
 		return;
 	}
 	end_bb(c, cd_code, msg, has_resp ? buffer_take(resp, len) : NULL);
+}
+
+/* --------------------------------------------- request, answer, repeat */
+
+/* A stream being answered is on its server's list (answer_mu) from the
+ * handler until it ends, so that shutdown can end it: a client may keep a
+ * reflection stream open, idle, for as long as it likes. The list's
+ * lock also orders the loop's receives with shutdown: c->an_receiving
+ * (a receive is posted and its message not yet taken) and c->finished
+ * for such a call change only under it. */
+
+static int deadline_passed(const rpc_call_t *c);
+static void answer_recv(rpc_call_t *c, rpc_recv_result res,
+                        const uint8_t *buf, size_t len);
+
+static void answer_unlist(rpc_call_t *c)
+{
+	struct rpc_server *s = c->srv;
+	int was;
+	pthread_mutex_lock(&s->answer_mu);
+	was = c->an_listed;
+	if (was) {
+		if (c->an_prev)
+			c->an_prev->an_next = c->an_next;
+		else
+			s->answering = c->an_next;
+		if (c->an_next)
+			c->an_next->an_prev = c->an_prev;
+		c->an_prev = c->an_next = NULL;
+		c->an_listed = 0;
+	}
+	pthread_mutex_unlock(&s->answer_mu);
+	/* The caller holds a reference of its own (the event's, or the
+	 * handler's), so c outlives this. */
+	if (was)
+		rpc_call_unref(c);
+}
+
+/* Ends a stream being answered: the status, then off the list. */
+static void answer_end(rpc_call_t *c, int cd_code, const char *msg)
+{
+	if (cd_code == CD_OK)
+		rpc_call_end(c, CD_OK, NULL, 0, NULL, 0);
+	else
+		rpc_call_fail(c, cd_code, msg);
+	answer_unlist(c);
+}
+
+void rpc_call_end_answering(struct rpc_server *s)
+{
+	/* A stream waiting for its client's next request gets its status
+	 * now: a send-status batch while the receive is pending, which gRPC
+	 * allows; the receive then completes and answer_recv finds the call
+	 * finished. A stream busy answering ends when it would receive
+	 * again (answer_receive). */
+	pthread_mutex_lock(&s->answer_mu);
+	for (rpc_call_t *c = s->answering; c; c = c->an_next)
+		if (c->an_receiving && !c->finished)
+			rpc_call_fail(c, CD_EUNAVAIL, "server is shutting down");
+	pthread_mutex_unlock(&s->answer_mu);
+}
+
+/* Asks for the next request, unless the server is shutting down. */
+static void answer_receive(rpc_call_t *c)
+{
+	struct rpc_server *s = c->srv;
+	int rc = CD_OK;
+	pthread_mutex_lock(&s->answer_mu);
+	int stopping = atomic_load(&s->stopping);
+	if (!stopping) {
+		c->an_receiving = 1;
+		rc = rpc_call_recv(c, answer_recv);
+		if (rc != CD_OK)
+			c->an_receiving = 0;
+	}
+	pthread_mutex_unlock(&s->answer_mu);
+	if (stopping)
+		answer_end(c, CD_EUNAVAIL, "server is shutting down");
+	else if (rc != CD_OK)
+		answer_end(c, CD_EINTERNAL, "cannot receive the next request");
+}
+
+/* Why the stream cannot go on: the client's cancellation, a broken
+ * connection, a message over the limit (gRPC answered those itself) or
+ * the deadline. gRPC core does not say which; the deadline is named only
+ * when it has certainly passed (gRPC's own timer may fire a moment before
+ * this clock says so). The call is over already, so the log line says
+ * CANCELLED; the message tells the rest. */
+static void answer_stop(rpc_call_t *c)
+{
+	char msg[200];
+	int dl = deadline_passed(c);
+	snprintf(msg, sizeof(msg), "stream cut off after %llu requests "
+	         "answered: %s", (unsigned long long)c->answered, dl
+	         ? "the deadline passed" : "the client cancelled, the "
+	         "connection broke, the deadline passed or a request was over "
+	         "the receive limit");
+	answer_end(c, dl ? CD_EDEADLINE : CD_ECANCELLED, msg);
+}
+
+static void answer_sent(rpc_call_t *c, int ok)
+{
+	if (!ok || rpc_call_cancelled(c)) {
+		answer_stop(c);
+		return;
+	}
+	c->answered++;
+	answer_receive(c);
+}
+
+static void answer_recv(rpc_call_t *c, rpc_recv_result res,
+                        const uint8_t *buf, size_t len)
+{
+	struct rpc_server *s = c->srv;
+	pthread_mutex_lock(&s->answer_mu);
+	c->an_receiving = 0;
+	int ended = c->finished;  /* by shutdown, while receiving */
+	pthread_mutex_unlock(&s->answer_mu);
+	if (ended) {
+		answer_unlist(c);
+		return;
+	}
+	if (res == RPC_RECV_END) {
+		answer_end(c, CD_OK, NULL);
+		return;
+	}
+	if (res != RPC_RECV_MSG || rpc_call_cancelled(c)) {
+		answer_stop(c);
+		return;
+	}
+	uint8_t *resp = NULL;
+	size_t rlen = 0;
+	char err[512] = "";
+	int rc = c->answer(c, buf, len, &resp, &rlen, err, sizeof(err));
+	if (rc != CD_OK) {
+		free(resp);
+		answer_end(c, rc, err);
+		return;
+	}
+	if (rpc_call_send(c, resp, rlen, answer_sent) != CD_OK)
+		answer_end(c, CD_EINTERNAL, "cannot send the answer");
+}
+
+void rpc_call_answer_each(rpc_call_t *c, rpc_answer_fn fn)
+{
+	struct rpc_server *s = c->srv;
+	c->answer = fn;
+	rpc_call_ref(c);  /* the list's */
+	pthread_mutex_lock(&s->answer_mu);
+	c->an_prev = NULL;
+	c->an_next = s->answering;
+	if (c->an_next)
+		c->an_next->an_prev = c;
+	s->answering = c;
+	c->an_listed = 1;
+	pthread_mutex_unlock(&s->answer_mu);
+	answer_receive(c);
 }
 
 /* ------------------------------------------------------- pooled replies */
@@ -804,7 +967,7 @@ static void dispatch(rpc_call_t *c)
 		rpc_call_fail(c, CD_EUNIMPL, "not implemented yet");
 		return;
 	}
-	if (m->shape != RPC_CLIENT_STREAM) {
+	if (!RPC_SHAPE_READS(m->shape)) {
 		grpc_byte_buffer_reader r;
 		if (!c->payload) {
 			/* The client half-closed without a message, or the

@@ -93,6 +93,29 @@ int rpc_call_send(rpc_call_t *c, uint8_t *msg, size_t len, rpc_sent_fn fn);
 int rpc_call_send_msg(rpc_call_t *c, const ProtobufCMessage *m,
                       rpc_sent_fn fn);
 
+/* A bidirectional stream answered one request at a time
+ * (RPC_BIDI_STREAM): the transport receives a request, hands it to fn,
+ * sends the reply fn gives in *resp (malloc'd, taken; NULL with
+ * *resp_len 0 sends an empty message), and asks for the next request only
+ * once that reply has left: one message in flight either way, so a client
+ * that stops reading stops the server reading (HTTP/2 flow control holds
+ * it back) and memory stays bounded. When the client half-closes, the call
+ * ends OK. When it cancels, the connection breaks, the deadline passes or
+ * a request is over the receive limit (gRPC has then answered
+ * RESOURCE_EXHAUSTED), the call ends CANCELLED or DEADLINE_EXCEEDED
+ * without another message. At shutdown the call ends UNAVAILABLE
+ * ("server is shutting down"): at once when it waits for a request, else
+ * once its answer has left (rpc_call_end_answering). fn returning a cd_err
+ * code other than CD_OK ends the call with that status and its message
+ * from err (a failure of the server, not of the request: a request the
+ * method cannot answer gets an answer that says so). fn runs on the
+ * call's queue thread, never twice at once for a call. Call it once, from
+ * the handler. */
+typedef int (*rpc_answer_fn)(rpc_call_t *c, const uint8_t *req, size_t len,
+                             uint8_t **resp, size_t *resp_len, char *err,
+                             size_t errlen);
+void rpc_call_answer_each(rpc_call_t *c, rpc_answer_fn fn);
+
 /* Ends the call: the optional last message (has_resp; resp malloc'd or
  * NULL when len is 0, taken by the transport), then the status for the
  * cd_err code cd_code (rpc_status_from_cd: the one mapping, also for the

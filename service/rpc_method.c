@@ -6,7 +6,9 @@
 #include "rpc_export.h"
 #include "rpc_health.h"
 #include "rpc_import.h"
+#include "rpc_info.h"
 #include "rpc_plugins.h"
+#include "rpc_reflection.h"
 #include "rpc_registry.h"
 #include "rpc_run.h"
 #include "rpc_standings.h"
@@ -17,6 +19,8 @@
 #define HEALTH "/grpc.health.v1.Health/"
 #define AUDIT "/clusters.v1.AuditService/"
 #define ADMIN "/clusters.v1.AdminService/"
+#define REFL "/grpc.reflection.v1.ServerReflection/"
+#define REFL_ALPHA "/grpc.reflection.v1alpha.ServerReflection/"
 
 #define REG_SVC "clusters.v1.ClusterRegistry"
 #define COMP_SVC "clusters.v1.CompetitionService"
@@ -24,6 +28,8 @@
 #define HEALTH_SVC "grpc.health.v1.Health"
 #define AUDIT_SVC "clusters.v1.AuditService"
 #define ADMIN_SVC "clusters.v1.AdminService"
+#define REFL_SVC "grpc.reflection.v1.ServerReflection"
+#define REFL_ALPHA_SVC "grpc.reflection.v1alpha.ServerReflection"
 
 /* Roles: docs/security.md, "Roles", lists the same; auth_test.py checks
  * every method against that table. */
@@ -76,9 +82,18 @@ static const rpc_method_t methods[] = {
 	{AUDIT "ListAuditEvents", AUDIT_SVC, RPC_UNARY, rpc_audit_list, 0, A},
 
 	/* Reader: clusterctl --version asks it. */
-	{ADMIN "GetServerInfo", ADMIN_SVC, RPC_UNARY, NULL, 0, R},
+	{ADMIN "GetServerInfo", ADMIN_SVC, RPC_UNARY, rpc_info_get, 0, R},
 	/* Admin: the copy holds every record and the audit trail. */
 	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, NULL, 0, A},
+
+	/* Reader: the schema is public, but a server with tokens tells
+	 * nothing, not even what it serves, to callers without one
+	 * (docs/security.md). v1alpha is the same service under the name
+	 * older tools ask for. */
+	{REFL "ServerReflectionInfo", REFL_SVC, RPC_BIDI_STREAM,
+	 rpc_reflection_info, 0, R},
+	{REFL_ALPHA "ServerReflectionInfo", REFL_ALPHA_SVC, RPC_BIDI_STREAM,
+	 rpc_reflection_info, 0, R},
 
 	/* Open: load balancers and orchestrators probe without tokens. */
 	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check, 0, OPEN},
@@ -92,7 +107,8 @@ static const rpc_method_t methods[] = {
 #undef OPEN
 
 static const char *const services[] = {REG_SVC, COMP_SVC, PLUG_SVC,
-                                       AUDIT_SVC, ADMIN_SVC, HEALTH_SVC};
+                                       AUDIT_SVC, ADMIN_SVC, HEALTH_SVC,
+                                       REFL_SVC, REFL_ALPHA_SVC};
 
 const rpc_method_t *rpc_method_table(size_t *n)
 {

@@ -31,10 +31,17 @@ typedef enum rpc_shape {
 	RPC_UNARY = 0,
 	RPC_CLIENT_STREAM,  /* request stream, one response */
 	RPC_SERVER_STREAM,  /* one request, response stream */
+	RPC_BIDI_STREAM,    /* request stream and response stream */
 } rpc_shape;
 
+/* 1 when the handler reads the requests itself (rpc_call_recv): client
+ * streams and bidirectional streams; else the request arrives with the
+ * call. */
+#define RPC_SHAPE_READS(s) ((s) == RPC_CLIENT_STREAM || (s) == RPC_BIDI_STREAM)
+
 /* Runs on a completion-queue thread once the call (and, unless the shape
- * is RPC_CLIENT_STREAM, its request message) has arrived. It must end the
+ * is RPC_CLIENT_STREAM or RPC_BIDI_STREAM, its request message) has
+ * arrived. It must end the
  * call sooner or later with rpc_call_finish or rpc_call_fail, possibly from
  * another thread. */
 typedef void (*rpc_handler_fn)(rpc_call_t *call);
@@ -63,7 +70,8 @@ typedef struct rpc_method {
 /* The table, in a fixed order; *n gets its length. */
 const rpc_method_t *rpc_method_table(size_t *n);
 
-/* Fully-qualified names of the services in the table (for health). */
+/* Fully-qualified names of the services in the table, each once (for
+ * health, and reflection's list_services). */
 const char *const *rpc_service_names(size_t *n);
 
 #endif

@@ -76,6 +76,7 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	rpc_server_t *s = calloc(1, sizeof(*s));
 	if (!s)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	pthread_mutex_init(&s->answer_mu, NULL);
 	s->ncq = o->threads ? o->threads : 1;
 	s->env = o->env;
 	s->auth = o->auth;
@@ -110,10 +111,10 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->server = grpc_server_create(&cargs, NULL);
 
 	for (size_t m = 0; m < s->nmethods; m++) {
-		/* A client stream's first message is read by the handler, not
-		 * with the call. */
+		/* A client or bidirectional stream's first message is read
+		 * by the handler, not with the call. */
 		grpc_server_register_method_payload_handling ph =
-			s->methods[m].shape == RPC_CLIENT_STREAM
+			RPC_SHAPE_READS(s->methods[m].shape)
 				? GRPC_SRM_PAYLOAD_NONE
 				: GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER;
 		s->handles[m] = grpc_server_register_method(
@@ -186,6 +187,9 @@ void rpc_server_shutdown(rpc_server_t *s, unsigned grace_ms)
 	static char shutdown_tag;
 	grpc_server_shutdown_and_notify(s->server, s->shutdown_cq,
 	                                &shutdown_tag);
+	/* Streams that only end when their client says so (reflection)
+	 * end now, rather than when the grace period is over. */
+	rpc_call_end_answering(s);
 	gpr_timespec grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 	                                  gpr_time_from_millis(grace_ms,
 	                                                       GPR_TIMESPAN));
@@ -260,5 +264,6 @@ void rpc_server_destroy(rpc_server_t *s)
 	free(s->cqs);
 	free(s->workers);
 	free(s->handles);
+	pthread_mutex_destroy(&s->answer_mu);
 	free(s);
 }

@@ -38,6 +38,11 @@ struct rpc_server {
 	struct srv_metrics *metrics;  /* NULL: metrics off */
 	atomic_int stopping;
 	atomic_long live_calls;       /* calls taken, not yet freed */
+	/* Bidirectional streams being answered (rpc_call_answer_each), each
+	 * referenced while listed: ended at shutdown, which would otherwise
+	 * wait out the grace period for a client that keeps one open. */
+	pthread_mutex_t answer_mu;
+	struct rpc_call *answering;
 };
 
 /* Posts one request for method midx (or RPC_CATCH_ALL) on cq number cqi. */
@@ -45,5 +50,11 @@ int rpc_call_arm(struct rpc_server *s, size_t midx, unsigned cqi);
 
 /* Delivers one completion-queue event for a tag made by rpc_call. */
 void rpc_call_event(void *tag, int ok);
+
+/* Shutdown (once stopping is set): every stream being answered
+ * (rpc_call_answer_each) ends with UNAVAILABLE "server is shutting down",
+ * at once when it waits for a request, else once its answer has left;
+ * streams that start later end the same way before reading anything. */
+void rpc_call_end_answering(struct rpc_server *s);
 
 #endif

@@ -295,6 +295,7 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	s->cfg = *cfg;
 	s->wake[0] = s->wake[1] = -1;
+	clock_gettime(CLOCK_REALTIME, &s->env.start_time);
 
 	int rc = CD_OK;
 	if (pipe(s->wake) != 0) {
@@ -351,6 +352,11 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	size_t nsvc;
 	const char *const *svc = rpc_service_names(&nsvc);
 	rc = rpc_health_create(&s->env.health, svc, nsvc, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	/* The descriptor set is built in: failing here is a build's
+	 * fault, and the server should not start without it. */
+	rc = rpc_refl_create_builtin(&s->env.refl, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	s->env.plugin_timeout_ms = s->cfg.plugin_timeout_ms;
@@ -576,6 +582,8 @@ void srv_destroy(srv_t *s)
 	srv_commit_destroy(s->env.commit);
 	rpc_server_destroy(s->rpc);
 	rpc_health_destroy(s->env.health);
+	/* After the server: no reflection stream reads it any more. */
+	rpc_refl_destroy(s->env.refl);
 	/* After the server: no handler can start an evaluation any more. */
 	rpc_runs_destroy(s->env.runs);
 	srv_jobs_destroy(s->env.jobs);

@@ -11,8 +11,11 @@
 #ifndef SRV_ENV_H
 #define SRV_ENV_H
 
+#include <time.h>
+
 #include "plugin_registry.h"
 #include "rpc_health.h"
+#include "rpc_reflection.h"
 #include "rpc_run.h"
 #include "srv_commit.h"
 #include "srv_jobs.h"
@@ -28,6 +31,10 @@ typedef struct srv_env {
 	/* Plugin time limits: the default per criterion and the most a
 	 * competition may ask for. */
 	unsigned plugin_timeout_ms, plugin_timeout_max_ms;
+	/* Server reflection's index of the built-in descriptor set. */
+	rpc_refl_t *refl;
+	/* When the server started (CLOCK_REALTIME), for GetServerInfo. */
+	struct timespec start_time;
 } srv_env_t;
 
 #endif

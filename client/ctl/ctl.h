@@ -209,6 +209,13 @@ int64_t ctl_now_ms(void);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);
+/* server info, and --version (ctl_server.c). */
+int ctl_cmd_server(ctl_t *ctl, int argc, char **argv);
+/* clusterctl's own version: CMake's CLUSTERD_VERSION, as clusterd's. */
+const char *ctl_version(void);
+/* clusterctl --version: the client's version, then the server's or why
+ * it is not known; CTL_OK either way. */
+int ctl_print_version(ctl_t *ctl);
 /* competition validate|evaluate (ctl_iterate.c). */
 int ctl_comp_validate(ctl_t *ctl, int argc, char **argv);
 int ctl_comp_evaluate(ctl_t *ctl, int argc, char **argv);

@@ -42,6 +42,8 @@ static const char ctl_help[] =
 	"  --json            print JSON\n"
 	"  --csv             print CSV\n"
 	"  --help            this text; COMMAND --help for a command\n"
+	"  --version         clusterctl's version, and the server's when it\n"
+	"                    answers (exit status 0 either way)\n"
 	"\n"
 	"Commands:\n"
 	"  cluster create|get|list|update|delete|import|export\n"
@@ -50,6 +52,7 @@ static const char ctl_help[] =
 	"  plugin list|reload\n"
 	"  health [SERVICE]\n"
 	"  audit list\n"
+	"  server info\n"
 	"\n"
 	"Exit status: 0 success, 1 the call or the input failed, 2 usage.\n";
 
@@ -409,6 +412,7 @@ static const struct {
 	{ "plugins", ctl_cmd_plugin },
 	{ "health", ctl_cmd_health },
 	{ "audit", ctl_cmd_audit },
+	{ "server", ctl_cmd_server },
 };
 
 int main(int argc, char **argv)
@@ -419,8 +423,11 @@ int main(int argc, char **argv)
 	ctl.server = env && *env ? env : CTL_DEFAULT_SERVER;
 	ctl.progress = isatty(STDERR_FILENO);
 	ctl_env(&ctl);
-	static const struct option opts[] = { CTL_COMMON_OPTS, { 0 } };
-	int rc = CTL_OK, c;
+	enum { OPT_VERSION = CTL_OPT_END + 1 };
+	static const struct option opts[] = {
+		{ "version", no_argument, NULL, OPT_VERSION },
+		CTL_COMMON_OPTS, { 0 } };
+	int rc = CTL_OK, c, version = 0;
 	/* '+': stop at the command; its own options follow it. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
@@ -434,8 +441,21 @@ int main(int argc, char **argv)
 		if (c == ':')
 			return ctl_usage(NULL, "option '%s' needs a value",
 			                 argv[optind - 1]);
+		if (c == OPT_VERSION) {
+			version = 1;
+			continue;
+		}
 		if ((rc = ctl_common_opt(&ctl, c, optarg)))
 			return rc;
+	}
+	if (version) {
+		if (optind < argc)
+			return ctl_usage(NULL, "--version takes no command "
+			                 "('%s')", argv[optind]);
+		rc = ctl_print_version(&ctl);
+		fflush(stdout);
+		cc_client_close(ctl.cli);
+		return rc;
 	}
 	if (optind >= argc)
 		return ctl_usage(NULL, "no command given");

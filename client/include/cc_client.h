@@ -34,6 +34,7 @@
 #include "clusters/v1/competitions.pb-c.h"
 #include "clusters/v1/plugins.pb-c.h"
 #include "clusters/v1/audit.pb-c.h"
+#include "clusters/v1/admin.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 
 /* gRPC status codes, with the values of the wire protocol. */
@@ -311,6 +312,13 @@ int cc_list_audit_events(cc_client_t *c, const cc_opts_t *o,
                          const Clusters__V1__ListAuditEventsRequest *req,
                          Clusters__V1__ListAuditEventsResponse **resp,
                          cc_status_t *st);
+
+/* ---- clusters.v1.AdminService ---- */
+/* The server's version, plugin ABI, gRPC core version, data version and
+ * start time (role reader). */
+int cc_get_server_info(cc_client_t *c, const cc_opts_t *o,
+                       const Clusters__V1__GetServerInfoRequest *req,
+                       Clusters__V1__ServerInfo **resp, cc_status_t *st);
 
 /* ---- clusters.v1.PluginService ---- */
 int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,

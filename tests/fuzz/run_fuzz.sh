@@ -10,7 +10,7 @@ SECS=${2:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/clusterd-fuzz-XXXXXX)
 failed=0
-for t in rec_diff json_input csv_input page_token; do
+for t in rec_diff json_input csv_input page_token refl_answer; do
   exe="$BUILD/tests/fuzz/fuzz_$t"
   mkdir -p "$WORK/$t/new" "$WORK/$t/artifacts"
   echo "fuzz: $t for ${SECS}s"
@@ -26,7 +26,7 @@ for t in rec_diff json_input csv_input page_token; do
 done
 if [ "$failed" -eq 0 ]; then
   rm -rf "$WORK"
-  echo "fuzz: 4 passed, 0 failed"
+  echo "fuzz: 5 passed, 0 failed"
 else
   exit 1
 fi

@@ -35,7 +35,8 @@ import grpc
 from google.protobuf import descriptor_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import REG, Server, auth, stubs  # noqa: E402
+from clusterd_harness import (REG, Server, auth, reflection_stubs,  # noqa
+                              stubs)
 
 BIN = os.environ["CLUSTERD_BIN"]
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
@@ -84,9 +85,11 @@ def doc_table():
 
 
 def server_methods():
-    """Every method of the protos and health: {"svc/Method": (client
-    streaming, server streaming)}, from the generated descriptors."""
+    """Every method of the protos, health and reflection: {"svc/Method":
+    (client streaming, server streaming)}, from the generated
+    descriptors."""
     health_pb2 = stubs()[1]
+    refl_v1, refl_v1alpha = reflection_stubs()
     # Every .proto of the package, so that a new file's services count
     # too (its import fails here until the harness compiles it).
     vdir = os.path.join(os.environ["CLUSTERD_PROTO_DIR"], "clusters", "v1")
@@ -94,7 +97,9 @@ def server_methods():
              "clusters.v1")
             for f in sorted(os.listdir(vdir)) if f.endswith(".proto")]
     out = {}
-    for mod, pkg in mods + [(health_pb2, "grpc.health.v1")]:
+    for mod, pkg in mods + [(health_pb2, "grpc.health.v1"),
+                            (refl_v1, "grpc.reflection.v1"),
+                            (refl_v1alpha, "grpc.reflection.v1alpha")]:
         for name, svc in mod.DESCRIPTOR.services_by_name.items():
             sp = descriptor_pb2.ServiceDescriptorProto()
             svc.CopyToProto(sp)
@@ -121,7 +126,13 @@ def call(srv, method, shape, md, timeout=10):
     path = "/" + method
     client_stream, server_stream = shape
     try:
-        if client_stream:
+        if client_stream and server_stream:
+            # Bidirectional (reflection): one request that asks nothing,
+            # answered with an error_response; then the half-close.
+            for _ in srv.channel.stream_stream(path)(
+                    iter([b""]), metadata=md, timeout=timeout):
+                pass
+        elif client_stream:
             srv.channel.stream_unary(path)(iter([]), metadata=md,
                                            timeout=timeout)
         elif server_stream:
@@ -164,7 +175,7 @@ def md_of(name):
 class RoleTable(unittest.TestCase):
     def test_doc_lists_every_method(self):
         doc, srv = doc_table(), server_methods()
-        self.assertEqual(len(srv), 29)
+        self.assertEqual(len(srv), 31)
         self.assertEqual(sorted(set(srv) - set(doc)), [],
                          "methods without a row in docs/security.md")
         self.assertEqual(sorted(set(doc) - set(srv)), [],

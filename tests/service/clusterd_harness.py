@@ -49,6 +49,37 @@ def stubs():
     return _STUBS
 
 
+_REFL = None
+
+
+def reflection_stubs():
+    """grpc.reflection.v1 and v1alpha compiled once per process from
+    Debian's grpc-proto (CLUSTERD_GRPC_PROTO_DIR); returns (v1_pb2,
+    v1alpha_pb2). Under other top-level names, as health's: a generated
+    package called "grpc" would shadow grpcio itself."""
+    global _REFL
+    if _REFL:
+        return _REFL
+    src = os.environ.get("CLUSTERD_GRPC_PROTO_DIR", "/usr/share/grpc-proto")
+    out = tempfile.mkdtemp(prefix="clusterd-refl-stubs-")
+    names = []
+    for v in ("v1", "v1alpha"):
+        d = os.path.join(out, "src", "reflection_" + v)
+        os.makedirs(d)
+        shutil.copy(os.path.join(src, "grpc", "reflection", v,
+                                 "reflection.proto"), d)
+        names.append("reflection_%s/reflection.proto" % v)
+    gen = os.path.join(out, "gen")
+    os.makedirs(gen)
+    subprocess.run(["protoc", "-I", os.path.join(out, "src"), "--python_out",
+                    gen] + names, check=True)
+    sys.path.insert(0, gen)
+    from reflection_v1 import reflection_pb2 as v1
+    from reflection_v1alpha import reflection_pb2 as v1alpha
+    _REFL = (v1, v1alpha)
+    return _REFL
+
+
 REG = "/clusters.v1.ClusterRegistry/"
 
 

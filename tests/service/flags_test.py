@@ -32,9 +32,14 @@ class Flags(unittest.TestCase):
             self.assertIn(flag, r.stdout)
 
     def test_version(self):
+        """The version, the plugin SDK's ABI and gRPC core's version
+        (info_test.py checks the values against CMake and the SDK
+        header)."""
         r = run("--version")
         self.assertEqual(r.returncode, 0)
-        self.assertRegex(r.stdout, r"^clusterd \d+\.\d+\.\d+\n$")
+        self.assertRegex(r.stdout, r"^clusterd \d+\.\d+\.\d+\n"
+                         r"plugin ABI \d+\.\d+\n"
+                         r"gRPC core \d+\.\d+\.\d+\n$")
 
     def test_bad_flags_exit_2_with_one_line(self):
         cases = [(["--nope"], {}), (["--threads", "zero"], {}),

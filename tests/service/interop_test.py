@@ -360,6 +360,7 @@ class Transport(unittest.TestCase):
         ("/clusters.v1.CompetitionService/Evaluate", "unary"),
         ("/clusters.v1.PluginService/ListPlugins", "unary"),
         ("/clusters.v1.PluginService/ReloadPlugins", "unary"),
+        ("/clusters.v1.AdminService/GetServerInfo", "unary"),
         (HEALTH + "Check", "unary"),
         (HEALTH + "Watch", "server"),
     ]

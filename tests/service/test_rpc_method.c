@@ -29,7 +29,7 @@ static void test_paths(void **state)
 	size_t n, ns;
 	const rpc_method_t *t = rpc_method_table(&n);
 	const char *const *svc = rpc_service_names(&ns);
-	assert_int_equal(n, 29);
+	assert_int_equal(n, 31);
 	for (size_t i = 0; i < n; i++) {
 		char prefix[128];
 		snprintf(prefix, sizeof(prefix), "/%s/", t[i].service);
@@ -42,6 +42,11 @@ static void test_paths(void **state)
 			known |= strcmp(svc[k], t[i].service) == 0;
 		assert_true(known);
 	}
+	/* Each service once (health and list_services take the list). */
+	for (size_t i = 0; i < ns; i++)
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(svc[i], svc[j]);
+	assert_int_equal(ns, 8);
 }
 
 static void test_shapes(void **state)
@@ -71,6 +76,26 @@ static void test_shapes(void **state)
 	assert_non_null(m);
 	assert_int_equal(m->shape, RPC_UNARY);
 	assert_non_null(m->handler);
+	m = find("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo");
+	assert_non_null(m);
+	assert_int_equal(m->shape, RPC_BIDI_STREAM);
+	assert_non_null(m->handler);
+	assert_int_equal(m->role, RPC_ROLE_READER);
+	m = find("/grpc.reflection.v1alpha.ServerReflection/"
+	         "ServerReflectionInfo");
+	assert_non_null(m);
+	assert_int_equal(m->shape, RPC_BIDI_STREAM);
+	assert_non_null(m->handler);
+	m = find("/clusters.v1.AdminService/GetServerInfo");
+	assert_non_null(m);
+	assert_int_equal(m->shape, RPC_UNARY);
+	assert_non_null(m->handler);
+	assert_int_equal(m->role, RPC_ROLE_READER);
+	assert_false(m->writes);
+	assert_true(RPC_SHAPE_READS(RPC_BIDI_STREAM));
+	assert_true(RPC_SHAPE_READS(RPC_CLIENT_STREAM));
+	assert_false(RPC_SHAPE_READS(RPC_SERVER_STREAM));
+	assert_false(RPC_SHAPE_READS(RPC_UNARY));
 	assert_null(find("/clusters.v1.ClusterRegistry/Nope"));
 }
 
