@@ -9,6 +9,7 @@
 #define CC_PLUGINS "/clusters.v1.PluginService/"
 #define CC_HEALTH "/grpc.health.v1.Health/"
 #define CC_AUDIT "/clusters.v1.AuditService/"
+#define CC_ADMIN "/clusters.v1.AdminService/"
 
 /* The casts are safe: every protobuf-c message starts with its base. */
 #define CC_UNARY(fn, req_t, resp_t, resp_desc, method)                      \
@@ -148,6 +149,15 @@ int cc_export_clusters(cc_client_t *c, const cc_opts_t *o,
 	cc_reader_t *r;
 	int rc = cc_export_clusters_open(c, o, req, &r, st);
 	return rc ? rc : cc_reader_drain(r, cb, ud, st);
+}
+
+int cc_backup_open(cc_client_t *c, const cc_opts_t *o,
+                   const Clusters__V1__BackupRequest *req,
+                   cc_reader_t **out, cc_status_t *st)
+{
+	return cc_reader_open(c, o, CC_ADMIN "Backup",
+	                      (const ProtobufCMessage *)req,
+	                      &clusters__v1__backup_chunk__descriptor, out, st);
 }
 
 int cc_run_competition_open(cc_client_t *c, const cc_opts_t *o,

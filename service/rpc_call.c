@@ -784,6 +784,17 @@ static void dispatch(rpc_call_t *c)
 		              "could run");
 		return;
 	}
+	if (m->writes && c->srv->read_only) {
+		/* Before the handler: nothing of the call is looked at. */
+		char msg[400];
+		const char *name = strrchr(m->path, '/');
+		snprintf(msg, sizeof(msg), "%s: this server is a read-only "
+		         "replica; send writes to the primary%s%s",
+		         name ? name + 1 : m->path,
+		         c->srv->primary[0] ? " at " : "", c->srv->primary);
+		rpc_call_fail(c, CD_EPRECONDITION, msg);
+		return;
+	}
 	if (!m->handler) {
 		rpc_call_fail(c, CD_EUNIMPL, "not implemented yet");
 		return;

@@ -1,6 +1,7 @@
 #include "rpc_method.h"
 
 #include "rpc_audit.h"
+#include "rpc_backup.h"
 #include "rpc_competition.h"
 #include "rpc_explain.h"
 #include "rpc_export.h"
@@ -78,7 +79,7 @@ static const rpc_method_t methods[] = {
 	/* Reader: clusterctl --version asks it. */
 	{ADMIN "GetServerInfo", ADMIN_SVC, RPC_UNARY, NULL, 0, R},
 	/* Admin: the copy holds every record and the audit trail. */
-	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, NULL, 0, A},
+	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, rpc_backup, 0, A},
 
 	/* Open: load balancers and orchestrators probe without tokens. */
 	{HEALTH "Check", HEALTH_SVC, RPC_UNARY, rpc_health_check, 0, OPEN},

@@ -34,6 +34,12 @@ typedef struct rpc_server_opts {
 	struct rpc_auth *auth;
 	struct rpc_tls *tls;       /* NULL: plaintext; else TLS on gRPC's
 	                            * listener (must outlive the server) */
+	/* A read-only replica: every method marked `writes` in the method
+	 * table is refused FAILED_PRECONDITION before its handler runs,
+	 * naming primary (the address writes go to; NULL or "" = none
+	 * given; must outlive the server). */
+	int read_only;
+	const char *primary;
 } rpc_server_opts_t;
 
 /* Binds, starts serving and returns. grpc_init must have been called. */

@@ -12,6 +12,7 @@
 #define SRV_ENV_H
 
 #include "plugin_registry.h"
+#include "rpc_backup.h"
 #include "rpc_health.h"
 #include "rpc_run.h"
 #include "srv_commit.h"
@@ -28,6 +29,10 @@ typedef struct srv_env {
 	/* Plugin time limits: the default per criterion and the most a
 	 * competition may ask for. */
 	unsigned plugin_timeout_ms, plugin_timeout_max_ms;
+	rpc_backups_t *backups;    /* Backup's threads */
+	/* A read-only replica (--read-only): the store is open read-only,
+	 * and what a handler would record (audit notes) goes to the log. */
+	int read_only;
 } srv_env_t;
 
 #endif

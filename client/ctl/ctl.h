@@ -209,6 +209,7 @@ int64_t ctl_now_ms(void);
 int ctl_cmd_plugin(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_health(ctl_t *ctl, int argc, char **argv);
 int ctl_cmd_audit(ctl_t *ctl, int argc, char **argv);
+int ctl_cmd_admin(ctl_t *ctl, int argc, char **argv);
 /* competition validate|evaluate (ctl_iterate.c). */
 int ctl_comp_validate(ctl_t *ctl, int argc, char **argv);
 int ctl_comp_evaluate(ctl_t *ctl, int argc, char **argv);

@@ -50,6 +50,7 @@ static const char ctl_help[] =
 	"  plugin list|reload\n"
 	"  health [SERVICE]\n"
 	"  audit list\n"
+	"  admin backup FILE\n"
 	"\n"
 	"Exit status: 0 success, 1 the call or the input failed, 2 usage.\n";
 
@@ -409,6 +410,7 @@ static const struct {
 	{ "plugins", ctl_cmd_plugin },
 	{ "health", ctl_cmd_health },
 	{ "audit", ctl_cmd_audit },
+	{ "admin", ctl_cmd_admin },
 };
 
 int main(int argc, char **argv)

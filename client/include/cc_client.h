@@ -34,6 +34,7 @@
 #include "clusters/v1/competitions.pb-c.h"
 #include "clusters/v1/plugins.pb-c.h"
 #include "clusters/v1/audit.pb-c.h"
+#include "clusters/v1/admin.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 
 /* gRPC status codes, with the values of the wire protocol. */
@@ -311,6 +312,14 @@ int cc_list_audit_events(cc_client_t *c, const cc_opts_t *o,
                          const Clusters__V1__ListAuditEventsRequest *req,
                          Clusters__V1__ListAuditEventsResponse **resp,
                          cc_status_t *st);
+
+/* ---- clusters.v1.AdminService ---- */
+/* Backup (admin): a stream of Clusters__V1__BackupChunk, a header, then
+ * data, then a trailer (docs/operations.md). The deadline covers the
+ * whole stream: give a long one, or none (timeout_ms < 0). */
+int cc_backup_open(cc_client_t *c, const cc_opts_t *o,
+                   const Clusters__V1__BackupRequest *req,
+                   cc_reader_t **out, cc_status_t *st);
 
 /* ---- clusters.v1.PluginService ---- */
 int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,
