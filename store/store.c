@@ -43,12 +43,16 @@ int store_mdb_err(int mrc, const char *what, char *err, size_t errlen)
 	return cd_fail(err, errlen, code, "%s: %s", what, mdb_strerror(mrc));
 }
 
-static int open_dir(const char *dir, char *err, size_t errlen)
+static int open_dir(const char *dir, int create, char *err, size_t errlen)
 {
 	struct stat sb;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cd_fail(err, errlen, CD_EIO, "data directory %s: %s", dir,
 		               strerror(errno));
+	if (!create && stat(dir, &sb) != 0 && errno == ENOENT)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "data directory %s "
+		               "does not exist: a read-only store serves a store "
+		               "restored there first (clusterd --restore)", dir);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return cd_fail(err, errlen, CD_EIO,
 		               "data directory %s: not a directory", dir);
@@ -164,7 +168,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		o = *opts;
 	if (!dir || !*dir)
 		return cd_fail(err, errlen, CD_EINVAL, "data directory not given");
-	if ((rc = open_dir(dir, err, errlen)) != CD_OK)
+	if ((rc = open_dir(dir, !o.read_only, err, errlen)) != CD_OK)
 		return rc;
 
 	store_t *st = calloc(1, sizeof(*st));
