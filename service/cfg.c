@@ -419,10 +419,14 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 	case OPT_PRIMARY: {
 		/* Quoted to clients in every refusal: printable, no spaces. */
 		size_t len = strlen(v);
-		int ok = len > 0 && len < CFG_ADDR_MAX && strrchr(v, ':');
-		for (size_t i = 0; ok && i < len; i++)
-			ok = v[i] > ' ' && v[i] < 0x7f;
-		if (!ok)
+		int printable = 1;
+		for (size_t i = 0; printable && i < len; i++)
+			printable = v[i] > ' ' && v[i] < 0x7f;
+		if (!printable)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: the value is "
+			               "not host:port (it holds a space or a "
+			               "control character)", name);
+		if (!len || len >= CFG_ADDR_MAX || !strrchr(v, ':'))
 			return cd_fail(err, errlen, CD_EINVAL, "%s: '%.300s' is "
 			               "not host:port", name, v);
 		cfg->primary = v;
