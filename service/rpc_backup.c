@@ -395,9 +395,9 @@ void rpc_backup(rpc_call_t *c)
 	}
 	if (busy) {
 		char msg[200];
-		snprintf(msg, sizeof(msg), "%u backups are running, the most "
-		         "this server takes at once (--max-backups); try again "
-		         "when one has finished", max);
+		snprintf(msg, sizeof(msg), "too many backups: %u running, the "
+		         "most this server takes at once (--max-backups); try "
+		         "again when one has finished", max);
 		rpc_call_fail(c, CD_ELIMIT, msg);
 		return;
 	}

@@ -32,16 +32,32 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void catch_signals(const char *temp)
+/* Creates the backup file's writer with the handler in place: the
+ * signals wait (blocked) from before the temporary file exists until the
+ * handler knows its name. */
+static int create_caught(const char *file, cd_backup_writer_t **w,
+                         char *err, size_t errlen)
 {
-	snprintf(temp_path, sizeof(temp_path), "%s", temp);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	int rc = cd_backup_writer_create(w, file, err, errlen);
+	if (rc == CD_OK) {
+		snprintf(temp_path, sizeof(temp_path), "%s",
+		         cd_backup_writer_temp(*w));
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 static void release_signals(void)
@@ -116,9 +132,8 @@ static int ctl_admin_backup(ctl_t *ctl, int argc, char **argv)
 	const char *file = argv[optind];
 	char err[1024];
 	cd_backup_writer_t *w;
-	if (cd_backup_writer_create(&w, file, err, sizeof(err)) != CD_OK)
+	if (create_caught(file, &w, err, sizeof(err)) != CD_OK)
 		return ctl_fail(CTL_FAIL, "%s", err);
-	catch_signals(cd_backup_writer_temp(w));
 
 	cc_client_t *cli = ctl_client(ctl);
 	cc_reader_t *r = NULL;
