@@ -62,6 +62,9 @@ typedef struct cfg {
 	log_format log_format;
 	/* Backups and replicas (docs/operations.md). */
 	unsigned max_backups;          /* Backup streams at once */
+	/* A backup whose client takes nothing for this long is cancelled;
+	 * not a flag: tests shorten it (0 = RPC_BACKUP_STALL_MS). */
+	unsigned backup_stall_ms;
 	/* A read-only replica: the store opened read-only, every method
 	 * that writes refused (FAILED_PRECONDITION naming the primary). */
 	int read_only;

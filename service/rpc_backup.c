@@ -1,5 +1,6 @@
 #include "rpc_backup.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ struct rpc_backups {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;     /* running went down */
 	unsigned running, max;
+	unsigned stall_ms;
 	int stop;
 };
 
@@ -41,14 +43,15 @@ typedef struct bk_job {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int sent, sent_ok;     /* the last send's completion */
+	int stalled;           /* cancelled: the client took nothing */
 	int audit_done;        /* the audit event's commit returned */
 	srv_commit_job_t cjob;
 	store_op_t op;
 	char detail[512];
 } bk_job_t;
 
-int rpc_backups_create(rpc_backups_t **out, unsigned max, char *err,
-                       size_t errlen)
+int rpc_backups_create(rpc_backups_t **out, unsigned max, unsigned stall_ms,
+                       char *err, size_t errlen)
 {
 	*out = NULL;
 	rpc_backups_t *b = calloc(1, sizeof(*b));
@@ -66,6 +69,7 @@ int rpc_backups_create(rpc_backups_t **out, unsigned max, char *err,
 		               "condition variable");
 	}
 	b->max = max ? max : 1;
+	b->stall_ms = stall_ms ? stall_ms : RPC_BACKUP_STALL_MS;
 	*out = b;
 	return CD_OK;
 }
@@ -112,18 +116,41 @@ static void on_sent(rpc_call_t *c, int ok)
 }
 
 /* Sends msg (taken) and waits until it left: one message in flight.
- * 0 when the call is gone (cancelled, deadline, connection). */
+ * 0 when the call is gone (cancelled, deadline, connection), or when the
+ * client took nothing for stall_ms (j->stalled; the call is cancelled). */
 static int send_wait(bk_job_t *j, uint8_t *msg, size_t len)
 {
+	unsigned stall_ms = j->env->backups->stall_ms;
+	struct timespec dl;
 	pthread_mutex_lock(&j->mu);
 	j->sent = 0;
 	pthread_mutex_unlock(&j->mu);
 	if (rpc_call_send(j->call, msg, len, on_sent) != CD_OK)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += stall_ms / 1000;
+	dl.tv_nsec += (long)(stall_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&j->mu);
-	while (!j->sent)
-		pthread_cond_wait(&j->cv, &j->mu);
-	int ok = j->sent_ok;
+	while (!j->sent && !j->stalled)
+		if (pthread_cond_timedwait(&j->cv, &j->mu, &dl) == ETIMEDOUT &&
+		    !j->sent)
+			j->stalled = 1;
+	if (!j->sent) {
+		/* The send fails once the call is cancelled. */
+		pthread_mutex_unlock(&j->mu);
+		char msg2[200];
+		snprintf(msg2, sizeof(msg2), "backup stopped: the client took "
+		         "nothing for %u ms", stall_ms);
+		rpc_call_cancel(j->call, CD_EDEADLINE, msg2);
+		pthread_mutex_lock(&j->mu);
+		while (!j->sent)
+			pthread_cond_wait(&j->cv, &j->mu);
+	}
+	int ok = j->sent_ok && !j->stalled;
 	pthread_mutex_unlock(&j->mu);
 	return ok;
 }
@@ -256,6 +283,19 @@ static size_t frame_chunk(uint8_t *buf, size_t n)
 	return 1 + vl + n;
 }
 
+/* Why a send failed, into err. */
+static int stopped(bk_job_t *j, uint64_t bytes, char *err, size_t errlen)
+{
+	if (j->stalled)
+		return cd_fail(err, errlen, CD_EDEADLINE, "backup stopped after "
+		               "%llu bytes: the client took nothing for %u ms",
+		               (unsigned long long)bytes,
+		               j->env->backups->stall_ms);
+	return cd_fail(err, errlen, CD_ECANCELLED, "backup stopped after %llu "
+	               "bytes: call cancelled or deadline passed",
+	               (unsigned long long)bytes);
+}
+
 static void *bk_main(void *arg)
 {
 	bk_job_t *j = arg;
@@ -281,8 +321,7 @@ static void *bk_main(void *arg)
 		goto out;
 	audit_submit(j, &sc);
 	if (!send_header(j, &sc, ns)) {
-		rc = cd_fail(err, sizeof(err), CD_ECANCELLED, "backup stopped: "
-		             "call cancelled or deadline passed");
+		rc = stopped(j, 0, err, sizeof(err));
 		goto out;
 	}
 	for (;;) {
@@ -303,9 +342,7 @@ static void *bk_main(void *arg)
 		uint8_t *msg = buf;
 		buf = NULL;
 		if (!send_wait(j, msg, len)) {
-			rc = cd_fail(err, sizeof(err), CD_ECANCELLED, "backup "
-			             "stopped after %llu bytes: call cancelled or "
-			             "deadline passed", (unsigned long long)bytes);
+			rc = stopped(j, bytes, err, sizeof(err));
 			goto out;
 		}
 	}
@@ -407,8 +444,12 @@ void rpc_backup(rpc_call_t *c)
 		rpc_call_fail(c, CD_ENOMEM, "out of memory");
 		return;
 	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&j->mu, NULL);
-	pthread_cond_init(&j->cv, NULL);
+	pthread_cond_init(&j->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	j->call = c;
 	j->env = env;
 	/* Freed with the call, after the thread's last reference. */

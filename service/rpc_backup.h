@@ -11,8 +11,9 @@
  * the copy, which waits on its pipe), and a BackupTrailer with the bytes
  * and their SHA-256. The trailer goes only once the audit event is
  * durable, so no complete backup leaves without its event. A client that
- * cancels (or a send that fails) stops the copy: the stream is closed,
- * the copy's thread joined, its reader slot released.
+ * cancels (or a send that fails), or that takes no message for stall_ms,
+ * stops the copy: the stream is closed, the copy's thread joined, its
+ * reader slot released.
  *
  * rpc_backups_t is one server's account of those threads: at most a
  * configured number at once (more are RESOURCE_EXHAUSTED), and a drain for
@@ -36,9 +37,15 @@
 
 typedef struct rpc_backups rpc_backups_t;
 
-/* max: backups at once (1..). */
-int rpc_backups_create(rpc_backups_t **out, unsigned max, char *err,
-                       size_t errlen);
+/* Default of stall_ms: a client that takes no message for a minute. */
+#define RPC_BACKUP_STALL_MS 60000u
+
+/* max: backups at once (1..). stall_ms: a backup whose client has not
+ * taken a message for this long is cancelled (DEADLINE_EXCEEDED): while
+ * it waits it holds its snapshot and the map's shared lock, and with them
+ * every write that needs the map to grow (0 = RPC_BACKUP_STALL_MS). */
+int rpc_backups_create(rpc_backups_t **out, unsigned max, unsigned stall_ms,
+                       char *err, size_t errlen);
 /* Refuses new backups (UNAVAILABLE) and waits until every backup thread
  * has ended. NULL is a no-op. */
 void rpc_backups_drain(rpc_backups_t *b);

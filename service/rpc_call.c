@@ -261,6 +261,15 @@ int rpc_call_cancelled(const rpc_call_t *c)
 	return gpr_time_cmp(now, dl) > 0;
 }
 
+void rpc_call_cancel(rpc_call_t *c, int cd_code, const char *msg)
+{
+	char clean[512];
+	rpc_status_clean(msg ? msg : "", clean, sizeof(clean));
+	atomic_store(&c->cancelled, 1);
+	grpc_call_cancel_with_status(c->call, rpc_status_from_cd(cd_code),
+	                             clean, NULL);
+}
+
 void rpc_call_set_ctx(rpc_call_t *c, void *ctx, void (*free_fn)(void *))
 {
 	c->ctx = ctx;

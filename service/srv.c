@@ -293,8 +293,8 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = rpc_runs_create(&s->env.runs, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
-	rc = rpc_backups_create(&s->env.backups, cfg->max_backups, err,
-	                        errlen);
+	rc = rpc_backups_create(&s->env.backups, cfg->max_backups,
+	                        cfg->backup_stall_ms, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	/* Runs a stopped server left unfinished can never finish. A
