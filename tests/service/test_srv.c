@@ -286,34 +286,71 @@ static void test_insecure_warns_periodically(void **state)
 	assert_null(strstr(buf, "insecure:"));
 }
 
-/* Stores n clusters of about 300 KB each (4096 indicators with long
- * names) through the server's own store. */
-static void fill_big(store_t *st, const char *prefix, int n)
+/* A run "NAME" of mb MiB of standings (chunks of ten 100 KB standings)
+ * written through the server's own store: cheap bulk for a backup. */
+typedef struct big_src {
+	unsigned chunks, i;
+	uint8_t *chunk;
+	size_t len;
+} big_src_t;
+
+static int big_next(void *arg, const uint8_t **data, size_t *len,
+                    size_t *count, char *err, size_t errlen)
 {
-	static Clusters__V1__Indicator ind[STORE_MAX_INDICATORS];
-	static Clusters__V1__Indicator *indp[STORE_MAX_INDICATORS];
-	static char names[STORE_MAX_INDICATORS][64];
-	char id[32], err[256];
-	for (int k = 0; k < STORE_MAX_INDICATORS; k++) {
-		clusters__v1__indicator__init(&ind[k]);
-		snprintf(names[k], sizeof(names[k]),
-		         "indicator_%04d_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", k);
-		ind[k].name = names[k];
-		ind[k].year = 2020;
-		ind[k].value = k;
-		indp[k] = &ind[k];
+	big_src_t *g = arg;
+	(void)err;
+	(void)errlen;
+	*len = *count = 0;
+	if (g->i++ < g->chunks) {
+		*data = g->chunk;
+		*len = g->len;
+		*count = 10;
 	}
-	for (int i = 0; i < n; i++) {
-		Clusters__V1__Cluster c = CLUSTERS__V1__CLUSTER__INIT;
-		snprintf(id, sizeof(id), "%s-%04d", prefix, i);
-		c.id = id;
-		c.name = "Big";
-		c.economy = "SE";
-		c.n_indicators = STORE_MAX_INDICATORS;
-		c.indicators = indp;
-		assert_int_equal(store_cluster_create(st, &c, NULL, err,
-		                                      sizeof(err)), CD_OK);
+	return CD_OK;
+}
+
+static int big_rewind(void *arg)
+{
+	((big_src_t *)arg)->i = 0;
+	return CD_OK;
+}
+
+static void fill_big(store_t *st, const char *name, unsigned mb)
+{
+	static char text[100000];
+	uint8_t *one = malloc(sizeof(text) + 64);
+	Clusters__V1__Standing sd = CLUSTERS__V1__STANDING__INIT;
+	memset(text, 'n', sizeof(text) - 1);
+	sd.cluster_id = "x";
+	sd.name = text;
+	size_t sl = clusters__v1__standing__pack(&sd, one);
+	big_src_t g = {.chunks = mb, .chunk = malloc(10 * (sl + 8))};
+	for (int k = 0; k < 10; k++) {
+		g.chunk[g.len++] = 0x0a;
+		for (size_t v = sl;; v >>= 7) {
+			g.chunk[g.len++] = (uint8_t)(v < 0x80 ? v
+			                                      : (v & 0x7f) | 0x80);
+			if (v < 0x80)
+				break;
+		}
+		memcpy(g.chunk + g.len, one, sl);
+		g.len += sl;
 	}
+	store_standings_src_t src = {10 * (size_t)mb, big_next, big_rewind,
+	                             &g};
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	r.id = (char *)name;
+	r.competition_id = "bulk";
+	r.state = CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED;
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_PUT;
+	op.run = &r;
+	op.standings = &src;
+	assert_int_equal(store_apply(st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_OK);
+	free(g.chunk);
+	free(one);
 }
 
 static grpc_event next_event(grpc_completion_queue *cq, int ms)
@@ -335,8 +372,8 @@ static void test_backup_stalled_client(void **state)
 	base_cfg(&c);
 	c.backup_stall_ms = 500;
 	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_OK);
-	/* About 70 MB: more than the transport and the pipe buffer. */
-	fill_big(srv_env(s)->store, "big", 240);
+	/* 40 MiB: more than the transport and the pipe buffer. */
+	fill_big(srv_env(s)->store, "big", 40);
 
 	char target[64];
 	snprintf(target, sizeof(target), "127.0.0.1:%d", srv_port(s));
@@ -425,9 +462,9 @@ static void test_backup_stalled_client(void **state)
 	assert_int_equal(store_stats(srv_env(s)->store, &s0), CD_OK);
 	s1 = s0;
 	for (int k = 0; k < 40 && s1.grow_count == s0.grow_count; k++) {
-		char prefix[16];
-		snprintf(prefix, sizeof(prefix), "more%d", k);
-		fill_big(srv_env(s)->store, prefix, 20);
+		char name[16];
+		snprintf(name, sizeof(name), "more%d", k);
+		fill_big(srv_env(s)->store, name, 8);
 		assert_int_equal(store_stats(srv_env(s)->store, &s1), CD_OK);
 	}
 	assert_true(s1.grow_count > s0.grow_count);
