@@ -334,8 +334,8 @@ static void test_read_only(void **state)
 	}
 	store_close(st);
 	snprintf(path, sizeof(path), "%s/data.mdb", dir);
-	uint8_t *before, *after;
-	size_t lb, la;
+	uint8_t *before = NULL, *after = NULL;
+	size_t lb = 0, la = 0;
 	assert_int_equal(file_bytes(path, &before, &lb), 0);
 
 	/* No store to serve: refused, naming the directory. */
