@@ -56,7 +56,7 @@ start() {
   local name=$1; shift
   rm -f "$TMP/$name.port"
   "$CLUSTERD" --listen 127.0.0.1:0 --port-file "$TMP/$name.port" \
-    --plugin-dir "" --threads "$THREADS" --log-level warn "$@" \
+    --plugin-dir "" --threads "$THREADS" --log-level info "$@" \
     2>>"$TMP/$name.log" &
   PID=$!
   PIDS+=("$PID")
@@ -99,6 +99,10 @@ bs=$(median <"$TMP/backup.s")
 echo "backup: median $bs s ($(range <"$TMP/backup.s")) for $bytes bytes of LMDB data:" \
      "$(awk -v b="$bytes" -v s="$bs" 'BEGIN{printf "%.0f MB/s, %.2f s per GB", b/1e6/s, s/(b/1e9)}')"
 echo "  file $(stat -c %s "$TMP/b.cdbak") bytes; $(sed -n 's/^  records: *//p' <<<"$out")"
+# The server's own account: the copy's time, and how long taking the
+# snapshot took (writes wait for part of it: the copy's first 1 MiB).
+grep -o 'in [0-9.]* s ([0-9.]* MB/s; snapshot taken in [0-9.]* ms)' \
+  "$TMP/primary.log" | sed 's/^/  server: /' || true
 
 echo "== restore (clusterd --restore), $ROUNDS rounds"
 : >"$TMP/restore.s"
@@ -131,6 +135,8 @@ wait "$CPID"
 sed 's/^/  with a backup: /' "$TMP/create.out"
 ws=$(secs "$t0" "$t1")
 wbytes=$(sed -n 's/^  data: *\([0-9]*\) bytes.*/\1/p' <<<"$out")
+grep -o 'in [0-9.]* s ([0-9.]* MB/s; snapshot taken in [0-9.]* ms)' \
+  "$TMP/primary.log" | tail -1 | sed 's/^/  server, under writes: /' || true
 echo "  the backup under writes: $ws s for $wbytes bytes" \
      "($(awk -v b="$wbytes" -v s="$ws" 'BEGIN{printf "%.0f", b/1e6/s}') MB/s)," \
      "data version $(sed -n 's/^  data version: //p' <<<"$out")"
