@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ typedef struct restore {
 	char partial[CFG_PATH_MAX + 32];
 	char data[CFG_PATH_MAX + 32];
 	int fd;
+	int lockfd;           /* DIR/clusterd.lock, flock'ed while writing */
+	int own_data;         /* DIR/data.mdb is the one this restore made */
 	uint64_t written;
 } restore_t;
 
@@ -89,16 +92,49 @@ static int make_dirs(restore_t *r, char *err, size_t errlen)
 	return CD_OK;
 }
 
+/* The lock every clusterd takes on its data directory (store.h,
+ * STORE_LOCK_FILE), held while the data is written: a clusterd started on
+ * DIR meanwhile is refused instead of making a store of its own there. */
+static int lock_dir(restore_t *r, char *err, size_t errlen)
+{
+	char path[CFG_PATH_MAX + 32], pid[32];
+	snprintf(path, sizeof(path), "%s/" STORE_LOCK_FILE, r->dir);
+	r->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	                 0600);
+	if (r->lockfd < 0)
+		return cd_fail(err, errlen, CD_EIO, "%s: %s", path,
+		               strerror(errno));
+	if (flock(r->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "data directory "
+		               "%s is in use by a clusterd (holding %s)", r->dir,
+		               path);
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (pwrite(r->lockfd, pid, (size_t)n, 0) != n)
+		(void)ftruncate(r->lockfd, 0);
+	return CD_OK;
+}
+
+static void unlock_dir(restore_t *r)
+{
+	if (r->lockfd >= 0)
+		close(r->lockfd);
+	r->lockfd = -1;
+}
+
 /* Everything this restore wrote, gone: the directory as it was. */
 static void undo(restore_t *r)
 {
-	static const char *const files[] = {"data.mdb.partial", "data.mdb",
-	                                    "lock.mdb", STORE_LOCK_FILE};
+	/* The data file and LMDB's lock only once they are this restore's:
+	 * DIR was empty, and its lock keeps clusterd out. */
+	static const char *const files[] = {"data.mdb.partial",
+	                                    STORE_LOCK_FILE, "data.mdb",
+	                                    "lock.mdb"};
 	char path[CFG_PATH_MAX + 32];
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+	unlock_dir(r);
+	for (size_t i = 0; i < (r->own_data ? 4u : 2u); i++) {
 		snprintf(path, sizeof(path), "%s/%s", r->dir, files[i]);
 		unlink(path);
 	}
@@ -226,6 +262,7 @@ int srv_restore(const char *file, const char *dir, FILE *out, char *err,
 	r->file = file;
 	r->dir = dir;
 	r->fd = -1;
+	r->lockfd = -1;
 	if (strlen(dir) >= CFG_PATH_MAX) {
 		cd_fail(err, errlen, CD_EINVAL, "--restore: path too long");
 		free(r);
@@ -242,7 +279,8 @@ int srv_restore(const char *file, const char *dir, FILE *out, char *err,
 		free(r);
 		return rc == CD_ENOTFOUND ? 2 : 1;
 	}
-	if ((rc = make_dirs(r, inner, sizeof(inner))) != CD_OK) {
+	if ((rc = make_dirs(r, inner, sizeof(inner))) != CD_OK ||
+	    (rc = lock_dir(r, inner, sizeof(inner))) != CD_OK) {
 		cd_fail(err, errlen, rc, "--restore: %s", inner);
 		goto fail;
 	}
@@ -267,11 +305,20 @@ int srv_restore(const char *file, const char *dir, FILE *out, char *err,
 		goto fail;
 	}
 	r->fd = -1;
-	if (rename(r->partial, r->data) != 0 || sync_dir(dir) != 0) {
+	/* link() never replaces a data.mdb, whoever made it. */
+	if (link(r->partial, r->data) != 0) {
 		cd_fail(err, errlen, CD_EIO, "--restore: naming %s: %s", r->data,
 		        strerror(errno));
 		goto fail;
 	}
+	r->own_data = 1;
+	if (unlink(r->partial) != 0 || sync_dir(dir) != 0) {
+		cd_fail(err, errlen, CD_EIO, "--restore: naming %s: %s", r->data,
+		        strerror(errno));
+		goto fail;
+	}
+	/* The store takes the directory's lock itself. */
+	unlock_dir(r);
 
 	/* What was written opens as a store and holds what the header
 	 * says, record by record. Read-only: the file stays the bytes the

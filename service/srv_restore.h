@@ -6,9 +6,10 @@
  *
  *   1. DIR must not exist or be an empty directory;
  *   2. FILE must be a whole backup file (its frame: cd_backup_file_open);
- *   3. the data is written to DIR/data.mdb.partial (0600; DIR created
- *      0700) while both checksums are computed, and renamed to
- *      DIR/data.mdb only when both match;
+ *   3. under DIR's clusterd.lock (as a server takes it), the data is
+ *      written to DIR/data.mdb.partial (0600; DIR created 0700) while
+ *      both checksums are computed, and linked to DIR/data.mdb (never
+ *      replacing a file) only when both match;
  *   4. the store is opened read-only and every table counted record by
  *      record; the counts and the data version must equal the header's.
  *
