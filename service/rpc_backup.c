@@ -261,9 +261,9 @@ static int send_header(bk_job_t *j, const store_counts_t *sc, int64_t ns)
 	return buf ? send_wait(j, buf, len) : 0;
 }
 
-/* The chunk's tag and length in front of n bytes read at buf +
- * CHUNK_PREFIX; returns where the message starts (buf, moved down when the
- * length took fewer than three bytes) and its length. */
+/* Puts the chunk's tag and length in front of n bytes read at buf +
+ * CHUNK_PREFIX: the BackupChunk is then at buf (the bytes moved down when
+ * the length took fewer than three bytes); returns its length. */
 static size_t frame_chunk(uint8_t *buf, size_t n)
 {
 	uint8_t v[4];
