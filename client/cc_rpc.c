@@ -155,6 +155,15 @@ int cc_export_clusters(cc_client_t *c, const cc_opts_t *o,
 	return rc ? rc : cc_reader_drain(r, cb, ud, st);
 }
 
+int cc_backup_open(cc_client_t *c, const cc_opts_t *o,
+                   const Clusters__V1__BackupRequest *req,
+                   cc_reader_t **out, cc_status_t *st)
+{
+	return cc_reader_open(c, o, CC_ADMIN "Backup",
+	                      (const ProtobufCMessage *)req,
+	                      &clusters__v1__backup_chunk__descriptor, out, st);
+}
+
 int cc_run_competition_open(cc_client_t *c, const cc_opts_t *o,
                             const Clusters__V1__RunCompetitionRequest *req,
                             cc_reader_t **out, cc_status_t *st)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|standings] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
@@ -18,6 +18,11 @@
 #           process and none: RunCompetition over 1,000,000 clusters, peak
 #           memory of clusterd and its plugin workers, Evaluate and
 #           GetCluster latency at one call in flight; settings via its
+#           environment)
+#   backup                               tests/bench/bench_backup.sh (N clusters,
+#           default 1,000,000: clusterctl admin backup and clusterd --restore
+#           timed, MB/s and s per GB; writes with and without a backup
+#           running; a read-only replica's start; settings via its
 #           environment)
 #   standings [N] [rounds] [page_size]  tests/bench/bench_standings.c (every
 #           standing of an N-cluster run, default 1,000,000, through
@@ -60,6 +65,12 @@ case "$which" in
           clusterctl clusterd_plugins bench_competition bench_isolation
     BENCH_COMMAND="./deploy/bench.sh isolation $*" \
       "$ROOT/tests/bench/bench_isolation.sh" "$BUILD" "$@" ;;
+  backup)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd clusterctl \
+          bench_competition bench_create
+    echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
+         "command: ./deploy/bench.sh backup $*"
+    "$ROOT/tests/bench/bench_backup.sh" "$BUILD" "$@" ;;
   standings)
     cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_standings
     n="${1:-1000000}"
@@ -70,6 +81,6 @@ case "$which" in
     "$BUILD/tests/bench/bench_standings" run "$BUILD/service/clusterd" \
       "$data" "$n" "${2:-5}" "${3:-10000}" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, standings)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, standings)" >&2
     exit 2 ;;
 esac

@@ -21,6 +21,7 @@
 #define CFG_RUN_TIMEOUT_MAX 604800000u     /* a week */
 #define CFG_PLUGIN_MEMORY_MIN (64ull << 20)
 #define CFG_PLUGIN_MEMORY_MAX (1ull << 40)
+#define CFG_BACKUPS_MAX 16
 
 typedef enum opt_id {
 	OPT_LISTEN,
@@ -50,6 +51,10 @@ typedef enum opt_id {
 	OPT_INSECURE,
 	OPT_METRICS_LISTEN,
 	OPT_METRICS_PORT_FILE,
+	OPT_READ_ONLY,
+	OPT_PRIMARY,
+	OPT_MAX_BACKUPS,
+	OPT_RESTORE,
 	OPT_HASH_TOKEN,
 	OPT_HELP,
 	OPT_VERSION,
@@ -137,6 +142,18 @@ static const opt_t opts[] = {
 	{"--metrics-port-file", "CLUSTERD_METRICS_PORT_FILE",
 	 OPT_METRICS_PORT_FILE, 1,
 	 "PATH write the bound metrics port to PATH once listening"},
+	{"--read-only", "CLUSTERD_READ_ONLY", OPT_READ_ONLY, 0,
+	 "       serve as a read-only replica: the store opened read-only, "
+	 "every method that writes refused (FAILED_PRECONDITION)"},
+	{"--primary", "CLUSTERD_PRIMARY", OPT_PRIMARY, 1,
+	 "ADDR   with --read-only: the primary's host:port, named when a "
+	 "write is refused"},
+	{"--max-backups", "CLUSTERD_MAX_BACKUPS", OPT_MAX_BACKUPS, 1,
+	 "N  Backup streams at once (1..16, default 2); more are "
+	 "RESOURCE_EXHAUSTED"},
+	{"--restore", NULL, OPT_RESTORE, 1,
+	 "FILE   restore the backup FILE into --data-dir DIR (new or empty), "
+	 "print what it holds, exit"},
 	{"--hash-token", NULL, OPT_HASH_TOKEN, 0,
 	 "       read a token on stdin, print its SHA-256 for the tokens "
 	 "file, exit"},
@@ -171,6 +188,8 @@ void cfg_defaults(cfg_t *cfg)
 	cfg->run_timeout_max_ms = 86400000u;
 	cfg->plugin_memory = 4ull << 30;
 	cfg->insecure_warn_ms = 10 * 60 * 1000;
+	cfg->max_backups = 2;
+	cfg->primary = "";
 }
 
 /* 500ms, 30s, 2m, or a bare number of milliseconds. */
@@ -219,7 +238,9 @@ void cfg_usage(FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "\nSIGTERM or SIGINT stops the server gracefully; SIGHUP "
-	             "reloads the TLS files.\n");
+	             "reloads the TLS files.\n"
+	             "clusterd --restore FILE --data-dir DIR restores a backup "
+	             "(clusterctl admin backup) and exits.\n");
 }
 
 static int parse_uint(const char *s, unsigned long long max,
@@ -278,6 +299,7 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 		if (!*v)
 			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "
 			               "empty", name);
+		cfg->data_dir_set = 1;
 		return copy_str(cfg->data_dir, sizeof(cfg->data_dir), v, name,
 		                err, errlen);
 	case OPT_PLUGIN_DIR:
@@ -419,6 +441,38 @@ static int apply(cfg_t *cfg, const opt_t *o, const char *v, const char *name,
 		return copy_str(cfg->metrics_port_file,
 		                sizeof(cfg->metrics_port_file), v, name, err,
 		                errlen);
+	case OPT_READ_ONLY:
+		cfg->read_only = 1;
+		return CD_OK;
+	case OPT_PRIMARY: {
+		/* Quoted to clients in every refusal: printable, no spaces. */
+		size_t len = strlen(v);
+		int printable = 1;
+		for (size_t i = 0; printable && i < len; i++)
+			printable = v[i] > ' ' && v[i] < 0x7f;
+		if (!printable)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: the value is "
+			               "not host:port (it holds a space or a "
+			               "control character)", name);
+		if (!len || len >= CFG_ADDR_MAX || !strrchr(v, ':'))
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%.300s' is "
+			               "not host:port", name, v);
+		cfg->primary = v;
+		return CD_OK;
+	}
+	case OPT_MAX_BACKUPS:
+		if (parse_uint(v, CFG_BACKUPS_MAX, 0, &n) || n == 0)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is not "
+			               "a number of backups in 1..%d", name, v,
+			               CFG_BACKUPS_MAX);
+		cfg->max_backups = (unsigned)n;
+		return CD_OK;
+	case OPT_RESTORE:
+		if (!*v)
+			return cd_fail(err, errlen, CD_EINVAL, "%s: must not be "
+			               "empty", name);
+		return copy_str(cfg->restore, sizeof(cfg->restore), v, name,
+		                err, errlen);
 	case OPT_HASH_TOKEN:
 	case OPT_HELP:
 	case OPT_VERSION:
@@ -447,14 +501,15 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		const char *v = opts[i].env ? getenv(opts[i].env) : NULL;
 		if (!v)
 			continue;
-		if (opts[i].id == OPT_PLUGIN_DIR_INSECURE ||
-		    opts[i].id == OPT_INSECURE) {
+		if (!opts[i].takes_value) {
 			/* A switch: its variable is 1 or 0. */
 			if (strcmp(v, "1") && strcmp(v, "0"))
 				return cd_fail(err, errlen, CD_EINVAL, "%s: '%s' is "
 				               "not 1 or 0", opts[i].env, v);
 			if (opts[i].id == OPT_INSECURE)
 				cfg->insecure = v[0] == '1';
+			else if (opts[i].id == OPT_READ_ONLY)
+				cfg->read_only = v[0] == '1';
 			else
 				cfg->plugin_dir_insecure = v[0] == '1';
 			continue;
@@ -478,7 +533,7 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 				return cd_fail(err, errlen, CD_EINVAL, "%s takes "
 				               "no value", o->flag);
 			if (o->id == OPT_PLUGIN_DIR_INSECURE ||
-			    o->id == OPT_INSECURE) {
+			    o->id == OPT_INSECURE || o->id == OPT_READ_ONLY) {
 				apply(cfg, o, "1", o->flag, err, errlen);
 				continue;
 			}
@@ -502,6 +557,18 @@ int cfg_load(cfg_t *cfg, int argc, char **argv, cfg_action *action,
 		if (rc != CD_OK)
 			return rc;
 	}
+	if (cfg->restore[0] && *action == CFG_RUN) {
+		if (!cfg->data_dir_set)
+			return cd_fail(err, errlen, CD_EINVAL, "--restore needs "
+			               "--data-dir DIR: the new data directory to "
+			               "restore into");
+		*action = CFG_RESTORE;
+		return CD_OK;
+	}
+	if (cfg->primary[0] && !cfg->read_only)
+		return cd_fail(err, errlen, CD_EINVAL, "--primary %s is for a "
+		               "read-only replica: add --read-only, or drop "
+		               "--primary", cfg->primary);
 	if (cfg->plugin_timeout_ms > cfg->plugin_timeout_max_ms)
 		return cd_fail(err, errlen, CD_EINVAL, "--plugin-timeout (%u ms) "
 		               "is above --plugin-timeout-max (%u ms)",

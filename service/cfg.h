@@ -64,6 +64,22 @@ typedef struct cfg {
 	 * "" = off. */
 	char metrics_listen[CFG_ADDR_MAX];
 	char metrics_port_file[CFG_PATH_MAX]; /* gets the metrics port */
+	/* Backups and replicas (docs/operations.md). */
+	unsigned max_backups;          /* Backup streams at once */
+	/* A backup whose client takes nothing for this long is cancelled;
+	 * not a flag: tests shorten it (0 = RPC_BACKUP_STALL_MS). */
+	unsigned backup_stall_ms;
+	/* A read-only replica: the store opened read-only, every method
+	 * that writes refused (FAILED_PRECONDITION naming the primary). */
+	int read_only;
+	/* The primary's address, named in those refusals; "" = not given.
+	 * Points into argv or the environment, or at a literal: it lives as
+	 * long as the process, and a copied cfg_t shares it. */
+	const char *primary;
+	/* --restore FILE: restore the backup into data_dir and exit
+	 * (CFG_RESTORE). */
+	char restore[CFG_PATH_MAX];
+	int data_dir_set;              /* --data-dir or CLUSTERD_DATA_DIR */
 } cfg_t;
 
 /* What main should do after cfg_load. */
@@ -72,6 +88,7 @@ typedef enum cfg_action {
 	CFG_HELP,
 	CFG_VERSION,
 	CFG_HASH_TOKEN,   /* print the SHA-256 of the token on stdin */
+	CFG_RESTORE,      /* restore cfg.restore into cfg.data_dir, exit */
 } cfg_action;
 
 /* Fills cfg from defaults, environment and argv (argv[0] is skipped). On a

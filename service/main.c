@@ -13,6 +13,7 @@
 #include "rpc_info.h"
 #include "rpc_tls.h"
 #include "srv.h"
+#include "srv_restore.h"
 
 #ifndef CLUSTERD_VERSION
 #define CLUSTERD_VERSION "0.0.0"
@@ -71,6 +72,13 @@ int main(int argc, char **argv)
 	}
 	if (action == CFG_HASH_TOKEN)
 		return hash_token();
+	if (action == CFG_RESTORE) {
+		int st = srv_restore(cfg.restore, cfg.data_dir, stdout, err,
+		                     sizeof(err));
+		if (st)
+			fprintf(stderr, "clusterd: %s\n", err);
+		return st;
+	}
 	/* Unusable TLS files are a configuration error like a bad flag:
 	 * one line, status 2, before anything starts; so are a tokens file
 	 * that cannot be used and an exposed address (srv_check_config). */

@@ -281,6 +281,15 @@ int rpc_call_cancelled(const rpc_call_t *c)
 	return gpr_time_cmp(now, dl) > 0;
 }
 
+void rpc_call_cancel(rpc_call_t *c, int cd_code, const char *msg)
+{
+	char clean[512];
+	rpc_status_clean(msg ? msg : "", clean, sizeof(clean));
+	atomic_store(&c->cancelled, 1);
+	grpc_call_cancel_with_status(c->call, rpc_status_from_cd(cd_code),
+	                             clean, NULL);
+}
+
 void rpc_call_set_ctx(rpc_call_t *c, void *ctx, void (*free_fn)(void *))
 {
 	c->ctx = ctx;
@@ -961,6 +970,17 @@ static void dispatch(rpc_call_t *c)
 	if (deadline_passed(c)) {
 		rpc_call_fail(c, CD_EDEADLINE, "deadline passed before the call "
 		              "could run");
+		return;
+	}
+	if (m->writes && c->srv->read_only) {
+		/* Before the handler: nothing of the call is looked at. */
+		char msg[400];
+		const char *name = strrchr(m->path, '/');
+		snprintf(msg, sizeof(msg), "%s: this server is a read-only "
+		         "replica; send writes to the primary%s%s",
+		         name ? name + 1 : m->path,
+		         c->srv->primary[0] ? " at " : "", c->srv->primary);
+		rpc_call_fail(c, CD_EPRECONDITION, msg);
 		return;
 	}
 	if (!m->handler) {

@@ -72,6 +72,12 @@ int rpc_call_blinded(const rpc_call_t *c);
  * passed: stop producing work for this call. */
 int rpc_call_cancelled(const rpc_call_t *c);
 
+/* Cancels the call now, from any thread: the client gets the status for
+ * cd_code with msg, and batches under way (a send) complete failed. The
+ * call must still be ended as usual (rpc_call_fail), which then reaches
+ * nobody. For work that must not wait on a client any longer. */
+void rpc_call_cancel(rpc_call_t *c, int cd_code, const char *msg);
+
 /* Handler state, freed with free_fn when the call is freed. */
 void rpc_call_set_ctx(rpc_call_t *c, void *ctx, void (*free_fn)(void *));
 void *rpc_call_ctx(const rpc_call_t *c);

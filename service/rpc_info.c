@@ -68,9 +68,11 @@ void rpc_info_get(rpc_call_t *c)
 	r.plugin_abi_version = rpc_info_plugin_abi_major();
 	r.plugin_abi_minor = rpc_info_plugin_abi_minor();
 	r.grpc_version = (char *)rpc_info_grpc_version();
-	/* read_only and primary stay false and empty: this server has no
-	 * --read-only or --primary flag (cfg_t has no such fields yet); a
-	 * replica's configuration fills them in here. */
+	/* A replica's role, so a client sent here with a write can learn
+	 * where writes go. */
+	r.read_only = env->read_only != 0;
+	if (env->read_only && env->primary)
+		r.primary = (char *)env->primary;
 	r.data_version = data_version;
 	started.seconds = (int64_t)env->start_time.tv_sec;
 	started.nanos = (int32_t)env->start_time.tv_nsec;

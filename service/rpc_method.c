@@ -1,6 +1,7 @@
 #include "rpc_method.h"
 
 #include "rpc_audit.h"
+#include "rpc_backup.h"
 #include "rpc_competition.h"
 #include "rpc_explain.h"
 #include "rpc_export.h"
@@ -84,7 +85,7 @@ static const rpc_method_t methods[] = {
 	/* Reader: clusterctl --version asks it. */
 	{ADMIN "GetServerInfo", ADMIN_SVC, RPC_UNARY, rpc_info_get, 0, R},
 	/* Admin: the copy holds every record and the audit trail. */
-	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, NULL, 0, A},
+	{ADMIN "Backup", ADMIN_SVC, RPC_SERVER_STREAM, rpc_backup, 0, A},
 
 	/* Reader: the schema is public, but a server with tokens tells
 	 * nothing, not even what it serves, to callers without one

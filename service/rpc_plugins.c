@@ -6,6 +6,7 @@
 
 #include "cd_error.h"
 #include "clusterplugin.h"
+#include "log.h"
 #include "clusters/v1/plugins.pb-c.h"
 #include "plugin_registry.h"
 #include "rpc_call.h"
@@ -314,6 +315,15 @@ void rpc_plugins_reload(rpc_call_t *c)
 	reload_describe(r, old, now);
 	plugin_generation_release(old);
 	plugin_generation_release(now);
+	if (env->read_only) {
+		/* A replica's store takes no writes: the event is logged. */
+		log_msg(LOG_INFO, "audit: ReloadPlugins of plugins by %s: %s "
+		        "(read-only replica: logged, not stored)",
+		        rpc_call_principal(c), r->detail);
+		reply_current(c, env->plugins);
+		reload_free(r);
+		return;
+	}
 	r->op.kind = STORE_AUDIT_NOTE;
 	r->op.id = "plugins";
 	r->op.detail = r->detail;

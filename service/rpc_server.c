@@ -82,6 +82,8 @@ int rpc_server_create(rpc_server_t **out, const rpc_server_opts_t *o,
 	s->auth = o->auth;
 	s->metrics = o->metrics;
 	s->mtls = o->tls && rpc_tls_mutual(o->tls);
+	s->read_only = o->read_only;
+	s->primary = o->primary ? o->primary : "";
 	s->methods = rpc_method_table(&s->nmethods);
 	atomic_init(&s->stopping, 0);
 	atomic_init(&s->live_calls, 0);

@@ -37,6 +37,12 @@ typedef struct rpc_server_opts {
 	/* Told of every call (srv_metrics.h); NULL = metrics off. Must
 	 * outlive the server. */
 	struct srv_metrics *metrics;
+	/* A read-only replica: every method marked `writes` in the method
+	 * table is refused FAILED_PRECONDITION before its handler runs,
+	 * naming primary (the address writes go to; NULL or "" = none
+	 * given; must outlive the server). */
+	int read_only;
+	const char *primary;
 } rpc_server_opts_t;
 
 /* Binds, starts serving and returns. grpc_init must have been called. */

@@ -34,6 +34,8 @@ struct rpc_server {
 	rpc_listen_t *listen;         /* our listener (see rpc_listen.h) */
 	struct rpc_auth *auth;        /* NULL: no authentication */
 	int mtls;                     /* TLS with client certificates */
+	int read_only;                /* refuse methods that write */
+	const char *primary;          /* named in those refusals; "" = none */
 	int port;
 	struct srv_metrics *metrics;  /* NULL: metrics off */
 	atomic_int stopping;

@@ -333,12 +333,18 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		if (rc != CD_OK)
 			goto fail;
 	}
-	rc = make_dirs(cfg->data_dir, err, errlen);
-	if (rc != CD_OK)
-		goto fail;
+	/* A replica serves a store restored before: nothing to create. */
+	if (!cfg->read_only) {
+		rc = make_dirs(cfg->data_dir, err, errlen);
+		if (rc != CD_OK)
+			goto fail;
+	}
 	store_opts_t so;
 	memset(&so, 0, sizeof(so));
 	so.log = store_log_cb;
+	so.read_only = cfg->read_only;
+	s->env.read_only = cfg->read_only;
+	s->env.primary = s->cfg.primary;
 	rc = store_open(&s->env.store, cfg->data_dir, &so, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
@@ -364,10 +370,17 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	rc = rpc_runs_create(&s->env.runs, err, errlen);
 	if (rc != CD_OK)
 		goto fail;
-	/* Runs a stopped server left unfinished can never finish. */
+	rc = rpc_backups_create(&s->env.backups, cfg->max_backups,
+	                        cfg->backup_stall_ms, err, errlen);
+	if (rc != CD_OK)
+		goto fail;
+	/* Runs a stopped server left unfinished can never finish. A
+	 * replica writes nothing: its runs stay as the primary had them
+	 * when the backup was taken. */
 	size_t swept = 0;
-	rc = store_run_fail_unfinished(s->env.store, "clusterd", &swept, err,
-	                               errlen);
+	if (!cfg->read_only)
+		rc = store_run_fail_unfinished(s->env.store, "clusterd", &swept,
+		                               err, errlen);
 	if (rc != CD_OK)
 		goto fail;
 	if (swept)
@@ -400,6 +413,8 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 		.auth = s->auth,
 		.tls = s->tls,
 		.metrics = s->metrics,
+		.read_only = cfg->read_only,
+		.primary = s->cfg.primary,
 	};
 	rc = rpc_server_create(&s->rpc, &ro, err, errlen);
 	if (rc != CD_OK)
@@ -418,6 +433,15 @@ int srv_create(srv_t **out, const cfg_t *cfg, char *err, size_t errlen)
 	log_msg(LOG_INFO, "serving on %s (%s) with %u threads, data in %s",
 	        s->address, !s->tls ? "plaintext" : rpc_tls_mutual(s->tls)
 	        ? "mutual TLS" : "TLS", cfg->threads, cfg->data_dir);
+	if (cfg->read_only) {
+		store_stats_t st;
+		store_stats(s->env.store, &st);
+		log_msg(LOG_INFO, "read-only replica%s%s: data version %llu, "
+		        "%llu clusters; every method that writes is refused",
+		        cfg->primary[0] ? " of primary " : "", cfg->primary,
+		        (unsigned long long)st.data_version,
+		        (unsigned long long)st.clusters);
+	}
 	warn_insecure(s);
 	s->serving = 1;
 	*out = s;
@@ -564,6 +588,9 @@ void srv_destroy(srv_t *s)
 	 * committer and the store they use are still there. */
 	rpc_runs_drain(s->env.runs);
 	srv_jobs_drain(s->env.jobs);
+	/* Backups end (cancelled by the transport's shutdown) while the
+	 * transport's threads still deliver their sends. */
+	rpc_backups_drain(s->env.backups);
 	/* Writes queued by calls still answer them before the queues
 	 * close. */
 	if (s->env.commit) {
@@ -587,6 +614,7 @@ void srv_destroy(srv_t *s)
 	/* After the server: no handler can start an evaluation any more. */
 	rpc_runs_destroy(s->env.runs);
 	srv_jobs_destroy(s->env.jobs);
+	rpc_backups_destroy(s->env.backups);
 	/* After the server: no call looks a token up any more. */
 	rpc_auth_destroy(s->auth);
 	store_close(s->env.store);

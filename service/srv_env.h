@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "plugin_registry.h"
+#include "rpc_backup.h"
 #include "rpc_health.h"
 #include "rpc_reflection.h"
 #include "rpc_run.h"
@@ -35,6 +36,13 @@ typedef struct srv_env {
 	rpc_refl_t *refl;
 	/* When the server started (CLOCK_REALTIME), for GetServerInfo. */
 	struct timespec start_time;
+	rpc_backups_t *backups;    /* Backup's threads */
+	/* A read-only replica (--read-only): the store is open read-only,
+	 * and what a handler would record (audit notes) goes to the log. */
+	int read_only;
+	/* With read_only: the primary's address (--primary), or NULL/"";
+	 * lives as long as the process (GetServerInfo reports it). */
+	const char *primary;
 } srv_env_t;
 
 #endif

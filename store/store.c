@@ -43,12 +43,16 @@ int store_mdb_err(int mrc, const char *what, char *err, size_t errlen)
 	return cd_fail(err, errlen, code, "%s: %s", what, mdb_strerror(mrc));
 }
 
-static int open_dir(const char *dir, char *err, size_t errlen)
+static int open_dir(const char *dir, int create, char *err, size_t errlen)
 {
 	struct stat sb;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return cd_fail(err, errlen, CD_EIO, "data directory %s: %s", dir,
 		               strerror(errno));
+	if (!create && stat(dir, &sb) != 0 && errno == ENOENT)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "data directory %s "
+		               "does not exist: a read-only store serves a store "
+		               "restored there first (clusterd --restore)", dir);
 	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
 		return cd_fail(err, errlen, CD_EIO,
 		               "data directory %s: not a directory", dir);
@@ -91,38 +95,64 @@ static int lock_dir(store_t *st, const char *dir, char *err, size_t errlen)
 	return CD_OK;
 }
 
+const store_table_t store_tables[STORE_TABLES] = {
+	{"clusters", offsetof(store_t, clusters)},
+	{"cluster_idx", offsetof(store_t, cluster_idx)},
+	{"competitions", offsetof(store_t, competitions)},
+	{"runs", offsetof(store_t, runs)},
+	{"run_heads", offsetof(store_t, run_heads)},
+	{"run_idx", offsetof(store_t, run_idx)},
+	{"standings", offsetof(store_t, standings)},
+	{"meta", offsetof(store_t, meta)},
+	{"audit", offsetof(store_t, audit)},
+};
+
+/* Every named database, created when missing. A read-only environment
+ * cannot create one: a missing database is refused there, naming it (a
+ * data file written by any clusterd that has them all opens). */
 static int open_dbis(store_t *st, char *err, size_t errlen)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} dbs[] = {
-		{"clusters", offsetof(store_t, clusters)},
-		{"cluster_idx", offsetof(store_t, cluster_idx)},
-		{"competitions", offsetof(store_t, competitions)},
-		{"runs", offsetof(store_t, runs)},
-		{"run_heads", offsetof(store_t, run_heads)},
-		{"run_idx", offsetof(store_t, run_idx)},
-		{"standings", offsetof(store_t, standings)},
-		{"meta", offsetof(store_t, meta)},
-		{"audit", offsetof(store_t, audit)},
-	};
 	MDB_txn *txn;
-	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(st->env, NULL, st->read_only ? MDB_RDONLY : 0,
+	                       &txn);
 	if (rc)
 		return store_mdb_err(rc, "begin", err, errlen);
-	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
-		MDB_dbi *dbi = (MDB_dbi *)((char *)st + dbs[i].off);
-		rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbi);
+	for (size_t i = 0; i < STORE_TABLES; i++) {
+		MDB_dbi *dbi = store_table_dbi(st, i);
+		rc = mdb_dbi_open(txn, store_tables[i].name,
+		                  st->read_only ? 0 : MDB_CREATE, dbi);
 		if (rc) {
 			mdb_txn_abort(txn);
-			return store_mdb_err(rc, dbs[i].name, err, errlen);
+			if (rc == MDB_NOTFOUND && st->read_only)
+				return cd_fail(err, errlen, CD_ECORRUPT,
+				               "data directory %s: the data file "
+				               "has no database '%s', and a "
+				               "read-only store cannot create it",
+				               st->dir, store_tables[i].name);
+			return store_mdb_err(rc, store_tables[i].name, err,
+			                     errlen);
 		}
 	}
+	/* A read-only transaction's commit keeps the handles it opened. */
 	rc = mdb_txn_commit(txn);
 	if (rc)
 		return store_mdb_err(rc, "commit", err, errlen);
 	return CD_OK;
+}
+
+/* A read-only store opens an existing data file; LMDB would say only
+ * "No such file or directory". */
+static int need_data_file(const char *dir, char *err, size_t errlen)
+{
+	char path[4200];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+		return CD_OK;
+	return cd_fail(err, errlen, CD_EPRECONDITION, "data directory %s has "
+	               "no store to serve read-only (%s is missing or empty): "
+	               "restore a backup into it first (clusterd --restore)",
+	               dir, path);
 }
 
 int store_open(store_t **out, const char *dir, const store_opts_t *opts,
@@ -138,7 +168,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		o = *opts;
 	if (!dir || !*dir)
 		return cd_fail(err, errlen, CD_EINVAL, "data directory not given");
-	if ((rc = open_dir(dir, err, errlen)) != CD_OK)
+	if ((rc = open_dir(dir, !o.read_only, err, errlen)) != CD_OK)
 		return rc;
 
 	store_t *st = calloc(1, sizeof(*st));
@@ -153,6 +183,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		st->map_max = st->map_size;
 	st->log = o.log;
 	st->log_ctx = o.log_ctx;
+	st->read_only = o.read_only != 0;
 	pthread_mutex_init(&st->wlock, NULL);
 	pthread_mutex_init(&st->pool_lock, NULL);
 	pthread_rwlock_init(&st->maplock, NULL);
@@ -164,6 +195,8 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		goto fail;
 	/* Under the lock: no other server is writing the file we check. */
 	if ((rc = store_check_file(dir, err, errlen)) != CD_OK)
+		goto fail;
+	if (st->read_only && (rc = need_data_file(dir, err, errlen)) != CD_OK)
 		goto fail;
 
 	unsigned readers = o.max_readers ? o.max_readers : 512;
@@ -180,6 +213,11 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 	/* NOTLS: read transactions are pooled and used by whichever gRPC
 	 * worker thread needs one. NORDAHEAD: random gets dominate. */
 	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (o.nosync ? MDB_NOSYNC : 0);
+	/* Read-only: data.mdb is opened O_RDONLY and mapped read-only, so
+	 * nothing in this process can change it; lock.mdb (the reader
+	 * table) is still written, so the directory must be writable. */
+	if (st->read_only)
+		flags |= MDB_RDONLY;
 	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
 		/* A new environment writes its meta pages here. */
 		int mrc = rc;
@@ -196,7 +234,7 @@ int store_open(store_t **out, const char *dir, const store_opts_t *opts,
 		rc = store_mdb_err(rc, dir, err, errlen);
 		goto fail;
 	}
-	if (info.me_mapsize >= st->map_size)
+	if (info.me_mapsize >= st->map_size || st->read_only)
 		st->map_size = info.me_mapsize;
 	else if ((rc = mdb_env_set_mapsize(st->env, st->map_size)) != 0) {
 		rc = store_mdb_err(rc, "map size", err, errlen);
@@ -396,6 +434,11 @@ static int count_reader(const char *msg, void *arg)
 	if (n && msg[n - 1] != '-')
 		out->readers_active++;
 	return 0;
+}
+
+int store_read_only(const store_t *st)
+{
+	return st->read_only;
 }
 
 int store_stats(store_t *st, store_stats_t *out)

@@ -214,6 +214,19 @@ int store_apply(store_t *st, store_op_t *ops, size_t n)
 
 	if (n == 0)
 		return CD_OK;
+	if (st->read_only) {
+		for (size_t i = 0; i < n; i++) {
+			ops[i].cluster_out = NULL;
+			ops[i].competition_out = NULL;
+			ops[i].packed_out = NULL;
+			reset_outputs(&ops[i]);
+			ops[i].rc = cd_fail(ops[i].err, sizeof(ops[i].err),
+			                    CD_EPRECONDITION, "the store of data "
+			                    "directory %s is open read-only",
+			                    st->dir);
+		}
+		return CD_EPRECONDITION;
+	}
 	skip = calloc(n, 1);
 	if (!skip)
 		return CD_ENOMEM;

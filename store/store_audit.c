@@ -253,7 +253,7 @@ int store_audit_write(store_wctx_t *w, const store_op_t *op,
 /* ---------------------------------------------------------------- listing */
 
 static const char *const collections[] = {"clusters", "competitions", "runs",
-                                          "plugins", NULL};
+                                          "plugins", "store", NULL};
 
 static int set(const char *s)
 {
@@ -272,13 +272,14 @@ int store_audit_filter_check(const store_audit_filter_t *f, char *err,
 			if (strlen(collections[i]) == cl &&
 			    !memcmp(collections[i], f->resource, cl))
 				break;
-		if (!collections[i] || (slash && !strcmp(collections[i],
-		                                         "plugins")))
+		/* plugins and store are resources of their own, without
+		 * ids. */
+		if (!collections[i] || (slash && i >= 3))
 			return cd_fail(err, errlen, CD_EINVAL,
 			               "resource: \"%.64s\" is not \"clusters/ID\", "
 			               "\"competitions/ID\", \"runs/ID\", or one of "
 			               "the collections clusters, competitions, "
-			               "runs, plugins", f->resource);
+			               "runs, plugins, store", f->resource);
 		if (slash) {
 			int rc = store_validate_id(slash + 1, "resource", err,
 			                           errlen);

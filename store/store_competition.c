@@ -772,6 +772,10 @@ int store_run_fail_unfinished(store_t *st, const char *principal,
 	int rc;
 
 	*count = 0;
+	if (st->read_only)
+		return cd_fail(err, errlen, CD_EPRECONDITION, "the store of data "
+		               "directory %s is open read-only: unfinished runs "
+		               "stay as they are", st->dir);
 	if ((rc = store_rtxn_begin(st, &txn)))
 		return store_mdb_err(rc, "read", err, errlen);
 	if ((rc = mdb_cursor_open(txn, st->run_heads, &cur))) {

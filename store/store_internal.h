@@ -8,6 +8,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <stddef.h>
 
 #include "store.h"
 
@@ -22,6 +23,7 @@
 struct store {
 	MDB_env *env;
 	char *dir;            /* the data directory, for messages */
+	int read_only;        /* opened MDB_RDONLY (store_opts.read_only) */
 	int lockfd;           /* clusterd.lock, flock'ed for our lifetime */
 	MDB_dbi clusters;     /* id -> packed Cluster */
 	MDB_dbi cluster_idx;  /* field|value|0|id -> "" */
@@ -57,6 +59,19 @@ struct store {
 	MDB_txn *pool[STORE_RTXN_POOL];
 	unsigned pool_n;
 };
+
+/* The named databases, in the order of STORE_TABLES (store.c): their
+ * names and where the handle lives in store_t. */
+typedef struct store_table {
+	const char *name;
+	size_t off;
+} store_table_t;
+extern const store_table_t store_tables[STORE_TABLES];
+
+static inline MDB_dbi *store_table_dbi(store_t *st, size_t i)
+{
+	return (MDB_dbi *)((char *)st + store_tables[i].off);
+}
 
 struct store_snap {
 	store_t *st;

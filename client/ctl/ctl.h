@@ -216,6 +216,7 @@ const char *ctl_version(void);
 /* clusterctl --version: the client's version, then the server's or why
  * it is not known; CTL_OK either way. */
 int ctl_print_version(ctl_t *ctl);
+int ctl_cmd_admin(ctl_t *ctl, int argc, char **argv);
 /* competition validate|evaluate (ctl_iterate.c). */
 int ctl_comp_validate(ctl_t *ctl, int argc, char **argv);
 int ctl_comp_evaluate(ctl_t *ctl, int argc, char **argv);

@@ -53,6 +53,7 @@ static const char ctl_help[] =
 	"  health [SERVICE]\n"
 	"  audit list\n"
 	"  server info\n"
+	"  admin backup FILE\n"
 	"\n"
 	"Exit status: 0 success, 1 the call or the input failed, 2 usage.\n";
 
@@ -413,6 +414,7 @@ static const struct {
 	{ "health", ctl_cmd_health },
 	{ "audit", ctl_cmd_audit },
 	{ "server", ctl_cmd_server },
+	{ "admin", ctl_cmd_admin },
 };
 
 int main(int argc, char **argv)

@@ -319,6 +319,12 @@ int cc_list_audit_events(cc_client_t *c, const cc_opts_t *o,
 int cc_get_server_info(cc_client_t *c, const cc_opts_t *o,
                        const Clusters__V1__GetServerInfoRequest *req,
                        Clusters__V1__ServerInfo **resp, cc_status_t *st);
+/* Backup (admin): a stream of Clusters__V1__BackupChunk, a header, then
+ * data, then a trailer (docs/operations.md). The deadline covers the
+ * whole stream: give a long one, or none (timeout_ms < 0). */
+int cc_backup_open(cc_client_t *c, const cc_opts_t *o,
+                   const Clusters__V1__BackupRequest *req,
+                   cc_reader_t **out, cc_status_t *st);
 
 /* ---- clusters.v1.PluginService ---- */
 int cc_list_plugins(cc_client_t *c, const cc_opts_t *o,

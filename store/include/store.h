@@ -78,6 +78,12 @@ typedef struct store_opts {
 	 * thread, with the writer's lock held: log, do not call back. */
 	void (*log)(void *ctx, int level, const char *msg);
 	void *log_ctx;
+	/* 1 = open an existing store read-only (a replica restored from a
+	 * backup): data.mdb is opened O_RDONLY and mapped read-only, so
+	 * nothing can change it; a missing data.mdb is CD_EPRECONDITION;
+	 * every store_apply fails with CD_EPRECONDITION. The directory must
+	 * still be writable (clusterd.lock, LMDB's reader table lock.mdb). */
+	int read_only;
 } store_opts_t;
 
 /* The named tables of data.mdb (store_table_name). */
@@ -127,9 +133,73 @@ void store_close(store_t *st);
 
 int store_stats(store_t *st, store_stats_t *out);
 
+/* 1 when opened with store_opts.read_only. */
+int store_read_only(const store_t *st);
+
 /* Writes a compact copy of the store into dir (created 0700; must not exist
  * or be empty); the copy opens with store_open. Safe while serving. */
 int store_backup(store_t *st, const char *dir, char *err, size_t errlen);
+
+/* --------------------------------------------------------------- backups */
+
+/* The store's named databases ("tables"), in a fixed order: clusters,
+ * cluster_idx, competitions, runs, run_heads, run_idx, standings, meta,
+ * audit. */
+#define STORE_TABLES 9
+
+/* Records per table and the data version, all of one read transaction. */
+typedef struct store_counts {
+	uint64_t data_version;    /* as store_snap_version */
+	uint64_t txnid;           /* LMDB's id of the transaction read */
+	const char *table[STORE_TABLES];   /* static names */
+	uint64_t records[STORE_TABLES];
+} store_counts_t;
+
+/* From one read transaction. walk = 0: the counts LMDB keeps in each
+ * database's record (instant); walk = 1: every record counted with a
+ * cursor, reading every leaf page (a check of the file; a restore does
+ * it), and CD_ECORRUPT when the two disagree. */
+int store_counts(store_t *st, int walk, store_counts_t *out, char *err,
+                 size_t errlen);
+
+/* An online backup as a stream of bytes: the compacted copy of the whole
+ * store (mdb_env_copyfd2 with MDB_CP_COMPACT, run by a thread of the
+ * stream's own into a pipe) from one read transaction, while writes go
+ * on. The bytes, once all read, are a data.mdb that store_open opens.
+ *
+ * store_backup_open starts the copy and fills *counts (and *time_ns, the
+ * clock when the snapshot was taken) from the very snapshot the copy
+ * reads: with the writer's lock held (no commit of this process), it
+ * reads the counts in a read transaction (LMDB transaction T), starts the
+ * copy and waits for its first bytes (the copy writes nothing before its
+ * own read transaction has begun), then checks that the environment's
+ * last committed transaction is still T (a writer in another process
+ * would show here) before letting writers go on: no commit came between
+ * the two transactions, so both read T. A mismatch is retried (three
+ * times, then CD_EUNAVAIL). Writes wait for at most the time the copy
+ * takes to fill its first 1 MiB buffer.
+ *
+ * Until closed the stream holds a read transaction (a reader slot, and
+ * LMDB keeps every page of that snapshot) and the map's shared lock: map
+ * growth waits for it, as for a snapshot. Read promptly; close early to
+ * cancel (the copy then fails on the closed pipe and its thread ends). */
+typedef struct store_backup_stream store_backup_stream_t;
+
+int store_backup_open(store_t *st, store_backup_stream_t **out,
+                      store_counts_t *counts, int64_t *time_ns, char *err,
+                      size_t errlen);
+/* Up to cap bytes of the copy into buf (as many as there are, unless the
+ * copy ends first): *n bytes; *n = 0 and CD_OK at the end of a complete
+ * copy; the copy's failure otherwise (a full disk elsewhere cannot
+ * happen: it writes into a pipe). Blocks while the copy produces. */
+int store_backup_read(store_backup_stream_t *b, uint8_t *buf, size_t cap,
+                      size_t *n, char *err, size_t errlen);
+/* Bytes read so far. */
+uint64_t store_backup_bytes(const store_backup_stream_t *b);
+/* Ends the stream, cancelling the copy if it is still running, and joins
+ * its thread: the read transaction and its reader slot are released, the
+ * pipe's descriptors closed. NULL is a no-op. */
+void store_backup_close(store_backup_stream_t *b);
 
 /* ------------------------------------------------------------- standings */
 

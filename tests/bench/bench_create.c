@@ -15,9 +15,11 @@
  *   bench_create ADDR run-threads SECONDS ROUNDS THREADS ACKFILE
  *       the same, with THREADS threads sharing one client and making
  *       blocking calls in the concurrent phase.
- *   bench_create ADDR load SECONDS THREADS ACKFILE
+ *   bench_create ADDR load SECONDS THREADS ACKFILE [PREFIX]
  *       only the concurrent phase, once: for measuring the server's CPU
  *       time per call over a known number of calls (ACKFILE's lines).
+ *       Ids start with PREFIX (default "load"): a second load into the
+ *       same store needs another.
  *   bench_create ADDR verify ACKFILE
  *       checks that every id in ACKFILE is stored (GetCluster of each) and
  *       counts the store's clusters by ListClusters paging.
@@ -136,7 +138,7 @@ static int cmd_run(cc_client_t *cl, const char *addr, int async,
 }
 
 static int cmd_load(cc_client_t *cl, double secs, int nth,
-                    const char *ackfile)
+                    const char *ackfile, const char *prefix)
 {
 	FILE *ack = fopen(ackfile, "a");
 	if (!ack) {
@@ -144,7 +146,7 @@ static int cmd_load(cc_client_t *cl, double secs, int nth,
 		return 1;
 	}
 	size_t failed = 0;
-	double rate = phase(cl, "load", nth, secs, ack, &failed);
+	double rate = phase(cl, prefix, nth, secs, ack, &failed);
 	printf("create load: %d in flight %.0f /s; failed calls %zu\n", nth,
 	       rate, failed);
 	return fclose(ack) || failed;
@@ -214,7 +216,7 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr, "usage: bench_create ADDR one ID | run SECONDS "
 		        "ROUNDS INFLIGHT ACKFILE | run-threads SECONDS ROUNDS "
-		        "THREADS ACKFILE | load SECONDS THREADS ACKFILE | "
+		        "THREADS ACKFILE | load SECONDS THREADS ACKFILE [PREFIX] | "
 		        "verify ACKFILE\n");
 		return 2;
 	}
@@ -248,8 +250,9 @@ int main(int argc, char **argv)
 		rc = cmd_run(cl, argv[1], !strcmp(argv[2], "run"),
 		             atof(argv[3]), atoi(argv[4]), atoi(argv[5]),
 		             argv[6]);
-	} else if (!strcmp(argv[2], "load") && argc == 6) {
-		rc = cmd_load(cl, atof(argv[3]), atoi(argv[4]), argv[5]);
+	} else if (!strcmp(argv[2], "load") && (argc == 6 || argc == 7)) {
+		rc = cmd_load(cl, atof(argv[3]), atoi(argv[4]), argv[5],
+		              argc == 7 ? argv[6] : "load");
 	} else if (!strcmp(argv[2], "verify") && argc == 4) {
 		rc = cmd_verify(cl, argv[3]);
 	}

@@ -28,7 +28,9 @@ class Flags(unittest.TestCase):
                      "--threads", "--max-message-bytes", "--grace-ms",
                      "--max-connections", "CLUSTERD_MAX_CONNECTIONS",
                      "--log-level", "--log-format", "--version", "--help",
-                     "CLUSTERD_DATA_DIR"]:
+                     "CLUSTERD_DATA_DIR", "--read-only", "CLUSTERD_READ_ONLY",
+                     "--primary", "CLUSTERD_PRIMARY", "--max-backups",
+                     "CLUSTERD_MAX_BACKUPS", "--restore"]:
             self.assertIn(flag, r.stdout)
 
     def test_version(self):
@@ -45,7 +47,12 @@ class Flags(unittest.TestCase):
         cases = [(["--nope"], {}), (["--threads", "zero"], {}),
                  (["--log-format", "xml"], {}), (["--listen"], {}),
                  (["positional"], {}),
-                 ([], {"CLUSTERD_MAX_MESSAGE_BYTES": "lots"})]
+                 ([], {"CLUSTERD_MAX_MESSAGE_BYTES": "lots"}),
+                 (["--primary", "db1:50051"], {}),
+                 (["--read-only", "--primary", "db 1"], {}),
+                 (["--max-backups", "0"], {}),
+                 ([], {"CLUSTERD_READ_ONLY": "yes"}),
+                 (["--restore", "x.cdbak"], {})]
         for args, env in cases:
             with self.subTest(args=args, env=env):
                 r = run(*args, env=env)

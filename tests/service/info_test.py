@@ -7,7 +7,8 @@ against the real clusterd.
   pkg-config reports for the grpc library built against (when pkg-config
   is there) and the one clusterd --version prints;
 - the data version follows cluster writes (and only those), the start
-  time is when the process started, read_only/primary are unset;
+  time is when the process started, read_only/primary are unset (a
+  replica's are checked in replica_test.py);
 - clusterctl --version prints its own version and the server's, or why
   the server's is not known (unreachable, no token): exit status 0 either
   way; server info fails with status 1 then; --json and --csv;

@@ -25,6 +25,7 @@ static const char *const envs[] = {
 	"CLUSTERD_TLS_CLIENT_CA", "CLUSTERD_RUN_WORKERS", "CLUSTERD_RUN_QUEUE",
 	"CLUSTERD_RUN_TIMEOUT", "CLUSTERD_RUN_TIMEOUT_MAX",
 	"CLUSTERD_METRICS_LISTEN", "CLUSTERD_METRICS_PORT_FILE",
+	"CLUSTERD_READ_ONLY", "CLUSTERD_PRIMARY", "CLUSTERD_MAX_BACKUPS",
 };
 
 static int clear_env(void **state)
@@ -421,6 +422,105 @@ static void test_run_flags(void **state)
 	unsetenv("CLUSTERD_RUN_WORKERS");
 }
 
+/* Backups and replicas (docs/operations.md): --read-only, --primary,
+ * --max-backups, --restore; their twins, and each refusal in one line. */
+static void test_backup_replica_flags(void **state)
+{
+	(void)state;
+	cfg_t c;
+	cfg_action a;
+	char err[256] = "";
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.read_only, 0);
+	assert_string_equal(c.primary, "");
+	assert_int_equal(c.max_backups, 2);
+	assert_string_equal(c.restore, "");
+	assert_int_equal(c.data_dir_set, 0);
+
+	assert_int_equal(load(&c, &a, err, sizeof(err), 5, "--read-only",
+	                      "--primary", "db1:50051", "--max-backups", "16"),
+	                 CD_OK);
+	assert_int_equal(a, CFG_RUN);
+	assert_int_equal(c.read_only, 1);
+	assert_string_equal(c.primary, "db1:50051");
+	assert_int_equal(c.max_backups, 16);
+	/* A copy shares the address. */
+	cfg_t copy = c;
+	assert_string_equal(copy.primary, "db1:50051");
+	assert_int_equal(load(&c, &a, err, sizeof(err), 1, "--read-only"),
+	                 CD_OK);
+	assert_int_equal(c.read_only, 1);
+	assert_string_equal(c.primary, "");
+
+	/* The twins; flags win. */
+	setenv("CLUSTERD_READ_ONLY", "1", 1);
+	setenv("CLUSTERD_PRIMARY", "[::1]:7000", 1);
+	setenv("CLUSTERD_MAX_BACKUPS", "1", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.read_only, 1);
+	assert_string_equal(c.primary, "[::1]:7000");
+	assert_int_equal(c.max_backups, 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--primary",
+	                      "db2:1"), CD_OK);
+	assert_string_equal(c.primary, "db2:1");
+	setenv("CLUSTERD_READ_ONLY", "0", 1);
+	unsetenv("CLUSTERD_PRIMARY");
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_OK);
+	assert_int_equal(c.read_only, 0);
+	setenv("CLUSTERD_READ_ONLY", "yes", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	assert_non_null(strstr(err, "CLUSTERD_READ_ONLY: 'yes' is not 1 or 0"));
+	unsetenv("CLUSTERD_READ_ONLY");
+	setenv("CLUSTERD_MAX_BACKUPS", "0", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 0), CD_EINVAL);
+	assert_non_null(strstr(err, "CLUSTERD_MAX_BACKUPS"));
+	unsetenv("CLUSTERD_MAX_BACKUPS");
+
+	/* --primary without --read-only means a mistake. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--primary",
+	                      "db1:50051"), CD_EINVAL);
+	assert_non_null(strstr(err, "--primary db1:50051 is for a read-only "
+	                            "replica"));
+	assert_null(strchr(err, '\n'));
+	static const char *const bad_primary[] = { "", "db1", "db 1:5",
+	                                           "db1:5\n", "db1:\x01" };
+	for (size_t i = 0; i < sizeof(bad_primary) / sizeof(*bad_primary); i++)
+		expect_bad("--primary", bad_primary[i], "is not host:port");
+	static const char *const bad_max[] = { "0", "17", "-1", "two", "" };
+	for (size_t i = 0; i < sizeof(bad_max) / sizeof(*bad_max); i++)
+		expect_bad("--max-backups", bad_max[i],
+		           "is not a number of backups in 1..16");
+	expect_bad("--read-only=1", NULL, "takes no value");
+
+	/* --restore FILE --data-dir DIR: an action of its own. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 4, "--restore",
+	                      "/b/x.cdbak", "--data-dir", "/d/new"), CD_OK);
+	assert_int_equal(a, CFG_RESTORE);
+	assert_string_equal(c.restore, "/b/x.cdbak");
+	assert_string_equal(c.data_dir, "/d/new");
+	setenv("CLUSTERD_DATA_DIR", "/d/env", 1);
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--restore",
+	                      "x.cdbak"), CD_OK);
+	assert_int_equal(a, CFG_RESTORE);
+	assert_string_equal(c.data_dir, "/d/env");
+	unsetenv("CLUSTERD_DATA_DIR");
+	/* Not the default data directory by accident. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 2, "--restore",
+	                      "x.cdbak"), CD_EINVAL);
+	assert_non_null(strstr(err, "--restore needs --data-dir"));
+	expect_bad("--restore", "", "must not be empty");
+	expect_bad("--restore", NULL, "needs a value");
+	/* --help still wins. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 3, "--restore", "x",
+	                      "--help"), CD_OK);
+	assert_int_equal(a, CFG_HELP);
+	/* A restore is not a server: an exposed --listen does not matter. */
+	assert_int_equal(load(&c, &a, err, sizeof(err), 6, "--restore", "x",
+	                      "--data-dir", "d", "--listen", "0.0.0.0:1"),
+	                 CD_OK);
+	assert_int_equal(a, CFG_RESTORE);
+}
+
 static void test_bad_flags(void **state)
 {
 	(void)state;
@@ -710,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup(test_metrics_flags, clear_env),
 		cmocka_unit_test_setup(test_metrics_env, clear_env),
 		cmocka_unit_test_setup(test_split_hostport, clear_env),
+		cmocka_unit_test_setup(test_backup_replica_flags, clear_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,6 +99,45 @@ static void test_shapes(void **state)
 	assert_null(find("/clusters.v1.ClusterRegistry/Nope"));
 }
 
+/* The methods a read-only replica refuses (docs/operations.md): exactly
+ * these are marked `writes` (replica_test.py checks the same list against
+ * the server), and each has a handler. Backup, Evaluate and ReloadPlugins
+ * are not: a replica serves them (the last two record nothing in the
+ * store there). */
+static void test_writes(void **state)
+{
+	(void)state;
+	static const char *const writes[] = {
+		"/clusters.v1.ClusterRegistry/CreateCluster",
+		"/clusters.v1.ClusterRegistry/UpdateCluster",
+		"/clusters.v1.ClusterRegistry/DeleteCluster",
+		"/clusters.v1.ClusterRegistry/ImportClusters",
+		"/clusters.v1.CompetitionService/CreateCompetition",
+		"/clusters.v1.CompetitionService/UpdateCompetition",
+		"/clusters.v1.CompetitionService/DeleteCompetition",
+		"/clusters.v1.CompetitionService/RunCompetition",
+		"/clusters.v1.CompetitionService/StartRun",
+		"/clusters.v1.CompetitionService/CancelRun",
+		"/clusters.v1.CompetitionService/DeleteRun",
+	};
+	size_t n, marked = 0;
+	const rpc_method_t *t = rpc_method_table(&n);
+	for (size_t i = 0; i < n; i++)
+		marked += t[i].writes != 0;
+	assert_int_equal(marked, sizeof(writes) / sizeof(writes[0]));
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		const rpc_method_t *m = find(writes[i]);
+		assert_non_null(m);
+		assert_int_equal(m->writes, 1);
+		assert_non_null(m->handler);
+	}
+	const rpc_method_t *b = find("/clusters.v1.AdminService/Backup");
+	assert_non_null(b);
+	assert_non_null(b->handler);
+	assert_int_equal(b->shape, RPC_SERVER_STREAM);
+	assert_int_equal(b->writes, 0);
+}
+
 /* Every method has a role decided on purpose (docs/security.md, "Roles");
  * a new entry without one fails here (and is refused to every caller). */
 static void test_roles(void **state)
@@ -158,6 +197,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_shapes),
+		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_health_knows_services),
 	};

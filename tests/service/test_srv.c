@@ -15,9 +15,15 @@
 #include <cmocka.h>
 #include <dirent.h>
 
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+
 #include "cd_error.h"
 #include "log.h"
 #include "srv.h"
+#include "store.h"
 
 static char dir[64];
 
@@ -280,6 +286,204 @@ static void test_insecure_warns_periodically(void **state)
 	assert_null(strstr(buf, "insecure:"));
 }
 
+/* A run "NAME" of mb MiB of standings (chunks of ten 100 KB standings)
+ * written through the server's own store: cheap bulk for a backup. */
+typedef struct big_src {
+	unsigned chunks, i;
+	uint8_t *chunk;
+	size_t len;
+} big_src_t;
+
+static int big_next(void *arg, const uint8_t **data, size_t *len,
+                    size_t *count, char *err, size_t errlen)
+{
+	big_src_t *g = arg;
+	(void)err;
+	(void)errlen;
+	*len = *count = 0;
+	if (g->i++ < g->chunks) {
+		*data = g->chunk;
+		*len = g->len;
+		*count = 10;
+	}
+	return CD_OK;
+}
+
+static int big_rewind(void *arg)
+{
+	((big_src_t *)arg)->i = 0;
+	return CD_OK;
+}
+
+static void fill_big(store_t *st, const char *name, unsigned mb)
+{
+	static char text[100000];
+	uint8_t *one = malloc(sizeof(text) + 64);
+	Clusters__V1__Standing sd = CLUSTERS__V1__STANDING__INIT;
+	memset(text, 'n', sizeof(text) - 1);
+	sd.cluster_id = "x";
+	sd.name = text;
+	size_t sl = clusters__v1__standing__pack(&sd, one);
+	big_src_t g = {.chunks = mb, .chunk = malloc(10 * (sl + 8))};
+	for (int k = 0; k < 10; k++) {
+		g.chunk[g.len++] = 0x0a;
+		for (size_t v = sl;; v >>= 7) {
+			g.chunk[g.len++] = (uint8_t)(v < 0x80 ? v
+			                                      : (v & 0x7f) | 0x80);
+			if (v < 0x80)
+				break;
+		}
+		memcpy(g.chunk + g.len, one, sl);
+		g.len += sl;
+	}
+	store_standings_src_t src = {10 * (size_t)mb, big_next, big_rewind,
+	                             &g};
+	Clusters__V1__Run r = CLUSTERS__V1__RUN__INIT;
+	r.id = (char *)name;
+	r.competition_id = "bulk";
+	r.state = CLUSTERS__V1__RUN_STATE__RUN_STATE_SUCCEEDED;
+	store_op_t op;
+	memset(&op, 0, sizeof(op));
+	op.kind = STORE_RUN_PUT;
+	op.run = &r;
+	op.standings = &src;
+	assert_int_equal(store_apply(st, &op, 1), CD_OK);
+	assert_int_equal(op.rc, CD_OK);
+	free(g.chunk);
+	free(one);
+}
+
+static grpc_event next_event(grpc_completion_queue *cq, int ms)
+{
+	return grpc_completion_queue_next(
+		cq, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+		                 gpr_time_from_millis(ms, GPR_TIMESPAN)), NULL);
+}
+
+/* A Backup whose client takes the header and then nothing more: once
+ * the stall limit passes the server cancels it (DEADLINE_EXCEEDED naming
+ * the stall) and lets the snapshot go; the server then stops at once. */
+static void test_backup_stalled_client(void **state)
+{
+	(void)state;
+	cfg_t c;
+	srv_t *s;
+	char err[256] = "";
+	base_cfg(&c);
+	c.backup_stall_ms = 500;
+	assert_int_equal(srv_create(&s, &c, err, sizeof(err)), CD_OK);
+	/* 40 MiB: more than the transport and the pipe buffer. */
+	fill_big(srv_env(s)->store, "big", 40);
+
+	char target[64];
+	snprintf(target, sizeof(target), "127.0.0.1:%d", srv_port(s));
+	grpc_channel_credentials *cr = grpc_insecure_credentials_create();
+	grpc_channel *ch = grpc_channel_create(target, cr, NULL);
+	grpc_channel_credentials_release(cr);
+	grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+	grpc_slice method = grpc_slice_from_static_string(
+		"/clusters.v1.AdminService/Backup");
+	grpc_call *call = grpc_channel_create_call(
+		ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method, NULL,
+		gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+		             gpr_time_from_seconds(60, GPR_TIMESPAN)), NULL);
+	grpc_slice empty = grpc_empty_slice();
+	grpc_byte_buffer *req = grpc_raw_byte_buffer_create(&empty, 1);
+	grpc_metadata_array md, trailing;
+	grpc_metadata_array_init(&md);
+	grpc_metadata_array_init(&trailing);
+	grpc_byte_buffer *first = NULL;
+	grpc_op ops[4];
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = req;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[3].data.recv_initial_metadata.recv_initial_metadata = &md;
+	assert_int_equal(grpc_call_start_batch(call, ops, 4, (void *)1, NULL),
+	                 GRPC_CALL_OK);
+	grpc_event ev = next_event(cq, 30000);
+	assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+	assert_true(ev.success);
+	/* The header, and then nothing is read. */
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_RECV_MESSAGE;
+	ops[0].data.recv_message.recv_message = &first;
+	assert_int_equal(grpc_call_start_batch(call, ops, 1, (void *)2, NULL),
+	                 GRPC_CALL_OK);
+	ev = next_event(cq, 30000);
+	assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+	assert_non_null(first);
+	/* Longer than the stall limit; then what the transport holds (a
+	 * client's status comes after its messages), which ends early. */
+	usleep(2000 * 1000);
+	size_t got = 0, n = 0;
+	for (;;) {
+		grpc_byte_buffer *m = NULL;
+		memset(ops, 0, sizeof(ops));
+		ops[0].op = GRPC_OP_RECV_MESSAGE;
+		ops[0].data.recv_message.recv_message = &m;
+		assert_int_equal(grpc_call_start_batch(call, ops, 1, (void *)4,
+		                                       NULL), GRPC_CALL_OK);
+		ev = next_event(cq, 30000);
+		assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+		if (!m)
+			break;
+		got += grpc_byte_buffer_length(m);
+		n++;
+		grpc_byte_buffer_destroy(m);
+	}
+	store_stats_t full;
+	assert_int_equal(store_stats(srv_env(s)->store, &full), CD_OK);
+	if (got >= full.map_used / 2)
+		fail_msg("%zu bytes in %zu messages: the backup was not cut "
+		         "short (%zu bytes used)", got, n, full.map_used);
+	grpc_status_code st = GRPC_STATUS_OK;
+	grpc_slice details;
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[0].data.recv_status_on_client.trailing_metadata = &trailing;
+	ops[0].data.recv_status_on_client.status = &st;
+	ops[0].data.recv_status_on_client.status_details = &details;
+	assert_int_equal(grpc_call_start_batch(call, ops, 1, (void *)3, NULL),
+	                 GRPC_CALL_OK);
+	ev = next_event(cq, 30000);
+	assert_int_equal(ev.type, GRPC_OP_COMPLETE);
+	assert_int_equal(st, GRPC_STATUS_DEADLINE_EXCEEDED);
+	char *d = grpc_slice_to_c_string(details);
+	if (!strstr(d, "backup stopped: the client took nothing for 500 ms"))
+		fail_msg("status details: %s", d);
+	gpr_free(d);
+	grpc_slice_unref(details);
+
+	/* The snapshot was let go: writes that grow the map go through. */
+	store_stats_t s0, s1;
+	assert_int_equal(store_stats(srv_env(s)->store, &s0), CD_OK);
+	s1 = s0;
+	for (int k = 0; k < 40 && s1.grow_count == s0.grow_count; k++) {
+		char name[16];
+		snprintf(name, sizeof(name), "more%d", k);
+		fill_big(srv_env(s)->store, name, 8);
+		assert_int_equal(store_stats(srv_env(s)->store, &s1), CD_OK);
+	}
+	assert_true(s1.grow_count > s0.grow_count);
+
+	grpc_byte_buffer_destroy(first);
+	grpc_byte_buffer_destroy(req);
+	grpc_metadata_array_destroy(&md);
+	grpc_metadata_array_destroy(&trailing);
+	grpc_call_unref(call);
+	grpc_channel_destroy(ch);
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+	                                  NULL).type != GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+	srv_shutdown(s);
+	srv_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +499,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_file_symlink, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_port_file_rename_fails,
+		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_stalled_client,
 		                                setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,12 @@
 report no error and no leak beyond tests/valgrind.supp (it exits with 99
 otherwise). Registered only for builds without sanitizers."""
 
+import hashlib
 import os
+import struct
+import subprocess
 import sys
+import tempfile
 import unittest
 
 import grpc
@@ -13,6 +17,19 @@ from clusterd_harness import HEALTH, REG, Server, stubs  # noqa: E402
 
 SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                     "valgrind.supp")
+ADMIN = "/clusters.v1.AdminService/"
+
+
+def backup_file(path, chunks):
+    """The backup file (docs/operations.md) of a Backup stream."""
+    h = chunks[0].header.SerializeToString()
+    t = chunks[-1].trailer.SerializeToString()
+    body = (b"CDBACKUP" + struct.pack(">II", 1, len(h)) + h +
+            b"".join(c.data for c in chunks[1:-1]) + t +
+            struct.pack(">I", len(t)))
+    with open(path, "wb") as f:
+        f.write(body + hashlib.sha256(body).digest() + b"CDBKEND\n")
+    return body
 
 
 class Valgrind(unittest.TestCase):
@@ -60,6 +77,15 @@ class Valgrind(unittest.TestCase):
                                     pb.ExportClustersRequest, pb.Cluster)
             self.assertEqual(len(list(exp(pb.ExportClustersRequest(),
                                           timeout=120))), 501)
+            # Backup: one whole stream, one cancelled after its header.
+            from clusters.v1 import admin_pb2 as adm
+            bk = srv.server_stream(ADMIN + "Backup", adm.BackupRequest,
+                                   adm.BackupChunk)
+            chunks = list(bk(adm.BackupRequest(), timeout=300))
+            self.assertEqual(chunks[-1].WhichOneof("part"), "trailer")
+            it = bk(adm.BackupRequest(), timeout=300)
+            next(it)
+            it.cancel()
             watch = srv.server_stream(HEALTH + "Watch",
                                       hpb.HealthCheckRequest,
                                       hpb.HealthCheckResponse)
@@ -70,9 +96,50 @@ class Valgrind(unittest.TestCase):
             self.assertIn("Memcheck", log)  # valgrind really ran it
             self.assertEqual(rc, 0, log[-5000:])
             self.assertIn("ERROR SUMMARY: 0 errors", log)
+            self.restore_and_replica(pb, chunks)
         finally:
             del os.environ["CLUSTERD_WRAPPER"]
             srv.cleanup()
+
+    def restore_and_replica(self, pb, chunks):
+        """clusterd --restore (a good file, a damaged one) and a read-only
+        replica on the result, each under valgrind."""
+        tmp = tempfile.mkdtemp(prefix="clusterd-vg-")
+        wrap = os.environ["CLUSTERD_WRAPPER"].split()
+        good = os.path.join(tmp, "good.cdbak")
+        body = backup_file(good, chunks)
+        bad = os.path.join(tmp, "bad.cdbak")
+        with open(bad, "wb") as f:
+            f.write(body[:-100] + b"x" + body[-99:] +
+                    hashlib.sha256(body).digest() + b"CDBKEND\n")
+        for path, target, status in ((bad, "bad", 1), (good, "data", 0)):
+            r = subprocess.run(wrap + [os.environ["CLUSTERD_BIN"],
+                                       "--restore", path, "--data-dir",
+                                       os.path.join(tmp, target)],
+                               capture_output=True, text=True, timeout=600)
+            self.assertEqual(r.returncode, status, r.stderr[-3000:])
+            self.assertIn("ERROR SUMMARY: 0 errors", r.stderr)
+        rep = Server("--read-only", "--data-dir", os.path.join(tmp, "data"),
+                     start_timeout=120)
+        try:
+            create = rep.unary(REG + "CreateCluster",
+                               pb.CreateClusterRequest, pb.Cluster)
+            with self.assertRaises(grpc.RpcError) as e:
+                create(pb.CreateClusterRequest(
+                    cluster=pb.Cluster(id="x", name="x")), timeout=60)
+            self.assertEqual(e.exception.code(),
+                             grpc.StatusCode.FAILED_PRECONDITION)
+            exp = rep.server_stream(REG + "ExportClusters",
+                                    pb.ExportClustersRequest, pb.Cluster)
+            self.assertEqual(len(list(exp(pb.ExportClustersRequest(),
+                                          timeout=120))), 501)
+            rc = rep.stop(timeout=300)
+            log = rep.read_log()
+            self.assertEqual(rc, 0, log[-5000:])
+            self.assertIn("ERROR SUMMARY: 0 errors", log)
+        finally:
+            rep.cleanup()
+            subprocess.run(["rm", "-rf", tmp])
 
 
 if __name__ == "__main__":
