@@ -22,8 +22,18 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
-  # npm tools pinned in deploy/tools (buf, for the proto lint test)
+  # npm tools pinned in deploy/tools (buf, for the proto lint test; the
+  # Kubernetes schema validator of the deploy_k8s test)
   nodejs npm
+  # packaging tests (tests/deploy): systemd-analyze verifies the unit
+  # (/bin/kill, its ExecReload, is procps'); the container test builds
+  # and runs the image with podman: crun is its runtime, runc the one
+  # used where crun refuses the cgroup layout (cgroup v1 with controllers
+  # on the v2 hierarchy too), CNI plugins and iptables give containers a
+  # network, debootstrap makes the Debian base image when no registry can
+  # be reached
+  systemd procps
+  podman crun runc containernetworking-plugins iptables debootstrap
 )
 
 # Node from another source (a newer nodejs with its own npm) serves too.
@@ -40,13 +50,17 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-# The npm tools, exactly as locked in deploy/tools/package-lock.json.
+# The npm tools, exactly as locked in deploy/tools/package-lock.json: npm ci
+# again whenever the lock file is not the one the last npm ci installed.
 npm_tools() {
-  local tools
+  local tools want stamp
   tools="$(cd "$(dirname "$0")" && pwd)/tools"
-  if [ ! -x "$tools/node_modules/.bin/buf" ]; then
+  want=$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)
+  stamp="$tools/node_modules/.clusterd-lock.sha256"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "install-deps: npm ci in deploy/tools"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$stamp"
   fi
 }
 
