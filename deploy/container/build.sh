@@ -13,7 +13,9 @@
 #   CLUSTERD_DEMO_IMAGE   the demo's (default localhost/clusterd-demo:latest)
 #   CLUSTERD_BASE_IMAGE   another base image (skips the search below)
 #   CLUSTERD_CONTAINER_ENGINE=podman|docker
-# Prints the seconds each step took.
+# Prints the seconds each step took. Exit status 3: no container can run
+# on this machine (the engine's error is printed); 4: no base image can be
+# had; anything else non-zero: the build failed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -105,8 +107,11 @@ CFG
 	rm -rf "$root"/usr/share/man/* "$root"/usr/share/info/* \
 	       "$root"/usr/share/locale/* "$root"/var/lib/apt/lists/* \
 	       "$root"/var/cache/apt/archives/*.deb "$root"/var/log/*.log
-	tar -C "$root" -c . | ctr import \
-		--change 'CMD ["bash"]' - "$LOCAL_BASE" >/dev/null
+	if ! tar -C "$root" -c . | ctr import \
+	     --change 'CMD ["bash"]' - "$LOCAL_BASE" >/dev/null; then
+		rm -rf "$root"
+		return 1
+	fi
 	rm -rf "$root"
 	echo "build.sh: base image $LOCAL_BASE made in $(( $(now) - t0 )) s"
 }
@@ -136,7 +141,10 @@ pick_base() {
 	echo "build.sh: debian:bookworm-slim cannot be pulled; using $LOCAL_BASE"
 	exec 9>/var/tmp/clusterd-base-image.lock
 	flock 9
-	ctr image inspect "$LOCAL_BASE" >/dev/null 2>&1 || make_base
+	if ! ctr image inspect "$LOCAL_BASE" >/dev/null 2>&1 && ! make_base; then
+		echo "build.sh: the base image cannot be made" >&2
+		exit 4
+	fi
 	flock -u 9
 	BASE=$LOCAL_BASE
 }
@@ -162,4 +170,12 @@ build() { # TARGET NAME
 }
 build image "$IMAGE"
 [ "$DEMO" = 1 ] && build demo "$DEMO_IMAGE"
+# Each change of the sources leaves a build stage behind (the compiler and
+# the build tree, some 500 MB). The newest stays, tagged, as the cache of
+# the next build; the untagged older ones go (their layers that later
+# builds reuse have children and stay).
+if [ "$CTR" = podman ]; then
+	build build localhost/clusterd-build:cache >/dev/null
+	ctr image prune -f --filter label=org.clusterd.stage=build >/dev/null || true
+fi
 echo "build.sh: done in $(( $(now) - t0 )) s"
