@@ -35,6 +35,9 @@ fail() { echo "container_test: FAILED: $*" >&2; exit 1; }
 command -v podman >/dev/null 2>&1 || skip "podman is not installed"
 [ "$(id -u)" = 0 ] || skip "needs root (rootful podman, files owned by uid 10001)"
 export CLUSTERD_CONTAINER_ENGINE=podman
+# One at a time on a machine: clones share podman's images and their tags.
+exec 8>/var/tmp/clusterd-container-test.lock
+flock 8
 
 IMAGE=localhost/clusterd:test
 DEMO_IMAGE=localhost/clusterd-demo:test
