@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The container image, built and run with podman (deploy/container):
+#   0. the Dockerfile read as text (stages, COPY sources, the runtime
+#      stage's settings): this part runs wherever the test does;
 #   1. build.sh builds the image and the demo image (the base made with
 #      debootstrap when no registry answers; layers and the compiler's
 #      cache reused between builds);
@@ -31,6 +33,37 @@ BUILD=${2:-}
 SKIP=77
 skip() { echo "container_test: SKIPPED: $*"; exit $SKIP; }
 fail() { echo "container_test: FAILED: $*" >&2; exit 1; }
+
+# ------------------------------------------- 0. the Dockerfile, statically
+# (also where no container can run): stages, COPY sources present in the
+# build context, the runtime stage's user, volume, port, health check and
+# entrypoint, the scripts it installs parse.
+DF=$SRC/deploy/container/Dockerfile
+# Continued lines joined.
+joined=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$DF")
+stages=" "
+while read -r kw a b c _; do
+	case $kw in
+	FROM) [ "$b" = AS ] || fail "Dockerfile: FROM $a without a stage name"
+	      stages+="$c " ;;
+	COPY) if [[ $a == --from=* ]]; then
+	          [[ $stages == *" ${a#--from=} "* ]] || fail "Dockerfile: COPY $a: no such stage before it"
+	      else
+	          [ -e "$SRC/$a" ] || fail "Dockerfile: COPY $a: not in the source tree"
+	          top=${a%%/*}
+	          grep -qx "$top" "$SRC/.dockerignore" && fail "Dockerfile: COPY $a: excluded by .dockerignore"
+	      fi ;;
+	esac
+done < <(grep -E '^(FROM|COPY) ' <<<"$joined")
+for want in "^USER 10001:10001$" "^VOLUME \[\"/var/lib/clusterd\"\]$" "^EXPOSE 50051 9090$" \
+            "^HEALTHCHECK .*clusterd-healthcheck" "^ENTRYPOINT \[\"/usr/sbin/clusterd\"\]$"; do
+	sed -n '/ AS runtime$/,/ AS demo$/p' <<<"$joined" | grep -Eq "$want" ||
+		fail "Dockerfile: the runtime stage lacks /$want/"
+done
+sh -n "$SRC/deploy/container/healthcheck.sh" && sh -n "$SRC/deploy/container/secrets.sh" &&
+	bash -n "$SRC/deploy/container/build.sh" || fail "a container script does not parse"
+echo "container_test: 0. the Dockerfile: stages${stages% }, COPY sources, runtime stage checked"
+
 [ "${CLUSTERD_CONTAINER_TEST:-1}" != 0 ] || skip "CLUSTERD_CONTAINER_TEST=0"
 command -v podman >/dev/null 2>&1 || skip "podman is not installed"
 [ "$(id -u)" = 0 ] || skip "needs root (rootful podman, files owned by uid 10001)"
