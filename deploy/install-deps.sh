@@ -28,8 +28,18 @@ PACKAGES=(
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
   # npm tools pinned in deploy/tools (buf, for the proto lint test; the
-  # gRPC reflection client of the reflection test)
+  # gRPC reflection client of the reflection test; the
+  # Kubernetes schema validator of the deploy_k8s test)
   nodejs npm
+  # packaging tests (tests/deploy): systemd-analyze verifies the unit
+  # (/bin/kill, its ExecReload, is procps'); the container test builds
+  # and runs the image with podman: crun is its runtime, runc the one
+  # used where crun refuses the cgroup layout (cgroup v1 with controllers
+  # on the v2 hierarchy too), CNI plugins and iptables give containers a
+  # network, debootstrap makes the Debian base image when no registry can
+  # be reached
+  systemd procps
+  podman crun runc containernetworking-plugins iptables debootstrap
 )
 
 # Node from another source (a newer nodejs with its own npm) serves too.
@@ -58,7 +68,8 @@ npm_tools() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
      [ ! -x "$tools/node_modules/.bin/buf" ] ||
      [ ! -d "$tools/node_modules/grpc-js-reflection-client" ] ||
-     [ ! -d "$tools/node_modules/@grpc/grpc-js" ]; then
+     [ ! -d "$tools/node_modules/@grpc/grpc-js" ] ||
+     [ ! -d "$tools/node_modules/kubernetes-models" ]; then
     echo "install-deps: npm ci in deploy/tools"
     (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$stamp"
