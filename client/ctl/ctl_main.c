@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cc_json.h"
 #include "ctl.h"
 #include "ctl_table.h"
@@ -419,6 +421,12 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	/* OpenSSL's exit handler deletes its thread-local key while gRPC's
+	 * threads may still be running; a thread ending after that cannot
+	 * free its error state (LeakSanitizer saw 904 bytes from
+	 * CRYPTO_zalloc now and then). Without the handler each thread frees
+	 * its own at its exit, and the process's exit frees the rest. */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	ctl_t ctl;
 	memset(&ctl, 0, sizeof(ctl));
 	const char *env = getenv("CLUSTERD_SERVER");
