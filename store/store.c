@@ -395,25 +395,9 @@ void store_next_etag(store_wctx_t *w, char buf[17])
 	buf[16] = 0;
 }
 
-/* The tables as open_dbis opens them, for statistics. */
-static const struct {
-	const char *name;
-	size_t off;
-} stat_tables[STORE_TABLES] = {
-	{"clusters", offsetof(store_t, clusters)},
-	{"cluster_idx", offsetof(store_t, cluster_idx)},
-	{"competitions", offsetof(store_t, competitions)},
-	{"runs", offsetof(store_t, runs)},
-	{"run_heads", offsetof(store_t, run_heads)},
-	{"run_idx", offsetof(store_t, run_idx)},
-	{"standings", offsetof(store_t, standings)},
-	{"meta", offsetof(store_t, meta)},
-	{"audit", offsetof(store_t, audit)},
-};
-
 const char *store_table_name(size_t i)
 {
-	return i < STORE_TABLES ? stat_tables[i].name : NULL;
+	return i < STORE_TABLES ? store_tables[i].name : NULL;
 }
 
 /* mdb_reader_list's lines: a header, then one per slot held, "pid
@@ -453,7 +437,7 @@ int store_stats(store_t *st, store_stats_t *out)
 		return store_mdb_err(rc, "read", NULL, 0);
 	for (size_t i = 0; i < STORE_TABLES; i++) {
 		MDB_dbi dbi = *(const MDB_dbi *)(const void *)
-			((const char *)st + stat_tables[i].off);
+			((const char *)st + store_tables[i].off);
 		if (mdb_stat(txn, dbi, &ms) == 0)
 			out->table_entries[i] = ms.ms_entries;
 	}
