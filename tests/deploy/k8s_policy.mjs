@@ -94,6 +94,21 @@ const primary = rargs[rargs.indexOf("--primary") + 1];
 check(rargs.includes("--read-only") &&
       primary === `${writer?.metadata.name}-0.${writer?.spec.serviceName}:50051`,
       `the replicas follow the writer (--read-only --primary ${primary})`);
+// A replica serves the writer's data: an init container backs the writer
+// up and restores it into the directory the replica serves.
+const rdir = rargs.find((a) => a.startsWith("--data-dir="))?.slice(11);
+const fetch = (replica?.spec.template.spec.initContainers ?? [])
+  .map((c) => [...(c.command ?? []), ...(c.args ?? [])].join(" "));
+check(rdir && fetch.some((f) => f.includes("admin backup") &&
+      f.includes(`--server ${primary}`) && f.includes(`--data-dir ${rdir}`) &&
+      f.includes("clusterd --restore")),
+      `a replica restores a backup of ${primary} into its --data-dir (${rdir})`);
+const refresh = of("CronJob").find((j) => j.metadata.name === "clusterd-replica-refresh");
+check(refresh?.spec.jobTemplate.spec.template.spec.containers
+        .some((c) => c.command?.join(" ").includes("rollout restart deployment/clusterd-replica")),
+      "a CronJob restarts the replicas on a schedule, each fetching a new backup");
+check(replica?.spec.strategy?.rollingUpdate?.maxUnavailable === 0,
+      "replicas restart one at a time, a new one ready before an old one stops");
 
 for (const s of of("Service")) {
   const pods = workloads.filter((w) => matches(s.spec.selector, w.spec.template.metadata.labels));
