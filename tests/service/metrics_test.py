@@ -104,6 +104,17 @@ class Prometheus:
                     "  - job_name: clusterd\n"
                     "    static_configs:\n"
                     "      - targets: ['%s']\n" % (ALERTS, target))
+        # The port was free when picked; another test may take it before
+        # Prometheus binds it: then a new port, up to three times.
+        for _ in range(3):
+            if self.start(cfg):
+                return
+            self.port = free_port()
+        raise RuntimeError("prometheus: its port was taken three times")
+
+    def start(self, cfg):
+        """Starts Prometheus and waits until it is ready: True; False
+        when its port was taken meanwhile."""
         self.log = open(os.path.join(self.dir, "log"), "w")
         self.proc = subprocess.Popen(
             [PROMETHEUS, "--config.file", cfg,
@@ -115,10 +126,14 @@ class Prometheus:
         limit = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError("prometheus exited:\n" + self.read_log())
+                log = self.read_log()
+                if "address already in use" in log:
+                    self.log.close()
+                    return False
+                raise RuntimeError("prometheus exited:\n" + log)
             try:
                 if http_get(self.url + "/-/ready", timeout=2)[0] == 200:
-                    break
+                    return True
             except OSError:
                 pass
             if time.monotonic() > limit:
