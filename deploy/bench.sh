@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|standings] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
@@ -71,6 +71,11 @@ case "$which" in
     echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
          "command: ./deploy/bench.sh backup $*"
     "$ROOT/tests/bench/bench_backup.sh" "$BUILD" "$@" ;;
+  metrics)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_create
+    echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
+         "command: ./deploy/bench.sh metrics $*"
+    "$ROOT/tests/bench/bench_metrics.sh" "$BUILD" "$@" ;;
   standings)
     cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_standings
     n="${1:-1000000}"
@@ -81,6 +86,6 @@ case "$which" in
     "$BUILD/tests/bench/bench_standings" run "$BUILD/service/clusterd" \
       "$data" "$n" "${2:-5}" "${3:-10000}" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, standings)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, metrics, standings)" >&2
     exit 2 ;;
 esac

@@ -27,6 +27,8 @@ PACKAGES=(
   prometheus
   # benchmarks: h2load, and pandas as the comparison
   nghttp2-client python3-pandas
+  # benchmarks: curl scrapes the metrics while bench_metrics.sh measures
+  curl
   # npm tools pinned in deploy/tools (buf, for the proto lint test; the
   # gRPC reflection client of the reflection test; the
   # Kubernetes schema validator of the deploy_k8s test)
