@@ -42,7 +42,7 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import REG, Server, auth, stubs  # noqa: E402
+from clusterd_harness import REG, Server, auth, stubs, make_plugin_dir  # noqa: E402
 
 BIN = os.environ["CLUSTERD_BIN"]
 CTL = os.environ["CLUSTERCTL_BIN"]
@@ -68,10 +68,8 @@ def tearDownModule():
 
 
 def plugin_dir(name):
-    d = os.path.join(TMP, name)
-    os.mkdir(d, 0o700)
-    shutil.copy(os.path.join(BUILD_DIR, "indicator.so"), d)
-    return d
+    return make_plugin_dir(os.path.join(TMP, name),
+                           [(BUILD_DIR, "indicator.so")], 0o700)
 
 
 def ctl(srv, *args, token=None, timeout=300):

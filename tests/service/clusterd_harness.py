@@ -83,6 +83,17 @@ def reflection_stubs():
 REG = "/clusters.v1.ClusterRegistry/"
 
 
+def make_plugin_dir(path, files, mode=None):
+    """Creates the plugin directory path (with mode, when given) holding
+    a copy, mode 0644, of each (source directory, file name) in files;
+    returns path."""
+    os.mkdir(path) if mode is None else os.mkdir(path, mode)
+    for src, f in files:
+        shutil.copyfile(os.path.join(src, f), os.path.join(path, f))
+        os.chmod(os.path.join(path, f), 0o644)
+    return path
+
+
 def auth(token):
     """Call metadata carrying a bearer token."""
     return (("authorization", "Bearer " + token),)

@@ -16,7 +16,7 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import Server, stubs, REG  # noqa: E402
+from clusterd_harness import Server, stubs, REG, make_plugin_dir  # noqa: E402
 
 COMP = "/clusters.v1.CompetitionService/"
 
@@ -34,12 +34,9 @@ def setUpModule():
 
 
 def plugin_dir(tmp):
-    d = os.path.join(tmp, "plugins")
-    os.mkdir(d)
-    for src, f in [(BUILD_DIR, "indicator.so"), (BROKEN_DIR, "bk_loop.so")]:
-        shutil.copyfile(os.path.join(src, f), os.path.join(d, f))
-        os.chmod(os.path.join(d, f), 0o644)
-    return d
+    return make_plugin_dir(os.path.join(tmp, "plugins"),
+                           [(BUILD_DIR, "indicator.so"),
+                            (BROKEN_DIR, "bk_loop.so")])
 
 
 def competition(cid, plugin, **params):

@@ -23,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import Server, stubs, REG  # noqa: E402
+from clusterd_harness import Server, stubs, REG, make_plugin_dir  # noqa: E402
 
 COMP = "/clusters.v1.CompetitionService/"
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -61,14 +61,12 @@ def http_get(url, method="GET", data=None, timeout=10):
 
 
 def plugin_dir(tmp):
-    d = os.path.join(tmp, "plugins")
-    os.mkdir(d)
-    for src, f in [(BUILD_DIR, "indicator.so"), (FIXTURES, "fx_good.so"),
-                   (BROKEN_DIR, "bk_segv.so"), (BROKEN_DIR, "bk_loop.so"),
-                   (BROKEN_DIR, "bk_socket.so")]:
-        shutil.copyfile(os.path.join(src, f), os.path.join(d, f))
-        os.chmod(os.path.join(d, f), 0o644)
-    return d
+    return make_plugin_dir(os.path.join(tmp, "plugins"),
+                           [(BUILD_DIR, "indicator.so"),
+                            (FIXTURES, "fx_good.so"),
+                            (BROKEN_DIR, "bk_segv.so"),
+                            (BROKEN_DIR, "bk_loop.so"),
+                            (BROKEN_DIR, "bk_socket.so")])
 
 
 def competition(cid, plugin, timeout_ms=0, **params):

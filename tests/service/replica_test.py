@@ -35,7 +35,7 @@ import grpc
 from google.protobuf import descriptor_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import REG, Server, stubs  # noqa: E402
+from clusterd_harness import REG, Server, stubs, make_plugin_dir  # noqa: E402
 
 BIN = os.environ["CLUSTERD_BIN"]
 CTL = os.environ["CLUSTERCTL_BIN"]
@@ -81,10 +81,8 @@ def tearDownModule():
 
 
 def plugin_dir(name):
-    d = os.path.join(TMP, name)
-    os.mkdir(d, 0o700)
-    shutil.copy(os.path.join(BUILD_DIR, "indicator.so"), d)
-    return d
+    return make_plugin_dir(os.path.join(TMP, name),
+                           [(BUILD_DIR, "indicator.so")], 0o700)
 
 
 def server_methods():
