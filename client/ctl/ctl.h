@@ -196,6 +196,8 @@ int ctl_cmd_run(ctl_t *ctl, int argc, char **argv);
 void ctl_num(char *buf, size_t len, double v, int exact);
 /* clusterctl run standings (ctl_standings.c). */
 int ctl_run_standings(ctl_t *ctl, int argc, char **argv);
+/* clusterctl run report (ctl_report.c). */
+int ctl_run_report(ctl_t *ctl, int argc, char **argv);
 /* Watches run id (ctl_run.c) with the deadline timeout_ms (< 0 = none):
  * the progress, then the run. Returns CTL_OK with *run for a run that
  * SUCCEEDED; CTL_FAIL otherwise, having printed why: the run's status for

@@ -30,7 +30,10 @@ static const char ctl_run_help[] =
 	"  delete ID                   delete a stored run\n"
 	"  standings RUN [filters] [--all] [--json|--csv]\n"
 	"                              every standing of a run, in pages\n"
-	"                              (clusterctl run standings --help)\n";
+	"                              (clusterctl run standings --help)\n"
+	"  report RUN -o FILE [--top N] [--baseline RUN] [--cluster ID]...\n"
+	"                              the run as one HTML page with charts\n"
+	"                              (clusterctl run report --help)\n";
 
 enum { OPT_ROUND = 1 };
 
@@ -397,6 +400,7 @@ int ctl_cmd_run(ctl_t *ctl, int argc, char **argv)
 		{ "explain", ctl_run_explain },
 		{ "delete", ctl_run_delete },
 		{ "standings", ctl_run_standings },
+		{ "report", ctl_run_report },
 	};
 	return ctl_dispatch(ctl, "run", ctl_run_help, subs,
 	                    sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -1,0 +1,352 @@
+/* The funnel of each round, and each round's ranking as bars split into
+ * the criteria's weighted contributions. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpt_internal.h"
+
+#define GEOMETRIC CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC
+
+/* ---------------------------------------------------------------- funnel */
+
+static void funnel(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
+                   size_t ri)
+{
+	const char *names[4] = {"candidates", "eligible", "scored", "selected"};
+	int32_t v[4] = {rs->candidates, rs->eligible, rs->ranked, rs->selected};
+	const double W = 760, LW = 120, RH = 30, H = 4 * RH + 16;
+	char id[16], title[300], desc[400];
+	snprintf(title, sizeof(title), "Round %zu, %s: the funnel", ri + 1,
+	         rs->round);
+	snprintf(desc, sizeof(desc), "%d candidates, %d eligible, %d scored, "
+	         "%d selected.", v[0], v[1], v[2], v[3]);
+	rpt_put(o, "<div class=\"pair\">");
+	rpt_chart_open(o, "funnel", W, H, title, desc, id);
+	double max = v[0] > 0 ? v[0] : 1;
+	for (int i = 0; i < 4; i++) {
+		double w = (W - LW - 80) * (v[i] > 0 ? v[i] : 0) / max;
+		double y = 8 + i * RH;
+		rpt_printf(o, "<g class=\"stage\" data-stage=\"%s\" "
+		           "data-count=\"%d\">", names[i], v[i]);
+		rpt_text(o, LW - 8, y + 18, "end", NULL, names[i]);
+		rpt_put(o, "<rect x=\"");
+		rpt_coord(o, LW + (W - LW - 80 - w) / 2);
+		rpt_put(o, "\" y=\"");
+		rpt_coord(o, y + 2);
+		rpt_put(o, "\" width=\"");
+		rpt_coord(o, w < 1 && v[i] > 0 ? 1 : w);
+		rpt_printf(o, "\" height=\"%g\" fill=\"%s\"/>", RH - 6,
+		           rpt_colour(i == 3 ? 5 : 0));
+		char n[16];
+		snprintf(n, sizeof(n), "%d", v[i]);
+		rpt_text(o, W - 70, y + 18, "start", "sel", n);
+		rpt_put(o, "</g>");
+	}
+	rpt_chart_close(o, "Each bar is as wide as its count; candidates "
+	                "are the clusters the round started from.");
+	rpt_put(o, "<table class=\"data\"><caption>Decisions of round ");
+	rpt_esc(o, rs->round);
+	rpt_put(o, "</caption><tr><th class=\"l\">decision</th><th>clusters"
+	        "</th></tr>");
+	for (size_t i = 0; i < rs->n_decisions; i++) {
+		rpt_put(o, "<tr><td class=\"l\">");
+		rpt_esc(o, rpt_code_words(rs->decisions[i]->code));
+		rpt_printf(o, "</td><td>%d</td></tr>", rs->decisions[i]->count);
+	}
+	rpt_put(o, "</table></div>\n");
+}
+
+void rpt_sec_funnel(rpt_out_t *o, const rpt_data_t *d)
+{
+	rpt_put(o, "<section id=\"funnel\"><h2>From candidates to the "
+	        "selection</h2><p class=\"lead\">Per round: how many clusters "
+	        "it started from, were eligible, got every score and were "
+	        "selected, and the decisions counted.</p>");
+	for (size_t i = 0; i < d->nrounds; i++)
+		funnel(o, d->rounds[i].stats, i);
+	rpt_put(o, "</section>\n");
+}
+
+/* --------------------------------------------------------------- ranking */
+
+/* The segment values of one bar, one per criterion of the round: the
+ * weighted scores (arithmetic: they add up to the total); for the
+ * geometric mean, the total split by each criterion's share of its log
+ * (w ln v / ln S), which adds up too. 0 when not known. Returns 0 when
+ * the bar cannot be split (it is drawn whole). */
+static int segments(const Clusters__V1__RoundStats *rs,
+                    const Clusters__V1__RoundStanding *st, double *seg)
+{
+	size_t n = rs->n_criteria;
+	int geo = rs->aggregation == GEOMETRIC;
+	double S = st->score;
+	if (geo && (!(S > 0) || log(S) == 0))
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const Clusters__V1__CriterionScore *cs = NULL;
+		for (size_t j = 0; j < st->n_scores; j++)
+			if (!strcmp(st->scores[j]->criterion,
+			            rs->criteria[k]->criterion))
+				cs = st->scores[j];
+		double v = 0;
+		if (cs && !geo)
+			v = cs->weighted;
+		else if (cs && cs->normalized > 0)
+			v = S * rs->criteria[k]->weight_share *
+			    log(cs->normalized) / log(S);
+		seg[k] = isfinite(v) ? v : 0;
+	}
+	return 1;
+}
+
+static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
+                   const char *id, double x, double y, double w)
+{
+	double col = w / 2;
+	rpt_put(o, "<g class=\"legend\">");
+	for (size_t k = 0; k < rs->n_criteria; k++) {
+		const Clusters__V1__CriterionStats *c = rs->criteria[k];
+		double lx = x + (double)(k % 2) * col, ly = y + (double)(k / 2) * 20;
+		char t[400];
+		snprintf(t, sizeof(t), "%s \xe2\x80\x94 plugin %s, weight %g "
+		         "(%.0f%%)", c->criterion, c->plugin, c->weight,
+		         c->weight_share * 100);
+		rpt_printf(o, "<g class=\"legend-item\" data-criterion=\"");
+		rpt_esc(o, c->criterion);
+		rpt_put(o, "\"><rect x=\"");
+		rpt_coord(o, lx);
+		rpt_put(o, "\" y=\"");
+		rpt_coord(o, ly);
+		rpt_put(o, "\" width=\"14\" height=\"14\" ");
+		rpt_pattern_fill(o, id, k);
+		rpt_put(o, " stroke=\"#1a1a1a\" stroke-width=\".5\"/>");
+		rpt_text(o, lx + 20, ly + 11, "start", NULL, t);
+		rpt_put(o, "</g>");
+	}
+	rpt_put(o, "</g>\n");
+}
+
+static void bar(rpt_out_t *o, const char *id, const rpt_scale_t *sc,
+                const Clusters__V1__RoundStats *rs,
+                const Clusters__V1__Standing *s,
+                const Clusters__V1__RoundStanding *st, const double *seg,
+                int split, double y, double bh, double lw)
+{
+	rpt_put(o, "<g class=\"bar ");
+	rpt_put(o, st->selected ? "sel" : "unsel");
+	rpt_put(o, "\" data-cluster=\"");
+	rpt_esc(o, s->cluster_id);
+	rpt_printf(o, "\" data-rank=\"%d\" data-selected=\"%d\">", st->rank,
+	           st->selected ? 1 : 0);
+	rpt_row_label(o, y + bh - 3, st->rank, rpt_name(s), st->selected, lw);
+	double pos = 0, neg = 0;
+	size_t n = split ? rs->n_criteria : 1;
+	for (size_t k = 0; k < n; k++) {
+		double v = split ? seg[k] : st->score;
+		if (v == 0)
+			continue;
+		double a = v > 0 ? pos : neg + v, b = v > 0 ? pos + v : neg;
+		if (v > 0)
+			pos += v;
+		else
+			neg += v;
+		double x0 = rpt_at(sc, a), x1 = rpt_at(sc, b);
+		rpt_put(o, "<rect class=\"seg\" data-criterion=\"");
+		rpt_esc(o, split ? rs->criteria[k]->criterion : "(total)");
+		rpt_put(o, "\" x=\"");
+		rpt_coord(o, x0);
+		rpt_put(o, "\" y=\"");
+		rpt_coord(o, y);
+		rpt_put(o, "\" width=\"");
+		rpt_coord(o, x1 - x0);
+		rpt_put(o, "\" height=\"");
+		rpt_coord(o, bh);
+		rpt_put(o, "\" ");
+		rpt_pattern_fill(o, id, split ? k : 0);
+		rpt_put(o, "/>");
+	}
+	char num[32];
+	rpt_numfmt(num, sizeof(num), st->score);
+	rpt_text(o, rpt_at(sc, pos) + 4, y + bh - 3, "start", "small", num);
+	rpt_put(o, "</g>\n");
+}
+
+static void table(rpt_out_t *o, const rpt_round_t *r)
+{
+	const Clusters__V1__RoundStats *rs = r->stats;
+	rpt_put(o, "<table class=\"data\"><caption>Top of round ");
+	rpt_esc(o, rs->round);
+	rpt_put(o, ": weighted scores</caption><tr><th>rank</th>"
+	        "<th class=\"l\">cluster</th><th class=\"l\">economy</th>"
+	        "<th>score</th>");
+	for (size_t k = 0; k < rs->n_criteria; k++) {
+		rpt_put(o, "<th>");
+		rpt_esc(o, rs->criteria[k]->criterion);
+		rpt_put(o, "</th>");
+	}
+	rpt_put(o, "<th class=\"l\">selected</th></tr>\n");
+	for (size_t i = 0; i < r->ntop; i++) {
+		const Clusters__V1__Standing *s = r->top[i];
+		const Clusters__V1__RoundStanding *st = rpt_round_of(s, rs->round);
+		if (!st)
+			continue;
+		rpt_printf(o, "<tr><td>%d</td><td class=\"l\">", st->rank);
+		rpt_esc(o, rpt_name(s));
+		rpt_put(o, "</td><td class=\"l\">");
+		rpt_esc(o, s->economy);
+		rpt_put(o, "</td><td>");
+		rpt_num(o, st->score);
+		rpt_put(o, "</td>");
+		for (size_t k = 0; k < rs->n_criteria; k++) {
+			double v = NAN;
+			for (size_t j = 0; j < st->n_scores; j++)
+				if (!strcmp(st->scores[j]->criterion,
+				            rs->criteria[k]->criterion))
+					v = st->scores[j]->weighted;
+			rpt_put(o, "<td>");
+			rpt_num(o, v);
+			rpt_put(o, "</td>");
+		}
+		rpt_put(o, st->selected ? "<td class=\"l\">yes</td></tr>\n"
+		                        : "<td class=\"l\">no</td></tr>\n");
+	}
+	rpt_put(o, "</table>\n");
+}
+
+static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
+                    size_t ri)
+{
+	const Clusters__V1__RoundStats *rs = r->stats;
+	size_t nc = rs->n_criteria ? rs->n_criteria : 1, n = 0;
+	double *seg = calloc(r->ntop * nc + 1, sizeof(double));
+	int *split = calloc(r->ntop + 1, sizeof(int));
+	if (!seg || !split) {
+		free(seg);
+		free(split);
+		o->failed = 1;
+		return;
+	}
+	double lo = 0, hi = 0;
+	size_t last_sel = SIZE_MAX, nsel = 0;
+	for (size_t i = 0; i < r->ntop; i++) {
+		const Clusters__V1__RoundStanding *st =
+			rpt_round_of(r->top[i], rs->round);
+		if (!st || st->rank <= 0)
+			continue;
+		split[i] = rs->n_criteria && segments(rs, st, seg + i * nc);
+		double p = 0, m = 0;
+		for (size_t k = 0; k < (split[i] ? rs->n_criteria : 1); k++) {
+			double v = split[i] ? seg[i * nc + k] : st->score;
+			if (!isfinite(v))
+				continue;
+			if (v > 0)
+				p += v;
+			else
+				m += v;
+		}
+		lo = m < lo ? m : lo;
+		hi = p > hi ? p : hi;
+		if (st->selected) {
+			last_sel = n;
+			nsel++;
+		}
+		n++;
+	}
+	rpt_printf(o, "<h3>Round %zu, ", ri + 1);
+	rpt_esc(o, rs->round);
+	rpt_put(o, "</h3>");
+	if (!n) {
+		rpt_put(o, "<p>No cluster was ranked in this round.</p>");
+		free(seg);
+		free(split);
+		return;
+	}
+	double step;
+	rpt_nice(&lo, &hi, &step);
+	const double W = 900, LW = 250, RH = 20, BH = 14, TOP = 8;
+	double rows = TOP + (double)n * RH, lrows = (double)((nc + 1) / 2);
+	double H = rows + 44 + lrows * 20 + 8;
+	rpt_scale_t sc = {lo, hi, LW, W - 60};
+	char id[16], title[300], desc[600];
+	snprintf(title, sizeof(title), "Round %zu, %s: the top %zu by score, "
+	         "split into the criteria's weighted contributions", ri + 1,
+	         rs->round, n);
+	snprintf(desc, sizeof(desc), "A horizontal bar per cluster, rank 1 at "
+	         "the top; %zu of the %zu shown were selected%s. The table "
+	         "after the chart holds the same numbers.", nsel, n,
+	         last_sel != SIZE_MAX && last_sel + 1 < n
+	         ? "; a dashed line marks the cut-off below the last selected"
+	         : "");
+	rpt_put(o, "<div class=\"pair\">");
+	rpt_chart_open(o, "ranking", W, H, title, desc, id);
+	rpt_put(o, "<defs>");
+	for (size_t k = 0; k < nc; k++)
+		rpt_pattern_def(o, id, k);
+	rpt_put(o, "</defs>");
+	rpt_axis_x(o, &sc, step, TOP - 4, rows + 2,
+	           rs->aggregation == GEOMETRIC
+	           ? "score (weighted geometric mean)" : "score");
+	if (lo < 0) {
+		rpt_put(o, "<line class=\"zero\" x1=\"");
+		rpt_coord(o, rpt_at(&sc, 0));
+		rpt_put(o, "\" x2=\"");
+		rpt_coord(o, rpt_at(&sc, 0));
+		rpt_printf(o, "\" y1=\"%g\" y2=\"", TOP - 4);
+		rpt_coord(o, rows + 2);
+		rpt_put(o, "\"/>");
+	}
+	size_t row = 0;
+	for (size_t i = 0; i < r->ntop; i++) {
+		const Clusters__V1__RoundStanding *st =
+			rpt_round_of(r->top[i], rs->round);
+		if (!st || st->rank <= 0)
+			continue;
+		bar(o, id, &sc, rs, r->top[i], st, seg + i * nc, split[i],
+		    TOP + (double)row * RH, BH, LW);
+		if (row == last_sel && row + 1 < n) {
+			double y = TOP + (double)(row + 1) * RH - (RH - BH) / 2;
+			rpt_put(o, "<line class=\"cutoff\" x1=\"4\" x2=\"");
+			rpt_coord(o, W - 4);
+			rpt_put(o, "\" y1=\"");
+			rpt_coord(o, y);
+			rpt_put(o, "\" y2=\"");
+			rpt_coord(o, y);
+			rpt_put(o, "\"/>");
+			char t[64];
+			snprintf(t, sizeof(t), "cut-off: %zu selected above", nsel);
+			rpt_text(o, W - 6, y - 3, "end", "small", t);
+		}
+		row++;
+	}
+	legend(o, rs, id, LW - 200, rows + 44, W - LW + 200);
+	free(seg);
+	free(split);
+	char cap[400];
+	snprintf(cap, sizeof(cap), "%s%s Selected clusters are marked \xe2\x9c\x93 "
+	         "and drawn in full colour; the others are faded.",
+	         rs->aggregation == GEOMETRIC
+	         ? "Geometric mean: each part is the score's share due to a "
+	           "criterion (w\xc2\xb7ln v / ln S), so the parts add up to "
+	           "the score."
+	         : "Each part is a criterion's weighted, normalised score; "
+	           "the parts add up to the score.",
+	         r->truncated ? " Some of the round's best may be missing: "
+	                        "the report read a bounded number of "
+	                        "standings." : "");
+	rpt_chart_close(o, cap);
+	table(o, r);
+	rpt_put(o, "</div>\n");
+	(void)d;
+}
+
+void rpt_sec_ranking(rpt_out_t *o, const rpt_data_t *d)
+{
+	rpt_printf(o, "<section id=\"ranking\"><h2>The ranking</h2><p "
+	           "class=\"lead\">The top %d of each round by the round's "
+	           "own score.</p>", d->top_n);
+	for (size_t i = 0; i < d->nrounds; i++)
+		ranking(o, d, &d->rounds[i], i);
+	rpt_put(o, "</section>\n");
+}
