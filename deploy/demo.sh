@@ -15,6 +15,9 @@
 #      reasons, the sensitivity band, the result and its summary, and an
 #      explanation of the finalist closest to selection — all from
 #      clusterctl and the API;
+#   4. runs a what-if of it (innovation weighed more) and writes each run's
+#      report, one self-contained HTML page with charts (clusterctl run
+#      report), into var/reports, the what-if against the national run;
 # then stops the server. Idempotent; exit status 0 on success.
 # Usage: deploy/demo.sh BUILD_DIR
 set -euo pipefail
@@ -28,6 +31,8 @@ PY=/usr/bin/python3
 # DEMO_DATA: another data directory (tests/deploy runs the demo on one in
 # the build tree); it is emptied first.
 DATA="${DEMO_DATA:-$ROOT/var/demo}"
+# DEMO_REPORTS: where the run reports go (emptied first).
+REPORTS="${DEMO_REPORTS:-$ROOT/var/reports}"
 WORK=$(mktemp -d)
 SERVER_PID=""
 
@@ -154,6 +159,26 @@ echo
 echo "== the selection by province beside the real 2021 result"
 "$PY" "$EX/demo_report.py" compare "$WORK/national-run.json" \
   "$EX/miit2021_advanced_manufacturing_clusters.csv"
+
+# ------------------------------------------------------------- the reports
+echo
+echo "== what if the preliminary round weighed innovation more?"
+echo "   ($EX/national2021_innovation_competition.json: innovation 45, scale 15)"
+ctl competition create "$EX/national2021_innovation_competition.json" >/dev/null
+WHATIF_RUN=$(ctl competition run national-2021-innovation --json 2>/dev/null |
+  "$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+echo "run $WHATIF_RUN"
+echo
+echo "== the runs as reports: one HTML page each, charts inline, nothing"
+echo "   fetched (clusterctl run report RUN -o FILE); open them in a browser"
+rm -rf "$REPORTS"
+mkdir -p "$REPORTS"
+ctl run report "$GII_RUN" --top 17 -o "$REPORTS/gii-2023.html"
+ctl run report "$NAT_RUN" -o "$REPORTS/national-2021.html"
+ctl run report "$NAT_RUN" --cluster miit21-wuxi-iot \
+  -o "$REPORTS/national-2021-wuxi-iot.html"
+ctl run report "$WHATIF_RUN" --baseline "$NAT_RUN" \
+  -o "$REPORTS/national-2021-innovation-vs-demo.html"
 echo
 echo "== stored runs (clusterctl run list)"
 ctl run list

@@ -119,11 +119,25 @@ void rpt_sec_uncertainty(rpt_out_t *o, const rpt_data_t *d)
 
 /* ---------------------------------------------------------------- change */
 
+/* 0: ranked in both, 1: a new entrant, 2: no longer ranked. */
+static int move_kind(const rpt_move_t *m)
+{
+	return !m->rank ? 2 : !m->base_rank ? 1 : 0;
+}
+
+/* The biggest climbers first, then the fallers, then the new entrants
+ * by rank, then those no longer ranked by their old rank. */
 static int by_change(const void *a, const void *b)
 {
 	const rpt_move_t *x = *(const rpt_move_t *const *)a;
 	const rpt_move_t *y = *(const rpt_move_t *const *)b;
-	int32_t dx = x->base_rank - x->rank, dy = y->base_rank - y->rank;
+	int kx = move_kind(x), ky = move_kind(y);
+	if (kx != ky)
+		return kx - ky;
+	if (kx == 2)
+		return x->base_rank - y->base_rank;
+	int32_t dx = kx ? 0 : x->base_rank - x->rank;
+	int32_t dy = ky ? 0 : y->base_rank - y->rank;
 	if (dx != dy)
 		return dx > dy ? -1 : 1;
 	return x->rank - y->rank;

@@ -1,0 +1,197 @@
+/* Units of the report renderer (client/report): escaping, cutting,
+ * number formats, scales, chart markup, and out of memory. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cd_error.h"
+#include "rpt_internal.h"
+
+static void test_escape(void **state)
+{
+	(void)state;
+	rpt_out_t o = {0};
+	rpt_esc(&o, "a<b>&\"c\" 'd'");
+	rpt_esc(&o, NULL);
+	assert_false(o.failed);
+	assert_string_equal(o.buf, "a&lt;b&gt;&amp;&quot;c&quot; &#39;d&#39;");
+	free(o.buf);
+}
+
+static void test_cut(void **state)
+{
+	(void)state;
+	rpt_out_t o = {0};
+	rpt_esc_cut(&o, "short", 10);
+	rpt_put(&o, "|");
+	rpt_esc_cut(&o, "abcdefghij", 10);   /* exactly fits */
+	rpt_put(&o, "|");
+	rpt_esc_cut(&o, "abcdefghijk", 10);  /* one over: 9 + ellipsis */
+	rpt_put(&o, "|");
+	/* Five three-byte characters cut to four: never inside one. */
+	rpt_esc_cut(&o, "\xe6\xb7\xb1\xe5\x9c\xb3\xe9\xa6\x99\xe6\xb8\xaf\xe5\xb9\xbf", 4);
+	rpt_put(&o, "|");
+	rpt_esc_cut(&o, "<<<<<", 3);  /* cut, then escaped */
+	assert_string_equal(o.buf, "short|abcdefghij|abcdefghi\xe2\x80\xa6|"
+	                    "\xe6\xb7\xb1\xe5\x9c\xb3\xe9\xa6\x99\xe2\x80\xa6|"
+	                    "&lt;&lt;\xe2\x80\xa6");
+	free(o.buf);
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	char b[48];
+	struct { double v; const char *want; } cases[] = {
+		{0, "0"}, {-0.0, "0"}, {12.345, "12.35"}, {0.000123, "0.000123"},
+		{9999, "9999"}, {10000, "10,000"}, {243300, "243,300"},
+		{-54321.4, "-54,321"}, {999999.4, "999,999"},
+		{2.433e6, "2.433 M"}, {4.807e11, "480.7 bn"}, {-3e12, "-3 tn"},
+		{2e15, "2e+15"}, {NAN, "\xe2\x80\x93"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rpt_numfmt(b, sizeof(b), cases[i].v);
+		assert_string_equal(b, cases[i].want);
+	}
+	rpt_out_t o = {0};
+	rpt_coord(&o, 12.0);
+	rpt_put(&o, " ");
+	rpt_coord(&o, 12.25);
+	rpt_put(&o, " ");
+	rpt_coord(&o, -0.01);
+	rpt_put(&o, " ");
+	rpt_coord(&o, INFINITY);
+	rpt_put(&o, " ");
+	rpt_pct(&o, 0.125);
+	assert_string_equal(o.buf, "12 12.2 0 0 12%");
+	free(o.buf);
+}
+
+static void test_nice(void **state)
+{
+	(void)state;
+	double lo = 0, hi = 87.3, step;
+	rpt_nice(&lo, &hi, &step);
+	assert_true(lo == 0 && hi == 100 && step == 20);
+	lo = -13;
+	hi = 42;
+	rpt_nice(&lo, &hi, &step);
+	assert_true(lo == -20 && hi == 60 && step == 20);
+	/* One value: a range that keeps 0 in view. */
+	lo = hi = 5;
+	rpt_nice(&lo, &hi, &step);
+	assert_true(lo <= 0 && hi >= 5 && step > 0);
+	lo = hi = 0;
+	rpt_nice(&lo, &hi, &step);
+	assert_true(hi > lo && step > 0);
+	lo = NAN;
+	hi = 1;
+	rpt_nice(&lo, &hi, &step);
+	assert_true(hi > lo && step > 0);
+	rpt_scale_t s = {0, 100, 200, 700};
+	assert_true(rpt_at(&s, 50) == 450);
+	rpt_scale_t flat = {3, 3, 10, 20};
+	assert_true(rpt_at(&flat, 7) == 10);
+}
+
+static void test_chart(void **state)
+{
+	(void)state;
+	rpt_out_t o = {0};
+	char id[16];
+	rpt_chart_open(&o, "ranking", 900, 400.5, "Top <10>", "A & B", id);
+	rpt_pattern_def(&o, id, 9);
+	rpt_chart_close(&o, "cap");
+	assert_string_equal(id, "c1");
+	assert_non_null(strstr(o.buf, "<figure class=\"chart\" "
+	                       "data-chart=\"ranking\"><svg role=\"img\" "
+	                       "aria-labelledby=\"c1-t c1-d\" viewBox=\"0 0 "
+	                       "900 400.5\""));
+	assert_non_null(strstr(o.buf, "<title id=\"c1-t\">Top &lt;10&gt;"
+	                       "</title><desc id=\"c1-d\">A &amp; B</desc>"));
+	/* Series 9 takes colour 1 and its pattern, with its own id. */
+	assert_non_null(strstr(o.buf, "<pattern id=\"c1-p9\""));
+	assert_non_null(strstr(o.buf, "#E69F00"));
+	assert_non_null(strstr(o.buf, "<figcaption><b>Top &lt;10&gt;.</b> "
+	                       "cap</figcaption></figure>"));
+	rpt_chart_open(&o, "funnel", 10, 10, "t", "d", id);
+	assert_string_equal(id, "c2");
+	free(o.buf);
+}
+
+static void test_failed_is_sticky(void **state)
+{
+	(void)state;
+	rpt_out_t o = {0};
+	o.failed = 1;
+	rpt_put(&o, "x");
+	rpt_printf(&o, "%d", 1);
+	rpt_esc(&o, "<");
+	assert_null(o.buf);
+	/* A long printf goes through the second pass. */
+	rpt_out_t p = {0};
+	char big[1000];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rpt_printf(&p, "[%s]", big);
+	assert_int_equal(p.len, 1001);
+	assert_int_equal(p.buf[1000], ']');
+	free(p.buf);
+}
+
+/* A minimal run: every section renders, and sections without data
+ * (no sensitivity, no baseline, nothing selected) are left out or say
+ * so instead of drawing empty charts. */
+static void test_render_empty_run(void **state)
+{
+	(void)state;
+	Clusters__V1__Run run = CLUSTERS__V1__RUN__INIT;
+	Clusters__V1__RoundStats rs = CLUSTERS__V1__ROUND_STATS__INIT;
+	Clusters__V1__RoundStats *rsp = &rs;
+	run.id = "r1";
+	run.competition_id = "c<1>";
+	run.n_rounds = 1;
+	run.rounds = &rsp;
+	rs.round = "only";
+	rpt_round_t rr = {&rs, NULL, 0, 0, 0};
+	rpt_data_t d = {.run = &run, .rounds = &rr, .nrounds = 1, .top_n = 10,
+	                .generated = "now"};
+	char *html;
+	size_t len;
+	assert_int_equal(rpt_render(&d, &html, &len), CD_OK);
+	assert_int_equal(strlen(html), len);
+	assert_non_null(strstr(html, "<section id=\"funnel\">"));
+	assert_non_null(strstr(html, "No cluster was ranked in this round."));
+	assert_non_null(strstr(html, "No cluster was selected."));
+	assert_non_null(strstr(html, "c&lt;1&gt;"));
+	assert_null(strstr(html, "id=\"uncertainty\""));
+	assert_null(strstr(html, "id=\"change\""));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "http"));
+	free(html);
+	/* Clusters only: the header and nothing else. */
+	d.mode = RPT_CLUSTERS;
+	assert_int_equal(rpt_render(&d, &html, &len), CD_OK);
+	assert_non_null(strstr(html, "id=\"header\""));
+	assert_null(strstr(html, "id=\"funnel\""));
+	free(html);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_cut),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_nice),
+		cmocka_unit_test(test_chart),
+		cmocka_unit_test(test_failed_is_sticky),
+		cmocka_unit_test(test_render_empty_run),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
