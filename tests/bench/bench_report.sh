@@ -12,7 +12,9 @@
 #      GetCluster calls);
 #   4. the same report and standings of a run over SMALL clusters: growth
 #      from SMALL to LARGE;
-#   5. instructions executed by clusterctl for one report and one
+#   5. the calls each command makes and the time clusterd spent in them
+#      (clusterd's request metrics, read before and after each command);
+#   6. instructions executed by clusterctl for one report and one
 #      standings read (callgrind; the machine's counters are not always
 #      readable, and instruction counts move less between machines than
 #      times do), and its peak resident memory.
@@ -25,7 +27,7 @@
 #
 # Usage: tests/bench/bench_report.sh BUILD_DIR
 # Environment: SMALL (100), LARGE (1000000), ROUNDS (5), TOP (100),
-# THREADS (cores), CALLGRIND (1; 0 skips step 5's instruction counts).
+# THREADS (cores), CALLGRIND (1; 0 skips step 6's instruction counts).
 set -euo pipefail
 BUILD=${1:?usage: bench_report.sh BUILD_DIR}
 BUILD=$(cd "$BUILD" && pwd)
@@ -44,6 +46,7 @@ for b in "$CLUSTERD" "$CTL" "$COMP"; do
 done
 [ -e "$PLUGINS/indicator.so" ] || { echo "bench_report: no plugins in $PLUGINS" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench_report: /usr/bin/time missing (package time)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "bench_report: curl missing" >&2; exit 1; }
 [ "$LARGE" -gt "$SMALL" ] || { echo "bench_report: LARGE must exceed SMALL" >&2; exit 1; }
 if [ "$CALLGRIND" = 1 ] && ! command -v valgrind >/dev/null; then
   echo "bench_report: valgrind missing; no instruction counts" >&2
@@ -60,14 +63,20 @@ cleanup() {
 trap cleanup EXIT
 
 ADDR=""
+MADDR=""
 start_server() {
-  rm -f "$TMP/port"
+  rm -f "$TMP/port" "$TMP/mport"
   "$CLUSTERD" --listen 127.0.0.1:0 --port-file "$TMP/port" --data-dir "$DATA" \
     --plugin-dir "$PLUGINS" --threads "$THREADS" --log-level warn \
+    --metrics-listen 127.0.0.1:0 --metrics-port-file "$TMP/mport" \
     2>>"$TMP/clusterd.log" &
   PID=$!
   for _ in $(seq 400); do
-    [ -s "$TMP/port" ] && { ADDR="127.0.0.1:$(tr -d '\n' <"$TMP/port")"; return 0; }
+    [ -s "$TMP/port" ] && [ -s "$TMP/mport" ] && {
+      ADDR="127.0.0.1:$(tr -d '\n' <"$TMP/port")"
+      MADDR="127.0.0.1:$(tr -d '\n' <"$TMP/mport")"
+      return 0
+    }
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
   done
@@ -88,6 +97,15 @@ ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 yes_if() { awk "BEGIN { exit !($*) }" && echo met || echo "NOT met"; }
 TICK=$(getconf CLK_TCK)
 srv_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+# calls OUT: clusterd's count and total seconds of the calls it served so
+# far, by method ("method count seconds" lines).
+calls() {
+  curl -sf "http://$MADDR/metrics" | awk '
+    /^clusterd_grpc_request_duration_seconds_(count|sum)\{/ {
+      match($0, /method="[^"]*"/); m = substr($0, RSTART + 8, RLENGTH - 9)
+      if ($1 ~ /_count\{/) c[m] += $2; else s[m] += $2 }
+    END { for (m in c) print m, c[m], s[m] + 0 }' >"$1"
+}
 
 # The benchmark competition of bench_competition.sh: one round, five
 # criteria (the indicator plugin on five 2021 indicators, min-max), weights
@@ -165,7 +183,7 @@ done
 echo
 echo "== timed rounds: wall s, clusterctl user+sys s, clusterd user+sys s meanwhile, bytes"
 TIMEFORMAT='%3R %3U %3S'
-for k in "${KEYS[@]}"; do : >"$TMP/wall.$k"; : >"$TMP/cpu.$k"; : >"$TMP/srv.$k"; : >"$TMP/size.$k"; done
+for k in "${KEYS[@]}"; do : >"$TMP/wall.$k"; : >"$TMP/cpu.$k"; : >"$TMP/srv.$k"; : >"$TMP/size.$k"; : >"$TMP/calls.$k"; done
 for r in $(seq "$ROUNDS"); do
   order=("${KEYS[@]}")
   if [ $((r % 2)) = 0 ]; then
@@ -174,10 +192,14 @@ for r in $(seq "$ROUNDS"); do
   echo "  round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)"
   for k in "${order[@]}"; do
     cmd "$k"
+    calls "$TMP/c0"
     s0=$(srv_ticks)
     { time "${CMD[@]}" >"$TMP/$k.out" 2>"$TMP/$k.err"; } 2>"$TMP/time" ||
       { echo "bench_report: $k failed:" >&2; cat "$TMP/$k.err" >&2; exit 1; }
     s1=$(srv_ticks)
+    calls "$TMP/c1"
+    awk 'NR == FNR {c[$1] = $2; s[$1] = $3; next}
+         $2 > c[$1] {print $1, $2 - c[$1], $3 - s[$1]}' "$TMP/c0" "$TMP/c1" >>"$TMP/calls.$k"
     read -r wall user sys <"$TMP/time"
     cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN{printf "%.3f", u + s}')
     srv=$(awk -v a="$s0" -v b="$s1" -v t="$TICK" 'BEGIN{printf "%.2f", (b - a) / t}')
@@ -187,6 +209,16 @@ for r in $(seq "$ROUNDS"); do
     printf '    %-48s wall %s  clusterctl cpu %s (user %s sys %s)  clusterd cpu %s  %s bytes\n' \
       "${DESC[$k]}" "$wall" "$cpu" "$user" "$sys" "$srv" "$size"
   done
+done
+
+echo
+echo "== calls per command and clusterd's time in them (request metrics, mean of $ROUNDS rounds)"
+for k in "${KEYS[@]}"; do
+  echo "  ${DESC[$k]}: $(awk -v r="$ROUNDS" '{c[$1] += $2; s[$1] += $3}
+    END {split("GetRun GetCompetition ListStandings GetCluster", o)
+         for (i = 1; i in o; i++) if (o[i] in c) { m = o[i]
+           printf "%s%s %g x %.1f ms", n++ ? "; " : "", m, c[m] / r, s[m] / r * 1000; delete c[m] }
+         for (m in c) printf "%s%s %g x %.1f ms", n++ ? "; " : "", m, c[m] / r, s[m] / r * 1000}' "$TMP/calls.$k")"
 done
 
 declare -A IR
@@ -204,11 +236,10 @@ if [ "$CALLGRIND" = 1 ]; then
   done
   echo "  the report at $LARGE by step (inclusive):"
   callgrind_annotate --inclusive=yes "$TMP/cg.L.report" 2>/dev/null |
-    grep -E ':(ctl_run_report|cc_get_run|cc_get_competition|cc_list_standings|cc_get_cluster|rpt_render|write_out|cc_client_open|_dl_start|_dl_init) ' |
-    sed 's/^/    /'
+    awk '/:(ctl_run_report|cc_get_run|cc_get_competition|cc_list_standings|cc_get_cluster|rpt_render|write_out|cc_client_open|_dl_start|_dl_init) / {print "    " $0}'
   echo "  the report at $LARGE by function (self, the first 12):"
   callgrind_annotate "$TMP/cg.L.report" 2>/dev/null |
-    grep '%)' | grep -v 'PROGRAM TOTALS' | head -12 | sed 's/^/    /'
+    awk '/%\)/ && !/PROGRAM TOTALS/ && n++ < 12 {print "    " $0}'
 fi
 
 echo
