@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings|report] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
@@ -29,6 +29,11 @@
 #           ListStandings and the C client against an in-process LMDB scan
 #           and decode of the same chunks; the data directory is made once
 #           under build/bench and kept)
+#   report                               tests/bench/bench_report.sh
+#           (clusterctl run report --top 100 of a 1,000,000-cluster run,
+#           default, and of a 100-cluster one: wall and CPU time, file size,
+#           against reading the same top 100 with clusterctl run standings;
+#           instructions under callgrind; settings via its environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -85,7 +90,13 @@ case "$which" in
          "command: ./deploy/bench.sh standings $*"
     "$BUILD/tests/bench/bench_standings" run "$BUILD/service/clusterd" \
       "$data" "$n" "${2:-5}" "${3:-10000}" ;;
+  report)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd clusterctl \
+          clusterd_plugins bench_competition
+    echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
+         "command: ./deploy/bench.sh report $*"
+    "$ROOT/tests/bench/bench_report.sh" "$BUILD" "$@" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, metrics, standings)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, metrics, standings, report)" >&2
     exit 2 ;;
 esac

@@ -29,6 +29,8 @@ PACKAGES=(
   nghttp2-client python3-pandas
   # benchmarks: curl scrapes the metrics while bench_metrics.sh measures
   curl
+  # benchmarks: GNU time gives bench_report.sh clusterctl's peak memory
+  time
   # npm tools pinned in deploy/tools (buf, for the proto lint test; the
   # gRPC reflection client of the reflection test; the
   # Kubernetes schema validator of the deploy_k8s test)
