@@ -507,8 +507,9 @@ void rpc_run_get(rpc_call_t *c)
 	store_run_t *run = NULL;
 	int rc = store_validate_id(req->id, "id", err, sizeof(err));
 	if (!rc)
-		rc = store_run_get(env->store, req->id, 1, &run, err,
-		                   sizeof(err));
+		rc = store_run_get(env->store, req->id,
+		                   req->view != CLUSTERS__V1__RUN_VIEW__RUN_VIEW_BASIC,
+		                   &run, err, sizeof(err));
 	Clusters__V1__Progress p;
 	srv_jobs_progress_buf_t pb;
 	if (!rc && !store_run_state_terminal(run->state) &&

@@ -418,6 +418,8 @@ static int get_run(rep_t *r, const char *id, const char *what,
 {
 	Clusters__V1__GetRunRequest req = CLUSTERS__V1__GET_RUN_REQUEST__INIT;
 	req.id = (char *)id;
+	/* The standings are read by the parts that draw them. */
+	req.view = CLUSTERS__V1__RUN_VIEW__RUN_VIEW_BASIC;
 	cc_status_t st;
 	if (cc_get_run(r->cli, ctl_opts(r->ctl), &req, run, &st)) {
 		if (st.code == CC_NOT_FOUND)

@@ -329,6 +329,20 @@ class Report(unittest.TestCase):
         self.assertIn("no longer stored", html)
         self.assertEqual(len(Page(html).charts("ranking")), 2)
 
+    def test_get_run_basic_view(self):
+        get = self.srv.unary(COMP + "GetRun", cpb.GetRunRequest, cpb.Run)
+        full = get(cpb.GetRunRequest(id=self.run_a), timeout=30)
+        basic = get(cpb.GetRunRequest(id=self.run_a,
+                                      view=cpb.RUN_VIEW_BASIC), timeout=30)
+        self.assertEqual(len(full.standings), N)
+        self.assertEqual(len(basic.standings), 0)
+        self.assertEqual(basic.standings_total, N)
+        self.assertEqual(basic.rounds, full.rounds)
+        self.assertEqual(basic.summary, full.summary)
+        explicit = get(cpb.GetRunRequest(id=self.run_a,
+                                         view=cpb.RUN_VIEW_FULL), timeout=30)
+        self.assertEqual(explicit, full)
+
     # ------------------------------------------------------------ refusals
 
     def refused(self, code, *args, msg):
