@@ -85,7 +85,13 @@ async function main() {
     return 1;
   }
   const require = createRequire(path.join(TOOLS, 'package.json'));
-  const puppeteer = require('puppeteer-core');
+  let puppeteer;
+  try {
+    puppeteer = require('puppeteer-core');
+  } catch {
+    console.error(`report_browser: no puppeteer-core in ${TOOLS}: deploy/install-deps.sh installs it`);
+    return 1;
+  }
   const exp = JSON.parse(fs.readFileSync(expectFile, 'utf8'));
   const url = pathToFileURL(path.resolve(report)).href;
   const t0 = Date.now();

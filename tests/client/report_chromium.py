@@ -111,7 +111,10 @@ def check_png(path):
         if data[i + 4:i + 8] == b"IDAT":
             idat += data[i + 8:i + 8 + n]
         i += 12 + n
-    raw = zlib.decompress(idat)
+    try:
+        raw = zlib.decompress(idat)
+    except zlib.error as e:
+        return out + [f"screenshot: {path}: broken image data ({e})"]
     stride = len(raw) // h if h else 1
     rows = {raw[r * stride:(r + 1) * stride] for r in range(h)}
     if len(rows) < 20:
