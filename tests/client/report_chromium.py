@@ -43,6 +43,8 @@ FLAGS = [
     "--force-color-profile=srgb", "--no-first-run", "--disable-sync",
     "--disable-extensions", "--disable-background-networking",
     "--disable-component-update", "--disable-default-apps",
+    # a container's /dev/shm can be too small for the renderer; /tmp serves
+    "--disable-dev-shm-usage",
     # Every host name and address resolves to nothing: the browser's own
     # background requests (which the flags above do not all stop) and any
     # fetch of the page never leave the machine; the net log still shows

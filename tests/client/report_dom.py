@@ -90,7 +90,7 @@ def _compile(selector):
             parts = PART.findall(t[tag.end():] if tag else t)
             steps.append((comb, (tag.group(0).lower() if tag else "*", parts)))
             comb = " "
-        if not steps or toks[-1] == ">":
+        if not steps or toks[0] == ">" or toks[-1] == ">":
             raise ValueError(f"selector outside the subset: {selector!r}")
         alts.append(steps)
     return alts

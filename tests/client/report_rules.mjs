@@ -18,7 +18,7 @@ export function selectorErrors(exp) {
   for (const sel of sels) {
     for (const alt of sel.split(',')) {
       const toks = alt.match(/>|[^\s>]+/g) || [];
-      const ok = toks.length > 0 && toks[toks.length - 1] !== '>' &&
+      const ok = toks.length > 0 && toks[0] !== '>' && toks[toks.length - 1] !== '>' &&
         toks.every((t) => t === '>' || COMPOUND.test(t));
       if (!ok) { bad.push(`expectations: selector outside the subset: '${sel}'`); break; }
     }

@@ -13,7 +13,6 @@ fixture does not meet. Ends with 'N passed, N failed'.
 """
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
