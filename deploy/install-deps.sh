@@ -44,6 +44,12 @@ PACKAGES=(
   # be reached
   systemd procps
   podman crun runc containernetworking-plugins iptables debootstrap
+  # tests: the HTML run report in a real browser (tests/client/
+  # report_browser.mjs through puppeteer-core, report_chromium.py through
+  # the command line): Debian's chromium, pdfinfo to count the printed
+  # pages, and DejaVu Sans, the font the report's CSS names first, so that
+  # screenshots do not depend on what else is installed
+  chromium poppler-utils fonts-dejavu-core
 )
 
 # Node from another source (a newer nodejs with its own npm) serves too.
@@ -73,9 +79,13 @@ npm_tools() {
      [ ! -x "$tools/node_modules/.bin/buf" ] ||
      [ ! -d "$tools/node_modules/grpc-js-reflection-client" ] ||
      [ ! -d "$tools/node_modules/@grpc/grpc-js" ] ||
-     [ ! -d "$tools/node_modules/kubernetes-models" ]; then
+     [ ! -d "$tools/node_modules/kubernetes-models" ] ||
+     [ ! -d "$tools/node_modules/puppeteer-core" ]; then
     echo "install-deps: npm ci in deploy/tools"
-    (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error)
+    # puppeteer-core downloads no browser; the variable makes sure of it
+    # (the tests drive Debian's chromium, and no browser host is reached)
+    (cd "$tools" && PUPPETEER_SKIP_DOWNLOAD=1 \
+       npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$stamp"
   fi
 }
