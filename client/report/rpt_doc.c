@@ -110,7 +110,7 @@ void rpt_sec_header(rpt_out_t *o, const rpt_data_t *d)
 	const Clusters__V1__Run *r = d->run;
 	const Clusters__V1__Competition *c = d->comp;
 	char b[256];
-	rpt_put(o, "<section id=\"header\"><h1>");
+	rpt_put(o, "<header><h1>");
 	rpt_esc(o, c && c->title && *c->title ? c->title : r->competition_id);
 	if (c && c->edition && *c->edition) {
 		rpt_put(o, " \xe2\x80\x94 ");
@@ -120,7 +120,8 @@ void rpt_sec_header(rpt_out_t *o, const rpt_data_t *d)
 	rpt_put(o, d->mode == RPT_CLUSTERS ? "Cluster report of run "
 	                                   : "Report of run ");
 	rpt_esc(o, r->id);
-	rpt_put(o, "</p><h2>The run</h2><dl class=\"facts\">");
+	rpt_put(o, "</p></header>\n<section id=\"header\"><h2>The run</h2>"
+	        "<dl class=\"facts\">");
 	fact(o, "Competition", r->competition_id);
 	if (c && c->edition)
 		fact(o, "Edition", c->edition);

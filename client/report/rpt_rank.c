@@ -28,8 +28,10 @@ static void funnel(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 	for (int i = 0; i < 4; i++) {
 		double w = (W - LW - 80) * (v[i] > 0 ? v[i] : 0) / max;
 		double y = 8 + i * RH;
-		rpt_printf(o, "<g class=\"stage\" data-stage=\"%s\" "
-		           "data-count=\"%d\">", names[i], v[i]);
+		rpt_put(o, "<g class=\"stage\" data-round=\"");
+		rpt_esc(o, rs->round);
+		rpt_printf(o, "\" data-stage=\"%s\" data-count=\"%d\">",
+		           names[i], v[i]);
 		rpt_text(o, LW - 8, y + 18, "end", NULL, names[i]);
 		rpt_put(o, "<rect x=\"");
 		rpt_coord(o, LW + (W - LW - 80 - w) / 2);

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 # Groups whose data attributes identify what a chart draws.
 KEYED = {"bar", "stage", "legend-item", "row", "move", "count", "spark",
          "criterion", "assessment"}
-DATA = ("data-cluster", "data-rank", "data-selected", "data-stage",
+DATA = ("data-cluster", "data-rank", "data-selected", "data-round", "data-stage",
         "data-count", "data-criterion", "data-base-rank", "data-group",
         "data-indicator", "data-points", "data-judge")
 # html.parser gives attribute names in lower case.

@@ -148,7 +148,9 @@ def charts(root):
                            "rect.seg[data-criterion]")
             crits.update(s.attrs["data-criterion"] for s in segs)
         cut = len(select(root, "line.cutoff", f))
-        want = 1 if ("0" in sel and "1" in sel) else 0
+        # Under the last selected bar, when an unselected one follows it
+        # (a chart whose last bar is selected has its cut-off below it).
+        want = 1 if ("1" in sel and sel[-1] == "0") else 0
         if cut != want:
             out.append(f"charts: {name}: {cut} line.cutoff, want {want}")
         items = select(root, "g.legend g.legend-item", f)
