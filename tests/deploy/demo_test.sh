@@ -10,7 +10,7 @@ SRC=${1:?usage: demo_test.sh SOURCE_DIR BUILD_DIR}
 BUILD=${2:?usage: demo_test.sh SOURCE_DIR BUILD_DIR}
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
-DEMO_DATA="$BUILD/demo-data" bash "$SRC/deploy/demo.sh" "$BUILD" >"$OUT" 2>&1 || {
+DEMO_DATA="$BUILD/demo-data" DEMO_REPORTS="$BUILD/demo-reports" bash "$SRC/deploy/demo.sh" "$BUILD" >"$OUT" 2>&1 || {
   cat "$OUT"; echo "demo_test: the demo failed" >&2; exit 1; }
 fail=0
 expect() { # PATTERN WHAT
@@ -27,6 +27,10 @@ expect "^round final: 40 candidates -> 40 eligible -> 40 ranked -> 25 selected" 
 expect "^decision: PASSED_OVER_BY_QUOTA" "an explanation"
 expect "RAW TO CLOSE GAP" "the gap per criterion"
 expect "REAL 2021 WINNERS" "the comparison with the real result"
+expect "^report of run gii-2023-.*gii-2023.html \\([0-9]+ bytes\\)" "the GII run's report"
+expect "^report of run national-2021-demo-.*national-2021.html" "the national run's report"
+expect "^report of run national-2021-demo-.*national-2021-wuxi-iot.html" "a cluster's report"
+expect "^report of run national-2021-innovation-.*national-2021-innovation-vs-demo.html" "the what-if's report against the national run"
 expect "^demo: done" "the end"
 if grep -q "demo_report.py national\|prelim-def" "$OUT"; then
   echo "demo_test: the demo still computes the selection in Python" >&2; fail=1
