@@ -55,6 +55,8 @@ void rpc_standings_list(rpc_call_t *c)
 		.industry = req->industry,
 		.min_rank = req->min_rank,
 		.max_rank = req->max_rank,
+		.cluster_ids = (const char *const *)req->cluster_ids,
+		.n_cluster_ids = req->n_cluster_ids,
 	};
 	int rc = rpc_call_page_size(req->page_size, err, sizeof(err));
 	if (rc == CD_OK)

@@ -16,9 +16,17 @@
  * Page tokens are the store's (store_token.c), kind 's', bound to the run
  * id and the filters; the position is the chunk number and the index of
  * the next standing in it, in hex ("c.i").
+ *
+ * The cluster_ids filter is a sorted, de-duplicated copy of the ids made
+ * once per call and searched (bsearch) for each standing's cluster_id.
+ * Its tokens also count the ids found before the position ("c.i.f"): a
+ * run has one standing per cluster, so the page that finds the last of
+ * them is the last page, whichever page found the others. A forged count
+ * only cuts the forger's own answer short.
  */
 #include "store_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -314,6 +322,22 @@ int store_standings_filter_check(const store_standings_filter_t *f,
 	if (f->selected < -1 || f->selected > 1)
 		return cd_fail(err, errlen, CD_EINVAL,
 		               "selected: %d is not -1, 0 or 1", f->selected);
+	if (f->n_cluster_ids > STORE_STANDINGS_IDS_MAX)
+		return cd_fail(err, errlen, CD_EINVAL,
+		               "cluster_ids: %zu ids, at most %d",
+		               f->n_cluster_ids, STORE_STANDINGS_IDS_MAX);
+	if (f->n_cluster_ids && !f->cluster_ids)
+		return cd_fail(err, errlen, CD_EINVAL,
+		               "cluster_ids: %zu ids without an array",
+		               f->n_cluster_ids);
+	for (size_t i = 0; i < f->n_cluster_ids; i++) {
+		char name[40];
+		int rc;
+		snprintf(name, sizeof(name), "cluster_ids[%zu]", i);
+		if ((rc = store_validate_id(f->cluster_ids[i], name, err,
+		                            errlen)) != CD_OK)
+			return rc;
+	}
 	return CD_OK;
 }
 
@@ -326,7 +350,77 @@ static int filter_empty(const store_standings_filter_t *f)
 {
 	return !f || (!text_set(f->round) && f->selected < 0 &&
 	              !text_set(f->economy) && !text_set(f->region) &&
-	              !text_set(f->industry) && !f->min_rank && !f->max_rank);
+	              !text_set(f->industry) && !f->min_rank && !f->max_rank &&
+	              !f->n_cluster_ids);
+}
+
+/* The cluster_ids filter as a set: sorted, each id once (the request may
+ * repeat them), and which of them this page has met. */
+typedef struct idset {
+	const char **ids;
+	size_t n;
+	uint8_t *found;
+} idset_t;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The ids of f (checked); an empty set when there are none. */
+static int idset_build(idset_t *s, const store_standings_filter_t *f)
+{
+	size_t n = f ? f->n_cluster_ids : 0;
+	memset(s, 0, sizeof(*s));
+	if (!n)
+		return 0;
+	s->ids = malloc(n * sizeof(*s->ids));
+	s->found = calloc(n, 1);
+	if (!s->ids || !s->found) {
+		free(s->ids);
+		free(s->found);
+		memset(s, 0, sizeof(*s));
+		return ENOMEM;
+	}
+	memcpy(s->ids, f->cluster_ids, n * sizeof(*s->ids));
+	qsort(s->ids, n, sizeof(*s->ids), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (!s->n || strcmp(s->ids[s->n - 1], s->ids[i]))
+			s->ids[s->n++] = s->ids[i];
+	return 0;
+}
+
+static void idset_free(idset_t *s)
+{
+	free(s->ids);
+	free(s->found);
+	memset(s, 0, sizeof(*s));
+}
+
+typedef struct span {
+	const uint8_t *d;
+	size_t n;
+} span_t;
+
+/* A span against an id, in strcmp's order (ids hold no NUL). */
+static int cmp_span(const void *key, const void *el)
+{
+	const span_t *k = key;
+	const char *id = *(const char *const *)el;
+	size_t il = strlen(id), m = k->n < il ? k->n : il;
+	int c = memcmp(k->d, id, m);
+	return c ? c : (k->n > il) - (k->n < il);
+}
+
+/* The index of the cluster id d/n in s; -1 when it is not there. */
+static long idset_find(const idset_t *s, const uint8_t *d, size_t n)
+{
+	span_t k = {d, n};
+	const char **at;
+	if (!d || !n)
+		return -1;
+	at = bsearch(&k, s->ids, s->n, sizeof(*s->ids), cmp_span);
+	return at ? (long)(at - s->ids) : -1;
 }
 
 static int span_eq(const uint8_t *d, size_t n, const char *s)
@@ -378,6 +472,7 @@ typedef struct fctx {
 	const store_standings_filter_t *f;
 	const round_order_t *order;
 	long want_pos;   /* position of f->round in order; -1 unknown */
+	const idset_t *ids;  /* the cluster_ids filter; NULL = any cluster */
 } fctx_t;
 
 /* The RoundStanding in d/n for round `want`: *found, *selected, *code. */
@@ -415,13 +510,16 @@ static int round_entry(const uint8_t *d, size_t n, const char *want,
 }
 
 /* 1 when the packed Standing s/n passes every filter, 0 when not, -1 when
- * it does not parse. */
-static int standing_match(const fctx_t *x, const uint8_t *s, size_t n)
+ * it does not parse. With the cluster_ids filter, *id_at is the index of
+ * its cluster id in x->ids. */
+static int standing_match(const fctx_t *x, const uint8_t *s, size_t n,
+                          long *id_at)
 {
 	const store_standings_filter_t *f = x->f;
 	const uint8_t *p = s, *end = s + n;
-	const uint8_t *round = NULL, *econ = NULL, *region = NULL, *ind = NULL;
-	size_t round_l = 0, econ_l = 0, region_l = 0, ind_l = 0;
+	const uint8_t *id = NULL, *round = NULL, *econ = NULL, *region = NULL;
+	const uint8_t *ind = NULL;
+	size_t id_l = 0, round_l = 0, econ_l = 0, region_l = 0, ind_l = 0;
 	int64_t rank = 0;
 	int selected = 0, has_rounds = 0, r_found = 0, r_sel = 0;
 	uint64_t r_code = 0;
@@ -431,6 +529,8 @@ static int standing_match(const fctx_t *x, const uint8_t *s, size_t n)
 		if (!rd_field(&p, end, &w))
 			return -1;
 		switch (w.num) {
+		/* The last one counts, as a decoder would take it. */
+		case 1: if (w.type == 2) { id = w.data; id_l = w.len; } break;
 		case 2: if (w.type == 0) rank = (int32_t)w.v; break;
 		case 4: if (w.type == 0) selected = w.v != 0; break;
 		case 8: if (w.type == 2) { round = w.data; round_l = w.len; } break;
@@ -449,6 +549,8 @@ static int standing_match(const fctx_t *x, const uint8_t *s, size_t n)
 		default: break;
 		}
 	}
+	if (x->ids && (*id_at = idset_find(x->ids, id, id_l)) < 0)
+		return 0;
 	if (text_set(f->economy) && !economy_match(econ, econ_l, f->economy))
 		return 0;
 	if (text_set(f->region) && !span_eq(region, region_l, f->region))
@@ -522,8 +624,12 @@ static size_t clamp_page(size_t n)
 	return n > STORE_STANDINGS_PAGE_MAX ? STORE_STANDINGS_PAGE_MAX : n;
 }
 
-static uint32_t query_hash(const char *run_id,
-                           const store_standings_filter_t *f)
+/* The hash page tokens are bound to: the run and every filter, the
+ * cluster ids as the set (sorted, each once) so that their order and
+ * repeats do not matter. Without ids it is what it was before them, so
+ * that tokens given out then still work. */
+static int query_hash(const char *run_id, const store_standings_filter_t *f,
+                      const idset_t *ids, uint32_t *out)
 {
 	char sel[8], mn[16], mx[16];
 	snprintf(sel, sizeof(sel), "%d", f ? f->selected : -1);
@@ -539,7 +645,19 @@ static uint32_t query_hash(const char *run_id,
 		mn,
 		mx,
 	};
-	return store_token_hash(parts, sizeof(parts) / sizeof(parts[0]));
+	size_t np = sizeof(parts) / sizeof(parts[0]);
+	if (!ids->n) {
+		*out = store_token_hash(parts, np);
+		return 0;
+	}
+	const char **all = malloc((np + ids->n) * sizeof(*all));
+	if (!all)
+		return ENOMEM;
+	memcpy(all, parts, sizeof(parts));
+	memcpy(all + np, ids->ids, ids->n * sizeof(*all));
+	*out = store_token_hash(all, np + ids->n);
+	free(all);
+	return 0;
 }
 
 /* A piece of the page: bytes of the map (valid while the read
@@ -559,8 +677,11 @@ typedef struct pager {
 	size_t want;         /* page size */
 	size_t examined;
 	const fctx_t *fx;    /* NULL = no filter */
+	idset_t *ids;        /* fx's cluster ids; NULL = none */
+	uint64_t found;      /* of them, found here and by earlier pages */
 	int inline_fmt;      /* entries are Run field 5 (0x2a) */
 	int full;            /* stopped at (chunk, idx) */
+	int done;            /* every cluster id found: the last page */
 	uint32_t stop_chunk;
 	uint64_t stop_idx;
 } pager_t;
@@ -626,8 +747,9 @@ static int page_chunk(pager_t *pg, uint32_t chunk, const uint8_t *d, size_t n,
 			return 0;
 		}
 		pg->examined++;
+		long at = -1;
 		if (pg->fx) {
-			int m = standing_match(pg->fx, s, sl);
+			int m = standing_match(pg->fx, s, sl, &at);
 			if (m < 0)
 				return -1;
 			if (!m)
@@ -635,29 +757,49 @@ static int page_chunk(pager_t *pg, uint32_t chunk, const uint8_t *d, size_t n,
 		}
 		if ((r = page_append(pg, h, el)))
 			return r;
+		/* A run has one standing per cluster: once every id asked
+		 * for is found, nothing after it can match. */
+		if (pg->ids && !pg->ids->found[at]) {
+			pg->ids->found[at] = 1;
+			if (++pg->found == pg->ids->n) {
+				pg->done = 1;
+				return 0;
+			}
+		}
 	}
 	if (r < 0 || idx < from || (from && idx == from))
 		return -1;
 	return 0;
 }
 
-/* "c.i" in lower-case hex without leading zeros, as encoded. */
-static int parse_pos(const char *s, uint32_t *chunk, uint64_t *idx)
+/* "c.i", or with the ids filter "c.i.f" (*found: f), in lower-case hex
+ * without leading zeros, as encoded. */
+static int parse_pos(const char *s, int with_found, uint32_t *chunk,
+                     uint64_t *idx, uint64_t *found)
 {
-	char back[64];
-	unsigned long long c, i;
+	char back[80];
+	unsigned long long v[3] = {0, 0, 0};
+	size_t n = with_found ? 3 : 2;
+	const char *p = s;
 	char *e;
-	if (!*s || *s == '-' || *s == '+')
+	for (size_t k = 0; k < n; k++) {
+		/* No sign, no space: strtoull would take them. */
+		if (!isxdigit((unsigned char)*p))
+			return 0;
+		v[k] = strtoull(p, &e, 16);
+		if (*e != (k + 1 < n ? '.' : '\0'))
+			return 0;
+		p = e + 1;
+	}
+	if (with_found)
+		snprintf(back, sizeof(back), "%llx.%llx.%llx", v[0], v[1], v[2]);
+	else
+		snprintf(back, sizeof(back), "%llx.%llx", v[0], v[1]);
+	if (strcmp(back, s) || v[0] > UINT32_MAX)
 		return 0;
-	c = strtoull(s, &e, 16);
-	if (*e != '.' || c > UINT32_MAX || e[1] == '-' || e[1] == '+')
-		return 0;
-	i = strtoull(e + 1, &e, 16);
-	snprintf(back, sizeof(back), "%llx.%llx", c, i);
-	if (*e || strcmp(back, s))
-		return 0;
-	*chunk = (uint32_t)c;
-	*idx = i;
+	*chunk = (uint32_t)v[0];
+	*idx = v[1];
+	*found = v[2];
 	return 1;
 }
 
@@ -695,7 +837,8 @@ int store_standings_list_to(store_t *st, const char *run_id,
 	uint32_t chunk = 0, qh;
 	uint64_t idx = 0;
 	round_order_t order = {0};
-	fctx_t fx = {f, &order, -1};
+	idset_t ids;
+	fctx_t fx = {f, &order, -1, NULL};
 	pager_t pg = {0};
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
@@ -706,26 +849,42 @@ int store_standings_list_to(store_t *st, const char *run_id,
 	if ((rc = store_validate_id(run_id, "run_id", err, errlen)) != CD_OK ||
 	    (rc = store_standings_filter_check(f, err, errlen)) != CD_OK)
 		return rc;
-	qh = query_hash(run_id, f);
+	if (idset_build(&ids, f) || query_hash(run_id, f, &ids, &qh)) {
+		idset_free(&ids);
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	}
 	if (page_token && *page_token) {
 		if ((rc = store_token_decode(page_token, 's', qh, last,
-		                             sizeof(last), err, errlen)) != CD_OK)
+		                             sizeof(last), err, errlen)) != CD_OK) {
+			idset_free(&ids);
 			return rc;
-		if (!parse_pos(last, &chunk, &idx))
+		}
+		/* All found gives no token: a count of all is forged. */
+		if (!parse_pos(last, ids.n > 0, &chunk, &idx, &pg.found) ||
+		    (ids.n && pg.found >= ids.n)) {
+			idset_free(&ids);
 			return cd_fail(err, errlen, CD_EPAGETOKEN,
 			               "page_token: not a token this server "
 			               "issued");
+		}
 	}
 	pg.out = out;
 	pg.want = clamp_page(page_size);
 	pg.fx = filter_empty(f) ? NULL : &fx;
+	if (ids.n) {
+		fx.ids = &ids;
+		pg.ids = &ids;
+	}
 
-	if ((rc = store_rtxn_begin(st, &txn)))
+	if ((rc = store_rtxn_begin(st, &txn))) {
+		idset_free(&ids);
 		return store_mdb_err(rc, "read", err, errlen);
+	}
 	k.mv_size = strlen(run_id);
 	k.mv_data = (void *)run_id;
 	if ((rc = mdb_get(txn, st->run_heads, &k, &head))) {
 		store_rtxn_end(st, txn);
+		idset_free(&ids);
 		if (rc == MDB_NOTFOUND)
 			return cd_fail(err, errlen, CD_ENOTFOUND,
 			               "run \"%s\" not found", run_id);
@@ -739,6 +898,7 @@ int store_standings_list_to(store_t *st, const char *run_id,
 	store_run_free(h);
 	if (state && !store_run_state_terminal(state)) {
 		store_rtxn_end(st, txn);
+		idset_free(&ids);
 		return cd_fail(err, errlen, CD_EPRECONDITION, "run \"%s\" is "
 		               "%s: its standings are stored when it ends "
 		               "(WatchRun)", run_id,
@@ -785,7 +945,7 @@ int store_standings_list_to(store_t *st, const char *run_id,
 		rc = page_chunk(&pg, c, v.mv_data, v.mv_size, idx);
 		if (rc == -1 && idx && c == chunk)
 			rc = -2; /* the token's index is past the chunk */
-		if (rc || pg.full)
+		if (rc || pg.full || pg.done)
 			break;
 		idx = 0;
 		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -798,10 +958,16 @@ done:
 	if (cur)
 		mdb_cursor_close(cur);
 	round_order_free(&order);
+	idset_free(&ids);
 	if (rc == 0) {
 		if (pg.full) {
-			snprintf(last, sizeof(last), "%" PRIx32 ".%" PRIx64,
-			         pg.stop_chunk, pg.stop_idx);
+			if (pg.ids)
+				snprintf(last, sizeof(last), "%" PRIx32 ".%"
+				         PRIx64 ".%" PRIx64, pg.stop_chunk,
+				         pg.stop_idx, pg.found);
+			else
+				snprintf(last, sizeof(last), "%" PRIx32 ".%"
+				         PRIx64, pg.stop_chunk, pg.stop_idx);
 			rc = store_token_encode('s', qh, last, &out->next_token);
 		} else {
 			rc = (out->next_token = strdup("")) ? CD_OK : CD_ENOMEM;

@@ -1,6 +1,6 @@
 /* clusterctl run standings RUN ...: ListStandings, every standing of a
- * run in pages, filtered by round, selection, economy, region, industry
- * and rank. */
+ * run in pages, filtered by round, selection, economy, region, industry,
+ * rank and cluster ids. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@ static const char ctl_standings_help[] =
 	"Usage: clusterctl run standings RUN [--round R] [--selected|--not-selected]\n"
 	"                                [--economy E] [--region R] [--industry I]\n"
 	"                                [--min-rank N] [--max-rank N]\n"
+	"                                [--cluster ID]...\n"
 	"                                [--page-size N] [--page-token T] [--all]\n"
 	"                                [--json|--csv]\n"
 	"\n"
@@ -24,16 +25,17 @@ static const char ctl_standings_help[] =
 	"  --economy E     E or a cross-border economy with E in it (CN: CN/HK)\n"
 	"  --min-rank N    overall rank N or below (excluded clusters: rank 0)\n"
 	"  --max-rank N    overall rank N or above\n"
+	"  --cluster ID    only cluster ID; repeat for more (at most 1000)\n"
 	"  --page-size N   standings per page (server default 1000, at most 10000)\n"
 	"  --all           every page (else the first; the next page's token\n"
 	"                  goes to stderr)\n";
 
 enum { OPT_ROUND = 1, OPT_SELECTED, OPT_NOT_SELECTED, OPT_ECONOMY,
        OPT_REGION, OPT_INDUSTRY, OPT_MIN_RANK, OPT_MAX_RANK, OPT_PAGE_SIZE,
-       OPT_PAGE_TOKEN, OPT_ALL };
+       OPT_PAGE_TOKEN, OPT_ALL, OPT_CLUSTER };
 
 typedef struct st_opts {
-	Clusters__V1__ListStandingsRequest req;
+	Clusters__V1__ListStandingsRequest req;  /* cluster_ids: free() */
 	Google__Protobuf__BoolValue sel;
 	int all;
 } st_opts_t;
@@ -53,6 +55,7 @@ static int st_parse(ctl_t *ctl, int argc, char **argv, st_opts_t *a)
 		{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 		{ "page-token", required_argument, NULL, OPT_PAGE_TOKEN },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "cluster", required_argument, NULL, OPT_CLUSTER },
 		CTL_COMMON_OPTS, { 0 } };
 	const char *cmd = "run standings";
 	int c, rc = CTL_OK;
@@ -76,6 +79,17 @@ static int st_parse(ctl_t *ctl, int argc, char **argv, st_opts_t *a)
 		case OPT_INDUSTRY: a->req.industry = optarg; break;
 		case OPT_PAGE_TOKEN: a->req.page_token = optarg; break;
 		case OPT_ALL: a->all = 1; break;
+		case OPT_CLUSTER: {
+			/* The server checks the ids and their number. */
+			char **ids = realloc(a->req.cluster_ids,
+			                     (a->req.n_cluster_ids + 1) *
+			                     sizeof(*ids));
+			if (!ids)
+				return ctl_fail(CTL_FAIL, "out of memory");
+			a->req.cluster_ids = ids;
+			ids[a->req.n_cluster_ids++] = optarg;
+			break;
+		}
 		case OPT_MIN_RANK:
 		case OPT_MAX_RANK:
 			if ((rc = ctl_parse_int(cmd, c == OPT_MIN_RANK
@@ -280,11 +294,15 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 	clusters__v1__list_standings_request__init(&a.req);
 	google__protobuf__bool_value__init(&a.sel);
 	int rc = st_parse(ctl, argc, argv, &a);
-	if (rc)
+	if (rc) {
+		free(a.req.cluster_ids);
 		return rc < 0 ? CTL_OK : rc;
+	}
 	cc_client_t *cli = ctl_client(ctl);
-	if (!cli)
+	if (!cli) {
+		free(a.req.cluster_ids);
 		return CTL_FAIL;
+	}
 	Clusters__V1__ListStandingsResponse **pg = NULL;
 	size_t npg = 0;
 	char *token = NULL;
@@ -344,6 +362,7 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 	}
 	free(token);
 	free(c.crit);
+	free(a.req.cluster_ids);
 	ctl_table_destroy(t);
 	for (size_t p = 0; p < npg; p++)
 		cc_msg_free(pg[p]);

@@ -242,6 +242,7 @@ typedef struct store_standings_src {
 #define STORE_STANDINGS_PAGE_MAX 10000
 #define STORE_STANDINGS_PAGE_BYTES (3u << 20)
 #define STORE_STANDINGS_SCAN_MAX 262144
+#define STORE_STANDINGS_IDS_MAX 1000
 
 typedef struct store_standings_filter {
 	/* Candidates of that round: their RoundStanding for it is not
@@ -256,6 +257,12 @@ typedef struct store_standings_filter {
 	const char *industry;
 	int32_t min_rank;      /* overall rank, inclusive; 0 = no bound */
 	int32_t max_rank;      /* excluded clusters have rank 0 */
+	/* Only these clusters (valid ids, at most STORE_STANDINGS_IDS_MAX;
+	 * repeats count once); n_cluster_ids 0 = any. The page on which the
+	 * last of them is found is the last (a run has one standing per
+	 * cluster). */
+	const char *const *cluster_ids;
+	size_t n_cluster_ids;
 } store_standings_filter_t;
 
 typedef struct store_standings_page {
@@ -268,7 +275,9 @@ typedef struct store_standings_page {
 } store_standings_page_t;
 
 /* Checks f (NULL = no filter): negative ranks, min_rank above a max_rank,
- * text too long are CD_EINVAL naming the field ("min_rank: ..."). */
+ * text too long, more than STORE_STANDINGS_IDS_MAX cluster ids are
+ * CD_EINVAL naming the field ("min_rank: ..."); an invalid id is
+ * CD_EV_ID naming it ("cluster_ids[3]: ..."). */
 int store_standings_filter_check(const store_standings_filter_t *f,
                                  char *err, size_t errlen);
 

@@ -2,7 +2,8 @@
  * test_cc_standings — the C client's standings pager against the real
  * clusterd: a run of STANDINGS standings written through the store API,
  * read back page by page (the pager fetches ahead on a thread), in order
- * and whole; a filter; an error; closing with calls under way.
+ * and whole; filters (cluster ids among them); an error; closing with
+ * calls under way.
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -196,6 +197,36 @@ static void test_unknown_run(void **state)
 	cc_standings_pager_close(p);
 }
 
+/* The request goes as it is: cluster_ids (out of order, one twice), one
+ * standing a page, in standings order, and no page after the last id. */
+static void test_cluster_ids(void **state)
+{
+	(void)state;
+	Clusters__V1__ListStandingsRequest req =
+		CLUSTERS__V1__LIST_STANDINGS_REQUEST__INIT;
+	const Clusters__V1__ListStandingsResponse *pg;
+	cc_status_t st;
+	char *ids[] = {"cl-011998", "cl-000003", "cl-005000", "cl-000003"};
+	const char *want[] = {"cl-000003", "cl-005000", "cl-011998"};
+	size_t n = 0;
+	int rc;
+	req.run_id = "r1";
+	req.page_size = 1;
+	req.cluster_ids = ids;
+	req.n_cluster_ids = 4;
+	cc_standings_pager_t *p = cc_standings_pager_open(cli, NULL, &req);
+	assert_non_null(p);
+	while ((rc = cc_standings_pager_next(p, &pg, &st)) == CC_OK && pg) {
+		assert_true(n < 3);
+		assert_int_equal(pg->n_standings, 1);
+		assert_string_equal(pg->standings[0]->cluster_id, want[n]);
+		n++;
+	}
+	assert_int_equal(rc, CC_OK);
+	assert_int_equal(n, 3);
+	cc_standings_pager_close(p);
+}
+
 /* Closing early: the fetch thread may be in a call, or waiting. */
 static void test_close_early(void **state)
 {
@@ -224,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_pages),
 		cmocka_unit_test(test_unknown_run),
+		cmocka_unit_test(test_cluster_ids),
 		cmocka_unit_test(test_close_early),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

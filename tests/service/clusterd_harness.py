@@ -41,12 +41,32 @@ def stubs():
                     "clusters/v1/audit.proto",
                     "clusters/v1/admin.proto",
                     "google/rpc/status.proto",
+                    "google/rpc/error_details.proto",
                     "health_v1/health.proto"], check=True)
     sys.path.insert(0, gen)
     from clusters.v1 import clusters_pb2, competitions_pb2, plugins_pb2
     from health_v1 import health_pb2
     _STUBS = (clusters_pb2, health_pb2, competitions_pb2, plugins_pb2)
     return _STUBS
+
+
+def violations(e):
+    """[(field, description)] of the google.rpc.BadRequest an
+    INVALID_ARGUMENT carries in its grpc-status-details-bin trailer (after
+    stubs()); [] when there is none."""
+    from google.rpc import error_details_pb2, status_pb2
+    out = []
+    for k, v in e.trailing_metadata() or ():
+        if k != "grpc-status-details-bin":
+            continue
+        st = status_pb2.Status()
+        st.ParseFromString(v)
+        for d in st.details:
+            br = error_details_pb2.BadRequest()
+            if d.Unpack(br):
+                out += [(f.field, f.description)
+                        for f in br.field_violations]
+    return out
 
 
 _REFL = None

@@ -1,10 +1,10 @@
 """ExplainStanding and the run commands of clusterctl against the real
 clusterd (docs/clusterctl.md, docs/service.md "Runs"): explanations of a
 small hand-computed competition and every refusal; clusterctl run
-explain, watch, cancel, list --state, get, and competition run --detach
-and its hint when --timeout ends the wait; WatchRun and CancelRun of an
-unknown run; a run whose RunCompetition client is killed still
-succeeds."""
+explain, standings (--cluster), watch, cancel, list --state, get, and
+competition run --detach and its hint when --timeout ends the wait;
+WatchRun and CancelRun of an unknown run; a run whose RunCompetition
+client is killed still succeeds."""
 import json
 import os
 import shutil
@@ -289,6 +289,70 @@ class Runs(Base):
         self.assertEqual(p.returncode, 2)
         self.assertIn("expected a run id and a cluster id", p.stderr)
         p = self.ctl("run", "explain", self.hand, "a", "--round")
+        self.assertEqual(p.returncode, 2)
+
+    # --------------------------------------------------- run standings
+
+    def standings(self, *args):
+        """The CLUSTER column of run standings, and the process."""
+        p = self.ctl("run", "standings", self.hand, *args)
+        lines = p.stdout.splitlines()
+        if p.returncode == 0:
+            self.assertTrue(lines[0].startswith(("RANK", "ROUND RANK")),
+                            p.stdout)
+        return [l.split()[1] for l in lines[1:]], p
+
+    def test_ctl_run_standings_cluster(self):
+        self.wait_state(self.hand, (cpb.RUN_STATE_SUCCEEDED,))
+        ids, p = self.standings()
+        self.assertEqual(ids, ["a", "b", "c", "d"], p.stderr)
+        # Repeatable, in standings order whatever the order given.
+        ids, p = self.standings("--cluster", "d", "--cluster", "a",
+                                "--cluster", "d")
+        self.assertEqual((ids, p.returncode, p.stderr), (["a", "d"], 0, ""))
+        # With the other filters: all must hold.
+        ids, p = self.standings("--cluster", "c", "--cluster", "b",
+                                "--round", "final")
+        self.assertEqual(ids, ["b"], p.stderr)
+        ids, p = self.standings("--cluster", "a", "--cluster", "c",
+                                "--min-rank", "2")
+        self.assertEqual(ids, ["c"], p.stderr)
+        ids, p = self.standings("--cluster", "zz")
+        self.assertEqual((ids, p.returncode), ([], 0))
+        # One a page: the page with the last id is the last.
+        ids, p = self.standings("--cluster", "a", "--cluster", "c",
+                                "--page-size", "1")
+        self.assertEqual(ids, ["a"])
+        self.assertIn("more: --page-token ", p.stderr)
+        ids, p = self.standings("--cluster", "a", "--cluster", "c",
+                                "--page-size", "1", "--all")
+        self.assertEqual((ids, p.stderr), (["a", "c"], ""))
+        p = self.ctl("run", "standings", self.hand, "--cluster", "b",
+                     "--json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual([s["clusterId"] for s in
+                          json.loads(p.stdout)["standings"]], ["b"])
+        p = self.ctl("run", "standings", self.hand, "--cluster", "b",
+                     "--csv")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines()[1].split(",")[1], "b")
+
+    def test_ctl_run_standings_cluster_refused(self):
+        self.wait_state(self.hand, (cpb.RUN_STATE_SUCCEEDED,))
+        _, p = self.standings("--cluster", "a", "--cluster", "Bad")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('clusterctl: INVALID_ARGUMENT: cluster_ids[1]: '
+                      '"Bad" must start with [a-z0-9]', p.stderr)
+        many = []
+        for i in range(1001):
+            many += ["--cluster", "x%d" % i]
+        _, p = self.standings(*many)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("clusterctl: INVALID_ARGUMENT: cluster_ids: 1001 "
+                      "ids, at most 1000", p.stderr)
+        _, p = self.standings(*many[2:])
+        self.assertEqual((p.returncode, p.stdout.count("\n")), (0, 1))
+        _, p = self.standings("--cluster")
         self.assertEqual(p.returncode, 2)
 
     # --------------------------------------- watch, cancel, list, detach

@@ -1,9 +1,9 @@
 """Every standing of a run through the real clusterd: a two-round
 competition over more clusters than GetRun carries inline (and than one
 stored chunk holds) is run as a job, then ListStandings pages through all
-of them with each filter, and the per-round decisions are checked against
-what the definition implies (a region quota, top_n, clusters stopped in
-the preliminary)."""
+of them with each filter (cluster_ids among them, and its refusals), and
+the per-round decisions are checked against what the definition implies
+(a region quota, top_n, clusters stopped in the preliminary)."""
 
 import os
 import shutil
@@ -15,7 +15,7 @@ import grpc
 from google.protobuf import wrappers_pb2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clusterd_harness import REG, Server, stubs  # noqa: E402
+from clusterd_harness import REG, Server, stubs, violations  # noqa: E402
 
 COMP = "/clusters.v1.CompetitionService/"
 BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
@@ -232,6 +232,63 @@ class Standings(unittest.TestCase):
         self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
         e = error_of(list_page, page_token=token[:-2] + "zz")
         self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+    def test_cluster_ids(self):
+        taken, _ = prelim_by_hand()
+        # Finalists and others, out of order, one twice, one unknown.
+        want = [N - 1, 0, taken[3], 2, N // 2, taken[-1], 7]
+        ids = ["s%05d" % i for i in want] + ["s%05d" % want[2], "nosuch"]
+        st, pages = list_all(cluster_ids=ids)
+        self.assertEqual(pages, 1)
+        self.assertEqual(sorted(s.cluster_id for s in st),
+                         sorted("s%05d" % i for i in want))
+        ranks = [s.rank for s in st]
+        self.assertEqual(ranks, sorted(ranks))  # standings order
+        # Whole standings, as without the filter.
+        self.assertEqual([r.round for r in st[0].rounds],
+                         ["prelim", "final"])
+        # One per page; the page with the last of them is the last.
+        one, pages = list_all(cluster_ids=ids, page_size=1)
+        self.assertEqual(one, st)
+        self.assertEqual(pages, len(want))
+        # With the other filters: all must hold.
+        fin, _ = list_all(cluster_ids=ids, round="final")
+        self.assertEqual(sorted(int(s.cluster_id[1:]) for s in fin),
+                         sorted(i for i in want if i in taken))
+        big, _ = list_all(cluster_ids=ids, region="big", min_rank=2)
+        self.assertEqual(big, [s for s in st
+                               if s.region == "big" and s.rank >= 2])
+        self.assertTrue(big)
+        none, pages = list_all(cluster_ids=["nosuch", "s99999"])
+        self.assertEqual((none, pages), ([], 1))
+        # A token serves its id set in any order, and no other set.
+        r = list_page(cluster_ids=ids, page_size=2)
+        again = list_page(cluster_ids=list(reversed(ids)), page_size=2,
+                          page_token=r.next_page_token)
+        self.assertEqual(list(r.standings) + list(again.standings), st[:4])
+        e = error_of(list_page, cluster_ids=ids[:3], page_size=2,
+                     page_token=r.next_page_token)
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(violations(e)[0][0], "page_token")
+
+    def test_cluster_ids_refused(self):
+        ids = ["s%05d" % i for i in range(1000)]
+        st, _ = list_all(cluster_ids=ids, page_size=10000)
+        self.assertEqual(len(st), 1000)
+        e = error_of(list_page, cluster_ids=ids + ["s01000"])
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(e.details(), "cluster_ids: 1001 ids, at most 1000")
+        self.assertEqual(violations(e),
+                         [("cluster_ids", "1001 ids, at most 1000")])
+        e = error_of(list_page, cluster_ids=["s00001", "s00002", "Bad Id"])
+        self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertTrue(e.details().startswith("cluster_ids[2]: "),
+                        e.details())
+        (field, desc), = violations(e)
+        self.assertEqual(field, "cluster_ids[2]")
+        self.assertIn("must start with [a-z0-9]", desc)
+        e = error_of(list_page, cluster_ids=[""])
+        self.assertEqual(violations(e), [("cluster_ids[0]", "missing")])
 
     def test_delete_removes_standings(self):
         ev = list(SERVER.server_stream(COMP + "RunCompetition",

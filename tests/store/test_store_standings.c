@@ -1,8 +1,10 @@
 /* The standings table: chunked writes through a source, paging across
- * chunk boundaries, every filter, page tokens, finds, deletes, runs stored
+ * chunk boundaries, every filter (the cluster ids alone and with the
+ * others, across the scan bound), page tokens, finds, deletes, runs stored
  * before the table (inline standings), and every error path. */
 #include "fixture.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -220,8 +222,16 @@ static int expect_match(unsigned i, unsigned n,
 {
 	int reached = i < n / 2, sel = i < n / 4;
 	int rank = reached ? (int)i + 1 : 0;
-	char region[8];
+	char region[8], id[16];
 	snprintf(region, sizeof(region), "r%u", i % 5);
+	snprintf(id, sizeof(id), "c%06u", i);
+	if (f->n_cluster_ids) {
+		size_t k = 0;
+		while (k < f->n_cluster_ids && strcmp(f->cluster_ids[k], id))
+			k++;
+		if (k == f->n_cluster_ids)
+			return 0;
+	}
 	if (f->economy && *f->economy) {
 		const char *e = econ_of(i);
 		if (strcmp(e, f->economy) &&
@@ -376,6 +386,107 @@ static void test_filters(void **state)
 	free(g.buf);
 }
 
+/* The cluster ids of a run of n: "c%06u" of each of idx (UINT_MAX: an id
+ * no run here holds), in buf. */
+typedef struct idlist {
+	char buf[16][16];
+	const char *p[16];
+	size_t n;
+} idlist_t;
+
+static void ids_of(idlist_t *l, const unsigned *idx, size_t n)
+{
+	l->n = n;
+	for (size_t k = 0; k < n; k++) {
+		if (idx[k] == UINT_MAX)
+			snprintf(l->buf[k], sizeof(l->buf[k]), "c999999x");
+		else
+			snprintf(l->buf[k], sizeof(l->buf[k]), "c%06u",
+			         idx[k]);
+		l->p[k] = l->buf[k];
+	}
+}
+
+/* The cluster_ids filter on a run of n (> 100) standings: alone and with
+ * every other filter, in any page size, repeated and unknown ids; a page
+ * that holds every id asked for is the last. */
+static void check_ids(const char *run_id, unsigned n)
+{
+	const char *econ[] = {NULL, "CN", "HK", "JP"};
+	const char *rounds[] = {NULL, "r1", "r2", "nope"};
+	/* Across the run and its chunks, out of order, the last standing,
+	 * one id twice, one the run does not hold. */
+	unsigned spread[] = {n - 1, 0, n / 2, n / 4 - 1, 1, n / 2 - 1, 7,
+	                     n / 2, UINT_MAX, n / 4};
+	idlist_t l;
+	size_t pages;
+	ids_of(&l, spread, 10);
+	store_standings_filter_t f = {.selected = -1, .cluster_ids = l.p,
+	                              .n_cluster_ids = l.n};
+	size_t sizes[] = {0, 1, 2, 3, 1000};
+	for (size_t k = 0; k < 5; k++)
+		assert_int_equal(page_all(run_id, n, &f, sizes[k], &pages), 8);
+	for (size_t e = 0; e < 4; e++)
+		for (size_t r = 0; r < 4; r++)
+			for (int sel = -1; sel <= 1; sel++) {
+				store_standings_filter_t g = f;
+				g.economy = econ[e];
+				g.round = rounds[r];
+				g.selected = sel;
+				size_t want = 0;
+				for (unsigned i = 0; i < n; i++)
+					want += expect_match(i, n, &g);
+				assert_int_equal(page_all(run_id, n, &g, 2,
+				                          &pages), want);
+			}
+	store_standings_filter_t g = f;
+	g.region = "r1";
+	g.industry = "ict";
+	g.min_rank = 2;
+	g.max_rank = n / 2 - 1;
+	size_t want = 0;
+	for (unsigned i = 0; i < n; i++)
+		want += expect_match(i, n, &g);
+	assert_true(want > 0 && want < 8);
+	assert_int_equal(page_all(run_id, n, &g, 1, &pages), want);
+
+	/* Unknown ids alone: nothing, no error. */
+	unsigned none[] = {UINT_MAX, UINT_MAX};
+	ids_of(&l, none, 2);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all(run_id, n, &f, 0, &pages), 0);
+	assert_int_equal(pages, 1);
+
+	/* Three clusters (one asked for twice) before the end of the run:
+	 * the page that holds the third is the last, even when it is full;
+	 * counted without the repeat, or the page would wait for a fourth. */
+	unsigned three[] = {n / 2, 1, 7, n / 2};
+	ids_of(&l, three, 4);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all(run_id, n, &f, 1, &pages), 3);
+	assert_int_equal(pages, 3);
+	assert_int_equal(page_all(run_id, n, &f, 2, &pages), 3);
+	assert_int_equal(pages, 2);
+	assert_int_equal(page_all(run_id, n, &f, 3, &pages), 3);
+	assert_int_equal(pages, 1);
+	/* One of them filtered out: no early end, the run is read to its
+	 * end (a full page ends with a token, the next one is empty). */
+	f.min_rank = 2;
+	assert_int_equal(page_all(run_id, n, &f, 2, &pages), 2);
+	assert_int_equal(pages, 2);
+	assert_int_equal(page_all(run_id, n, &f, 3, &pages), 2);
+	assert_int_equal(pages, 1);
+}
+
+static void test_ids(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 2100, .per = 500, .with_rounds = 1};
+	assert_int_equal(put_run("run-i", &g, 0, 1, NULL), CD_OK);
+	check_ids("run-i", 2100);
+	free(g.buf);
+}
+
 /* Standings without `rounds`: the round filter goes by `round` and the
  * order of the run's rounds (RoundStats). */
 static void test_filters_without_rounds(void **state)
@@ -384,6 +495,7 @@ static void test_filters_without_rounds(void **state)
 	gen_t g = {.n = 1200, .per = 256, .with_rounds = 0};
 	assert_int_equal(put_run("run-o", &g, 0, 1, NULL), CD_OK);
 	check_filters("run-o", 1200);
+	check_ids("run-o", 1200);
 	free(g.buf);
 }
 
@@ -417,6 +529,7 @@ static void test_old_format(void **state)
 	assert_int_equal(page_all("old", 900, NULL, 250, &pages), 900);
 	assert_int_equal(pages, 4);
 	check_filters("old", 900);
+	check_ids("old", 900);
 	assert_int_equal(store_standing_find(st, "old", "c000899", &s, err,
 	                                     sizeof(err)), CD_OK);
 	assert_string_equal(s->cluster_id, "c000899");
@@ -496,6 +609,92 @@ static void test_tokens(void **state)
 	free(h.buf);
 }
 
+/* A token of an id set serves that set in any order and with repeats,
+ * and no other set, no set at all, nor the set with another filter. */
+static void test_ids_tokens(void **state)
+{
+	(void)state;
+	gen_t g = {.n = 300, .per = 100, .with_rounds = 1};
+	store_standings_page_t pg, p2;
+	const char *xy[] = {"c000010", "c000200"};
+	const char *yxx[] = {"c000200", "c000010", "c000010"};
+	const char *x[] = {"c000010"};
+	const char *xyz[] = {"c000010", "c000200", "c000250"};
+	store_standings_filter_t f = {.selected = -1, .cluster_ids = xy,
+	                              .n_cluster_ids = 2};
+
+	assert_int_equal(put_run("run-t", &g, 0, 1, NULL), CD_OK);
+	assert_int_equal(store_standings_list(st, "run-t", &f, 1, NULL, &pg,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(pg.n, 1);
+	assert_string_not_equal(pg.next_token, "");
+	f.cluster_ids = yxx;
+	f.n_cluster_ids = 3;
+	assert_int_equal(store_standings_list(st, "run-t", &f, 1,
+	                                      pg.next_token, &p2, err,
+	                                      sizeof(err)), CD_OK);
+	Clusters__V1__ListStandingsResponse *r =
+		clusters__v1__list_standings_response__unpack(NULL, p2.len,
+		                                              p2.data);
+	assert_non_null(r);
+	assert_int_equal(r->n_standings, 1);
+	assert_string_equal(r->standings[0]->cluster_id, "c000200");
+	assert_string_equal(p2.next_token, "");
+	clusters__v1__list_standings_response__free_unpacked(r, NULL);
+	store_standings_page_free(&p2);
+
+	store_standings_filter_t other[] = {
+		{.selected = -1, .cluster_ids = x, .n_cluster_ids = 1},
+		{.selected = -1, .cluster_ids = xyz, .n_cluster_ids = 3},
+		{.selected = -1},
+		{.selected = -1, .cluster_ids = xy, .n_cluster_ids = 2,
+		 .region = "r0"},
+	};
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		assert_int_equal(store_standings_list(st, "run-t", &other[i], 1,
+		                                      pg.next_token, &p2, err,
+		                                      sizeof(err)),
+		                 CD_EPAGETOKEN);
+		assert_non_null(strstr(err, "page_token"));
+	}
+	/* Forged positions of this very set: without the count of ids
+	 * found, a count of all of them or more, not the encoder's spelling;
+	 * a count of none is one the store could have given. */
+	const char *parts[10] = {"run-t", "", "-1", "", "", "", "0", "0",
+	                         "c000010", "c000200"};
+	const char *forged[] = {"0.b", "0.b.2", "0.b.3", "0.b.01", "0.b.",
+	                        "0.b.-1", "0.b. 1", "0.b.1.0", "0.b.0x1"};
+	uint32_t qh = store_token_hash(parts, 10);
+	for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		char *tok = NULL;
+		assert_int_equal(store_token_encode('s', qh, forged[i], &tok),
+		                 CD_OK);
+		assert_int_equal(store_standings_list(st, "run-t", &f, 1, tok,
+		                                      &p2, err, sizeof(err)),
+		                 CD_EPAGETOKEN);
+		free(tok);
+	}
+	char *tok = NULL;
+	assert_int_equal(store_token_encode('s', qh, "0.b.0", &tok), CD_OK);
+	assert_int_equal(store_standings_list(st, "run-t", &f, 10, tok, &p2,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(p2.n, 1);   /* c000010 (index 10) is before it */
+	store_standings_page_free(&p2);
+	free(tok);
+
+	store_standings_page_free(&pg);
+	/* Nor does a token of the query without ids serve one with them. */
+	assert_int_equal(store_standings_list(st, "run-t", NULL, 1, NULL, &pg,
+	                                      err, sizeof(err)), CD_OK);
+	f.cluster_ids = xy;
+	f.n_cluster_ids = 2;
+	assert_int_equal(store_standings_list(st, "run-t", &f, 1,
+	                                      pg.next_token, &p2, err,
+	                                      sizeof(err)), CD_EPAGETOKEN);
+	store_standings_page_free(&pg);
+	free(g.buf);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -539,6 +738,52 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "region"));
 	assert_int_equal(store_standings_filter_check(NULL, err, sizeof(err)),
 	                 CD_OK);
+
+	/* cluster_ids: at most 1000 (repeats count), each a valid id. */
+	static char idbuf[STORE_STANDINGS_IDS_MAX + 1][16];
+	static const char *ids[STORE_STANDINGS_IDS_MAX + 1];
+	for (size_t i = 0; i <= STORE_STANDINGS_IDS_MAX; i++) {
+		snprintf(idbuf[i], sizeof(idbuf[i]), "c%06zu", i % 7);
+		ids[i] = idbuf[i];
+	}
+	store_standings_filter_t fi = {.selected = -1, .cluster_ids = ids,
+	                               .n_cluster_ids =
+	                                       STORE_STANDINGS_IDS_MAX + 1};
+	assert_int_equal(store_standings_list(st, "run-e", &fi, 0, "", &pg,
+	                                      err, sizeof(err)), CD_EINVAL);
+	assert_string_equal(err, "cluster_ids: 1001 ids, at most 1000");
+	fi.n_cluster_ids = STORE_STANDINGS_IDS_MAX;
+	assert_int_equal(store_standings_list(st, "run-e", &fi, 0, "", &pg,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(pg.n, 7);
+	assert_string_equal(pg.next_token, "");
+	store_standings_page_free(&pg);
+	const char *bad[] = {"", "C1", "a b", "-x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *two[] = {"c000001", bad[i]};
+		fi.cluster_ids = two;
+		fi.n_cluster_ids = 2;
+		assert_int_equal(store_standings_list(st, "run-e", &fi, 0, "",
+		                                      &pg, err, sizeof(err)),
+		                 CD_EV_ID);
+		assert_true(!strncmp(err, "cluster_ids[1]: ", 16));
+		assert_int_equal(store_standings_filter_check(&fi, err,
+		                                              sizeof(err)),
+		                 CD_EV_ID);
+	}
+	char longid[STORE_ID_MAX + 2];
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	ids[0] = longid;
+	fi.cluster_ids = ids;
+	fi.n_cluster_ids = 1;
+	assert_int_equal(store_standings_filter_check(&fi, err, sizeof(err)),
+	                 CD_EV_ID);
+	assert_true(!strncmp(err, "cluster_ids[0]: ", 16));
+	fi.cluster_ids = NULL;
+	assert_int_equal(store_standings_filter_check(&fi, err, sizeof(err)),
+	                 CD_EINVAL);
+	assert_non_null(strstr(err, "cluster_ids"));
 
 	assert_int_equal(store_standing_find(st, "nope", "c000001", &s, err,
 	                                     sizeof(err)), CD_ENOTFOUND);
@@ -777,6 +1022,58 @@ static void test_malformed_chunk(void **state)
 	assert_non_null(strstr(op.err, "chunk 0"));
 }
 
+/* A run over STORE_STANDINGS_SCAN_MAX standings (small ones): a page of
+ * the ids filter stops at the bound with a token, even empty, and the
+ * next goes on from there; ids all found before the bound end the first
+ * page without one. */
+static void test_ids_scan_bound(void **state)
+{
+	(void)state;
+	const unsigned m = STORE_STANDINGS_SCAN_MAX, n = m + 1000;
+	gen_t g = {.n = n, .per = STORE_STANDINGS_CHUNK_COUNT};
+	store_standings_page_t pg;
+	idlist_t l;
+	size_t pages;
+	assert_int_equal(put_run("run-big", &g, 0, 0, NULL), CD_OK);
+
+	store_standings_filter_t f = {.selected = -1, .cluster_ids = l.p};
+	unsigned past[] = {m + 500};
+	ids_of(&l, past, 1);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(store_standings_list(st, "run-big", &f, 0, "", &pg,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(pg.n, 0);
+	assert_string_not_equal(pg.next_token, "");
+	store_standings_page_free(&pg);
+	assert_int_equal(page_all("run-big", n, &f, 0, &pages), 1);
+	assert_int_equal(pages, 2);
+
+	unsigned both[] = {10, m + 500};
+	ids_of(&l, both, 2);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all("run-big", n, &f, 0, &pages), 2);
+	assert_int_equal(pages, 2);
+	/* The last one the first page examines, the first it does not. */
+	unsigned edge[] = {m, m - 1};
+	ids_of(&l, edge, 2);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all("run-big", n, &f, 0, &pages), 2);
+	assert_int_equal(pages, 2);
+	unsigned across[] = {n - 1, m, 5, m - 1, n - 2};
+	ids_of(&l, across, 5);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all("run-big", n, &f, 1, &pages), 5);
+	assert_int_equal(page_all("run-big", n, &f, 2, &pages), 5);
+
+	/* All before the bound: one page, not a second one scanning on. */
+	unsigned early[] = {20, 10, 20};
+	ids_of(&l, early, 3);
+	f.n_cluster_ids = l.n;
+	assert_int_equal(page_all("run-big", n, &f, 0, &pages), 2);
+	assert_int_equal(pages, 1);
+	free(g.buf);
+}
+
 /* Big standings: a page stops at STORE_STANDINGS_PAGE_BYTES; the map
  * grows under the write (the batch is replayed: the source rewinds). */
 static void test_page_bytes(void **state)
@@ -825,6 +1122,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_chunk, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_page_bytes, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_tokens, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_ids_scan_bound, setup,
 		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
