@@ -510,8 +510,9 @@ static int round_entry(const uint8_t *d, size_t n, const char *want,
 }
 
 /* 1 when the packed Standing s/n passes every filter, 0 when not, -1 when
- * it does not parse. With the cluster_ids filter, *id_at is the index of
- * its cluster id in x->ids. */
+ * it does not parse, 2 when neither it nor any standing after it can
+ * pass. With the cluster_ids filter, *id_at is the index of its cluster
+ * id in x->ids. */
 static int standing_match(const fctx_t *x, const uint8_t *s, size_t n,
                           long *id_at)
 {
@@ -549,6 +550,12 @@ static int standing_match(const fctx_t *x, const uint8_t *s, size_t n,
 		default: break;
 		}
 	}
+	/* Standings are stored by rank, the unranked (rank 0) last: with
+	 * both bounds set, the first one past max_rank ends the scan. So
+	 * the top N of a run of millions is one short page, not a scan of
+	 * every standing. */
+	if (f->min_rank > 0 && f->max_rank && (rank > f->max_rank || rank <= 0))
+		return 2;
 	if (x->ids && (*id_at = idset_find(x->ids, id, id_l)) < 0)
 		return 0;
 	if (text_set(f->economy) && !economy_match(econ, econ_l, f->economy))
@@ -681,7 +688,7 @@ typedef struct pager {
 	uint64_t found;      /* of them, found here and by earlier pages */
 	int inline_fmt;      /* entries are Run field 5 (0x2a) */
 	int full;            /* stopped at (chunk, idx) */
-	int done;            /* every cluster id found: the last page */
+	int done;            /* every id found, or past max_rank: the last page */
 	uint32_t stop_chunk;
 	uint64_t stop_idx;
 } pager_t;
@@ -752,6 +759,10 @@ static int page_chunk(pager_t *pg, uint32_t chunk, const uint8_t *d, size_t n,
 			int m = standing_match(pg->fx, s, sl, &at);
 			if (m < 0)
 				return -1;
+			if (m == 2) {
+				pg->done = 1;
+				return 0;
+			}
 			if (!m)
 				continue;
 		}

@@ -1065,6 +1065,20 @@ static void test_ids_scan_bound(void **state)
 	assert_int_equal(page_all("run-big", n, &f, 1, &pages), 5);
 	assert_int_equal(page_all("run-big", n, &f, 2, &pages), 5);
 
+	/* Ranks 1 to 5: the sixth ends the scan; one page, no token. */
+	store_standings_filter_t top = {.selected = -1, .min_rank = 1,
+	                                .max_rank = 5};
+	assert_int_equal(store_standings_list(st, "run-big", &top, 0, "", &pg,
+	                                      err, sizeof(err)), CD_OK);
+	assert_int_equal(pg.n, 5);
+	assert_string_equal(pg.next_token, "");
+	store_standings_page_free(&pg);
+	/* Without min_rank the unranked (rank 0, stored last) match too: the
+	 * scan goes on past the bound to them. */
+	store_standings_filter_t upto = {.selected = -1, .max_rank = 5};
+	assert_int_equal(page_all("run-big", n, &upto, 0, &pages), 5 + (n - n / 2));
+	assert_true(pages >= 2);
+
 	/* All before the bound: one page, not a second one scanning on. */
 	unsigned early[] = {20, 10, 20};
 	ids_of(&l, early, 3);
