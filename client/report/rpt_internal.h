@@ -53,8 +53,11 @@ double rpt_at(const rpt_scale_t *s, double v);
  * apart in greyscale. */
 #define RPT_SERIES 8
 const char *rpt_colour(size_t i);
-/* Writes the <pattern> of series i (in a <defs>), id "PREFIX-pI". */
+/* Writes the <pattern> of series i (in a <defs>), id "PREFIX-pI": its
+ * marks only, on no background, to be drawn over the series' colour;
+ * nothing for the series without marks (rpt_pattern_marked 0). */
 void rpt_pattern_def(rpt_out_t *o, const char *prefix, size_t i);
+int rpt_pattern_marked(size_t i);
 /* fill="url(#PREFIX-pI)" */
 void rpt_pattern_fill(rpt_out_t *o, const char *prefix, size_t i);
 

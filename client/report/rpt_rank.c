@@ -121,16 +121,29 @@ static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 		rpt_coord(o, lx);
 		rpt_put(o, "\" y=\"");
 		rpt_coord(o, ly);
-		rpt_put(o, "\" width=\"14\" height=\"14\" ");
-		rpt_pattern_fill(o, id, k);
-		rpt_put(o, " stroke=\"#1a1a1a\" stroke-width=\".5\"/>");
+		rpt_printf(o, "\" width=\"14\" height=\"14\" fill=\"%s\" "
+		           "stroke=\"#1a1a1a\" stroke-width=\".5\"/>",
+		           rpt_colour(k));
+		if (rpt_pattern_marked(k)) {
+			rpt_put(o, "<rect x=\"");
+			rpt_coord(o, lx);
+			rpt_put(o, "\" y=\"");
+			rpt_coord(o, ly);
+			rpt_put(o, "\" width=\"14\" height=\"14\" ");
+			rpt_pattern_fill(o, id, k);
+			rpt_put(o, "/>");
+		}
 		rpt_text(o, lx + 20, ly + 11, "start", NULL, t);
 		rpt_put(o, "</g>");
 	}
 	rpt_put(o, "</g>\n");
 }
 
-static void bar(rpt_out_t *o, const char *id, const rpt_scale_t *sc,
+/* A bar: its parts in solid colours; each part's outline also goes to
+ * hatch[k], the path the criterion's pattern is drawn over once per
+ * chart. (A pattern fill per part made a printed page of 175 parts 17 MB:
+ * the PDF backend rasterises every pattern use.) */
+static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
                 const Clusters__V1__RoundStats *rs,
                 const Clusters__V1__Standing *s,
                 const Clusters__V1__RoundStanding *st, const double *seg,
@@ -165,9 +178,19 @@ static void bar(rpt_out_t *o, const char *id, const rpt_scale_t *sc,
 		rpt_coord(o, x1 - x0);
 		rpt_put(o, "\" height=\"");
 		rpt_coord(o, bh);
-		rpt_put(o, "\" ");
-		rpt_pattern_fill(o, id, split ? k : 0);
-		rpt_put(o, "/>");
+		rpt_printf(o, "\" fill=\"%s\"/>", rpt_colour(split ? k : 0));
+		rpt_out_t *h = &hatch[split ? k : 0];
+		rpt_put(h, "M");
+		rpt_coord(h, x0);
+		rpt_put(h, ",");
+		rpt_coord(h, y);
+		rpt_put(h, "h");
+		rpt_coord(h, x1 - x0);
+		rpt_put(h, "v");
+		rpt_coord(h, bh);
+		rpt_put(h, "h");
+		rpt_coord(h, x0 - x1);
+		rpt_put(h, "z");
 	}
 	char num[32];
 	rpt_numfmt(num, sizeof(num), st->score);
@@ -300,12 +323,17 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 		rpt_put(o, "\"/>");
 	}
 	size_t row = 0;
-	for (size_t i = 0; i < r->ntop; i++) {
+	rpt_out_t *hatch = calloc(nc, sizeof(*hatch));
+	if (!hatch) {
+		o->failed = 1;
+		nc = 0;
+	}
+	for (size_t i = 0; hatch && i < r->ntop; i++) {
 		const Clusters__V1__RoundStanding *st =
 			rpt_round_of(r->top[i], rs->round);
 		if (!st || st->rank <= 0)
 			continue;
-		bar(o, id, &sc, rs, r->top[i], st, seg + i * nc, split[i],
+		bar(o, hatch, &sc, rs, r->top[i], st, seg + i * nc, split[i],
 		    TOP + (double)row * RH, BH, LW);
 		if (row == last_sel && row + 1 < n) {
 			double y = TOP + (double)(row + 1) * RH - (RH - BH) / 2;
@@ -322,6 +350,21 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 		}
 		row++;
 	}
+	rpt_put(o, "<g class=\"hatches\">");
+	for (size_t k = 0; k < nc; k++) {
+		if (hatch[k].failed)
+			o->failed = 1;
+		if (hatch[k].len && rpt_pattern_marked(k)) {
+			rpt_printf(o, "<path data-criterion-hatch=\"%zu\" d=\"", k);
+			rpt_put(o, hatch[k].buf);
+			rpt_put(o, "\" ");
+			rpt_pattern_fill(o, id, k);
+			rpt_put(o, "/>");
+		}
+		free(hatch[k].buf);
+	}
+	free(hatch);
+	rpt_put(o, "</g>\n");
 	legend(o, rs, id, LW - 200, rows + 44, W - LW + 200);
 	free(seg);
 	free(split);

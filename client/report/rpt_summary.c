@@ -99,14 +99,28 @@ void rpt_sec_summary(rpt_out_t *o, const rpt_data_t *d)
 		rpt_put(o, "<p>No cluster was selected.</p></section>\n");
 		return;
 	}
-	rpt_printf(o, "<p class=\"lead\">%d cluster%s selected, from %d "
-	           "cit%s in %d region%s of %d econom%s, in %d industr%s.</p>",
-	           s->selected, s->selected == 1 ? "" : "s",
-	           s->distinct_cities, s->distinct_cities == 1 ? "y" : "ies",
-	           s->distinct_regions, s->distinct_regions == 1 ? "" : "s",
-	           s->distinct_economies, s->distinct_economies == 1 ? "y" : "ies",
-	           s->distinct_industries,
-	           s->distinct_industries == 1 ? "y" : "ies");
+	/* "25 clusters selected, from 24 cities in 10 regions of 1 economy,
+	 * in 13 industries." without the parts the clusters do not record. */
+	rpt_printf(o, "<p class=\"lead\">%d cluster%s selected", s->selected,
+	           s->selected == 1 ? "" : "s");
+	const char *join = " from";
+	if (s->distinct_cities) {
+		rpt_printf(o, "%s %d cit%s", join, s->distinct_cities,
+		           s->distinct_cities == 1 ? "y" : "ies");
+		join = " in";
+	}
+	if (s->distinct_regions) {
+		rpt_printf(o, "%s %d region%s", join, s->distinct_regions,
+		           s->distinct_regions == 1 ? "" : "s");
+		join = " of";
+	}
+	if (s->distinct_economies)
+		rpt_printf(o, "%s %d econom%s", join, s->distinct_economies,
+		           s->distinct_economies == 1 ? "y" : "ies");
+	if (s->distinct_industries)
+		rpt_printf(o, ", in %d industr%s", s->distinct_industries,
+		           s->distinct_industries == 1 ? "y" : "ies");
+	rpt_put(o, ".</p>");
 	int k = s->group_min > 0 ? s->group_min : 3;
 	rpt_printf(o, "<table class=\"data\"><caption>Groups holding at "
 	           "least %d selected clusters</caption><tr><th class=\"l\">"

@@ -72,10 +72,15 @@ void rpt_pattern_def(rpt_out_t *o, const char *prefix, size_t i)
 		"<circle cx=\"6\" cy=\"6\" r=\"1.1\" fill=\"#fff\"/>",
 	};
 	size_t k = i % RPT_SERIES;
-	rpt_printf(o, "<pattern id=\"%s-p%zu\" width=\"8\" height=\"8\" "
-	           "patternUnits=\"userSpaceOnUse\"><rect width=\"8\" "
-	           "height=\"8\" fill=\"%s\"/>%s</pattern>", prefix, i,
-	           palette[k], marks[k]);
+	if (rpt_pattern_marked(i))
+		rpt_printf(o, "<pattern id=\"%s-p%zu\" width=\"8\" "
+		           "height=\"8\" patternUnits=\"userSpaceOnUse\">%s"
+		           "</pattern>", prefix, i, marks[k]);
+}
+
+int rpt_pattern_marked(size_t i)
+{
+	return i % RPT_SERIES != 0;
 }
 
 void rpt_pattern_fill(rpt_out_t *o, const char *prefix, size_t i)

@@ -20,10 +20,10 @@ export CLUSTERD_NODE_TOOLS="$SRC/deploy/tools"
 
 # report, expectations, PDF pages min,max
 CASES=(
-  "gii-2023 gii-2023 2,8"
-  "national-2021 national-2021 8,24"
-  "national-2021-wuxi-iot wuxi-iot 1,5"
-  "national-2021-innovation-vs-demo innovation-vs-demo 8,24"
+  "gii-2023 gii-2023 5,11"
+  "national-2021 national-2021 18,30"
+  "national-2021-wuxi-iot wuxi-iot 3,7"
+  "national-2021-innovation-vs-demo innovation-vs-demo 17,29"
 )
 fail=0
 for c in "${CASES[@]}"; do

@@ -114,9 +114,17 @@ static void test_chart(void **state)
 	                       "900 400.5\""));
 	assert_non_null(strstr(o.buf, "<title id=\"c1-t\">Top &lt;10&gt;"
 	                       "</title><desc id=\"c1-d\">A &amp; B</desc>"));
-	/* Series 9 takes colour 1 and its pattern, with its own id. */
+	/* Series 9 takes colour 1 and its pattern (marks only, drawn over
+	 * the colour), with its own id; series 0 and 8 are plain colour. */
 	assert_non_null(strstr(o.buf, "<pattern id=\"c1-p9\""));
-	assert_non_null(strstr(o.buf, "#E69F00"));
+	assert_non_null(strstr(o.buf, "stroke=\"#fff\""));
+	assert_string_equal(rpt_colour(9), "#E69F00");
+	assert_false(rpt_pattern_marked(0));
+	assert_false(rpt_pattern_marked(8));
+	assert_true(rpt_pattern_marked(9));
+	size_t before = o.len;
+	rpt_pattern_def(&o, id, 8);
+	assert_int_equal(o.len, before);
 	assert_non_null(strstr(o.buf, "<figcaption><b>Top &lt;10&gt;.</b> "
 	                       "cap</figcaption></figure>"));
 	rpt_chart_open(&o, "funnel", 10, 10, "t", "d", id);
