@@ -33,9 +33,9 @@ fi
 # multi-threaded clusterd (completion-queue workers, the commit writer,
 # run workers). No benchmarks: they are not tests. Nor deploy_k8s and
 # deploy_container, which do not use this build (manifests; an image built
-# from the sources), nor the report's browser checks on their fixture
-# (a browser and a hand-written page, none of our C): the sanitized run
-# below has them. tests/tsan.supp says
+# from the sources), nor the report's browser checks on their fixture and
+# on the demo's reports (a browser reading HTML files, none of our C): the
+# sanitized run below has them. tests/tsan.supp says
 # why gRPC's own interceptor calls are ignored. service_srv_commit then
 # runs 20 times in a row: its writer-thread timing once made it flaky.
 if [ $# -eq 0 ]; then
@@ -48,7 +48,7 @@ if [ $# -eq 0 ]; then
     cd "$TSAN"
     export TSAN_OPTIONS="suppressions=$ROOT/tests/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
     ctest -V --output-on-failure -j "$(nproc)" --timeout 600 \
-          -E '^(proto_(python|buf_lint)|deploy_(k8s|container)|client_report_(browser|chromium)_(fixture|negative))$'
+          -E '^(proto_(python|buf_lint)|deploy_(k8s|container)|client_report_(browser|chromium)_(fixture|negative)|client_report_demo)$'
     ctest --output-on-failure --timeout 600 --repeat until-fail:20 \
           -R '^service_srv_commit$'
   )
