@@ -99,15 +99,7 @@ static void panel(rpt_out_t *o, ind_t *const *v, size_t n, double x,
 	rpt_put(o, "<g class=\"spark\" data-indicator=\"");
 	rpt_esc(o, v[0]->name);
 	rpt_printf(o, "\" data-points=\"%zu\">", n);
-	rpt_put(o, "<rect class=\"frame\" x=\"");
-	rpt_coord(o, x);
-	rpt_put(o, "\" y=\"");
-	rpt_coord(o, y);
-	rpt_put(o, "\" width=\"");
-	rpt_coord(o, w - 6);
-	rpt_put(o, "\" height=\"");
-	rpt_coord(o, h - 6);
-	rpt_put(o, "\" stroke=\"#bbb\"/>");
+	rpt_rect(o, x, y, w - 6, h - 6, "class=\"frame\" stroke=\"#bbb\"");
 	rpt_text(o, x + 6, y + 14, "start", "small", v[0]->name);
 	if (n > 1) {
 		rpt_printf(o, "<polyline fill=\"none\" stroke=\"%s\" "
@@ -121,11 +113,8 @@ static void panel(rpt_out_t *o, ind_t *const *v, size_t n, double x,
 		rpt_put(o, "\"/>");
 	}
 	for (size_t i = 0; i < n; i++) {
-		rpt_printf(o, "<circle r=\"2.5\" fill=\"%s\" cx=\"", rpt_colour(0));
-		rpt_coord(o, rpt_at(&sx, v[i]->year));
-		rpt_put(o, "\" cy=\"");
-		rpt_coord(o, rpt_at(&sy, v[i]->value));
-		rpt_put(o, "\"/>");
+		rpt_circle(o, rpt_at(&sx, v[i]->year), rpt_at(&sy, v[i]->value),
+		           2.5, "fill=\"#0072B2\"");
 	}
 	char b[48];
 	rpt_numfmt(b, sizeof(b), v[n - 1]->value);
@@ -258,40 +247,19 @@ static void scores(rpt_out_t *o, const rpt_data_t *d,
 		rpt_esc(o, c->criterion);
 		rpt_put(o, "\">");
 		rpt_text(o, LW - 8, cy + 4, "end", NULL, c->criterion);
-		rpt_put(o, "<line stroke=\"#888\" stroke-width=\"1.5\" x1=\"");
-		rpt_coord(o, rpt_at(&sc, c->min));
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, rpt_at(&sc, c->max));
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, cy);
+		rpt_line(o, rpt_at(&sc, c->min), cy, rpt_at(&sc, c->max), cy,
+		         "stroke=\"#888\" stroke-width=\"1.5\"");
 		double b0 = fmax(c->mean - c->sd, c->min);
 		double b1 = fmin(c->mean + c->sd, c->max);
-		rpt_put(o, "\"/><rect class=\"spread\" fill=\"#56B4E9\" "
-		        "stroke=\"#0072B2\" x=\"");
-		rpt_coord(o, rpt_at(&sc, b0));
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, cy - 6);
-		rpt_put(o, "\" width=\"");
-		rpt_coord(o, rpt_at(&sc, b1) - rpt_at(&sc, b0));
-		rpt_put(o, "\" height=\"12\"/><line stroke=\"#1a1a1a\" x1=\"");
-		rpt_coord(o, rpt_at(&sc, c->mean));
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, rpt_at(&sc, c->mean));
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, cy - 6);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, cy + 6);
-		rpt_put(o, "\"/>");
+		rpt_rect(o, rpt_at(&sc, b0), cy - 6,
+		         rpt_at(&sc, b1) - rpt_at(&sc, b0), 12,
+		         "class=\"spread\" fill=\"#56B4E9\" stroke=\"#0072B2\"");
+		rpt_line(o, rpt_at(&sc, c->mean), cy - 6, rpt_at(&sc, c->mean),
+		         cy + 6, "stroke=\"#1a1a1a\"");
 		char b[48];
 		if (isfinite(raw)) {
-			rpt_put(o, "<circle class=\"me\" r=\"5\" fill=\"#D55E00\" "
-			        "stroke=\"#fff\" cx=\"");
-			rpt_coord(o, rpt_at(&sc, raw));
-			rpt_put(o, "\" cy=\"");
-			rpt_coord(o, cy);
-			rpt_put(o, "\"/>");
+			rpt_circle(o, rpt_at(&sc, raw), cy, 5, "class=\"me\" "
+			           "fill=\"#D55E00\" stroke=\"#fff\"");
 			rpt_numfmt(b, sizeof(b), raw);
 		} else {
 			snprintf(b, sizeof(b), "no score");
@@ -366,13 +334,10 @@ static void assessments(rpt_out_t *o, const Clusters__V1__Cluster *cl)
 		rpt_put(o, "\">");
 		rpt_text(o, LW - 8, cy + 4, "end", a->recused ? "small" : NULL,
 		         label);
-		rpt_printf(o, "<circle r=\"5\" %s cx=\"", a->recused
+		rpt_circle(o, rpt_at(&sc, a->score), cy, 5, a->recused
 		           ? "fill=\"#fff\" stroke=\"#555\" stroke-dasharray=\"2 2\""
 		           : "fill=\"#0072B2\"");
-		rpt_coord(o, rpt_at(&sc, a->score));
-		rpt_put(o, "\" cy=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\"/></g>\n");
+		rpt_put(o, "</g>\n");
 	}
 	rpt_chart_close(o, n > rows ? "The first assessments; the table holds "
 	                "all of them." : "Filled: counted; hollow: recused.");

@@ -68,6 +68,15 @@ void rpt_chart_open(rpt_out_t *o, const char *kind, double w, double h,
                     const char *title, const char *desc, char id[16]);
 void rpt_chart_close(rpt_out_t *o, const char *caption);
 
+/* Shapes; attrs (may be NULL) is written as it is, after the geometry:
+ * "class=\"cutoff\"", "fill=\"#0072B2\"". */
+void rpt_line(rpt_out_t *o, double x1, double y1, double x2, double y2,
+              const char *attrs);
+void rpt_rect(rpt_out_t *o, double x, double y, double w, double h,
+              const char *attrs);
+void rpt_circle(rpt_out_t *o, double cx, double cy, double r,
+                const char *attrs);
+
 /* <text> at x, y; anchor "start", "middle" or "end"; cls may be NULL. */
 void rpt_text(rpt_out_t *o, double x, double y, const char *anchor,
               const char *cls, const char *s);

@@ -12,7 +12,7 @@ static int reserve(rpt_out_t *o, size_t more)
 		return -1;
 	if (o->len + more + 1 <= o->cap)
 		return 0;
-	size_t nc = o->cap ? o->cap : 65536;
+	size_t nc = o->cap ? o->cap : 256;
 	while (nc < o->len + more + 1)
 		nc *= 2;
 	char *nb = realloc(o->buf, nc);

@@ -33,14 +33,10 @@ static void funnel(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 		rpt_printf(o, "\" data-stage=\"%s\" data-count=\"%d\">",
 		           names[i], v[i]);
 		rpt_text(o, LW - 8, y + 18, "end", NULL, names[i]);
-		rpt_put(o, "<rect x=\"");
-		rpt_coord(o, LW + (W - LW - 80 - w) / 2);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, y + 2);
-		rpt_put(o, "\" width=\"");
-		rpt_coord(o, w < 1 && v[i] > 0 ? 1 : w);
-		rpt_printf(o, "\" height=\"%g\" fill=\"%s\"/>", RH - 6,
-		           rpt_colour(i == 3 ? 5 : 0));
+		char fill[32];
+		snprintf(fill, sizeof(fill), "fill=\"%s\"", rpt_colour(i == 3 ? 5 : 0));
+		rpt_rect(o, LW + (W - LW - 80 - w) / 2, y + 2,
+		         w < 1 && v[i] > 0 ? 1 : w, RH - 6, fill);
 		char n[16];
 		snprintf(n, sizeof(n), "%d", v[i]);
 		rpt_text(o, W - 70, y + 18, "start", "sel", n);
@@ -117,21 +113,14 @@ static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 		         c->weight_share * 100);
 		rpt_printf(o, "<g class=\"legend-item\" data-criterion=\"");
 		rpt_esc(o, c->criterion);
-		rpt_put(o, "\"><rect x=\"");
-		rpt_coord(o, lx);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, ly);
-		rpt_printf(o, "\" width=\"14\" height=\"14\" fill=\"%s\" "
-		           "stroke=\"#1a1a1a\" stroke-width=\".5\"/>",
-		           rpt_colour(k));
+		rpt_put(o, "\">");
+		char a[96];
+		snprintf(a, sizeof(a), "fill=\"%s\" stroke=\"#1a1a1a\" "
+		         "stroke-width=\".5\"", rpt_colour(k));
+		rpt_rect(o, lx, ly, 14, 14, a);
 		if (rpt_pattern_marked(k)) {
-			rpt_put(o, "<rect x=\"");
-			rpt_coord(o, lx);
-			rpt_put(o, "\" y=\"");
-			rpt_coord(o, ly);
-			rpt_put(o, "\" width=\"14\" height=\"14\" ");
-			rpt_pattern_fill(o, id, k);
-			rpt_put(o, "/>");
+			snprintf(a, sizeof(a), "fill=\"url(#%s-p%zu)\"", id, k);
+			rpt_rect(o, lx, ly, 14, 14, a);
 		}
 		rpt_text(o, lx + 20, ly + 11, "start", NULL, t);
 		rpt_put(o, "</g>");
@@ -168,17 +157,13 @@ static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
 		else
 			neg += v;
 		double x0 = rpt_at(sc, a), x1 = rpt_at(sc, b);
-		rpt_put(o, "<rect class=\"seg\" data-criterion=\"");
-		rpt_esc(o, split ? rs->criteria[k]->criterion : "(total)");
-		rpt_put(o, "\" x=\"");
-		rpt_coord(o, x0);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, y);
-		rpt_put(o, "\" width=\"");
-		rpt_coord(o, x1 - x0);
-		rpt_put(o, "\" height=\"");
-		rpt_coord(o, bh);
-		rpt_printf(o, "\" fill=\"%s\"/>", rpt_colour(split ? k : 0));
+		rpt_out_t at = {0};
+		rpt_put(&at, "class=\"seg\" data-criterion=\"");
+		rpt_esc(&at, split ? rs->criteria[k]->criterion : "(total)");
+		rpt_printf(&at, "\" fill=\"%s\"", rpt_colour(split ? k : 0));
+		rpt_rect(o, x0, y, x1 - x0, bh, at.buf);
+		o->failed |= at.failed;
+		free(at.buf);
 		rpt_out_t *h = &hatch[split ? k : 0];
 		rpt_put(h, "M");
 		rpt_coord(h, x0);
@@ -314,13 +299,8 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	           rs->aggregation == GEOMETRIC
 	           ? "score (weighted geometric mean)" : "score");
 	if (lo < 0) {
-		rpt_put(o, "<line class=\"zero\" x1=\"");
-		rpt_coord(o, rpt_at(&sc, 0));
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, rpt_at(&sc, 0));
-		rpt_printf(o, "\" y1=\"%g\" y2=\"", TOP - 4);
-		rpt_coord(o, rows + 2);
-		rpt_put(o, "\"/>");
+		rpt_line(o, rpt_at(&sc, 0), TOP - 4, rpt_at(&sc, 0), rows + 2,
+		         "class=\"zero\"");
 	}
 	size_t row = 0;
 	rpt_out_t *hatch = calloc(nc, sizeof(*hatch));
@@ -337,13 +317,7 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 		    TOP + (double)row * RH, BH, LW);
 		if (row == last_sel && row + 1 < n) {
 			double y = TOP + (double)(row + 1) * RH - (RH - BH) / 2;
-			rpt_put(o, "<line class=\"cutoff\" x1=\"4\" x2=\"");
-			rpt_coord(o, W - 4);
-			rpt_put(o, "\" y1=\"");
-			rpt_coord(o, y);
-			rpt_put(o, "\" y2=\"");
-			rpt_coord(o, y);
-			rpt_put(o, "\"/>");
+			rpt_line(o, 4, y, W - 4, y, "class=\"cutoff\"");
 			char t[64];
 			snprintf(t, sizeof(t), "cut-off: %zu selected above", nsel);
 			rpt_text(o, W - 6, y - 3, "end", "small", t);

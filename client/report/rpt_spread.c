@@ -59,36 +59,18 @@ void rpt_sec_uncertainty(rpt_out_t *o, const rpt_data_t *d)
 		rpt_esc(o, s->cluster_id);
 		rpt_printf(o, "\" data-rank=\"%d\">", s->rank);
 		rpt_row_label(o, y + 11, s->rank, rpt_name(s), 0, LW);
-		rpt_put(o, "<line class=\"band\" x1=\"");
-		rpt_coord(o, rpt_at(&sc, ss->rank_p5));
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, rpt_at(&sc, ss->rank_p95) +
-		          (ss->rank_p95 == ss->rank_p5 ? 1 : 0));
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\"/><line class=\"median\" stroke=\"#1a1a1a\" "
-		        "stroke-width=\"2\" x1=\"");
-		rpt_coord(o, rpt_at(&sc, ss->rank_p50));
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, rpt_at(&sc, ss->rank_p50));
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, cy - 6);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, cy + 6);
-		rpt_put(o, "\"/><circle class=\"base\" r=\"4\" fill=\"#fff\" "
-		        "stroke=\"#D55E00\" stroke-width=\"2\" cx=\"");
-		rpt_coord(o, rpt_at(&sc, s->rank));
-		rpt_put(o, "\" cy=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\"/><rect class=\"share\" fill=\"#009E73\" x=\"");
-		rpt_coord(o, share.r0);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, y + 1);
-		rpt_put(o, "\" width=\"");
-		rpt_coord(o, rpt_at(&share, ss->selected_share) - share.r0);
-		rpt_put(o, "\" height=\"12\"/>");
+		rpt_line(o, rpt_at(&sc, ss->rank_p5), cy,
+		         rpt_at(&sc, ss->rank_p95) +
+		         (ss->rank_p95 == ss->rank_p5 ? 1 : 0), cy,
+		         "class=\"band\"");
+		rpt_line(o, rpt_at(&sc, ss->rank_p50), cy - 6,
+		         rpt_at(&sc, ss->rank_p50), cy + 6,
+		         "class=\"median\" stroke=\"#1a1a1a\" stroke-width=\"2\"");
+		rpt_circle(o, rpt_at(&sc, s->rank), cy, 4, "class=\"base\" "
+		           "fill=\"#fff\" stroke=\"#D55E00\" stroke-width=\"2\"");
+		rpt_rect(o, share.r0, y + 1,
+		         rpt_at(&share, ss->selected_share) - share.r0, 12,
+		         "class=\"share\" fill=\"#009E73\"");
 		char pct[16];
 		snprintf(pct, sizeof(pct), "%.0f%%", ss->selected_share * 100);
 		rpt_text(o, W - 4, y + 11, "end", "small", pct);
@@ -180,27 +162,14 @@ static void arrow_row(rpt_out_t *o, const char *id, const rpt_scale_t *sc,
 	double cy = y + 7, x1 = rpt_at(sc, m->rank);
 	if (m->base_rank) {
 		double x0 = rpt_at(sc, m->base_rank);
-		rpt_put(o, "<circle r=\"3\" fill=\"#555\" cx=\"");
-		rpt_coord(o, x0);
-		rpt_put(o, "\" cy=\"");
-		rpt_coord(o, cy);
-		rpt_printf(o, "\"/><line stroke=\"%s\" stroke-width=\"2\" "
-		           "marker-end=\"url(#%s-%s)\" x1=\"",
-		           up ? "#0072B2" : "#D55E00", id, up ? "up" : "down");
-		rpt_coord(o, x0);
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, x1 + (up ? 5 : -5));
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, cy);
-		rpt_put(o, "\"/>");
+		rpt_circle(o, x0, cy, 3, "fill=\"#555\"");
+		char a[96];
+		snprintf(a, sizeof(a), "stroke=\"%s\" stroke-width=\"2\" "
+		         "marker-end=\"url(#%s-%s)\"", up ? "#0072B2" : "#D55E00",
+		         id, up ? "up" : "down");
+		rpt_line(o, x0, cy, x1 + (up ? 5 : -5), cy, a);
 	} else {
-		rpt_put(o, "<rect fill=\"#009E73\" width=\"9\" height=\"9\" x=\"");
-		rpt_coord(o, x1 - 4.5);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, cy - 4.5);
-		rpt_put(o, "\"/>");
+		rpt_rect(o, x1 - 4.5, cy - 4.5, 9, 9, "fill=\"#009E73\"");
 	}
 	rpt_put(o, "</g>\n");
 }

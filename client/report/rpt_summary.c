@@ -51,13 +51,9 @@ static void counts(rpt_out_t *o, const char *what, const char *plural,
 		rpt_coord(o, y + 12);
 		rpt_put(o, "\" text-anchor=\"end\">");
 		rpt_esc_cut(o, key && *key ? key : "(none)", 26);
-		rpt_printf(o, "</text><rect fill=\"%s\" x=\"", rpt_colour(0));
-		rpt_coord(o, LW);
-		rpt_put(o, "\" y=\"");
-		rpt_coord(o, y + 2);
-		rpt_put(o, "\" width=\"");
-		rpt_coord(o, rpt_at(&sc, c) - LW);
-		rpt_put(o, "\" height=\"14\"/>");
+		rpt_put(o, "</text>");
+		rpt_rect(o, LW, y + 2, rpt_at(&sc, c) - LW, 14,
+		         "fill=\"#0072B2\"");
 		char num[16];
 		snprintf(num, sizeof(num), "%d", c);
 		rpt_text(o, rpt_at(&sc, c) + 4, y + 12, "start", "small", num);

@@ -120,6 +120,53 @@ void rpt_chart_close(rpt_out_t *o, const char *caption)
 	rpt_put(o, "</figcaption></figure>\n");
 }
 
+/* Writes " NAME=\"v\"" for each coordinate. */
+static void coords(rpt_out_t *o, const char *const *names, const double *v,
+                   size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rpt_printf(o, " %s=\"", names[i]);
+		rpt_coord(o, v[i]);
+		rpt_put(o, "\"");
+	}
+}
+
+static void shape(rpt_out_t *o, const char *tag, const char *const *names,
+                  const double *v, size_t n, const char *attrs)
+{
+	rpt_printf(o, "<%s", tag);
+	coords(o, names, v, n);
+	if (attrs && *attrs) {
+		rpt_put(o, " ");
+		rpt_put(o, attrs);
+	}
+	rpt_put(o, "/>");
+}
+
+void rpt_line(rpt_out_t *o, double x1, double y1, double x2, double y2,
+              const char *attrs)
+{
+	static const char *const n[] = {"x1", "y1", "x2", "y2"};
+	const double v[] = {x1, y1, x2, y2};
+	shape(o, "line", n, v, 4, attrs);
+}
+
+void rpt_rect(rpt_out_t *o, double x, double y, double w, double h,
+              const char *attrs)
+{
+	static const char *const n[] = {"x", "y", "width", "height"};
+	const double v[] = {x, y, w < 0 ? 0 : w, h < 0 ? 0 : h};
+	shape(o, "rect", n, v, 4, attrs);
+}
+
+void rpt_circle(rpt_out_t *o, double cx, double cy, double r,
+                const char *attrs)
+{
+	static const char *const n[] = {"cx", "cy", "r"};
+	const double v[] = {cx, cy, r};
+	shape(o, "circle", n, v, 3, attrs);
+}
+
 void rpt_text(rpt_out_t *o, double x, double y, const char *anchor,
               const char *cls, const char *s)
 {
@@ -169,15 +216,7 @@ void rpt_axis_x(rpt_out_t *o, const rpt_scale_t *s, double step, double y0,
 		if (fabs(v) < step * 1e-9)
 			v = 0;
 		double x = rpt_at(s, v);
-		rpt_put(o, "<line class=\"grid\" x1=\"");
-		rpt_coord(o, x);
-		rpt_put(o, "\" x2=\"");
-		rpt_coord(o, x);
-		rpt_put(o, "\" y1=\"");
-		rpt_coord(o, y0);
-		rpt_put(o, "\" y2=\"");
-		rpt_coord(o, y1);
-		rpt_put(o, "\"/>");
+		rpt_line(o, x, y0, x, y1, "class=\"grid\"");
 		char b[32];
 		rpt_numfmt(b, sizeof(b), v);
 		rpt_text(o, x, y1 + 14, "middle", "tick", b);
