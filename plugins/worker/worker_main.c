@@ -319,15 +319,23 @@ static __attribute__((noreturn)) void serve(void)
 		int fds[PW_MAX_FDS], eof;
 		/* A cohort kept for the next round is let go once the worker
 		 * is idle: it must not hold a finished run's pages while the
-		 * server builds the next one. */
-		int64_t idle = W.cohort ? pw_now_ms() + IDLE_DROP_MS : 0;
-		int rc = pw_recv(SOCK, idle, -1, MAX_REQUEST, &type, &p, &len, fds,
-		                 &nfds, &eof);
-		if (rc == CD_EDEADLINE) {
-			plugin_cohort_destroy(W.cohort);
-			W.cohort = NULL;
-			continue;
+		 * server builds the next one. Idle means no first byte of a
+		 * request within IDLE_DROP_MS; a request once begun is read to
+		 * its end however long the server takes to send it. (The wait
+		 * used to be pw_recv's deadline, which also ran out in the
+		 * middle of a frame when a loaded server was slow to send the
+		 * rest: the stream was then out of step, the next read failed
+		 * and the worker left while scoring, "exited with status 0".) */
+		if (W.cohort) {
+			struct pollfd pf = { .fd = SOCK, .events = POLLIN };
+			if (poll(&pf, 1, IDLE_DROP_MS) == 0) {
+				plugin_cohort_destroy(W.cohort);
+				W.cohort = NULL;
+				continue;
+			}
 		}
+		int rc = pw_recv(SOCK, 0, -1, MAX_REQUEST, &type, &p, &len, fds,
+		                 &nfds, &eof);
 		if (rc || type == PW_S_EXIT)
 			_exit(0);
 		int ok = 0;
