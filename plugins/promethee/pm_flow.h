@@ -45,10 +45,11 @@ typedef struct pm_crit {
 } pm_crit_t;
 
 /* The largest cohort the gaussian preference is computed for. Every pair
- * costs an exp(): 50,000 values (1.25 10^9 pairs) took 6.0 s of CPU on
- * the project's 2-core machine, under 10 s, and 16 s of wall time with
- * the machine shared at a load of 10, within the server's default 30 s
- * per criterion (docs/PERFORMANCE.md, "Scoring plugins"). */
+ * costs an exp(), about 4.5 ns: 50,000 values (1.25 10^9 pairs) took
+ * 5.8 s of CPU on the project's 2-core machine, under 10 s, and 12 s of
+ * wall time with the machine shared at a load average of 15, within the
+ * server's default 30 s per criterion (docs/PERFORMANCE.md, "Scoring
+ * plugins"). */
 #define PM_GAUSSIAN_MAX 50000
 
 /* Bytes of scratch memory pm_flow_add needs for m values. */
