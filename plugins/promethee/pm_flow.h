@@ -8,7 +8,7 @@
  * after one sort, the b with d = x_a - x_b above a threshold are a prefix
  * of the sorted values and those with x_b - x_a above it a suffix, and the
  * boundaries only move forward as x_a grows, so one sweep finds them all
- * (O(m log m) for the sort, O(m) for the sweep). Counts are exact: the
+ * (a radix sort, at most six O(m) passes, then O(m)). Counts are exact: the
  * boundaries are found with the very test d > t on the very d the pairwise
  * definition uses. The linear band of V-shape and linear needs the sum of
  * the values between two boundaries: a running sum of the values that
