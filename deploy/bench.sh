@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings|report] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings|report|plugins] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
@@ -34,6 +34,11 @@
 #           default, and of a 100-cluster one: wall and CPU time, file size,
 #           against reading the same top 100 with clusterctl run standings;
 #           instructions under callgrind; settings via its environment)
+#   plugins [N] [rounds]                 tests/bench/bench_plugins.c (promethee
+#           against topsis in process on N synthetic clusters x 5
+#           indicators, default 1,000,000, medians of 5 rounds and the
+#           ratio to topsis); "plugins gaussian N" times the O(N^2)
+#           gaussian preference on N clusters
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -96,7 +101,12 @@ case "$which" in
     echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
          "command: ./deploy/bench.sh report $*"
     "$ROOT/tests/bench/bench_report.sh" "$BUILD" "$@" ;;
+  plugins)
+    cmake --build "$BUILD" -j "$(nproc)" --target clusterd_plugins bench_plugins
+    echo "date: $(date -u +%FT%TZ) commit: $(git rev-parse --short HEAD)" \
+         "command: ./deploy/bench.sh plugins $*"
+    "$BUILD/tests/bench/bench_plugins" "$@" ;;
   *)
-    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, metrics, standings, report)" >&2
+    echo "bench.sh: unknown benchmark \"$which\" (known: store, service, tls, competition, isolation, backup, metrics, standings, report, plugins)" >&2
     exit 2 ;;
 esac

@@ -24,7 +24,7 @@
 
 static const char *const builtins[] = {
 	"indicator", "st_output", "growth", "specialization", "topsis",
-	"panel", "rubric"
+	"promethee", "panel", "rubric"
 };
 
 static char dir[512];

@@ -43,6 +43,7 @@ static const char *const good_files[][2] = {
 	{ FX("fx_good"), "fx_good.so" },
 	{ PT_BUILTIN_DIR "/indicator.so", "indicator.so" },
 	{ PT_BUILTIN_DIR "/topsis.so", "topsis.so" },
+	{ PT_BUILTIN_DIR "/promethee.so", "promethee.so" },
 };
 /* Workers only. */
 static const char *const broken_files[][2] = {
@@ -516,12 +517,15 @@ static void test_pool_same_as_in_process(void **st)
 	static const char *const fx_inf[] = { "mode=inf", NULL };
 	static const char *const ind[] = { "indicator=x", NULL };
 	static const char *const top[] = { "indicators=x,y", NULL };
+	static const char *const pro[] = { "indicators=x,y",
+	                                   "preference=linear,gaussian",
+	                                   "q=1,-", "p=5,-", "s=-,20", NULL };
 	struct {
 		const char *plugin;
 		const char *const *params;
 	} cases[] = {
 		{ "fx_good", fx }, { "fx_good", fx_inf }, { "indicator", ind },
-		{ "topsis", top },
+		{ "topsis", top }, { "promethee", pro },
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		result_t a = score(none_reg, cases[k].plugin, cases[k].params, c, 0);
