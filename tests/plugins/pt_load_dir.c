@@ -78,11 +78,12 @@ int main(int argc, char **argv)
 		CHECK(info->nparams == 3);
 		rc = score_ratio(g);
 	} else {
-		static const char *const names[] = { "growth", "indicator", "panel",
-		                                     "rubric", "specialization",
-		                                     "st_output", "topsis" };
-		CHECK(plugin_generation_count(g) == 7);
-		for (size_t i = 0; i < 7; i++)
+		static const char *const names[] = { "growth", "indicator", "mcda",
+		                                     "panel", "rubric",
+		                                     "specialization", "st_output",
+		                                     "topsis" };
+		CHECK(plugin_generation_count(g) == 8);
+		for (size_t i = 0; i < 8; i++)
 			CHECK(strcmp(plugin_generation_info(g, i)->name, names[i]) ==
 			      0);
 	}

@@ -21,7 +21,7 @@ PLUG = "/clusters.v1.PluginService/"
 BUILTINS = {"indicator": "PLUGIN_KIND_QUANTITATIVE", "st_output": "PLUGIN_KIND_QUANTITATIVE",
             "growth": "PLUGIN_KIND_QUANTITATIVE", "specialization": "PLUGIN_KIND_QUANTITATIVE",
             "topsis": "PLUGIN_KIND_QUANTITATIVE", "panel": "PLUGIN_KIND_QUALITATIVE",
-            "rubric": "PLUGIN_KIND_QUALITATIVE"}
+            "rubric": "PLUGIN_KIND_QUALITATIVE", "mcda": "PLUGIN_KIND_QUANTITATIVE"}
 BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 FIXTURES = os.environ["CLUSTERD_PLUGIN_FIXTURES"]
 
