@@ -85,9 +85,9 @@ int mcda_edas(const cp_host_t *h, const mcda_state_t *s,
 void mcda_col_range(const mcda_matrix_t *x, size_t j, double *lo,
                     double *hi);
 
-/* Fails with CP_EDATA, naming the row's cluster and the indicator, when
- * a value of a column flagged in `check` is not above `floor` (or, with
- * `strict` 0, below it); `what` says why the method needs that. */
+/* Fails with CP_EDATA, naming the cluster and the indicator, when a value
+ * in a column flagged in `check` is not > floor (strict 1) or not >= floor
+ * (strict 0); `what` ends the message, saying what the method needs. */
 int mcda_need_min(const mcda_state_t *s, const mcda_matrix_t *x,
                   const int *check, double floor, int strict,
                   const char *what, char *err, size_t errlen);
