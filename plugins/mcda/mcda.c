@@ -72,13 +72,15 @@ void mcda_col_range(const mcda_matrix_t *x, size_t j, double *lo,
 }
 
 int mcda_need_min(const mcda_state_t *s, const mcda_matrix_t *x,
-                  const int *check, double floor, int strict,
+                  mcda_cols_t cols, double bound, int strict,
                   const char *what, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < x->m; i++)
 		for (size_t j = 0; j < x->k; j++) {
 			double v = MCDA_X(x, i, j);
-			if (check[j] && (strict ? !(v > floor) : !(v >= floor)))
+			int check = cols == MCDA_COLS_ALL ||
+			            (cols == MCDA_COLS_COST) == (s->cost[j] != 0);
+			if (check && (strict ? !(v > bound) : !(v >= bound)))
 				return cp_fail(err, errlen, CP_EDATA, "cluster '%s': "
 				               "'%s' is %g; %s", x->id[i], s->ind[j], v,
 				               what);

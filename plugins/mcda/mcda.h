@@ -85,11 +85,18 @@ int mcda_edas(const cp_host_t *h, const mcda_state_t *s,
 void mcda_col_range(const mcda_matrix_t *x, size_t j, double *lo,
                     double *hi);
 
+/* Which columns mcda_need_min checks. */
+typedef enum mcda_cols {
+	MCDA_COLS_ALL = 0,
+	MCDA_COLS_BENEFIT,
+	MCDA_COLS_COST
+} mcda_cols_t;
+
 /* Fails with CP_EDATA, naming the cluster and the indicator, when a value
- * in a column flagged in `check` is not > floor (strict 1) or not >= floor
- * (strict 0); `what` ends the message, saying what the method needs. */
+ * in the columns `cols` is not > bound (strict 1) or not >= bound (strict
+ * 0); `what` ends the message, saying what the method needs. */
 int mcda_need_min(const mcda_state_t *s, const mcda_matrix_t *x,
-                  const int *check, double floor, int strict,
+                  mcda_cols_t cols, double bound, int strict,
                   const char *what, char *err, size_t errlen);
 
 #endif

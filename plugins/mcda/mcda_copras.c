@@ -36,16 +36,13 @@ int mcda_copras(const cp_host_t *h, const mcda_state_t *s,
                 char *err, size_t errlen)
 {
 	size_t m = x->m, k = x->k;
-	int benefit[MCDA_MAX_CRITERIA];
 	double wcost = 0;
-	for (size_t j = 0; j < k; j++) {
-		benefit[j] = !s->cost[j];
+	for (size_t j = 0; j < k; j++)
 		wcost += s->cost[j] ? s->w[j] : 0;
-	}
-	int rc = mcda_need_min(s, x, benefit, 0, 0, "COPRAS needs benefit "
-	                       "values >= 0", err, errlen);
+	int rc = mcda_need_min(s, x, MCDA_COLS_BENEFIT, 0, 0, "COPRAS needs "
+	                       "benefit values >= 0", err, errlen);
 	if (!rc)
-		rc = mcda_need_min(s, x, s->cost, 0, 1, "COPRAS needs cost "
+		rc = mcda_need_min(s, x, MCDA_COLS_COST, 0, 1, "COPRAS needs cost "
 		                   "values > 0", err, errlen);
 	if (rc)
 		return rc;

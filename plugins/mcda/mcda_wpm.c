@@ -29,11 +29,8 @@ int mcda_wpm(const cp_host_t *h, const mcda_state_t *s,
              char *err, size_t errlen)
 {
 	size_t m = x->m, k = x->k;
-	int all[MCDA_MAX_CRITERIA];
-	for (size_t j = 0; j < k; j++)
-		all[j] = 1;
-	int rc = mcda_need_min(s, x, all, 0, 1, "WPM needs values > 0", err,
-	                       errlen);
+	int rc = mcda_need_min(s, x, MCDA_COLS_ALL, 0, 1, "WPM needs values > 0",
+	                       err, errlen);
 	if (rc)
 		return rc;
 	double sum[MCDA_MAX_CRITERIA];
