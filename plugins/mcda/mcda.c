@@ -271,7 +271,7 @@ static const cp_plugin_t desc = {
 	.name = "mcda",
 	.version = CLUSTERD_VERSION,
 	.kind = CP_QUANTITATIVE,
-	.description = "multi-criteria decision methods (VIKOR, COPRAS, WPM, "
+	.description = "Multi-criteria decision methods (VIKOR, COPRAS, WPM, "
 	               "SPOTIS, MABAC, EDAS) over several weighted "
 	               "benefit/cost indicators",
 	.params = params,
