@@ -159,3 +159,26 @@ int cpc_weighted_list(const cp_host_t *h, const cp_params_t *p,
 		w[j] /= sum;
 	return rc;
 }
+
+int cpc_directions(const cp_host_t *h, const cp_params_t *p,
+                   const char *name, size_t n, int *cost, char *err,
+                   size_t errlen)
+{
+	for (size_t j = 0; j < n; j++)
+		cost[j] = 0;
+	if (!cp_param_get(h, p, name))
+		return CP_OK;
+	size_t len = cp_param_list_len(h, p, name);
+	if (len != n)
+		return cp_fail(err, errlen, CP_EPARAM, "param '%s' has %zu "
+		               "items, expected %zu", name, len, n);
+	for (size_t j = 0; j < n; j++) {
+		const char *d = cp_param_list_at(h, p, name, j);
+		if (strcmp(d, "cost") == 0)
+			cost[j] = 1;
+		else if (strcmp(d, "benefit") != 0)
+			return cp_fail(err, errlen, CP_EPARAM, "param '%s': '%s' "
+			               "is neither benefit nor cost", name, d);
+	}
+	return CP_OK;
+}

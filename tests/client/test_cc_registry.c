@@ -626,12 +626,13 @@ static void test_unreachable(void **state)
 /* The CompetitionService and PluginService calls reach the server and come
  * back with the answers for an empty store. */
 
-/* The 8 built-in plugins with their kinds and params, nothing refused. */
+/* The 9 built-in plugins with their kinds and params, nothing refused. */
 static void expect_builtins(const Clusters__V1__ListPluginsResponse *r)
 {
 	static const struct { const char *name; int kind; } want[] = {
 		{ "growth", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
 		{ "indicator", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
+		{ "mcda", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
 		{ "panel", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUALITATIVE },
 		{ "promethee", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUANTITATIVE },
 		{ "rubric", CLUSTERS__V1__PLUGIN_KIND__PLUGIN_KIND_QUALITATIVE },

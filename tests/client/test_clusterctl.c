@@ -627,7 +627,8 @@ static void test_plugins(void **state)
 	(void)state;
 	static const char *const names[] = { "indicator", "st_output", "growth",
 	                                     "specialization", "topsis",
-	                                     "promethee", "panel", "rubric" };
+	                                     "promethee", "panel", "rubric",
+	                                     "mcda" };
 	assert_int_equal(ctl("plugin", "list", NULL), 0);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		has(out, names[i]);

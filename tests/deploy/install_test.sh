@@ -52,7 +52,7 @@ for f in sbin/clusterd bin/clusterctl libexec/clusterd/clusterd-plugin-host; do
 	[ -x "$P/$f" ] || fail "$prefix/$f is not executable"
 done
 n=0
-for name in indicator st_output growth specialization topsis promethee panel rubric; do
+for name in indicator st_output growth specialization topsis promethee panel rubric mcda; do
 	[ -f "$D$plugins/$name.so" ] || fail "missing $plugins/$name.so"
 	n=$((n + 1))
 done
@@ -117,7 +117,7 @@ done
 [ -s "$T/port" ] || { cat "$T/clusterd.log" >&2; fail "the installed clusterd did not start"; }
 ctl() { "$P/bin/clusterctl" --server "127.0.0.1:$(cat "$T/port")" "$@"; }
 ctl plugin list >"$T/plugins"
-for name in ratio indicator st_output growth specialization topsis promethee panel rubric; do
+for name in ratio indicator st_output growth specialization topsis promethee panel rubric mcda; do
 	grep -q "^$name " "$T/plugins" || { cat "$T/plugins"; fail "$name is not in plugin list"; }
 done
 cat >"$T/clusters.csv" <<'CSV'

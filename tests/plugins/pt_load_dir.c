@@ -78,12 +78,12 @@ int main(int argc, char **argv)
 		CHECK(info->nparams == 3);
 		rc = score_ratio(g);
 	} else {
-		static const char *const names[] = { "growth", "indicator", "panel",
-		                                     "promethee", "rubric",
+		static const char *const names[] = { "growth", "indicator", "mcda",
+		                                     "panel", "promethee", "rubric",
 		                                     "specialization", "st_output",
 		                                     "topsis" };
-		CHECK(plugin_generation_count(g) == 8);
-		for (size_t i = 0; i < 8; i++)
+		CHECK(plugin_generation_count(g) == 9);
+		for (size_t i = 0; i < 9; i++)
 			CHECK(strcmp(plugin_generation_info(g, i)->name, names[i]) ==
 			      0);
 	}

@@ -24,7 +24,7 @@
 
 static const char *const builtins[] = {
 	"indicator", "st_output", "growth", "specialization", "topsis",
-	"promethee", "panel", "rubric"
+	"promethee", "panel", "rubric", "mcda"
 };
 
 static char dir[512];

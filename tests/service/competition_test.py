@@ -24,7 +24,7 @@ BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 FIXTURES = os.environ["CLUSTERD_PLUGIN_FIXTURES"]
 GII_CSV = os.environ["CLUSTERD_GII_CSV"]
 BUILTINS = ["indicator", "st_output", "growth", "specialization", "topsis",
-            "panel", "rubric"]
+            "panel", "rubric", "mcda"]
 
 pb = cpb = plb = None
 SERVER = None
@@ -604,6 +604,59 @@ class Errors(unittest.TestCase):
         create_competition(ok)
         st = standings_by_id(run("fx-ok"))
         self.assertEqual(st["fx-1"].score, 6.0)
+
+
+# --- mcda through a run -------------------------------------------------------
+
+class Mcda(unittest.TestCase):
+    """The mcda plugin in a run: VIKOR over tests/plugins/test_mcda.c's
+    hand matrix (patents benefit, cost_index cost) gives 1 - Q = 0, 16/33,
+    0, 1; the best carries the compromise note; the cluster without
+    cost_index has no score and is excluded with the indicator named."""
+
+    @classmethod
+    def setUpClass(cls):
+        for cid, x, y in (("m-a", 10, 5), ("m-b", 20, 10), ("m-c", 30, 20),
+                          ("m-d", 25, 8), ("m-e", 40, None)):
+            c = pb.Cluster(id=cid, name="Cluster " + cid, economy="CN")
+            c.indicators.add(name="patents", year=2022, value=x)
+            if y is not None:
+                c.indicators.add(name="cost_index", year=2022, value=y)
+            c.labels["track"] = "mcda"
+            create_cluster(c)
+
+    def test_vikor(self):
+        comp = one_round("mcda-vikor", criterion(
+            "v", "mcda", method="vikor", indicators="patents,cost_index",
+            directions="benefit,cost"))
+        comp.rounds[0].eligibility.add(field=cpb.FILTER_FIELD_LABEL,
+                                       key="track", any_of=["mcda"])
+        st = standings_by_id(evaluate(comp))
+        raw = {cid: st[cid].rounds[0].scores[0].raw
+               for cid in ("m-a", "m-b", "m-c", "m-d")}
+        for cid, want in (("m-a", 0), ("m-b", 16 / 33), ("m-c", 0),
+                          ("m-d", 1)):
+            self.assertAlmostEqual(raw[cid], want, places=12)
+        self.assertEqual(st["m-d"].rank, 1)
+        self.assertEqual(st["m-b"].rank, 2)
+        self.assertEqual(st["m-d"].rounds[0].scores[0].note,
+                         "VIKOR compromise: acceptable advantage and "
+                         "stability hold")
+        self.assertEqual(st["m-b"].rounds[0].scores[0].note, "")
+        self.assertEqual(st["m-e"].rank, 0)
+        self.assertIn("no 'cost_index' in any year",
+                      st["m-e"].excluded_reason)
+
+    def test_refused(self):
+        # The server checks params against the specs when a competition
+        # is created; what only the plugin's init can check (a param of
+        # another method) fails the evaluation.
+        comp = one_round("mcda-bad", criterion(
+            "v", "mcda", method="copras", indicators="patents", v="0.5"))
+        e = error_of(evaluate, comp)
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("param 'v' applies to method vikor only, not to "
+                      "copras", e.details())
 
 
 if __name__ == "__main__":

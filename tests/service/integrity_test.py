@@ -33,7 +33,7 @@ def setUpModule():
     pdir = os.path.join(TMP, "plugins")
     os.mkdir(pdir, 0o700)
     for name in ("indicator", "st_output", "growth", "specialization",
-                 "topsis", "panel", "rubric"):
+                 "topsis", "panel", "rubric", "mcda"):
         shutil.copy(os.path.join(BUILD_DIR, name + ".so"), pdir)
     SERVER = Server("--plugin-dir", pdir, "--threads", "2")
 

@@ -44,7 +44,7 @@ BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 BROKEN_DIR = os.environ["CLUSTERD_BROKEN_PLUGINS"]
 MARKER_DIR = os.environ["CLUSTERD_BROKEN_MARKERS"]
 BUILTINS = ["indicator", "st_output", "growth", "specialization", "topsis",
-            "promethee", "panel", "rubric"]
+            "promethee", "panel", "rubric", "mcda"]
 # Misbehave in score(); load fine.
 SCORE_TIME = ["segv", "abort", "overrun", "wildreason", "loop", "alloc",
               "fork", "socket", "write", "shadow"]

@@ -22,7 +22,7 @@ BUILTINS = {"indicator": "PLUGIN_KIND_QUANTITATIVE", "st_output": "PLUGIN_KIND_Q
             "growth": "PLUGIN_KIND_QUANTITATIVE", "specialization": "PLUGIN_KIND_QUANTITATIVE",
             "topsis": "PLUGIN_KIND_QUANTITATIVE", "promethee": "PLUGIN_KIND_QUANTITATIVE",
             "panel": "PLUGIN_KIND_QUALITATIVE",
-            "rubric": "PLUGIN_KIND_QUALITATIVE"}
+            "rubric": "PLUGIN_KIND_QUALITATIVE", "mcda": "PLUGIN_KIND_QUANTITATIVE"}
 BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 FIXTURES = os.environ["CLUSTERD_PLUGIN_FIXTURES"]
 

@@ -24,7 +24,7 @@ COMP = "/clusters.v1.CompetitionService/"
 BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 CLUSTERCTL = os.environ["CLUSTERCTL_BIN"]
 BUILTINS = ["indicator", "st_output", "growth", "specialization", "topsis",
-            "panel", "rubric"]
+            "panel", "rubric", "mcda"]
 DBL_MAX = 1.7976931348623157e308
 
 pb = cpb = None

@@ -64,4 +64,11 @@ int cpc_weighted_list(const cp_host_t *h, const cp_params_t *p,
                       const char *name, size_t max, const char **items,
                       double *w, size_t *k, char *err, size_t errlen);
 
+/* Reads the optional list param `name` (n items of benefit|cost) into
+ * cost[] (1 for cost); absent, every criterion is a benefit. CP_EPARAM
+ * naming the param. */
+int cpc_directions(const cp_host_t *h, const cp_params_t *p,
+                   const char *name, size_t n, int *cost, char *err,
+                   size_t errlen);
+
 #endif
