@@ -56,8 +56,19 @@ int ctl_run_follow(ctl_t *ctl, const char *id, int64_t timeout_ms,
 	cc_opts_t o = { timeout_ms };
 	cc_status_t st;
 	ctl->progress_last[0] = '\0';
+	int64_t start = ctl_now_ms();
 	int rc = cc_watch_run(cli, &o, &req, ctl_on_progress, ctl, run, &st);
 	ctl_progress_end(ctl);
+	/* The server sees the deadline too (it travels with the call) and
+	 * may answer CANCELLED ("the watcher went away") before the client's
+	 * own DEADLINE_EXCEEDED: past our deadline, that is the deadline. */
+	if (rc == CC_CANCELLED && timeout_ms >= 0 &&
+	    ctl_now_ms() - start >= timeout_ms) {
+		rc = CC_DEADLINE_EXCEEDED;
+		st.code = CC_DEADLINE_EXCEEDED;
+		snprintf(st.message, sizeof(st.message), "the watch's deadline "
+		         "(%lld ms) passed", (long long)timeout_ms);
+	}
 	if (rc == CC_DEADLINE_EXCEEDED) {
 		/* WatchRun itself ends OK whatever the run did: this is our
 		 * own deadline, and the run is still the server's. */

@@ -265,7 +265,15 @@ class Metrics(unittest.TestCase):
         get = self.u(REG + "GetCluster", pb.GetClusterRequest, pb.Cluster)
         with self.assertRaises(Exception):
             get(pb.GetClusterRequest(id="nobody"), timeout=10)
+        # A call is counted once gRPC reports it finished, which can come
+        # after the client has its answer: wait for the count (a loaded
+        # machine once scraped in between, the call still in flight).
+        limit = time.monotonic() + 20
         body = self.scrape()
+        while ("\n# TYPE clusterd_grpc_requests_total " not in body and
+               time.monotonic() < limit):
+            time.sleep(0.05)
+            body = self.scrape()
         r = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
