@@ -282,14 +282,15 @@ struct cp_host {
 	/* Records a note in the run about this score() call as a whole:
 	 * what a reader of the run needs to know of how the scores came
 	 * about that no single cluster's reason says, e.g. the weights a
-	 * method derived from the cohort. Only during score(); a note is
-	 * kept only when score() returns CP_OK. key:
-	 * [a-z0-9_][a-z0-9_.-]{0,63}; recording a key again replaces its
-	 * value. value: UTF-8 text without control characters; the host
-	 * keeps CP_NOTE_MAX - 1 bytes of it (cut at a character boundary).
-	 * Both are copied. Returns CP_OK; CP_EPARAM for a bad key or value
-	 * (nothing is recorded); CP_EFAIL outside score() or past
-	 * CP_NOTES_MAX keys; CP_ENOMEM. */
+	 * method derived from the cohort. The run keeps it with the
+	 * criterion's statistics of the round (CriterionStats.plugin_notes).
+	 * Only during score(); a note is kept only when score() returns
+	 * CP_OK. key: [a-z0-9_][a-z0-9_.-]{0,63}; recording a key again
+	 * replaces its value. value: UTF-8 text without control characters;
+	 * the host keeps CP_NOTE_MAX - 1 bytes of it (cut at a character
+	 * boundary). Both are copied. Returns CP_OK; CP_EPARAM for a bad
+	 * key or value (nothing is recorded); CP_EFAIL outside score() or
+	 * past CP_NOTES_MAX keys; CP_ENOMEM. */
 	int (*run_note)(const cp_host_t *host, const char *key,
 	                const char *value);
 };
