@@ -541,13 +541,15 @@ static void test_pool_same_as_in_process(void **st)
 	static const char *const fx_note[] = { "mode=note", NULL };
 	static const char *const ind[] = { "indicator=x", NULL };
 	static const char *const top[] = { "indicators=x,y", NULL };
+	static const char *const top_critic[] = { "indicators=x,y",
+	                                          "weights=critic", NULL };
 	struct {
 		const char *plugin;
 		const char *const *params;
 	} cases[] = {
 		{ "fx_good", fx }, { "fx_good", fx_inf },
 		{ "fx_good", fx_note }, { "indicator", ind },
-		{ "topsis", top },
+		{ "topsis", top }, { "topsis", top_critic },
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		result_t a = score(none_reg, cases[k].plugin, cases[k].params, c, 0);
@@ -585,6 +587,11 @@ static void test_pool_same_as_in_process(void **st)
 	result_free(&b);
 	b = score(proc_reg, "fx_good", fx, c, 10000);
 	assert_int_equal(b.nnotes, 0);
+	result_free(&b);
+	b = score(proc_reg, "topsis", top_critic, c, 10000);
+	assert_int_equal(b.nnotes, 1);
+	assert_string_equal(b.notes[0].key, "weights");
+	assert_true(strncmp(b.notes[0].value, "critic: x 0.", 12) == 0);
 	result_free(&b);
 	plugin_cohort_destroy(c);
 }
