@@ -33,13 +33,14 @@ static int round_alloc(engine_result_t *res, size_t r, const uint32_t *member,
 	rr->order = malloc(m * sizeof(*rr->order));
 	rr->notes = calloc(nc, sizeof(*rr->notes));
 	rr->cstats = calloc(nc, sizeof(*rr->cstats));
+	rr->cnotes = calloc(nc, sizeof(*rr->cnotes));
 	const Clusters__V1__Selection *sel = rd->selection;
 	if (sel && (sel->industry_leaders || sel->max_per_economy > 0 ||
 	            sel->max_per_region > 0 || sel->max_per_city > 0))
 		rr->selinfo = calloc(m, sizeof(*rr->selinfo));
 	if (!rr->member || !rr->wn || !rr->raw || !rr->norm || !rr->score ||
 	    !rr->rank || !rr->excl || !rr->selected || !rr->order ||
-	    !rr->notes || !rr->cstats ||
+	    !rr->notes || !rr->cstats || !rr->cnotes ||
 	    (!rr->selinfo && sel && (sel->industry_leaders ||
 	                             sel->max_per_economy > 0 ||
 	                             sel->max_per_region > 0 ||
@@ -116,6 +117,7 @@ int engine_score_round(engine_result_t *res, engine_round_res_t *rr,
 		engine_score_req_t req = {
 			.round = r, .criterion = k, .def = cr, .cohort = res->cohort,
 			.members = ci, .n = nE, .raw = buf, .notes = &rr->notes[k],
+			.crit_notes = rr->cnotes ? &rr->cnotes[k] : NULL,
 		};
 		char msg[512] = "";
 		rc = o->scorer(o->scorer_arg, &req, msg, sizeof(msg));
@@ -355,6 +357,9 @@ void engine_result_destroy(engine_result_t *res)
 		for (size_t k = 0; rr->notes && k < rr->ncrit; k++)
 			free(rr->notes[k].v);
 		free(rr->notes);
+		for (size_t k = 0; rr->cnotes && k < rr->ncrit; k++)
+			engine_crit_notes_fini(&rr->cnotes[k]);
+		free(rr->cnotes);
 		free(rr->cstats);
 		free(rr->selinfo);
 		free(rr->su);

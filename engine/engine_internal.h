@@ -82,6 +82,19 @@ struct engine_notes {
 	int unsorted;
 };
 
+/* A criterion's notes of a round, in the order keys were first given. */
+typedef struct engine_kv {
+	char *key, *value;
+} engine_kv_t;
+
+struct engine_crit_notes {
+	engine_kv_t *v;
+	size_t n, cap;
+};
+
+/* Frees what the notes hold (not notes itself). */
+void engine_crit_notes_fini(engine_crit_notes_t *notes);
+
 /* Sorts by position (last note set wins) so lookups can bisect. */
 void engine_notes_finish(engine_notes_t *n);
 /* The note's sid in n->text, or ENGINE_SID_NONE. */

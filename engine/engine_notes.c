@@ -1,5 +1,6 @@
 /* Notes a scorer attaches to candidates: sparse, because most candidates
- * have none; interned, because plugins repeat the same few reasons. */
+ * have none; interned, because plugins repeat the same few reasons. And
+ * the few notes a scorer makes of a criterion's round as a whole. */
 #include "engine_internal.h"
 
 #include <stdlib.h>
@@ -68,4 +69,45 @@ uint32_t engine_notes_get_n(const engine_notes_t *nt, size_t count,
 uint32_t engine_notes_get(const engine_notes_t *nt, uint32_t pos)
 {
 	return engine_notes_get_n(nt, nt->n, pos);
+}
+
+int engine_crit_note(engine_crit_notes_t *nt, const char *key,
+                     const char *value)
+{
+	if (!nt)
+		return CD_OK;
+	if (!key || !value)
+		return CD_EINVAL;
+	size_t i = 0;
+	while (i < nt->n && strcmp(nt->v[i].key, key))
+		i++;
+	char *v = strdup(value);
+	if (!v)
+		return CD_ENOMEM;
+	if (i < nt->n) {
+		free(nt->v[i].value);
+		nt->v[i].value = v;
+		return CD_OK;
+	}
+	char *k = strdup(key);
+	int rc = k ? engine_grow((void **)&nt->v, &nt->cap, nt->n + 1,
+	                         sizeof(*nt->v))
+	           : CD_ENOMEM;
+	if (rc) {
+		free(k);
+		free(v);
+		return rc;
+	}
+	nt->v[nt->n++] = (engine_kv_t){ k, v };
+	return CD_OK;
+}
+
+void engine_crit_notes_fini(engine_crit_notes_t *nt)
+{
+	for (size_t i = 0; i < nt->n; i++) {
+		free(nt->v[i].key);
+		free(nt->v[i].value);
+	}
+	free(nt->v);
+	*nt = (engine_crit_notes_t){ 0 };
 }

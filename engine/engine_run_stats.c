@@ -1,7 +1,7 @@
 /* Run.rounds: per round the funnel (candidates, eligible, ranked,
  * selected), the decisions counted by code, what each criterion's
- * normalisation saw, and the scores at the selection line, which is what
- * an explanation needs from a stored run. */
+ * normalisation saw and its plugin noted, and the scores at the selection
+ * line, which is what an explanation needs from a stored run. */
 #include "engine_run_internal.h"
 
 #include <string.h>
@@ -10,6 +10,30 @@
 #include "engine_internal.h"
 
 #define NCODES (CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER + 1)
+
+static int plugin_notes(engine_arena_t *a, const engine_crit_notes_t *nt,
+                        Clusters__V1__CriterionStats *x)
+{
+	if (!nt->n)
+		return CD_OK;
+	Clusters__V1__CriterionStats__PluginNotesEntry **pp =
+		engine_arena_alloc(a, nt->n * sizeof(*pp));
+	Clusters__V1__CriterionStats__PluginNotesEntry *v =
+		engine_arena_alloc(a, nt->n * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t i = 0; i < nt->n; i++) {
+		clusters__v1__criterion_stats__plugin_notes_entry__init(&v[i]);
+		v[i].key = engine_arena_dup(a, nt->v[i].key);
+		v[i].value = engine_arena_dup(a, nt->v[i].value);
+		if (!v[i].key || !v[i].value)
+			return CD_ENOMEM;
+		pp[i] = &v[i];
+	}
+	x->plugin_notes = pp;
+	x->n_plugin_notes = nt->n;
+	return CD_OK;
+}
 
 static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
                     Clusters__V1__RoundStats *x)
@@ -38,6 +62,8 @@ static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
 		v[k].sum = st->sum;
 		v[k].goalpost_lower = cr->goalpost_lower;
 		v[k].goalpost_upper = cr->goalpost_upper;
+		if (rr->cnotes && plugin_notes(a, &rr->cnotes[k], &v[k]))
+			return CD_ENOMEM;
 		pp[k] = &v[k];
 	}
 	x->criteria = pp;

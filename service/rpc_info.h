@@ -26,7 +26,7 @@ const char *rpc_info_grpc_version(void);
 
 /* clusterd --version:
  *   clusterd 0.1.0
- *   plugin ABI 2.0
+ *   plugin ABI 2.1
  *   gRPC core 29.0.0 */
 void rpc_info_print(FILE *out);
 

@@ -167,5 +167,15 @@ int srv_score_fn(void *arg, engine_score_req_t *req, char *err,
 			if (rc)
 				return cd_fail(err, errlen, rc, "out of memory");
 		}
+	/* The plugin's run notes: the host checked them, the run keeps
+	 * them. */
+	size_t nn;
+	const plugin_note_t *pn = plugin_instance_notes(b->inst[j], &nn);
+	for (size_t i = 0; i < nn; i++) {
+		int rc = engine_crit_note(req->crit_notes, pn[i].key,
+		                          pn[i].value);
+		if (rc)
+			return cd_fail(err, errlen, rc, "out of memory");
+	}
 	return CD_OK;
 }

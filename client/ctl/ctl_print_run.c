@@ -238,7 +238,8 @@ static const char *ctl_decision_words(int code)
 	}
 }
 
-/* State, error, times, live progress and the rounds' funnels. */
+/* State, error, times, live progress, the rounds' funnels and their
+ * plugins' notes. */
 static void ctl_run_head(const Clusters__V1__Run *run)
 {
 	char b[16], t1[32], t2[32], d[32];
@@ -291,6 +292,15 @@ static void ctl_run_head(const Clusters__V1__Run *run)
 			       r->decisions[k]->count,
 			       ctl_decision_words(r->decisions[k]->code));
 		fputc('\n', stdout);
+		/* What the plugins noted of the round, e.g. the weights an
+		 * objective method derived. */
+		for (size_t k = 0; k < r->n_criteria; k++) {
+			const Clusters__V1__CriterionStats *c = r->criteria[k];
+			for (size_t j = 0; j < c->n_plugin_notes; j++)
+				printf("  %s (%s) %s: %s\n", c->criterion,
+				       c->plugin, c->plugin_notes[j]->key,
+				       c->plugin_notes[j]->value);
+		}
 	}
 }
 

@@ -29,6 +29,17 @@ typedef struct engine_notes engine_notes_t;
  * worth telling about its score). The text is copied. */
 int engine_notes_set(engine_notes_t *notes, size_t i, const char *text);
 
+/* What the scoring of one criterion of a round says of itself as a whole
+ * (a plugin's run notes, e.g. the weights it derived from the round's
+ * candidates): key -> value, kept in the run (CriterionStats.plugin_notes).
+ * Both are copied; a key given again replaces its value. NULL notes (a
+ * request of sensitivity's, over other candidates than the round's)
+ * records nothing and returns CD_OK. CD_OK, CD_EINVAL (NULL key or value),
+ * CD_ENOMEM. */
+typedef struct engine_crit_notes engine_crit_notes_t;
+int engine_crit_note(engine_crit_notes_t *notes, const char *key,
+                     const char *value);
+
 /* One criterion of one round over the round's eligible candidates. */
 typedef struct engine_score_req {
 	size_t round, criterion;           /* indexes into the definition */
@@ -38,6 +49,8 @@ typedef struct engine_score_req {
 	size_t n;
 	double *raw;                       /* out: n scores, NaN-filled */
 	engine_notes_t *notes;             /* for engine_notes_set */
+	engine_crit_notes_t *crit_notes;   /* for engine_crit_note; NULL for
+	                                      sensitivity's requests */
 } engine_score_req_t;
 
 /* Fills req->raw. Returns CD_OK or a code (CD_EPLUGIN when a plugin

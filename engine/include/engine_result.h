@@ -72,6 +72,10 @@ typedef struct engine_round_res {
 	size_t neligible, nranked, nselected;
 	engine_notes_t *notes;    /* ncrit note sets, by position */
 	engine_crit_stats_t *cstats;   /* ncrit */
+	/* ncrit: what each criterion's scorer noted of the round as a whole
+	 * (engine_crit_note); NULL in sensitivity's rounds of other
+	 * candidates. */
+	engine_crit_notes_t *cnotes;
 	/* [pos] ENGINE_SEL_*, NULL when the round has neither quotas nor
 	 * industry_leaders (nothing to record). */
 	uint32_t *selinfo;

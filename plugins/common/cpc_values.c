@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cpc_weights.h"
+
 /* Years the cohort stores fit in 16 bits (plugin_cohort). */
 #define YEAR_MAX 65535
 
@@ -130,34 +132,10 @@ int cpc_weighted_list(const cp_host_t *h, const cp_params_t *p,
                       const char *name, size_t max, const char **items,
                       double *w, size_t *k, char *err, size_t errlen)
 {
-	int rc = CP_OK;
-	*k = cp_param_list_len(h, p, name);
-	if (*k < 1 || *k > max)
-		return cp_fail(err, errlen, CP_EPARAM, "param '%s' needs 1..%zu "
-		               "items", name, max);
-	for (size_t j = 0; !rc && j < *k; j++) {
-		items[j] = cp_param_list_at(h, p, name, j);
-		w[j] = 1;
-		for (size_t i = 0; i < j; i++)
-			if (strcmp(items[i], items[j]) == 0)
-				rc = cp_fail(err, errlen, CP_EPARAM, "param '%s' "
-				             "repeats '%s'", name, items[j]);
-	}
-	if (!rc && cp_param_get(h, p, "weights"))
-		rc = cpc_number_list(h, p, "weights", w, *k, err, errlen);
-	double sum = 0;
-	for (size_t j = 0; !rc && j < *k; j++) {
-		if (w[j] < 0)
-			rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights': "
-			             "weight %g of '%s' is negative", w[j],
-			             items[j]);
-		sum += w[j];
-	}
-	if (!rc && !(sum > 0))
-		rc = cp_fail(err, errlen, CP_EPARAM, "param 'weights' sum to 0");
-	for (size_t j = 0; !rc && j < *k; j++)
-		w[j] /= sum;
-	return rc;
+	/* Numbers only: a plugin that takes methods calls cpc_weights_list
+	 * itself. */
+	return cpc_weights_list(h, p, name, max, items, w, k, NULL, err,
+	                        errlen);
 }
 
 int cpc_directions(const cp_host_t *h, const cp_params_t *p,

@@ -1,11 +1,12 @@
-/* Host services given to plugins: logging, memory, score strings. The param
- * and cohort accessors live with their data (plugin_params.c,
- * plugin_cohort.c). */
+/* Host services given to plugins: logging, memory, score strings, run
+ * notes. The param and cohort accessors live with their data
+ * (plugin_params.c, plugin_cohort.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cd_utf8.h"
 #include "plugin_cohort.h"
 #include "plugin_internal.h"
 #include "plugin_params.h"
@@ -99,6 +100,87 @@ void plugin_host_scratch_reset(plugin_host_ctx_t *ctx)
 	}
 }
 
+/* The length of value the host keeps: CP_NOTE_MAX - 1 bytes at most, cut
+ * before a UTF-8 continuation byte (as log lines are). */
+static size_t note_len(const char *value)
+{
+	size_t n = strnlen(value, CP_NOTE_MAX);
+	if (n == CP_NOTE_MAX) {
+		n = CP_NOTE_MAX - 1;
+		while (n && ((unsigned char)value[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+/* Notes end up in runs that clients decode and print on one line: UTF-8
+ * (proto3 strings must be) and no control characters. */
+static int note_text_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		if (p[i] < 0x20 || p[i] == 0x7F)
+			return 0;
+		size_t k = cd_utf8_len(p + i, n - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+int plugin_host_note(plugin_host_ctx_t *ctx, const char *key,
+                     const char *value)
+{
+	if (!key || !plugin_valid_name(key) || !value)
+		return CP_EPARAM;
+	size_t n = note_len(value);
+	if (!note_text_ok(value, n))
+		return CP_EPARAM;
+	size_t i = 0;
+	while (i < ctx->nnotes && strcmp(ctx->notes[i].key, key))
+		i++;
+	if (i == CP_NOTES_MAX)
+		return CP_EFAIL;
+	char *v = malloc(n + 1);
+	char *k = i == ctx->nnotes ? strdup(key) : NULL;
+	if (!v || (i == ctx->nnotes && !k)) {
+		free(v);
+		free(k);
+		return CP_ENOMEM;
+	}
+	memcpy(v, value, n);
+	v[n] = '\0';
+	plugin_note_t *pn = &ctx->notes[i];
+	if (i == ctx->nnotes) {
+		pn->key = k;
+		ctx->nnotes++;
+	} else {
+		free((char *)pn->value);
+	}
+	pn->value = v;
+	return CP_OK;
+}
+
+void plugin_host_notes_reset(plugin_host_ctx_t *ctx)
+{
+	for (size_t i = 0; i < ctx->nnotes; i++) {
+		free((char *)ctx->notes[i].key);
+		free((char *)ctx->notes[i].value);
+	}
+	ctx->nnotes = 0;
+}
+
+static int h_run_note(const cp_host_t *h, const char *key,
+                      const char *value)
+{
+	plugin_host_ctx_t *ctx = h->host_private;
+	/* Notes describe one score() call; init and fini have none. */
+	if (!ctx->scoring)
+		return CP_EFAIL;
+	return plugin_host_note(ctx, key, value);
+}
+
 void plugin_host_setup(cp_host_t *h, plugin_host_ctx_t *ctx)
 {
 	memset(h, 0, sizeof(*h));
@@ -110,6 +192,7 @@ void plugin_host_setup(cp_host_t *h, plugin_host_ctx_t *ctx)
 	h->alloc = h_alloc;
 	h->free = h_free;
 	h->score_string = h_score_string;
+	h->run_note = h_run_note;
 	plugin_params_bind_host(h);
 	plugin_cohort_bind_host(h);
 }

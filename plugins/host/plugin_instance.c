@@ -164,6 +164,7 @@ void plugin_instance_close(plugin_instance_t *inst)
 	}
 	free(inst->kv);
 	plugin_host_scratch_reset(&inst->ctx);
+	plugin_host_notes_reset(&inst->ctx);
 	plugin_params_destroy(inst->params);
 	free(inst->reasons);
 	plugin_generation_release(inst->gen);
@@ -173,6 +174,13 @@ void plugin_instance_close(plugin_instance_t *inst)
 const plugin_info_t *plugin_instance_info(const plugin_instance_t *inst)
 {
 	return &inst->pl->info;
+}
+
+const plugin_note_t *plugin_instance_notes(const plugin_instance_t *inst,
+                                           size_t *n)
+{
+	*n = inst->ctx.nnotes;
+	return *n ? inst->ctx.notes : NULL;
 }
 
 static int reason_array(plugin_instance_t *inst, size_t n)
@@ -193,6 +201,12 @@ static const char *save_reason(void *arg, const char *s)
 	return inst->host.score_string(&inst->host, s);
 }
 
+static int save_note(void *arg, const char *key, const char *value)
+{
+	plugin_instance_t *inst = arg;
+	return plugin_host_note(&inst->ctx, key, value);
+}
+
 int plugin_instance_score(plugin_instance_t *inst,
                           const plugin_cohort_t *cohort, double *out,
                           const char **reasons, char *err, size_t errlen)
@@ -203,6 +217,7 @@ int plugin_instance_score(plugin_instance_t *inst,
 		               "plugin '%s': cohort is not sealed", pname);
 	size_t n = plugin_cohort_size(cohort);
 	plugin_host_scratch_reset(&inst->ctx);
+	plugin_host_notes_reset(&inst->ctx);
 	if (!n)
 		return CD_OK;
 	if (!reasons) {
@@ -223,9 +238,14 @@ int plugin_instance_score(plugin_instance_t *inst,
 	}
 	char msg[512] = "";
 	double t0 = inst->gen->observe ? now_s() : 0;
+	inst->ctx.scoring = 1;
 	int prc = inst->pl->desc->score(&inst->host, inst->state, cohort, out,
 	                                reasons, n, msg, sizeof(msg) - 1);
+	inst->ctx.scoring = 0;
 	msg[sizeof(msg) - 1] = '\0';
+	/* A failed call's notes describe nothing the run keeps. */
+	if (prc != CP_OK)
+		plugin_host_notes_reset(&inst->ctx);
 	if (inst->gen->observe)
 		observe(inst, prc == CP_OK ? PLUGIN_CALL_OK : PLUGIN_CALL_ERROR,
 		        now_s() - t0);
@@ -244,8 +264,10 @@ int plugin_instance_score(plugin_instance_t *inst,
 		         out[i] > 0 ? "+Inf" : "-Inf", reasons[i] ? "; " : "",
 		         reasons[i] ? reasons[i] : "");
 		out[i] = NAN;
-		if (!(reasons[i] = inst->host.score_string(&inst->host, why)))
+		if (!(reasons[i] = inst->host.score_string(&inst->host, why))) {
+			plugin_host_notes_reset(&inst->ctx);
 			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		}
 	}
 	return CD_OK;
 }
@@ -268,6 +290,10 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 			                               out[*done], reasons
 			                               ? reasons[*done] : NULL,
 			                               err, errlen);
+			/* As in a worker: the criteria after a failure are
+			 * not scored, so they have no notes of this call. */
+			for (size_t j = *done + 1; rc && j < k; j++)
+				plugin_host_notes_reset(&inst[j]->ctx);
 			if (rc)
 				return rc;
 		}
@@ -289,6 +315,7 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 		plugin_instance_t *in = inst[j];
 		const char **r = reasons ? reasons[j] : NULL;
 		plugin_host_scratch_reset(&in->ctx);
+		plugin_host_notes_reset(&in->ctx);
 		if (!r && n) {
 			if (reason_array(in, n)) {
 				rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
@@ -310,6 +337,7 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 			.out = out[j],
 			.reasons = r,
 			.save = save_reason,
+			.note = save_note,
 			.save_arg = in,
 		};
 	}
@@ -327,6 +355,10 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 		for (size_t j = 0; j < k; j++)
 			if (res[j].ran)
 				observe(inst[j], res[j].outcome, res[j].seconds);
+		/* The item that failed may have noted something before its
+		 * answer went wrong. */
+		for (size_t j = *done; j < k; j++)
+			plugin_host_notes_reset(&inst[j]->ctx);
 	} else if (!rc) {
 		*done = k;
 	}

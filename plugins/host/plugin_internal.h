@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "clusterplugin.h"
+#include "plugin_instance.h"
 #include "plugin_registry.h"
 
 /* Memory handed out by cp_score_string: freed in one go when the host has
@@ -28,6 +29,9 @@ typedef struct plugin_host_ctx {
 	void *log_ctx;
 	const char *plugin_name;
 	plugin_scratch_block_t *scratch;
+	int scoring;             /* in score(): run_note is allowed */
+	plugin_note_t notes[CP_NOTES_MAX];   /* malloc'd strings */
+	size_t nnotes;
 } plugin_host_ctx_t;
 
 typedef struct plugin_loaded {
@@ -59,6 +63,16 @@ struct plugin_generation {
 void plugin_host_setup(cp_host_t *h, plugin_host_ctx_t *ctx);
 /* Frees every cp_score_string of ctx. */
 void plugin_host_scratch_reset(plugin_host_ctx_t *ctx);
+/* Records a run note in ctx as the run_note service does, without the
+ * check that a score() call is in progress (the server records with it
+ * what a worker reports). CP_OK; CP_EPARAM: key not
+ * [a-z0-9_][a-z0-9_.-]{0,63}, or value NULL, not UTF-8 or holding a
+ * control character (in its first CP_NOTE_MAX - 1 bytes, which are all
+ * that is kept); CP_EFAIL: CP_NOTES_MAX keys already; CP_ENOMEM. */
+int plugin_host_note(plugin_host_ctx_t *ctx, const char *key,
+                     const char *value);
+/* Forgets every note of ctx. */
+void plugin_host_notes_reset(plugin_host_ctx_t *ctx);
 /* Logs through the generation's callback (stderr when none). */
 void plugin_host_logf(plugin_log_fn log, void *log_ctx, int level,
                       const char *fmt, ...)

@@ -590,7 +590,12 @@ static int take_result(const plugin_proc_call_t *c, size_t j,
 		    !(it->reasons[i] = it->save(it->save_arg, text)))
 			return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 	}
-	if (r.pos != r.len)
+	/* The run notes, checked as the service checks them: a worker that
+	 * passes what run_note would refuse is lying. */
+	int nrc = pw_rd_notes(&r, it->note, it->save_arg);
+	if (nrc == CD_ENOMEM)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	if (nrc || r.pos != r.len)
 		goto garbage;
 	return CD_OK;
 garbage:
@@ -651,10 +656,12 @@ int plugin_pool_score(plugin_pool_t *pool, const plugin_proc_call_t *c,
 	const double *outs = NULL;
 	size_t outs_len = c->n * c->k * sizeof(double);
 	/* The largest answer a worker may send: scores inline, an index and
-	 * a length per reason, and PW_REASON_BYTES of reason text. */
+	 * a length per reason, PW_REASON_BYTES of reason text, and the run
+	 * notes. */
 	size_t text = c->n * REASON_MAX;
 	size_t max = 64 + c->n * (sizeof(double) + 8) + MSG_MAX +
-	             (text < PW_REASON_BYTES ? text : PW_REASON_BYTES);
+	             (text < PW_REASON_BYTES ? text : PW_REASON_BYTES) +
+	             4 + CP_NOTES_MAX * (8 + PW_NOTE_KEY_MAX + CP_NOTE_MAX);
 	int64_t from = pw_now_ms();
 	double t0 = now_s();
 	for (size_t j = 0; j < c->k && !rc; j++) {

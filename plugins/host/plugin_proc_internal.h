@@ -65,6 +65,9 @@ typedef struct plugin_proc_item {
 	/* Copies a reason into memory that lives as long as the caller
 	 * needs (the instance's score strings). */
 	const char *(*save)(void *arg, const char *s);
+	/* Keeps a run note the plugin made: a CP_* code, as
+	 * plugin_host_note (which checks key and value). */
+	int (*note)(void *arg, const char *key, const char *value);
 	void *save_arg;
 } plugin_proc_item_t;
 

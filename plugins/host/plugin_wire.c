@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cd_error.h"
+#include "plugin_instance.h"
 
 #define PW_SPIN_NS 50000
 
@@ -150,6 +151,44 @@ char *pw_rd_str(pw_rd_t *r, size_t max)
 	memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
+}
+
+void pw_buf_notes(pw_buf_t *b, const plugin_note_t *notes, size_t n)
+{
+	if (!n)
+		return;
+	pw_buf_u32(b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		pw_buf_str(b, notes[i].key);
+		pw_buf_str(b, notes[i].value);
+	}
+}
+
+int pw_rd_notes(pw_rd_t *r,
+                int (*keep)(void *arg, const char *key, const char *value),
+                void *arg)
+{
+	if (r->pos >= r->len)
+		return CD_OK;
+	uint32_t n = pw_rd_u32(r);
+	if (r->bad || n < 1 || n > CP_NOTES_MAX) {
+		r->bad = 1;
+		return CD_EINVAL;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		char *key = pw_rd_str(r, PW_NOTE_KEY_MAX);
+		char *value = key ? pw_rd_str(r, CP_NOTE_MAX - 1) : NULL;
+		int rc = value && keep ? keep(arg, key, value) : CP_OK;
+		free(key);
+		free(value);
+		if (rc == CP_ENOMEM)
+			return CD_ENOMEM;
+		if (!value || rc) {
+			r->bad = 1;
+			return CD_EINVAL;
+		}
+	}
+	return CD_OK;
 }
 
 int64_t pw_now_ms(void)

@@ -24,7 +24,12 @@ enum {
 	PW_W_DESC = 2,     /* probe mode: the plugin's descriptor */
 	PW_W_REFUSED = 3,  /* probe mode: str reason */
 	PW_W_LOG = 4,      /* u32 level, str message (during a call) */
-	PW_W_RESULT = 5,   /* the answer to PW_S_SCORE */
+	PW_W_RESULT = 5,   /* the answer to PW_S_SCORE (plugin_proc.c):
+	                      u32 index, u32 code, str message; on success
+	                      u32 n, [n × f64 scores], u32 nr, nr × (u32
+	                      index, u32 len, bytes reason), and, only when
+	                      the plugin made run notes, u32 count, count ×
+	                      (str key, str value) */
 	PW_W_FAULT = 6,    /* the sandbox stopped the worker: u32 syscall */
 	PW_S_SCORE = 16,   /* score one criterion (see plugin_proc.c) */
 	PW_S_EXIT = 17     /* leave */
@@ -72,6 +77,23 @@ double pw_rd_f64(pw_rd_t *r);
 char *pw_rd_str(pw_rd_t *r, size_t max);
 /* len bytes in place; NULL (and r->bad) when short. */
 const void *pw_rd_bytes(pw_rd_t *r, size_t len);
+
+/* The run notes that end a PW_W_RESULT (plugin_instance_notes): u32
+ * count (1..CP_NOTES_MAX), then count × (str key, str value). A result
+ * without notes has no such section, so pw_buf_notes writes nothing for
+ * n = 0. */
+struct plugin_note;
+#define PW_NOTE_KEY_MAX 64   /* [a-z0-9_][a-z0-9_.-]{0,63} */
+void pw_buf_notes(pw_buf_t *b, const struct plugin_note *notes, size_t n);
+/* Reads the notes section at r's position, if any is left, handing each
+ * note to keep (NULL: read and drop), which returns a CP_* code
+ * (plugin_host_note's checks). CD_OK; CD_EINVAL (and r->bad) for a
+ * malformed section (a count out of range, a string short, too long or
+ * holding a NUL) or a note keep refused; CD_ENOMEM when keep ran out of
+ * memory. The caller checks that nothing follows. */
+int pw_rd_notes(pw_rd_t *r,
+                int (*keep)(void *arg, const char *key, const char *value),
+                void *arg);
 
 /* Sends one frame. CD_OK, or CD_EIO (peer gone) / CD_ENOMEM. */
 int pw_send(int sock, uint32_t type, const void *payload, size_t len,

@@ -1,5 +1,5 @@
 /*
- * clusterplugin.h — the SDK for clusterd scoring plugins, ABI 2.0.
+ * clusterplugin.h — the SDK for clusterd scoring plugins, ABI 2.1.
  *
  * A plugin is a shared object in the server's plugin directory that exports
  * exactly one function, cp_plugin_entry_v2(), returning a constant
@@ -36,6 +36,9 @@
  *    an enum is up to the compiler (-fshort-enums). Function parameters
  *    typed int (log level, field, year) are C ints, fixed by the platform's
  *    C ABI (32 bits on every platform clusterd supports).
+ *  - 2.1 appended one host service, run_note (cp_run_note): a 2.0 plugin
+ *    runs unchanged, and a 2.1 plugin on a 2.0 server finds
+ *    CP_HOST_HAS(host, run_note) false.
  *
  * Thread-safety contract:
  *  - load/unload run once per loaded copy of the plugin, on one thread,
@@ -71,7 +74,7 @@ extern "C" {
 #endif
 
 #define CP_ABI_MAJOR 2
-#define CP_ABI_MINOR 0
+#define CP_ABI_MINOR 1
 
 #if defined(__GNUC__)
 #define CP_EXPORT __attribute__((visibility("default")))
@@ -88,6 +91,12 @@ extern "C" {
 #define CP_FORMAT_MAX 512
 #define CP_LOG_MAX 1024
 #define CP_ERRLEN_MIN 255
+
+/* Run notes (2.1, cp_run_note): the host keeps at most CP_NOTE_MAX - 1
+ * (1023) bytes of a note's value, cut at a UTF-8 character boundary, and
+ * at most CP_NOTES_MAX notes of one score() call. */
+#define CP_NOTE_MAX 1024
+#define CP_NOTES_MAX 16
 
 /* Return codes of plugin hooks and host services. */
 enum cp_code {
@@ -198,10 +207,11 @@ typedef struct cp_param_spec {
 typedef struct cp_host cp_host_t;
 
 /* The host services table. Filled by the server; grows at the end only
- * (check CP_HOST_HAS before using a service added after 2.0). The table
- * itself is valid for the duration of the hook it is passed to. Absent
- * values: accessors returning a pointer return NULL when the thing is
- * absent unless said otherwise; none returns a pointer the plugin owns. */
+ * (check CP_HOST_HAS before using a service added after 2.0: run_note).
+ * The table itself is valid for the duration of the hook it is passed to.
+ * Absent values: accessors returning a pointer return NULL when the thing
+ * is absent unless said otherwise; none returns a pointer the plugin
+ * owns. */
 struct cp_host {
 	size_t struct_size;  /* sizeof(cp_host_t) the server was built with */
 	uint32_t abi_major, abi_minor;
@@ -266,6 +276,23 @@ struct cp_host {
 	                     size_t out_size);
 	/* The label's value; NULL when the cluster has no label key. */
 	const char *(*label)(cp_cluster_t c, const char *key);
+
+	/* ---- Added in 2.1: check CP_HOST_HAS(host, run_note). ---- */
+
+	/* Records a note in the run about this score() call as a whole:
+	 * what a reader of the run needs to know of how the scores came
+	 * about that no single cluster's reason says, e.g. the weights a
+	 * method derived from the cohort. The run keeps it with the
+	 * criterion's statistics of the round (CriterionStats.plugin_notes).
+	 * Only during score(); a note is kept only when score() returns
+	 * CP_OK. key: [a-z0-9_][a-z0-9_.-]{0,63}; recording a key again
+	 * replaces its value. value: UTF-8 text without control characters;
+	 * the host keeps CP_NOTE_MAX - 1 bytes of it (cut at a character
+	 * boundary). Both are copied. Returns CP_OK; CP_EPARAM for a bad
+	 * key or value (nothing is recorded); CP_EFAIL outside score() or
+	 * past CP_NOTES_MAX keys; CP_ENOMEM. */
+	int (*run_note)(const cp_host_t *host, const char *key,
+	                const char *value);
 };
 
 /* True when the host table has the service `field` (a server of an older
@@ -391,6 +418,31 @@ static inline const char *cp_score_string(const cp_host_t *h,
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	return h->score_string(h, buf);
+}
+
+/* printf a run note (see cp_host_t.run_note); output past CP_NOTE_MAX - 1
+ * bytes is cut at a UTF-8 character boundary. CP_EFAIL when the server is
+ * older than 2.1 (no run_note: nothing is recorded). */
+static inline int cp_run_note(const cp_host_t *h, const char *key,
+                              const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+static inline int cp_run_note(const cp_host_t *h, const char *key,
+                              const char *fmt, ...)
+{
+	/* One byte more than the host keeps: an overlong value reaches the
+	 * host long enough for it to cut at a character boundary, instead of
+	 * ending in a sequence vsnprintf split (which it would refuse). */
+	char buf[CP_NOTE_MAX + 1];
+	va_list ap;
+	if (!CP_HOST_HAS(h, run_note) || !h->run_note)
+		return CP_EFAIL;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return h->run_note(h, key, buf);
 }
 
 /* Writes a message to err (cut to errlen - 1 bytes) and returns code:

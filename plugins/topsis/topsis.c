@@ -4,6 +4,9 @@
  *   r_ij = (x_ij - min_j) / (max_j - min_j)    (minmax, the default), or
  *   r_ij = x_ij / sqrt(sum_i x_ij^2)          (vector)
  *   v_ij = w_j r_ij                            (weights scaled to sum 1)
+ *   (weights as numbers, or equal/entropy/critic/stddev: derived at each
+ *   score from the same clusters' raw values, cpc_weights.h, and recorded
+ *   in the run as the note "weights")
  *   ideal A+_j = max_i v_ij for benefit criteria, min_i for cost; A- the
  *   opposite; d+_i, d-_i Euclidean distances to them;
  *   score_i = d-_i / (d+_i + d-_i)  in [0, 1].
@@ -18,6 +21,7 @@
 
 #include "clusterplugin.h"
 #include "cpc_values.h"
+#include "cpc_weights.h"
 
 #define MAX_CRITERIA 64
 
@@ -28,7 +32,9 @@ static const cp_param_spec_t params[] = {
 	  .description = "indicator names, comma-separated",
 	  .names = CP_NAMES_INDICATOR },
 	{ .name = "weights", .type = CP_PARAM_LIST,
-	  .description = "one weight >= 0 per indicator; default equal" },
+	  .description = "one weight >= 0 per indicator, or equal, entropy, "
+	                 "critic or stddev (derived from the cohort's values "
+	                 "and recorded in the run); default equal" },
 	{ .name = "directions", .type = CP_PARAM_LIST,
 	  .description = "benefit or cost per indicator; default all benefit" },
 	{ .name = "normalization", .type = CP_PARAM_ENUM,
@@ -42,6 +48,7 @@ typedef struct tp_state {
 	size_t k;
 	const char *ind[MAX_CRITERIA];
 	double w[MAX_CRITERIA];
+	cpc_wmethod_t method;   /* CPC_WEIGHTS_GIVEN: w as given */
 	int cost[MAX_CRITERIA];
 	int vector;
 	cpc_when_t when;
@@ -57,8 +64,8 @@ static int tp_init(const cp_host_t *h, const cp_params_t *p, void **state,
 	int rc = cpc_when_parse(h, p, &s->when, err, errlen);
 	s->vector = strcmp(cp_param_get(h, p, "normalization"), "vector") == 0;
 	if (!rc)
-		rc = cpc_weighted_list(h, p, "indicators", MAX_CRITERIA, s->ind,
-		                       s->w, &s->k, err, errlen);
+		rc = cpc_weights_list(h, p, "indicators", MAX_CRITERIA, s->ind,
+		                      s->w, &s->k, &s->method, err, errlen);
 	if (!rc && cp_param_get(h, p, "directions")) {
 		size_t nd = cp_param_list_len(h, p, "directions");
 		if (nd != s->k)
@@ -124,6 +131,16 @@ static int tp_score(const cp_host_t *h, void *state,
 			ss[j] += row[j] * row[j];
 		}
 	}
+	/* The weights: as given, or derived from the raw values of the same
+	 * clusters (the state stays read-only). */
+	double w[MAX_CRITERIA];
+	memcpy(w, s->w, k * sizeof(*w));
+	int rc = cpc_weights_resolve(h, cohort, s->method, x, n, k, s->cost,
+	                             s->ind, w, err, errlen);
+	if (rc) {
+		cp_free(h, x);
+		return rc;
+	}
 	/* Pass 2: weighted normalised values, ideal and anti-ideal. */
 	double best[MAX_CRITERIA], worst[MAX_CRITERIA];
 	for (size_t j = 0; j < k; j++) {
@@ -141,7 +158,7 @@ static int tp_score(const cp_host_t *h, void *state,
 			else
 				r = hi[j] > lo[j] ? (row[j] - lo[j]) / (hi[j] - lo[j])
 				                  : 0;
-			row[j] = s->w[j] * r;
+			row[j] = w[j] * r;
 			best[j] = fmax(best[j], row[j]);
 			worst[j] = fmin(worst[j], row[j]);
 		}
@@ -166,8 +183,6 @@ static int tp_score(const cp_host_t *h, void *state,
 		out[i] = dp + dm > 0 ? dm / (dp + dm) : 0.5;
 	}
 	cp_free(h, x);
-	(void)err;
-	(void)errlen;
 	return CP_OK;
 }
 

@@ -212,6 +212,11 @@ static int score_item(const item_t *it, uint32_t j,
 			pw_buf_bytes(out, reasons[i], len);
 			k++;
 		}
+		/* The run notes, only when there are some: the answer of a
+		 * plugin that makes none is as it was before SDK 2.1. */
+		size_t nn;
+		const plugin_note_t *notes = plugin_instance_notes(inst, &nn);
+		pw_buf_notes(out, notes, nn);
 	}
 	/* fini after the reasons are copied: they may live in the state. */
 	plugin_instance_close(inst);

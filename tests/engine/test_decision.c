@@ -1,4 +1,5 @@
-/* Decisions: every code, its facts and its words, by hand. */
+/* Decisions: every code, its facts and its words, by hand; what a round's
+ * statistics keep of its criteria, plugin notes included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -310,6 +311,101 @@ static void t_excluded_earlier(void **st)
 	done(&f);
 }
 
+/* A scorer that notes, for each criterion of a round, how many
+ * candidates it saw ("n", given twice: the second stays) and its id. */
+typedef struct noting {
+	th_scores_t s;
+	int base_calls, sens_calls;
+} noting_t;
+
+static int noting_scorer(void *arg, engine_score_req_t *req, char *err,
+                         size_t errlen)
+{
+	noting_t *x = arg;
+	if (!req->crit_notes) {
+		/* Sensitivity's own candidates: nothing is kept. */
+		x->sens_calls++;
+		assert_int_equal(engine_crit_note(NULL, "n", "x"), CD_OK);
+		return th_scorer(&x->s, req, err, errlen);
+	}
+	x->base_calls++;
+	char n[32];
+	snprintf(n, sizeof(n), "%zu candidates", req->n);
+	assert_int_equal(engine_crit_note(req->crit_notes, "n", "first"),
+	                 CD_OK);
+	assert_int_equal(engine_crit_note(req->crit_notes, "criterion",
+	                                  req->def->id), CD_OK);
+	assert_int_equal(engine_crit_note(req->crit_notes, "n", n), CD_OK);
+	assert_int_equal(engine_crit_note(req->crit_notes, NULL, "v"),
+	                 CD_EINVAL);
+	assert_int_equal(engine_crit_note(req->crit_notes, "k", NULL),
+	                 CD_EINVAL);
+	return th_scorer(&x->s, req, err, errlen);
+}
+
+static void t_plugin_notes(void **st)
+{
+	(void)st;
+	static const th_cluster_t six[] = {
+		{ .id = "a", .region = "R1" }, { .id = "b", .region = "R1" },
+		{ .id = "c", .region = "R2" }, { .id = "d", .region = "R2" },
+		{ .id = "e" }, { .id = "f" },
+	};
+	Clusters__V1__Competition *def = th_comp("c");
+	Clusters__V1__Round *r = th_round(def, "prelim");
+	th_crit(r, "x", 1, NORM(MIN_MAX));
+	th_crit(r, "y", 1, NORM(MIN_MAX));
+	th_sel(r)->top_n = 3;
+	r = th_round(def, "final");
+	th_crit(r, "z", 1, NORM(RANK));
+	th_sel(r)->top_n = 1;
+	engine_cohort_t *c = th_cohort(def, six, 6);
+	noting_t x = { .s = {
+		.crit = { "x", "y", "z" },
+		.spec = { "a=1;b=1;c=1;d=0;e=0;f=0",
+		          "a=0;b=0;c=0.5;d=1;e=0;f=0",
+		          "a=1;b=2;c=3;d=4;e=5;f=6" },
+	} };
+	/* c .75, then a, b and d at .5: the id puts a and b in the final.
+	 * In a sample that weighs y above x, d goes instead: the final is
+	 * scored again for it, and those requests keep nothing. */
+	engine_opts_t o = { .scorer = noting_scorer, .scorer_arg = &x,
+	                    .samples = 50, .jitter_pct = 40, .seed = 3 };
+	engine_result_t *res;
+	char err[256];
+	assert_int_equal(engine_evaluate(def, c, &o, &res, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(x.base_calls, 3);
+	assert_true(x.sens_calls > 0);
+	Clusters__V1__Run *run;
+	assert_int_equal(engine_run_build(res, NULL, &run, err, sizeof(err)),
+	                 CD_OK);
+	static const char *const want[][2] = { { "6 candidates", "x" },
+	                                       { "6 candidates", "y" },
+	                                       { "3 candidates", "z" } };
+	for (size_t k = 0; k < 3; k++) {
+		const Clusters__V1__CriterionStats *cs =
+			run->rounds[k / 2]->criteria[k % 2];
+		assert_int_equal(cs->n_plugin_notes, 2);
+		assert_string_equal(cs->plugin_notes[0]->key, "n");
+		assert_string_equal(cs->plugin_notes[0]->value, want[k][0]);
+		assert_string_equal(cs->plugin_notes[1]->key, "criterion");
+		assert_string_equal(cs->plugin_notes[1]->value, want[k][1]);
+	}
+	engine_run_free(run);
+	engine_result_destroy(res);
+	/* A scorer that notes nothing leaves the field empty. */
+	res = th_eval(def, c, &x.s, CD_OK);
+	assert_int_equal(engine_run_build(res, NULL, &run, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(run->rounds[0]->criteria[0]->n_plugin_notes, 0);
+	assert_null(run->rounds[0]->criteria[0]->plugin_notes);
+	engine_run_free(run);
+	engine_result_destroy(res);
+	th_cohort_free(c);
+	th_comp_free(def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +415,7 @@ int main(void)
 		cmocka_unit_test(t_min_score),
 		cmocka_unit_test(t_exclusions),
 		cmocka_unit_test(t_excluded_earlier),
+		cmocka_unit_test(t_plugin_notes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

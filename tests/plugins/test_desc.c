@@ -35,7 +35,7 @@ static int setup(void **st)
 	(void)st;
 	pt_mkdtemp(dir, sizeof(dir));
 	pt_copy(FX("fx_good"), dir, "fx_good.so", 0644);
-	pt_copy(FX("fx_v21"), dir, "fx_v21.so", 0644);
+	pt_copy(FX("fx_later"), dir, "fx_later.so", 0644);
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(*builtins); i++) {
 		char name[64], src[1024];
 		snprintf(name, sizeof(name), "%s.so", builtins[i]);

@@ -437,10 +437,27 @@ typedef struct result {
 	double *out;
 	const char **reasons;  /* copies, free() them */
 	size_t n;
+	plugin_note_t notes[CP_NOTES_MAX];  /* copies */
+	size_t nnotes;
 } result_t;
+
+/* Copies inst's run notes into r. */
+static void take_notes(result_t *r, const plugin_instance_t *inst)
+{
+	const plugin_note_t *v = plugin_instance_notes(inst, &r->nnotes);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		r->notes[i].key = strdup(v[i].key);
+		r->notes[i].value = strdup(v[i].value);
+		assert_true(r->notes[i].key && r->notes[i].value);
+	}
+}
 
 static void result_free(result_t *r)
 {
+	for (size_t i = 0; i < r->nnotes; i++) {
+		free((char *)r->notes[i].key);
+		free((char *)r->notes[i].value);
+	}
 	for (size_t i = 0; r->reasons && i < r->n; i++)
 		free((char *)r->reasons[i]);
 	free(r->reasons);
@@ -482,6 +499,7 @@ static result_t score(plugin_registry_t *reg, const char *plugin,
 	for (size_t i = 0; !r.rc && i < r.n; i++)
 		r.reasons[i] = reasons[i] ? strdup(reasons[i]) : NULL;
 	free(reasons);
+	take_notes(&r, inst);
 	plugin_instance_close(inst);
 	return r;
 }
@@ -494,13 +512,19 @@ static void same_double(double a, double b, size_t i)
 		fail_msg("score %zu: %.17g != %.17g", i, a, b);
 }
 
-/* The same scores and reasons, x[i] against y[map ? map[i] : i]. */
+/* The same scores, reasons and run notes, x[i] against
+ * y[map ? map[i] : i]. */
 static void same_results(const result_t *x, const result_t *y,
                          const uint32_t *map)
 {
 	if (x->rc || y->rc)
 		fail_msg("%s: %s / %s: %s", cd_err_name(x->rc), x->err,
 		         cd_err_name(y->rc), y->err);
+	assert_int_equal(x->nnotes, y->nnotes);
+	for (size_t i = 0; i < x->nnotes; i++) {
+		assert_string_equal(x->notes[i].key, y->notes[i].key);
+		assert_string_equal(x->notes[i].value, y->notes[i].value);
+	}
 	for (size_t i = 0; i < x->n; i++) {
 		size_t j = map ? map[i] : i;
 		same_double(x->out[i], y->out[j], i);
@@ -515,17 +539,22 @@ static void test_pool_same_as_in_process(void **st)
 	plugin_cohort_t *c = make_cohort(40);
 	static const char *const fx[] = { "factor=2.5", "indicator=x", NULL };
 	static const char *const fx_inf[] = { "mode=inf", NULL };
+	static const char *const fx_note[] = { "mode=note", NULL };
 	static const char *const ind[] = { "indicator=x", NULL };
 	static const char *const top[] = { "indicators=x,y", NULL };
 	static const char *const pro[] = { "indicators=x,y",
 	                                   "preference=linear,gaussian",
 	                                   "q=1,-", "p=5,-", "s=-,20", NULL };
+	static const char *const top_critic[] = { "indicators=x,y",
+	                                          "weights=critic", NULL };
 	struct {
 		const char *plugin;
 		const char *const *params;
 	} cases[] = {
-		{ "fx_good", fx }, { "fx_good", fx_inf }, { "indicator", ind },
-		{ "topsis", top }, { "promethee", pro },
+		{ "fx_good", fx }, { "fx_good", fx_inf },
+		{ "fx_good", fx_note }, { "indicator", ind },
+		{ "topsis", top }, { "topsis", top_critic },
+		{ "promethee", pro },
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
 		result_t a = score(none_reg, cases[k].plugin, cases[k].params, c, 0);
@@ -551,6 +580,77 @@ static void test_pool_same_as_in_process(void **st)
 	assert_true(isnan(b.out[39]));
 	assert_non_null(strstr(b.reasons[39], "+Inf is not a finite number"));
 	result_free(&b);
+	/* The run notes came back through the worker, cut as the host cuts
+	 * them (fx_notes); a plugin that makes none has none. */
+	b = score(proc_reg, "fx_good", fx_note, c, 10000);
+	assert_int_equal(b.rc, CD_OK);
+	assert_int_equal(b.nnotes, 2);
+	assert_string_equal(b.notes[0].key, "scored");
+	assert_string_equal(b.notes[0].value, "40 clusters");
+	assert_string_equal(b.notes[1].key, "text");
+	assert_int_equal(strlen(b.notes[1].value), CP_NOTE_MAX - 2);
+	result_free(&b);
+	b = score(proc_reg, "fx_good", fx, c, 10000);
+	assert_int_equal(b.nnotes, 0);
+	result_free(&b);
+	b = score(proc_reg, "topsis", top_critic, c, 10000);
+	assert_int_equal(b.nnotes, 1);
+	assert_string_equal(b.notes[0].key, "weights");
+	assert_true(strncmp(b.notes[0].value, "critic: x 0.", 12) == 0);
+	result_free(&b);
+	plugin_cohort_destroy(c);
+}
+
+/* Criteria of one request keep their own notes; a failed criterion keeps
+ * none, nor do those after it. */
+static void test_pool_notes_batch(void **st)
+{
+	(void)st;
+	plugin_cohort_t *c = make_cohort(10);
+	plugin_generation_t *g = plugin_registry_acquire(proc_reg);
+	static const char *const modes[] = { "note", "ok", "note", "notefail",
+	                                     "note" };
+	enum { K = 5 };
+	plugin_instance_t *inst[K];
+	double out[K][10], *outs[K];
+	char err[512];
+	for (size_t j = 0; j < K; j++) {
+		plugin_kv_t kv = { "mode", modes[j] };
+		assert_int_equal(plugin_instance_open(&inst[j], g, "fx_good",
+		                                      &kv, 1, err, sizeof(err)),
+		                 CD_OK);
+		plugin_instance_set_timeout(inst[j], 10000);
+		outs[j] = out[j];
+	}
+	size_t done = 0;
+	assert_int_equal(plugin_instance_score_many(inst, 3, c, outs, NULL,
+	                                            &done, err, sizeof(err)),
+	                 CD_OK);
+	assert_int_equal(done, 3);
+	size_t n[K];
+	for (size_t j = 0; j < 3; j++)
+		plugin_instance_notes(inst[j], &n[j]);
+	assert_int_equal(n[0], 2);
+	assert_int_equal(n[1], 0);
+	assert_int_equal(n[2], 2);
+	assert_string_equal(plugin_instance_notes(inst[2], &n[2])[0].value,
+	                    "10 clusters");
+	/* Again, with the failure in the middle: the first keeps its notes
+	 * of this call, the failed one and the one never run none. */
+	assert_int_equal(plugin_instance_score_many(inst + 2, 3, c, outs + 2,
+	                                            NULL, &done, err,
+	                                            sizeof(err)), CD_EPLUGIN);
+	assert_int_equal(done, 1);
+	assert_non_null(strstr(err, "failed after noting"));
+	plugin_instance_notes(inst[2], &n[2]);
+	plugin_instance_notes(inst[3], &n[3]);
+	plugin_instance_notes(inst[4], &n[4]);
+	assert_int_equal(n[2], 2);
+	assert_int_equal(n[3], 0);
+	assert_int_equal(n[4], 0);
+	for (size_t j = 0; j < K; j++)
+		plugin_instance_close(inst[j]);
+	plugin_generation_release(g);
 	plugin_cohort_destroy(c);
 }
 
@@ -860,6 +960,7 @@ int main(void)
 		cmocka_unit_test(test_probe_stopped),
 		cmocka_unit_test(test_registry_stop_during_reload),
 		cmocka_unit_test(test_pool_same_as_in_process),
+		cmocka_unit_test(test_pool_notes_batch),
 		cmocka_unit_test(test_pool_plugin_failure),
 		cmocka_unit_test(test_pool_crashes),
 		cmocka_unit_test(test_pool_timeout),

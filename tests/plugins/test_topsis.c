@@ -1,4 +1,5 @@
-/* topsis: closeness to the ideal, min-max and vector normalisation. */
+/* topsis: closeness to the ideal, min-max and vector normalisation;
+ * weights derived from the cohort (weights=entropy, ...) and recorded. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +134,115 @@ static void test_small_and_equal(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* Clusters with a, b and c (NaN: absent). */
+static plugin_cohort_t *abc(const double (*v)[3], size_t n)
+{
+	plugin_cohort_t *c = pt_cohort();
+	char id[32];
+	static const char *const ind[] = { "a", "b", "c" };
+	for (size_t i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "k%zu", i);
+		pt_cluster(c, id);
+		for (size_t j = 0; j < 3; j++)
+			if (!isnan(v[i][j]))
+				pt_ind(c, ind[j], 2022, v[i][j]);
+	}
+	pt_seal(c);
+	return c;
+}
+
+/* The run note of the last score, or NULL. */
+static const char *weights_note(void)
+{
+	size_t n;
+	const plugin_note_t *v = plugin_instance_notes(env.inst, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].key, "weights") == 0)
+			return v[i].value;
+	return NULL;
+}
+
+/* topsis with `method` (and extra params) scores as topsis with the
+ * weights w computed by hand, and notes `note`. */
+static void same_as_numbers(const plugin_cohort_t *c, size_t n,
+                            const char *method, const char *extra,
+                            const double *w, const char *note)
+{
+	char wp[64], nums[256];
+	snprintf(wp, sizeof(wp), "weights=%s", method);
+	snprintf(nums, sizeof(nums), "weights=%.17g,%.17g,%.17g", w[0], w[1],
+	         w[2]);
+	const char *pm[] = { "indicators=a,b,c", wp, extra, NULL };
+	const char *pn[] = { "indicators=a,b,c", nums, extra, NULL };
+	double om[8], on[8];
+	const char *rm[8];
+	run(pm, c, om, rm);
+	const char *got = weights_note();
+	if (!got || strcmp(got, note))
+		fail_msg("note '%s', expected '%s'", got ? got : "(none)", note);
+	run(pn, c, on, NULL);
+	assert_null(weights_note());   /* numbers: nothing to record */
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(on[i])) {
+			assert_true(isnan(om[i]));
+			continue;
+		}
+		pt_assert_near(om[i], on[i], 1e-12);
+	}
+}
+
+static void test_objective_weights(void **st)
+{
+	(void)st;
+	/* The entropy example of test_weights: a 0,0,0,4; b 1,1,1,3; c 5
+	 * everywhere: w = (1, d, 0) / (1 + d), d = ln(4/3) / ln 16. k4 has
+	 * no c: left out of the weights as of the ranges (its a = 100 would
+	 * change both). */
+	const double v[][3] = { { 0, 1, 5 }, { 0, 1, 5 }, { 0, 1, 5 },
+	                        { 4, 3, 5 }, { 100, 100, NAN } };
+	plugin_cohort_t *c = abc(v, 5);
+	double d = log(4.0 / 3) / log(16);
+	double we[] = { 1 / (1 + d), d / (1 + d), 0 };
+	same_as_numbers(c, 5, "entropy", NULL, we,
+	                "entropy: a 0.9060, b 0.0940, c 0.0000");
+	double wq[] = { 1.0 / 3, 1.0 / 3, 1.0 / 3 };
+	same_as_numbers(c, 5, "equal", NULL, wq,
+	                "equal: a 0.3333, b 0.3333, c 0.3333");
+	plugin_cohort_destroy(c);
+
+	/* The CRITIC example of test_weights, c a cost: C_a = C_c =
+	 * .5 (1 - sqrt 3 / 2), C_b = (2 / sqrt 3)(1 - sqrt 3 / 2). */
+	const double u[][3] = { { 0, 2, 10 }, { 5, 2, 5 }, { 10, 8, 0 } };
+	c = abc(u, 3);
+	double h = 1 - sqrt(3) / 2, ca = 0.5 * h, cb = 2 / sqrt(3) * h;
+	double wc[] = { ca / (2 * ca + cb), cb / (2 * ca + cb),
+	                ca / (2 * ca + cb) };
+	same_as_numbers(c, 3, "critic", "directions=benefit,benefit,cost", wc,
+	                "critic: a 0.2321, b 0.5359, c 0.2321");
+	/* stddev: sd of r = .5, 1/sqrt 3, .5 whatever the directions. */
+	double s3 = 1 / sqrt(3), ws[] = { 0.5 / (1 + s3), s3 / (1 + s3),
+	                                  0.5 / (1 + s3) };
+	same_as_numbers(c, 3, "stddev", "directions=benefit,benefit,cost", ws,
+	                "stddev: a 0.3170, b 0.3660, c 0.3170");
+	plugin_cohort_destroy(c);
+
+	/* Entropy over a negative value fails the call, naming it. */
+	const double neg[][3] = { { 1, 2, 3 }, { 2, -4, 1 } };
+	c = abc(neg, 2);
+	const char *pe[] = { "indicators=a,b,c", "weights=entropy", NULL };
+	double out[2];
+	assert_int_equal(pt_score(&env, "topsis", pe, c, out, NULL),
+	                 CD_EPLUGIN);
+	assert_non_null(strstr(env.err, "weights=entropy needs values >= 0: "
+	                                "'b' is -4 for cluster 'k1'"));
+	assert_non_null(strstr(env.err, "(CP_EDATA, code 2)"));
+	/* ... where critic takes it. */
+	const char *pc[] = { "indicators=a,b,c", "weights=critic", NULL };
+	run(pc, c, out, NULL);
+	assert_non_null(weights_note());
+	plugin_cohort_destroy(c);
+}
+
 static void expect_param_error(const char *const *params, const char *word)
 {
 	plugin_cohort_t *c = pt_cohort();
@@ -168,6 +278,9 @@ static void test_bad_params(void **st)
 	expect_param_error(i, "param 'directions': 'up'");
 	const char *j[] = { "indicators=x", "normalization=zscore", NULL };
 	expect_param_error(j, "param 'normalization'");
+	const char *k[] = { "indicators=x,y", "weights=entropi", NULL };
+	expect_param_error(k, "param 'weights': 'entropi' is neither a number "
+	                      "nor one of equal, entropy, critic, stddev");
 }
 
 int main(void)
@@ -176,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_minmax_benefit_cost),
 		cmocka_unit_test(test_vector),
 		cmocka_unit_test(test_small_and_equal),
+		cmocka_unit_test(test_objective_weights),
 		cmocka_unit_test(test_bad_params),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,7 +1,7 @@
 /* plugin_wire: frames with payloads and descriptors over a socketpair, and
  * every way a receive can fail (deadline, stop, a peer that closes, a frame
  * beyond the limit) without leaking a descriptor; the bounded reader on
- * short and malformed input. */
+ * short and malformed input; the run notes of a result, both ways. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cd_error.h"
+#include "plugin_internal.h"
 #include "plugin_wire_internal.h"
 
 #define MAX (1u << 20)
@@ -810,6 +811,158 @@ static void test_writer(void **st)
 	pw_buf_free(&b);
 }
 
+/* What pw_rd_notes handed over: copies, and the code to answer with. */
+typedef struct kept {
+	char key[8][80];
+	char value[8][CP_NOTE_MAX];
+	size_t n;
+	int answer;
+} kept_t;
+
+static int keep(void *arg, const char *key, const char *value)
+{
+	kept_t *k = arg;
+	if (k->answer)
+		return k->answer;
+	assert_true(k->n < 8);
+	snprintf(k->key[k->n], sizeof(k->key[0]), "%s", key);
+	snprintf(k->value[k->n], sizeof(k->value[0]), "%s", value);
+	k->n++;
+	return CP_OK;
+}
+
+/* As the server keeps them: plugin_host_note's checks. */
+static int keep_host(void *arg, const char *key, const char *value)
+{
+	return plugin_host_note(arg, key, value);
+}
+
+/* A result's prefix (here one u32) and its notes section, as the worker
+ * writes it. */
+static void notes_frame(pw_buf_t *b, const plugin_note_t *v, size_t n)
+{
+	pw_buf_u32(b, 42);
+	pw_buf_notes(b, v, n);
+	assert_false(b->oom);
+}
+
+static int read_notes(const pw_buf_t *b, size_t cut, kept_t *k)
+{
+	pw_rd_t r = { .p = b->p, .len = cut };
+	assert_int_equal(pw_rd_u32(&r), 42);
+	int rc = pw_rd_notes(&r, keep, k);
+	assert_true(rc == CD_EINVAL ? r.bad : !r.bad);
+	if (!rc)
+		assert_int_equal(r.pos, r.len);
+	return rc;
+}
+
+static void test_notes(void **st)
+{
+	(void)st;
+	static const plugin_note_t v[] = {
+		{ "weights", "entropy: x 0.6000, y 0.4000" },
+		{ "k.2-b", "caf\xC3\xA9" },
+		{ "empty", "" },
+	};
+	pw_buf_t b = {0};
+	kept_t k = {0};
+	notes_frame(&b, v, 3);
+	assert_int_equal(read_notes(&b, b.len, &k), CD_OK);
+	assert_int_equal(k.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(k.key[i], v[i].key);
+		assert_string_equal(k.value[i], v[i].value);
+	}
+	/* Every cut inside the section is malformed; a cut where it starts
+	 * is a result without notes. */
+	for (size_t cut = 4; cut < b.len; cut++) {
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(read_notes(&b, cut, &k),
+		                 cut == 4 ? CD_OK : CD_EINVAL);
+		if (cut == 4)
+			assert_int_equal(k.n, 0);
+	}
+	/* Read and dropped when nobody keeps them. */
+	pw_rd_t r = { .p = b.p, .len = b.len };
+	pw_rd_u32(&r);
+	assert_int_equal(pw_rd_notes(&r, NULL, NULL), CD_OK);
+	assert_int_equal(r.pos, r.len);
+	/* The keeper's refusal is the worker's lie; its lack of memory is
+	 * the server's. */
+	k = (kept_t){ .answer = CP_EPARAM };
+	assert_int_equal(read_notes(&b, b.len, &k), CD_EINVAL);
+	k = (kept_t){ .answer = CP_EFAIL };
+	assert_int_equal(read_notes(&b, b.len, &k), CD_EINVAL);
+	k = (kept_t){ .answer = CP_ENOMEM };
+	assert_int_equal(read_notes(&b, b.len, &k), CD_ENOMEM);
+	pw_buf_free(&b);
+
+	/* No notes, no section: the answer is as before SDK 2.1. */
+	notes_frame(&b, v, 0);
+	assert_int_equal(b.len, 4);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(read_notes(&b, b.len, &k), CD_OK);
+	assert_int_equal(k.n, 0);
+	pw_buf_free(&b);
+
+	/* Counts out of range. */
+	uint32_t counts[] = { 0, CP_NOTES_MAX + 1, UINT32_MAX };
+	for (size_t i = 0; i < 3; i++) {
+		pw_buf_u32(&b, 42);
+		pw_buf_u32(&b, counts[i]);
+		for (uint32_t j = 0; j < CP_NOTES_MAX + 1; j++) {
+			char key[16];
+			snprintf(key, sizeof(key), "k%u", j);
+			pw_buf_str(&b, key);
+			pw_buf_str(&b, "v");
+		}
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(read_notes(&b, b.len, &k), CD_EINVAL);
+		pw_buf_free(&b);
+	}
+
+	/* A key of 64 bytes and a value of CP_NOTE_MAX - 1 pass; one byte
+	 * more of either does not. */
+	char key[PW_NOTE_KEY_MAX + 2], value[CP_NOTE_MAX + 1];
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	for (int more = 0; more < 3; more++) {
+		key[PW_NOTE_KEY_MAX] = more == 1 ? 'k' : '\0';
+		value[CP_NOTE_MAX - 1] = more == 2 ? 'v' : '\0';
+		plugin_note_t one = { key, value };
+		notes_frame(&b, &one, 1);
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(read_notes(&b, b.len, &k),
+		                 more ? CD_EINVAL : CD_OK);
+		pw_buf_free(&b);
+	}
+
+	/* Kept the server's way, a note run_note would refuse is refused. */
+	plugin_host_ctx_t ctx = {0};
+	const plugin_note_t lies[][1] = { { { "Bad Key", "v" } },
+	                                  { { "k", "tab\there" } },
+	                                  { { "k", "\xC3" } } };
+	for (size_t i = 0; i < 3; i++) {
+		notes_frame(&b, lies[i], 1);
+		r = (pw_rd_t){ .p = b.p, .len = b.len };
+		pw_rd_u32(&r);
+		assert_int_equal(pw_rd_notes(&r, keep_host, &ctx), CD_EINVAL);
+		assert_true(r.bad);
+		pw_buf_free(&b);
+	}
+	notes_frame(&b, v, 3);
+	r = (pw_rd_t){ .p = b.p, .len = b.len };
+	pw_rd_u32(&r);
+	assert_int_equal(pw_rd_notes(&r, keep_host, &ctx), CD_OK);
+	assert_int_equal(ctx.nnotes, 3);
+	assert_string_equal(ctx.notes[1].value, "caf\xC3\xA9");
+	plugin_host_notes_reset(&ctx);
+	pw_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +979,7 @@ int main(void)
 		cmocka_unit_test(test_reader_truncated),
 		cmocka_unit_test(test_reader_str),
 		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_notes),
 	};
 	return cmocka_run_group_tests(tests, setup_guard, teardown_guard);
 }

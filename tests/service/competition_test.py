@@ -4,12 +4,16 @@ reproduces the published ranks; a hand-computed two-round competition;
 RunCompetition streams progress then one stored Run; rank change against a
 baseline; sensitivity reproducible for a seed; bad definitions, unknown and
 deleted competitions, failing plugins; byte-identical standings for two runs
-on one data version."""
+on one data version; objective weights (topsis weights=entropy) recorded in
+the run and shown by clusterctl run get, next to a plugin built for SDK
+2.0."""
 
 import csv
+import math
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -23,6 +27,7 @@ COMP = "/clusters.v1.CompetitionService/"
 BUILD_DIR = os.environ["CLUSTERD_PLUGIN_BUILD_DIR"]
 FIXTURES = os.environ["CLUSTERD_PLUGIN_FIXTURES"]
 GII_CSV = os.environ["CLUSTERD_GII_CSV"]
+CTL = os.environ["CLUSTERCTL_BIN"]
 BUILTINS = ["indicator", "st_output", "growth", "specialization", "topsis",
             "panel", "rubric", "mcda"]
 
@@ -40,8 +45,9 @@ def setUpModule():
     for name in BUILTINS:
         shutil.copyfile(os.path.join(BUILD_DIR, name + ".so"),
                         os.path.join(pdir, name + ".so"))
-    shutil.copyfile(os.path.join(FIXTURES, "fx_good.so"),
-                    os.path.join(pdir, "fx_good.so"))
+    for fx in ["fx_good", "fx_abi20"]:
+        shutil.copyfile(os.path.join(FIXTURES, fx + ".so"),
+                        os.path.join(pdir, fx + ".so"))
     for f in os.listdir(pdir):
         os.chmod(os.path.join(pdir, f), 0o644)
     # An explicit ceiling for Competition.plugin_timeout (Errors).
@@ -415,6 +421,142 @@ class RankChange(unittest.TestCase):
         self.assertFalse(st["r-n"].HasField("rank_change"))
         self.assertEqual(list(cur.new_entrants), ["r-n"])
         self.assertEqual(cur.baseline_run_id, base.id)
+
+
+# --- objective weights, recorded in the run ---------------------------------
+
+# patents 0, 0, 0, 4; jobs 1, 1, 1, 3; firms 5 everywhere; ow-5 lacks firms.
+# Entropy (p = x / sum x): patents p = 0, 0, 0, 1 -> e = 0, 1 - e = 1;
+# jobs p = 1/6, 1/6, 1/6, 1/2 -> e = (1/2) ln 12 / ln 4 = ln 12 / ln 16,
+# 1 - e = ln(4/3) / ln 16 = .103759; firms no spread -> 0.
+# w = (1, .103759, 0) / 1.103759 = (.905995, .094005, 0).
+OBJW = [("ow-1", 0, 1, 5), ("ow-2", 0, 1, 5), ("ow-3", 0, 1, 5),
+        ("ow-4", 4, 3, 5), ("ow-5", 100, 100, None)]
+D = math.log(4 / 3) / math.log(16)
+ENTROPY_W = (1 / (1 + D), D / (1 + D), 0.0)
+
+
+def objw_def(cid):
+    comp = one_round(cid)
+    r = comp.rounds[0]
+    r.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
+                      any_of=["ow"])
+    ind = "patents,jobs,firms"
+    r.criteria.append(criterion("obj", "topsis", indicators=ind,
+                                weights="entropy"))
+    r.criteria.append(criterion(
+        "fixed", "topsis", indicators=ind,
+        weights=",".join("%.17g" % w for w in ENTROPY_W)))
+    # Built for SDK 2.0: no run notes, and it runs as before.
+    r.criteria.append(criterion("old", "fx_abi20", indicator="jobs"))
+    r.missing = cpb.MISSING_POLICY_SCORE_ZERO
+    return comp
+
+
+class ObjectiveWeights(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for cid, pat, jobs, firms in OBJW:
+            c = pb.Cluster(id=cid, name="Cluster " + cid, economy="FR")
+            c.indicators.add(name="patents", year=2022, value=pat)
+            c.indicators.add(name="jobs", year=2022, value=jobs)
+            if firms is not None:
+                c.indicators.add(name="firms", year=2022, value=firms)
+            c.labels["track"] = "ow"
+            create_cluster(c)
+        create_competition(objw_def("objw"))
+        cls.result = run("objw")
+
+    def notes(self, r):
+        return {c.criterion: dict(c.plugin_notes)
+                for c in r.rounds[0].criteria}
+
+    def test_weights_recorded(self):
+        self.assertEqual(self.notes(self.result), {
+            "obj": {"weights": "entropy: patents 0.9060, jobs 0.0940, "
+                               "firms 0.0000"},
+            "fixed": {}, "old": {}})
+        # The weights recorded are those used: the same raw scores as
+        # topsis with those weights as numbers.
+        st = standings_by_id(self.result)
+        for cid, *_ in OBJW:
+            sc = {s.criterion: s for s in st[cid].rounds[0].scores}
+            if cid == "ow-5":   # no firms: no topsis score
+                self.assertTrue(math.isnan(sc["obj"].raw))
+                continue
+            self.assertAlmostEqual(sc["obj"].raw, sc["fixed"].raw,
+                                   places=12)
+            self.assertEqual(sc["old"].raw, dict(
+                (c, j) for c, _, j, _ in OBJW)[cid])
+        self.assertEqual(st["ow-4"].rounds[0].scores[0].raw, 1.0)
+
+    def test_stored_and_evaluate(self):
+        got = unary("GetRun", cpb.GetRunRequest, cpb.Run)(
+            cpb.GetRunRequest(id=self.result.id), timeout=30)
+        self.assertEqual(self.notes(got), self.notes(self.result))
+        basic = unary("GetRun", cpb.GetRunRequest, cpb.Run)(
+            cpb.GetRunRequest(id=self.result.id, view=cpb.RUN_VIEW_BASIC),
+            timeout=30)
+        self.assertEqual(self.notes(basic), self.notes(self.result))
+        # Evaluate over fewer clusters: the weights of those clusters.
+        # ow-2, ow-4: patents 0, 4 -> e = 0; jobs 1, 3 -> p = 1/4, 3/4,
+        # e = -(1/4 ln 1/4 + 3/4 ln 3/4) / ln 2 = .811278, 1 - e =
+        # .188722; w = (1, .188722, 0) / 1.188722 = (.841240, .158760, 0).
+        r = evaluate(objw_def("objw-adhoc"), ["ow-2", "ow-4"])
+        self.assertEqual(self.notes(r)["obj"], {
+            "weights": "entropy: patents 0.8412, jobs 0.1588, firms 0.0000"})
+
+    def test_clusterctl_run_get(self):
+        out = subprocess.run([CTL, "--server", SERVER.address, "run", "get",
+                              self.result.id], capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        i = next(k for k, l in enumerate(lines)
+                 if l.startswith("round only: "))
+        self.assertEqual(lines[i + 1], "  obj (topsis) weights: entropy: "
+                         "patents 0.9060, jobs 0.0940, firms 0.0000")
+        self.assertFalse(lines[i + 2].startswith("  "), lines[i + 2])
+        js = subprocess.run([CTL, "--server", SERVER.address, "run", "get",
+                             self.result.id, "--json"], capture_output=True,
+                            text=True, timeout=120)
+        self.assertEqual(js.returncode, 0, js.stderr)
+        self.assertIn('"pluginNotes"', js.stdout)
+        self.assertIn('"weights": "entropy: patents 0.9060', js.stdout)
+
+    def test_abi_minors_listed(self):
+        lst = SERVER.unary("/clusters.v1.PluginService/ListPlugins",
+                           plb.ListPluginsRequest, plb.ListPluginsResponse)(
+            plb.ListPluginsRequest(), timeout=30)
+        minor = {p.name: (p.abi_major, p.abi_minor) for p in lst.plugins}
+        self.assertEqual(minor["fx_abi20"], (2, 0))
+        self.assertEqual(minor["topsis"], (2, 1))
+
+    def test_refusals(self):
+        # A list param is only a list to the specs; the plugin's init
+        # refuses the word, and the run fails as a definition that does
+        # not fit the plugin.
+        comp = objw_def("objw-typo")
+        comp.rounds[0].criteria[0].params["weights"] = "entropi"
+        create_competition(comp)
+        e = error_of(run_events, "objw-typo")
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("'entropi' is neither a number nor one of equal, "
+                      "entropy, critic, stddev", e.details())
+        # Entropy over a negative value: the run fails, naming it.
+        c = pb.Cluster(id="ow-neg", name="ow-neg", economy="FR")
+        for name, v in [("patents", -2), ("jobs", 1), ("firms", 1)]:
+            c.indicators.add(name=name, year=2022, value=v)
+        c.labels["track"] = "ow-neg"
+        create_cluster(c)
+        comp = objw_def("objw-neg")
+        comp.rounds[0].eligibility[0].any_of[:] = ["ow", "ow-neg"]
+        create_competition(comp)
+        e = error_of(run_events, "objw-neg")
+        self.assertEqual(e.code(), grpc.StatusCode.INTERNAL)
+        self.assertIn("weights=entropy needs values >= 0: 'patents' is -2 "
+                      "for cluster 'ow-neg'", e.details())
+        check_serving(self)
 
 
 # --- errors -----------------------------------------------------------------

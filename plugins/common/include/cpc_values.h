@@ -59,7 +59,8 @@ int cpc_number_list(const cp_host_t *h, const cp_params_t *p,
 /* Reads list param `name` (1..max distinct items) into items[0..*k) and
  * the optional list param `weights` (one non-negative number per item,
  * default 1 each, not all 0) into w[], normalised to sum to 1. CP_EPARAM
- * naming the param. */
+ * naming the param. cpc_weights_list (cpc_weights.h) also takes the
+ * methods (weights=entropy, ...). */
 int cpc_weighted_list(const cp_host_t *h, const cp_params_t *p,
                       const char *name, size_t max, const char **items,
                       double *w, size_t *k, char *err, size_t errlen);

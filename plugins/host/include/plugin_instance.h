@@ -19,6 +19,9 @@
  * CD_ENOMEM.
  * An infinite score is no score (NaN) with the reason "+Inf is not a
  * finite number", ahead of the plugin's own reason.
+ * What a plugin notes about a score call as a whole (cp_run_note) is kept
+ * with the instance until its next score (plugin_instance_notes), as
+ * reasons are, in a worker or in the server alike.
  *
  * Thread-safety: an instance is used by one thread at a time; different
  * instances (of the same or different plugins) may score concurrently, and
@@ -82,5 +85,20 @@ int plugin_instance_score_many(plugin_instance_t *const *inst, size_t k,
 
 /* Borrowed while the instance is open. */
 const plugin_info_t *plugin_instance_info(const plugin_instance_t *inst);
+
+/* A note a plugin recorded about one score call as a whole (cp_run_note,
+ * SDK 2.1): valid UTF-8 without control characters. */
+typedef struct plugin_note {
+	const char *key;
+	const char *value;
+} plugin_note_t;
+
+/* The notes of inst's last score call (with score_many, its own item's),
+ * in the order their keys were first recorded; *n of them, at most
+ * CP_NOTES_MAX. None when that call failed, or was not made because an
+ * earlier item of its batch failed. Valid until the next score or close
+ * of inst. */
+const plugin_note_t *plugin_instance_notes(const plugin_instance_t *inst,
+                                           size_t *n);
 
 #endif
