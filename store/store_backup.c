@@ -119,6 +119,9 @@ static void *copier(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* LMDB's thread inherits the name: a backup's threads are told
+	 * apart from the server's others (tests/service/backup_test.py). */
+	pthread_setname_np(pthread_self(), "cd-backup-copy");
 	/* A read transaction lives here for the whole copy: keep the map
 	 * from moving under it. */
 	store_map_rdlock(b->st);
