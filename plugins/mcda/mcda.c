@@ -33,13 +33,7 @@ static const cp_param_spec_t params[] = {
 	{ .name = "method", .type = CP_PARAM_ENUM, .required = 1,
 	  .choices = method_names,
 	  .description = "vikor, copras, wpm, spotis, mabac or edas" },
-	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,
-	  .description = "indicator names, comma-separated",
-	  .names = CP_NAMES_INDICATOR },
-	{ .name = "weights", .type = CP_PARAM_LIST,
-	  .description = "one weight >= 0 per indicator; default equal" },
-	{ .name = "directions", .type = CP_PARAM_LIST,
-	  .description = "benefit or cost per indicator; default all benefit" },
+	CPC_CRITERIA_SPECS,
 	/* No spec defaults for the method params: init must see whether
 	 * they were given, to refuse them with another method. */
 	{ .name = "v", .type = CP_PARAM_NUMBER,

@@ -32,13 +32,7 @@
 #define MAX_CRITERIA 64
 
 static const cp_param_spec_t params[] = {
-	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,
-	  .description = "indicator names, comma-separated",
-	  .names = CP_NAMES_INDICATOR },
-	{ .name = "weights", .type = CP_PARAM_LIST,
-	  .description = "one weight >= 0 per indicator; default equal" },
-	{ .name = "directions", .type = CP_PARAM_LIST,
-	  .description = "benefit or cost per indicator; default all benefit" },
+	CPC_CRITERIA_SPECS,
 	{ .name = "preference", .type = CP_PARAM_LIST,
 	  .description = "usual, ushape, vshape, level, linear or gaussian "
 	                 "per indicator; default all usual" },
@@ -159,21 +153,9 @@ static int parse(const cp_host_t *h, const cp_params_t *p, pm_state_t *s,
 	if (!rc)
 		rc = cpc_weighted_list(h, p, "indicators", MAX_CRITERIA, s->ind,
 		                       s->w, &s->k, err, errlen);
-	if (!rc && cp_param_get(h, p, "directions")) {
-		size_t nd = cp_param_list_len(h, p, "directions");
-		if (nd != s->k)
-			rc = cp_fail(err, errlen, CP_EPARAM, "param 'directions' "
-			             "has %zu items, expected %zu", nd, s->k);
-		for (size_t j = 0; !rc && j < s->k; j++) {
-			const char *d = cp_param_list_at(h, p, "directions", j);
-			if (strcmp(d, "cost") == 0)
-				s->cost[j] = 1;
-			else if (strcmp(d, "benefit") != 0)
-				rc = cp_fail(err, errlen, CP_EPARAM, "param "
-				             "'directions': '%s' is neither benefit "
-				             "nor cost", d);
-		}
-	}
+	if (!rc)
+		rc = cpc_directions(h, p, "directions", s->k, s->cost, err,
+		                    errlen);
 	if (!rc && cp_param_get(h, p, "preference")) {
 		size_t np = cp_param_list_len(h, p, "preference");
 		if (np != s->k)

@@ -66,21 +66,9 @@ static int tp_init(const cp_host_t *h, const cp_params_t *p, void **state,
 	if (!rc)
 		rc = cpc_weights_list(h, p, "indicators", MAX_CRITERIA, s->ind,
 		                      s->w, &s->k, &s->method, err, errlen);
-	if (!rc && cp_param_get(h, p, "directions")) {
-		size_t nd = cp_param_list_len(h, p, "directions");
-		if (nd != s->k)
-			rc = cp_fail(err, errlen, CP_EPARAM, "param 'directions' "
-			             "has %zu items, expected %zu", nd, s->k);
-		for (size_t j = 0; !rc && j < s->k; j++) {
-			const char *d = cp_param_list_at(h, p, "directions", j);
-			if (strcmp(d, "cost") == 0)
-				s->cost[j] = 1;
-			else if (strcmp(d, "benefit") != 0)
-				rc = cp_fail(err, errlen, CP_EPARAM, "param "
-				             "'directions': '%s' is neither benefit "
-				             "nor cost", d);
-		}
-	}
+	if (!rc)
+		rc = cpc_directions(h, p, "directions", s->k, s->cost, err,
+		                    errlen);
 	if (rc) {
 		cp_free(h, s);
 		return rc;

@@ -24,6 +24,18 @@ typedef struct cpc_when {
 } cpc_when_t;
 
 /* Param specs for year/from/to, to paste into a plugin's spec list. */
+/* The param specs every multi-indicator plugin (topsis, mcda, promethee)
+ * takes: `indicators`, `weights`, `directions`. */
+#define CPC_CRITERIA_SPECS                                                \
+	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,       \
+	  .description = "indicator names, comma-separated",                \
+	  .names = CP_NAMES_INDICATOR },                                    \
+	{ .name = "weights", .type = CP_PARAM_LIST,                         \
+	  .description = "one weight >= 0 per indicator; default equal" },  \
+	{ .name = "directions", .type = CP_PARAM_LIST,                      \
+	  .description = "benefit or cost per indicator; default all "      \
+	                 "benefit" }
+
 #define CPC_WHEN_SPECS                                                    \
 	{ .name = "year", .type = CP_PARAM_INTEGER,                         \
 	  .description = "read this year only" },                           \
