@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,14 @@
 #include "cpc_values.h"
 
 #define K CPC_WEIGHTS_MAX
+
+/* The matrix as the caller lays it out: x[i * rs + j * cs]. */
+typedef struct mat {
+	const double *x;
+	size_t n, k, rs, cs;
+} mat_t;
+
+#define AT(a, i, j) ((a)->x[(i) * (a)->rs + (j) * (a)->cs])
 
 static const char *const names[] = { NULL, "equal", "entropy", "critic",
                                      "stddev" };
@@ -24,10 +33,10 @@ const char *cpc_weights_name(cpc_wmethod_t m)
 
 /* 1 when the row has every value; reads up to the first that is not
  * finite, so a caller may leave the rest of an incomplete row unset. */
-static int complete(const double *row, size_t k)
+static int complete(const mat_t *a, size_t i)
 {
-	for (size_t j = 0; j < k; j++)
-		if (!isfinite(row[j]))
+	for (size_t j = 0; j < a->k; j++)
+		if (!isfinite(AT(a, i, j)))
 			return 0;
 	return 1;
 }
@@ -40,21 +49,21 @@ typedef struct cols {
 	size_t nvaries;
 } cols_t;
 
-static void ranges(const double *x, size_t n, size_t k, cols_t *c)
+static void ranges(const mat_t *a, cols_t *c)
 {
+	size_t k = a->k;
 	c->m = 0;
 	for (size_t j = 0; j < k; j++) {
 		c->lo[j] = INFINITY;
 		c->hi[j] = -INFINITY;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * k;
-		if (!complete(row, k))
+	for (size_t i = 0; i < a->n; i++) {
+		if (!complete(a, i))
 			continue;
 		c->m++;
 		for (size_t j = 0; j < k; j++) {
-			c->lo[j] = fmin(c->lo[j], row[j]);
-			c->hi[j] = fmax(c->hi[j], row[j]);
+			c->lo[j] = fmin(c->lo[j], AT(a, i, j));
+			c->hi[j] = fmax(c->hi[j], AT(a, i, j));
 		}
 	}
 	c->nvaries = 0;
@@ -74,16 +83,17 @@ static double unit(const cols_t *c, size_t j, double v, int cost)
 }
 
 /* d_j = 1 − e_j over the raw values (pymcdm's entropy_weights). */
-static int entropy(const double *x, size_t n, size_t k, const cols_t *c,
-                   double *d, cpc_weights_info_t *info)
+static int entropy(const mat_t *a, const cols_t *c, double *d,
+                   cpc_weights_info_t *info)
 {
+	size_t n = a->n, k = a->k;
 	double s[K] = { 0 }, hsum[K] = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * k;
-		if (!complete(row, k))
+		if (!complete(a, i))
 			continue;
 		for (size_t j = 0; j < k; j++) {
-			if (row[j] < 0) {
+			double v = AT(a, i, j);
+			if (v < 0) {
 				info->row = i;
 				info->col = j;
 				return CP_EDATA;
@@ -91,17 +101,17 @@ static int entropy(const double *x, size_t n, size_t k, const cols_t *c,
 			/* Scaled by the column's maximum: the sum stays
 			 * within m whatever the values. */
 			if (c->varies[j])
-				s[j] += row[j] / c->hi[j];
+				s[j] += v / c->hi[j];
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * k;
-		if (!complete(row, k))
+		if (!complete(a, i))
 			continue;
 		for (size_t j = 0; j < k; j++) {
-			if (!c->varies[j] || row[j] == 0)
+			double v = AT(a, i, j);
+			if (!c->varies[j] || v == 0)
 				continue;   /* 0 ln 0 = 0 */
-			double p = row[j] / c->hi[j] / s[j];
+			double p = v / c->hi[j] / s[j];
 			hsum[j] -= p * log(p);
 		}
 	}
@@ -116,17 +126,17 @@ static int entropy(const double *x, size_t n, size_t k, const cols_t *c,
 
 /* σ_j of r (sample), and with corr CRITIC's Σ_l (1 − ρ_jl) over the
  * varying columns; d_j = σ_j, or σ_j times that sum. */
-static void spread(const double *x, size_t n, size_t k, const int *cost,
-                   const cols_t *c, int corr, double *d)
+static void spread(const mat_t *a, const int *cost, const cols_t *c,
+                   int corr, double *d)
 {
+	size_t n = a->n, k = a->k;
 	double mean[K] = { 0 }, r[K];
 	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * k;
-		if (!complete(row, k))
+		if (!complete(a, i))
 			continue;
 		for (size_t j = 0; j < k; j++)
 			if (c->varies[j])
-				mean[j] += unit(c, j, row[j], cost && cost[j]);
+				mean[j] += unit(c, j, AT(a, i, j), cost && cost[j]);
 	}
 	for (size_t j = 0; j < k; j++)
 		mean[j] /= (double)c->m;
@@ -135,12 +145,11 @@ static void spread(const double *x, size_t n, size_t k, const int *cost,
 	double cross[K * K];
 	memset(cross, 0, sizeof(double) * (corr ? (size_t)K * K : K));
 	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * k;
-		if (!complete(row, k))
+		if (!complete(a, i))
 			continue;
 		for (size_t j = 0; j < k; j++)
 			r[j] = c->varies[j]
-			       ? unit(c, j, row[j], cost && cost[j]) - mean[j]
+			       ? unit(c, j, AT(a, i, j), cost && cost[j]) - mean[j]
 			       : 0;
 		for (size_t j = 0; j < k; j++) {
 			if (!corr) {
@@ -176,10 +185,10 @@ static void spread(const double *x, size_t n, size_t k, const int *cost,
 	}
 }
 
-int cpc_weights_compute(cpc_wmethod_t m, const double *x, size_t n,
-                        size_t k, const int *cost, double *w,
-                        cpc_weights_info_t *info)
+static int compute(cpc_wmethod_t m, const mat_t *a, const int *cost,
+                   double *w, cpc_weights_info_t *info)
 {
+	size_t k = a->k;
 	cpc_weights_info_t dummy;
 	if (!info)
 		info = &dummy;
@@ -187,7 +196,7 @@ int cpc_weights_compute(cpc_wmethod_t m, const double *x, size_t n,
 	if (!cpc_weights_name(m) || k < 1 || k > K)
 		return CP_EPARAM;
 	cols_t c;
-	ranges(x, n, k, &c);
+	ranges(a, &c);
 	info->rows = c.m;
 	double d[K];
 	int rc = CP_OK;
@@ -197,13 +206,13 @@ int cpc_weights_compute(cpc_wmethod_t m, const double *x, size_t n,
 			w[j] = 1.0 / (double)k;
 		return CP_OK;
 	case CPC_WEIGHTS_ENTROPY:
-		rc = entropy(x, n, k, &c, d, info);
+		rc = entropy(a, &c, d, info);
 		break;
 	case CPC_WEIGHTS_CRITIC:
-		spread(x, n, k, cost, &c, 1, d);
+		spread(a, cost, &c, 1, d);
 		break;
 	default:
-		spread(x, n, k, cost, &c, 0, d);
+		spread(a, cost, &c, 0, d);
 		break;
 	}
 	if (rc)
@@ -223,6 +232,14 @@ int cpc_weights_compute(cpc_wmethod_t m, const double *x, size_t n,
 		w[j] = !c.nvaries ? 1.0 / (double)k
 		       : c.varies[j] ? 1.0 / (double)c.nvaries : 0;
 	return CP_OK;
+}
+
+int cpc_weights_compute(cpc_wmethod_t m, const double *x, size_t n,
+                        size_t k, const int *cost, double *w,
+                        cpc_weights_info_t *info)
+{
+	mat_t a = { x, n, k, k, 1 };
+	return compute(m, &a, cost, w, info);
 }
 
 /* 1 and *v when s is one whole finite number. */
@@ -316,17 +333,29 @@ int cpc_weights_resolve(const cp_host_t *h, const cp_cohort_t *cohort,
                         const char *const *items, double *w, char *err,
                         size_t errlen)
 {
+	return cpc_weights_resolve_at(h, cohort, m, x, n, k, k, 1, NULL, cost,
+	                              items, w, err, errlen);
+}
+
+int cpc_weights_resolve_at(const cp_host_t *h, const cp_cohort_t *cohort,
+                           cpc_wmethod_t m, const double *x, size_t n,
+                           size_t k, size_t rs, size_t cs,
+                           const uint32_t *map, const int *cost,
+                           const char *const *items, double *w, char *err,
+                           size_t errlen)
+{
 	if (m == CPC_WEIGHTS_GIVEN)
 		return CP_OK;
 	cpc_weights_info_t info;
-	int rc = cpc_weights_compute(m, x, n, k, cost, w, &info);
+	mat_t a = { x, n, k, rs, cs };
+	int rc = compute(m, &a, cost, w, &info);
 	if (rc == CP_EDATA) {
-		const char *id = cp_cluster_id(h, cp_cohort_at(h, cohort,
-		                                               info.row));
+		size_t ci = map ? map[info.row] : info.row;
+		const char *id = cp_cluster_id(h, cp_cohort_at(h, cohort, ci));
 		return cp_fail(err, errlen, CP_EDATA, "weights=%s needs values "
 		               ">= 0: '%s' is %g for cluster '%s' (critic and "
 		               "stddev take any values)", cpc_weights_name(m),
-		               items[info.col], x[info.row * k + info.col],
+		               items[info.col], AT(&a, info.row, info.col),
 		               id ? id : "?");
 	}
 	if (rc)

@@ -5,7 +5,8 @@
  * source it follows; docs/plugins.md says the same for users.
  *
  * This file: the params (`indicators`, `weights`, `directions` and the
- * when params as in topsis; `v` for VIKOR, `bounds` for SPOTIS), reading
+ * when params as in topsis, weights=entropy|critic|stddev|equal derived
+ * from each round's matrix and recorded as the run note "weights"; `v` for VIKOR, `bounds` for SPOTIS), reading
  * the decision matrix of the clusters that have every indicator (the
  * others get no score and a reason naming the indicator, and are left
  * out of every method's statistics), and the check that no method hands
@@ -153,10 +154,11 @@ static int mc_init(const cp_host_t *h, const cp_params_t *p, void **state,
 	while (method_names[mi + 1] && strcmp(method_names[mi], m) != 0)
 		mi++;
 	s->method = (mcda_method_t)mi;
-	/* The only place weights are read: a change of weighting scheme
-	 * replaces this call. */
-	int rc = cpc_weighted_list(h, p, "indicators", MCDA_MAX_CRITERIA,
-	                           s->ind, s->w, &s->k, err, errlen);
+	/* Weights as numbers, or a method that derives them from each
+	 * round's matrix in mc_score (cpc_weights.h). */
+	int rc = cpc_weights_list(h, p, "indicators", MCDA_MAX_CRITERIA,
+	                          s->ind, s->w, &s->k, &s->wmethod, err,
+	                          errlen);
 	if (!rc)
 		rc = cpc_directions(h, p, "directions", s->k, s->cost, err,
 		                    errlen);
@@ -178,18 +180,19 @@ static void mc_fini(const cp_host_t *h, void *state)
 }
 
 /* The per-call memory, in one block: the matrix (n*k), scores (n),
- * scratch (2n), then the row -> cluster map, ids and notes (n each). */
+ * scratch (2n), ids and notes (n each), then the row -> cluster map (n;
+ * the cohort's indexes fit 32 bits). */
 typedef struct mc_work {
 	mcda_matrix_t mx;
 	double *x, *score;
-	size_t *row;
+	uint32_t *row;
 	const char **id, **note;
 } mc_work_t;
 
 static void *work_alloc(const cp_host_t *h, mc_work_t *w, size_t n,
                         size_t k)
 {
-	size_t per = (k + 3) * sizeof(double) + sizeof(size_t) +
+	size_t per = (k + 3) * sizeof(double) + sizeof(uint32_t) +
 	             2 * sizeof(const char *);
 	if (n > SIZE_MAX / per)
 		return NULL;
@@ -199,9 +202,9 @@ static void *work_alloc(const cp_host_t *h, mc_work_t *w, size_t n,
 	w->x = (double *)b;
 	w->score = w->x + n * k;
 	w->mx.tmp = w->score + n;
-	w->row = (size_t *)(w->mx.tmp + 2 * n);
-	w->id = (const char **)(w->row + n);
+	w->id = (const char **)(w->mx.tmp + 2 * n);
 	w->note = w->id + n;
+	w->row = (uint32_t *)(w->note + n);
 	return b;
 }
 
@@ -229,18 +232,32 @@ static int mc_score(const cp_host_t *h, void *state,
 			                             when);
 			continue;
 		}
-		w.row[m] = i;
+		w.row[m] = (uint32_t)i;
 		w.id[m] = cp_cluster_id(h, c);
 		w.note[m] = NULL;
 		m++;
 	}
+	/* Derived weights go into a copy: the state stays read-only. */
+	const mcda_state_t *sw = s;
+	mcda_state_t *copy = NULL;
 	int rc = CP_OK;
-	if (m) {
+	if (s->wmethod != CPC_WEIGHTS_GIVEN) {
+		if (!(copy = cp_alloc(h, sizeof(*copy)))) {
+			cp_free(h, block);
+			return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
+		}
+		*copy = *s;
+		rc = cpc_weights_resolve_at(h, cohort, s->wmethod, w.x, m, k, k,
+		                            1, w.row, s->cost, s->ind, copy->w,
+		                            err, errlen);
+		sw = copy;
+	}
+	if (m && !rc) {
 		w.mx.m = m;
 		w.mx.k = k;
 		w.mx.x = w.x;
 		w.mx.id = w.id;
-		rc = method_fns[s->method](h, s, &w.mx, w.score, w.note, err,
+		rc = method_fns[s->method](h, sw, &w.mx, w.score, w.note, err,
 		                           errlen);
 	}
 	/* The methods guard their divisions; values near the limits of a
@@ -256,6 +273,7 @@ static int mc_score(const cp_host_t *h, void *state,
 		if (w.note[r])
 			reasons[w.row[r]] = w.note[r];
 	}
+	cp_free(h, copy);
 	cp_free(h, block);
 	return rc;
 }

@@ -20,6 +20,7 @@
 
 #include "clusterplugin.h"
 #include "cpc_values.h"
+#include "cpc_weights.h"
 
 #define MCDA_MAX_CRITERIA 64
 
@@ -38,6 +39,8 @@ typedef struct mcda_state {
 	size_t k;                           /* criteria */
 	const char *ind[MCDA_MAX_CRITERIA];  /* indicator names */
 	double w[MCDA_MAX_CRITERIA];        /* >= 0, sum 1 */
+	cpc_wmethod_t wmethod;              /* CPC_WEIGHTS_GIVEN: w as given;
+	                                       else w is derived per score */
 	int cost[MCDA_MAX_CRITERIA];        /* 1: lower is better */
 	double v;                           /* VIKOR's strategy weight */
 	int bounded;                        /* SPOTIS: lo/hi given */

@@ -5,7 +5,10 @@
  * clusters by d_j(a,b) = x_aj - x_bj (x_bj - x_aj for a cost criterion)
  * through a preference function P_j (usual, ushape, vshape, level,
  * linear or gaussian, with thresholds q, p or s); then
- *   pi(a,b)  = sum_j w_j P_j(d_j(a,b))          (weights scaled to sum 1)
+ *   pi(a,b)  = sum_j w_j P_j(d_j(a,b))          (weights scaled to sum 1;
+ *   or equal/entropy/critic/stddev, derived at each score from the
+ *   complete clusters' raw values, cpc_weights.h, and recorded in the run
+ *   as the note "weights")
  *   phi+(a)  = 1/(m-1) sum_b pi(a,b),  phi-(a) = 1/(m-1) sum_b pi(b,a)
  *   score(a) = phi(a) = phi+(a) - phi-(a)      in [-1, 1], summing to 0.
  * The flows are averaged over the m - 1 others as in Brans & Mareschal
@@ -27,6 +30,7 @@
 
 #include "clusterplugin.h"
 #include "cpc_values.h"
+#include "cpc_weights.h"
 #include "pm_flow.h"
 
 #define MAX_CRITERIA 64
@@ -68,6 +72,7 @@ typedef struct pm_state {
 	size_t k;
 	const char *ind[MAX_CRITERIA];
 	double w[MAX_CRITERIA];
+	cpc_wmethod_t wmethod;  /* CPC_WEIGHTS_GIVEN: w as given */
 	int cost[MAX_CRITERIA];
 	pm_crit_t crit[MAX_CRITERIA];
 	int gaussian;  /* some criterion is gaussian */
@@ -151,8 +156,8 @@ static int parse(const cp_host_t *h, const cp_params_t *p, pm_state_t *s,
 {
 	int rc = cpc_when_parse(h, p, &s->when, err, errlen);
 	if (!rc)
-		rc = cpc_weighted_list(h, p, "indicators", MAX_CRITERIA, s->ind,
-		                       s->w, &s->k, err, errlen);
+		rc = cpc_weights_list(h, p, "indicators", MAX_CRITERIA, s->ind,
+		                      s->w, &s->k, &s->wmethod, err, errlen);
 	if (!rc)
 		rc = cpc_directions(h, p, "directions", s->k, s->cost, err,
 		                    errlen);
@@ -280,18 +285,41 @@ static int pm_score(const cp_host_t *h, void *state,
 		rc = cp_fail(err, errlen, CP_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* Columns are compacted to the complete clusters, in place (ids
+	 * ascend), and negated for cost: d = v_a - v_b is then a's
+	 * advantage either way, and negation is exact. Derived weights need
+	 * every column's raw values first; numbers let each column be
+	 * compacted as it is used. */
+	double w[MAX_CRITERIA];
+	memcpy(w, s->w, k * sizeof(*w));
+	int raw = s->wmethod != CPC_WEIGHTS_GIVEN;
+	if (raw) {
+		for (size_t j = 0; j < k; j++) {
+			double *v = x + j * n;
+			for (size_t i = 0; i < m; i++)
+				v[i] = v[ids[i]];
+		}
+		rc = cpc_weights_resolve_at(h, cohort, s->wmethod, x, m, k, 1, n,
+		                            ids, s->cost, s->ind, w, err,
+		                            errlen);
+		if (rc)
+			goto out;
+	}
 	/* The flows add up in out[] itself: no copy, and out[] keeps NaN
 	 * where a cluster has no score. */
 	for (size_t i = 0; i < m; i++)
 		out[ids[i]] = 0;
 	for (size_t j = 0; j < k; j++) {
-		/* Compact column j to the complete clusters, in place (ids
-		 * ascend), negated for cost: d = v_a - v_b is then a's
-		 * advantage either way, and negation is exact. */
 		double *v = x + j * n;
-		for (size_t i = 0; i < m; i++)
-			v[i] = s->cost[j] ? -v[ids[i]] : v[ids[i]];
-		pm_flow_add(&s->crit[j], v, ids, m, s->w[j], out, scratch);
+		if (raw) {
+			if (s->cost[j])
+				for (size_t i = 0; i < m; i++)
+					v[i] = -v[i];
+		} else {
+			for (size_t i = 0; i < m; i++)
+				v[i] = s->cost[j] ? -v[ids[i]] : v[ids[i]];
+		}
+		pm_flow_add(&s->crit[j], v, ids, m, w[j], out, scratch);
 	}
 out:
 	cp_free(h, scratch);

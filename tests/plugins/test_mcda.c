@@ -693,6 +693,160 @@ static void test_edas_data(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* ---- Objective weights ---- */
+
+/* The run note "weights" of the last score, or NULL. */
+static const char *weights_note(void)
+{
+	size_t n;
+	const plugin_note_t *v = plugin_instance_notes(env.inst, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].key, "weights") == 0)
+			return v[i].value;
+	return NULL;
+}
+
+/* Every method with weights=<wm> scores as with the weights w given as
+ * numbers, and notes `note`; numbers note nothing. */
+static void same_as_numbers(const plugin_cohort_t *c, size_t n,
+                            const char *wm, const double *w,
+                            const char *note)
+{
+	char wp[64], nums[256];
+	snprintf(wp, sizeof(wp), "weights=%s", wm);
+	snprintf(nums, sizeof(nums), "weights=%.17g,%.17g,%.17g", w[0], w[1],
+	         w[2]);
+	const char *pm[] = { "indicators=c1,c2,c3", wp,
+	                     "directions=benefit,cost,benefit", NULL };
+	const char *pn[] = { "indicators=c1,c2,c3", nums,
+	                     "directions=benefit,cost,benefit", NULL };
+	for (size_t mi = 0; mi < NMETHODS; mi++) {
+		double om[8], on[8];
+		const char *rm[8], *rn[8];
+		run(methods[mi], pm, c, om, rm);
+		const char *got = weights_note();
+		if (!got || strcmp(got, note))
+			fail_msg("%s: note '%s', expected '%s'", methods[mi],
+			         got ? got : "(none)", note);
+		for (size_t i = 0; i < n; i++)
+			if (isnan(om[i]))
+				assert_string_equal(rm[i], "no 'c2' in any year");
+		run(methods[mi], pn, c, on, rn);
+		assert_null(weights_note());
+		for (size_t i = 0; i < n; i++) {
+			if (isnan(on[i])) {
+				assert_true(isnan(om[i]));
+				/* rm[] died with the instance: the reasons agree */
+				assert_string_equal(rn[i], "no 'c2' in any year");
+				continue;
+			}
+			if (fabs(om[i] - on[i]) > 1e-12)
+				fail_msg("%s: cluster %zu: %.17g, %.17g with numbers",
+				         methods[mi], i, om[i], on[i]);
+		}
+	}
+}
+
+static void test_objective_weights(void **st)
+{
+	(void)st;
+	/* c1 benefit 10, 20, 30; c2 cost 5, 10, 20; c3 benefit 1, 3, 2. A4
+	 * lacks c2: its c1 = 40 and c3 = 9 enter neither the weights nor the
+	 * methods' statistics.
+	 * entropy (sum normalisation, direction aside): c1 p = 1/6, 1/3, 1/2;
+	 * c2 p = 1/7, 2/7, 4/7; c3 p = 1/6, 1/2, 1/3 (c1's, reordered);
+	 * e_j = -sum p ln p / ln 3, w_j = (1 - e_j) / sum (1 - e):
+	 * .2748, .4504, .2748. */
+	const double x[] = { 10, 5, 1, 20, 10, 3, 30, 20, 2, 40, NAN, 9 };
+	plugin_cohort_t *c = matrix(x, 4, 3, NULL);
+	const double p1[] = { 1.0 / 6, 1.0 / 3, 0.5 };
+	const double p2[] = { 1.0 / 7, 2.0 / 7, 4.0 / 7 };
+	double h1 = 0, h2 = 0;
+	for (int i = 0; i < 3; i++) {
+		h1 -= p1[i] * log(p1[i]);
+		h2 -= p2[i] * log(p2[i]);
+	}
+	double d1 = 1 - h1 / log(3), d2 = 1 - h2 / log(3);
+	double we[] = { d1 / (2 * d1 + d2), d2 / (2 * d1 + d2),
+	                d1 / (2 * d1 + d2) };
+	same_as_numbers(c, 4, "entropy", we,
+	                "entropy: c1 0.2748, c2 0.4504, c3 0.2748");
+	/* critic: r1 = 0, .5, 1; r2 = (20 - y)/15 = 1, 2/3, 0 (cost);
+	 * r3 = 0, 1, .5. sd (n - 1) = .5, sqrt(21)/9, .5. Centred cross
+	 * products over the sums of squares (.5, 42/81, .5):
+	 * rho12 = -.5 / sqrt(.5 * 42/81) = -4.5/sqrt 21,
+	 * rho13 = .25 / .5 = .5, rho23 = (-1/6) / (sqrt 21 / 9) =
+	 * -1.5/sqrt 21. C1 = .5 (1.5 + 4.5/sqrt 21),
+	 * C2 = (sqrt 21 / 9)(2 + 6/sqrt 21), C3 = .5 (1.5 + 1.5/sqrt 21):
+	 * .3232, .4388, .2380. */
+	double r = sqrt(21);
+	double cc[] = { 0.5 * (1.5 + 4.5 / r), r / 9 * (2 + 6 / r),
+	                0.5 * (1.5 + 1.5 / r) };
+	double cs = cc[0] + cc[1] + cc[2];
+	double wc[] = { cc[0] / cs, cc[1] / cs, cc[2] / cs };
+	same_as_numbers(c, 4, "critic", wc,
+	                "critic: c1 0.3232, c2 0.4388, c3 0.2380");
+	/* stddev: sd of r alone, .5, sqrt(21)/9, .5. */
+	double ss = 1 + r / 9;
+	double ws[] = { 0.5 / ss, r / 9 / ss, 0.5 / ss };
+	same_as_numbers(c, 4, "stddev", ws,
+	                "stddev: c1 0.3313, c2 0.3374, c3 0.3313");
+	double wq[] = { 1.0 / 3, 1.0 / 3, 1.0 / 3 };
+	same_as_numbers(c, 4, "equal", wq,
+	                "equal: c1 0.3333, c2 0.3333, c3 0.3333");
+	plugin_cohort_destroy(c);
+
+	/* The weights differ from equal, and so do the scores: the weights
+	 * were applied, not only recorded (VIKOR A2: 1 - Q moves). */
+	c = matrix(x, 4, 3, NULL);
+	const char *pe[] = { "indicators=c1,c2,c3", "weights=entropy",
+	                     "directions=benefit,cost,benefit", NULL };
+	const char *pq[] = { "indicators=c1,c2,c3",
+	                     "directions=benefit,cost,benefit", NULL };
+	double oe[4], oq[4];
+	run("spotis", pe, c, oe, NULL);
+	run("spotis", pq, c, oq, NULL);
+	assert_true(fabs(oe[0] - oq[0]) > 1e-3);
+	plugin_cohort_destroy(c);
+
+	/* Entropy over a negative value fails, naming the cluster: A4, the
+	 * third complete row, behind A1, which lacks c2 (the row's cluster,
+	 * not the row's number, which would name A3). The weights come
+	 * before the method, so every method says so. CRITIC takes it (but
+	 * COPRAS and WPM then refuse the value themselves). */
+	const double neg[] = { 1, NAN, 2, 2, 1, 3, 5, 3, 4, 3, -2, 1 };
+	c = matrix(neg, 4, 3, NULL);
+	const char *pn[] = { "indicators=c1,c2,c3", "weights=entropy", NULL };
+	const char *pc[] = { "indicators=c1,c2,c3", "weights=critic", NULL };
+	for (size_t mi = 0; mi < NMETHODS; mi++) {
+		expect_fail(methods[mi], pn, c, CD_EPLUGIN,
+		            "weights=entropy needs values >= 0: 'c2' is -2 for "
+		            "cluster 'A4'");
+		assert_non_null(strstr(env.err, "(CP_EDATA, code 2)"));
+		if (mi == 1 || mi == 2)
+			continue;
+		double out[4];
+		run(methods[mi], pc, c, out, NULL);
+		assert_non_null(weights_note());
+		assert_true(isnan(out[0]) && !isnan(out[3]));
+	}
+	plugin_cohort_destroy(c);
+
+	/* A word that is no method is refused at init, for every method. */
+	c = matrix(hand, 1, 2, NULL);
+	const char *typo[] = { "indicators=c1,c2", "weights=entropi", NULL };
+	const char *one[] = { "indicators=c1", "weights=Entropy", NULL };
+	for (size_t mi = 0; mi < NMETHODS; mi++) {
+		expect_fail(methods[mi], typo, c, CD_EV_DEFINITION,
+		            "param 'weights': 'entropi' is neither a number nor "
+		            "one of equal, entropy, critic, stddev");
+		expect_fail(methods[mi], one, c, CD_EV_DEFINITION,
+		            "param 'weights': 'Entropy' is neither a number nor "
+		            "one of equal, entropy, critic, stddev");
+	}
+	plugin_cohort_destroy(c);
+}
+
 /* ---- Every method ---- */
 
 static void test_ties_and_order(void **st)
@@ -879,15 +1033,19 @@ static void test_out_of_memory(void **st)
 	h.alloc = oom_alloc;
 	h.free = oom_free;
 	plugin_cohort_t *c = matrix(hand, 4, 2, NULL);
-	for (size_t mi = 0; mi < NMETHODS; mi++) {
+	/* Each method with weights as numbers, then with weights=critic,
+	 * whose copy of the state is one allocation more. */
+	for (size_t t = 0; t < 2 * NMETHODS; t++) {
+		size_t mi = t % NMETHODS, nkv = t < NMETHODS ? 3 : 4;
 		plugin_kv_t kv[] = { { "method", methods[mi] },
 		                     { "indicators", "c1,c2" },
-		                     { "directions", "benefit,cost" } };
+		                     { "directions", "benefit,cost" },
+		                     { "weights", "critic" } };
 		plugin_params_t *params;
 		char e[512];
 		assert_int_equal(plugin_params_build(&params, pl->info.params,
-		                                     pl->info.nparams, kv, 3, NULL,
-		                                     e, sizeof(e)), CD_OK);
+		                                     pl->info.nparams, kv, nkv,
+		                                     NULL, e, sizeof(e)), CD_OK);
 		long n = 0;
 		for (;; n++) {
 			budget = n;
@@ -897,9 +1055,12 @@ static void test_out_of_memory(void **st)
 			if (rc == CP_OK) {
 				double out[4];
 				const char *r[4] = { NULL };
+				ctx.scoring = 1;
 				rc = pl->desc->score(&h, state, c, out, r, 4, e, sizeof(e));
+				ctx.scoring = 0;
 				pl->desc->fini(&h, state);
 				plugin_host_scratch_reset(&ctx);
+				plugin_host_notes_reset(&ctx);
 			}
 			assert_int_equal(live, 0);
 			if (rc == CP_OK)
@@ -907,7 +1068,8 @@ static void test_out_of_memory(void **st)
 			assert_int_equal(rc, CP_ENOMEM);
 			assert_string_equal(e, "out of memory");
 		}
-		assert_int_equal(n, 2); /* the state, then the score's block */
+		/* the state, then the score's block (and the state's copy) */
+		assert_int_equal(n, nkv == 3 ? 2 : 3);
 		plugin_params_destroy(params);
 	}
 	plugin_cohort_destroy(c);
@@ -936,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(test_edas_hand),
 		cmocka_unit_test(test_edas_published),
 		cmocka_unit_test(test_edas_data),
+		cmocka_unit_test(test_objective_weights),
 		cmocka_unit_test(test_ties_and_order),
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_bad_params),

@@ -1,5 +1,6 @@
 /* promethee: each preference function by hand, benefit and cost, a
- * published example, missing values, every refusal. The sorted form
+ * published example, missing values, ties, objective weights (the
+ * refusals are test_promethee_refuse.c). The sorted form
  * against the pairwise one on random data is test_promethee_random.c. */
 #include <math.h>
 #include <setjmp.h>
@@ -346,20 +347,139 @@ static void test_missing(void **st)
 static void test_ties(void **st)
 {
 	(void)st;
-	/* Equal values score alike, whatever their order; linear on x: ties
-	 * at 2 (k0, k2, k4) and at 5 (k1, k3). */
+	/* Equal values score alike, whatever their order, under every
+	 * function: ties at 2 (k0, k2, k4) and at 5 (k1, k3), the flows
+	 * summing to 0. By hand for linear q = 1, p = 4 (P(d) = (d - 1)/3
+	 * up to 4): d among 2, 5, 9 is 3 (2 -> 5), 7 (2 -> 9), 4 (5 -> 9):
+	 * P = 2/3, 1, 1. m - 1 = 5.
+	 *   2: S+ 0, S- 2 (2/3) + 1 = 7/3        -> -7/15
+	 *   5: S+ 3 (2/3) = 2, S- 1              ->  1/5
+	 *   9: S+ 3 + 2 = 5, S- 0                ->  1 */
 	const double x[] = { 2, 5, 2, 5, 2, 9 };
 	plugin_cohort_t *c = xy(x, NULL, 6);
-	const char *p[] = { "indicators=x", "preference=linear", "q=1",
-	                    "p=4", NULL };
-	double out[6];
-	run(p, c, out, NULL);
-	assert_true(out[0] == out[2] && out[2] == out[4]);
-	assert_true(out[1] == out[3]);
-	double sum = 0;
-	for (int i = 0; i < 6; i++)
-		sum += out[i];
-	pt_assert_near(sum, 0, 1e-12);
+	static const char *const fn[][4] = {
+		{ "preference=linear", "q=1", "p=4", "s=-" },
+		{ "preference=usual", "q=-", "p=-", "s=-" },
+		{ "preference=ushape", "q=2", "p=-", "s=-" },
+		{ "preference=vshape", "q=-", "p=4", "s=-" },
+		{ "preference=level", "q=1", "p=3", "s=-" },
+		{ "preference=gaussian", "q=-", "p=-", "s=2" },
+	};
+	for (size_t f = 0; f < sizeof(fn) / sizeof(fn[0]); f++) {
+		const char *p[] = { "indicators=x", fn[f][0], fn[f][1], fn[f][2],
+		                    fn[f][3], NULL };
+		double out[6];
+		run(p, c, out, NULL);
+		if (!(out[0] == out[2] && out[2] == out[4] && out[1] == out[3]))
+			fail_msg("%s: ties score apart", fn[f][0]);
+		double sum = 0;
+		for (int i = 0; i < 6; i++)
+			sum += out[i];
+		pt_assert_near(sum, 0, 1e-12);
+		if (f == 0) {
+			pt_assert_near(out[0], -7.0 / 15, PT_EPS);
+			pt_assert_near(out[1], 1.0 / 5, PT_EPS);
+			pt_assert_near(out[5], 1, PT_EPS);
+		}
+	}
+	plugin_cohort_destroy(c);
+}
+
+/* The run note "weights" of the last score, or NULL. */
+static const char *weights_note(void)
+{
+	size_t n;
+	const plugin_note_t *v = plugin_instance_notes(env.inst, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].key, "weights") == 0)
+			return v[i].value;
+	return NULL;
+}
+
+/* weights=<wm> scores as the weights w given as numbers, under usual and
+ * under vshape/linear, and notes `note`; numbers note nothing. */
+static void same_as_numbers(const char *wm, const double *w,
+                            const char *note)
+{
+	plugin_cohort_t *c = xy(hand_x, hand_y, 5);
+	char wp[64], nums[128];
+	snprintf(wp, sizeof(wp), "weights=%s", wm);
+	snprintf(nums, sizeof(nums), "weights=%.17g,%.17g", w[0], w[1]);
+	static const char *const fn[][3] = {
+		{ "preference=usual,usual", "q=-,-", "p=-,-" },
+		{ "preference=vshape,linear", "q=-,0.5", "p=4,2" },
+	};
+	for (size_t f = 0; f < 2; f++) {
+		const char *pm[] = { "indicators=x,y", wp,
+		                     "directions=benefit,cost", fn[f][0],
+		                     fn[f][1], fn[f][2], NULL };
+		const char *pn[] = { "indicators=x,y", nums,
+		                     "directions=benefit,cost", fn[f][0],
+		                     fn[f][1], fn[f][2], NULL };
+		double om[5], on[5];
+		const char *rm[5];
+		run(pm, c, om, rm);
+		const char *got = weights_note();
+		if (!got || strcmp(got, note))
+			fail_msg("note '%s', expected '%s'", got ? got : "(none)",
+			         note);
+		assert_true(isnan(om[4]));
+		assert_string_equal(rm[4], "no 'y' in any year");
+		run(pn, c, on, NULL);
+		assert_null(weights_note());
+		for (int i = 0; i < 4; i++)
+			pt_assert_near(om[i], on[i], 1e-12);
+	}
+	plugin_cohort_destroy(c);
+}
+
+static void test_objective_weights(void **st)
+{
+	(void)st;
+	/* The hand matrix: x = 1, 2, 4, 7 (benefit), y = 3, 1, 1, 2 (cost);
+	 * k4 (x = 100) lacks y and enters no weight.
+	 * entropy: p_x = 1/14, 2/14, 4/14, 7/14; p_y = 3/7, 1/7, 1/7, 2/7;
+	 * e = -sum p ln p / ln 4; w = (1 - e) / sum (1 - e): .6634, .3366. */
+	const double px[] = { 1.0 / 14, 2.0 / 14, 4.0 / 14, 7.0 / 14 };
+	const double py[] = { 3.0 / 7, 1.0 / 7, 1.0 / 7, 2.0 / 7 };
+	double hx = 0, hy = 0;
+	for (int i = 0; i < 4; i++) {
+		hx -= px[i] * log(px[i]);
+		hy -= py[i] * log(py[i]);
+	}
+	double dx = 1 - hx / log(4), dy = 1 - hy / log(4);
+	double we[] = { dx / (dx + dy), dy / (dx + dy) };
+	same_as_numbers("entropy", we, "entropy: x 0.6634, y 0.3366");
+	/* critic: r_x = (x - 1)/6 = 0, 1/6, 1/2, 1 (mean 5/12, sum of squares
+	 * 7/12); r_y = (3 - y)/2 = 0, 1, 1, 1/2 (cost; mean 5/8, 11/16).
+	 * With two criteria both have the same 1 - rho, so w is in
+	 * proportion to sd: sqrt(7/12) : sqrt(11/16) = .4795 : .5205, as
+	 * stddev. */
+	double sx = sqrt(7.0 / 12), sy = sqrt(11.0 / 16);
+	double wc[] = { sx / (sx + sy), sy / (sx + sy) };
+	same_as_numbers("critic", wc, "critic: x 0.4795, y 0.5205");
+	same_as_numbers("stddev", wc, "stddev: x 0.4795, y 0.5205");
+	double wq[] = { 0.5, 0.5 };
+	same_as_numbers("equal", wq, "equal: x 0.5000, y 0.5000");
+
+	/* Entropy over a negative value fails, naming the cluster: k3, the
+	 * second complete one (k0 and k2 lack y). */
+	const double nx[] = { 1, 2, 3, 4 }, ny[] = { NAN, 1, NAN, -1 };
+	plugin_cohort_t *c = xy(nx, ny, 4);
+	const char *pe[] = { "indicators=x,y", "weights=entropy", NULL };
+	double out[4];
+	assert_int_equal(pt_score(&env, "promethee", pe, c, out, NULL),
+	                 CD_EPLUGIN);
+	if (!strstr(env.err, "weights=entropy needs values >= 0: 'y' is -1 "
+	                     "for cluster 'k3'"))
+		fail_msg("%s", env.err);
+	const char *pc[] = { "indicators=x,y", "weights=critic", NULL };
+	run(pc, c, out, NULL);
+	assert_string_equal(weights_note(), "critic: x 0.5000, y 0.5000");
+	/* Each is better on one of two criteria weighed alike: 0 each. */
+	pt_assert_near(out[1], 0, PT_EPS);
+	pt_assert_near(out[3], 0, PT_EPS);
+	assert_true(isnan(out[0]) && isnan(out[2]));
 	plugin_cohort_destroy(c);
 }
 
@@ -376,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_published),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_ties),
+		cmocka_unit_test(test_objective_weights),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

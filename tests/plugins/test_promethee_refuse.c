@@ -55,6 +55,12 @@ static void test_bad_params(void **st)
 		{ { "indicators=x,y", "weights=1" },
 		  "param 'weights' has 1 items, expected 2" },
 		{ { "indicators=x,y", "weights=0,0" }, "param 'weights' sum to 0" },
+		{ { "indicators=x,y", "weights=entropi" },
+		  "param 'weights': 'entropi' is neither a number nor one of "
+		  "equal, entropy, critic, stddev" },
+		{ { "indicators=x", "weights=CRITIC" },
+		  "param 'weights': 'CRITIC' is neither a number nor one of "
+		  "equal, entropy, critic, stddev" },
 		{ { "indicators=x,y", "directions=cost" },
 		  "param 'directions' has 1 items, expected 2" },
 		{ { "indicators=x,y", "directions=benefit,up" },

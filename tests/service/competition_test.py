@@ -29,7 +29,7 @@ FIXTURES = os.environ["CLUSTERD_PLUGIN_FIXTURES"]
 GII_CSV = os.environ["CLUSTERD_GII_CSV"]
 CTL = os.environ["CLUSTERCTL_BIN"]
 BUILTINS = ["indicator", "st_output", "growth", "specialization", "topsis",
-            "panel", "rubric", "mcda"]
+            "panel", "rubric", "mcda", "promethee"]
 
 pb = cpb = plb = None
 SERVER = None
@@ -556,6 +556,97 @@ class ObjectiveWeights(unittest.TestCase):
         self.assertEqual(e.code(), grpc.StatusCode.INTERNAL)
         self.assertIn("weights=entropy needs values >= 0: 'patents' is -2 "
                       "for cluster 'ow-neg'", e.details())
+        check_serving(self)
+
+
+# mcda and promethee take the same weights=entropy|critic|stddev|equal.
+# a = 1, 2, 4, 7 (benefit), b = 3, 1, 1, 2 (cost); owm-5 lacks b (its a =
+# 100 enters no weight). Entropy: p_a = (1, 2, 4, 7)/14, p_b = (3, 1, 1,
+# 2)/7, 1 - e over ln 4: w = .6634, .3366. CRITIC on r_a = (a - 1)/6, r_b
+# = (3 - b)/2: two criteria share 1 - rho, so w is in proportion to sd,
+# sqrt(7/12) : sqrt(11/16) = .4795 : .5205.
+OWM = [("owm-1", 1, 3), ("owm-2", 2, 1), ("owm-3", 4, 1), ("owm-4", 7, 2),
+       ("owm-5", 100, None)]
+
+
+def _entropy_w():
+    d = []
+    for col in ([1, 2, 4, 7], [3, 1, 1, 2]):
+        t = sum(col)
+        d.append(1 + sum(v / t * math.log(v / t) for v in col)
+                 / math.log(4))
+    return [x / sum(d) for x in d]
+
+
+class ObjectiveWeightsMcdaPromethee(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for cid, a, b in OWM:
+            c = pb.Cluster(id=cid, name="Cluster " + cid, economy="FR")
+            c.indicators.add(name="owa", year=2022, value=a)
+            if b is not None:
+                c.indicators.add(name="owb", year=2022, value=b)
+            c.labels["track"] = "owm"
+            create_cluster(c)
+        comp = one_round("owm")
+        r = comp.rounds[0]
+        r.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
+                          any_of=["owm"])
+        ind = dict(indicators="owa,owb", directions="benefit,cost")
+        fixed = ",".join("%.17g" % w for w in _entropy_w())
+        r.criteria.append(criterion("edas_e", "mcda", method="edas",
+                                    weights="entropy", **ind))
+        r.criteria.append(criterion("edas_n", "mcda", method="edas",
+                                    weights=fixed, **ind))
+        r.criteria.append(criterion("vikor_c", "mcda", method="vikor",
+                                    weights="critic", **ind))
+        r.criteria.append(criterion("pm_e", "promethee", weights="entropy",
+                                    preference="vshape,usual", p="4,-",
+                                    **ind))
+        r.criteria.append(criterion("pm_n", "promethee", weights=fixed,
+                                    preference="vshape,usual", p="4,-",
+                                    **ind))
+        r.criteria.append(criterion("pm_c", "promethee", weights="critic",
+                                    **ind))
+        r.missing = cpb.MISSING_POLICY_SCORE_ZERO
+        create_competition(comp)
+        cls.result = run("owm")
+
+    def test_weights_recorded(self):
+        notes = {c.criterion: dict(c.plugin_notes)
+                 for c in self.result.rounds[0].criteria}
+        ent = {"weights": "entropy: owa 0.6634, owb 0.3366"}
+        crit = {"weights": "critic: owa 0.4795, owb 0.5205"}
+        self.assertEqual(notes, {"edas_e": ent, "edas_n": {},
+                                 "vikor_c": crit, "pm_e": ent, "pm_n": {},
+                                 "pm_c": crit})
+        # The weights recorded are the weights used.
+        st = standings_by_id(self.result)
+        for cid, _, b in OWM:
+            sc = {s.criterion: s.raw for s in st[cid].rounds[0].scores}
+            if b is None:
+                self.assertTrue(math.isnan(sc["edas_e"]))
+                self.assertTrue(math.isnan(sc["pm_e"]))
+                continue
+            self.assertAlmostEqual(sc["edas_e"], sc["edas_n"], places=12)
+            self.assertAlmostEqual(sc["pm_e"], sc["pm_n"], places=12)
+
+    def test_refused(self):
+        comp = one_round("owm-typo", criterion(
+            "x", "promethee", indicators="owa,owb", weights="entropi"))
+        create_competition(comp)
+        e = error_of(run_events, "owm-typo")
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("'entropi' is neither a number nor one of equal, "
+                      "entropy, critic, stddev", e.details())
+        comp = one_round("owm-typo2", criterion(
+            "x", "mcda", method="wpm", indicators="owa,owb",
+            weights="stdev"))
+        create_competition(comp)
+        e = error_of(run_events, "owm-typo2")
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("'stdev' is neither a number nor one of equal, "
+                      "entropy, critic, stddev", e.details())
         check_serving(self)
 
 

@@ -25,13 +25,17 @@ typedef struct cpc_when {
 
 /* Param specs for year/from/to, to paste into a plugin's spec list. */
 /* The param specs every multi-indicator plugin (topsis, mcda, promethee)
- * takes: `indicators`, `weights`, `directions`. */
+ * takes: `indicators`, `weights` (numbers or a method: cpc_weights.h),
+ * `directions`. */
 #define CPC_CRITERIA_SPECS                                                \
 	{ .name = "indicators", .type = CP_PARAM_LIST, .required = 1,       \
 	  .description = "indicator names, comma-separated",                \
 	  .names = CP_NAMES_INDICATOR },                                    \
 	{ .name = "weights", .type = CP_PARAM_LIST,                         \
-	  .description = "one weight >= 0 per indicator; default equal" },  \
+	  .description = "one weight >= 0 per indicator, or equal, "        \
+	                 "entropy, critic or stddev (derived from the "     \
+	                 "cohort's values and recorded in the run); "       \
+	                 "default equal" },                                 \
 	{ .name = "directions", .type = CP_PARAM_LIST,                      \
 	  .description = "benefit or cost per indicator; default all "      \
 	                 "benefit" }

@@ -49,6 +49,7 @@
 #define CPC_WEIGHTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "clusterplugin.h"
 
@@ -117,5 +118,17 @@ int cpc_weights_resolve(const cp_host_t *h, const cp_cohort_t *cohort,
                         size_t k, const int *cost,
                         const char *const *items, double *w, char *err,
                         size_t errlen);
+
+/* cpc_weights_resolve over a matrix laid out as x[i * rs + j * cs] (rs
+ * k, cs 1: row-major as above; rs 1, cs the column length: by columns)
+ * whose row i is the cohort's cluster map[i] (map NULL: cluster i), so
+ * that a plugin can pass the matrix of its complete clusters as it keeps
+ * it. The same weights, note and errors. */
+int cpc_weights_resolve_at(const cp_host_t *h, const cp_cohort_t *cohort,
+                           cpc_wmethod_t m, const double *x, size_t n,
+                           size_t k, size_t rs, size_t cs,
+                           const uint32_t *map, const int *cost,
+                           const char *const *items, double *w, char *err,
+                           size_t errlen);
 
 #endif
