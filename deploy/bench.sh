@@ -34,11 +34,14 @@
 #           default, and of a 100-cluster one: wall and CPU time, file size,
 #           against reading the same top 100 with clusterctl run standings;
 #           instructions under callgrind; settings via its environment)
-#   plugins [N] [rounds]                 tests/bench/bench_plugins.c (promethee
+#   plugins [N] [rounds] [only]          tests/bench/bench_plugins.c (every
+#           mcda method and promethee's usual, linear, vshape and mixed
 #           against topsis in process on N synthetic clusters x 5
-#           indicators, default 1,000,000, medians of 5 rounds and the
-#           ratio to topsis); "plugins gaussian N" times the O(N^2)
-#           gaussian preference on N clusters
+#           indicators, default 1,000,000, medians of 5 rounds, the load
+#           average before each, the ratio to topsis and the 3x target;
+#           `only` keeps the configurations whose name contains it);
+#           "plugins gaussian N" times the O(N^2) gaussian preference on N
+#           clusters
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

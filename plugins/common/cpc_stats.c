@@ -117,3 +117,38 @@ int cpc_winsorise(double *v, size_t n, double skew_min, double kurt_min,
 	free(ord);
 	return (int)w;
 }
+
+int cpc_outlier_fails(const double *v, size_t n, double skew_min,
+                      double kurt_min, double *skew, double *kurt)
+{
+	if (cpc_skew_kurt(v, n, skew, kurt) != 0)
+		return 0;
+	return fabs(*skew) >= skew_min && *kurt >= kurt_min;
+}
+
+int cpc_log_ct(double *v, size_t n, int plus, double *shift_out,
+               double *a_out)
+{
+	if (n < 1)
+		return 0;
+	double lo = v[0], hi = v[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = fmin(lo, v[i]);
+		hi = fmax(hi, v[i]);
+	}
+	if (!(hi > lo))
+		return 0;
+	double a = 0.01 * (hi - lo);
+	/* log_CT_plus decides on COINr's skew (type 2, as cpc_skew_kurt's),
+	 * with 0 going to the negative branch ("skew > 0"). */
+	double sk = 0, ku;
+	int neg = plus && (n < 4 || cpc_skew_kurt(v, n, &sk, &ku) != 0 ||
+	                   !(sk > 0));
+	for (size_t i = 0; i < n; i++)
+		v[i] = neg ? -log(hi + a - v[i]) : log(v[i] - lo + a);
+	if (shift_out)
+		*shift_out = neg ? hi : lo;
+	if (a_out)
+		*a_out = a;
+	return neg ? -1 : 1;
+}

@@ -2,12 +2,18 @@
  * indicator — scores one indicator: a given year, the latest year, or the
  * mean over a window of years. Missing values are left out or imputed with
  * the cohort mean or median; outliers are optionally treated by the
- * JRC/GII rule (cpc_winsorise). With direction=lower the score is the
- * negated value, so a higher score is always better.
+ * JRC/GII rule (cpc_winsorise), with COINr's fallback when winsorising up
+ * to the limit leaves skew and kurtosis beyond the thresholds
+ * (fallback=log|log_plus: the winsorising is undone and the original
+ * values are log-transformed instead, cpc_log_ct, as COINr's Treat with
+ * f2 = log_CT or log_CT_plus; recorded as the run note "outliers"). With
+ * direction=lower the score is the negated value, so a higher score is
+ * always better.
  *
  * Thread-safety: no globals; the state is read-only after init.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clusterplugin.h"
@@ -18,6 +24,8 @@ enum { MISS_SKIP, MISS_MEAN, MISS_MEDIAN };
 
 static const char *const directions[] = { "higher", "lower", NULL };
 static const char *const missing_modes[] = { "skip", "mean", "median", NULL };
+enum { FB_NONE, FB_LOG, FB_LOG_PLUS };
+static const char *const fallbacks[] = { "none", "log", "log_plus", NULL };
 
 static const cp_param_spec_t params[] = {
 	{ .name = "indicator", .type = CP_PARAM_STRING, .required = 1,
@@ -42,13 +50,19 @@ static const cp_param_spec_t params[] = {
 	{ .name = "max_winsorised", .type = CP_PARAM_INTEGER,
 	  .default_value = "5",
 	  .description = "at most this many values are winsorised" },
+	{ .name = "fallback", .type = CP_PARAM_ENUM, .default_value = "none",
+	  .choices = fallbacks,
+	  .description = "when winsorising up to max_winsorised leaves the "
+	                 "thresholds exceeded: none (keep it), log or "
+	                 "log_plus (undo it and log-transform, as COINr's "
+	                 "log_CT or log_CT_plus)" },
 	{ .name = NULL },
 };
 
 typedef struct ind_state {
 	const char *indicator;  /* points into the params, which outlive us */
 	cpc_when_t when;
-	int lower, missing, winsorise;
+	int lower, missing, winsorise, fallback;
 	double skew, kurt;
 	size_t max_w;
 } ind_state_t;
@@ -69,6 +83,10 @@ static int ind_init(const cp_host_t *h, const cp_params_t *p, void **state,
 	s.missing = strcmp(m, "mean") == 0     ? MISS_MEAN
 	            : strcmp(m, "median") == 0 ? MISS_MEDIAN
 	                                       : MISS_SKIP;
+	const char *fb = cp_param_get(h, p, "fallback");
+	s.fallback = strcmp(fb, "log") == 0        ? FB_LOG
+	             : strcmp(fb, "log_plus") == 0 ? FB_LOG_PLUS
+	                                           : FB_NONE;
 	long long maxw;
 	cp_param_bool(h, p, "winsorise", &s.winsorise);
 	cp_param_number(h, p, "skew_threshold", &s.skew);
@@ -81,6 +99,9 @@ static int ind_init(const cp_host_t *h, const cp_params_t *p, void **state,
 		return cp_fail(err, errlen, CP_EPARAM,
 		               "param 'max_winsorised' must be in 0..1000");
 	s.max_w = (size_t)maxw;
+	if (s.fallback != FB_NONE && !s.winsorise)
+		return cp_fail(err, errlen, CP_EPARAM, "param 'fallback' applies "
+		               "when winsorising: give winsorise=true with it");
 	ind_state_t *st = cp_alloc(h, sizeof(*st));
 	if (!st)
 		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
@@ -92,6 +113,67 @@ static int ind_init(const cp_host_t *h, const cp_params_t *p, void **state,
 static void ind_fini(const cp_host_t *h, void *state)
 {
 	cp_free(h, state);
+}
+
+/* Outlier treatment of the m present values have[] (in cluster order;
+ * v[] per cluster, NaN = none): winsorising, and COINr's fallback. Sets
+ * v[] to the treated values and the reasons of the clusters it changes. */
+static int treat(const cp_host_t *h, const ind_state_t *s, double *v,
+                 double *have, size_t m, size_t n, const char **reasons,
+                 char *err, size_t errlen)
+{
+	int w = cpc_winsorise(have, m, s->skew, s->kurt, s->max_w);
+	if (w < 0)
+		return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
+	double sk, ku;
+	if (s->fallback == FB_NONE ||
+	    !cpc_outlier_fails(have, m, s->skew, s->kurt, &sk, &ku)) {
+		for (size_t i = 0, k = 0; i < n; i++) {
+			if (isnan(v[i]))
+				continue;
+			if (have[k] != v[i])
+				reasons[i] = cp_score_string(
+					h, "outlier: '%s' %g winsorised to %g",
+					s->indicator, v[i], have[k]);
+			v[i] = have[k++];
+		}
+		return CP_OK;
+	}
+	/* Winsorising w values left skew and kurtosis beyond the
+	 * thresholds: as COINr's Treat (combine_treat = FALSE), the
+	 * original values are log-transformed instead. */
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (!isnan(v[i]))
+			have[k++] = v[i];
+	double shift, a;
+	int branch = cpc_log_ct(have, m, s->fallback == FB_LOG_PLUS, &shift,
+	                        &a);
+	const char *how = branch > 0 ? "log(x - %g + %g)" : "-log(%g + %g - x)";
+	char form[64];
+	snprintf(form, sizeof(form), how, shift, a);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (isnan(v[i]))
+			continue;
+		reasons[i] = cp_score_string(h, "outlier treatment: '%s' %g "
+		                             "log-transformed to %g, %s",
+		                             s->indicator, v[i], have[k], form);
+		v[i] = have[k++];
+	}
+	double sk2 = NAN, ku2 = NAN;
+	cpc_skew_kurt(have, m, &sk2, &ku2);
+	int rc = cp_run_note(h, "outliers", "'%s': winsorising %d value%s "
+	                     "left skew %.4g, kurtosis %.4g (thresholds %g, "
+	                     "%g): the %zu values log-transformed instead, "
+	                     "%s (COINr %s); after: skew %.4g, kurtosis %.4g",
+	                     s->indicator, w, w == 1 ? "" : "s", sk, ku,
+	                     s->skew, s->kurt, m, form,
+	                     s->fallback == FB_LOG ? "log_CT" : "log_CT_plus",
+	                     sk2, ku2);
+	/* A server before SDK 2.1 keeps no notes: the reasons say it. */
+	if (rc && CP_HOST_HAS(h, run_note) && h->run_note)
+		return cp_fail(err, errlen, rc, "cannot record the outlier "
+		               "treatment in the run: %s", cp_code_name(rc));
+	return CP_OK;
 }
 
 static int ind_score(const cp_host_t *h, void *state,
@@ -136,21 +218,11 @@ static int ind_score(const cp_host_t *h, void *state,
 		if (!isnan(v[i]))
 			have[m++] = v[i];
 	if (s->winsorise && m >= 4) {
-		/* have[] is in cluster order here; winsorise it, then map back. */
-		int w = cpc_winsorise(have, m, s->skew, s->kurt, s->max_w);
-		if (w < 0) {
+		int rc = treat(h, s, v, have, m, n, reasons, err, errlen);
+		if (rc) {
 			cp_free(h, v);
 			cp_free(h, have);
-			return cp_fail(err, errlen, CP_ENOMEM, "out of memory");
-		}
-		for (size_t i = 0, k = 0; i < n; i++) {
-			if (isnan(v[i]))
-				continue;
-			if (have[k] != v[i])
-				reasons[i] = cp_score_string(
-					h, "outlier: '%s' %g winsorised to %g",
-					s->indicator, v[i], have[k]);
-			v[i] = have[k++];
+			return rc;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -222,6 +222,135 @@ static void test_small_and_equal(void **st)
 	plugin_cohort_destroy(c);
 }
 
+/* The run note `key` of the last score, or NULL. */
+static const char *note(const char *key)
+{
+	size_t n;
+	const plugin_note_t *v = plugin_instance_notes(env.inst, &n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].key, key) == 0)
+			return v[i].value;
+	return NULL;
+}
+
+static void test_fallback_coinr(void **st)
+{
+	(void)st;
+	/* COINr's own test of the two-step treatment (bluefoxr/COINr,
+	 * tests/testthat/test-treat.R, test "treat_num"): x = 1..20, 100,
+	 * 200 with winmax = 1 and the thresholds 2 and 3.5 fails after
+	 * winsorising (there, f2 = log gives log(x) of the original x, not of
+	 * the winsorised one). By hand: skew 3.5856, kurtosis 13.339; 200 ->
+	 * 100 leaves 2.8170, 7.1335, both still over; so the original values
+	 * are log-transformed by log_CT, log(x - 1 + a) with a = .01 (200 -
+	 * 1) = 1.99: skew .9695, kurtosis 2.2460 after. */
+	double x[22];
+	for (int i = 0; i < 20; i++)
+		x[i] = i + 1;
+	x[20] = 100;
+	x[21] = 200;
+	plugin_cohort_t *c = series(x, 22);
+	double out[22];
+	const char *r[22];
+	const char *p[] = { "indicator=x", "winsorise=true", "skew_threshold=2",
+	                    "max_winsorised=1", "fallback=log", NULL };
+	run(p, c, out, r);
+	for (int i = 0; i < 22; i++)
+		pt_assert_near(out[i], log(x[i] - 1 + 1.99), 1e-12);
+	assert_string_equal(r[21], "outlier treatment: 'x' 200 log-transformed "
+	                           "to 5.30326, log(x - 1 + 1.99)");
+	assert_non_null(r[0]);
+	assert_string_equal(note("outliers"), "'x': winsorising 1 value left "
+	                    "skew 2.817, kurtosis 7.134 (thresholds 2, 3.5): "
+	                    "the 22 values log-transformed instead, "
+	                    "log(x - 1 + 1.99) (COINr log_CT); after: skew "
+	                    "0.9695, kurtosis 2.246");
+	/* log_plus: the skew is positive, the same transform. */
+	const char *pp[] = { "indicator=x", "winsorise=true",
+	                     "skew_threshold=2", "max_winsorised=1",
+	                     "fallback=log_plus", NULL };
+	double o2[22];
+	run(pp, c, o2, r);
+	for (int i = 0; i < 22; i++)
+		assert_true(o2[i] == out[i]);
+	assert_non_null(strstr(note("outliers"), "(COINr log_CT_plus)"));
+	/* fallback=none (the default): winsorised as before, no note. */
+	const char *pn[] = { "indicator=x", "winsorise=true", "skew_threshold=2",
+	                     "max_winsorised=1", "fallback=none", NULL };
+	const char *pd[] = { "indicator=x", "winsorise=true", "skew_threshold=2",
+	                     "max_winsorised=1", NULL };
+	run(pn, c, out, r);
+	assert_true(out[21] == 100 && out[20] == 100 && out[0] == 1);
+	assert_null(note("outliers"));
+	run(pd, c, o2, r);
+	assert_memory_equal(out, o2, sizeof(out));
+	assert_string_equal(r[21], "outlier: 'x' 200 winsorised to 100");
+	plugin_cohort_destroy(c);
+
+	/* The same test's first case: 1..10, 100 (skew 3.2556, kurtosis
+	 * 10.707) passes once 100 -> 10 (-.1276, -1.3367): no fallback. */
+	double y[11];
+	for (int i = 0; i < 10; i++)
+		y[i] = i + 1;
+	y[10] = 100;
+	c = series(y, 11);
+	const char *py[] = { "indicator=x", "winsorise=true", "skew_threshold=2",
+	                     "fallback=log", NULL };
+	run(py, c, out, r);
+	assert_true(out[10] == 10 && out[9] == 10 && out[0] == 1);
+	assert_null(note("outliers"));
+	plugin_cohort_destroy(c);
+}
+
+static void test_fallback_negative(void **st)
+{
+	(void)st;
+	/* 10 x 10, then 9, 0: skew -3.4053, kurtosis 11.685; no winsorising
+	 * allowed (max_winsorised=0), so the fallback applies at once.
+	 * a = .01 (10 - 0) = .1.
+	 *   log (log_CT, whatever the skew): log(x + .1): 10 -> log 10.1,
+	 *   9 -> log 9.1, 0 -> log .1 (skew -3.4610: worse, as in COINr);
+	 *   log_plus (log_CT_plus, skew < 0): -log(10 + .1 - x): 10 ->
+	 *   -log .1 = 2.302585, 9 -> -log 1.1, 0 -> -log 10.1 (skew
+	 *   -2.5141). */
+	double v[12] = { 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 9, 0 };
+	/* The same shifted below 0: log_CT subtracts the minimum, so
+	 * non-positive values score alike. */
+	double w[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -10 };
+	const char *pl[] = { "indicator=x", "winsorise=true", "max_winsorised=0",
+	                     "fallback=log", NULL };
+	const char *pp[] = { "indicator=x", "winsorise=true", "max_winsorised=0",
+	                     "fallback=log_plus", NULL };
+	const char *pq[] = { "indicator=x", "winsorise=true", "max_winsorised=0",
+	                     "fallback=log_plus", "direction=lower", NULL };
+	for (int t = 0; t < 2; t++) {
+		plugin_cohort_t *c = series(t ? w : v, 12);
+		double out[12];
+		const char *r[12];
+		run(pl, c, out, r);
+		pt_assert_near(out[0], log(10.1), 1e-12);
+		pt_assert_near(out[10], log(9.1), 1e-12);
+		pt_assert_near(out[11], log(0.1), 1e-12);
+		if (!strstr(note("outliers"), "winsorising 0 values left skew "
+		                              "-3.405, kurtosis 11.69"))
+			fail_msg("%s", note("outliers"));
+		run(pp, c, out, r);
+		pt_assert_near(out[0], -log(0.1), 1e-12);
+		pt_assert_near(out[10], -log(1.1), 1e-12);
+		pt_assert_near(out[11], -log(10.1), 1e-12);
+		const char *want = t ? "-log(0 + 0.1 - x)" : "-log(10 + 0.1 - x)";
+		if (!strstr(r[11], want))
+			fail_msg("'%s' lacks '%s'", r[11], want);
+		if (!strstr(note("outliers"), "after: skew -2.514, kurtosis "
+		                              "5.955"))
+			fail_msg("%s", note("outliers"));
+		/* direction=lower negates the transformed value. */
+		run(pq, c, out, r);
+		pt_assert_near(out[11], log(10.1), 1e-12);
+		plugin_cohort_destroy(c);
+	}
+}
+
 static void expect_param_error(const char *const *params, const char *word)
 {
 	double out[3];
@@ -261,6 +390,12 @@ static void test_bad_params(void **st)
 	expect_param_error(l, "param 'year'");
 	const char *m[] = { "indicator=x", "to=2020", NULL };
 	expect_param_error(m, "param 'from' is required");
+	const char *n[] = { "indicator=x", "winsorise=true", "fallback=exp",
+	                    NULL };
+	expect_param_error(n, "param 'fallback'");
+	const char *o[] = { "indicator=x", "fallback=log", NULL };
+	expect_param_error(o, "param 'fallback' applies when winsorising: "
+	                      "give winsorise=true with it");
 }
 
 int main(void)
@@ -271,6 +406,8 @@ int main(void)
 		cmocka_unit_test(test_winsorise_positive),
 		cmocka_unit_test(test_winsorise_negative),
 		cmocka_unit_test(test_small_and_equal),
+		cmocka_unit_test(test_fallback_coinr),
+		cmocka_unit_test(test_fallback_negative),
 		cmocka_unit_test(test_bad_params),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -41,4 +41,25 @@ int cpc_skew_kurt(const double *v, size_t n, double *skew, double *kurt);
 int cpc_winsorise(double *v, size_t n, double skew_min, double kurt_min,
                   size_t max_values);
 
+/* 1 when v fails the JRC/GII test that cpc_winsorise applies (|skew| >=
+ * skew_min and kurt >= kurt_min), with *skew and *kurt set; 0 when it
+ * passes or the moments are undefined (n < 4, no spread). */
+int cpc_outlier_fails(const double *v, size_t n, double skew_min,
+                      double kurt_min, double *skew, double *kurt);
+
+/* COINr's log transforms (bluefoxr/COINr, R/treat.R), in place, for v
+ * with spread (max > min); a = 0.01 (max - min):
+ *   plus 0 (log_CT, the default f2 of COINr's Treat and qTreat):
+ *     log(x - min + a), whatever the direction of the skew;
+ *   plus 1 (log_CT_plus): the same when the skew is > 0, otherwise
+ *     -log(max + a - x), which reduces a negative skew.
+ * Both are increasing in x and defined for any values (non-positive
+ * ones included: the shift makes every argument >= a > 0). Returns the
+ * branch taken: 1 log(x - min + a), -1 -log(max + a - x), 0 nothing
+ * done (n < 1 or no spread). *shift_out, *a_out (may be NULL): the min
+ * (the max for -1) and the a used. plus with n < 4 (no skew to decide
+ * by here; the indicator plugin treats no fewer values) takes -1. */
+int cpc_log_ct(double *v, size_t n, int plus, double *shift_out,
+               double *a_out);
+
 #endif
