@@ -148,9 +148,11 @@ static int treat(const cp_host_t *h, const ind_state_t *s, double *v,
 	double shift, a;
 	int branch = cpc_log_ct(have, m, s->fallback == FB_LOG_PLUS, &shift,
 	                        &a);
-	const char *how = branch > 0 ? "log(x - %g + %g)" : "-log(%g + %g - x)";
 	char form[64];
-	snprintf(form, sizeof(form), how, shift, a);
+	if (branch > 0)
+		snprintf(form, sizeof(form), "log(x - %g + %g)", shift, a);
+	else
+		snprintf(form, sizeof(form), "-log(%g + %g - x)", shift, a);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		if (isnan(v[i]))
 			continue;
