@@ -6,7 +6,8 @@ baseline; sensitivity reproducible for a seed; bad definitions, unknown and
 deleted competitions, failing plugins; byte-identical standings for two runs
 on one data version; objective weights (topsis weights=entropy) recorded in
 the run and shown by clusterctl run get, next to a plugin built for SDK
-2.0."""
+2.0; the same for mcda and promethee; the indicator plugin's COINr
+fallback (log-transform) in the run's notes and the clusters' notes."""
 
 import csv
 import math
@@ -648,6 +649,67 @@ class ObjectiveWeightsMcdaPromethee(unittest.TestCase):
         self.assertIn("'stdev' is neither a number nor one of equal, "
                       "entropy, critic, stddev", e.details())
         check_serving(self)
+
+
+# indicator's COINr fallback: COINr's own case (tests/testthat/test-treat.R,
+# "treat_num"): 1..20, 100, 200 with one value winsorised and the
+# thresholds 2 and 3.5 still fails, so the original values are
+# log-transformed, log(x - 1 + 1.99). ofb-23 has no value.
+class OutlierFallback(unittest.TestCase):
+    VALUES = list(range(1, 21)) + [100, 200]
+
+    @classmethod
+    def setUpClass(cls):
+        for i, v in enumerate(cls.VALUES + [None]):
+            c = pb.Cluster(id="ofb-%d" % (i + 1), name="ofb", economy="FR")
+            if v is not None:
+                c.indicators.add(name="ofb", year=2022, value=v)
+            c.labels["track"] = "ofb"
+            create_cluster(c)
+        comp = one_round("ofb")
+        r = comp.rounds[0]
+        r.eligibility.add(field=cpb.FILTER_FIELD_LABEL, key="track",
+                          any_of=["ofb"])
+        common = dict(indicator="ofb", winsorise="true", skew_threshold=2,
+                      max_winsorised=1)
+        r.criteria.append(criterion("log", "indicator", fallback="log",
+                                    **common))
+        r.criteria.append(criterion("win", "indicator", **common))
+        r.missing = cpb.MISSING_POLICY_SCORE_ZERO
+        create_competition(comp)
+        cls.result = run("ofb")
+
+    def test_note_and_scores(self):
+        notes = {c.criterion: dict(c.plugin_notes)
+                 for c in self.result.rounds[0].criteria}
+        self.assertEqual(notes["win"], {})
+        self.assertEqual(notes["log"], {
+            "outliers": "'ofb': winsorising 1 value left skew 2.817, "
+                        "kurtosis 7.134 (thresholds 2, 3.5): the 22 values "
+                        "log-transformed instead, log(x - 1 + 1.99) (COINr "
+                        "log_CT); after: skew 0.9695, kurtosis 2.246"})
+        st = standings_by_id(self.result)
+        for i, v in enumerate(self.VALUES):
+            sc = {s.criterion: s for s in st["ofb-%d" % (i + 1)]
+                  .rounds[0].scores}
+            self.assertAlmostEqual(sc["log"].raw, math.log(v + 0.99),
+                                   places=12)
+            self.assertEqual(sc["win"].raw, min(v, 100))
+        sc = {s.criterion: s for s in st["ofb-22"].rounds[0].scores}
+        self.assertIn("log-transformed to 5.30326", sc["log"].note)
+        self.assertEqual(sc["win"].note,
+                         "outlier: 'ofb' 200 winsorised to 100")
+        sc = {s.criterion: s for s in st["ofb-23"].rounds[0].scores}
+        self.assertTrue(math.isnan(sc["log"].raw))
+
+    def test_refused(self):
+        comp = one_round("ofb-bad", criterion(
+            "x", "indicator", indicator="ofb", fallback="log"))
+        create_competition(comp)
+        e = error_of(run_events, "ofb-bad")
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("param 'fallback' applies when winsorising",
+                      e.details())
 
 
 # --- errors -----------------------------------------------------------------
