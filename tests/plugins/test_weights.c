@@ -454,6 +454,55 @@ static plugin_cohort_t *cohort_of(size_t n)
 	return c;
 }
 
+/* cpc_weights_resolve_at: the same matrix by columns, and rows mapped to
+ * clusters, give the same weights, note and errors as row by row. */
+static void test_resolve_at(void **st)
+{
+	(void)st;
+	host_t t;
+	host_open(&t, "a", NULL);
+	plugin_cohort_t *c = cohort_of(6);
+	const char *items[] = { "a", "b", "c" };
+	/* The entropy example of test_resolve, 4 rows, by columns in a
+	 * buffer whose columns are 6 long (the 2 last of each unused). */
+	const double cols[] = { 0, 0, 0, 4, NAN, NAN,
+	                        1, 1, 1, 3, NAN, NAN,
+	                        5, 5, 5, 5, NAN, NAN };
+	double w[3];
+	assert_int_equal(cpc_weights_resolve_at(&t.h, c, ENTROPY, cols, 4, 3, 1,
+	                                        6, NULL, NULL, items, w, t.err,
+	                                        sizeof(t.err)), CP_OK);
+	pt_assert_near(w[0], 0.905995, 1e-6);
+	assert_string_equal(t.ctx.notes[0].value,
+	                    "entropy: a 0.9060, b 0.0940, c 0.0000");
+	/* CRITIC with c a cost, by rows and by columns: the same weights. */
+	const double rows[] = { 0, 2, 10, 5, 2, 5, 10, 8, 0 };
+	const double bycol[] = { 0, 5, 10, 2, 2, 8, 10, 5, 0 };
+	const int cost[] = { 0, 0, 1 };
+	double wr[3], wc[3];
+	assert_int_equal(cpc_weights_resolve_at(&t.h, c, CRITIC, rows, 3, 3, 3,
+	                                        1, NULL, cost, items, wr, t.err,
+	                                        sizeof(t.err)), CP_OK);
+	assert_int_equal(cpc_weights_resolve_at(&t.h, c, CRITIC, bycol, 3, 3,
+	                                        1, 3, NULL, cost, items, wc,
+	                                        t.err, sizeof(t.err)), CP_OK);
+	for (int j = 0; j < 3; j++)
+		assert_true(wr[j] == wc[j]);
+	assert_string_equal(t.ctx.notes[0].value,
+	                    "critic: a 0.2321, b 0.5359, c 0.2321");
+	/* The value at fault is named by its row's cluster: row 1 is k5. */
+	const double neg[] = { 1, 2, 3, -2.5 };   /* by columns: b = 3, -2.5 */
+	const uint32_t map[] = { 2, 5 };
+	assert_int_equal(cpc_weights_resolve_at(&t.h, c, ENTROPY, neg, 2, 2, 1,
+	                                        2, map, NULL, items, w, t.err,
+	                                        sizeof(t.err)), CP_EDATA);
+	assert_string_equal(t.err, "weights=entropy needs values >= 0: 'b' is "
+	                    "-2.5 for cluster 'k5' (critic and stddev take "
+	                    "any values)");
+	host_close(&t);
+	plugin_cohort_destroy(c);
+}
+
 static void test_resolve(void **st)
 {
 	(void)st;
@@ -581,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_param),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_resolve_at),
 		cmocka_unit_test(test_resolve_long),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
