@@ -371,19 +371,26 @@ static void test_input_errors(void **state)
 	expect_error("{\"createTime\":\"2023-01-01T00:00:00Z\","
 	             "\"create_time\":\"2023-01-01T00:00:00Z\"}",
 	             cl, CD_EINVAL, "field \"create_time\" given twice");
-	expect_error("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}", co,
-	             CD_EINVAL, "rounds[0].aggregation: \"MEDIAN\" is not one "
-	                        "of AGGREGATION_WEIGHTED_ARITHMETIC, "
-	                        "AGGREGATION_WEIGHTED_GEOMETRIC");
-	assert_null(strstr(err_of("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}",
+	expect_error("{\"rounds\":[{\"aggregation\":\"MAJORITY\"}]}", co,
+	             CD_EINVAL, "rounds[0].aggregation: \"MAJORITY\" is not "
+	                        "one of AGGREGATION_WEIGHTED_ARITHMETIC, "
+	                        "AGGREGATION_WEIGHTED_GEOMETRIC, "
+	                        "AGGREGATION_WEIGHTED_HARMONIC, "
+	                        "AGGREGATION_MEDIAN, AGGREGATION_COPELAND");
+	assert_null(strstr(err_of("{\"rounds\":[{\"aggregation\":\"MAJORITY\"}]}",
 	                          co), "did you mean"));
+	expect_error("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}", co,
+	             CD_EINVAL, "(did you mean AGGREGATION_MEDIAN?)");
 	expect_error("{\"rounds\":[{\"criteria\":[{\"normalization\":"
 	             "\"MINMAX\"}]}]}", co, CD_EINVAL,
 	             "rounds[0].criteria[0].normalization: \"MINMAX\" is not "
 	             "one of NORMALIZATION_NONE, NORMALIZATION_MIN_MAX, "
 	             "NORMALIZATION_Z_SCORE, NORMALIZATION_RANK, "
-	             "NORMALIZATION_SHARE, NORMALIZATION_GOALPOSTS (did you "
-	             "mean NORMALIZATION_MIN_MAX?)");
+	             "NORMALIZATION_SHARE, NORMALIZATION_GOALPOSTS, "
+	             "NORMALIZATION_DISTANCE_TO_MAX, "
+	             "NORMALIZATION_DISTANCE_TO_TARGET, "
+	             "NORMALIZATION_PERCENTILE_RANK (did you mean "
+	             "NORMALIZATION_MIN_MAX?)");
 	/* The names before the prefixes, and other cases, are guessed. */
 	expect_error("{\"rounds\":[{\"eligibility\":[{\"op\":\"in\"}]}]}",
 	             co, CD_EINVAL, "(did you mean COMPARISON_IN?)");
