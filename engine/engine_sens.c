@@ -380,7 +380,7 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 		/* This sample's candidates, as positions of w. */
 		size_t nC = prev ? prev->off[sm + 1] - prev->off[sm] : rr->n;
 		int fast = w == rr && nC == rr->n;
-		size_t nR = 0, ranked;
+		size_t nR = 0, ranked = 0;
 		if (fast) {
 			x.full++;
 		} else {
