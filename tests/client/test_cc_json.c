@@ -285,6 +285,21 @@ static void test_input_forms(void **state)
 	assert_true(rd->selection->min_score->value == 1.5);
 	assert_string_equal(rd->criteria[0]->params[0]->key, "world_total");
 	cc_msg_free(rd);
+	/* The COINr methods and Criterion.target, by name. */
+	rd = (void *)parse_ok(
+		"{\"aggregation\":\"AGGREGATION_COPELAND\",\"criteria\":[{\"id\":"
+		"\"t\",\"normalization\":\"NORMALIZATION_DISTANCE_TO_TARGET\","
+		"\"target\":-12.5},{\"id\":\"p\",\"normalization\":"
+		"\"NORMALIZATION_PERCENTILE_RANK\"}]}",
+		&clusters__v1__round__descriptor);
+	assert_int_equal(rd->aggregation,
+	                 CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND);
+	assert_int_equal(rd->criteria[0]->normalization,
+	                 CLUSTERS__V1__NORMALIZATION__NORMALIZATION_DISTANCE_TO_TARGET);
+	assert_true(rd->criteria[0]->target == -12.5);
+	assert_int_equal(rd->criteria[1]->normalization,
+	                 CLUSTERS__V1__NORMALIZATION__NORMALIZATION_PERCENTILE_RANK);
+	cc_msg_free(rd);
 
 	Clusters__V1__UpdateClusterRequest *u = (void *)parse_ok(
 		"{\"updateMask\":\"updateTime,name\"}",
