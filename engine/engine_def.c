@@ -138,7 +138,7 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.weight: must be >= 0", at);
 	if (c->normalization < NORM(UNSPECIFIED) ||
-	    c->normalization > NORM(GOALPOSTS))
+	    c->normalization > NORM(PERCENTILE_RANK))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "%s.normalization: %s", at,
 		               enum_refusal(&clusters__v1__normalization__descriptor,
@@ -148,6 +148,12 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 		return cd_fail(err, errlen, CD_EV_NONFINITE,
 		               "%s.goalpost_%s: must be finite", at,
 		               isfinite(c->goalpost_lower) ? "upper" : "lower");
+	/* Any finite target is meaningful: values at or past it score 100,
+	 * so a target at or below every value gives 100 to all (no
+	 * division by zero is left for the data to reach). */
+	if (!isfinite(c->target))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.target: must be finite", at);
 	if (c->normalization == NORM(GOALPOSTS) &&
 	    !(c->goalpost_lower < c->goalpost_upper))
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
@@ -235,7 +241,7 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
 		               "rounds[%zu].criteria: the weights must not all be "
 		               "zero and must sum to a finite number", r);
 	if (rd->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
-	    rd->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
+	    rd->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "rounds[%zu].aggregation: %s", r,
 		               enum_refusal(&clusters__v1__aggregation__descriptor,

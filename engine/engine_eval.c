@@ -227,7 +227,9 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	nR = engine_drop_nonfinite_norm(rr, R, nR);
 	if ((rc = engine_progress_stage(prog, "ranking", nR)))
 		return cd_fail(err, errlen, rc, "cancelled");
-	engine_aggregate(rr, rr->wn, R, nR, rr->score);
+	if ((rc = engine_aggregate(rr, res->cohort, rr->wn, R, nR, rr->score,
+	                           err, errlen)))
+		return rc;
 	size_t w = 0;
 	for (size_t i = 0; i < nR; i++) {
 		if (isfinite(rr->score[R[i]])) {

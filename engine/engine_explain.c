@@ -1,7 +1,8 @@
 /* Explanations from a stored run. The gap is target score - score; for
  * each criterion alone, the normalised value v' that would close it with
  * everything else fixed (arithmetic: v + gap / w; geometric:
- * v (T / S)^(1 / w)), then the raw value that normalisation maps to v'
+ * v (T / S)^(1 / w); harmonic: w / (1/T - 1/S + w/v); none for the
+ * median and Copeland, which are not sums of parts), then the raw value that normalisation maps to v'
  * with the round's statistics unchanged. */
 #include "engine_explain.h"
 
@@ -17,6 +18,7 @@
 
 #define NORM(x) CLUSTERS__V1__NORMALIZATION__NORMALIZATION_##x
 #define DC(x) CLUSTERS__V1__DECISION_CODE__DECISION_CODE_##x
+#define AGG(x) CLUSTERS__V1__AGGREGATION__AGGREGATION_##x
 
 typedef struct expl_msg {
 	Clusters__V1__Explanation x;    /* first: the public pointer */
@@ -62,9 +64,20 @@ static double raw_for(const Clusters__V1__CriterionStats *cs, double x,
 	double dv = v2 - v, range;
 	int have_x = isfinite(x);
 	switch (cs->normalization) {
+	case NORM(DISTANCE_TO_TARGET):
+		/* The stats' goalposts are the round's min and the target. */
+		if (!(cs->goalpost_upper > cs->goalpost_lower)) {
+			snprintf(note, len, "every scored value was at or past "
+			         "the target %g: every cluster gets 100, whatever "
+			         "its value", cs->goalpost_upper);
+			return NAN;
+		}
+		/* fallthrough */
 	case NORM(MIN_MAX):
+	case NORM(DISTANCE_TO_MAX):
 	case NORM(GOALPOSTS): {
-		int mm = cs->normalization == NORM(MIN_MAX);
+		int mm = cs->normalization == NORM(MIN_MAX) ||
+		         cs->normalization == NORM(DISTANCE_TO_MAX);
 		double lo = mm ? cs->min : cs->goalpost_lower;
 		range = mm ? cs->max - cs->min : cs->goalpost_upper - lo;
 		if (mm && !(range > 0)) {
@@ -76,7 +89,9 @@ static double raw_for(const Clusters__V1__CriterionStats *cs, double x,
 		if (v2 > 100 || v2 < 0) {
 			snprintf(note, len, "it would need a normalised score of %g, "
 			         "outside 0..100 (%s clamps)", v2,
-			         mm ? "MIN_MAX" : "GOALPOSTS");
+			         mm ? "the min-max scale"
+			         : cs->normalization == NORM(GOALPOSTS)
+			         ? "GOALPOSTS" : "the target's cap");
 			return NAN;
 		}
 		/* From the scale's end: x may lie beyond a goalpost. */
@@ -97,8 +112,11 @@ static double raw_for(const Clusters__V1__CriterionStats *cs, double x,
 		}
 		return have_x ? x + dv * cs->sum / 100 : v2 * cs->sum / 100;
 	case NORM(RANK):
-		snprintf(note, len, "RANK depends on the other clusters' values: "
-		         "a normalised score of %g is needed%s", v2,
+	case NORM(PERCENTILE_RANK):
+		snprintf(note, len, "%s depends on the other clusters' values: "
+		         "a normalised score of %g is needed%s",
+		         cs->normalization == NORM(RANK) ? "RANK"
+		                                         : "PERCENTILE_RANK", v2,
 		         v2 > 100 ? ", above 100, which no rank gives" : "");
 		return NAN;
 	default:
@@ -134,8 +152,19 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 {
 	Clusters__V1__Explanation *x = &m->x;
 	engine_arena_t *a = &m->arena;
-	int geo = rs->aggregation ==
-	          CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC;
+	int agg = rs->aggregation;
+	int geo = agg == AGG(WEIGHTED_GEOMETRIC), harm = agg == AGG(WEIGHTED_HARMONIC);
+	/* Not sums of parts: no share, and no raw value of one criterion. */
+	const char *whole = agg == AGG(MEDIAN)
+		? "the weighted median is set by the middle values: one "
+		  "criterion moves it only while its value is one of them, "
+		  "and then only as far as the next value, so no single raw "
+		  "value is quoted"
+		: agg == AGG(COPELAND)
+		? "the Copeland score counts pairwise contests against the "
+		  "other clusters' values: it moves in whole steps that "
+		  "depend on them, so no single raw value is quoted"
+		: NULL;
 	double S = me->score, T = x->target_score, gap = x->gap;
 	size_t nc = rs->n_criteria;
 	x->criteria = engine_arena_alloc(a, (nc ? nc : 1) * sizeof(*x->criteria));
@@ -159,8 +188,13 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		ce->normalized = sc ? sc->normalized : NAN;
 		ce->weighted = sc ? sc->weighted : NAN;
 		double v = ce->normalized;
-		/* Share of the total: of the sum, or (geometric) of ln S. */
-		if (!geo)
+		/* Share of the total: of the sum, (geometric) of ln S, or
+		 * (harmonic) of 1 / S = Σ w / v. */
+		if (whole)
+			ce->share = 0;
+		else if (harm)
+			ce->share = S != 0 && sc && w != 0 && v != 0 ? w / v * S : 0;
+		else if (!geo)
 			ce->share = S != 0 && sc ? ce->weighted / S : 0;
 		else
 			ce->share = S > 0 && log(S) != 0 && v > 0 && sc
@@ -175,6 +209,19 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		else if (w == 0)
 			snprintf(note, sizeof(note), "weight 0: this criterion does "
 			         "not count");
+		else if (whole)
+			snprintf(note, sizeof(note), "%s", whole);
+		else if (harm && !(S > 0 && v > 0 && T > 0))
+			snprintf(note, sizeof(note), "the harmonic mean's values "
+			         "or target are not all positive: no change of "
+			         "one criterion's value is quoted");
+		else if (harm && !(1 / T - 1 / S + w / v > 0))
+			snprintf(note, sizeof(note), "the other criteria alone "
+			         "hold the harmonic mean below the target: no "
+			         "value of this one reaches it");
+		else if (harm)
+			/* 1/T = 1/S - w/v + w/v'. */
+			v2 = w / (1 / T - 1 / S + w / v);
 		else if (!geo)
 			v2 = v + gap / w;
 		else if (!(S > 0) || !(v > 0))
@@ -199,9 +246,14 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		}
 		if (!(ce->note = engine_arena_dup(a, note)))
 			return CD_ENOMEM;
-		put(t, "\n  %s (%g%% of the weight): raw %g, normalised %g, "
-		    "weighted %g (%.0f%% of the score); ", cs->criterion, 100 * w,
-		    ce->raw, v, ce->weighted, 100 * ce->share);
+		if (whole)
+			put(t, "\n  %s (%g%% of the weight): raw %g, normalised "
+			    "%g; ", cs->criterion, 100 * w, ce->raw, v);
+		else
+			put(t, "\n  %s (%g%% of the weight): raw %g, normalised "
+			    "%g, weighted %g (%.0f%% of %s); ", cs->criterion,
+			    100 * w, ce->raw, v, ce->weighted, 100 * ce->share,
+			    harm ? "1 / score" : "the score");
 		if (ce->raw_to_close_gap)
 			put(t, "a raw value of %g alone would close the gap", need);
 		else

@@ -147,9 +147,33 @@ int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
                      int zero_missing, engine_sorter_t *s,
                      engine_crit_stats_t *out);
 
-/* score[pos] for pos in R from the normalised columns and weights wn. */
-void engine_aggregate(const engine_round_res_t *rr, const double *wn,
-                      const uint32_t *R, size_t nR, double *score);
+/* score[p] for p in R from columns cols[k][p] (k < ncol) with weights w
+ * (shares that sum to 1; zero weights skipped) under Aggregation agg.
+ * CD_OK, or an error with a message: CD_EPRECONDITION (a 0 under
+ * AGGREGATION_WEIGHTED_HARMONIC), CD_ELIMIT (more than
+ * ENGINE_COPELAND_MAX for AGGREGATION_COPELAND), CD_ENOMEM, CD_EINVAL
+ * (an aggregation it does not know). */
+int engine_aggregate_cols(int agg, const double *const *cols, const double *w,
+                          size_t ncol, const uint32_t *R, size_t nR,
+                          double *score, char *err, size_t errlen);
+/* The methods of engine_agg.c, with engine_aggregate_cols's contract. */
+int engine_agg_harmonic(const double *const *cols, const double *w,
+                        size_t ncol, const uint32_t *R, size_t nR,
+                        double *score, char *err, size_t errlen);
+int engine_agg_median(const double *const *cols, const double *w,
+                      size_t ncol, const uint32_t *R, size_t nR,
+                      double *score, char *err, size_t errlen);
+int engine_agg_copeland(const double *const *cols, const double *w,
+                        size_t ncol, const uint32_t *R, size_t nR,
+                        double *score, char *err, size_t errlen);
+
+/* score[pos] for pos in R from the round's normalised columns and weights
+ * wn (engine_aggregate_cols over rr->norm). Errors as there, the message
+ * naming the round and, for a harmonic mean's 0, the cluster and the
+ * criterion (c: the cohort, for its ids). */
+int engine_aggregate(const engine_round_res_t *rr, const engine_cohort_t *c,
+                     const double *wn, const uint32_t *R, size_t nR,
+                     double *score, char *err, size_t errlen);
 
 /* R ordered by the tie-break criteria (descending), then id: the base
  * order that a stable sort by score turns into the ranking. */

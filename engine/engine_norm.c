@@ -12,7 +12,11 @@
  * underflow. Scaling by a power of two is exact for every value that stays
  * normal, so wherever the unscaled formula did not overflow or underflow
  * the scaled one gives the same doubles. Sums are compensated (Neumaier),
- * so a cancellation such as 1 + 1e308 - 1e308 keeps the 1. */
+ * so a cancellation such as 1 + 1e308 - 1e308 keeps the 1.
+ *
+ * DISTANCE_TO_MAX, DISTANCE_TO_TARGET and PERCENTILE_RANK follow COINr
+ * (github.com/bluefoxr/COINr, R/normalise.R: n_dist2max, n_dist2targ,
+ * n_prank) on the engine's 0..100 scale. */
 #include "engine_internal.h"
 
 #include <math.h>
@@ -62,8 +66,13 @@ static inline double ksum_get(const ksum_t *k)
 	return k->s + k->c;
 }
 
+/* RANK: competition rank r = 1 + values strictly above, 100 (m - r) /
+ * (m - 1), ties sharing the better rank; m = 1: 100.
+ * PERCENTILE_RANK (pct): COINr n_prank with ties.method "min", ranks
+ * ascending, r = 1 + values strictly below, 100 (r - 1) / (m - 1), ties
+ * sharing the lower percentile; all equal (m = 1 too): 0. */
 static int rank_norm(const double *raw, double *norm, const uint32_t *R,
-                     size_t nR, engine_sorter_t *s)
+                     size_t nR, int pct, engine_sorter_t *s)
 {
 	uint32_t *v = malloc((nR ? nR : 1) * sizeof(*v));
 	if (!v)
@@ -73,8 +82,7 @@ static int rank_norm(const double *raw, double *norm, const uint32_t *R,
 		if (!isnan(raw[R[i]]))
 			v[m++] = R[i];
 	int rc = engine_sort_desc(s, v, m, raw);
-	/* Competition rank r = 1 + values strictly above; 100 (m - r)/(m - 1). */
-	for (size_t i = 0; i < m && !rc; i++) {
+	for (size_t i = 0; i < m && !rc && !pct; i++) {
 		size_t r = i + 1;
 		if (i > 0 && raw[v[i]] == raw[v[i - 1]]) {
 			norm[v[i]] = norm[v[i - 1]];
@@ -82,6 +90,15 @@ static int rank_norm(const double *raw, double *norm, const uint32_t *R,
 		}
 		norm[v[i]] = m == 1 ? 100.0 : 100.0 * (double)(m - r) /
 		                                  (double)(m - 1);
+	}
+	/* From the bottom: the values below v[i] are v[i + 1 ..). */
+	for (size_t i = m; i-- > 0 && !rc && pct;) {
+		if (i + 1 < m && raw[v[i]] == raw[v[i + 1]]) {
+			norm[v[i]] = norm[v[i + 1]];
+			continue;
+		}
+		norm[v[i]] = m == 1 ? 0.0 : 100.0 * (double)(m - 1 - i) /
+		                                (double)(m - 1);
 	}
 	free(v);
 	return rc;
@@ -116,6 +133,8 @@ static void stats(const Clusters__V1__Criterion *cr, const double *raw,
 	double big = st->m ? fmax(fabs(st->min), fabs(st->max)) : 0;
 	if (cr->normalization == NORM(GOALPOSTS))
 		big = fmax(fabs(cr->goalpost_lower), fabs(cr->goalpost_upper));
+	if (cr->normalization == NORM(DISTANCE_TO_TARGET))
+		big = fmax(big, fabs(cr->target));
 	st->s = scale_for(big);
 	st->lo = sc(st->s, st->min);
 	st->hi = sc(st->s, st->max);
@@ -178,9 +197,12 @@ int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
 	}
 	double glo = sc(st.s, cr->goalpost_lower);
 	double ghi = sc(st.s, cr->goalpost_upper);
+	double tgt = sc(st.s, cr->target);
 
-	if (cr->normalization == NORM(RANK)) {
-		int rc = rank_norm(raw, norm, R, nR, s);
+	if (cr->normalization == NORM(RANK) ||
+	    cr->normalization == NORM(PERCENTILE_RANK)) {
+		int rc = rank_norm(raw, norm, R, nR,
+		                   cr->normalization == NORM(PERCENTILE_RANK), s);
 		if (rc)
 			return rc;
 	}
@@ -201,7 +223,28 @@ int engine_normalize(const Clusters__V1__Criterion *cr, const double *raw,
 		case NORM(Z_SCORE):
 			y = st.sd > 0 ? (sc(st.s, x) - st.mean) / st.sd : 0.0;
 			break;
+		case NORM(DISTANCE_TO_MAX):
+			/* COINr n_dist2max: 1 - (max - x) / (max - min). All
+			 * equal: every value is the max, 100 (COINr: NaN). */
+			y = st.max > st.min
+			    ? clamp100(100.0 * (1.0 - (st.hi - sc(st.s, x)) /
+			                              (st.hi - st.lo)))
+			    : 100.0;
+			break;
+		case NORM(DISTANCE_TO_TARGET):
+			/* COINr n_dist2targ (direction 1) with cap_max: at or
+			 * past the target 100; below it min < x < target, so
+			 * the divisor is positive. */
+			/* (A divisor that scaling flushed to 0 means x, min
+			 * and the target are equal at the scale's precision:
+			 * x is at the min, 0.) */
+			y = x >= cr->target ? 100.0
+			    : tgt - st.lo > 0
+			    ? clamp100(100.0 * (sc(st.s, x) - st.lo) / (tgt - st.lo))
+			    : 0.0;
+			break;
 		case NORM(RANK):
+		case NORM(PERCENTILE_RANK):
 			y = norm[p];
 			break;
 		case NORM(SHARE):

@@ -6,20 +6,23 @@
 #include <string.h>
 
 #include "cd_error.h"
+#include "engine_def.h"
+
+#define AGG(x) CLUSTERS__V1__AGGREGATION__AGGREGATION_##x
 
 /* Weighted arithmetic mean of one cluster's normalised values, for the
- * totals the fast path may have got wrong (see engine_aggregate): summed
- * scaled by 2^-e, e the exponent of the largest value, so partial sums
- * neither overflow nor lose the bits of subnormal products, and kept
+ * totals the fast path may have got wrong (see engine_aggregate_cols):
+ * summed scaled by 2^-e, e the exponent of the largest value, so partial
+ * sums neither overflow nor lose the bits of subnormal products, and kept
  * between the smallest and largest value, where a mean lies (the rounded
  * weights may sum to a hair over 1, which pushes a mean of DBL_MAX values
  * past DBL_MAX). */
-static double arith(const double *norm, size_t n, size_t ncrit,
+static double arith(const double *const *cols, size_t ncrit,
                     const double *wn, uint32_t p)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	for (size_t k = 0; k < ncrit; k++) {
-		double v = norm[k * n + p];
+		double v = cols[k][p];
 		if (wn[k] == 0)
 			continue;
 		lo = v < lo ? v : lo;
@@ -31,7 +34,7 @@ static double arith(const double *norm, size_t n, size_t ncrit,
 		(void)frexp(big, &e);
 	for (size_t k = 0; k < ncrit; k++)
 		if (wn[k] != 0)
-			s += wn[k] * ldexp(norm[k * n + p], -e);
+			s += wn[k] * ldexp(cols[k][p], -e);
 	s = ldexp(s, e);
 	return s < lo ? lo : s > hi ? hi : s;
 }
@@ -40,14 +43,14 @@ static double arith(const double *norm, size_t n, size_t ncrit,
  * smallest and largest value as a mean must be (exp(ln DBL_MAX) rounds
  * to 1.79769313486227e308 or past DBL_MAX; exp(ln 2^-1074) may round to
  * 0). */
-static double geom(const double *norm, size_t n, size_t ncrit,
+static double geom(const double *const *cols, size_t ncrit,
                    const double *wn, uint32_t p)
 {
 	double lo = INFINITY, hi = -INFINITY, s = 0;
 	for (size_t k = 0; k < ncrit; k++) {
 		if (wn[k] == 0)
 			continue;
-		double v = norm[k * n + p];
+		double v = cols[k][p];
 		if (!(v > 0))
 			return 0.0;
 		lo = v < lo ? v : lo;
@@ -66,13 +69,12 @@ static inline int extreme(double s, double tiny)
 	return !(a <= 0x1p1000) || a < tiny;
 }
 
-void engine_aggregate(const engine_round_res_t *rr, const double *wn,
-                      const uint32_t *R, size_t nR, double *score)
+/* The weighted arithmetic and geometric means. */
+static void means(int geo, const double *const *cols, const double *wn,
+                  size_t ncrit, const uint32_t *R, size_t nR, double *score)
 {
-	int geo = rr->def->aggregation ==
-	          CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC;
-	size_t n = rr->n, last = rr->ncrit;
-	for (size_t k = 0; k < rr->ncrit; k++)
+	size_t last = ncrit;
+	for (size_t k = 0; k < ncrit; k++)
 		if (wn[k] != 0)
 			last = k;
 	for (size_t i = 0; i < nR; i++)
@@ -83,8 +85,8 @@ void engine_aggregate(const engine_round_res_t *rr, const double *wn,
 	 * column finishes each total and hands the extreme ones to
 	 * arith/geom, which compute that cluster alone, scaled and within
 	 * its values. */
-	for (size_t k = 0; k < rr->ncrit; k++) {
-		const double *v = rr->norm + k * n;
+	for (size_t k = 0; k < ncrit; k++) {
+		const double *v = cols[k];
 		double w = wn[k];
 		if (w == 0)
 			continue;
@@ -98,7 +100,7 @@ void engine_aggregate(const engine_round_res_t *rr, const double *wn,
 				uint32_t p = R[i];
 				double s = score[p] + w * v[p];
 				score[p] = extreme(s, 0x1p-960)
-				           ? arith(rr->norm, n, rr->ncrit, wn, p) : s;
+				           ? arith(cols, ncrit, wn, p) : s;
 			}
 			continue;
 		}
@@ -123,9 +125,68 @@ void engine_aggregate(const engine_round_res_t *rr, const double *wn,
 			}
 			s = exp(s + w * log(v[p]));
 			score[p] = extreme(s, 0x1p-1000)
-			           ? geom(rr->norm, n, rr->ncrit, wn, p) : s;
+			           ? geom(cols, ncrit, wn, p) : s;
 		}
 	}
+}
+
+int engine_aggregate_cols(int agg, const double *const *cols, const double *w,
+                          size_t ncol, const uint32_t *R, size_t nR,
+                          double *score, char *err, size_t errlen)
+{
+	switch (agg) {
+	case AGG(UNSPECIFIED):
+	case AGG(WEIGHTED_ARITHMETIC):
+	case AGG(WEIGHTED_GEOMETRIC):
+		means(agg == AGG(WEIGHTED_GEOMETRIC), cols, w, ncol, R, nR, score);
+		return CD_OK;
+	case AGG(WEIGHTED_HARMONIC):
+		return engine_agg_harmonic(cols, w, ncol, R, nR, score, err,
+		                           errlen);
+	case AGG(MEDIAN):
+		return engine_agg_median(cols, w, ncol, R, nR, score, err, errlen);
+	case AGG(COPELAND):
+		return engine_agg_copeland(cols, w, ncol, R, nR, score, err,
+		                           errlen);
+	default:
+		return cd_fail(err, errlen, CD_EINVAL, "aggregation: unknown "
+		               "value %d", agg);
+	}
+}
+
+int engine_aggregate(const engine_round_res_t *rr, const engine_cohort_t *c,
+                     const double *wn, const uint32_t *R, size_t nR,
+                     double *score, char *err, size_t errlen)
+{
+	const double *cols[ENGINE_MAX_CRITERIA];
+	size_t nc = rr->ncrit < ENGINE_MAX_CRITERIA ? rr->ncrit
+	                                            : ENGINE_MAX_CRITERIA;
+	for (size_t k = 0; k < nc; k++)
+		cols[k] = rr->norm + k * rr->n;
+	char msg[512] = "";
+	int rc = engine_aggregate_cols(rr->def->aggregation, cols, wn, nc, R, nR,
+	                               score, msg, sizeof(msg));
+	if (!rc)
+		return CD_OK;
+	if (rc != CD_EPRECONDITION)
+		return cd_fail(err, errlen, rc, "round \"%s\": %s", rr->name, msg);
+	/* A harmonic mean's 0: name the first such cluster and criterion. */
+	for (size_t i = 0; i < nR; i++)
+		for (size_t k = 0; k < nc; k++)
+			if (wn[k] != 0 && cols[k][R[i]] == 0)
+				return cd_fail(err, errlen, rc, "round \"%s\": "
+				    "AGGREGATION_WEIGHTED_HARMONIC divides by "
+				    "every normalised score, and cluster \"%s\" "
+				    "has 0 for criterion \"%s\" (COINr's a_hmean "
+				    "refuses zeros too); use a normalisation that "
+				    "gives no 0 (MIN_MAX, DISTANCE_TO_MAX, RANK and "
+				    "PERCENTILE_RANK give 0 to the lowest value, "
+				    "MISSING_POLICY_SCORE_ZERO to a missing score), "
+				    "e.g. GOALPOSTS with the lower goalpost below "
+				    "every value", rr->name,
+				    engine_cohort_id(c, rr->member[R[i]]),
+				    rr->def->criteria[k]->id);
+	return cd_fail(err, errlen, rc, "round \"%s\": %s", rr->name, msg);
 }
 
 int engine_base_order(const engine_round_res_t *rr, const engine_cohort_t *c,

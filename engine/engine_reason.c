@@ -199,9 +199,20 @@ double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
 	double v = rr->norm[k * rr->n + pos], w = rr->wn[k];
 	if (isnan(v))
 		return NAN;
-	if (rr->def->aggregation == CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
+	switch (rr->def->aggregation) {
+	case CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC:
+		/* The factors multiply to the score. */
 		return w == 0 ? 1.0 : v > 0 ? pow(v, w) : 0.0;
-	return w * v;
+	case CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_HARMONIC:
+		/* The terms of 1 / score = Σ w / v. */
+		return w == 0 ? 0.0 : w / v;
+	case CLUSTERS__V1__AGGREGATION__AGGREGATION_MEDIAN:
+	case CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND:
+		/* Not sums of parts: the value the method compares. */
+		return v;
+	default:
+		return w * v;
+	}
 }
 
 const char *engine_filter_value(const engine_cohort_t *c,

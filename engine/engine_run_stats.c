@@ -62,6 +62,13 @@ static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
 		v[k].sum = st->sum;
 		v[k].goalpost_lower = cr->goalpost_lower;
 		v[k].goalpost_upper = cr->goalpost_upper;
+		/* DISTANCE_TO_TARGET: the values mapped to 0 and 100, so an
+		 * explanation can invert it from the run alone. */
+		if (cr->normalization ==
+		    CLUSTERS__V1__NORMALIZATION__NORMALIZATION_DISTANCE_TO_TARGET) {
+			v[k].goalpost_lower = st->min;
+			v[k].goalpost_upper = cr->target;
+		}
 		if (rr->cnotes && plugin_notes(a, &rr->cnotes[k], &v[k]))
 			return CD_ENOMEM;
 		pp[k] = &v[k];

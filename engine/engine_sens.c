@@ -69,6 +69,7 @@ typedef struct sens {
 	uint32_t *base, *R, *rank, *slot, *ranks, *nranks, *reach, *selc, *pick;
 	uint8_t *sel;
 	uint32_t full;          /* samples with the base candidates */
+	unsigned long long pairs;   /* Copeland: Σ m² over the samples */
 	engine_sorter_t s;
 	engine_selector_t selector;
 } sens_t;
@@ -203,18 +204,38 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 	return CD_OK;
 }
 
+/* AGGREGATION_COPELAND costs m² per sample: the samples of a round may
+ * compare at most ENGINE_COPELAND_SENS_PAIRS pairs in all. */
+static int copeland_budget(sens_t *x, size_t m, char *err, size_t errlen)
+{
+	const engine_round_res_t *w = x->w;
+	if (w->def->aggregation != CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
+		return CD_OK;
+	x->pairs += (unsigned long long)m * m;
+	if (x->pairs <= ENGINE_COPELAND_SENS_PAIRS)
+		return CD_OK;
+	return cd_fail(err, errlen, CD_ELIMIT, "sensitivity: round \"%s\" "
+	               "(AGGREGATION_COPELAND) would compare more than %llu "
+	               "pairs of candidates over its samples (samples × m², "
+	               "m = %zu ranked); use fewer samples", w->name,
+	               (unsigned long long)ENGINE_COPELAND_SENS_PAIRS, m);
+}
+
 /* One sample of a round over its candidates (positions of x->w in R[0..nR),
  * ascending; fast: the base candidates). Leaves the order in x->R and the
  * number ranked in *ranked. */
 static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
-                  size_t *ranked)
+                  size_t *ranked, char *err, size_t errlen)
 {
 	engine_round_res_t *w = x->w;
 	const engine_cohort_t *c = res->cohort;
 	int rc;
 	if (fast) {
 		nR = w->nranked;
-		engine_aggregate(w, x->wn, x->base, nR, x->score);
+		if ((rc = copeland_budget(x, nR, err, errlen)) ||
+		    (rc = engine_aggregate(w, c, x->wn, x->base, nR, x->score,
+		                           err, errlen)))
+			return rc;
 		memcpy(x->R, x->base, nR * sizeof(uint32_t));
 	} else {
 		size_t m = w->n ? w->n : 1, keep = 0;
@@ -227,7 +248,8 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 			                           w->raw + k * w->n,
 			                           x->snorm + k * w->n, x->R, nR,
 			                           zero, &x->s, NULL)))
-				return rc;
+				return cd_fail(err, errlen, rc, "sensitivity: out "
+				               "of memory");
 		engine_round_res_t view = *w;
 		view.norm = x->snorm;
 		for (size_t i = 0; i < nR; i++) {
@@ -237,16 +259,20 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 			if (k == w->ncrit)
 				x->R[keep++] = x->R[i];
 		}
-		engine_aggregate(&view, x->wn, x->R, keep, x->score);
+		if ((rc = copeland_budget(x, keep, err, errlen)) ||
+		    (rc = engine_aggregate(&view, c, x->wn, x->R, keep, x->score,
+		                           err, errlen)))
+			return rc;
 		nR = 0;
 		for (size_t i = 0; i < keep; i++)
 			if (isfinite(x->score[x->R[i]]))
 				x->R[nR++] = x->R[i];
 		if ((rc = engine_base_order(&view, c, x->R, nR, &x->s)))
-			return rc;
+			return cd_fail(err, errlen, rc, "sensitivity: out of "
+			               "memory");
 	}
 	if ((rc = engine_sort_desc(&x->s, x->R, nR, x->score)))
-		return rc;
+		return cd_fail(err, errlen, rc, "sensitivity: out of memory");
 	engine_assign_ranks(x->R, nR, x->score, w->def->shared_ranks, x->rank);
 	engine_select(&x->selector, w->def->selection, c, w->member, x->R, nR,
 	              x->score, x->sel, NULL);
@@ -305,6 +331,15 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	size_t track = rr->nranked < ENGINE_SENS_BUDGET / S
 	               ? rr->nranked : ENGINE_SENS_BUDGET / S;
 	sens_t x = { 0 };
+	/* Copeland: refuse before any work when the base run's ranking
+	 * alone, S times, is over the budget. */
+	if (rr->def->aggregation == CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND &&
+	    (double)S * (double)rr->nranked * (double)rr->nranked >
+	    (double)ENGINE_COPELAND_SENS_PAIRS) {
+		x.w = rr;
+		x.pairs = ENGINE_COPELAND_SENS_PAIRS;
+		return copeland_budget(&x, rr->nranked, err, errlen);
+	}
 	int rc = pick_round(res, r, o, prev, mark, &x, err, errlen);
 	if (rc) {
 		sens_fini(&x);
@@ -345,7 +380,7 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 		/* This sample's candidates, as positions of w. */
 		size_t nC = prev ? prev->off[sm + 1] - prev->off[sm] : rr->n;
 		int fast = w == rr && nC == rr->n;
-		size_t nR = 0, ranked;
+		size_t nR = 0, ranked = 0;
 		if (fast) {
 			x.full++;
 		} else {
@@ -358,8 +393,8 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 					x.R[nR++] = q;
 			}
 		}
-		if ((rc = sample(res, &x, fast, nR, &ranked)))
-			goto nomem;
+		if ((rc = sample(res, &x, fast, nR, &ranked, err, errlen)))
+			goto out;
 		size_t npick = 0;
 		for (size_t i = 0; i < ranked; i++) {
 			uint32_t q = x.R[i];

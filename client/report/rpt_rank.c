@@ -8,6 +8,29 @@
 #include "rpt_internal.h"
 
 #define GEOMETRIC CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC
+#define HARMONIC CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_HARMONIC
+#define MEDIAN CLUSTERS__V1__AGGREGATION__AGGREGATION_MEDIAN
+#define COPELAND CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND
+
+/* The harmonic mean, the median and Copeland are not sums of the
+ * criteria's parts: their bars are drawn whole. */
+static int whole_bars(const Clusters__V1__RoundStats *rs)
+{
+	return rs->aggregation == HARMONIC || rs->aggregation == MEDIAN ||
+	       rs->aggregation == COPELAND;
+}
+
+static const char *score_axis(const Clusters__V1__RoundStats *rs)
+{
+	switch (rs->aggregation) {
+	case GEOMETRIC: return "score (weighted geometric mean)";
+	case HARMONIC: return "score (weighted harmonic mean)";
+	case MEDIAN: return "score (weighted median)";
+	case COPELAND: return "score (Copeland: clusters outranked minus "
+	                      "clusters outranking)";
+	default: return "score";
+	}
+}
 
 /* ---------------------------------------------------------------- funnel */
 
@@ -73,14 +96,15 @@ void rpt_sec_funnel(rpt_out_t *o, const rpt_data_t *d)
  * weighted scores (arithmetic: they add up to the total); for the
  * geometric mean, the total split by each criterion's share of its log
  * (w ln v / ln S), which adds up too. 0 when not known. Returns 0 when
- * the bar cannot be split (it is drawn whole). */
+ * the bar cannot be split (it is drawn whole): always for the harmonic
+ * mean, the median and Copeland. */
 static int segments(const Clusters__V1__RoundStats *rs,
                     const Clusters__V1__RoundStanding *st, double *seg)
 {
 	size_t n = rs->n_criteria;
 	int geo = rs->aggregation == GEOMETRIC;
 	double S = st->score;
-	if (geo && (!(S > 0) || log(S) == 0))
+	if (whole_bars(rs) || (geo && (!(S > 0) || log(S) == 0)))
 		return 0;
 	for (size_t k = 0; k < n; k++) {
 		const Clusters__V1__CriterionScore *cs = NULL;
@@ -104,6 +128,18 @@ static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 {
 	double col = w / 2;
 	rpt_put(o, "<g class=\"legend\">");
+	if (whole_bars(rs)) {
+		char a[96];
+		snprintf(a, sizeof(a), "fill=\"%s\" stroke=\"#1a1a1a\" "
+		         "stroke-width=\".5\"", rpt_colour(0));
+		rpt_put(o, "<g class=\"legend-item\" data-criterion=\"(total)\">");
+		rpt_rect(o, x, y, 14, 14, a);
+		rpt_text(o, x + 20, y + 11, "start", NULL, "the whole score: "
+		         "this aggregation does not split into the criteria's "
+		         "parts");
+		rpt_put(o, "</g></g>\n");
+		return;
+	}
 	for (size_t k = 0; k < rs->n_criteria; k++) {
 		const Clusters__V1__CriterionStats *c = rs->criteria[k];
 		double lx = x + (double)(k % 2) * col, ly = y + (double)(k / 2) * 20;
@@ -281,8 +317,9 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	rpt_scale_t sc = {lo, hi, LW, W - 60};
 	char id[16], title[300], desc[600];
 	snprintf(title, sizeof(title), "Round %zu, %s: the top %zu by score, "
-	         "split into the criteria's weighted contributions", ri + 1,
-	         rs->round, n);
+	         "%s", ri + 1, rs->round, n, whole_bars(rs)
+	         ? "whole (the aggregation does not split into criteria)"
+	         : "split into the criteria's weighted contributions");
 	snprintf(desc, sizeof(desc), "A horizontal bar per cluster, rank 1 at "
 	         "the top; %zu of the %zu shown were selected%s. The table "
 	         "after the chart holds the same numbers.", nsel, n,
@@ -295,9 +332,7 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	for (size_t k = 0; k < nc; k++)
 		rpt_pattern_def(o, id, k);
 	rpt_put(o, "</defs>");
-	rpt_axis_x(o, &sc, step, TOP - 4, rows + 2,
-	           rs->aggregation == GEOMETRIC
-	           ? "score (weighted geometric mean)" : "score");
+	rpt_axis_x(o, &sc, step, TOP - 4, rows + 2, score_axis(rs));
 	if (lo < 0) {
 		rpt_line(o, rpt_at(&sc, 0), TOP - 4, rpt_at(&sc, 0), rows + 2,
 		         "class=\"zero\"");
@@ -342,10 +377,21 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	legend(o, rs, id, LW - 200, rows + 44, W - LW + 200);
 	free(seg);
 	free(split);
-	char cap[400];
+	char cap[600];
 	snprintf(cap, sizeof(cap), "%s%s Selected clusters are marked \xe2\x9c\x93 "
 	         "and drawn in full colour; the others are faded.",
-	         rs->aggregation == GEOMETRIC
+	         whole_bars(rs)
+	         ? (rs->aggregation == COPELAND
+	            ? "Whole bars: a Copeland score counts the pairwise "
+	              "contests a cluster wins minus those it loses, which "
+	              "no criterion's part adds up to."
+	            : rs->aggregation == MEDIAN
+	            ? "Whole bars: a weighted median is one of the "
+	              "criteria's values (or the mean of two), not a sum of "
+	              "parts."
+	            : "Whole bars: a harmonic mean (sum of weights over "
+	              "sum of w/v) is not a sum of the criteria's parts.")
+	         : rs->aggregation == GEOMETRIC
 	         ? "Geometric mean: each part is the score's share due to a "
 	           "criterion (w\xc2\xb7ln v / ln S), so the parts add up to "
 	           "the score."

@@ -80,6 +80,14 @@ typedef struct engine_opts {
 /* Rank percentiles are kept for the best (this / samples) clusters of a
  * round; everyone still gets a selected share. */
 #define ENGINE_SENS_BUDGET (16u << 20)
+/* AGGREGATION_COPELAND compares every pair of a round's ranked candidates
+ * over its criteria, O(m² k): a round ranking more than this many fails
+ * with CD_ELIMIT (at 10,000 and 5 criteria, about half a second). */
+#define ENGINE_COPELAND_MAX 10000u
+/* Sensitivity with AGGREGATION_COPELAND: samples × m² (m the ranked
+ * candidates of each sample) summed over a round at most this, else
+ * CD_ELIMIT (about 2^30 / 10^8 = 10 samples of a 10,000-cluster round). */
+#define ENGINE_COPELAND_SENS_PAIRS (1ull << 30)
 
 /* Evaluates def (validated here without a plugin check) over cohort, which
  * must have been created for def. On success *out holds the result

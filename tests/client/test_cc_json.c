@@ -285,6 +285,21 @@ static void test_input_forms(void **state)
 	assert_true(rd->selection->min_score->value == 1.5);
 	assert_string_equal(rd->criteria[0]->params[0]->key, "world_total");
 	cc_msg_free(rd);
+	/* The COINr methods and Criterion.target, by name. */
+	rd = (void *)parse_ok(
+		"{\"aggregation\":\"AGGREGATION_COPELAND\",\"criteria\":[{\"id\":"
+		"\"t\",\"normalization\":\"NORMALIZATION_DISTANCE_TO_TARGET\","
+		"\"target\":-12.5},{\"id\":\"p\",\"normalization\":"
+		"\"NORMALIZATION_PERCENTILE_RANK\"}]}",
+		&clusters__v1__round__descriptor);
+	assert_int_equal(rd->aggregation,
+	                 CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND);
+	assert_int_equal(rd->criteria[0]->normalization,
+	                 CLUSTERS__V1__NORMALIZATION__NORMALIZATION_DISTANCE_TO_TARGET);
+	assert_true(rd->criteria[0]->target == -12.5);
+	assert_int_equal(rd->criteria[1]->normalization,
+	                 CLUSTERS__V1__NORMALIZATION__NORMALIZATION_PERCENTILE_RANK);
+	cc_msg_free(rd);
 
 	Clusters__V1__UpdateClusterRequest *u = (void *)parse_ok(
 		"{\"updateMask\":\"updateTime,name\"}",
@@ -371,19 +386,26 @@ static void test_input_errors(void **state)
 	expect_error("{\"createTime\":\"2023-01-01T00:00:00Z\","
 	             "\"create_time\":\"2023-01-01T00:00:00Z\"}",
 	             cl, CD_EINVAL, "field \"create_time\" given twice");
-	expect_error("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}", co,
-	             CD_EINVAL, "rounds[0].aggregation: \"MEDIAN\" is not one "
-	                        "of AGGREGATION_WEIGHTED_ARITHMETIC, "
-	                        "AGGREGATION_WEIGHTED_GEOMETRIC");
-	assert_null(strstr(err_of("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}",
+	expect_error("{\"rounds\":[{\"aggregation\":\"MAJORITY\"}]}", co,
+	             CD_EINVAL, "rounds[0].aggregation: \"MAJORITY\" is not "
+	                        "one of AGGREGATION_WEIGHTED_ARITHMETIC, "
+	                        "AGGREGATION_WEIGHTED_GEOMETRIC, "
+	                        "AGGREGATION_WEIGHTED_HARMONIC, "
+	                        "AGGREGATION_MEDIAN, AGGREGATION_COPELAND");
+	assert_null(strstr(err_of("{\"rounds\":[{\"aggregation\":\"MAJORITY\"}]}",
 	                          co), "did you mean"));
+	expect_error("{\"rounds\":[{\"aggregation\":\"MEDIAN\"}]}", co,
+	             CD_EINVAL, "(did you mean AGGREGATION_MEDIAN?)");
 	expect_error("{\"rounds\":[{\"criteria\":[{\"normalization\":"
 	             "\"MINMAX\"}]}]}", co, CD_EINVAL,
 	             "rounds[0].criteria[0].normalization: \"MINMAX\" is not "
 	             "one of NORMALIZATION_NONE, NORMALIZATION_MIN_MAX, "
 	             "NORMALIZATION_Z_SCORE, NORMALIZATION_RANK, "
-	             "NORMALIZATION_SHARE, NORMALIZATION_GOALPOSTS (did you "
-	             "mean NORMALIZATION_MIN_MAX?)");
+	             "NORMALIZATION_SHARE, NORMALIZATION_GOALPOSTS, "
+	             "NORMALIZATION_DISTANCE_TO_MAX, "
+	             "NORMALIZATION_DISTANCE_TO_TARGET, "
+	             "NORMALIZATION_PERCENTILE_RANK (did you mean "
+	             "NORMALIZATION_MIN_MAX?)");
 	/* The names before the prefixes, and other cases, are guessed. */
 	expect_error("{\"rounds\":[{\"eligibility\":[{\"op\":\"in\"}]}]}",
 	             co, CD_EINVAL, "(did you mean COMPARISON_IN?)");

@@ -190,6 +190,112 @@ static void test_render_empty_run(void **state)
 	free(html);
 }
 
+/* A ranking of two clusters and two criteria under aggregation agg: the
+ * arithmetic mean splits each bar into one part per criterion; the
+ * harmonic mean, the median and Copeland draw it whole, and the legend
+ * and caption say so. */
+static char *render_ranking(int agg)
+{
+	Clusters__V1__Run run = CLUSTERS__V1__RUN__INIT;
+	Clusters__V1__RoundStats rs = CLUSTERS__V1__ROUND_STATS__INIT;
+	Clusters__V1__RoundStats *rsp = &rs;
+	Clusters__V1__CriterionStats c1 = CLUSTERS__V1__CRITERION_STATS__INIT,
+	                             c2 = CLUSTERS__V1__CRITERION_STATS__INIT;
+	Clusters__V1__CriterionStats *cs[2] = { &c1, &c2 };
+	c1.criterion = "k1";
+	c1.plugin = "indicator";
+	c1.weight = c2.weight = 1;
+	c1.weight_share = c2.weight_share = 0.5;
+	c2.criterion = "k2";
+	c2.plugin = "indicator";
+	run.id = "r1";
+	run.competition_id = "c";
+	run.n_rounds = 1;
+	run.rounds = &rsp;
+	rs.round = "only";
+	rs.aggregation = agg;
+	rs.n_criteria = 2;
+	rs.criteria = cs;
+	Clusters__V1__Standing st[2];
+	Clusters__V1__RoundStanding rst[2], *rstp[2];
+	Clusters__V1__CriterionScore sc[2][2], *scp[2][2];
+	Clusters__V1__Standing *top[2];
+	const char *ids[2] = { "a", "b" };
+	for (int i = 0; i < 2; i++) {
+		clusters__v1__standing__init(&st[i]);
+		clusters__v1__round_standing__init(&rst[i]);
+		st[i].cluster_id = (char *)ids[i];
+		st[i].name = (char *)ids[i];
+		st[i].rank = rst[i].rank = i + 1;
+		st[i].score = rst[i].score = 40 - 10 * i;
+		rst[i].round = "only";
+		rst[i].selected = i == 0;
+		for (int k = 0; k < 2; k++) {
+			clusters__v1__criterion_score__init(&sc[i][k]);
+			sc[i][k].criterion = (char *)(k ? "k2" : "k1");
+			sc[i][k].normalized = 40 - 10 * i;
+			sc[i][k].weighted = (40 - 10 * i) / 2.0;
+			scp[i][k] = &sc[i][k];
+		}
+		rst[i].n_scores = 2;
+		rst[i].scores = scp[i];
+		rstp[i] = &rst[i];
+		st[i].n_rounds = 1;
+		st[i].rounds = &rstp[i];
+		top[i] = &st[i];
+	}
+	rpt_round_t rr = {&rs, top, 2, 2, 0};
+	rpt_data_t d = {.run = &run, .rounds = &rr, .nrounds = 1, .top_n = 10,
+	                .generated = "now"};
+	char *html;
+	size_t len;
+	assert_int_equal(rpt_render(&d, &html, &len), CD_OK);
+	return html;
+}
+
+static size_t count(const char *s, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = s; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	return n;
+}
+
+static void test_whole_bars(void **state)
+{
+	(void)state;
+	char *html = render_ranking(
+		CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_ARITHMETIC);
+	assert_int_equal(count(html, "data-criterion=\"k1\" fill"), 2);
+	assert_int_equal(count(html, "class=\"legend-item\""), 2);
+	assert_null(strstr(html, "Whole bars"));
+	free(html);
+	static const struct {
+		int agg;
+		const char *axis, *cap;
+	} whole[] = {
+		{ CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_HARMONIC,
+		  "score (weighted harmonic mean)", "Whole bars: a harmonic mean" },
+		{ CLUSTERS__V1__AGGREGATION__AGGREGATION_MEDIAN,
+		  "score (weighted median)", "Whole bars: a weighted median" },
+		{ CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND,
+		  "score (Copeland: clusters outranked minus clusters "
+		  "outranking)", "Whole bars: a Copeland score" },
+	};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		html = render_ranking(whole[i].agg);
+		/* One part per bar, the total; one legend item saying so. */
+		assert_int_equal(count(html, "data-criterion=\"k1\" fill"), 0);
+		assert_int_equal(count(html, "data-criterion=\"(total)\" fill"), 2);
+		assert_int_equal(count(html, "class=\"legend-item\""), 1);
+		assert_non_null(strstr(html, "this aggregation does not split "
+		                             "into the criteria&#39;s parts"));
+		assert_non_null(strstr(html, whole[i].axis));
+		assert_non_null(strstr(html, whole[i].cap));
+		free(html);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_chart),
 		cmocka_unit_test(test_failed_is_sticky),
 		cmocka_unit_test(test_render_empty_run),
+		cmocka_unit_test(test_whole_bars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

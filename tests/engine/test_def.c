@@ -1,5 +1,6 @@
 /* Definition validation: one test per rule, each checking the code and
  * that the message names the offending field. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +32,7 @@ static Clusters__V1__Competition *valid(void)
 
 static void expect(Clusters__V1__Competition *c, int code, const char *msg)
 {
-	char err[256] = "";
+	char err[512] = "";
 	int rc = engine_def_validate(c, NULL, NULL, err, sizeof(err));
 	if (rc != code || strcmp(err, msg) != 0)
 		fail_msg("got %s \"%s\", want %s \"%s\"", cd_err_name(rc), err,
@@ -124,7 +125,38 @@ static void t_normalization(void **st)
 	       "accepted: NORMALIZATION_UNSPECIFIED, NORMALIZATION_NONE, "
 	       "NORMALIZATION_MIN_MAX, NORMALIZATION_Z_SCORE, "
 	       "NORMALIZATION_RANK, NORMALIZATION_SHARE, "
-	       "NORMALIZATION_GOALPOSTS");
+	       "NORMALIZATION_GOALPOSTS, NORMALIZATION_DISTANCE_TO_MAX, "
+	       "NORMALIZATION_DISTANCE_TO_TARGET, "
+	       "NORMALIZATION_PERCENTILE_RANK");
+	c = valid();
+	c->rounds[0]->criteria[0]->normalization = 10;
+	expect(c, CD_EV_DEFINITION,
+	       "rounds[0].criteria[0].normalization: unknown value 10; "
+	       "accepted: NORMALIZATION_UNSPECIFIED, NORMALIZATION_NONE, "
+	       "NORMALIZATION_MIN_MAX, NORMALIZATION_Z_SCORE, "
+	       "NORMALIZATION_RANK, NORMALIZATION_SHARE, "
+	       "NORMALIZATION_GOALPOSTS, NORMALIZATION_DISTANCE_TO_MAX, "
+	       "NORMALIZATION_DISTANCE_TO_TARGET, "
+	       "NORMALIZATION_PERCENTILE_RANK");
+	/* The new methods are accepted; any finite target is (one at or
+	 * below every value gives 100 to all: nothing left to divide by
+	 * zero), a target that is not finite is not, whatever the
+	 * normalisation (as the goalposts). */
+	for (int m = NORM(DISTANCE_TO_MAX); m <= NORM(PERCENTILE_RANK); m++) {
+		c = valid();
+		c->rounds[0]->criteria[1]->normalization = m;
+		c->rounds[0]->criteria[1]->target = -1e308;
+		expect(c, CD_OK, "");
+	}
+	c = valid();
+	c->rounds[1]->criteria[0]->normalization = NORM(DISTANCE_TO_TARGET);
+	c->rounds[1]->criteria[0]->target = NAN;
+	expect(c, CD_EV_NONFINITE,
+	       "rounds[1].criteria[0].target: must be finite");
+	c = valid();
+	c->rounds[0]->criteria[0]->target = -INFINITY;
+	expect(c, CD_EV_NONFINITE,
+	       "rounds[0].criteria[0].target: must be finite");
 	c = valid();
 	c->rounds[0]->criteria[1]->goalpost_lower = 10;
 	expect(c, CD_EV_DEFINITION,
@@ -148,7 +180,20 @@ static void t_round_enums(void **st)
 	expect(c, CD_EV_DEFINITION, "rounds[0].aggregation: unknown value 7; "
 	       "accepted: AGGREGATION_UNSPECIFIED, "
 	       "AGGREGATION_WEIGHTED_ARITHMETIC, "
-	       "AGGREGATION_WEIGHTED_GEOMETRIC");
+	       "AGGREGATION_WEIGHTED_GEOMETRIC, AGGREGATION_WEIGHTED_HARMONIC, "
+	       "AGGREGATION_MEDIAN, AGGREGATION_COPELAND");
+	c = valid();
+	c->rounds[0]->aggregation = 6;
+	expect(c, CD_EV_DEFINITION, "rounds[0].aggregation: unknown value 6; "
+	       "accepted: AGGREGATION_UNSPECIFIED, "
+	       "AGGREGATION_WEIGHTED_ARITHMETIC, "
+	       "AGGREGATION_WEIGHTED_GEOMETRIC, AGGREGATION_WEIGHTED_HARMONIC, "
+	       "AGGREGATION_MEDIAN, AGGREGATION_COPELAND");
+	for (int a = 3; a <= 5; a++) {
+		c = valid();
+		c->rounds[1]->aggregation = a;
+		expect(c, CD_OK, "");
+	}
 	c = valid();
 	c->rounds[1]->missing = 3;
 	expect(c, CD_EV_DEFINITION, "rounds[1].missing: unknown value 3; "

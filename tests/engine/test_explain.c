@@ -323,6 +323,108 @@ static void t_not_a_candidate(void **st)
 	done(&f);
 }
 
+/* DISTANCE_TO_TARGET, target 10: min 2, v = 100 (x - 2) / 8: a 75, b 50,
+ * c 25, d 0; weights 3:1 with k2 10: S = 0.75 v + 2.5: b 40, c 21.25.
+ * c: gap 18.75, dv 25, k1 4 + 25 * 8 / 100 = 6; k2 10 + 75 = 85. The
+ * run's goalposts are the min and the target. */
+static void t_dist2targ(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f, NORM(DISTANCE_TO_TARGET), 3, 1, K1, K2);
+	f.r->criteria[0]->target = 10;
+	run(&f);
+	TH_NEAR(f.run->rounds[0]->criteria[0]->goalpost_lower, 2, 0);
+	TH_NEAR(f.run->rounds[0]->criteria[0]->goalpost_upper, 10, 0);
+	const Clusters__V1__Explanation *x = explain(&f, "c");
+	TH_NEAR(x->gap, 18.75, 1e-12);
+	TH_NEAR(need(x, 0), 6, 1e-12);
+	TH_NEAR(need(x, 1), 85, 1e-12);
+	done(&f);
+	/* Every value past the target 1: all 100, absent. */
+	setup(&f, NORM(DISTANCE_TO_TARGET), 3, 1, K1, "a=4;b=3;c=2;d=1");
+	f.r->criteria[0]->target = 1;
+	run(&f);
+	x = explain(&f, "c");
+	assert_null(x->criteria[0]->raw_to_close_gap);
+	assert_string_equal(x->criteria[0]->note, "every scored value was at "
+	                    "or past the target 1: every cluster gets 100, "
+	                    "whatever its value");
+	TH_NEAR(need(x, 1), 3, 1e-12);
+	done(&f);
+	/* DISTANCE_TO_MAX inverts as MIN_MAX: min 2, max 8, v = 100 (x - 2)
+	 * / 6: b 66.67, c 33.33; gap 0.75 * 33.33 = 25, k1 4 + 2 = 6. */
+	setup(&f, NORM(DISTANCE_TO_MAX), 3, 1, K1, K2);
+	run(&f);
+	x = explain(&f, "c");
+	TH_NEAR(need(x, 0), 6, 1e-12);
+	done(&f);
+	/* PERCENTILE_RANK: absent, as RANK. */
+	setup(&f, NORM(PERCENTILE_RANK), 3, 1, K1, K2);
+	run(&f);
+	x = explain(&f, "c");
+	assert_null(x->criteria[0]->raw_to_close_gap);
+	assert_non_null(strstr(x->criteria[0]->note, "PERCENTILE_RANK depends "
+	                       "on the other clusters' values: a normalised "
+	                       "score of 66.6667 is needed"));
+	done(&f);
+}
+
+/* Harmonic mean, NONE, 1:1, k2 10: S = 1 / (0.5 / k1 + 0.05): b (6)
+ * 7.5, c (4) 40/7, d (2) 10/3. c: 1/T = 2/15; k1' = 0.5 / (2/15 - 0.175
+ * + 0.125) = 6, k2' = 0.5 / (2/15 - 0.175 + 0.05) = 60. share of 1/S:
+ * (0.5 / 4) * 40/7 = 5/7. d's k2 alone cannot reach 7.5: 2/15 - 0.3 +
+ * 0.05 < 0. */
+static void t_harmonic(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f, NORM(NONE), 1, 1, K1, K2);
+	f.r->aggregation =
+		CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_HARMONIC;
+	run(&f);
+	const Clusters__V1__Explanation *x = explain(&f, "c");
+	TH_NEAR(x->target_score, 7.5, 1e-12);
+	TH_NEAR(need(x, 0), 6, 1e-9);
+	TH_NEAR(need(x, 1), 60, 1e-9);
+	TH_NEAR(x->criteria[0]->share, 5.0 / 7, 1e-12);
+	TH_NEAR(x->criteria[0]->weighted, 0.125, 1e-12);
+	assert_non_null(strstr(x->text, "(71% of 1 / score)"));
+	x = explain(&f, "d");
+	TH_NEAR(need(x, 0), 6, 1e-9);
+	assert_null(x->criteria[1]->raw_to_close_gap);
+	assert_string_equal(x->criteria[1]->note, "the other criteria alone "
+	                    "hold the harmonic mean below the target: no "
+	                    "value of this one reaches it");
+	done(&f);
+}
+
+/* Median and Copeland: no share, no raw value, and why. */
+static void t_not_parts(void **st)
+{
+	(void)st;
+	fx_t f;
+	setup(&f, NORM(NONE), 1, 1, K1, "a=1;b=2;c=3;d=4");
+	f.r->aggregation = CLUSTERS__V1__AGGREGATION__AGGREGATION_MEDIAN;
+	run(&f);
+	const Clusters__V1__Explanation *x = explain(&f, "c");
+	TH_NEAR(x->criteria[0]->share, 0, 0);
+	assert_null(x->criteria[0]->raw_to_close_gap);
+	assert_null(x->criteria[1]->raw_to_close_gap);
+	assert_non_null(strstr(x->criteria[0]->note, "the weighted median is "
+	                       "set by the middle values"));
+	done(&f);
+	setup(&f, NORM(NONE), 1, 1, K1, "a=1;b=2;c=3;d=4");
+	f.r->aggregation = CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND;
+	run(&f);
+	x = explain(&f, "c");
+	TH_NEAR(x->criteria[1]->share, 0, 0);
+	assert_null(x->criteria[1]->raw_to_close_gap);
+	assert_non_null(strstr(x->criteria[1]->note, "the Copeland score "
+	                       "counts pairwise contests"));
+	done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +437,9 @@ int main(void)
 		cmocka_unit_test(t_goalposts),
 		cmocka_unit_test(t_rank),
 		cmocka_unit_test(t_geometric),
+		cmocka_unit_test(t_dist2targ),
+		cmocka_unit_test(t_harmonic),
+		cmocka_unit_test(t_not_parts),
 		cmocka_unit_test(t_errors),
 		cmocka_unit_test(t_not_a_candidate),
 	};

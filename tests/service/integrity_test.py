@@ -225,8 +225,11 @@ class CompetitionExample(unittest.TestCase):
                            cpb.CreateCompetitionRequest, cpb.Competition)(
             cpb.CreateCompetitionRequest(competition=comp), timeout=30)
         self.assertEqual(got.id, "national-2021-example")
-        self.assertEqual(len(got.rounds), 2)
+        # preliminary, benchmark (Copeland), balance (harmonic),
+        # consensus (median), final.
+        self.assertEqual(len(got.rounds), 5)
         self.assertEqual(len(got.rounds[0].eligibility), 12)
+        self.assertEqual(got.rounds[1].criteria[0].target, 0.03)
         self.assertTrue(got.etag)
 
 
