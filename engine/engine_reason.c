@@ -199,7 +199,8 @@ double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
 	double v = rr->norm[k * rr->n + pos], w = rr->wn[k];
 	if (isnan(v))
 		return NAN;
-	if (rr->def->aggregation == CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
+	if (engine_crit_parent_agg(rr, k) ==
+	    CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC)
 		return w == 0 ? 1.0 : v > 0 ? pow(v, w) : 0.0;
 	return w * v;
 }

@@ -66,6 +66,7 @@ typedef struct sens {
 	engine_round_res_t *w;  /* the round the samples read: base or union */
 	engine_round_res_t u;   /* the union, when it is not the base */
 	double *wn, *score, *snorm;
+	double *pwn, *pcol;     /* pillars: shares, scores [j * n + pos] */
 	uint32_t *base, *R, *rank, *slot, *ranks, *nranks, *reach, *selc, *pick;
 	uint8_t *sel;
 	uint32_t full;          /* samples with the base candidates */
@@ -88,6 +89,8 @@ static void sens_fini(sens_t *x)
 {
 	union_fini(&x->u);
 	free(x->wn);
+	free(x->pwn);
+	free(x->pcol);
 	free(x->score);
 	free(x->snorm);
 	free(x->base);
@@ -113,7 +116,11 @@ static int union_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	const engine_round_res_t *rr = &res->rounds[r];
 	size_t nc = rr->ncrit, m = nU ? nU : 1;
 	*u = (engine_round_res_t){ .def = rr->def, .n = nU, .ncrit = nc,
-	                           .member = U, .wn = rr->wn };
+	                           .member = U, .wn = rr->wn,
+	                           /* the tree is rr's, not the union's own */
+	                           .npil = rr->npil, .cpar = rr->cpar,
+	                           .ppar = rr->ppar, .porder = rr->porder,
+	                           .pwn = rr->pwn };
 	memcpy(u->name, rr->name, sizeof(u->name));
 	u->raw = malloc(nc * m * sizeof(double));
 	u->excl = calloc(m, sizeof(uint32_t));
@@ -186,6 +193,10 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 	size_t m = w->n ? w->n : 1, S = res->samples;
 	x->wn = malloc(rr->ncrit * sizeof(double));
 	x->score = malloc(m * sizeof(double));
+	if (rr->npil &&
+	    (!(x->pwn = malloc(rr->npil * sizeof(double))) ||
+	     !(x->pcol = malloc(rr->npil * m * sizeof(double)))))
+		return CD_ENOMEM;
 	x->base = malloc(m * sizeof(uint32_t));
 	x->R = malloc(m * sizeof(uint32_t));
 	x->pick = malloc(m * sizeof(uint32_t));
@@ -206,6 +217,18 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 /* One sample of a round over its candidates (positions of x->w in R[0..nR),
  * ascending; fast: the base candidates). Leaves the order in x->R and the
  * number ranked in *ranked. */
+/* The totals of R over the normalised columns of v (a round with
+ * pillars re-aggregates its tree with the sample's pillar weights). */
+static int totals(sens_t *x, const engine_round_res_t *v, const uint32_t *R,
+                  size_t nR)
+{
+	char err[256];
+	if (!v->npil)
+		return engine_aggregate(v, x->wn, R, nR, x->score);
+	return engine_tree_aggregate(v, v->norm, x->wn, x->pwn, R, nR, x->pcol,
+	                             x->score, &x->s, err, sizeof(err));
+}
+
 static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
                   size_t *ranked)
 {
@@ -214,8 +237,19 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 	int rc;
 	if (fast) {
 		nR = w->nranked;
-		engine_aggregate(w, x->wn, x->base, nR, x->score);
-		memcpy(x->R, x->base, nR * sizeof(uint32_t));
+		if ((rc = totals(x, w, x->base, nR)))
+			return rc;
+		if (!w->npil) {
+			memcpy(x->R, x->base, nR * sizeof(uint32_t));
+		} else {
+			/* A pillar normalised again may give a total that is
+			 * not a number. */
+			size_t keep = 0;
+			for (size_t i = 0; i < nR; i++)
+				if (isfinite(x->score[x->base[i]]))
+					x->R[keep++] = x->base[i];
+			nR = keep;
+		}
 	} else {
 		size_t m = w->n ? w->n : 1, keep = 0;
 		int zero = w->def->missing ==
@@ -237,7 +271,8 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 			if (k == w->ncrit)
 				x->R[keep++] = x->R[i];
 		}
-		engine_aggregate(&view, x->wn, x->R, keep, x->score);
+		if ((rc = totals(x, &view, x->R, keep)))
+			return rc;
 		nR = 0;
 		for (size_t i = 0; i < keep; i++)
 			if (isfinite(x->score[x->R[i]]))
@@ -340,8 +375,17 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 			x.wn[k] = wk * (1.0 - a + 2.0 * a * engine_rng_unit(&g));
 			sum += x.wn[k];
 		}
-		for (size_t k = 0; k < nc; k++)
-			x.wn[k] = sum > 0 ? x.wn[k] / sum : rr->wn[k];
+		if (!rr->npil) {
+			for (size_t k = 0; k < nc; k++)
+				x.wn[k] = sum > 0 ? x.wn[k] / sum : rr->wn[k];
+		} else {
+			/* Pillar weights jitter too, drawn after the
+			 * criteria's; shares are among siblings. */
+			for (size_t j = 0; j < rr->npil; j++)
+				x.pwn[j] = rr->def->pillars[j]->weight *
+				           (1.0 - a + 2.0 * a * engine_rng_unit(&g));
+			engine_tree_weights(rr, x.wn, x.pwn, x.wn, x.pwn);
+		}
 		/* This sample's candidates, as positions of w. */
 		size_t nC = prev ? prev->off[sm + 1] - prev->off[sm] : rr->n;
 		int fast = w == rr && nC == rr->n;
