@@ -146,25 +146,29 @@ find_pillar(const Clusters__V1__RoundStats *rs, const char *id)
 /* Whether the total is a sum of weight_share * value over what lies in
  * pillar id: every aggregation from it up is arithmetic and no pillar on
  * the way normalises (own_norm: the pillar's own normalisation counts
- * too, as for a criterion inside it). Otherwise *why names the pillar
- * that stops it. */
+ * too, as for a criterion inside it). Otherwise why says what stops it. */
 static int decomposes(const Clusters__V1__RoundStats *rs, const char *id,
-                      int own_norm, const char **why)
+                      int own_norm, char *why, size_t len)
 {
-	*why = NULL;
-	if (!arith_agg(rs->aggregation)) {
-		*why = "";
-		return 0;
-	}
 	const Clusters__V1__PillarStats *p = find_pillar(rs, id);
 	for (size_t d = 0; p && d <= rs->n_pillars; d++) {
 		int norm = p->normalization != NORM(UNSPECIFIED) &&
 		           p->normalization != NORM(NONE);
-		if (!arith_agg(p->aggregation) || (norm && (own_norm || d > 0))) {
-			*why = p->pillar;
+		if (!arith_agg(p->aggregation)) {
+			snprintf(why, len, "pillar \"%s\" is not an arithmetic "
+			         "mean", p->pillar);
+			return 0;
+		}
+		if (norm && (own_norm || d > 0)) {
+			snprintf(why, len, "pillar \"%s\" is normalised over the "
+			         "round", p->pillar);
 			return 0;
 		}
 		p = find_pillar(rs, p->parent);
+	}
+	if (!arith_agg(rs->aggregation)) {
+		snprintf(why, len, "the round's total is not an arithmetic mean");
+		return 0;
 	}
 	return 1;
 }
@@ -198,16 +202,12 @@ static int pillars(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		pe->score = sc ? sc->score : NAN;
 		pe->rank = sc ? sc->rank : 0;
 		pe->weight_share = ps->weight_share;
-		char note[256] = "";
-		const char *why;
+		char note[256] = "", why[160];
 		if (!sc)
 			snprintf(note, sizeof(note), "no pillar score in this round");
-		else if (!decomposes(rs, ps->pillar, 0, &why))
-			snprintf(note, sizeof(note), "the total does not decompose "
-			         "into parts: %s%s%s", *why ? "pillar \"" : "",
-			         *why ? why : "the round's aggregation is not "
-			         "arithmetic", *why ? "\" normalises or is not an "
-			         "arithmetic mean" : "");
+		else if (!decomposes(rs, ps->pillar, 0, why, sizeof(why)))
+			snprintf(note, sizeof(note), "no share of the total: %s",
+			         why);
 		else {
 			Google__Protobuf__DoubleValue *d = engine_arena_alloc(a, sizeof(*d));
 			if (!d)
@@ -267,8 +267,8 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		 * criterion alone moves the total only through a path of
 		 * arithmetic means without normalisation. */
 		const char *in = cs->pillar && *cs->pillar ? cs->pillar : NULL;
-		const char *why = NULL;
-		int dec = !in || decomposes(rs, in, 1, &why);
+		char why[160] = "";
+		int dec = !in || decomposes(rs, in, 1, why, sizeof(why));
 		/* Share of the total: of the sum, or (geometric) of ln S. */
 		if (in)
 			ce->share = dec && S != 0 && sc ? w * v / S : 0;
@@ -282,13 +282,8 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		if (!has_gap)
 			snprintf(note, sizeof(note), "%s", why_none);
 		else if (!dec)
-			snprintf(note, sizeof(note), "in pillar \"%s\": the total "
-			         "does not move with this criterion alone in a way "
-			         "one value can be solved for (%s%s%s)", in,
-			         *why ? "pillar \"" : "the round's aggregation is "
-			         "not arithmetic", *why ? why : "",
-			         *why ? "\" normalises or is not an arithmetic "
-			         "mean" : "");
+			snprintf(note, sizeof(note), "in pillar \"%s\", and %s: "
+			         "no value is solved for", in, why);
 		else if (!sc || !isfinite(v))
 			snprintf(note, sizeof(note), "no normalised score in this "
 			         "round");
