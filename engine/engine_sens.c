@@ -214,30 +214,33 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 	return CD_OK;
 }
 
-/* One sample of a round over its candidates (positions of x->w in R[0..nR),
- * ascending; fast: the base candidates). Leaves the order in x->R and the
- * number ranked in *ranked. */
 /* The totals of R over the normalised columns of v (a round with
  * pillars re-aggregates its tree with the sample's pillar weights). */
 static int totals(sens_t *x, const engine_round_res_t *v, const uint32_t *R,
-                  size_t nR)
+                  size_t nR, char *err, size_t errlen)
 {
-	char err[256];
-	if (!v->npil)
-		return engine_aggregate(v, x->wn, R, nR, x->score);
+	if (!v->npil) {
+		int rc = engine_aggregate(v, x->wn, R, nR, x->score);
+		return rc && rc != CD_ENOMEM
+		       ? cd_fail(err, errlen, rc, "sensitivity: aggregating "
+		                 "round \"%s\" failed", v->name) : rc;
+	}
 	return engine_tree_aggregate(v, v->norm, x->wn, x->pwn, R, nR, x->pcol,
-	                             x->score, &x->s, err, sizeof(err));
+	                             x->score, &x->s, err, errlen);
 }
 
+/* One sample of a round over its candidates (positions of x->w in R[0..nR),
+ * ascending; fast: the base candidates). Leaves the order in x->R and the
+ * number ranked in *ranked. */
 static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
-                  size_t *ranked)
+                  size_t *ranked, char *err, size_t errlen)
 {
 	engine_round_res_t *w = x->w;
 	const engine_cohort_t *c = res->cohort;
 	int rc;
 	if (fast) {
 		nR = w->nranked;
-		if ((rc = totals(x, w, x->base, nR)))
+		if ((rc = totals(x, w, x->base, nR, err, errlen)))
 			return rc;
 		if (!w->npil) {
 			memcpy(x->R, x->base, nR * sizeof(uint32_t));
@@ -271,7 +274,7 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 			if (k == w->ncrit)
 				x->R[keep++] = x->R[i];
 		}
-		if ((rc = totals(x, &view, x->R, keep)))
+		if ((rc = totals(x, &view, x->R, keep, err, errlen)))
 			return rc;
 		nR = 0;
 		for (size_t i = 0; i < keep; i++)
@@ -402,8 +405,12 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 					x.R[nR++] = q;
 			}
 		}
-		if ((rc = sample(res, &x, fast, nR, &ranked)))
-			goto nomem;
+		/* Out of memory, or the aggregation's own message. */
+		if ((rc = sample(res, &x, fast, nR, &ranked, err, errlen))) {
+			if (rc == CD_ENOMEM)
+				goto nomem;
+			goto out;
+		}
 		size_t npick = 0;
 		for (size_t i = 0; i < ranked; i++) {
 			uint32_t q = x.R[i];

@@ -586,6 +586,64 @@ static void t_sensitivity(void **st)
 	done(&f);
 }
 
+/* Two rounds, the samples' round-1 selections differing from the base
+ * run's: round 2 is scored again over the union and its tree, with a
+ * normalised pillar, aggregated per sample over other candidates.
+ * Round 1 as sens_eval (a wins the base run, b some samples); round 2:
+ * N = MIN_MAX of c3 alone, total = (N + c4) / 2, top 1. */
+static void t_sensitivity_chained(void **st)
+{
+	(void)st;
+	fx_t f;
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("c");
+	f.r = th_round(f.def, "r1");
+	th_pillar(f.r, "A", 1, NULL, AGG(UNSPECIFIED));
+	th_pillar(f.r, "B", 1, NULL, AGG(UNSPECIFIED));
+	crit(&f, "c1", 1, "A", "a=60;b=40;c=0");
+	crit(&f, "c2", 1, "B", "a=40;b=59;c=0");
+	th_sel(f.r)->top_n = 2;
+	Clusters__V1__Round *r2 = th_round(f.def, "r2");
+	th_pillar(r2, "N", 1, NULL, AGG(UNSPECIFIED))->normalization =
+		NORM(MIN_MAX);
+	th_in(th_crit(r2, "c3", 1, NORM(NONE)), "N");
+	th_crit(r2, "c4", 1, NORM(NONE));
+	th_sel(r2)->top_n = 1;
+	f.s.crit[2] = "c3";
+	f.s.spec[2] = "a=10;b=20;c=30";
+	f.s.crit[3] = "c4";
+	f.s.spec[3] = "a=50;b=50;c=50";
+	/* Round 1: a (60 + 40) / 2 = 50, b (40 + 59) / 2 = 49.5, c (41 +
+	 * 58) / 2 = 49.5; the base selects a and b (b's id before c's).
+	 * Jittered pillar weights put c ahead of b in some samples, so c
+	 * reaches round 2 there and the union {a, b, c} is scored again. */
+	f.s.spec[0] = "a=60;b=40;c=41";
+	f.s.spec[1] = "a=40;b=59;c=58";
+	f.c = th_cohort(f.def, abc, 3);
+	engine_opts_t o = { .scorer = th_scorer, .scorer_arg = &f.s,
+	                    .samples = 100, .jitter_pct = 40, .seed = 3 };
+	char err[256];
+	assert_int_equal(engine_evaluate(f.def, f.c, &o, &f.res, err,
+	                                 sizeof(err)), CD_OK);
+	const engine_round_res_t *b2 = &f.res->rounds[1];
+	assert_int_equal(b2->n, 2);
+	assert_true(b2->nsu == 3);        /* c reached round 2 in a sample */
+	/* Base round 2: N a 0, b 100; totals a 25, b 75. */
+	long pa = engine_result_pos(f.res, 1, 0), pb = engine_result_pos(f.res, 1, 1);
+	TH_NEAR(b2->pscore[pa], 0, E);
+	TH_NEAR(b2->pscore[pb], 100, E);
+	TH_NEAR(th_score(f.res, "b"), 75, E);
+	/* Every sample's round 2 selects one cluster: the shares of
+	 * samples each won add up to 1. */
+	double won = 0, reached, sel;
+	for (uint32_t ci = 0; ci < 3; ci++) {
+		engine_result_shares(f.res, 1, ci, &reached, &sel);
+		won += sel;
+	}
+	assert_true(won > 0.99 && won < 1.01);
+	done(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +654,7 @@ int main(void)
 		cmocka_unit_test(t_missing),
 		cmocka_unit_test(t_validation),
 		cmocka_unit_test(t_sensitivity),
+		cmocka_unit_test(t_sensitivity_chained),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,6 +287,10 @@ class Pillars(unittest.TestCase):
             r.criteria[3].pillar = "S1"
         self.assertIn('rounds[0].pillars[1]: no criterion or pillar belongs '
                       'to "S2"', bad(empty))
+        def long_name(r):
+            r.pillars[1].name = "n" * 5000
+        self.assertIn("rounds[0].pillars[1].name: 5000 bytes",
+                      bad(long_name))
         # The file as written is valid.
         cc(cpb.CreateCompetitionRequest(competition=self.definition(),
                                         validate_only=True), timeout=30)
