@@ -200,6 +200,156 @@ static int check_selection(const Clusters__V1__Selection *s, size_t r,
 	return CD_OK;
 }
 
+static int find_pillar(const Clusters__V1__Round *rd, const char *id)
+{
+	for (size_t j = 0; j < rd->n_pillars; j++)
+		if (rd->pillars[j] && !strcmp(rd->pillars[j]->id, id))
+			return (int)j;
+	return -1;
+}
+
+static int check_pillar(const Clusters__V1__Round *rd, size_t r, size_t j,
+                        char *err, size_t errlen)
+{
+	const Clusters__V1__Pillar *p = rd->pillars[j];
+	char at[64], names[512];
+	snprintf(at, sizeof(at), "rounds[%zu].pillars[%zu]", r, j);
+	if (!p)
+		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
+	if (empty(p->id))
+		return cd_fail(err, errlen, CD_EV_EMPTY, "%s.id: must not be empty",
+		               at);
+	for (size_t i = 0; i < j; i++)
+		if (!strcmp(rd->pillars[i]->id, p->id))
+			return cd_fail(err, errlen, CD_EV_DUPLICATE,
+			               "%s.id: duplicate \"%s\"", at, p->id);
+	for (size_t k = 0; k < rd->n_criteria; k++)
+		if (!strcmp(rd->criteria[k]->id, p->id))
+			return cd_fail(err, errlen, CD_EV_DUPLICATE,
+			               "%s.id: \"%s\" is also the id of "
+			               "criteria[%zu]", at, p->id, k);
+	if (!isfinite(p->weight))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.weight: must be finite", at);
+	if (p->weight < 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.weight: must be >= 0", at);
+	if (p->normalization < NORM(UNSPECIFIED) ||
+	    p->normalization > NORM(PERCENTILE_RANK))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.normalization: %s", at,
+		               enum_refusal(&clusters__v1__normalization__descriptor,
+		                            (int)p->normalization, 0, names,
+		                            sizeof(names)));
+	if (!isfinite(p->goalpost_lower) || !isfinite(p->goalpost_upper))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.goalpost_%s: must be finite", at,
+		               isfinite(p->goalpost_lower) ? "upper" : "lower");
+	if (!isfinite(p->target))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.target: must be finite", at);
+	if (p->normalization == NORM(GOALPOSTS) &&
+	    !(p->goalpost_lower < p->goalpost_upper))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.goalpost_lower: must be below goalpost_upper "
+		               "(%g >= %g)", at, p->goalpost_lower,
+		               p->goalpost_upper);
+	if (p->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
+	    p->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.aggregation: %s", at,
+		               enum_refusal(&clusters__v1__aggregation__descriptor,
+		                            (int)p->aggregation, 0, names,
+		                            sizeof(names)));
+	return CD_OK;
+}
+
+/* The pillar tree: ids, parents (no cycle, at most
+ * ENGINE_MAX_PILLAR_DEPTH levels), every criterion's pillar, a member in
+ * every pillar, and a positive weight sum among each set of siblings. */
+static int check_pillars(const Clusters__V1__Round *rd, size_t r, char *err,
+                         size_t errlen)
+{
+	size_t np = rd->n_pillars;
+	int rc;
+	if (np > ENGINE_MAX_PILLARS)
+		return cd_fail(err, errlen, CD_EV_COUNT,
+		               "rounds[%zu].pillars: at most %d pillars", r,
+		               ENGINE_MAX_PILLARS);
+	for (size_t j = 0; j < np; j++)
+		if ((rc = check_pillar(rd, r, j, err, errlen)))
+			return rc;
+	int par[ENGINE_MAX_PILLARS];
+	for (size_t j = 0; j < np; j++) {
+		const char *pa = rd->pillars[j]->parent;
+		par[j] = empty(pa) ? -1 : find_pillar(rd, pa);
+		if (!empty(pa) && par[j] < 0)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].pillars[%zu].parent: unknown "
+			               "pillar \"%s\"", r, j, pa);
+	}
+	/* Cycles first, so a pillar that only leads into one is not
+	 * reported as nested too deep. */
+	for (size_t j = 0; j < np; j++) {
+		size_t steps = 0;
+		for (int q = par[j]; q >= 0 && steps <= np; q = par[q], steps++)
+			if ((size_t)q == j)
+				return cd_fail(err, errlen, CD_EV_DEFINITION,
+				               "rounds[%zu].pillars[%zu].parent: "
+				               "\"%s\" is its own ancestor (a cycle)",
+				               r, j, rd->pillars[j]->id);
+	}
+	for (size_t j = 0; j < np; j++) {
+		size_t depth = 1;
+		for (int q = par[j]; q >= 0; q = par[q])
+			depth++;
+		if (depth > ENGINE_MAX_PILLAR_DEPTH)
+			return cd_fail(err, errlen, CD_EV_COUNT,
+			               "rounds[%zu].pillars[%zu].parent: nested %zu "
+			               "levels deep; at most %d", r, j, depth,
+			               ENGINE_MAX_PILLAR_DEPTH);
+	}
+	/* Weight sums: sum[j] of pillar j's members, sum[np] the top's. */
+	double sum[ENGINE_MAX_PILLARS + 1] = { 0 };
+	size_t cnt[ENGINE_MAX_PILLARS + 1] = { 0 };
+	for (size_t k = 0; k < rd->n_criteria; k++) {
+		const char *pl = rd->criteria[k]->pillar;
+		int q = empty(pl) ? (int)np : find_pillar(rd, pl);
+		if (q < 0)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].criteria[%zu].pillar: unknown "
+			               "pillar \"%s\"%s", r, k, pl,
+			               np ? "" : " (the round has no pillars)");
+		sum[q] += rd->criteria[k]->weight;
+		cnt[q]++;
+	}
+	for (size_t j = 0; j < np; j++) {
+		size_t q = par[j] < 0 ? np : (size_t)par[j];
+		sum[q] += rd->pillars[j]->weight;
+		cnt[q]++;
+	}
+	for (size_t j = 0; j < np; j++) {
+		if (!cnt[j])
+			return cd_fail(err, errlen, CD_EV_EMPTY,
+			               "rounds[%zu].pillars[%zu]: no criterion or "
+			               "pillar belongs to \"%s\"", r, j,
+			               rd->pillars[j]->id);
+		if (!(sum[j] > 0) || !isfinite(sum[j]))
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].pillars[%zu]: the weights of "
+			               "\"%s\"'s members must not all be zero and "
+			               "must sum to a finite number", r, j,
+			               rd->pillars[j]->id);
+	}
+	if (np && (!cnt[np] || !(sum[np] > 0) || !isfinite(sum[np])))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "rounds[%zu].pillars: the weights of the top level "
+		               "(criteria without pillar, pillars without parent) "
+		               "must not all be zero and must sum to a finite "
+		               "number", r);
+	return CD_OK;
+}
+
 static int check_round(const Clusters__V1__Round *rd, size_t r,
                        engine_check_criterion_fn check, void *arg,
                        char *err, size_t errlen)
@@ -254,11 +404,20 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
 		               enum_refusal(&clusters__v1__missing_policy__descriptor,
 		                            (int)rd->missing, 0, names,
 		                            sizeof(names)));
+	if ((rc = check_pillars(rd, r, err, errlen)))
+		return rc;
 	for (size_t i = 0; i < rd->n_tie_break; i++) {
 		const char *t = rd->tie_break[i];
 		size_t k = 0;
 		while (k < rd->n_criteria && strcmp(rd->criteria[k]->id, t ? t : ""))
 			k++;
+		/* A pillar's score moves with the weights that sensitivity
+		 * samples vary, while the tie-break order is fixed. */
+		if (k == rd->n_criteria && t && find_pillar(rd, t) >= 0)
+			return cd_fail(err, errlen, CD_EV_DEFINITION,
+			               "rounds[%zu].tie_break[%zu]: \"%s\" is a "
+			               "pillar; tie_break names criteria only", r, i,
+			               t);
 		if (k == rd->n_criteria)
 			return cd_fail(err, errlen, CD_EV_DEFINITION,
 			               "rounds[%zu].tie_break[%zu]: unknown criterion "

@@ -59,7 +59,8 @@ static int round_alloc(engine_result_t *res, size_t r, const uint32_t *member,
 	}
 	for (size_t k = 0; k < nc; k++)
 		rr->wn[k] = rd->criteria[k]->weight / wsum;
-	return CD_OK;
+	/* With pillars, weights are shares among siblings. */
+	return engine_tree_init(rr);
 }
 
 /* An infinite score counts as none; says so in the candidate's note,
@@ -227,8 +228,12 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	nR = engine_drop_nonfinite_norm(rr, R, nR);
 	if ((rc = engine_progress_stage(prog, "ranking", nR)))
 		return cd_fail(err, errlen, rc, "cancelled");
-	if ((rc = engine_aggregate(rr, res->cohort, rr->wn, R, nR, rr->score,
-	                           err, errlen)))
+	rc = rr->npil ? engine_tree_aggregate(rr, rr->norm, rr->wn, rr->pwn, R,
+	                                      nR, rr->pscore, rr->score, s,
+	                                      err, errlen)
+	              : engine_aggregate(rr, res->cohort, rr->wn, R, nR,
+	                                 rr->score, err, errlen);
+	if (rc)
 		return rc;
 	size_t w = 0;
 	for (size_t i = 0; i < nR; i++) {
@@ -245,6 +250,8 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 		return cd_fail(err, errlen, rc, "ranking: out of memory");
 	rr->nranked = nR;
 	engine_assign_ranks(R, nR, rr->score, rr->def->shared_ranks, rr->rank);
+	if (rr->npil && (rc = engine_tree_rank(rr, s)))
+		return cd_fail(err, errlen, rc, "ranking pillars: out of memory");
 	rr->nselected = engine_select(sel, rr->def->selection, res->cohort,
 	                              rr->member, R, nR, rr->score,
 	                              rr->selected, rr->selinfo);
@@ -371,6 +378,7 @@ void engine_result_destroy(engine_result_t *res)
 		free(rr->p50);
 		free(rr->p95);
 		free(rr->sel_share);
+		engine_tree_fini(rr);
 	}
 	free(res->rounds);
 	free(res->standings);

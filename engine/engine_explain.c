@@ -146,6 +146,110 @@ find_score(const Clusters__V1__RoundStanding *rs, const char *id)
 	return NULL;
 }
 
+static int arith_agg(Clusters__V1__Aggregation a)
+{
+	return a == CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
+	       a == CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_ARITHMETIC;
+}
+
+static const Clusters__V1__PillarStats *
+find_pillar(const Clusters__V1__RoundStats *rs, const char *id)
+{
+	for (size_t j = 0; id && *id && j < rs->n_pillars; j++)
+		if (!strcmp(rs->pillars[j]->pillar, id))
+			return rs->pillars[j];
+	return NULL;
+}
+
+/* Whether the total is a sum of weight_share * value over what lies in
+ * pillar id: every aggregation from it up is arithmetic and no pillar on
+ * the way normalises (own_norm: the pillar's own normalisation counts
+ * too, as for a criterion inside it). Otherwise why says what stops it. */
+static int decomposes(const Clusters__V1__RoundStats *rs, const char *id,
+                      int own_norm, char *why, size_t len)
+{
+	const Clusters__V1__PillarStats *p = find_pillar(rs, id);
+	for (size_t d = 0; p && d <= rs->n_pillars; d++) {
+		int norm = p->normalization != NORM(UNSPECIFIED) &&
+		           p->normalization != NORM(NONE);
+		if (!arith_agg(p->aggregation)) {
+			snprintf(why, len, "pillar \"%s\" is not an arithmetic "
+			         "mean", p->pillar);
+			return 0;
+		}
+		if (norm && (own_norm || d > 0)) {
+			snprintf(why, len, "pillar \"%s\" is normalised over the "
+			         "round", p->pillar);
+			return 0;
+		}
+		p = find_pillar(rs, p->parent);
+	}
+	if (!arith_agg(rs->aggregation)) {
+		snprintf(why, len, "the round's total is not an arithmetic mean");
+		return 0;
+	}
+	return 1;
+}
+
+static int pillars(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
+                   const Clusters__V1__RoundStanding *me, text_t *t)
+{
+	Clusters__V1__Explanation *x = &m->x;
+	engine_arena_t *a = &m->arena;
+	size_t np = rs->n_pillars;
+	if (!np)
+		return CD_OK;
+	if (!(x->pillars = engine_arena_alloc(a, np * sizeof(*x->pillars))))
+		return CD_ENOMEM;
+	for (size_t j = 0; j < np; j++) {
+		const Clusters__V1__PillarStats *ps = rs->pillars[j];
+		const Clusters__V1__PillarScore *sc = NULL;
+		for (size_t i = 0; i < me->n_pillars && !sc; i++)
+			if (!strcmp(me->pillars[i]->pillar, ps->pillar))
+				sc = me->pillars[i];
+		Clusters__V1__PillarExplanation *pe = engine_arena_alloc(a, sizeof(*pe));
+		if (!pe)
+			return CD_ENOMEM;
+		clusters__v1__pillar_explanation__init(pe);
+		x->pillars[x->n_pillars++] = pe;
+		pe->pillar = engine_arena_dup(a, ps->pillar);
+		pe->name = engine_arena_dup(a, ps->name);
+		pe->parent = engine_arena_dup(a, ps->parent);
+		if (!pe->pillar || !pe->name || !pe->parent)
+			return CD_ENOMEM;
+		pe->score = sc ? sc->score : NAN;
+		pe->rank = sc ? sc->rank : 0;
+		pe->weight_share = ps->weight_share;
+		char note[256] = "", why[160];
+		if (!sc)
+			snprintf(note, sizeof(note), "no pillar score in this round");
+		else if (!decomposes(rs, ps->pillar, 0, why, sizeof(why)))
+			snprintf(note, sizeof(note), "no share of the total: %s",
+			         why);
+		else {
+			Google__Protobuf__DoubleValue *d = engine_arena_alloc(a, sizeof(*d));
+			if (!d)
+				return CD_ENOMEM;
+			google__protobuf__double_value__init(d);
+			d->value = pe->weight_share * pe->score;
+			pe->contribution = d;
+		}
+		if (!(pe->note = engine_arena_dup(a, note)))
+			return CD_ENOMEM;
+		put(t, "\n  pillar %s%s%s%s (%g%% of the weight): score %g, rank "
+		    "%d", ps->pillar, ps->name[0] ? " \"" : "", ps->name,
+		    ps->name[0] ? "\"" : "", 100 * pe->weight_share, pe->score,
+		    pe->rank);
+		if (pe->contribution)
+			put(t, ", %g of the total (%.0f%%)", pe->contribution->value,
+			    me->score != 0 ? 100 * pe->contribution->value / me->score
+			                   : 0.0);
+		else
+			put(t, "; %s", note);
+	}
+	return CD_OK;
+}
+
 static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
                     const Clusters__V1__RoundStanding *me, int has_gap,
                     const char *why_none, text_t *t)
@@ -188,9 +292,17 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		ce->normalized = sc ? sc->normalized : NAN;
 		ce->weighted = sc ? sc->weighted : NAN;
 		double v = ce->normalized;
+		/* In a pillar: weight_share is the effective share, and the
+		 * criterion alone moves the total only through a path of
+		 * arithmetic means without normalisation. */
+		const char *in = cs->pillar && *cs->pillar ? cs->pillar : NULL;
+		char why[160] = "";
+		int dec = !in || decomposes(rs, in, 1, why, sizeof(why));
 		/* Share of the total: of the sum, (geometric) of ln S, or
 		 * (harmonic) of 1 / S = Σ w / v. */
-		if (whole)
+		if (in)
+			ce->share = dec && S != 0 && sc ? w * v / S : 0;
+		else if (whole)
 			ce->share = 0;
 		else if (harm)
 			ce->share = S != 0 && sc && w != 0 && v != 0 ? w / v * S : 0;
@@ -203,6 +315,9 @@ static int criteria(expl_msg_t *m, const Clusters__V1__RoundStats *rs,
 		double v2 = NAN;
 		if (!has_gap)
 			snprintf(note, sizeof(note), "%s", why_none);
+		else if (!dec)
+			snprintf(note, sizeof(note), "in pillar \"%s\", and %s: "
+			         "no value is solved for", in, why);
 		else if (!sc || !isfinite(v))
 			snprintf(note, sizeof(note), "no normalised score in this "
 			         "round");
@@ -343,7 +458,9 @@ static int explain(expl_msg_t *m, const Clusters__V1__Run *run,
 	} else {
 		put(t, ".\nNo gap to close: %s.", why_none);
 	}
-	int rc = criteria(m, rs, me, has_gap, why_none, t);
+	int rc = pillars(m, rs, me, t);
+	if (!rc)
+		rc = criteria(m, rs, me, has_gap, why_none, t);
 	if (rc)
 		return rc;
 	x->assumption = engine_arena_dup(a,

@@ -175,6 +175,30 @@ int engine_aggregate(const engine_round_res_t *rr, const engine_cohort_t *c,
                      const double *wn, const uint32_t *R, size_t nR,
                      double *score, char *err, size_t errlen);
 
+/* ------------------------------------------------------------ pillars */
+
+/* rr's pillar tree from its (validated) definition: parents, the
+ * bottom-up order, sibling and effective weight shares (rr->wn too), and
+ * the pillar columns. CD_ENOMEM. */
+int engine_tree_init(engine_round_res_t *rr);
+void engine_tree_fini(engine_round_res_t *rr);
+/* Sibling shares cwn (ncrit) and pwn (npil) of the weights cw and pw. */
+void engine_tree_weights(const engine_round_res_t *rr, const double *cw,
+                         const double *pw, double *cwn, double *pwn);
+/* Every pillar's score into pcol ([j * n + pos]) bottom-up over R from
+ * the normalised columns norm, each normalised over R if its definition
+ * says so, then the total into score (NaN where a pillar's score is not
+ * finite). */
+int engine_tree_aggregate(const engine_round_res_t *rr, const double *norm,
+                          const double *cwn, const double *pwn,
+                          const uint32_t *R, size_t nR, double *pcol,
+                          double *score, engine_sorter_t *s, char *err,
+                          size_t errlen);
+/* Pillar ranks and statistics over the round's ranked (rr->order). */
+int engine_tree_rank(engine_round_res_t *rr, engine_sorter_t *s);
+/* The aggregation that combines criterion k with its siblings. */
+int engine_crit_parent_agg(const engine_round_res_t *rr, size_t k);
+
 /* R ordered by the tie-break criteria (descending), then id: the base
  * order that a stable sort by score turns into the ranking. */
 int engine_base_order(const engine_round_res_t *rr, const engine_cohort_t *c,

@@ -199,7 +199,7 @@ double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
 	double v = rr->norm[k * rr->n + pos], w = rr->wn[k];
 	if (isnan(v))
 		return NAN;
-	switch (rr->def->aggregation) {
+	switch (engine_crit_parent_agg(rr, k)) {
 	case CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_GEOMETRIC:
 		/* The factors multiply to the score. */
 		return w == 0 ? 1.0 : v > 0 ? pow(v, w) : 0.0;

@@ -45,6 +45,28 @@ static int scores(engine_arena_t *m, const engine_result_t *res, size_t r,
 	return CD_OK;
 }
 
+/* The cluster's score and rank in each pillar of the round. */
+static int pillars(engine_arena_t *m, const engine_round_res_t *rr,
+                   size_t pos, Clusters__V1__RoundStanding *s)
+{
+	size_t np = rr->npil;
+	Clusters__V1__PillarScore **pp = engine_arena_alloc(m, np * sizeof(*pp));
+	Clusters__V1__PillarScore *v = engine_arena_alloc(m, np * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t j = 0; j < np; j++) {
+		clusters__v1__pillar_score__init(&v[j]);
+		if (!(v[j].pillar = engine_arena_ref(m, rr->def->pillars[j]->id)))
+			return CD_ENOMEM;
+		v[j].score = rr->pscore[j * rr->n + pos];
+		v[j].rank = (int32_t)rr->prank[j * rr->n + pos];
+		pp[j] = &v[j];
+	}
+	s->pillars = pp;
+	s->n_pillars = np;
+	return CD_OK;
+}
+
 /* The facts of a decision, as the message has them. */
 static int decision_facts(engine_arena_t *m, const engine_result_t *res,
                           size_t r, size_t pos, const engine_decision_t *d,
@@ -177,7 +199,11 @@ static int round_standing(engine_arena_t *m, const engine_result_t *res,
 	s->selected = rr->selected[pos];
 	if (!(s->decision = decision(m, res, r, (size_t)pos)))
 		return CD_ENOMEM;
-	return o->without_scores ? CD_OK : scores(m, res, r, (size_t)pos, s);
+	if (o->without_scores)
+		return CD_OK;
+	if (rr->npil && rr->rank[pos] && pillars(m, rr, (size_t)pos, s))
+		return CD_ENOMEM;
+	return scores(m, res, r, (size_t)pos, s);
 }
 
 int engine_run_standing(engine_arena_t *m, const engine_result_t *res,

@@ -52,7 +52,10 @@ static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
 		if (!v[k].criterion || !v[k].plugin)
 			return CD_ENOMEM;
 		v[k].weight = cr->weight;
-		v[k].weight_share = rr->wn[k];
+		/* With pillars, the effective share of the total. */
+		v[k].weight_share = rr->npil ? rr->ceff[k] : rr->wn[k];
+		if (rr->npil && !(v[k].pillar = engine_arena_dup(a, cr->pillar)))
+			return CD_ENOMEM;
 		v[k].normalization = cr->normalization;
 		v[k].scored = (int32_t)st->m;
 		v[k].min = st->min;
@@ -75,6 +78,41 @@ static int criteria(engine_arena_t *a, const engine_round_res_t *rr,
 	}
 	x->criteria = pp;
 	x->n_criteria = nc;
+	return CD_OK;
+}
+
+static int pillars(engine_arena_t *a, const engine_round_res_t *rr,
+                   Clusters__V1__RoundStats *x)
+{
+	size_t np = rr->npil;
+	if (!np)
+		return CD_OK;
+	Clusters__V1__PillarStats **pp = engine_arena_alloc(a, np * sizeof(*pp));
+	Clusters__V1__PillarStats *v = engine_arena_alloc(a, np * sizeof(*v));
+	if (!pp || !v)
+		return CD_ENOMEM;
+	for (size_t j = 0; j < np; j++) {
+		const Clusters__V1__Pillar *pl = rr->def->pillars[j];
+		const engine_crit_stats_t *st = &rr->pstats[j];
+		clusters__v1__pillar_stats__init(&v[j]);
+		v[j].pillar = engine_arena_dup(a, pl->id);
+		v[j].name = engine_arena_dup(a, pl->name);
+		v[j].parent = engine_arena_dup(a, pl->parent);
+		if (!v[j].pillar || !v[j].name || !v[j].parent)
+			return CD_ENOMEM;
+		v[j].weight = pl->weight;
+		v[j].weight_share = rr->peff[j];
+		v[j].aggregation = pl->aggregation;
+		v[j].normalization = pl->normalization;
+		v[j].scored = (int32_t)st->m;
+		v[j].min = st->min;
+		v[j].max = st->max;
+		v[j].mean = st->mean;
+		v[j].sd = st->sd;
+		pp[j] = &v[j];
+	}
+	x->pillars = pp;
+	x->n_pillars = np;
 	return CD_OK;
 }
 
@@ -141,6 +179,8 @@ static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
 	if (!x->last_selected_cluster_id || !x->best_unselected_cluster_id)
 		return CD_ENOMEM;
 	int rc = criteria(a, rr, x);
+	if (!rc)
+		rc = pillars(a, rr, x);
 	return rc ? rc : decisions(a, res, r, x);
 }
 

@@ -66,6 +66,7 @@ typedef struct sens {
 	engine_round_res_t *w;  /* the round the samples read: base or union */
 	engine_round_res_t u;   /* the union, when it is not the base */
 	double *wn, *score, *snorm;
+	double *pwn, *pcol;     /* pillars: shares, scores [j * n + pos] */
 	uint32_t *base, *R, *rank, *slot, *ranks, *nranks, *reach, *selc, *pick;
 	uint8_t *sel;
 	uint32_t full;          /* samples with the base candidates */
@@ -89,6 +90,8 @@ static void sens_fini(sens_t *x)
 {
 	union_fini(&x->u);
 	free(x->wn);
+	free(x->pwn);
+	free(x->pcol);
 	free(x->score);
 	free(x->snorm);
 	free(x->base);
@@ -114,7 +117,11 @@ static int union_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	const engine_round_res_t *rr = &res->rounds[r];
 	size_t nc = rr->ncrit, m = nU ? nU : 1;
 	*u = (engine_round_res_t){ .def = rr->def, .n = nU, .ncrit = nc,
-	                           .member = U, .wn = rr->wn };
+	                           .member = U, .wn = rr->wn,
+	                           /* the tree is rr's, not the union's own */
+	                           .npil = rr->npil, .cpar = rr->cpar,
+	                           .ppar = rr->ppar, .porder = rr->porder,
+	                           .pwn = rr->pwn };
 	memcpy(u->name, rr->name, sizeof(u->name));
 	u->raw = malloc(nc * m * sizeof(double));
 	u->excl = calloc(m, sizeof(uint32_t));
@@ -187,6 +194,10 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 	size_t m = w->n ? w->n : 1, S = res->samples;
 	x->wn = malloc(rr->ncrit * sizeof(double));
 	x->score = malloc(m * sizeof(double));
+	if (rr->npil &&
+	    (!(x->pwn = malloc(rr->npil * sizeof(double))) ||
+	     !(x->pcol = malloc(rr->npil * m * sizeof(double)))))
+		return CD_ENOMEM;
 	x->base = malloc(m * sizeof(uint32_t));
 	x->R = malloc(m * sizeof(uint32_t));
 	x->pick = malloc(m * sizeof(uint32_t));
@@ -205,13 +216,19 @@ static int sens_alloc(engine_result_t *res, size_t r, sens_t *x,
 }
 
 /* AGGREGATION_COPELAND costs m² per sample: the samples of a round may
- * compare at most ENGINE_COPELAND_SENS_PAIRS pairs in all. */
+ * compare at most ENGINE_COPELAND_SENS_PAIRS pairs in all (per Copeland
+ * aggregation: the round's, and each pillar's that uses it). */
 static int copeland_budget(sens_t *x, size_t m, char *err, size_t errlen)
 {
 	const engine_round_res_t *w = x->w;
-	if (w->def->aggregation != CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
+	unsigned long long uses =
+		w->def->aggregation == CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND;
+	for (size_t j = 0; j < w->npil; j++)
+		uses += w->def->pillars[j]->aggregation ==
+		        CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND;
+	if (!uses)
 		return CD_OK;
-	x->pairs += (unsigned long long)m * m;
+	x->pairs += uses * (unsigned long long)m * m;
 	if (x->pairs <= ENGINE_COPELAND_SENS_PAIRS)
 		return CD_OK;
 	return cd_fail(err, errlen, CD_ELIMIT, "sensitivity: round \"%s\" "
@@ -219,6 +236,21 @@ static int copeland_budget(sens_t *x, size_t m, char *err, size_t errlen)
 	               "pairs of candidates over its samples (samples × m², "
 	               "m = %zu ranked); use fewer samples", w->name,
 	               (unsigned long long)ENGINE_COPELAND_SENS_PAIRS, m);
+}
+
+/* The totals of R over the normalised columns of v (a round with
+ * pillars re-aggregates its tree with the sample's pillar weights). */
+static int totals(sens_t *x, const engine_round_res_t *v,
+                  const engine_cohort_t *c, const uint32_t *R, size_t nR,
+                  char *err, size_t errlen)
+{
+	int rc = copeland_budget(x, nR, err, errlen);
+	if (rc)
+		return rc;
+	if (!v->npil)
+		return engine_aggregate(v, c, x->wn, R, nR, x->score, err, errlen);
+	return engine_tree_aggregate(v, v->norm, x->wn, x->pwn, R, nR, x->pcol,
+	                             x->score, &x->s, err, errlen);
 }
 
 /* One sample of a round over its candidates (positions of x->w in R[0..nR),
@@ -232,11 +264,19 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 	int rc;
 	if (fast) {
 		nR = w->nranked;
-		if ((rc = copeland_budget(x, nR, err, errlen)) ||
-		    (rc = engine_aggregate(w, c, x->wn, x->base, nR, x->score,
-		                           err, errlen)))
+		if ((rc = totals(x, w, c, x->base, nR, err, errlen)))
 			return rc;
-		memcpy(x->R, x->base, nR * sizeof(uint32_t));
+		if (!w->npil) {
+			memcpy(x->R, x->base, nR * sizeof(uint32_t));
+		} else {
+			/* A pillar normalised again may give a total that is
+			 * not a number. */
+			size_t keep = 0;
+			for (size_t i = 0; i < nR; i++)
+				if (isfinite(x->score[x->base[i]]))
+					x->R[keep++] = x->base[i];
+			nR = keep;
+		}
 	} else {
 		size_t m = w->n ? w->n : 1, keep = 0;
 		int zero = w->def->missing ==
@@ -259,9 +299,7 @@ static int sample(engine_result_t *res, sens_t *x, int fast, size_t nR,
 			if (k == w->ncrit)
 				x->R[keep++] = x->R[i];
 		}
-		if ((rc = copeland_budget(x, keep, err, errlen)) ||
-		    (rc = engine_aggregate(&view, c, x->wn, x->R, keep, x->score,
-		                           err, errlen)))
+		if ((rc = totals(x, &view, c, x->R, keep, err, errlen)))
 			return rc;
 		nR = 0;
 		for (size_t i = 0; i < keep; i++)
@@ -375,8 +413,17 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 			x.wn[k] = wk * (1.0 - a + 2.0 * a * engine_rng_unit(&g));
 			sum += x.wn[k];
 		}
-		for (size_t k = 0; k < nc; k++)
-			x.wn[k] = sum > 0 ? x.wn[k] / sum : rr->wn[k];
+		if (!rr->npil) {
+			for (size_t k = 0; k < nc; k++)
+				x.wn[k] = sum > 0 ? x.wn[k] / sum : rr->wn[k];
+		} else {
+			/* Pillar weights jitter too, drawn after the
+			 * criteria's; shares are among siblings. */
+			for (size_t j = 0; j < rr->npil; j++)
+				x.pwn[j] = rr->def->pillars[j]->weight *
+				           (1.0 - a + 2.0 * a * engine_rng_unit(&g));
+			engine_tree_weights(rr, x.wn, x.pwn, x.wn, x.pwn);
+		}
 		/* This sample's candidates, as positions of w. */
 		size_t nC = prev ? prev->off[sm + 1] - prev->off[sm] : rr->n;
 		int fast = w == rr && nC == rr->n;
@@ -393,8 +440,12 @@ static int sens_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 					x.R[nR++] = q;
 			}
 		}
-		if ((rc = sample(res, &x, fast, nR, &ranked, err, errlen)))
+		/* Out of memory, or the aggregation's own message. */
+		if ((rc = sample(res, &x, fast, nR, &ranked, err, errlen))) {
+			if (rc == CD_ENOMEM)
+				goto nomem;
 			goto out;
+		}
 		size_t npick = 0;
 		for (size_t i = 0; i < ranked; i++) {
 			uint32_t q = x.R[i];

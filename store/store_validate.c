@@ -481,6 +481,20 @@ int store_validate_competition(const store_competition_t *c, char *err,
 		if (rd && (rc = text(rd->name, f, STORE_TEXT_MAX, 0, 0, err,
 		                     errlen)))
 			return rc;
+		/* Pillar ids and names are shown in runs and reports. */
+		for (size_t j = 0; rd && j < rd->n_pillars; j++) {
+			const Clusters__V1__Pillar *pl = rd->pillars[j];
+			if (!pl)
+				continue;
+			snprintf(f, sizeof(f), "rounds[%zu].pillars[%zu].id", r, j);
+			if ((rc = text(pl->id, f, STORE_TEXT_MAX, 0, 0, err, errlen)))
+				return rc;
+			snprintf(f, sizeof(f), "rounds[%zu].pillars[%zu].name", r,
+			         j);
+			if ((rc = text(pl->name, f, STORE_TEXT_MAX, 0, 0, err,
+			               errlen)))
+				return rc;
+		}
 	}
 	return CD_OK;
 }

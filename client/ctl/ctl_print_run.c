@@ -62,6 +62,45 @@ ctl_scores(const Clusters__V1__Standing *s, size_t *n)
 	return NULL;
 }
 
+/* The pillar scores of the round ctl_scores reads. */
+static Clusters__V1__PillarScore *const *
+ctl_pillar_scores(const Clusters__V1__Standing *s, size_t *n)
+{
+	*n = 0;
+	for (size_t r = s->n_rounds; r-- > 0;)
+		if (s->rounds[r]->n_scores) {
+			*n = s->rounds[r]->n_pillars;
+			return s->rounds[r]->pillars;
+		}
+	return NULL;
+}
+
+/* Pillar ids in order of first appearance. */
+static size_t ctl_pillars(const Clusters__V1__Run *run, const char ***out)
+{
+	size_t n = 0;
+	const char **v = NULL;
+	for (size_t i = 0; i < run->n_standings; i++) {
+		size_t np;
+		Clusters__V1__PillarScore *const *ps =
+			ctl_pillar_scores(run->standings[i], &np);
+		for (size_t k = 0; k < np; k++) {
+			size_t j = 0;
+			while (j < n && strcmp(v[j], ps[k]->pillar))
+				j++;
+			if (j < n)
+				continue;
+			const char **nv = realloc(v, (n + 1) * sizeof(*nv));
+			if (!nv)
+				break;
+			v = nv;
+			v[n++] = ps[k]->pillar;
+		}
+	}
+	*out = v;
+	return n;
+}
+
 /* Criterion ids in order of first appearance. */
 static size_t ctl_criteria(const Clusters__V1__Run *run, const char ***out)
 {
@@ -120,9 +159,16 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 	int sens = 0;
 	for (size_t i = 0; i < run->n_standings; i++)
 		sens |= run->standings[i]->sensitivity != NULL;
+	const char **pil = NULL;
+	size_t npil = ctl_pillars(run, &pil);
 	ctl_table_t *t = ctl_table_create(5, hdr);
 	for (size_t k = 0; t && k < ncrit; k++)
 		ctl_table_add_col(t, crit[k]);
+	for (size_t k = 0; t && k < npil; k++) {
+		char h[300];
+		snprintf(h, sizeof(h), "[%s]", pil[k]);
+		ctl_table_add_col(t, h);
+	}
 	if (t) {
 		ctl_table_add_col(t, "SELECTED");
 		ctl_table_add_col(t, "CHANGE");
@@ -160,6 +206,17 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 				        exact);
 			ctl_table_cell(t, "%s", cs && s->rank ? num : "");
 		}
+		size_t np;
+		Clusters__V1__PillarScore *const *ps = ctl_pillar_scores(s, &np);
+		for (size_t k = 0; k < npil; k++) {
+			const Clusters__V1__PillarScore *p = NULL;
+			for (size_t j = 0; j < np && !p; j++)
+				if (!strcmp(ps[j]->pillar, pil[k]))
+					p = ps[j];
+			if (p && s->rank)
+				ctl_num(num, sizeof(num), p->score, exact);
+			ctl_table_cell(t, "%s", p && s->rank ? num : "");
+		}
 		ctl_table_cell(t, "%s", s->selected ? "yes" : "");
 		if (!s->rank_change)
 			ctl_table_cell(t, "%s", run->baseline_run_id[0] ? "new"
@@ -189,6 +246,7 @@ static ctl_table_t *ctl_standings(const Clusters__V1__Run *run, int exact)
 		ctl_table_end_row(t);
 	}
 	free(crit);
+	free(pil);
 	return t;
 }
 
@@ -240,6 +298,43 @@ static const char *ctl_decision_words(int code)
 
 /* State, error, times, live progress, the rounds' funnels and their
  * plugins' notes. */
+/* The pillars under parent ("" = the top level), each followed by its
+ * own, indented by depth, with their shares of the total and the spread
+ * of their scores. */
+static void ctl_pillar_tree(const Clusters__V1__RoundStats *r,
+                            const char *parent, int depth)
+{
+	char b1[32], n1[40], n2[40], n3[40], n4[40];
+	if (depth > 8)
+		return;
+	for (size_t k = 0; k < r->n_pillars; k++) {
+		const Clusters__V1__PillarStats *p = r->pillars[k];
+		if (strcmp(p->parent, parent))
+			continue;
+		int named = p->name[0] && strcmp(p->name, p->pillar);
+		ctl_num(n1, sizeof(n1), p->min, 0);
+		ctl_num(n2, sizeof(n2), p->max, 0);
+		ctl_num(n3, sizeof(n3), p->mean, 0);
+		ctl_num(n4, sizeof(n4), p->sd, 0);
+		/* Unspecified is the arithmetic mean. */
+		int agg = p->aggregation ? (int)p->aggregation
+		          : CLUSTERS__V1__AGGREGATION__AGGREGATION_WEIGHTED_ARITHMETIC;
+		printf("%*spillar %s%s%s%s: weight %g (%.4g%% of the total), "
+		       "%s", 2 * depth, "", p->pillar, named ? " \"" : "",
+		       named ? p->name : "", named ? "\"" : "", p->weight,
+		       100 * p->weight_share,
+		       ctl_enum_short(&clusters__v1__aggregation__descriptor,
+		                      agg, b1, sizeof(b1)));
+		if (p->normalization > CLUSTERS__V1__NORMALIZATION__NORMALIZATION_NONE)
+			printf(", normalised %s", ctl_enum_short(
+				&clusters__v1__normalization__descriptor,
+				p->normalization, b1, sizeof(b1)));
+		printf("; %d scored, %s..%s, mean %s, sd %s\n", p->scored, n1,
+		       n2, n3, n4);
+		ctl_pillar_tree(r, p->pillar, depth + 1);
+	}
+}
+
 static void ctl_run_head(const Clusters__V1__Run *run)
 {
 	char b[16], t1[32], t2[32], d[32];
@@ -292,6 +387,7 @@ static void ctl_run_head(const Clusters__V1__Run *run)
 			       r->decisions[k]->count,
 			       ctl_decision_words(r->decisions[k]->code));
 		fputc('\n', stdout);
+		ctl_pillar_tree(r, "", 1);
 		/* What the plugins noted of the round, e.g. the weights an
 		 * objective method derived. */
 		for (size_t k = 0; k < r->n_criteria; k++) {
@@ -382,6 +478,8 @@ static void ctl_round(const Clusters__V1__Round *r, size_t idx)
 	static const char *const hdr[] = { "CRITERION", "PLUGIN", "WEIGHT",
 	                                   "NORMALIZATION", "PARAMS" };
 	ctl_table_t *t = ctl_table_create(5, hdr);
+	if (t && r->n_pillars)
+		ctl_table_add_col(t, "PILLAR");
 	for (size_t i = 0; t && i < r->n_criteria; i++) {
 		const Clusters__V1__Criterion *c = r->criteria[i];
 		char params[512] = "";
@@ -398,10 +496,35 @@ static void ctl_round(const Clusters__V1__Round *r, size_t idx)
 		               ctl_enum_name(&clusters__v1__normalization__descriptor,
 		                             c->normalization, b1, sizeof(b1)));
 		ctl_table_cell(t, "%s", params);
+		if (r->n_pillars)
+			ctl_table_cell(t, "%s", c->pillar[0] ? c->pillar : "-");
 		ctl_table_end_row(t);
 	}
 	if (t && ctl_table_rows(t))
 		ctl_table_print(t, stdout);
+	ctl_table_destroy(t);
+	static const char *const phdr[] = { "PILLAR", "NAME", "PARENT",
+	                                    "WEIGHT", "AGGREGATION",
+	                                    "NORMALIZATION" };
+	t = r->n_pillars ? ctl_table_create(6, phdr) : NULL;
+	for (size_t i = 0; t && i < r->n_pillars; i++) {
+		const Clusters__V1__Pillar *p = r->pillars[i];
+		ctl_table_cell(t, "%s", p->id);
+		ctl_table_cell(t, "%s", p->name);
+		ctl_table_cell(t, "%s", p->parent[0] ? p->parent : "-");
+		ctl_table_cell(t, "%g", p->weight);
+		ctl_table_cell(t, "%s",
+		               ctl_enum_name(&clusters__v1__aggregation__descriptor,
+		                             p->aggregation, b1, sizeof(b1)));
+		ctl_table_cell(t, "%s",
+		               ctl_enum_name(&clusters__v1__normalization__descriptor,
+		                             p->normalization, b2, sizeof(b2)));
+		ctl_table_end_row(t);
+	}
+	if (t) {
+		fputc('\n', stdout);
+		ctl_table_print(t, stdout);
+	}
 	ctl_table_destroy(t);
 }
 

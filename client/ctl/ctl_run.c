@@ -276,6 +276,39 @@ static int ctl_run_delete(ctl_t *ctl, int argc, char **argv)
 
 /* ------------------------------------------------------------- explain */
 
+/* The round's pillars: score, rank, share of the weight and, where the
+ * total decomposes, the part of it. */
+static void ctl_explain_pillars(const Clusters__V1__Explanation *x)
+{
+	static const char *const hdr[] = { "PILLAR", "PARENT", "WEIGHT SHARE",
+	                                   "SCORE", "RANK", "CONTRIBUTION",
+	                                   "NOTE" };
+	if (!x->n_pillars)
+		return;
+	ctl_table_t *t = ctl_table_create(7, hdr);
+	char n1[40];
+	for (size_t i = 0; t && i < x->n_pillars; i++) {
+		const Clusters__V1__PillarExplanation *p = x->pillars[i];
+		ctl_table_cell(t, "%s", p->pillar);
+		ctl_table_cell(t, "%s", p->parent[0] ? p->parent : "-");
+		ctl_num(n1, sizeof(n1), p->weight_share, 0);
+		ctl_table_cell(t, "%s", n1);
+		ctl_num(n1, sizeof(n1), p->score, 0);
+		ctl_table_cell(t, "%s", n1);
+		ctl_table_cell(t, "%d", p->rank);
+		if (p->contribution)
+			ctl_num(n1, sizeof(n1), p->contribution->value, 0);
+		ctl_table_cell(t, "%s", p->contribution ? n1 : "-");
+		ctl_table_cell(t, "%s", p->note);
+		ctl_table_end_row(t);
+	}
+	if (t) {
+		fputc('\n', stdout);
+		ctl_table_print(t, stdout);
+	}
+	ctl_table_destroy(t);
+}
+
 static void ctl_explain_print(ctl_t *ctl, const Clusters__V1__Explanation *x)
 {
 	const Clusters__V1__RoundStanding *rs = x->standing;
@@ -353,6 +386,7 @@ static void ctl_explain_print(ctl_t *ctl, const Clusters__V1__Explanation *x)
 		ctl_table_print(t, stdout);
 	}
 	ctl_table_destroy(t);
+	ctl_explain_pillars(x);
 	if (x->assumption[0])
 		printf("\nassumption: %s\n", x->assumption);
 	const Clusters__V1__SensitivityStats *s = rs ? rs->sensitivity : NULL;

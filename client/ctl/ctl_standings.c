@@ -1,6 +1,7 @@
 /* clusterctl run standings RUN ...: ListStandings, every standing of a
  * run in pages, filtered by round, selection, economy, region, industry,
  * rank and cluster ids. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,8 +143,24 @@ typedef struct st_cols {
 	const char *round;
 	const char **crit;
 	size_t ncrit;
+	const char **pil;       /* pillar ids, in order of appearance */
+	size_t npil;
 	int sens;
 } st_cols_t;
+
+/* Adds id to v[0..*n) unless it is there. */
+static int st_add(const char ***v, size_t *n, const char *id)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (!strcmp((*v)[j], id))
+			return CTL_OK;
+	const char **nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return CTL_FAIL;
+	*v = nv;
+	(*v)[(*n)++] = id;
+	return CTL_OK;
+}
 
 static int st_columns(st_cols_t *c, Clusters__V1__ListStandingsResponse **pg,
                       size_t npg)
@@ -155,20 +172,14 @@ static int st_columns(st_cols_t *c, Clusters__V1__ListStandingsResponse **pg,
 			if (!r)
 				continue;
 			c->sens |= r->sensitivity != NULL;
-			for (size_t k = 0; k < r->n_scores; k++) {
-				const char *id = r->scores[k]->criterion;
-				size_t j = 0;
-				while (j < c->ncrit && strcmp(c->crit[j], id))
-					j++;
-				if (j < c->ncrit)
-					continue;
-				const char **v = realloc(c->crit, (c->ncrit + 1) *
-				                         sizeof(*v));
-				if (!v)
+			for (size_t k = 0; k < r->n_scores; k++)
+				if (st_add(&c->crit, &c->ncrit,
+				           r->scores[k]->criterion))
 					return CTL_FAIL;
-				c->crit = v;
-				c->crit[c->ncrit++] = id;
-			}
+			for (size_t k = 0; k < r->n_pillars; k++)
+				if (st_add(&c->pil, &c->npil,
+				           r->pillars[k]->pillar))
+					return CTL_FAIL;
 		}
 	return CTL_OK;
 }
@@ -185,6 +196,14 @@ static ctl_table_t *st_table(const st_cols_t *c, int exact)
 	ctl_table_t *t = ctl_table_create(6, one);
 	for (size_t k = 0; t && k < c->ncrit; k++)
 		ctl_table_add_col(t, c->crit[k]);
+	/* A pillar's score and its rank among the round's ranked. */
+	for (size_t k = 0; t && k < c->npil; k++) {
+		char h[300];
+		snprintf(h, sizeof(h), "[%s]", c->pil[k]);
+		ctl_table_add_col(t, h);
+		snprintf(h, sizeof(h), "[%s] RANK", c->pil[k]);
+		ctl_table_add_col(t, h);
+	}
 	if (t) {
 		ctl_table_add_col(t, "SELECTED");
 		if (c->sens) {
@@ -246,6 +265,19 @@ static void st_row(ctl_table_t *t, const st_cols_t *c,
 		if (cs && rank)
 			ctl_num(num, sizeof(num), cs->normalized, exact);
 		ctl_table_cell(t, "%s", cs && rank ? num : "");
+	}
+	for (size_t k = 0; k < c->npil; k++) {
+		const Clusters__V1__PillarScore *ps = NULL;
+		for (size_t j = 0; r && j < r->n_pillars && !ps; j++)
+			if (!strcmp(r->pillars[j]->pillar, c->pil[k]))
+				ps = r->pillars[j];
+		if (ps && rank)
+			ctl_num(num, sizeof(num), ps->score, exact);
+		ctl_table_cell(t, "%s", ps && rank ? num : "");
+		if (ps && rank)
+			ctl_table_cell(t, "%d", ps->rank);
+		else
+			ctl_table_cell(t, "%s", "");
 	}
 	ctl_table_cell(t, "%s", r && r->selected ? "yes" : "");
 	if (c->sens) {
@@ -362,6 +394,7 @@ int ctl_run_standings(ctl_t *ctl, int argc, char **argv)
 	}
 	free(token);
 	free(c.crit);
+	free(c.pil);
 	free(a.req.cluster_ids);
 	ctl_table_destroy(t);
 	for (size_t p = 0; p < npg; p++)

@@ -293,6 +293,50 @@ static void scores(rpt_out_t *o, const rpt_data_t *d,
 	rpt_put(o, "</table>\n");
 }
 
+/* The cluster's score and rank in each pillar of the round, beside the
+ * round's spread of that pillar. */
+static void pillar_scores(rpt_out_t *o, const rpt_data_t *d,
+                          const Clusters__V1__RoundStanding *st)
+{
+	const Clusters__V1__RoundStats *rs = stats_of(d, st->round);
+	if (!rs || !rs->n_pillars || !st->n_pillars)
+		return;
+	rpt_put(o, "<table class=\"data pillars\"><caption>Pillar scores in "
+	        "round ");
+	rpt_esc(o, st->round);
+	rpt_printf(o, " (rank among the %d ranked)</caption><tr><th "
+	           "class=\"l\">pillar</th><th class=\"l\">in</th><th>score"
+	           "</th><th>rank</th><th>share of the weight</th><th>round "
+	           "min</th><th>mean</th><th>max</th></tr>\n", rs->ranked);
+	for (size_t k = 0; k < rs->n_pillars; k++) {
+		const Clusters__V1__PillarStats *p = rs->pillars[k];
+		const Clusters__V1__PillarScore *ps = NULL;
+		for (size_t j = 0; j < st->n_pillars && !ps; j++)
+			if (!strcmp(st->pillars[j]->pillar, p->pillar))
+				ps = st->pillars[j];
+		rpt_printf(o, "<tr data-pillar=\"");
+		rpt_esc(o, p->pillar);
+		rpt_put(o, "\"><td class=\"l\">");
+		rpt_esc(o, p->name[0] ? p->name : p->pillar);
+		rpt_put(o, "</td><td class=\"l\">");
+		rpt_esc(o, p->parent[0] ? p->parent : "total");
+		rpt_put(o, "</td><td>");
+		rpt_num(o, ps ? ps->score : NAN);
+		if (ps && ps->rank)
+			rpt_printf(o, "</td><td>%d</td><td>", ps->rank);
+		else
+			rpt_put(o, "</td><td>\xe2\x80\x94</td><td>");
+		rpt_printf(o, "%.1f%%</td><td>", 100 * p->weight_share);
+		rpt_num(o, p->min);
+		rpt_put(o, "</td><td>");
+		rpt_num(o, p->mean);
+		rpt_put(o, "</td><td>");
+		rpt_num(o, p->max);
+		rpt_put(o, "</td></tr>\n");
+	}
+	rpt_put(o, "</table>\n");
+}
+
 static void assessments(rpt_out_t *o, const Clusters__V1__Cluster *cl)
 {
 	size_t n = cl->n_assessments;
@@ -384,6 +428,7 @@ void rpt_sec_cluster(rpt_out_t *o, const rpt_data_t *d,
 		rpt_esc(o, s->rounds[i]->round);
 		rpt_put(o, "</h3>");
 		scores(o, d, cl, s->rounds[i]);
+		pillar_scores(o, d, s->rounds[i]);
 	}
 	if (cl->n_assessments) {
 		rpt_put(o, "<h3>Assessments by judge</h3>");

@@ -92,39 +92,86 @@ void rpt_sec_funnel(rpt_out_t *o, const rpt_data_t *d)
 
 /* --------------------------------------------------------------- ranking */
 
-/* The segment values of one bar, one per criterion of the round: the
- * weighted scores (arithmetic: they add up to the total); for the
- * geometric mean, the total split by each criterion's share of its log
- * (w ln v / ln S), which adds up too. 0 when not known. Returns 0 when
- * the bar cannot be split (it is drawn whole): always for the harmonic
- * mean, the median and Copeland. */
-static int segments(const Clusters__V1__RoundStats *rs,
-                    const Clusters__V1__RoundStanding *st, double *seg)
+/* What a bar is split into: the round's criteria or, in a round with
+ * pillars, its top-level members (criteria without pillar, pillars
+ * without parent), each with its share of the total. */
+typedef struct member {
+	const char *id;
+	const Clusters__V1__CriterionStats *crit;  /* else a pillar */
+	const Clusters__V1__PillarStats *pil;
+	double share;
+} member_t;
+
+static size_t members(const Clusters__V1__RoundStats *rs, member_t *m)
 {
-	size_t n = rs->n_criteria;
+	size_t n = 0;
+	for (size_t k = 0; k < rs->n_criteria; k++) {
+		const Clusters__V1__CriterionStats *c = rs->criteria[k];
+		if (rs->n_pillars && c->pillar[0])
+			continue;
+		m[n++] = (member_t){ c->criterion, c, NULL, c->weight_share };
+	}
+	for (size_t k = 0; k < rs->n_pillars; k++) {
+		const Clusters__V1__PillarStats *p = rs->pillars[k];
+		if (!p->parent[0])
+			m[n++] = (member_t){ p->pillar, NULL, p, p->weight_share };
+	}
+	return n;
+}
+
+/* The member's criterion score or pillar score of st (NULL/NaN when
+ * it has none); weighted: the weighted score as the round's
+ * aggregation combines it (w v, or v^w for the geometric mean). */
+static double member_value(const Clusters__V1__RoundStats *rs,
+                           const member_t *mb,
+                           const Clusters__V1__RoundStanding *st,
+                           int weighted)
+{
+	if (mb->crit) {
+		for (size_t j = 0; j < st->n_scores; j++)
+			if (!strcmp(st->scores[j]->criterion, mb->id))
+				return weighted ? st->scores[j]->weighted
+				                : st->scores[j]->normalized;
+		return NAN;
+	}
+	for (size_t j = 0; j < st->n_pillars; j++)
+		if (!strcmp(st->pillars[j]->pillar, mb->id)) {
+			double v = st->pillars[j]->score;
+			if (!weighted)
+				return v;
+			if (rs->aggregation != GEOMETRIC)
+				return mb->share * v;
+			return mb->share == 0 ? 1.0 : v > 0 ? pow(v, mb->share) : 0.0;
+		}
+	return NAN;
+}
+
+/* The segment values of one bar, one per member: the weighted scores
+ * (arithmetic: they add up to the total); for the geometric mean, the
+ * total split by each member's share of its log (w ln v / ln S), which
+ * adds up too. 0 when not known. Returns 0 when the bar cannot be split
+ * (it is drawn whole). */
+static int segments(const Clusters__V1__RoundStats *rs, const member_t *m,
+                    size_t n, const Clusters__V1__RoundStanding *st,
+                    double *seg)
+{
 	int geo = rs->aggregation == GEOMETRIC;
 	double S = st->score;
 	if (whole_bars(rs) || (geo && (!(S > 0) || log(S) == 0)))
 		return 0;
 	for (size_t k = 0; k < n; k++) {
-		const Clusters__V1__CriterionScore *cs = NULL;
-		for (size_t j = 0; j < st->n_scores; j++)
-			if (!strcmp(st->scores[j]->criterion,
-			            rs->criteria[k]->criterion))
-				cs = st->scores[j];
-		double v = 0;
-		if (cs && !geo)
-			v = cs->weighted;
-		else if (cs && cs->normalized > 0)
-			v = S * rs->criteria[k]->weight_share *
-			    log(cs->normalized) / log(S);
+		double v = 0, x = member_value(rs, &m[k], st, !geo);
+		if (!geo)
+			v = isnan(x) ? 0 : x;
+		else if (x > 0)
+			v = S * m[k].share * log(x) / log(S);
 		seg[k] = isfinite(v) ? v : 0;
 	}
 	return 1;
 }
 
 static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
-                   const char *id, double x, double y, double w)
+                   const member_t *m, size_t n, const char *id, double x, double y, double w)
 {
 	double col = w / 2;
 	rpt_put(o, "<g class=\"legend\">");
@@ -140,15 +187,20 @@ static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 		rpt_put(o, "</g></g>\n");
 		return;
 	}
-	for (size_t k = 0; k < rs->n_criteria; k++) {
-		const Clusters__V1__CriterionStats *c = rs->criteria[k];
+	for (size_t k = 0; k < n; k++) {
 		double lx = x + (double)(k % 2) * col, ly = y + (double)(k / 2) * 20;
 		char t[400];
-		snprintf(t, sizeof(t), "%s \xe2\x80\x94 plugin %s, weight %g "
-		         "(%.0f%%)", c->criterion, c->plugin, c->weight,
-		         c->weight_share * 100);
+		if (m[k].crit)
+			snprintf(t, sizeof(t), "%s \xe2\x80\x94 plugin %s, weight "
+			         "%g (%.0f%%)", m[k].id, m[k].crit->plugin,
+			         m[k].crit->weight, m[k].share * 100);
+		else
+			snprintf(t, sizeof(t), "%s \xe2\x80\x94 pillar, weight %g "
+			         "(%.0f%%)", m[k].pil->name[0] ? m[k].pil->name
+			                                      : m[k].id,
+			         m[k].pil->weight, m[k].share * 100);
 		rpt_printf(o, "<g class=\"legend-item\" data-criterion=\"");
-		rpt_esc(o, c->criterion);
+		rpt_esc(o, m[k].id);
 		rpt_put(o, "\">");
 		char a[96];
 		snprintf(a, sizeof(a), "fill=\"%s\" stroke=\"#1a1a1a\" "
@@ -164,12 +216,53 @@ static void legend(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
 	rpt_put(o, "</g>\n");
 }
 
+/* The round's pillar tree as nested lists: name, weight, share of the
+ * total, aggregation and normalisation. */
+static void pillar_tree(rpt_out_t *o, const Clusters__V1__RoundStats *rs,
+                        const char *parent, int depth)
+{
+	if (depth > 8)
+		return;
+	int open = 0;
+	for (size_t k = 0; k < rs->n_pillars; k++) {
+		const Clusters__V1__PillarStats *p = rs->pillars[k];
+		if (strcmp(p->parent, parent))
+			continue;
+		if (!open++)
+			rpt_put(o, depth == 1 ? "<ul class=\"pillar-tree\">"
+			                      : "<ul>");
+		rpt_put(o, "<li data-pillar=\"");
+		rpt_esc(o, p->pillar);
+		rpt_put(o, "\"><b>");
+		rpt_esc(o, p->name[0] ? p->name : p->pillar);
+		rpt_printf(o, "</b> \xe2\x80\x94 weight %g, %.1f%% of the "
+		           "total, %s", p->weight, 100 * p->weight_share,
+		           p->aggregation == GEOMETRIC ? "geometric mean"
+		                                       : "arithmetic mean");
+		if (p->normalization > CLUSTERS__V1__NORMALIZATION__NORMALIZATION_NONE)
+			rpt_put(o, ", normalised over the round");
+		rpt_put(o, "; criteria:");
+		int any = 0;
+		for (size_t c = 0; c < rs->n_criteria; c++)
+			if (!strcmp(rs->criteria[c]->pillar, p->pillar)) {
+				rpt_put(o, any++ ? ", " : " ");
+				rpt_esc(o, rs->criteria[c]->criterion);
+			}
+		if (!any)
+			rpt_put(o, " none");
+		pillar_tree(o, rs, p->pillar, depth + 1);
+		rpt_put(o, "</li>");
+	}
+	if (open)
+		rpt_put(o, depth == 1 ? "</ul>\n" : "</ul>");
+}
+
 /* A bar: its parts in solid colours; each part's outline also goes to
  * hatch[k], the path the criterion's pattern is drawn over once per
  * chart. (A pattern fill per part made a printed page of 175 parts 17 MB:
  * the PDF backend rasterises every pattern use.) */
 static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
-                const Clusters__V1__RoundStats *rs,
+                const member_t *m, size_t nm,
                 const Clusters__V1__Standing *s,
                 const Clusters__V1__RoundStanding *st, const double *seg,
                 int split, double y, double bh, double lw)
@@ -182,7 +275,7 @@ static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
 	           st->selected ? 1 : 0);
 	rpt_row_label(o, y + bh - 3, st->rank, rpt_name(s), st->selected, lw);
 	double pos = 0, neg = 0;
-	size_t n = split ? rs->n_criteria : 1;
+	size_t n = split ? nm : 1;
 	for (size_t k = 0; k < n; k++) {
 		double v = split ? seg[k] : st->score;
 		if (v == 0)
@@ -195,7 +288,7 @@ static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
 		double x0 = rpt_at(sc, a), x1 = rpt_at(sc, b);
 		rpt_out_t at = {0};
 		rpt_put(&at, "class=\"seg\" data-criterion=\"");
-		rpt_esc(&at, split ? rs->criteria[k]->criterion : "(total)");
+		rpt_esc(&at, split ? m[k].id : "(total)");
 		rpt_printf(&at, "\" fill=\"%s\"", rpt_colour(split ? k : 0));
 		rpt_rect(o, x0, y, x1 - x0, bh, at.buf);
 		o->failed |= at.failed;
@@ -219,7 +312,8 @@ static void bar(rpt_out_t *o, rpt_out_t *hatch, const rpt_scale_t *sc,
 	rpt_put(o, "</g>\n");
 }
 
-static void table(rpt_out_t *o, const rpt_round_t *r)
+static void table(rpt_out_t *o, const rpt_round_t *r, const member_t *m,
+                  size_t nm)
 {
 	const Clusters__V1__RoundStats *rs = r->stats;
 	rpt_put(o, "<table class=\"data\"><caption>Top of round ");
@@ -227,9 +321,9 @@ static void table(rpt_out_t *o, const rpt_round_t *r)
 	rpt_put(o, ": weighted scores</caption><tr><th>rank</th>"
 	        "<th class=\"l\">cluster</th><th class=\"l\">economy</th>"
 	        "<th>score</th>");
-	for (size_t k = 0; k < rs->n_criteria; k++) {
+	for (size_t k = 0; k < nm; k++) {
 		rpt_put(o, "<th>");
-		rpt_esc(o, rs->criteria[k]->criterion);
+		rpt_esc(o, m[k].id);
 		rpt_put(o, "</th>");
 	}
 	rpt_put(o, "<th class=\"l\">selected</th></tr>\n");
@@ -245,12 +339,8 @@ static void table(rpt_out_t *o, const rpt_round_t *r)
 		rpt_put(o, "</td><td>");
 		rpt_num(o, st->score);
 		rpt_put(o, "</td>");
-		for (size_t k = 0; k < rs->n_criteria; k++) {
-			double v = NAN;
-			for (size_t j = 0; j < st->n_scores; j++)
-				if (!strcmp(st->scores[j]->criterion,
-				            rs->criteria[k]->criterion))
-					v = st->scores[j]->weighted;
+		for (size_t k = 0; k < nm; k++) {
+			double v = member_value(rs, &m[k], st, 1);
 			rpt_put(o, "<td>");
 			rpt_num(o, v);
 			rpt_put(o, "</td>");
@@ -265,10 +355,13 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
                     size_t ri)
 {
 	const Clusters__V1__RoundStats *rs = r->stats;
-	size_t nc = rs->n_criteria ? rs->n_criteria : 1, n = 0;
+	member_t *m = calloc(rs->n_criteria + rs->n_pillars + 1, sizeof(*m));
+	size_t nm = m ? members(rs, m) : 0;
+	size_t nc = nm ? nm : 1, n = 0;
 	double *seg = calloc(r->ntop * nc + 1, sizeof(double));
 	int *split = calloc(r->ntop + 1, sizeof(int));
-	if (!seg || !split) {
+	if (!m || !seg || !split) {
+		free(m);
 		free(seg);
 		free(split);
 		o->failed = 1;
@@ -281,18 +374,18 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 			rpt_round_of(r->top[i], rs->round);
 		if (!st || st->rank <= 0)
 			continue;
-		split[i] = rs->n_criteria && segments(rs, st, seg + i * nc);
-		double p = 0, m = 0;
-		for (size_t k = 0; k < (split[i] ? rs->n_criteria : 1); k++) {
+		split[i] = nm && segments(rs, m, nm, st, seg + i * nc);
+		double p = 0, q = 0;
+		for (size_t k = 0; k < (split[i] ? nm : 1); k++) {
 			double v = split[i] ? seg[i * nc + k] : st->score;
 			if (!isfinite(v))
 				continue;
 			if (v > 0)
 				p += v;
 			else
-				m += v;
+				q += v;
 		}
-		lo = m < lo ? m : lo;
+		lo = q < lo ? q : lo;
 		hi = p > hi ? p : hi;
 		if (st->selected) {
 			last_sel = n;
@@ -303,8 +396,15 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	rpt_printf(o, "<h3>Round %zu, ", ri + 1);
 	rpt_esc(o, rs->round);
 	rpt_put(o, "</h3>");
+	if (rs->n_pillars) {
+		rpt_put(o, "<p>The round's pillars, each a mean of its criteria "
+		        "and pillars with weights relative to its siblings; the "
+		        "bars below split the score by the top-level ones.</p>");
+		pillar_tree(o, rs, "", 1);
+	}
 	if (!n) {
 		rpt_put(o, "<p>No cluster was ranked in this round.</p>");
+		free(m);
 		free(seg);
 		free(split);
 		return;
@@ -319,6 +419,9 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	snprintf(title, sizeof(title), "Round %zu, %s: the top %zu by score, "
 	         "%s", ri + 1, rs->round, n, whole_bars(rs)
 	         ? "whole (the aggregation does not split into criteria)"
+	         : rs->n_pillars
+	         ? "split into the top-level pillars' and criteria's weighted "
+	           "contributions"
 	         : "split into the criteria's weighted contributions");
 	snprintf(desc, sizeof(desc), "A horizontal bar per cluster, rank 1 at "
 	         "the top; %zu of the %zu shown were selected%s. The table "
@@ -348,7 +451,7 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 			rpt_round_of(r->top[i], rs->round);
 		if (!st || st->rank <= 0)
 			continue;
-		bar(o, hatch, &sc, rs, r->top[i], st, seg + i * nc, split[i],
+		bar(o, hatch, &sc, m, nm, r->top[i], st, seg + i * nc, split[i],
 		    TOP + (double)row * RH, BH, LW);
 		if (row == last_sel && row + 1 < n) {
 			double y = TOP + (double)(row + 1) * RH - (RH - BH) / 2;
@@ -374,7 +477,7 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	}
 	free(hatch);
 	rpt_put(o, "</g>\n");
-	legend(o, rs, id, LW - 200, rows + 44, W - LW + 200);
+	legend(o, rs, m, nm, id, LW - 200, rows + 44, W - LW + 200);
 	free(seg);
 	free(split);
 	char cap[600];
@@ -395,13 +498,18 @@ static void ranking(rpt_out_t *o, const rpt_data_t *d, const rpt_round_t *r,
 	         ? "Geometric mean: each part is the score's share due to a "
 	           "criterion (w\xc2\xb7ln v / ln S), so the parts add up to "
 	           "the score."
+	         : rs->n_pillars
+	         ? "Each part is a top-level criterion's weighted, normalised "
+	           "score or a top-level pillar's share of the weight times its "
+	           "score; the parts add up to the score."
 	         : "Each part is a criterion's weighted, normalised score; "
 	           "the parts add up to the score.",
 	         r->truncated ? " Some of the round's best may be missing: "
 	                        "the report read a bounded number of "
 	                        "standings." : "");
 	rpt_chart_close(o, cap);
-	table(o, r);
+	table(o, r, m, nm);
+	free(m);
 	rpt_put(o, "</div>\n");
 	(void)d;
 }

@@ -27,6 +27,10 @@
 #define ENGINE_MAX_CRITERIA 64
 #define ENGINE_MAX_FILTERS 64
 #define ENGINE_MAX_PARAMS 64
+/* Pillars of a round, and how deep they nest (a top-level pillar is at
+ * depth 1). */
+#define ENGINE_MAX_PILLARS 256
+#define ENGINE_MAX_PILLAR_DEPTH 8
 
 /* Checks one criterion's plugin and parameters (c->params, keys already
  * checked non-empty and distinct). Returns CD_OK, or a code (usually

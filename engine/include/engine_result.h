@@ -61,7 +61,10 @@ typedef struct engine_round_res {
 	size_t n;                 /* candidates entering the round */
 	uint32_t *member;         /* their cohort indexes, ascending */
 	size_t ncrit;
-	double *wn;               /* weights / their sum, per criterion */
+	/* Per criterion: weight / the sum of its siblings' (the round's
+	 * criteria without pillar and its top-level pillars, or the members
+	 * of its pillar). */
+	double *wn;
 	double *raw;              /* [k * n + pos]; NaN = no score */
 	double *norm;             /* [k * n + pos]; NaN unless scored */
 	double *score;            /* [pos]; NaN unless ranked */
@@ -95,6 +98,18 @@ typedef struct engine_round_res {
 	 * was a candidate and in which this round selected it. */
 	uint32_t *su, *su_reach, *su_sel;
 	size_t nsu;
+	/* Pillars (Round.pillars); npil 0 and NULL when the round has none. */
+	size_t npil;
+	int32_t *cpar;            /* ncrit: the criterion's pillar, -1 = top */
+	int32_t *ppar;            /* npil: the pillar's parent, -1 = top */
+	uint32_t *porder;         /* npil: children before their parents */
+	double *pwn;              /* npil: weight / the sum of its siblings' */
+	double *ceff, *peff;      /* effective shares of the total (products of
+	                             sibling shares along the path) */
+	double *pscore;           /* [j * n + pos], after the pillar's
+	                             normalisation; NaN unless ranked */
+	uint32_t *prank;          /* [j * n + pos]; 0 unless ranked */
+	engine_crit_stats_t *pstats;   /* npil: over the ranked (sum unused) */
 } engine_round_res_t;
 
 typedef struct engine_standing {
@@ -158,8 +173,10 @@ const char *engine_result_reason(const engine_result_t *res, size_t r,
 /* Note on criterion k of candidate pos ("" when none). Returns buf. */
 const char *engine_result_note(const engine_result_t *res, size_t r,
                                size_t k, size_t pos, char *buf, size_t len);
-/* Weighted score of criterion k: wn * normalised (arithmetic mean), or
- * normalised ^ wn (geometric mean; 0 for a non-positive value). */
+/* Weighted score of criterion k under the aggregation that combines it
+ * with its siblings (the round's, or its pillar's): wn * normalised
+ * (arithmetic mean), or normalised ^ wn (geometric mean; 0 for a
+ * non-positive value). */
 double engine_result_weighted(const engine_result_t *res, size_t r, size_t k,
                               size_t pos);
 /* Why candidate pos of round r was or was not selected: the code and

@@ -4,8 +4,9 @@
 must draw, all deterministic.
 
 - round 1 "screen": arithmetic mean of three criteria, one z-scored so
-  some weighted contributions are negative; a quota pass; a cluster with
-  no score; 14 candidates, 8 selected;
+  some weighted contributions are negative, two of them in a pillar
+  ("scale", 75% of the total) beside the third; a quota pass; a cluster
+  with no score; 14 candidates, 8 selected;
 - round 2 "final": weighted geometric mean of two criteria; an industry
   leader taken ahead of higher ranks; 8 candidates, 4 selected;
 - names with markup characters, a long one, and one in Chinese;
@@ -68,12 +69,17 @@ def main():
                      0.02 + ((i * 104729) % 89) / 900.0,
                      None if i == 13 else 3.0 + ((i * 31) % 17) / 4.0])
     st1 = crit_stats("screen", c1, raw1)
+    # Pillar "scale" (weight 75) holds size and growth; quality (25) is
+    # at the top level: the total is the same weighted mean, and each
+    # weighted score is the criterion's part of its pillar.
+    st1[0]["pillar"] = st1[1]["pillar"] = "scale"
     total_w = sum(c[2] for c in c1)
-    scored = {}
+    scored, total1, scale1 = {}, {}, {}
     for i in range(N):
         if raw1[i][2] is None:
             continue
         parts = []
+        total1[i] = scale1[i] = 0.0
         for k, (cid, _, w, norm) in enumerate(c1):
             s = st1[k]
             x = raw1[i][k]
@@ -81,10 +87,24 @@ def main():
                 n = (x - s["mean"]) / s["sd"] * 10
             else:
                 n = (x - s["min"]) / (s["max"] - s["min"]) * 100
+            sib = 75 if k < 2 else total_w
+            if k < 2:
+                scale1[i] += n * w / sib
             parts.append({"criterion": cid, "raw": x, "normalized": n,
-                          "weighted": n * w / total_w})
+                          "weighted": n * w / sib})
+            total1[i] += n * w / total_w
         scored[i] = parts
-    order1 = sorted(scored, key=lambda i: (-sum(p["weighted"] for p in scored[i]), ids[i]))
+    sc_vals = sorted(scale1.values(), reverse=True)
+    scale_rank = {i: sc_vals.index(v) + 1 for i, v in scale1.items()}
+    sc_mean = sum(sc_vals) / len(sc_vals)
+    pillars1 = [{"pillar": "scale", "name": "Scale <&> size",
+                 "weight": 75, "weightShare": 0.75,
+                 "aggregation": "AGGREGATION_WEIGHTED_ARITHMETIC",
+                 "scored": len(sc_vals), "min": min(sc_vals),
+                 "max": max(sc_vals), "mean": sc_mean,
+                 "sd": math.sqrt(sum((v - sc_mean) ** 2 for v in sc_vals)
+                                 / len(sc_vals))}]
+    order1 = sorted(scored, key=lambda i: (-total1[i], ids[i]))
     rank1 = {i: r + 1 for r, i in enumerate(order1)}
     # Quota: at most 2 per region; the first pass is recorded.
     sel1, per_region, passed = [], {}, None
@@ -139,8 +159,10 @@ def main():
             dec = {"code": "DECISION_CODE_OUTSIDE_TOP_N", "topN": 8,
                    "text": "outside top_n 8"}
         return {"round": "screen", "rank": rank1[i],
-                "score": sum(p["weighted"] for p in scored[i]),
+                "score": total1[i],
                 "selected": sel, "scores": scored[i], "decision": dec,
+                "pillars": [{"pillar": "scale", "score": scale1[i],
+                             "rank": scale_rank[i]}],
                 "sensitivity": {"rankP5": max(1, rank1[i] - 2),
                                 "rankP50": rank1[i],
                                 "rankP95": rank1[i] + 3,
@@ -218,10 +240,11 @@ def main():
          "ranked": len(scored), "selected": 8,
          "decisions": dcounts([rs1(i)["decision"]["code"] for i in range(N)]),
          "criteria": st1, "aggregation": "AGGREGATION_WEIGHTED_ARITHMETIC",
+         "pillars": pillars1,
          "lastSelectedClusterId": ids[sel1[-1]],
-         "lastSelectedScore": sum(p["weighted"] for p in scored[sel1[-1]]),
+         "lastSelectedScore": total1[sel1[-1]],
          "bestUnselectedClusterId": ids[passed],
-         "bestUnselectedScore": sum(p["weighted"] for p in scored[passed])},
+         "bestUnselectedScore": total1[passed]},
         {"round": "final", "candidates": 8, "eligible": 8, "ranked": 8,
          "selected": 4,
          "decisions": dcounts([rs2(i)["decision"]["code"] for i in range(N)]),

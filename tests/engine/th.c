@@ -194,6 +194,31 @@ Clusters__V1__Criterion *th_crit(Clusters__V1__Round *r, const char *id,
 	return k;
 }
 
+Clusters__V1__Pillar *th_pillar(Clusters__V1__Round *r, const char *id,
+                                double weight, const char *parent,
+                                Clusters__V1__Aggregation agg)
+{
+	Clusters__V1__Pillar *p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	clusters__v1__pillar__init(p);
+	p->id = sdup(id);
+	p->name = sdup(id);
+	p->weight = weight;
+	if (parent)
+		p->parent = sdup(parent);
+	p->aggregation = agg;
+	r->pillars = grow(r->pillars, r->n_pillars + 1, sizeof(*r->pillars));
+	r->pillars[r->n_pillars++] = p;
+	return p;
+}
+
+void th_in(Clusters__V1__Criterion *c, const char *pillar)
+{
+	if (c->pillar != protobuf_c_empty_string)
+		free(c->pillar);
+	c->pillar = sdup(pillar);
+}
+
 void th_param(Clusters__V1__Criterion *c, const char *k, const char *v)
 {
 	Clusters__V1__Criterion__ParamsEntry *e = calloc(1, sizeof(*e));

@@ -51,6 +51,12 @@ Clusters__V1__Round *th_round(Clusters__V1__Competition *c, const char *name);
 Clusters__V1__Criterion *th_crit(Clusters__V1__Round *r, const char *id,
                                  double weight, Clusters__V1__Normalization n);
 void th_param(Clusters__V1__Criterion *c, const char *k, const char *v);
+/* A pillar (name = id); parent NULL = the top level. */
+Clusters__V1__Pillar *th_pillar(Clusters__V1__Round *r, const char *id,
+                                double weight, const char *parent,
+                                Clusters__V1__Aggregation agg);
+/* Puts criterion c into pillar. */
+void th_in(Clusters__V1__Criterion *c, const char *pillar);
 /* any_of: comma-separated, NULL = none. */
 Clusters__V1__Filter *th_filter(Clusters__V1__Round *r,
                                 Clusters__V1__FilterField field,
