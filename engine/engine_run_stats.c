@@ -4,9 +4,11 @@
  * line, which is what an explanation needs from a stored run. */
 #include "engine_run_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cd_error.h"
+#include "engine_coherence.h"
 #include "engine_internal.h"
 
 #define NCODES (CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER + 1)
@@ -103,8 +105,48 @@ static int decisions(engine_arena_t *a, const engine_result_t *res, size_t r,
 	return CD_OK;
 }
 
+/* The round's coherence over its ranked clusters, each criterion's group
+ * being the round (pillars would pass their columns too: see
+ * engine_coherence.h). Positions ascend, so the columns are read in
+ * memory order. */
+static int coherence(engine_arena_t *a, const engine_round_res_t *rr,
+                     engine_sorter_t *s, Clusters__V1__RoundStats *x)
+{
+	size_t nc = rr->ncrit, nR = 0;
+	Clusters__V1__RoundCoherence *co = engine_arena_alloc(a, sizeof(*co));
+	const double **cols = malloc((nc ? nc : 1) * sizeof(*cols));
+	const char **ids = malloc((nc ? nc : 1) * sizeof(*ids));
+	int *kind = malloc((nc ? nc : 1) * sizeof(*kind));
+	int *group = malloc((nc ? nc : 1) * sizeof(*group));
+	uint32_t *R = malloc((rr->nranked ? rr->nranked : 1) * sizeof(*R));
+	int rc = CD_ENOMEM;
+	if (!co || !cols || !ids || !kind || !group || !R)
+		goto done;
+	for (size_t k = 0; k < nc; k++) {
+		cols[k] = rr->norm + k * rr->n;
+		ids[k] = rr->def->criteria[k]->id;
+		kind[k] = CLUSTERS__V1__COHERENCE_ITEM_KIND__COHERENCE_ITEM_KIND_CRITERION;
+		group[k] = ENGINE_COH_ROUND;
+	}
+	for (size_t p = 0; p < rr->n && nR < rr->nranked; p++)
+		if (rr->rank[p])
+			R[nR++] = (uint32_t)p;
+	char err[256];
+	rc = engine_coherence(a, cols, ids, kind, group, nc, rr->score, R, nR,
+	                      s, co, err, sizeof(err));
+	if (!rc)
+		x->coherence = co;
+done:
+	free(cols);
+	free(ids);
+	free(kind);
+	free(group);
+	free(R);
+	return rc;
+}
+
 static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
-                       Clusters__V1__RoundStats *x)
+                       engine_sorter_t *s, Clusters__V1__RoundStats *x)
 {
 	const engine_round_res_t *rr = &res->rounds[r];
 	clusters__v1__round_stats__init(x);
@@ -134,7 +176,9 @@ static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
 	if (!x->last_selected_cluster_id || !x->best_unselected_cluster_id)
 		return CD_ENOMEM;
 	int rc = criteria(a, rr, x);
-	return rc ? rc : decisions(a, res, r, x);
+	if (!rc)
+		rc = decisions(a, res, r, x);
+	return rc ? rc : coherence(a, rr, s, x);
 }
 
 int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
@@ -147,12 +191,16 @@ int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
 	Clusters__V1__RoundStats *v = engine_arena_alloc(a, nr * sizeof(*v));
 	if (!pp || !v)
 		return CD_ENOMEM;
+	engine_sorter_t s = { 0 };
 	for (size_t r = 0; r < nr; r++) {
-		int rc = round_stats(a, res, r, &v[r]);
-		if (rc)
+		int rc = round_stats(a, res, r, &s, &v[r]);
+		if (rc) {
+			engine_sorter_fini(&s);
 			return rc;
+		}
 		pp[r] = &v[r];
 	}
+	engine_sorter_fini(&s);
 	run->rounds = pp;
 	run->n_rounds = nr;
 	return CD_OK;
