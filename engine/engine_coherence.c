@@ -116,24 +116,24 @@ static int comoments(const col_t *c, size_t m, const uint32_t *R, size_t nR,
 
 /* Twice the average rank (1 = largest) of each row of column c, rk[i] for
  * row i of R: ties share the mean of the ranks they span, and twice it,
- * first + last, is an integer. */
+ * first + last, is an integer. idx holds 0..nR-1; ties are read off the
+ * sorted keys (equal keys are equal doubles), not from the column. */
 static int ranks(const col_t *c, const uint32_t *R, size_t nR,
-                 engine_sorter_t *s, double *buf, uint32_t *idx,
+                 engine_sorter_t *s, double *buf, const uint32_t *idx,
                  uint32_t *rk)
 {
-	for (size_t i = 0; i < nR; i++) {
+	for (size_t i = 0; i < nR; i++)
 		buf[i] = c->x[R[i]];
-		idx[i] = (uint32_t)i;
-	}
-	int rc = engine_sort_desc(s, idx, nR, buf);
+	const engine_pair_t *a;
+	int rc = engine_sort_desc_pairs(s, idx, nR, buf, &a);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < nR;) {
 		size_t k = i;
-		while (k + 1 < nR && buf[idx[k + 1]] == buf[idx[i]])
+		while (k + 1 < nR && a[k + 1].key == a[i].key)
 			k++;
 		for (size_t t = i; t <= k; t++)
-			rk[idx[t]] = (uint32_t)(i + k + 2);
+			rk[a[t].idx] = (uint32_t)(i + k + 2);
 		i = k + 1;
 	}
 	return CD_OK;
@@ -516,6 +516,8 @@ int engine_coherence(engine_arena_t *a, const double *const *cols,
 		goto done;
 	}
 	sm = pm + m * m;
+	for (size_t i = 0; i < nR; i++)
+		idx[i] = (uint32_t)i;
 	for (size_t j = 0; j < m; j++)
 		col_scan(&c[j], R, nR);
 	if ((rc = degenerate_notes(&x, c, ncol)) ||
