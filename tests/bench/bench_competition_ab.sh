@@ -20,7 +20,9 @@ start() { # BUILD NAME: starts that build's clusterd, prints its address
   "$1/service/clusterd" --listen 127.0.0.1:0 --port-file "$d/port" \
     --data-dir "$d/data" --plugin-dir "$1/plugins/lib" --threads 2 \
     --log-level warn >/dev/null 2>&1 &
-  PIDS+=($!)
+  # The caller runs start in a command substitution (a subshell): the pid
+  # goes through a file, for the caller's PIDS and the trap.
+  echo $! >"$d/pid"
   for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.1; done
   echo "127.0.0.1:$(cat "$d/port")"
 }
@@ -61,7 +63,8 @@ timed() { # BUILD ADDR NAME PID: one run; prints "wall cpu"
   echo "$w $(awk -v a="$c0" -v b="$c1" 'BEGIN {printf "%.2f", b - a}')"
 }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-AA=$(start "$A" a); PA=${PIDS[-1]}; AB=$(start "$B" b); PB=${PIDS[-1]}
+AA=$(start "$A" a); PA=$(cat "$TMP/a/pid"); PIDS+=("$PA")
+AB=$(start "$B" b); PB=$(cat "$TMP/b/pid"); PIDS+=("$PB")
 setup "$A" a "$AA"; setup "$B" b "$AB"
 ra=() rb=() ca=() cb=()
 for r in $(seq "$ROUNDS"); do
