@@ -145,8 +145,37 @@ done:
 	return rc;
 }
 
+static void *arena_pc_alloc(void *data, size_t size)
+{
+	return engine_arena_alloc(data, size);
+}
+
+static void arena_pc_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;                /* the arena frees everything at once */
+}
+
+/* A coherence computed by an earlier build, copied into a: packed and
+ * unpacked with the arena as protobuf-c's allocator. */
+static int copy_coherence(engine_arena_t *a,
+                          const Clusters__V1__RoundCoherence *src,
+                          Clusters__V1__RoundStats *x)
+{
+	size_t len = clusters__v1__round_coherence__get_packed_size(src);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return CD_ENOMEM;
+	clusters__v1__round_coherence__pack(src, buf);
+	ProtobufCAllocator al = { arena_pc_alloc, arena_pc_free, a };
+	x->coherence = clusters__v1__round_coherence__unpack(&al, len, buf);
+	free(buf);
+	return x->coherence ? CD_OK : CD_ENOMEM;
+}
+
 static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
-                       engine_sorter_t *s, Clusters__V1__RoundStats *x)
+                       const Clusters__V1__Run *from, engine_sorter_t *s,
+                       Clusters__V1__RoundStats *x)
 {
 	const engine_round_res_t *rr = &res->rounds[r];
 	clusters__v1__round_stats__init(x);
@@ -178,10 +207,15 @@ static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
 	int rc = criteria(a, rr, x);
 	if (!rc)
 		rc = decisions(a, res, r, x);
-	return rc ? rc : coherence(a, rr, s, x);
+	if (rc)
+		return rc;
+	if (from && r < from->n_rounds && from->rounds[r]->coherence)
+		return copy_coherence(a, from->rounds[r]->coherence, x);
+	return coherence(a, rr, s, x);
 }
 
 int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
+                           const Clusters__V1__Run *from,
                            Clusters__V1__Run *run)
 {
 	size_t nr = res->nrounds;
@@ -193,7 +227,7 @@ int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
 		return CD_ENOMEM;
 	engine_sorter_t s = { 0 };
 	for (size_t r = 0; r < nr; r++) {
-		int rc = round_stats(a, res, r, &s, &v[r]);
+		int rc = round_stats(a, res, r, from, &s, &v[r]);
 		if (rc) {
 			engine_sorter_fini(&s);
 			return rc;

@@ -409,7 +409,32 @@ static void t_run(void **state)
 		assert_true(fabs(co->pairs[0]->spearman - (zero ? 0.4 : 1)) < EPS);
 		assert_int_equal(co->n_groups, 1);
 		assert_false(isnan(co->groups[0]->cronbach_alpha));
+		/* Built again from the first Run (as the service does with
+		 * fewer standings): the same coherence, copied, and still
+		 * there once the first Run is freed. */
+		engine_run_opts_t o = { .max_standings = 1,
+		                        .coherence_from = run };
+		Clusters__V1__Run *again = NULL;
+		assert_int_equal(engine_run_build(res, &o, &again, err,
+		                                  sizeof(err)), CD_OK);
+		size_t len = clusters__v1__round_coherence__get_packed_size(co);
+		uint8_t *b1 = malloc(len), *b2 = malloc(len);
+		assert_non_null(b1);
+		assert_non_null(b2);
+		clusters__v1__round_coherence__pack(co, b1);
 		engine_run_free(run);
+		const Clusters__V1__RoundCoherence *co2 =
+			again->rounds[0]->coherence;
+		assert_ptr_not_equal(co2, NULL);
+		assert_int_equal(clusters__v1__round_coherence__get_packed_size(co2),
+		                 len);
+		clusters__v1__round_coherence__pack(co2, b2);
+		assert_memory_equal(b1, b2, len);
+		assert_true(fabs(co2->pairs[0]->pearson - want) < EPS);
+		assert_string_equal(co2->items[1]->id, "k2");
+		free(b1);
+		free(b2);
+		engine_run_free(again);
 		engine_result_destroy(res);
 		th_cohort_free(c);
 		th_comp_free(def);
