@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in a Release tree and runs them. Figures go to
 # stdout; docs/PERFORMANCE.md records them with this command.
-# Usage: ./deploy/bench.sh [store|service|tls|competition|isolation|backup|metrics|standings|report|plugins] [extra args...]
+# Usage: ./deploy/bench.sh [store|service|tls|coherence|competition|isolation|backup|metrics|standings|report|plugins] [extra args...]
 #   store   [clusters] [gets] [rounds]   tests/bench/bench_store.c
 #   service                              tests/bench/bench_service.sh (GetCluster
 #           under h2load against an echo server, ImportClusters, concurrent
@@ -34,6 +34,9 @@
 #           default, and of a 100-cluster one: wall and CPU time, file size,
 #           against reading the same top 100 with clusterctl run standings;
 #           instructions under callgrind; settings via its environment)
+#   coherence [N] [K] [rounds]           tests/bench/bench_coherence.c (the
+#           coherence of one round, engine_coherence, on N synthetic
+#           clusters x K criteria, default 1,000,000 x 5, median of 5)
 #   plugins [N] [rounds] [only]          tests/bench/bench_plugins.c (every
 #           mcda method and promethee's usual, linear, vshape and mixed
 #           against topsis in process on N synthetic clusters x 5
@@ -69,6 +72,9 @@ case "$which" in
   tls)
     cmake --build "$BUILD" -j "$(nproc)" --target clusterd bench_create
     "$ROOT/tests/bench/bench_tls.sh" "$BUILD" "$@" ;;
+  coherence)
+    cmake --build "$BUILD" -j "$(nproc)" --target bench_coherence
+    "$BUILD/tests/bench/bench_coherence" "$@" ;;
   competition)
     cmake --build "$BUILD" -j "$(nproc)" --target clusterd clusterctl \
           clusterd_plugins bench_scan bench_competition

@@ -130,6 +130,12 @@ void engine_sorter_fini(engine_sorter_t *s);
 /* Stable sort of idx[0..n) by key[idx[i]], largest first. Keys finite. */
 int engine_sort_desc(engine_sorter_t *s, uint32_t *idx, size_t n,
                      const double *key);
+/* The same, leaving the sorted pairs in s's scratch (*sorted, valid until
+ * the next sort): equal keys are equal doubles (-0 and +0 alike), so ties
+ * are found without reading key[] again. */
+int engine_sort_desc_pairs(engine_sorter_t *s, const uint32_t *idx,
+                           size_t n, const double *key,
+                           const engine_pair_t **sorted);
 /* Sort of pos[0..n) by the id of cohort cluster member[pos]. */
 int engine_sort_ids(uint32_t *pos, size_t n, const engine_cohort_t *c,
                     const uint32_t *member);

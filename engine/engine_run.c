@@ -233,7 +233,7 @@ static int build(run_msg_t *m, const engine_result_t *res,
 		run->n_new_entrants = res->nnew;
 	}
 	run->standings_total = (int64_t)res->n;
-	if (engine_run_round_stats(&m->arena, res, run))
+	if (engine_run_round_stats(&m->arena, res, o->coherence_from, run))
 		return CD_ENOMEM;
 	/* The first N, then selected clusters up to N more: a run that
 	 * selects a million clusters stays bounded. */

@@ -41,8 +41,10 @@ int engine_run_standing(engine_arena_t *a, const engine_result_t *res,
                         const engine_standing_t *st,
                         const engine_run_opts_t *o,
                         Clusters__V1__Standing *s);
-/* Run.rounds. CD_ENOMEM. */
+/* Run.rounds; each round's coherence copied from from (a Run built
+ * before from res) when it has one, else computed. CD_ENOMEM. */
 int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
+                           const Clusters__V1__Run *from,
                            Clusters__V1__Run *run);
 
 #endif

@@ -4,9 +4,11 @@
  * line, which is what an explanation needs from a stored run. */
 #include "engine_run_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cd_error.h"
+#include "engine_coherence.h"
 #include "engine_internal.h"
 
 #define NCODES (CLUSTERS__V1__DECISION_CODE__DECISION_CODE_EXCLUDED_EARLIER + 1)
@@ -148,7 +150,87 @@ static int decisions(engine_arena_t *a, const engine_result_t *res, size_t r,
 	return CD_OK;
 }
 
+/* The round's coherence over its ranked clusters, each criterion's group
+ * being the round (pillars would pass their columns too: see
+ * engine_coherence.h). Positions ascend, so the columns are read in
+ * memory order. */
+/* The round's coherence: its criteria and, in a round with pillars, its
+ * pillars after them, each in the group of its parent pillar (or of the
+ * round). */
+static int coherence(engine_arena_t *a, const engine_round_res_t *rr,
+                     engine_sorter_t *s, Clusters__V1__RoundStats *x)
+{
+	size_t nc = rr->ncrit, ni = nc + rr->npil, nR = 0;
+	Clusters__V1__RoundCoherence *co = engine_arena_alloc(a, sizeof(*co));
+	const double **cols = malloc((ni ? ni : 1) * sizeof(*cols));
+	const char **ids = malloc((ni ? ni : 1) * sizeof(*ids));
+	int *kind = malloc((ni ? ni : 1) * sizeof(*kind));
+	int *group = malloc((ni ? ni : 1) * sizeof(*group));
+	uint32_t *R = malloc((rr->nranked ? rr->nranked : 1) * sizeof(*R));
+	int rc = CD_ENOMEM;
+	if (!co || !cols || !ids || !kind || !group || !R)
+		goto done;
+	for (size_t k = 0; k < nc; k++) {
+		cols[k] = rr->norm + k * rr->n;
+		ids[k] = rr->def->criteria[k]->id;
+		kind[k] = CLUSTERS__V1__COHERENCE_ITEM_KIND__COHERENCE_ITEM_KIND_CRITERION;
+		group[k] = rr->npil && rr->cpar[k] >= 0 ? (int)nc + rr->cpar[k]
+		                                        : ENGINE_COH_ROUND;
+	}
+	for (size_t j = 0; j < rr->npil; j++) {
+		cols[nc + j] = rr->pscore + j * rr->n;
+		ids[nc + j] = rr->def->pillars[j]->id;
+		kind[nc + j] = CLUSTERS__V1__COHERENCE_ITEM_KIND__COHERENCE_ITEM_KIND_PILLAR;
+		group[nc + j] = rr->ppar[j] >= 0 ? (int)nc + rr->ppar[j]
+		                                 : ENGINE_COH_ROUND;
+	}
+	for (size_t p = 0; p < rr->n && nR < rr->nranked; p++)
+		if (rr->rank[p])
+			R[nR++] = (uint32_t)p;
+	char err[256];
+	rc = engine_coherence(a, cols, ids, kind, group, ni, rr->score, R, nR,
+	                      s, co, err, sizeof(err));
+	if (!rc)
+		x->coherence = co;
+done:
+	free(cols);
+	free(ids);
+	free(kind);
+	free(group);
+	free(R);
+	return rc;
+}
+
+static void *arena_pc_alloc(void *data, size_t size)
+{
+	return engine_arena_alloc(data, size);
+}
+
+static void arena_pc_free(void *data, void *p)
+{
+	(void)data;
+	(void)p;                /* the arena frees everything at once */
+}
+
+/* A coherence computed by an earlier build, copied into a: packed and
+ * unpacked with the arena as protobuf-c's allocator. */
+static int copy_coherence(engine_arena_t *a,
+                          const Clusters__V1__RoundCoherence *src,
+                          Clusters__V1__RoundStats *x)
+{
+	size_t len = clusters__v1__round_coherence__get_packed_size(src);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return CD_ENOMEM;
+	clusters__v1__round_coherence__pack(src, buf);
+	ProtobufCAllocator al = { arena_pc_alloc, arena_pc_free, a };
+	x->coherence = clusters__v1__round_coherence__unpack(&al, len, buf);
+	free(buf);
+	return x->coherence ? CD_OK : CD_ENOMEM;
+}
+
 static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
+                       const Clusters__V1__Run *from, engine_sorter_t *s,
                        Clusters__V1__RoundStats *x)
 {
 	const engine_round_res_t *rr = &res->rounds[r];
@@ -181,10 +263,17 @@ static int round_stats(engine_arena_t *a, const engine_result_t *res, size_t r,
 	int rc = criteria(a, rr, x);
 	if (!rc)
 		rc = pillars(a, rr, x);
-	return rc ? rc : decisions(a, res, r, x);
+	if (!rc)
+		rc = decisions(a, res, r, x);
+	if (rc)
+		return rc;
+	if (from && r < from->n_rounds && from->rounds[r]->coherence)
+		return copy_coherence(a, from->rounds[r]->coherence, x);
+	return coherence(a, rr, s, x);
 }
 
 int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
+                           const Clusters__V1__Run *from,
                            Clusters__V1__Run *run)
 {
 	size_t nr = res->nrounds;
@@ -194,12 +283,16 @@ int engine_run_round_stats(engine_arena_t *a, const engine_result_t *res,
 	Clusters__V1__RoundStats *v = engine_arena_alloc(a, nr * sizeof(*v));
 	if (!pp || !v)
 		return CD_ENOMEM;
+	engine_sorter_t s = { 0 };
 	for (size_t r = 0; r < nr; r++) {
-		int rc = round_stats(a, res, r, &v[r]);
-		if (rc)
+		int rc = round_stats(a, res, r, from, &s, &v[r]);
+		if (rc) {
+			engine_sorter_fini(&s);
 			return rc;
+		}
 		pp[r] = &v[r];
 	}
+	engine_sorter_fini(&s);
 	run->rounds = pp;
 	run->n_rounds = nr;
 	return CD_OK;

@@ -58,12 +58,11 @@ static void insertion(engine_pair_t *a, size_t n)
 	}
 }
 
-int engine_sort_desc(engine_sorter_t *s, uint32_t *idx, size_t n,
-                     const double *key)
+/* Sorts the (key, index) pairs of idx[0..n) into *out (s's scratch). */
+static int sort_pairs(engine_sorter_t *s, const uint32_t *idx, size_t n,
+                      const double *key, const engine_pair_t **out)
 {
-	if (n < 2)
-		return CD_OK;
-	int rc = reserve(s, n);
+	int rc = reserve(s, n ? n : 1);
 	if (rc)
 		return rc;
 	engine_pair_t *a = s->a, *b = s->b;
@@ -100,9 +99,27 @@ int engine_sort_desc(engine_sorter_t *s, uint32_t *idx, size_t n,
 		}
 		free(hist);
 	}
-	for (size_t i = 0; i < n; i++)
-		idx[i] = a[i].idx;
+	*out = a;
 	return CD_OK;
+}
+
+int engine_sort_desc(engine_sorter_t *s, uint32_t *idx, size_t n,
+                     const double *key)
+{
+	if (n < 2)
+		return CD_OK;
+	const engine_pair_t *a;
+	int rc = sort_pairs(s, idx, n, key, &a);
+	for (size_t i = 0; i < n && !rc; i++)
+		idx[i] = a[i].idx;
+	return rc;
+}
+
+int engine_sort_desc_pairs(engine_sorter_t *s, const uint32_t *idx,
+                           size_t n, const double *key,
+                           const engine_pair_t **sorted)
+{
+	return sort_pairs(s, idx, n, key, sorted);
 }
 
 /* Merge sort by id: only for cohorts not added in id order. */

@@ -331,30 +331,38 @@ static int plugins_used(const Clusters__V1__Competition *def,
 }
 
 /* Builds the Run, keeping fewer standings (then no per-criterion scores)
- * until it fits SRV_EVAL_MAX_RUN_BYTES. */
+ * until it fits SRV_EVAL_MAX_RUN_BYTES. A build again copies the
+ * rounds' coherence from the one before rather than computing it. */
 static int build_run(const engine_result_t *res, engine_run_opts_t *o,
                      Clusters__V1__Run **out, char *err, size_t errlen)
 {
+	Clusters__V1__Run *prev = NULL;
 	for (;;) {
+		o->coherence_from = prev;
 		int rc = engine_run_build(res, o, out, err, errlen);
+		o->coherence_from = NULL;
+		engine_run_free(prev);
+		prev = NULL;
 		if (rc)
 			return rc;
 		size_t len = protobuf_c_message_get_packed_size(&(*out)->base);
 		if (len <= SRV_EVAL_MAX_RUN_BYTES)
 			return CD_OK;
-		engine_run_free(*out);
+		prev = *out;
 		*out = NULL;
 		if (!o->max_standings || o->max_standings > 100)
 			o->max_standings = o->max_standings
 				? o->max_standings / 2 : SRV_EVAL_MAX_STANDINGS;
 		else if (!o->without_scores)
 			o->without_scores = 1;
-		else
+		else {
+			engine_run_free(prev);
 			return cd_fail(err, errlen, CD_ELIMIT, "the run would "
 			               "take %zu bytes, more than %u, even with "
 			               "only the selected clusters' standings; "
 			               "select fewer clusters (selection.top_n)",
 			               len, SRV_EVAL_MAX_RUN_BYTES);
+		}
 	}
 }
 

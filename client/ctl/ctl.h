@@ -160,6 +160,8 @@ int ctl_print_cluster(ctl_t *ctl, const Clusters__V1__Cluster *c);
 /* A run: standings (rank, cluster, score, per-criterion scores, selected,
  * rank change), then the summary tables. */
 int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run);
+/* Each round's coherence (ctl_print_coherence.c), after the summary. */
+void ctl_print_coherence(const Clusters__V1__Run *run);
 /* A competition definition, round by round. */
 int ctl_print_competition(ctl_t *ctl, const Clusters__V1__Competition *c);
 /* Name of an enum value, or its number. buf holds 16 bytes. */

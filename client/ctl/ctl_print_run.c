@@ -445,6 +445,7 @@ int ctl_print_run(ctl_t *ctl, const Clusters__V1__Run *run)
 		ctl_groups("CITY", s->by_city, s->n_by_city);
 		ctl_groups("INDUSTRY", s->by_industry, s->n_by_industry);
 	}
+	ctl_print_coherence(run);
 	return CTL_OK;
 }
 

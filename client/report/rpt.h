@@ -10,9 +10,9 @@
  *
  * The page's structure is a contract the browser tests check
  * (docs/report.md): one <section> per part (ids header, funnel, ranking,
- * uncertainty, change, summary, decisions, cluster-ID), each chart a
- * <figure class="chart" data-chart=KIND> holding an <svg role="img">
- * titled and described for screen readers, its numbers in a
+ * uncertainty, change, summary, decisions, coherence, cluster-ID), each
+ * chart a <figure class="chart" data-chart=KIND> holding an <svg
+ * role="img"> titled and described for screen readers, its numbers in a
  * <table class="data"> beside it.
  *
  * Thread-safety: rpt_render is reentrant; the data is only read.

@@ -223,6 +223,7 @@ int rpt_render(const rpt_data_t *d, char **out, size_t *len)
 		rpt_sec_change(&o, d);
 		rpt_sec_summary(&o, d);
 		rpt_sec_decisions(&o, d);
+		rpt_sec_coherence(&o, d);
 	}
 	for (size_t i = 0; i < d->nclusters; i++)
 		rpt_sec_cluster(&o, d, &d->clusters[i]);

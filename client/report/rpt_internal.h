@@ -97,6 +97,8 @@ void rpt_sec_uncertainty(rpt_out_t *o, const rpt_data_t *d);
 void rpt_sec_change(rpt_out_t *o, const rpt_data_t *d);
 void rpt_sec_summary(rpt_out_t *o, const rpt_data_t *d);
 void rpt_sec_decisions(rpt_out_t *o, const rpt_data_t *d);
+/* Each round's coherence (rpt_coherence.c); nothing for runs without. */
+void rpt_sec_coherence(rpt_out_t *o, const rpt_data_t *d);
 void rpt_sec_cluster(rpt_out_t *o, const rpt_data_t *d,
                      const rpt_cluster_t *c);
 

@@ -36,6 +36,10 @@ typedef struct engine_run_opts {
 	 * output whatever this says. */
 	size_t max_standings;
 	int without_scores;             /* 1 = no per-criterion scores */
+	/* A Run built before from the same result (say with more standings):
+	 * its rounds' coherence is copied, not computed again; NULL =
+	 * compute. It may be freed once this build returns. */
+	const Clusters__V1__Run *coherence_from;
 } engine_run_opts_t;
 
 /* The Run: summary, Run.rounds (RoundStats), standings (each with one

@@ -25,5 +25,6 @@ national-2021 uncertainty
 national-2021-innovation-vs-demo change
 national-2021 summary
 national-2021 decisions
+national-2021 coherence
 national-2021-wuxi-iot cluster-miit21-wuxi-iot
 LIST

@@ -76,7 +76,8 @@ export function checkPage(exp) {
   }
 
   // sections: each starts with <h2>, known ids, in the contract's order.
-  const ORDER = ['header', 'funnel', 'ranking', 'uncertainty', 'change', 'summary', 'decisions'];
+  const ORDER = ['header', 'funnel', 'ranking', 'uncertainty', 'change', 'summary', 'decisions',
+    'coherence'];
   const seen = [];
   all('section').forEach((s, i) => {
     const name = `section #${i + 1} (${s.id || 'no id'})`;

@@ -7,7 +7,7 @@ import re
 from report_dom import select
 
 SECTION_ORDER = ["header", "funnel", "ranking", "uncertainty", "change",
-                 "summary", "decisions"]
+                 "summary", "decisions", "coherence"]
 KINDS = {"funnel", "ranking", "uncertainty", "change", "counts",
          "indicators", "scores", "assessments"}
 # Elements that load or run something: none belongs in the report.

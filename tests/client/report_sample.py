@@ -13,6 +13,8 @@ must draw, all deterministic.
 - sensitivity on every standing; a summary with more than 15 cities;
 - rank moves against a baseline: climbers, fallers, a new entrant and one
   no longer ranked;
+- each round's coherence, computed here as the engine does, with its
+  flags, and a note with markup characters;
 - one cluster record with indicators over three years (one indicator in
   a single year) and assessments, one recused.
 
@@ -55,6 +57,75 @@ def crit_stats(rnd, crits, vals):
                     "scored": len(xs), "min": min(xs), "max": max(xs),
                     "mean": mean, "sd": sd, "sum": sum(xs)})
     return out
+
+
+def pearson(x, y):
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    return sxy / math.sqrt(sxx * syy)
+
+
+def avg_ranks(x):
+    order = sorted(range(len(x)), key=lambda i: x[i])
+    r = [0.0] * len(x)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and x[order[j + 1]] == x[order[i]]:
+            j += 1
+        for t in range(i, j + 1):
+            r[order[t]] = (i + j) / 2 + 1
+        i = j + 1
+    return r
+
+
+def coherence(cols, total):
+    """RoundStats.coherence of columns {id: values} and the totals, as
+    the engine computes it for criteria in the round's group
+    (docs/engine.md, "Coherence"); the sample leaves its pillar out of
+    the coherence, which the renderer draws the same either way."""
+    ids = list(cols)
+    sp = lambda x, y: pearson(avg_ranks(x), avg_ranks(y))
+    items, pairs, flags = [], [], []
+    for c in ids:
+        r = pearson(cols[c], total)
+        rho = sp(cols[c], total)
+        items.append({"id": c, "kind": "COHERENCE_ITEM_KIND_CRITERION",
+                      "pearsonTotal": r, "spearmanTotal": rho,
+                      "pearsonGroup": r, "spearmanGroup": rho})
+        if r < 0:
+            flags.append({"code": "COHERENCE_FLAG_CODE_NEGATIVE", "item": c,
+                          "value": r, "text": "criterion \"%s\" correlates "
+                          "negatively with the round's total (Pearson "
+                          "%.3f)" % (c, r)})
+        elif r <= 0.3:
+            flags.append({"code": "COHERENCE_FLAG_CODE_WEAK", "item": c,
+                          "value": r, "text": "criterion \"%s\" correlates "
+                          "weakly with the round's total (Pearson %.3f, "
+                          "at most 0.3)" % (c, r)})
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            r = pearson(cols[a], cols[b])
+            pairs.append({"itemA": a, "itemB": b, "pearson": r,
+                          "spearman": sp(cols[a], cols[b])})
+            if r > 0.9:
+                flags.append({"code": "COHERENCE_FLAG_CODE_REDUNDANT",
+                              "item": a, "other": b, "value": r,
+                              "text": "criteria \"%s\" and \"%s\" are very "
+                              "highly correlated (Pearson %.3f, above 0.9): "
+                              "one may count what the other does"
+                              % (a, b, r)})
+    k = len(ids)
+    n = len(total)
+    var = lambda x: sum((v - sum(x) / n) ** 2 for v in x)
+    sums = [sum(cols[c][i] for c in ids) for i in range(n)]
+    alpha = k / (k - 1) * (1 - sum(var(cols[c]) for c in ids) / var(sums))
+    return {"observations": n, "items": items, "pairs": pairs,
+            "groups": [{"items": k, "cronbachAlpha": alpha}],
+            "flags": flags, "weakThreshold": 0.3,
+            "redundantThreshold": 0.9}
 
 
 def main():
@@ -254,6 +325,18 @@ def main():
          "bestUnselectedClusterId": ids[order2[3]],
          "bestUnselectedScore": score2[order2[3]]},
     ]
+    # Coherence over each round's ranked clusters' normalised scores.
+    ranked1 = sorted(scored)
+    rounds[0]["coherence"] = coherence(
+        {cid: [scored[i][k]["normalized"] for i in ranked1]
+         for k, (cid, _, _, _) in enumerate(c1)},
+        [sum(p["weighted"] for p in scored[i]) for i in ranked1])
+    rounds[1]["coherence"] = coherence(
+        {cid: [parts2[i][k]["normalized"] for i in sel1]
+         for k, (cid, _, _, _) in enumerate(c2)},
+        [score2[i] for i in sel1])
+    rounds[1]["coherence"]["notes"] = [
+        "a note in the run's own words <kept> & escaped"]
     run = {"id": "sample-run-1", "competitionId": "sample",
            "competitionEtag": "e1", "dataVersion": 42,
            "createTime": "2026-01-02T03:04:05Z",

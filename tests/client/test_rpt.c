@@ -296,6 +296,88 @@ static void test_whole_bars(void **state)
 	}
 }
 
+/* The coherence section: a matrix with Pearson (Spearman) per cell, "–"
+ * where a statistic is undefined, the flags and notes escaped; nothing
+ * for a run stored without coherence. */
+static void test_render_coherence(void **state)
+{
+	(void)state;
+	Clusters__V1__Run run = CLUSTERS__V1__RUN__INIT;
+	Clusters__V1__RoundStats rs = CLUSTERS__V1__ROUND_STATS__INIT;
+	Clusters__V1__RoundStats *rsp = &rs;
+	run.id = "r1";
+	run.competition_id = "c";
+	run.n_rounds = 1;
+	run.rounds = &rsp;
+	rs.round = "only";
+	rpt_round_t rr = {&rs, NULL, 0, 0, 0};
+	rpt_data_t d = {.run = &run, .rounds = &rr, .nrounds = 1, .top_n = 10,
+	                .generated = "now"};
+	char *html;
+	size_t len;
+	assert_int_equal(rpt_render(&d, &html, &len), CD_OK);
+	assert_null(strstr(html, "id=\"coherence\""));
+	free(html);
+
+	Clusters__V1__RoundCoherence co = CLUSTERS__V1__ROUND_COHERENCE__INIT;
+	Clusters__V1__CoherenceItem a = CLUSTERS__V1__COHERENCE_ITEM__INIT,
+	                            b = CLUSTERS__V1__COHERENCE_ITEM__INIT;
+	Clusters__V1__CoherenceItem *items[] = { &a, &b };
+	Clusters__V1__CoherencePair p = CLUSTERS__V1__COHERENCE_PAIR__INIT;
+	Clusters__V1__CoherencePair *pairs[] = { &p };
+	Clusters__V1__CoherenceGroup g = CLUSTERS__V1__COHERENCE_GROUP__INIT;
+	Clusters__V1__CoherenceGroup *groups[] = { &g };
+	Clusters__V1__CoherenceFlag f = CLUSTERS__V1__COHERENCE_FLAG__INIT;
+	Clusters__V1__CoherenceFlag *flags[] = { &f };
+	char *notes[] = { "criterion \"<b>\" has the same score" };
+	a.id = "x<1>";
+	a.pearson_total = 0.25;
+	a.spearman_total = NAN;
+	a.pearson_group = 0.25;
+	a.spearman_group = NAN;
+	b.id = "<b>";
+	b.pearson_total = b.spearman_total = NAN;
+	b.pearson_group = b.spearman_group = NAN;
+	p.item_a = "x<1>";
+	p.item_b = "<b>";
+	p.pearson = p.spearman = NAN;
+	g.items = 2;
+	g.cronbach_alpha = 0.8126;
+	f.code = CLUSTERS__V1__COHERENCE_FLAG_CODE__COHERENCE_FLAG_CODE_WEAK;
+	f.text = "criterion \"x<1>\" correlates weakly";
+	co.observations = 12;
+	co.n_items = 2;
+	co.items = items;
+	co.n_pairs = 1;
+	co.pairs = pairs;
+	co.n_groups = 1;
+	co.groups = groups;
+	co.n_flags = 1;
+	co.flags = flags;
+	co.n_notes = 1;
+	co.notes = notes;
+	co.weak_threshold = 0.3;
+	co.redundant_threshold = 0.9;
+	rs.coherence = &co;
+	assert_int_equal(rpt_render(&d, &html, &len), CD_OK);
+	assert_non_null(strstr(html, "<section id=\"coherence\"><h2>"));
+	assert_non_null(strstr(html, "weakly (r at most 0.3), and two "
+	                       "criteria of a group that correlate above 0.9"));
+	assert_non_null(strstr(html, "Over the 12 ranked clusters' normalised "
+	                       "scores. Cronbach's alpha of the round: "
+	                       "<b>0.813</b> (2 items)."));
+	assert_non_null(strstr(html, "<tr><th class=\"l\" scope=\"row\">x&lt;1&gt;"
+	                       "</th><td>1</td><td>\xe2\x80\x93 (\xe2\x80\x93)"
+	                       "</td><td>0.250 (\xe2\x80\x93)</td></tr>"));
+	assert_non_null(strstr(html, "<th scope=\"col\">&lt;b&gt;</th>"));
+	assert_non_null(strstr(html, "<ul class=\"flags\"><li>criterion "
+	                       "&quot;x&lt;1&gt;&quot; correlates weakly</li>"));
+	assert_non_null(strstr(html, "<p class=\"muted note\">criterion "
+	                       "&quot;&lt;b&gt;&quot; has the same score</p>"));
+	assert_null(strstr(html, "<th scope=\"col\">its group</th>"));
+	free(html);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_chart),
 		cmocka_unit_test(test_failed_is_sticky),
 		cmocka_unit_test(test_render_empty_run),
+		cmocka_unit_test(test_render_coherence),
 		cmocka_unit_test(test_whole_bars),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

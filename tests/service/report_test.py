@@ -206,9 +206,13 @@ class Report(unittest.TestCase):
         path, html = self.report(self.run_a, "--top", "12")
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o600)
         page = Page(html)
-        self.assertEqual(page.sections[:7], [
+        self.assertEqual(page.sections[:8], [
             "header", "funnel", "ranking", "uncertainty", "summary",
-            "decisions", "cluster-" + self.standings(self.run_a)[0].cluster_id])
+            "decisions", "coherence",
+            "cluster-" + self.standings(self.run_a)[0].cluster_id])
+        for rnd in ("screen", "final"):  # a correlation table per round
+            self.assertIn("<caption>Correlations in round %s: Pearson's r"
+                          % rnd, html)
         self.assertNotIn("change", page.sections)  # no baseline
         self.assertEqual(len([s for s in page.sections
                               if s.startswith("cluster-")]), 3)
