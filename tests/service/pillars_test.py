@@ -196,6 +196,60 @@ class Pillars(unittest.TestCase):
         self.assertEqual(cs["i3"].pillar, "S2")
         self.assertEqual(cs["i5"].pillar, "")
 
+    def test_coherence_over_the_tree(self):
+        """Each criterion against its pillar, each pillar against its
+        parent (P, or the total), Cronbach's alpha per group, computed
+        here from the table above with the textbook formulas."""
+        run = self.u("GetRun", cpb.GetRunRequest, cpb.Run)(
+            cpb.GetRunRequest(id=self.run_id), timeout=30)
+        co = run.rounds[0].coherence
+        ids = sorted(DATA)
+        col = {"i%d" % (k + 1): [float(DATA[c][k]) for c in ids]
+               for k in range(5)}
+        for pid in PILLAR:
+            col[pid] = [PILLAR[pid][c] for c in ids]
+        total = [TOTAL[c] for c in ids]
+
+        def pearson(x, y):
+            mx, my = sum(x) / len(x), sum(y) / len(y)
+            sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+            sxx = sum((a - mx) ** 2 for a in x)
+            syy = sum((b - my) ** 2 for b in y)
+            return sxy / (sxx * syy) ** 0.5
+
+        def alpha(items):
+            var = lambda v: sum((a - sum(v) / len(v)) ** 2 for a in v)
+            sums = [sum(col[i][r] for i in items) for r in range(5)]
+            k = len(items)
+            return k / (k - 1) * (1 - sum(var(col[i]) for i in items) /
+                                  var(sums))
+
+        group = {"i1": "S1", "i2": "S1", "i3": "S2", "i4": "S2", "i5": "",
+                 "S1": "P", "S2": "P", "P": ""}
+        items = {it.id: it for it in co.items}
+        self.assertEqual(set(items), set(group))
+        self.assertEqual(co.observations, 5)
+        for iid, g in group.items():
+            with self.subTest(item=iid):
+                it = items[iid]
+                self.assertEqual(it.group, g)
+                self.assertEqual(it.kind,
+                                 cpb.COHERENCE_ITEM_KIND_PILLAR
+                                 if iid in PILLAR else
+                                 cpb.COHERENCE_ITEM_KIND_CRITERION)
+                self.assertAlmostEqual(it.pearson_total,
+                                       pearson(col[iid], total), places=9)
+                self.assertAlmostEqual(
+                    it.pearson_group,
+                    pearson(col[iid], col[g] if g else total), places=9)
+        groups = {g.group: g for g in co.groups}
+        for g, members in [("", ["i5", "P"]), ("S1", ["i1", "i2"]),
+                           ("S2", ["i3", "i4"]), ("P", ["S1", "S2"])]:
+            with self.subTest(group=g):
+                self.assertEqual(groups[g].items, 2)
+                self.assertAlmostEqual(groups[g].cronbach_alpha,
+                                       alpha(members), places=9)
+
     def test_explain_pillars(self):
         # c: rank 3, 37; the last selected is e at 37.5: gap .5.
         x = self.explain("c")
