@@ -24,20 +24,6 @@
 #define FLAG(x) CLUSTERS__V1__COHERENCE_FLAG_CODE__COHERENCE_FLAG_CODE_##x
 #define BLOCK 4096
 
-typedef struct ksum {
-	double s, c;
-} ksum_t;
-
-static inline void ksum_add(ksum_t *k, double x)
-{
-	double t = k->s + x;
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
 typedef struct col {
 	const double *x;
 	int e;                  /* values scaled by 2^-e */
@@ -71,10 +57,10 @@ static void col_scan(col_t *c, const uint32_t *R, size_t nR)
 	if (big > 0)
 		(void)frexp(big, &c->e);
 	c->f = c->e > -1000 && c->e < 1000 ? ldexp(1.0, -c->e) : 0.0;
-	ksum_t k = { 0, 0 };
+	engine_ksum_t k = { 0, 0 };
 	for (size_t i = 0; i < nR; i++)
-		ksum_add(&k, scaled(c, c->x[R[i]]));
-	c->mean = nR ? (k.s + k.c) / (double)nR : 0;
+		engine_ksum_add(&k, scaled(c, c->x[R[i]]));
+	c->mean = nR ? engine_ksum_get(&k) / (double)nR : 0;
 }
 
 /* Co-moments Σ d_j d_l (l >= j) of the scaled, centred columns into
@@ -83,7 +69,7 @@ static int comoments(const col_t *c, size_t m, const uint32_t *R, size_t nR,
                      double *mom)
 {
 	double *blk = calloc(m * m + m, sizeof(*blk));
-	ksum_t *tot = calloc(m * m, sizeof(*tot));
+	engine_ksum_t *tot = calloc(m * m, sizeof(*tot));
 	if (!blk || !tot) {
 		free(blk);
 		free(tot);
@@ -103,12 +89,13 @@ static int comoments(const col_t *c, size_t m, const uint32_t *R, size_t nR,
 		if ((i + 1) % BLOCK == 0 || i + 1 == nR)
 			for (size_t j = 0; j < m; j++)
 				for (size_t l = j; l < m; l++) {
-					ksum_add(&tot[j * m + l], blk[j * m + l]);
+					engine_ksum_add(&tot[j * m + l],
+					                blk[j * m + l]);
 					blk[j * m + l] = 0;
 				}
 	}
 	for (size_t j = 0; j < m * m; j++)
-		mom[j] = tot[j].s + tot[j].c;
+		mom[j] = engine_ksum_get(&tot[j]);
 	free(blk);
 	free(tot);
 	return CD_OK;
@@ -145,7 +132,7 @@ static int rank_comoments(const uint32_t *rk, size_t m, size_t nR,
                           double *mom)
 {
 	int64_t *blk = calloc(m * m + m, sizeof(*blk));
-	ksum_t *tot = calloc(m * m, sizeof(*tot));
+	engine_ksum_t *tot = calloc(m * m, sizeof(*tot));
 	if (!blk || !tot) {
 		free(blk);
 		free(tot);
@@ -163,13 +150,13 @@ static int rank_comoments(const uint32_t *rk, size_t m, size_t nR,
 		if ((i + 1) % BLOCK == 0 || i + 1 == nR)
 			for (size_t j = 0; j < m; j++)
 				for (size_t l = j; l < m; l++) {
-					ksum_add(&tot[j * m + l],
+					engine_ksum_add(&tot[j * m + l],
 					         (double)blk[j * m + l]);
 					blk[j * m + l] = 0;
 				}
 	}
 	for (size_t j = 0; j < m * m; j++)
-		mom[j] = tot[j].s + tot[j].c;
+		mom[j] = engine_ksum_get(&tot[j]);
 	free(blk);
 	free(tot);
 	return CD_OK;
@@ -291,7 +278,7 @@ static double alpha(const double *mom, const col_t *c, size_t m,
 	for (size_t j = 0; j < ncol; j++)
 		if (group[j] == g && c[j].e > E)
 			E = c[j].e;
-	ksum_t sum = { 0, 0 }, diag = { 0, 0 };
+	engine_ksum_t sum = { 0, 0 }, diag = { 0, 0 };
 	for (size_t j = 0; j < ncol; j++) {
 		if (group[j] != g)
 			continue;
@@ -299,12 +286,12 @@ static double alpha(const double *mom, const col_t *c, size_t m,
 			if (group[l] != g)
 				continue;
 			double v = ldexp(mom[j * m + l], c[j].e + c[l].e - 2 * E);
-			ksum_add(&sum, l == j ? v : 2 * v);
+			engine_ksum_add(&sum, l == j ? v : 2 * v);
 			if (l == j)
-				ksum_add(&diag, v);
+				engine_ksum_add(&diag, v);
 		}
 	}
-	double S = sum.s + sum.c, D = diag.s + diag.c;
+	double S = engine_ksum_get(&sum), D = engine_ksum_get(&diag);
 	if (!(S > 0))
 		return NAN;
 	return (double)k / (double)(k - 1) * (1 - D / S);

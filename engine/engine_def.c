@@ -117,11 +117,60 @@ static int check_params(const Clusters__V1__Criterion *c, const char *at,
 	             : cd_fail(err, errlen, rc, "%s: %s", at, msg);
 }
 
+/* What a criterion and a pillar both define: a weight, a normalisation
+ * with its goalposts and target (at names the field's owner). */
+static int check_scaling(const char *at, double weight, int norm,
+                         double lower, double upper, double target,
+                         char *err, size_t errlen)
+{
+	char names[512];
+	if (!isfinite(weight))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.weight: must be finite", at);
+	if (weight < 0)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.weight: must be >= 0", at);
+	if (norm < NORM(UNSPECIFIED) || norm > NORM(PERCENTILE_RANK))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.normalization: %s", at,
+		               enum_refusal(&clusters__v1__normalization__descriptor,
+		                            norm, 0, names, sizeof(names)));
+	if (!isfinite(lower) || !isfinite(upper))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.goalpost_%s: must be finite", at,
+		               isfinite(lower) ? "upper" : "lower");
+	/* Any finite target is meaningful: values at or past it score 100,
+	 * so a target at or below every value gives 100 to all (no
+	 * division by zero is left for the data to reach). */
+	if (!isfinite(target))
+		return cd_fail(err, errlen, CD_EV_NONFINITE,
+		               "%s.target: must be finite", at);
+	if (norm == NORM(GOALPOSTS) && !(lower < upper))
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.goalpost_lower: must be below goalpost_upper "
+		               "(%g >= %g)", at, lower, upper);
+	return CD_OK;
+}
+
+/* A round's or a pillar's aggregation. */
+static int check_aggregation(const char *at, int agg, char *err,
+                             size_t errlen)
+{
+	char names[512];
+	if (agg < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
+	    agg > CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
+		return cd_fail(err, errlen, CD_EV_DEFINITION,
+		               "%s.aggregation: %s", at,
+		               enum_refusal(&clusters__v1__aggregation__descriptor,
+		                            agg, 0, names, sizeof(names)));
+	return CD_OK;
+}
+
 static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
                            size_t i, engine_check_criterion_fn check,
                            void *arg, char *err, size_t errlen)
 {
-	char at[64], names[512];
+	char at[64];
 	snprintf(at, sizeof(at), "rounds[%zu].criteria[%zu]", r, i);
 	if (!c)
 		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
@@ -131,35 +180,11 @@ static int check_criterion(const Clusters__V1__Criterion *c, size_t r,
 	if (empty(c->plugin))
 		return cd_fail(err, errlen, CD_EV_EMPTY,
 		               "%s.plugin: must not be empty", at);
-	if (!isfinite(c->weight))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.weight: must be finite", at);
-	if (c->weight < 0)
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.weight: must be >= 0", at);
-	if (c->normalization < NORM(UNSPECIFIED) ||
-	    c->normalization > NORM(PERCENTILE_RANK))
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.normalization: %s", at,
-		               enum_refusal(&clusters__v1__normalization__descriptor,
-		                            (int)c->normalization, 0, names,
-		                            sizeof(names)));
-	if (!isfinite(c->goalpost_lower) || !isfinite(c->goalpost_upper))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.goalpost_%s: must be finite", at,
-		               isfinite(c->goalpost_lower) ? "upper" : "lower");
-	/* Any finite target is meaningful: values at or past it score 100,
-	 * so a target at or below every value gives 100 to all (no
-	 * division by zero is left for the data to reach). */
-	if (!isfinite(c->target))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.target: must be finite", at);
-	if (c->normalization == NORM(GOALPOSTS) &&
-	    !(c->goalpost_lower < c->goalpost_upper))
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.goalpost_lower: must be below goalpost_upper "
-		               "(%g >= %g)", at, c->goalpost_lower,
-		               c->goalpost_upper);
+	int rc = check_scaling(at, c->weight, (int)c->normalization,
+	                       c->goalpost_lower, c->goalpost_upper, c->target,
+	                       err, errlen);
+	if (rc)
+		return rc;
 	if (c->n_params > ENGINE_MAX_PARAMS)
 		return cd_fail(err, errlen, CD_EV_COUNT,
 		               "%s.params: at most %d params", at,
@@ -212,7 +237,7 @@ static int check_pillar(const Clusters__V1__Round *rd, size_t r, size_t j,
                         char *err, size_t errlen)
 {
 	const Clusters__V1__Pillar *p = rd->pillars[j];
-	char at[64], names[512];
+	char at[64];
 	snprintf(at, sizeof(at), "rounds[%zu].pillars[%zu]", r, j);
 	if (!p)
 		return cd_fail(err, errlen, CD_EV_DEFINITION, "%s: missing", at);
@@ -228,39 +253,13 @@ static int check_pillar(const Clusters__V1__Round *rd, size_t r, size_t j,
 			return cd_fail(err, errlen, CD_EV_DUPLICATE,
 			               "%s.id: \"%s\" is also the id of "
 			               "criteria[%zu]", at, p->id, k);
-	if (!isfinite(p->weight))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.weight: must be finite", at);
-	if (p->weight < 0)
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.weight: must be >= 0", at);
-	if (p->normalization < NORM(UNSPECIFIED) ||
-	    p->normalization > NORM(PERCENTILE_RANK))
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.normalization: %s", at,
-		               enum_refusal(&clusters__v1__normalization__descriptor,
-		                            (int)p->normalization, 0, names,
-		                            sizeof(names)));
-	if (!isfinite(p->goalpost_lower) || !isfinite(p->goalpost_upper))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.goalpost_%s: must be finite", at,
-		               isfinite(p->goalpost_lower) ? "upper" : "lower");
-	if (!isfinite(p->target))
-		return cd_fail(err, errlen, CD_EV_NONFINITE,
-		               "%s.target: must be finite", at);
-	if (p->normalization == NORM(GOALPOSTS) &&
-	    !(p->goalpost_lower < p->goalpost_upper))
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.goalpost_lower: must be below goalpost_upper "
-		               "(%g >= %g)", at, p->goalpost_lower,
-		               p->goalpost_upper);
-	if (p->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
-	    p->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "%s.aggregation: %s", at,
-		               enum_refusal(&clusters__v1__aggregation__descriptor,
-		                            (int)p->aggregation, 0, names,
-		                            sizeof(names)));
+	int rc = check_scaling(at, p->weight, (int)p->normalization,
+	                       p->goalpost_lower, p->goalpost_upper, p->target,
+	                       err, errlen);
+	if (rc)
+		return rc;
+	if ((rc = check_aggregation(at, (int)p->aggregation, err, errlen)))
+		return rc;
 	return CD_OK;
 }
 
@@ -390,13 +389,11 @@ static int check_round(const Clusters__V1__Round *rd, size_t r,
 		return cd_fail(err, errlen, CD_EV_DEFINITION,
 		               "rounds[%zu].criteria: the weights must not all be "
 		               "zero and must sum to a finite number", r);
-	if (rd->aggregation < CLUSTERS__V1__AGGREGATION__AGGREGATION_UNSPECIFIED ||
-	    rd->aggregation > CLUSTERS__V1__AGGREGATION__AGGREGATION_COPELAND)
-		return cd_fail(err, errlen, CD_EV_DEFINITION,
-		               "rounds[%zu].aggregation: %s", r,
-		               enum_refusal(&clusters__v1__aggregation__descriptor,
-		                            (int)rd->aggregation, 0, names,
-		                            sizeof(names)));
+	char at[32];
+	snprintf(at, sizeof(at), "rounds[%zu]", r);
+	int arc = check_aggregation(at, (int)rd->aggregation, err, errlen);
+	if (arc)
+		return arc;
 	if (rd->missing < CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_UNSPECIFIED ||
 	    rd->missing > CLUSTERS__V1__MISSING_POLICY__MISSING_POLICY_SCORE_ZERO)
 		return cd_fail(err, errlen, CD_EV_DEFINITION,

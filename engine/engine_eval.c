@@ -228,7 +228,7 @@ static int eval_round(engine_result_t *res, size_t r, const engine_opts_t *o,
 	nR = engine_drop_nonfinite_norm(rr, R, nR);
 	if ((rc = engine_progress_stage(prog, "ranking", nR)))
 		return cd_fail(err, errlen, rc, "cancelled");
-	rc = rr->npil ? engine_tree_aggregate(rr, rr->norm, rr->wn, rr->pwn, R,
+	rc = rr->npil ? engine_tree_aggregate(rr, res->cohort, rr->norm, rr->wn, rr->pwn, R,
 	                                      nR, rr->pscore, rr->score, s,
 	                                      err, errlen)
 	              : engine_aggregate(rr, res->cohort, rr->wn, R, nR,

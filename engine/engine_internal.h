@@ -7,6 +7,7 @@
 #ifndef ENGINE_INTERNAL_H
 #define ENGINE_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,29 @@ const char *engine_filter_value(const engine_cohort_t *c,
 /* x in the fewest digits (15 to 17) that read back as x. Returns buf. */
 const char *engine_fmt_double(char *buf, size_t len, double x);
 
+/* ------------------------------------------------------------- sums */
+
+/* Neumaier's compensated sum: a cancellation such as 1 + 1e308 - 1e308
+ * keeps the 1. */
+typedef struct engine_ksum {
+	double s, c;
+} engine_ksum_t;
+
+static inline void engine_ksum_add(engine_ksum_t *k, double x)
+{
+	double t = k->s + x;
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static inline double engine_ksum_get(const engine_ksum_t *k)
+{
+	return k->s + k->c;
+}
+
 /* -------------------------------------------------------------- sorting */
 
 typedef struct engine_pair {
@@ -194,8 +218,10 @@ void engine_tree_weights(const engine_round_res_t *rr, const double *cw,
 /* Every pillar's score into pcol ([j * n + pos]) bottom-up over R from
  * the normalised columns norm, each normalised over R if its definition
  * says so, then the total into score (NaN where a pillar's score is not
- * finite). */
-int engine_tree_aggregate(const engine_round_res_t *rr, const double *norm,
+ * finite). An aggregation's error names the round and pillar (and, for a
+ * harmonic mean's 0, the cluster of cohort c and the member). */
+int engine_tree_aggregate(const engine_round_res_t *rr,
+                          const engine_cohort_t *c, const double *norm,
                           const double *cwn, const double *pwn,
                           const uint32_t *R, size_t nR, double *pcol,
                           double *score, engine_sorter_t *s, char *err,

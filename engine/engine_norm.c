@@ -46,26 +46,6 @@ static inline double sc(scale_t s, double x)
 	return s.f != 0 ? x * s.f : ldexp(x, -s.e);
 }
 
-/* Neumaier's compensated sum. */
-typedef struct ksum {
-	double s, c;
-} ksum_t;
-
-static inline void ksum_add(ksum_t *k, double x)
-{
-	double t = k->s + x;
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
-static inline double ksum_get(const ksum_t *k)
-{
-	return k->s + k->c;
-}
-
 /* RANK: competition rank r = 1 + values strictly above, 100 (m - r) /
  * (m - 1), ties sharing the better rank; m = 1: 100.
  * PERCENTILE_RANK (pct): COINr n_prank with ties.method "min", ranks
@@ -143,11 +123,11 @@ static void stats(const Clusters__V1__Criterion *cr, const double *raw,
 	int z = all || cr->normalization == NORM(Z_SCORE);
 	if (!st->m || (!share && !z))
 		return;
-	ksum_t k = { 0, 0 };
+	engine_ksum_t k = { 0, 0 };
 	for (size_t i = 0; i < nR; i++)
 		if (!isnan(raw[R[i]]))
-			ksum_add(&k, sc(st->s, raw[R[i]]));
-	st->sum = ksum_get(&k);
+			engine_ksum_add(&k, sc(st->s, raw[R[i]]));
+	st->sum = engine_ksum_get(&k);
 	/* All equal (or one value): no spread, whatever the rounding of the
 	 * mean says. */
 	if (!z || st->min == st->max) {
@@ -155,19 +135,19 @@ static void stats(const Clusters__V1__Criterion *cr, const double *raw,
 		return;
 	}
 	double mean = st->sum / (double)st->m;
-	ksum_t d = { 0, 0 }, q = { 0, 0 };
+	engine_ksum_t d = { 0, 0 }, q = { 0, 0 };
 	for (size_t i = 0; i < nR; i++) {
 		if (isnan(raw[R[i]]))
 			continue;
 		double y = sc(st->s, raw[R[i]]) - mean;
-		ksum_add(&d, y);
-		ksum_add(&q, y * y);
+		engine_ksum_add(&d, y);
+		engine_ksum_add(&q, y * y);
 	}
 	/* One correction step: the deviations of the rounded mean sum to
 	 * m times its error. */
-	double corr = ksum_get(&d) / (double)st->m;
+	double corr = engine_ksum_get(&d) / (double)st->m;
 	st->mean = mean + corr;
-	double var = ksum_get(&q) / (double)st->m - corr * corr;
+	double var = engine_ksum_get(&q) / (double)st->m - corr * corr;
 	st->sd = var > 0 ? sqrt(var) : 0;
 }
 

@@ -156,24 +156,62 @@ out:
 static size_t members(const engine_round_res_t *rr, size_t g,
                       const double *norm, const double *cwn,
                       const double *pwn, const double *pcol,
-                      const double **cols, double *w)
+                      const double **cols, double *w, const char **ids)
 {
 	size_t m = 0, np = rr->npil;
 	int32_t want = g == np ? -1 : (int32_t)g;
 	for (size_t k = 0; k < rr->ncrit; k++)
 		if (rr->cpar[k] == want) {
 			cols[m] = norm + k * rr->n;
+			ids[m] = rr->def->criteria[k]->id;
 			w[m++] = cwn[k];
 		}
 	for (size_t j = 0; j < np; j++)
 		if (rr->ppar[j] == want) {
 			cols[m] = pcol + j * rr->n;
+			ids[m] = rr->def->pillars[j]->id;
 			w[m++] = pwn[j];
 		}
 	return m;
 }
 
-int engine_tree_aggregate(const engine_round_res_t *rr, const double *norm,
+/* engine_aggregate_cols over group g's m members, its message placed in
+ * the round and pillar, and a harmonic mean's 0 named by cluster and
+ * member (as engine_aggregate names them for a round without pillars). */
+static int aggregate(const engine_round_res_t *rr, const engine_cohort_t *c,
+                     size_t g, int agg, const double *const *cols,
+                     const double *w, const char *const *ids, size_t m,
+                     const uint32_t *R, size_t nR, double *out, char *err,
+                     size_t errlen)
+{
+	char msg[512] = "", where[160];
+	int rc = engine_aggregate_cols(agg, cols, w, m, R, nR, out, msg,
+	                               sizeof(msg));
+	if (!rc)
+		return CD_OK;
+	if (g < rr->npil)
+		snprintf(where, sizeof(where), "round \"%s\", pillar \"%s\"",
+		         rr->name, rr->def->pillars[g]->id);
+	else
+		snprintf(where, sizeof(where), "round \"%s\" (its top level)",
+		         rr->name);
+	if (rc == CD_EPRECONDITION)
+		for (size_t i = 0; i < nR; i++)
+			for (size_t k = 0; k < m; k++)
+				if (w[k] != 0 && cols[k][R[i]] == 0)
+					return cd_fail(err, errlen, rc, "%s: "
+					    "AGGREGATION_WEIGHTED_HARMONIC divides "
+					    "by every member's value, and cluster "
+					    "\"%s\" has 0 for \"%s\"; use "
+					    "normalisations that give no 0 "
+					    "(docs/engine.md)", where,
+					    engine_cohort_id(c, rr->member[R[i]]),
+					    ids[k]);
+	return cd_fail(err, errlen, rc, "%s: %s", where, msg);
+}
+
+int engine_tree_aggregate(const engine_round_res_t *rr,
+                          const engine_cohort_t *c, const double *norm,
                           const double *cwn, const double *pwn,
                           const uint32_t *R, size_t nR, double *pcol,
                           double *score, engine_sorter_t *s, char *err,
@@ -182,23 +220,24 @@ int engine_tree_aggregate(const engine_round_res_t *rr, const double *norm,
 	const Clusters__V1__Round *rd = rr->def;
 	const double *cols[ENGINE_MAX_CRITERIA + ENGINE_MAX_PILLARS];
 	double w[ENGINE_MAX_CRITERIA + ENGINE_MAX_PILLARS];
+	const char *ids[ENGINE_MAX_CRITERIA + ENGINE_MAX_PILLARS];
 	double *tmp = NULL;
 	int rc = CD_OK;
 	for (size_t i = 0; i < rr->npil && !rc; i++) {
 		uint32_t j = rr->porder[i];
 		const Clusters__V1__Pillar *pl = rd->pillars[j];
 		double *out = pcol + (size_t)j * rr->n;
-		size_t m = members(rr, j, norm, cwn, pwn, pcol, cols, w);
+		size_t m = members(rr, j, norm, cwn, pwn, pcol, cols, w, ids);
 		if (!normalises(pl)) {
-			rc = engine_aggregate_cols((int)pl->aggregation, cols, w, m,
-			                           R, nR, out, err, errlen);
+			rc = aggregate(rr, c, j, (int)pl->aggregation, cols, w, ids,
+			               m, R, nR, out, err, errlen);
 			continue;
 		}
 		if (!tmp && !(tmp = malloc((rr->n ? rr->n : 1) * sizeof(*tmp))))
 			return cd_fail(err, errlen, CD_ENOMEM, "pillars: out of "
 			               "memory");
-		rc = engine_aggregate_cols((int)pl->aggregation, cols, w, m, R, nR,
-		                           tmp, err, errlen);
+		rc = aggregate(rr, c, j, (int)pl->aggregation, cols, w, ids, m,
+		               R, nR, tmp, err, errlen);
 		if (rc)
 			break;
 		/* The pillar's score as a criterion's raw score. */
@@ -217,9 +256,9 @@ int engine_tree_aggregate(const engine_round_res_t *rr, const double *norm,
 	free(tmp);
 	if (rc)
 		return rc;
-	size_t m = members(rr, rr->npil, norm, cwn, pwn, pcol, cols, w);
-	if ((rc = engine_aggregate_cols((int)rd->aggregation, cols, w, m, R, nR,
-	                                score, err, errlen)))
+	size_t m = members(rr, rr->npil, norm, cwn, pwn, pcol, cols, w, ids);
+	if ((rc = aggregate(rr, c, rr->npil, (int)rd->aggregation, cols, w, ids,
+	                    m, R, nR, score, err, errlen)))
 		return rc;
 	/* A pillar score that is not finite (a SHARE of a total that nearly
 	 * cancels) must not vanish in a geometric mean's 0: the total is

@@ -249,7 +249,7 @@ static int totals(sens_t *x, const engine_round_res_t *v,
 		return rc;
 	if (!v->npil)
 		return engine_aggregate(v, c, x->wn, R, nR, x->score, err, errlen);
-	return engine_tree_aggregate(v, v->norm, x->wn, x->pwn, R, nR, x->pcol,
+	return engine_tree_aggregate(v, c, v->norm, x->wn, x->pwn, R, nR, x->pcol,
 	                             x->score, &x->s, err, errlen);
 }
 

@@ -351,6 +351,60 @@ static void t_missing(void **st)
 /* ------------------------------------------------------- validation */
 
 /* A valid base: c1 in S1, c2 in S2, S1 and S2 in P, c3 at the top. */
+/* The COINr methods inside a pillar: M is the (weighted) median of c1..c3
+ * with equal weights, normalised by DISTANCE_TO_TARGET with target 40;
+ * M (1) and c4 (1) at the top, arithmetic.
+ *
+ *         c1  c2  c3 | median | M: min 20, 100 (x - 20)/(40 - 20), cap 100
+ *   a     10  20  60 |   20   |   0
+ *   b     40  80  50 |   50   | 100 (past the target)
+ *   c     70  30   0 |   30   |  50
+ *
+ * total = .5 M + .5 c4 (c4: a 90, b 10, c 40): a 45, b 55, c 45; ranks
+ * b 1, a 2, c 3 (the tie of a and c broken by id); M's ranks b 1, c 2,
+ * a 3. A harmonic pillar over a 0 fails the run, naming the round. */
+static void t_coin_methods(void **st)
+{
+	(void)st;
+	fx_t f;
+	memset(&f, 0, sizeof(f));
+	f.def = th_comp("c");
+	f.r = th_round(f.def, "r");
+	Clusters__V1__Pillar *m = th_pillar(f.r, "M", 1, NULL, AGG(MEDIAN));
+	m->normalization = NORM(DISTANCE_TO_TARGET);
+	m->target = 40;
+	crit(&f, "c1", 1, "M", "a=10;b=40;c=70");
+	crit(&f, "c2", 1, "M", "a=20;b=80;c=30");
+	crit(&f, "c3", 1, "M", "a=60;b=50;c=0");
+	crit(&f, "c4", 1, NULL, "a=90;b=10;c=40");
+	f.c = th_cohort(f.def, abc, 3);
+	f.res = th_eval(f.def, f.c, &f.s, CD_OK);
+	TH_NEAR(pscore(&f, "M", "a"), 0, E);
+	TH_NEAR(pscore(&f, "M", "b"), 100, E);
+	TH_NEAR(pscore(&f, "M", "c"), 50, E);
+	assert_int_equal(prank(&f, "M", "b"), 1);
+	assert_int_equal(prank(&f, "M", "c"), 2);
+	assert_int_equal(prank(&f, "M", "a"), 3);
+	TH_NEAR(engine_result_find(f.res, "a")->rank, 2, 0);
+	TH_NEAR(engine_result_find(f.res, "b")->rank, 1, 0);
+	TH_NEAR(engine_result_find(f.res, "c")->rank, 3, 0);
+	engine_result_destroy(f.res);
+	/* c3 of c is 0: a harmonic M cannot divide by it. */
+	m->aggregation = AGG(WEIGHTED_HARMONIC);
+	m->normalization = NORM(NONE);
+	engine_opts_t o = { .scorer = th_scorer, .scorer_arg = &f.s };
+	char err[512] = "";
+	f.res = NULL;
+	assert_int_equal(engine_evaluate(f.def, f.c, &o, &f.res, err,
+	                                 sizeof(err)), CD_EPRECONDITION);
+	assert_string_equal(err, "round \"r\", pillar \"M\": "
+	                    "AGGREGATION_WEIGHTED_HARMONIC divides by every "
+	                    "member's value, and cluster \"c\" has 0 for "
+	                    "\"c3\"; use normalisations that give no 0 "
+	                    "(docs/engine.md)");
+	done(&f);
+}
+
 static Clusters__V1__Competition *vdef(void)
 {
 	Clusters__V1__Competition *d = th_comp("c");
@@ -507,6 +561,11 @@ static void t_validation(void **st)
 	       "be finite");
 
 	d = vdef();
+	d->rounds[0]->pillars[1]->target = NAN;
+	refuse(d, CD_EV_NONFINITE, "rounds[0].pillars[1].target: must be "
+	       "finite");
+
+	d = vdef();
 	set_str(&d->rounds[0]->criteria[1]->pillar, "S3");
 	refuse(d, CD_EV_DEFINITION, "rounds[0].criteria[1].pillar: unknown "
 	       "pillar \"S3\"");
@@ -652,6 +711,7 @@ int main(void)
 		cmocka_unit_test(t_pillar_normalisation_ties),
 		cmocka_unit_test(t_pillar_ties),
 		cmocka_unit_test(t_missing),
+		cmocka_unit_test(t_coin_methods),
 		cmocka_unit_test(t_validation),
 		cmocka_unit_test(t_sensitivity),
 		cmocka_unit_test(t_sensitivity_chained),
