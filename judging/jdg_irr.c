@@ -109,6 +109,57 @@ static double pearson(const double *a, const double *b, size_t m)
 	return r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
 }
 
+#define SF_TERMS 100000
+
+double jdg_irr_chi2_sf(double x, double df)
+{
+	if (isnan(x) || !(df > 0.0) || isinf(df))
+		return NAN;
+	if (x <= 0.0)
+		return 1.0;
+	if (isinf(x))
+		return 0.0;
+	double a = df / 2.0, y = x / 2.0;
+	int sign;
+	/* log(y^a e^-y / Gamma(a)); lgamma_r, not lgamma: no global sign. */
+	double lf = a * log(y) - y - lgamma_r(a, &sign);
+	if (y < a + 1.0) {
+		/* P(a, y) = f * sum_n y^n / (a (a+1) ... (a+n)); Q = 1 - P is
+		 * at least about 0.3 here, so the subtraction keeps its
+		 * digits. */
+		double term = 1.0 / a, sum = term;
+		for (int i = 1; i < SF_TERMS; i++) {
+			term *= y / (a + i);
+			sum += term;
+			if (term < sum * 1e-17) {
+				double q = 1.0 - sum * exp(lf);
+				return q < 0.0 ? 0.0 : q;
+			}
+		}
+		return NAN;
+	}
+	/* Q(a, y) = f / (y + 1 - a - 1 (1 - a) / (y + 3 - a - ...)),
+	 * evaluated by the modified Lentz method. */
+	const double tiny = 1e-300;
+	double b = y + 1.0 - a, c = 1.0 / tiny, d = 1.0 / b, h = d;
+	for (int i = 1; i < SF_TERMS; i++) {
+		double an = -(double)i * ((double)i - a);
+		b += 2.0;
+		d = an * d + b;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = b + an / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1.0 / d;
+		double del = d * c;
+		h *= del;
+		if (fabs(del - 1.0) < 1e-16)
+			return exp(lf) * h;
+	}
+	return NAN;
+}
+
 /* Scratch for one matrix, n entries each. */
 typedef struct work {
 	ksum_t *rowsum;
@@ -163,7 +214,7 @@ static int work_alloc(work_t *w, size_t n, size_t k)
 static void kendall(jdg_irr_stats_t *st, const double *x, size_t k,
                     size_t nc, size_t m, work_t *w)
 {
-	st->w = st->w_uncorrected = st->chi2 = st->df = NAN;
+	st->w = st->w_uncorrected = st->chi2 = st->df = st->p = NAN;
 	if (m < 2) {
 		st->w_reason = "fewer than 2 judges rated any target";
 		return;
@@ -201,6 +252,9 @@ static void kendall(jdg_irr_stats_t *st, const double *x, size_t k,
 	}
 	st->w = 12.0 * S / corr;
 	st->chi2 = dm * (dn - 1.0) * st->w;
+	st->p = jdg_irr_chi2_sf(st->chi2, st->df);
+	if (isnan(st->p))
+		st->p_reason = "the chi-square tail did not converge";
 }
 
 /* ANOVA and ICCs over the same block. */

@@ -61,7 +61,10 @@ typedef struct jdg_irr_stats {
 	double w_uncorrected;
 	double chi2;        /* Friedman's: n_active (n_complete - 1) w */
 	double df;          /* n_complete - 1 */
-	const char *w_reason;
+	double p;           /* chi-square survival of chi2 at df */
+	const char *w_reason; /* w, chi2, p (and w_uncorrected, df when
+	                       * fewer than 2 judges or targets) */
+	const char *p_reason; /* p alone (the series did not converge) */
 	/* Two-way ANOVA over the same complete block. */
 	double msr, msc, mse;
 	double icc21, icc2k;
@@ -89,6 +92,13 @@ typedef struct jdg_irr_result {
 int jdg_irr_create(jdg_irr_result_t **out, const double *const *scores,
                    size_t n_criteria, size_t n, size_t k, char *err,
                    size_t errlen);
+
+/* P(X > x) for X chi-square with df degrees of freedom: the regularised
+ * upper incomplete gamma Q(df/2, x/2), by its power series below
+ * x/2 < df/2 + 1 and its continued fraction above (relative accuracy
+ * about 1e-13, at most 100000 terms). NaN for df <= 0, a NaN argument or
+ * no convergence; 1 for x <= 0; 0 for x = +inf. */
+double jdg_irr_chi2_sf(double x, double df);
 
 /* Frees r and everything it holds; NULL is a no-op. */
 void jdg_irr_destroy(jdg_irr_result_t *r);

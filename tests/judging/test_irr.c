@@ -63,6 +63,11 @@ static void check_hand_block(const jdg_irr_stats_t *s)
 	near(s->chi2, 8.2, EPS);
 	near(s->df, 3.0, 0.0);
 	assert_null(s->w_reason);
+	/* p = Q(3/2, y), y = chi2/2 = 4.1; for 3 df the closed form is
+	 * erfc(sqrt(y)) + 2 sqrt(y/pi) e^-y. */
+	near(s->p, erfc(sqrt(4.1)) + 2.0 * sqrt(4.1 / M_PI) * exp(-4.1),
+	     1e-13);
+	assert_null(s->p_reason);
 	/* ANOVA: row means 4/3, 3, 11/3, 5; grand mean 39/12 = 13/4; column
 	 * means 2.5, 3.5, 3.75.
 	 * SSR = 3 * [(-23/12)^2 + (-3/12)^2 + (5/12)^2 + (21/12)^2]
@@ -153,6 +158,10 @@ static void test_shrout_fleiss(void **state)
 	near(s->w, 479.0 / 540.0, EPS);
 	near(s->chi2, 20.0 * 479.0 / 540.0, 1e-11);
 	near(s->df, 5.0, 0.0);
+	/* 5 df: Q(5/2, y) = erfc(sqrt y) + 2 sqrt(y/pi) e^-y (1 + 2y/3). */
+	double y = s->chi2 / 2.0;
+	near(s->p, erfc(sqrt(y)) + 2.0 * sqrt(y / M_PI) * exp(-y) *
+	                               (1.0 + 2.0 * y / 3.0), 1e-13);
 	jdg_irr_destroy(r);
 }
 
@@ -160,7 +169,8 @@ static void test_shrout_fleiss(void **state)
  * package irr (Gamer et al., "irr: Various Coefficients of Interrater
  * Reliability and Agreement", data(anxiety)), as printed in DescTools'
  * KendallW example. irr's manual examples print, for
- * kendall(anxiety, TRUE): Wt = 0.54, Chisq(19) = 30.8; for
+ * kendall(anxiety, TRUE): Wt = 0.54, Chisq(19) = 30.8, p-value = 0.0429;
+ * for
  * icc(anxiety, model = "twoway", type = "agreement"): ICC(A,1) = 0.198.
  * Exact values from the data: Wt = 6008/11133, W (uncorrected) =
  * 3004/5985, MSR = 754/285, MSC = 289/60, MSE = 1651/1140, ICC(A,1) =
@@ -186,6 +196,7 @@ static void test_anxiety(void **state)
 	near(rnd(s->w, 2), 0.54, EPS);
 	near(rnd(s->chi2, 1), 30.8, EPS);
 	near(s->df, 19.0, 0.0);
+	near(rnd(s->p, 4), 0.0429, EPS);
 	near(s->w_uncorrected, 3004.0 / 5985.0, EPS);
 	near(s->msr, 754.0 / 285.0, EPS);
 	near(s->msc, 289.0 / 60.0, EPS);
@@ -321,7 +332,7 @@ static void test_degenerate(void **state)
 	jdg_irr_result_t *r = run(one, 1, 3);
 	const jdg_irr_stats_t *s = &r->criteria[0];
 	assert_true(isnan(s->w) && isnan(s->w_uncorrected) && s->w_reason);
-	assert_true(isnan(s->chi2) && isnan(s->df));
+	assert_true(isnan(s->chi2) && isnan(s->df) && isnan(s->p));
 	assert_true(isnan(s->msr) && s->anova_reason);
 	assert_true(isnan(s->icc21) && s->icc21_reason);
 	assert_true(isnan(s->icc2k) && s->icc2k_reason);
@@ -360,7 +371,8 @@ static void test_degenerate(void **state)
 	s = &r->criteria[0];
 	assert_true(isnan(s->w) && s->w_reason);
 	near(s->w_uncorrected, 0.0, 0.0);
-	assert_true(isnan(s->chi2));
+	assert_true(isnan(s->chi2) && isnan(s->p));
+	near(s->df, 2.0, 0.0);
 	near(s->mse, 0.0, EPS);
 	near(s->icc21, 0.0, EPS);
 	assert_true(isnan(s->judges[0].pearson) &&
@@ -438,6 +450,59 @@ static void test_errors(void **state)
 	jdg_irr_destroy(NULL);
 }
 
+/* Even df = 2m: Q(m, y) = e^-y sum_{i<m} y^i / i!. */
+static double sf_even(double x, int m)
+{
+	double y = x / 2.0, t = 1.0, sum = 1.0;
+	for (int i = 1; i < m; i++) {
+		t *= y / i;
+		sum += t;
+	}
+	return exp(-y) * sum;
+}
+
+static void rel(double got, double want, double eps)
+{
+	near(got, want, eps * fabs(want));
+}
+
+/* The chi-square tail against closed forms (Abramowitz & Stegun 26.4.4
+ * and 26.4.5 for odd and even degrees of freedom), on both sides of the
+ * series / continued-fraction switch (x/2 = df/2 + 1). */
+static void test_chi2_sf(void **state)
+{
+	(void)state;
+	static const double xs[] = {0.01, 0.5, 1, 2, 3.9, 4, 4.1, 7, 20, 60};
+	for (size_t q = 0; q < sizeof xs / sizeof xs[0]; q++) {
+		double x = xs[q], y = x / 2.0;
+		rel(jdg_irr_chi2_sf(x, 1), erfc(sqrt(y)), 1e-12);
+		rel(jdg_irr_chi2_sf(x, 2), exp(-y), 1e-12);
+		rel(jdg_irr_chi2_sf(x, 3),
+		    erfc(sqrt(y)) + 2.0 * sqrt(y / M_PI) * exp(-y), 1e-12);
+		rel(jdg_irr_chi2_sf(x, 4), exp(-y) * (1.0 + y), 1e-12);
+	}
+	static const double x40[] = {10, 30, 40, 41, 42, 43, 60, 100};
+	for (size_t q = 0; q < sizeof x40 / sizeof x40[0]; q++)
+		rel(jdg_irr_chi2_sf(x40[q], 40), sf_even(x40[q], 20), 1e-11);
+	static const double x200[] = {150, 199, 203, 250, 400};
+	for (size_t q = 0; q < sizeof x200 / sizeof x200[0]; q++)
+		rel(jdg_irr_chi2_sf(x200[q], 200), sf_even(x200[q], 100),
+		    1e-11);
+	near(jdg_irr_chi2_sf(0.0, 3), 1.0, 0.0);
+	near(jdg_irr_chi2_sf(-1.0, 3), 1.0, 0.0);
+	near(jdg_irr_chi2_sf(INFINITY, 3), 0.0, 0.0);
+	assert_true(isnan(jdg_irr_chi2_sf(NAN, 3)));
+	assert_true(isnan(jdg_irr_chi2_sf(1.0, 0)));
+	assert_true(isnan(jdg_irr_chi2_sf(1.0, -2)));
+	assert_true(isnan(jdg_irr_chi2_sf(1.0, NAN)));
+	assert_true(isnan(jdg_irr_chi2_sf(1.0, INFINITY)));
+	/* Large df (a million targets): the median of chi-square(df) is
+	 * near df (1 - 2/(9 df))^3, so the tail there is about 0.5. */
+	double df = 999999.0;
+	double med = df * pow(1.0 - 2.0 / (9.0 * df), 3.0);
+	near(jdg_irr_chi2_sf(med, df), 0.5, 1e-3);
+}
+
 /* Large offsets: a constant 1e8 added to the hand matrix changes none of
  * the statistics (the compensated sums and two-pass means keep them). */
 static void test_offset(void **state)
@@ -469,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_degenerate),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_offset),
+		cmocka_unit_test(test_chi2_sf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
