@@ -123,10 +123,11 @@ static void test_hand(void **state)
 }
 
 /* Shrout, P. E., & Fleiss, J. L. (1979). Intraclass correlations: uses in
- * assessing rater reliability. Psychological Bulletin 86(2), 420-428,
- * Table 2 (6 targets x 4 judges) and Table 4 (ICC(2,1) = .29,
- * ICC(2,4) = .62); Table 2's ANOVA prints BMS = 11.24, JMS = 32.49,
- * EMS = 1.02. Exact values from the data (rational arithmetic):
+ * assessing rater reliability. Psychological Bulletin 86(2), 420-428:
+ * Table 2's data (6 targets x 4 judges), for which the paper gives
+ * ICC(2,1) = .29 and ICC(2,4) = .62 from the mean squares BMS = 11.24,
+ * JMS = 32.49, EMS = 1.02. Exact values from the data (rational
+ * arithmetic):
  * MSR = 1349/120, MSC = 2339/72, MSE = 367/360, ICC(2,1) = 184/635
  * = 0.28976..., ICC(2,4) = 736/1187 = 0.62005.... */
 static const double SF[] = {9, 2, 5, 8, 6, 1, 3, 2, 8,  4, 6, 8,
