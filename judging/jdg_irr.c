@@ -104,7 +104,7 @@ static double pearson(const double *a, const double *b, size_t m)
 	}
 	double den = sqrt(ks_get(&saa)) * sqrt(ks_get(&sbb));
 	if (!(den > 0.0))
-		return NAN; /* not reached for non-constant input */
+		return NAN; /* underflow: the caller says so */
 	double r = ks_get(&sab) / den;
 	return r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
 }
@@ -379,6 +379,9 @@ static void judge(jdg_irr_judge_t *jd, const double *x, size_t n, size_t k,
 		return;
 	}
 	jd->pearson = pearson(w->a, w->b, nc);
+	/* Scores of order 1e-160 vary, yet their squares underflow to 0. */
+	if (isnan(jd->pearson))
+		jd->pearson_reason = "the scores' variance underflows";
 	rank_avg(w->a, nc, w->p, w->ra);
 	rank_avg(w->b, nc, w->p, w->rb);
 	jd->spearman = pearson(w->ra, w->rb, nc);

@@ -390,6 +390,21 @@ static void test_degenerate(void **state)
 	near(s->judges[0].spread, 0.0, 0.0);
 	jdg_irr_destroy(r);
 
+	/* Scores of order 1e-170: they vary, but their squares underflow.
+	 * Pearson is NaN with a reason; ranks do not underflow, so Spearman
+	 * and W are those of the hand matrix (same order). */
+	double tiny[12];
+	for (int q = 0; q < 12; q++)
+		tiny[q] = HAND[q] * 1e-170;
+	r = run(tiny, 4, 3);
+	s = &r->criteria[0];
+	assert_true(isnan(s->judges[1].pearson) &&
+	            s->judges[1].pearson_reason);
+	near(s->judges[1].spearman, 0.8, EPS);
+	assert_int_equal(s->judges[1].flags, 0);
+	near(s->w, 41.0 / 45.0, EPS);
+	jdg_irr_destroy(r);
+
 	/* 2 x 2 with only error variance: [[0,1],[1,0]]. Row and column
 	 * means 0.5: MSR = MSC = 0, SSE = 4 * 0.25 = 1, MSE = 1.
 	 * ICC(2,1) denominator 0 + 1 + 2 (0 - 1)/2 = 0; ICC(2,2)
