@@ -223,18 +223,22 @@ static void kendall(jdg_irr_stats_t *st, const double *x, size_t k,
 		st->w_reason = "fewer than 2 targets rated by every judge";
 		return;
 	}
-	double ties = 0.0;
+	double dn = (double)nc, dm = (double)m;
+	double cube = dn * dn * dn - dn;
+	/* The corrected denominator is m * sum_j (N^3 - N - T_j): a judge who
+	 * tied every target has T_j computed by the same operations as
+	 * N^3 - N, so contributes exactly 0, whatever the rounding of t^3. */
+	ksum_t den = {0, 0};
 	memset(w->rsum, 0, nc * sizeof(double));
 	for (size_t q = 0; q < m; q++) {
 		size_t j = w->active[q];
 		for (size_t t = 0; t < nc; t++)
 			w->v[t] = x[w->comp[t] * k + j];
-		ties += rank_avg(w->v, nc, w->p, w->r);
+		ks_add(&den, cube - rank_avg(w->v, nc, w->p, w->r));
 		/* Rank sums are multiples of 1/2 below 2^52: exact. */
 		for (size_t t = 0; t < nc; t++)
 			w->rsum[t] += w->r[t];
 	}
-	double dn = (double)nc, dm = (double)m;
 	double centre = dm * (dn + 1.0) / 2.0;
 	ksum_t s = {0, 0};
 	for (size_t t = 0; t < nc; t++) {
@@ -242,8 +246,8 @@ static void kendall(jdg_irr_stats_t *st, const double *x, size_t k,
 		ks_add(&s, d * d);
 	}
 	double S = ks_get(&s);
-	double full = dm * dm * (dn * dn * dn - dn);
-	double corr = full - dm * ties;
+	double full = dm * dm * cube;
+	double corr = dm * ks_get(&den);
 	st->df = dn - 1.0;
 	st->w_uncorrected = 12.0 * S / full;
 	if (!(corr > 0.0)) {

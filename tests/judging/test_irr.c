@@ -519,6 +519,36 @@ static void test_chi2_sf(void **state)
 	near(jdg_irr_chi2_sf(med, df), 0.5, 1e-3);
 }
 
+/* Ties at a size where t^3 is not exact in a double (t = 300001,
+ * t^3 ~ 2.7e16 > 2^53). Judge 0 ties every target; judge 1 ranks them
+ * 1..N. Rank sums (N+1)/2 + i, centre N + 1, so S = sum_i (i - (N+1)/2)^2
+ * = (N^3 - N)/12. Corrected: 12 S / (2 ((N^3-N) - (N^3-N)) + 2 (N^3-N))
+ * = 1/2; uncorrected: 12 S / (4 (N^3 - N)) = 1/4. With judge 1 tying
+ * every target too the corrected W is 0/0: NaN, exactly, not a huge
+ * quotient of rounding errors. */
+static void test_large_ties(void **state)
+{
+	(void)state;
+	const size_t n = 300001;
+	double *m = malloc(2 * n * sizeof *m);
+	assert_non_null(m);
+	for (size_t i = 0; i < n; i++) {
+		m[2 * i] = 7;
+		m[2 * i + 1] = (double)i;
+	}
+	jdg_irr_result_t *r = run(m, n, 2);
+	near(r->criteria[0].w, 0.5, 1e-9);
+	near(r->criteria[0].w_uncorrected, 0.25, 1e-9);
+	jdg_irr_destroy(r);
+	for (size_t i = 0; i < n; i++)
+		m[2 * i + 1] = 3;
+	r = run(m, n, 2);
+	assert_true(isnan(r->criteria[0].w) && r->criteria[0].w_reason);
+	near(r->criteria[0].w_uncorrected, 0.0, 0.0);
+	jdg_irr_destroy(r);
+	free(m);
+}
+
 /* Large offsets: a constant 1e8 added to the hand matrix changes none of
  * the statistics (the compensated sums and two-pass means keep them). */
 static void test_offset(void **state)
@@ -551,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_offset),
 		cmocka_unit_test(test_chi2_sf),
+		cmocka_unit_test(test_large_ties),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
