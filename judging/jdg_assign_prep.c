@@ -311,7 +311,8 @@ int jdg_prep_init(jdg_prep_t *p, const jdg_assign_input_t *in, char *err,
 	for (size_t i = 0; i < p->nj; i++) {
 		const jdg_assign_judge_t *j = &in->judges[i];
 		size_t m = j->n_conflict_clusters;
-		memcpy(names, j->conflict_clusters, m * sizeof *names);
+		if (m)
+			memcpy(names, j->conflict_clusters, m * sizeof *names);
 		qsort(names, m, sizeof *names, cmp_str);
 		for (size_t x = 1; x < m; x++)
 			if (!strcmp(names[x], names[x - 1])) {
