@@ -23,9 +23,15 @@ typedef struct solver {
 	unsigned char *used;
 	size_t *ja_off, *ja_cnt;   /* per judge: assigned (cluster, edge) */
 	uint32_t *ja_cl, *ja_e;
-	size_t *load, *got, *lcnt, lo; /* loads, per-cluster count, histogram */
+	size_t *jadj_off;          /* per judge: its eligible edges */
+	uint32_t *jadj;            /* (in cluster-key order) */
+	uint32_t *ca;              /* per cluster: its k used edges */
+	size_t *load, *got;        /* judge loads, clusters' judges so far */
+	unsigned char *skip;       /* 1: too few eligible; 2: can get no more */
+	unsigned char *frozen;     /* judge no cluster short of judges reaches */
 	uint32_t *cmark, *jmark, stamp;
-	uint32_t *cpar_j, *cpar_e, *jpar_e, *queue;
+	uint32_t *cpar_j, *cpar_e, *jpar_e, *jpar_c, *queue;
+	size_t *jcur;              /* per judge: edges before it go to full clusters */
 	unsigned long long work;
 } solver_t;
 
@@ -82,8 +88,9 @@ static void solver_free(solver_t *s)
 {
 	void *v[] = { s->jkey, s->ckey, s->jperm, s->cperm, s->adj_off, s->adj,
 	              s->ecl, s->used, s->ja_off, s->ja_cnt, s->ja_cl, s->ja_e,
-	              s->load, s->got, s->lcnt, s->cmark, s->jmark, s->cpar_j,
-	              s->cpar_e, s->jpar_e, s->queue };
+	              s->load, s->got, s->cmark, s->jmark, s->cpar_j,
+	              s->cpar_e, s->jpar_e, s->queue, s->jadj_off, s->jadj, s->ca,
+	              s->skip, s->frozen, s->jpar_c, s->jcur };
 	for (size_t i = 0; i < sizeof v / sizeof *v; i++)
 		free(v[i]);
 	jdg_prep_free(&s->p);
@@ -137,11 +144,32 @@ static int build(solver_t *s, char *err, size_t errlen)
 	/* A judge holds at most min(cap, its eligible clusters). */
 	if (!ALLOC(s->ja_off, nj + 1) || !ALLOC(s->ja_cnt, nj) ||
 	    !ALLOC(s->load, nj) || !ALLOC(s->got, nc) ||
-	    !ALLOC(s->lcnt, s->cap + 1) || !ALLOC(s->cmark, nc) ||
+	    !ALLOC(s->cmark, nc) || !ALLOC(s->skip, nc) ||
 	    !ALLOC(s->jmark, nj) || !ALLOC(s->cpar_j, nc) ||
 	    !ALLOC(s->cpar_e, nc) || !ALLOC(s->jpar_e, nj) ||
-	    !ALLOC(s->queue, nc))
+	    !ALLOC(s->jpar_c, nj) || !ALLOC(s->frozen, nj) ||
+	    !ALLOC(s->queue, nc > nj ? nc : nj) || !ALLOC(s->ca, nc * s->k) ||
+	    !ALLOC(s->jadj_off, nj + 1) || !ALLOC(s->jadj, ne) ||
+	    !ALLOC(s->jcur, nj))
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	/* Each judge's edges, clusters in key order. */
+	for (size_t x = 0; x < ne; x++)
+		s->jadj_off[s->adj[x] + 1]++;
+	for (size_t j = 0; j < nj; j++)
+		s->jadj_off[j + 1] += s->jadj_off[j];
+	size_t *fillp = zalloc(nj, sizeof *fillp);
+	if (!fillp)
+		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+	for (size_t x = 0; x < nc; x++) {
+		size_t c = s->cperm[x];
+		for (size_t e2 = s->adj_off[c]; e2 < s->adj_off[c + 1]; e2++) {
+			size_t j = s->adj[e2];
+			s->jadj[s->jadj_off[j] + fillp[j]++] = (uint32_t)e2;
+		}
+	}
+	free(fillp);
+	for (size_t j = 0; j < nj; j++)
+		s->jcur[j] = s->jadj_off[j];
 	for (size_t x = 0; x < ne; x++)
 		s->ja_off[s->adj[x] + 1]++;
 	for (size_t j = 0; j < nj; j++) {
@@ -150,81 +178,162 @@ static int build(solver_t *s, char *err, size_t errlen)
 	}
 	if (!ALLOC(s->ja_cl, s->ja_off[nj]) || !ALLOC(s->ja_e, s->ja_off[nj]))
 		return cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-	s->lcnt[0] = nj;
 	return CD_OK;
 }
 
-/* Breadth-first search of the residual graph from cluster c0: cluster ->
- * judge over an unused eligible edge, judge -> cluster over a used one.
- * Returns the first reached judge of least load below cap, or SIZE_MAX;
- * stops early at a judge of the least load any judge below cap has. */
-static size_t search(solver_t *s, size_t c0, int full)
+static void new_stamp(solver_t *s)
 {
-	size_t head = 0, tail = 0, best = SIZE_MAX, bl = SIZE_MAX;
 	if (++s->stamp == 0) { /* wrapped: forget old marks */
 		memset(s->cmark, 0, s->nc * sizeof *s->cmark);
 		memset(s->jmark, 0, s->nj * sizeof *s->jmark);
 		s->stamp = 1;
 	}
-	s->cmark[c0] = s->stamp;
+}
+
+static size_t uf_find(size_t *uf, size_t x)
+{
+	while (uf[x] != x)
+		x = uf[x] = uf[uf[x]];
+	return x;
+}
+
+static void uf_union(size_t *uf, size_t a, size_t b)
+{
+	a = uf_find(uf, a);
+	b = uf_find(uf, b);
+	if (a != b)
+		uf[a > b ? a : b] = a < b ? a : b; /* the first stays root */
+}
+
+/* Labels lab what cluster c0 reaches in the residual graph (cluster ->
+ * judge over an unused eligible edge, judge -> cluster over a used one),
+ * stopping at what an earlier search labelled and joining the two labels:
+ * every vertex is visited once over all searches, and a class of labels
+ * covers exactly what its clusters reach together. */
+static void reach(solver_t *s, size_t c0, size_t lab, size_t *clab,
+                  size_t *jlab, size_t *uf)
+{
+	size_t head = 0, tail = 0;
+	clab[c0] = lab;
 	s->queue[tail++] = (uint32_t)c0;
 	while (head < tail) {
 		size_t c = s->queue[head++];
 		for (size_t e = s->adj_off[c]; e < s->adj_off[c + 1]; e++) {
-			s->work++;
 			size_t j = s->adj[e];
-			if (s->used[e] || s->jmark[j] == s->stamp)
+			if (s->used[e])
 				continue;
-			s->jmark[j] = s->stamp;
-			s->jpar_e[j] = (uint32_t)e;
-			if (s->load[j] < s->cap && s->load[j] < bl) {
-				best = j;
-				bl = s->load[j];
-				if (bl == s->lo && !full)
-					return best;
+			if (jlab[j] != SIZE_MAX) {
+				uf_union(uf, lab, jlab[j]);
+				continue;
 			}
+			jlab[j] = lab;
 			for (size_t a = s->ja_off[j]; a < s->ja_off[j] + s->ja_cnt[j];
 			     a++) {
 				size_t c2 = s->ja_cl[a];
-				s->work++;
-				if (s->cmark[c2] == s->stamp)
+				if (clab[c2] != SIZE_MAX) {
+					uf_union(uf, lab, clab[c2]);
 					continue;
-				s->cmark[c2] = s->stamp;
-				s->cpar_j[c2] = (uint32_t)j;
-				s->cpar_e[c2] = s->ja_e[a];
+				}
+				clab[c2] = lab;
 				s->queue[tail++] = (uint32_t)c2;
 			}
 		}
 	}
-	return best;
 }
 
-/* Flips the path found by search() from c0 to judge j. */
-static void augment(solver_t *s, size_t c0, size_t j)
+/* The same graph searched backwards from judge l (not yet marked in this
+ * stamp): l <- cluster c that may take l; c <- judge j that c holds (j
+ * moves on); j <- cluster that may take j; ... until a cluster short of
+ * judges. Returns it, or SIZE_MAX; marks stay for the next source. */
+static size_t rsearch(solver_t *s, size_t l)
 {
-	size_t e = s->jpar_e[j], c = s->ecl[e];
-	s->used[e] = 1;
-	s->ja_cl[s->ja_off[j] + s->ja_cnt[j]] = (uint32_t)c;
-	s->ja_e[s->ja_off[j] + s->ja_cnt[j]++] = (uint32_t)e;
-	s->lcnt[s->load[j]]--;
-	s->lcnt[++s->load[j]]++;
-	while (s->lo < s->cap && s->lcnt[s->lo] == 0)
-		s->lo++;
-	while (c != c0) {
-		/* c gives its edge to judge jp up and takes the one before. */
-		size_t jp = s->cpar_j[c], ep = s->cpar_e[c];
-		size_t en = s->jpar_e[jp], cn = s->ecl[en];
-		s->used[ep] = 0;
-		s->used[en] = 1;
-		for (size_t a = s->ja_off[jp]; a < s->ja_off[jp] + s->ja_cnt[jp]; a++)
-			if (s->ja_e[a] == ep) {
-				s->ja_cl[a] = (uint32_t)cn;
-				s->ja_e[a] = (uint32_t)en;
-				break;
+	size_t head = 0, tail = 0;
+	/* Most units go straight to a cluster short of judges: l's cursor
+	 * passes clusters that are full (they stay full) or that l judges
+	 * (it may leave one later: the search below still finds it). */
+	while (s->jcur[l] < s->jadj_off[l + 1]) {
+		size_t e = s->jadj[s->jcur[l]], c = s->ecl[e];
+		s->work++;
+		if (!s->used[e] && !s->skip[c] && s->got[c] < s->k) {
+			s->cpar_j[c] = (uint32_t)l;
+			s->cpar_e[c] = (uint32_t)e;
+			s->cmark[c] = s->stamp;
+			return c;
+		}
+		s->jcur[l]++;
+	}
+	s->jmark[l] = s->stamp;
+	s->queue[tail++] = (uint32_t)l;
+	while (head < tail) {
+		size_t j = s->queue[head++];
+		for (size_t x = s->jadj_off[j]; x < s->jadj_off[j + 1]; x++) {
+			size_t e = s->jadj[x], c = s->ecl[e];
+			s->work++;
+			if (s->used[e] || s->cmark[c] == s->stamp || s->skip[c] == 1)
+				continue;
+			s->cmark[c] = s->stamp;
+			s->cpar_j[c] = (uint32_t)j;
+			s->cpar_e[c] = (uint32_t)e;
+			if (!s->skip[c] && s->got[c] < s->k)
+				return c;
+			for (size_t i = 0; i < s->got[c]; i++) {
+				size_t e2 = s->ca[c * s->k + i], j2 = s->adj[e2];
+				s->work++;
+				if (s->jmark[j2] == s->stamp)
+					continue;
+				s->jmark[j2] = s->stamp;
+				s->jpar_c[j2] = (uint32_t)c;
+				s->jpar_e[j2] = (uint32_t)e2;
+				s->queue[tail++] = (uint32_t)j2;
 			}
+		}
+	}
+	return SIZE_MAX;
+}
+
+static void ja_replace(solver_t *s, size_t j, size_t e_old, size_t c,
+                       size_t e)
+{
+	for (size_t a = s->ja_off[j]; a < s->ja_off[j] + s->ja_cnt[j]; a++)
+		if (s->ja_e[a] == e_old) {
+			s->ja_cl[a] = (uint32_t)c;
+			s->ja_e[a] = (uint32_t)e;
+			return;
+		}
+}
+
+static void ca_replace(solver_t *s, size_t c, size_t e_old, size_t e)
+{
+	for (size_t i = 0; i < s->got[c]; i++)
+		if (s->ca[c * s->k + i] == e_old) {
+			s->ca[c * s->k + i] = (uint32_t)e;
+			return;
+		}
+}
+
+/* Flips the path rsearch() found from cluster c0 back to judge l: c0 takes
+ * judge j (moving off cluster c'), c' takes the next judge, ..., the last
+ * cluster takes l, whose load grows by one. */
+static void augment(solver_t *s, size_t c0, size_t l)
+{
+	size_t c = c0, e = s->cpar_e[c0];
+	s->ca[c0 * s->k + s->got[c0]++] = (uint32_t)e;
+	for (;;) {
+		size_t j = s->cpar_j[c];
+		s->used[e] = 1;
+		if (j == l) {
+			s->ja_cl[s->ja_off[l] + s->ja_cnt[l]] = (uint32_t)c;
+			s->ja_e[s->ja_off[l] + s->ja_cnt[l]++] = (uint32_t)e;
+			s->load[l]++;
+			return;
+		}
+		size_t cn = s->jpar_c[j], en = s->jpar_e[j]; /* j leaves cn */
+		s->used[en] = 0;
+		ja_replace(s, j, en, c, e);
+		e = s->cpar_e[cn];
+		ca_replace(s, cn, en, e);
 		c = cn;
 	}
-	s->got[c0]++;
 }
 
 /* Problem helpers. */
@@ -296,18 +405,17 @@ static int too_few(solver_t *s, size_t c, jdg_assign_result_t *r)
 	                    s->k, ne);
 }
 
-/* The clusters reachable from deficient cluster d in the final residual
- * graph (S) and the judges they can use: a minimum cut, so S needs k|S|
- * places and its eligible judges give sum min(cap, eligible clusters of
- * S) = k|S| - shortage. */
-static int capacity(solver_t *s, size_t d, unsigned char *covered,
+/* S (in[c] set): what some clusters short of judges reach in the final
+ * residual graph, with the judges S may use. The source side of a minimum
+ * cut: S needs k|S| places, its judges give sum min(cap, clusters of S
+ * they may judge) = k|S| - shortage, every judge reached being full. */
+static int capacity(solver_t *s, const unsigned char *inS,
                     jdg_assign_result_t *r)
 {
 	const jdg_assign_input_t *in = s->p.in;
-	(void)search(s, d, 1);
 	size_t ns = 0, nn = 0;
 	for (size_t c = 0; c < s->nc; c++)
-		ns += s->cmark[c] == s->stamp;
+		ns += inS[c];
 	size_t *cl = malloc(ns * sizeof *cl);
 	size_t *deg = calloc(s->nj ? s->nj : 1, sizeof *deg);
 	size_t *jd = malloc((s->nj ? s->nj : 1) * sizeof *jd);
@@ -320,10 +428,9 @@ static int capacity(solver_t *s, size_t d, unsigned char *covered,
 	ns = 0;
 	for (size_t x = 0; x < s->nc; x++) {
 		size_t c = s->p.c_by_id[x];
-		if (s->cmark[c] != s->stamp)
+		if (!inS[c])
 			continue;
 		cl[ns++] = c;
-		covered[c] = 1;
 		for (size_t e = s->adj_off[c]; e < s->adj_off[c + 1]; e++)
 			deg[s->adj[e]]++;
 	}
@@ -391,8 +498,7 @@ int jdg_assign_run(const jdg_assign_input_t *in, jdg_assign_result_t **out,
 	s.k = in->k;
 	s.cap = in->max_load < s.nc ? in->max_load : (s.nc ? s.nc : 1);
 	jdg_assign_result_t *r = calloc(1, sizeof *r);
-	unsigned char *skip = calloc(s.nc ? s.nc : 1, 1);
-	if (!r || !skip) {
+	if (!r) {
 		rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -406,50 +512,97 @@ int jdg_assign_run(const jdg_assign_input_t *in, jdg_assign_result_t **out,
 	for (size_t x = 0; x < s.nc; x++) {
 		size_t c = s.p.c_by_id[x];
 		if (s.adj_off[c + 1] - s.adj_off[c] < s.k) {
-			skip[c] = 1;
+			s.skip[c] = 1;
 			if (too_few(&s, c, r)) {
 				rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 				goto done;
 			}
 		}
 	}
-	/* One place per cluster per round, clusters in key order. Once a
-	 * cluster finds no path it never will (the vertices it reaches stay
-	 * closed), so it is skipped from then on. */
-	size_t n_short = 0;
-	for (size_t round = 0; round < s.k; round++)
-		for (size_t x = 0; x < s.nc; x++) {
-			size_t c = s.cperm[x];
-			if (skip[c])
+	/* Successive shortest paths: each unit goes to a judge of the least
+	 * load any cluster short of judges can reach (marginal cost 2 load + 1
+	 * of sum(load^2)), first such judge in key order. A level nothing
+	 * reaches stays unreachable (the vertices that reach it stay closed),
+	 * so its judges are frozen. */
+	size_t need = 0;
+	for (size_t c = 0; c < s.nc; c++)
+		need += s.skip[c] ? 0 : s.k;
+	while (need) {
+		size_t lo = SIZE_MAX, c = SIZE_MAX, l = SIZE_MAX;
+		for (size_t j = 0; j < s.nj; j++)
+			if (!s.frozen[j] && s.load[j] < s.cap && s.load[j] < lo)
+				lo = s.load[j];
+		if (lo == SIZE_MAX)
+			break;
+		new_stamp(&s);
+		for (size_t x = 0; x < s.nj && c == SIZE_MAX; x++) {
+			size_t j = s.jperm[x];
+			s.work += 2;
+			if (s.frozen[j] || s.load[j] != lo || s.jmark[j] == s.stamp)
 				continue;
-			size_t j = search(&s, c, 0);
-			if (s.work > JDG_ASSIGN_MAX_WORK) {
-				rc = cd_fail(err, errlen, CD_ELIMIT, "assignment needs "
-				             "more than %llu steps", JDG_ASSIGN_MAX_WORK);
-				goto done;
-			}
-			if (j == SIZE_MAX) {
-				skip[c] = 2;
-				n_short++;
-				continue;
-			}
-			augment(&s, c, j);
+			l = j;
+			c = rsearch(&s, j);
 		}
-	if (n_short) {
-		unsigned char *covered = calloc(s.nc, 1);
-		if (!covered) {
+		if (s.work > JDG_ASSIGN_MAX_WORK) {
+			rc = cd_fail(err, errlen, CD_ELIMIT, "assignment needs more "
+			             "than %llu steps", JDG_ASSIGN_MAX_WORK);
+			goto done;
+		}
+		if (c == SIZE_MAX) {
+			for (size_t j = 0; j < s.nj; j++)
+				if (s.jmark[j] == s.stamp)
+					s.frozen[j] = 1;
+			continue;
+		}
+		augment(&s, c, l);
+		need--;
+	}
+	if (need) {
+		/* The flow is maximum: what short clusters reach is a cut; one
+		 * problem per class of short clusters whose reaches meet. */
+		size_t *clab = malloc(s.nc * sizeof *clab);
+		size_t *jlab = malloc(s.nj * sizeof *jlab);
+		size_t *uf = malloc(s.nc * sizeof *uf);
+		unsigned char *inS = malloc(s.nc);
+		if (!clab || !jlab || !uf || !inS) {
+			free(clab);
+			free(jlab);
+			free(uf);
+			free(inS);
 			rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
 			goto done;
 		}
+		for (size_t c = 0; c < s.nc; c++)
+			clab[c] = SIZE_MAX;
+		for (size_t j = 0; j < s.nj; j++)
+			jlab[j] = SIZE_MAX;
+		/* Labels are positions in id order, so classes come in the
+		 * order of their first cluster. */
 		for (size_t x = 0; x < s.nc; x++) {
 			size_t c = s.p.c_by_id[x];
-			if (skip[c] == 2 && !covered[c] && capacity(&s, c, covered, r)) {
-				free(covered);
-				rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
-				goto done;
-			}
+			uf[x] = x;
+			if (s.skip[c] || s.got[c] >= s.k)
+				continue;
+			if (clab[c] != SIZE_MAX)
+				uf_union(uf, x, clab[c]);
+			else
+				reach(&s, c, x, clab, jlab, uf);
 		}
-		free(covered);
+		for (size_t x = 0; x < s.nc && !rc; x++) {
+			size_t c = s.p.c_by_id[x];
+			if (s.skip[c] || s.got[c] >= s.k || uf_find(uf, x) != x)
+				continue;
+			for (size_t y = 0; y < s.nc; y++)
+				inS[y] = clab[y] != SIZE_MAX && uf_find(uf, clab[y]) == x;
+			if (capacity(&s, inS, r))
+				rc = cd_fail(err, errlen, CD_ENOMEM, "out of memory");
+		}
+		free(clab);
+		free(jlab);
+		free(uf);
+		free(inS);
+		if (rc)
+			goto done;
 	}
 	if (r->n_problems)
 		goto done;
@@ -476,7 +629,6 @@ int jdg_assign_run(const jdg_assign_input_t *in, jdg_assign_result_t **out,
 			r->load_min = r->loads[j];
 	}
 done:
-	free(skip);
 	solver_free(&s);
 	if (rc) {
 		jdg_assign_result_destroy(r);
