@@ -216,6 +216,25 @@ static void test_capacity_cut(void **st)
 		assert_int_equal(p->supply, 2);
 		jdg_assign_result_destroy(r);
 	}
+	/* Two bottlenecks that share nothing: two problems, in the order of
+	 * their first cluster's id. */
+	jdg_assign_cluster_t c3[] = { { "x", "R" }, { "y", "R" }, { "u", "S" },
+	                              { "v", "S" } };
+	jdg_assign_judge_t j3[] = { { "a", "S" }, { "b", "S" }, { "c", "R" },
+	                            { "d", "R" } };
+	in = input(c3, 4, j3, 4, 2, 1, JDG_RULE_ALL);
+	jdg_assign_result_t *r3 = run_ok(&in);
+	assert_false(r3->feasible);
+	assert_int_equal(r3->n_problems, 2);
+	assert_string_equal(r3->problems[0].text,
+		"clusters 'u', 'v' need 4 judge places (k = 2) but their 2 "
+		"eligible judges can give at most 2 under max_load 1: 'c' 1 "
+		"(full), 'd' 1 (full)");
+	assert_string_equal(r3->problems[1].text,
+		"clusters 'x', 'y' need 4 judge places (k = 2) but their 2 "
+		"eligible judges can give at most 2 under max_load 1: 'a' 1 "
+		"(full), 'b' 1 (full)");
+	jdg_assign_result_destroy(r3);
 	/* w, x, y share a and b (max_load 2) and each has one judge of its
 	 * own: 9 places, 2 + 2 + 1 + 1 + 1 = 7. */
 	const char *nx[] = { "y", "w" }, *ny[] = { "x", "w" }, *nw[] = { "x", "y" };
