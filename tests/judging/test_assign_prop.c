@@ -9,7 +9,8 @@
  * clusters of S the judge may judge)). On larger instances: every
  * assignment keeps k, max_load and every rule (recomputed here from the
  * strings, not with the library's code), the same seed gives the same
- * assignment, and a reversed input order gives the same one by id.
+ * assignment, and reversing the order of the clusters, the judges and
+ * every list inside them gives the same one by id.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -247,6 +248,15 @@ static void test_tiny_vs_brute(void **st)
 	assert_true(n_capacity > 20);
 }
 
+static void reverse(const char **v, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		const char *x = v[i];
+		v[i] = v[n - 1 - i];
+		v[n - 1 - i] = x;
+	}
+}
+
 static void test_larger(void **st)
 {
 	(void)st;
@@ -264,11 +274,23 @@ static void test_larger(void **st)
 		assert_int_equal(jdg_assign_run(&t.in, &r2, NULL, 0), CD_OK);
 		assert_int_equal(r->feasible, r2->feasible);
 		/* Reversed order of clusters and judges. */
+		/* ... and of every list inside them. */
 		rt = t;
-		for (size_t i = 0; i < nc; i++)
+		for (size_t i = 0; i < nc; i++) {
 			rt.c[i] = t.c[nc - 1 - i];
-		for (size_t i = 0; i < nj; i++)
-			rt.j[i] = t.j[nj - 1 - i];
+			reverse(rt.corg[nc - 1 - i], rt.c[i].n_orgs);
+			rt.c[i].orgs = rt.corg[nc - 1 - i];
+		}
+		for (size_t i = 0; i < nj; i++) {
+			size_t o = nj - 1 - i;
+			rt.j[i] = t.j[o];
+			reverse(rt.jaff[o], rt.j[i].n_affils);
+			reverse(rt.jdorg[o], rt.j[i].n_conflict_orgs);
+			reverse(rt.jdcl[o], rt.j[i].n_conflict_clusters);
+			rt.j[i].affils = rt.jaff[o];
+			rt.j[i].conflict_orgs = rt.jdorg[o];
+			rt.j[i].conflict_clusters = rt.jdcl[o];
+		}
 		rt.in.clusters = rt.c;
 		rt.in.judges = rt.j;
 		assert_int_equal(jdg_assign_run(&rt.in, &pr, NULL, 0), CD_OK);
